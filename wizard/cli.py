@@ -1,0 +1,315 @@
+"""Command-line entry: no sub-command starts the TUI; every step also runs as a plain command.
+
+Exit codes: 0 success; 1 the work failed; 2 bad usage or invalid input.
+Textual is imported only when the TUI starts, so plain commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from wizard import __version__, pki
+from wizard.errors import InputError, WizardError
+
+PASSWORD_ENV = "MTLS_WIZARD_P12_PASSWORD"
+PROG = "mtls-wizard"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors in our one-line style (still exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a timeout between 0 and 600 seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return value
+
+
+def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    help_text = "the workspace folder" + ("" if required else " (default: the last session's, else ./mtls-workspace)")
+    parser.add_argument("--workspace", "-w", metavar="DIR", required=required, help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _workspace_arg(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="steps 1-3: CA, server and client certificates, client .p12")
+    _workspace_arg(gen, required=True)
+    gen.add_argument("--server-cn", required=True, metavar="NAME", help="the site's domain name or IP address")
+    gen.add_argument("--san", action="append", default=[], metavar="NAME", help="an extra name or IP for the server certificate (repeatable)")
+    gen.add_argument("--client-cn", default=pki.DEFAULT_CLIENT_CN, metavar="NAME", help=f"client certificate CN (default {pki.DEFAULT_CLIENT_CN})")
+    gen.add_argument("--ca-cn", default="", metavar="NAME", help="CA common name (default '<org> mTLS Root CA')")
+    gen.add_argument("--org", default=pki.DEFAULT_ORG, help=f"organisation, O= in every subject (default {pki.DEFAULT_ORG})")
+    gen.add_argument("--key-type", default=pki.DEFAULT_KEY_TYPE, metavar="TYPE", help=f"{', '.join(pki.KEY_TYPES)} (default {pki.DEFAULT_KEY_TYPE})")
+    gen.add_argument("--ca-days", type=_positive_int, default=pki.CA_DAYS, metavar="N", help=f"CA validity (default {pki.CA_DAYS})")
+    gen.add_argument("--server-days", type=_positive_int, default=pki.SERVER_DAYS, metavar="N", help=f"server certificate validity (default {pki.SERVER_DAYS}; more is refused by Apple clients)")
+    gen.add_argument("--client-days", type=_positive_int, default=pki.CLIENT_DAYS, metavar="N", help=f"client certificate validity (default {pki.CLIENT_DAYS})")
+    gen.add_argument("--legacy-p12", action="store_true", help="3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11")
+    gen.add_argument("--p12-password-file", metavar="FILE", help=f"read the .p12 password from FILE (else ${PASSWORD_ENV}, else a prompt)")
+    gen.add_argument("--force", action="store_true", help="replace existing server/client files (moved to backup-<timestamp>/ first)")
+    gen.add_argument("--new-ca", action="store_true", help="replace the CA too (everything old is moved to backup-<timestamp>/ first)")
+    gen.set_defaults(handler=cmd_generate)
+
+    insp = commands.add_parser("inspect", help="describe a certificate, key, CSR or .p12")
+    insp.add_argument("file", metavar="FILE")
+    insp.add_argument("--password-file", metavar="FILE", help="the .p12 password, read from FILE")
+    insp.add_argument("--json", action="store_true", help="machine-readable output")
+    insp.set_defaults(handler=cmd_inspect)
+
+    scr = commands.add_parser("script", help="print the equivalent modern openssl commands as a runnable script")
+    _workspace_arg(scr)
+    scr.set_defaults(handler=cmd_script)
+
+    _add_check_parser(commands)
+    _add_serve_parser(commands)
+    _add_elb_parser(commands)
+    return parser
+
+
+def _add_check_parser(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("check", help="step 7: prove the listener demands and accepts the client certificate")
+    check.add_argument("address", metavar="ADDRESS", help="host:port, [v6]:port or https://host:port")
+    _workspace_arg(check)
+    check.add_argument("--sni", metavar="NAME", help="server name to send and verify (default: the workspace's server CN)")
+    check.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S", help="per attempt (default 10)")
+    check.add_argument("--insecure", action="store_true", help="do not verify the server certificate (like curl -k); mTLS is still checked")
+    check.add_argument("--trust", choices=("workspace", "system"), default="workspace", help="verify the server against the workspace CA (default) or the system store")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=_lazy("wizard.handshake", "check_command"))
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="a local mTLS listener built from the workspace, to practise against")
+    _workspace_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8443, help="port (default 8443; 0 picks a free one)")
+    serve.add_argument("--reject-with", choices=("alert", "http400"), default="alert", help="refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx")
+    serve.set_defaults(handler=_lazy("wizard.rehearsal", "serve_command"))
+
+
+def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
+    elb = commands.add_parser("elb", help="steps 4-6: upload-ready files, API payloads, optional upload")
+    elb_commands = elb.add_subparsers(dest="elb_command", metavar="ELB_COMMAND", required=True, parser_class=_Parser)
+    export = elb_commands.add_parser("export", help="write the paste-ready texts and the v3 API bodies to WORKSPACE/elb/")
+    _workspace_arg(export)
+    export.set_defaults(handler=_lazy("wizard.elb", "export_command"))
+    upload = elb_commands.add_parser("upload", help="upload both certificates (and create the listener) with the official SDK")
+    _workspace_arg(upload)
+    upload.add_argument("--region", required=True, help="e.g. cn-north-4")
+    upload.add_argument("--project-id", required=True, metavar="ID")
+    upload.add_argument("--endpoint", metavar="URL", help="API endpoint (default: the region's)")
+    upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer")
+    upload.add_argument("--port", type=_port, default=443, help="listener port (default 443)")
+    upload.add_argument("--tls-policy", default="tls-1-2-strict", metavar="POLICY", help="listener TLS policy (default tls-1-2-strict)")
+    upload.set_defaults(handler=_lazy("wizard.elb", "upload_command"))
+
+
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported only when its command runs (keeps start-up lean)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), function)(args))
+
+    return handler
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers for command handlers
+# ---------------------------------------------------------------------------
+
+
+def warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def resolve_workspace(value: str | None) -> Path:
+    """--workspace, else the last session's workspace, else ./mtls-workspace."""
+    if value:
+        return Path(value).expanduser().absolute()
+    from wizard.session import SessionFileError, SessionStore, default_workspace
+
+    try:
+        last = SessionStore().last()
+    except SessionFileError as error:
+        warn(str(error))
+        last = None
+    return Path(last.workspace) if last else default_workspace()
+
+
+def read_secret_file(path: str, what: str) -> str:
+    """First line of a file, without its newline; a clear error if unreadable or empty."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"the {what} file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read the {what} file {path}: {getattr(error, 'strerror', None) or error}") from None
+    lines = text.splitlines()
+    secret = lines[0] if lines else ""
+    if not secret:
+        raise InputError(f"the {what} file {path} is empty: put the password on its first line")
+    return secret
+
+
+def _p12_password(args: argparse.Namespace) -> str:
+    if args.p12_password_file:
+        return read_secret_file(args.p12_password_file, "password")
+    if PASSWORD_ENV in os.environ:
+        return os.environ[PASSWORD_ENV]
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password for client.p12: ")
+        if first != getpass.getpass("Again, to confirm: "):
+            raise InputError("the two passwords differ: run the command again")
+        return first
+    raise InputError(f"no .p12 password: give --p12-password-file FILE or set {PASSWORD_ENV} (never on the command line)")
+
+
+def open_session(workspace: Path):  # -> tuple[SessionStore, Session]
+    from wizard.session import Session, SessionFileError, SessionStore
+
+    store = SessionStore()
+    try:
+        return store, store.open(workspace)
+    except SessionFileError as error:
+        warn(str(error))
+        return store, Session(workspace=str(workspace))
+
+
+def save_session(store, session) -> None:  # noqa: ANN001 - typed in wizard.session
+    try:
+        store.save(session)
+    except WizardError as error:
+        warn(f"the session could not be saved ({error}); the files are in place")
+
+
+# ---------------------------------------------------------------------------
+# generate / inspect / script
+# ---------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from wizard import steps
+    from wizard.workspace import Workspace
+
+    ws = Workspace(args.workspace)
+    store, session = open_session(ws.root)
+    session.org = args.org
+    session.ca_cn = args.ca_cn
+    session.server_cn, session.server_sans = args.server_cn, list(args.san)
+    session.client_cn = args.client_cn
+    session.ca_key_type = session.server_key_type = session.client_key_type = args.key_type
+    session.ca_days, session.server_days, session.client_days = args.ca_days, args.server_days, args.client_days
+    session.p12_legacy = args.legacy_p12
+    steps.validate_answers(session)  # bad input fails before a password is asked for
+    ws.ensure()  # so does an unwritable workspace
+    password = _p12_password(args)
+    for message in pki.validate_p12_password(password):
+        warn(message)
+    outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
+    session.current_step = max(session.current_step, 4)
+    save_session(store, session)
+
+    if outcomes[0].backup:
+        print(f"Old files moved to {outcomes[0].backup}")
+    titles = {"ca": "Step 1  CA", "server": "Step 2  server certificate", "client": "Step 3  client certificate"}
+    for outcome in outcomes:
+        state = "reused (existing CA kept, so what was uploaded stays valid)" if outcome.reused else "created"
+        print(f"{titles[outcome.role]}: {state}")
+        print(f"  subject      {outcome.certificate['subject']}")
+        print(f"  SHA-256      {outcome.certificate['fingerprint']}")
+        print(f"  expires      {outcome.certificate['not_after'][:10]}")
+        print(f"  files        {', '.join(ws.relative(p) for p in outcome.files)}")
+    print(f"Workspace: {ws.root}")
+    print(f"Next: hand server/server.crt + server.key and ca/ca.crt to the load balancer ({PROG} elb export), then {PROG} check IP:PORT")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from wizard.workspace import read_bytes
+
+    data = read_bytes(Path(args.file))
+    password = read_secret_file(args.password_file, "password") if args.password_file else None
+    try:
+        inspection = pki.inspect_bytes(data, password, what=args.file)
+    except ValueError:
+        raise InputError(f"{args.file} is not a certificate, key, CSR or .p12 this tool can read") from None
+    if args.json:
+        print(json.dumps({"file": str(args.file), **inspection.to_dict()}, indent=2))
+    else:
+        print(f"File:         {args.file}")
+        print(pki.format_inspection(inspection))
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from wizard import script
+    from wizard.workspace import Workspace
+
+    ws = Workspace(resolve_workspace(args.workspace))
+    if not ws.cert("ca").exists():
+        raise WizardError(f"no certificates in {ws.root} yet: run {PROG} generate (or the wizard) first")
+    _, session = open_session(ws.root)
+    print(script.full_script(script.profile_from_workspace(ws, session), ws.root), end="")
+    return 0
+
+
+def start_tui(args: argparse.Namespace) -> int:
+    try:
+        from wizard.app import run_app
+    except ImportError as error:
+        raise WizardError(f"the wizard's screens cannot start ({error}): reinstall with pip install mtls-wizard") from None
+    return int(run_app(workspace=args.workspace) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None) or start_tui
+    try:
+        return handler(args)
+    except WizardError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+        print(f"{PROG}: error: unexpected {type(error).__name__}: {error} (please report this)", file=sys.stderr)
+        return 1

@@ -1,0 +1,231 @@
+"""The modern openssl commands equivalent to what the wizard did, for teaching and `script`.
+
+The tutorial's commands (`x509 -req -sha1 -days 5000`, no extensions) no longer make
+certificates that current TLS stacks accept; these do, with the same file layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from wizard import pki
+from wizard.session import Session
+from wizard.workspace import Workspace
+
+
+@dataclass
+class Profile:
+    """Everything the commands need; read from the workspace's certificates where they exist."""
+
+    org: str = pki.DEFAULT_ORG
+    ca_cn: str = ""
+    ca_key_type: str = pki.DEFAULT_KEY_TYPE
+    ca_days: int = pki.CA_DAYS
+    server_org: str = pki.DEFAULT_ORG
+    server_cn: str = pki.DEFAULT_SERVER_CN
+    server_sans: list[str] = field(default_factory=list)  # "DNS:x" / "IP:y", CN included
+    server_key_type: str = pki.DEFAULT_KEY_TYPE
+    server_days: int = pki.SERVER_DAYS
+    client_org: str = pki.DEFAULT_ORG
+    client_cn: str = pki.DEFAULT_CLIENT_CN
+    client_key_type: str = pki.DEFAULT_KEY_TYPE
+    client_days: int = pki.CLIENT_DAYS
+    p12_legacy: bool = False
+
+
+def profile_from_session(session: Session) -> Profile:
+    sans = []
+    for name in pki.server_sans(session.server_cn, session.server_sans):
+        entry = pki.general_name(name)
+        sans.append(f"IP:{entry.value}" if isinstance(entry, x509.IPAddress) else f"DNS:{entry.value}")
+    return Profile(
+        org=session.org,
+        ca_cn=session.ca_cn or pki.default_ca_cn(session.org),
+        ca_key_type=session.ca_key_type,
+        ca_days=session.ca_days,
+        server_org=session.org,
+        server_cn=pki.normalise_name(session.server_cn),
+        server_sans=sans,
+        server_key_type=session.server_key_type,
+        server_days=session.server_days,
+        client_org=session.org,
+        client_cn=session.client_cn,
+        client_key_type=session.client_key_type,
+        client_days=session.client_days,
+        p12_legacy=session.p12_legacy,
+    )
+
+
+def _read_cert(path: Path) -> x509.Certificate | None:
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _attr(name: x509.Name, oid: x509.ObjectIdentifier, default: str) -> str:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else default
+
+
+def _days(cert: x509.Certificate) -> int:
+    return round((cert.not_valid_after_utc - cert.not_valid_before_utc) / dt.timedelta(days=1))
+
+
+def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Profile:
+    """What was really issued: subjects, SANs, key types and validity read off the certificates."""
+    profile = profile_from_session(session) if session else Profile(ca_cn=pki.default_ca_cn(pki.DEFAULT_ORG))
+    ca = _read_cert(ws.cert("ca"))
+    if ca:
+        profile.org = _attr(ca.subject, NameOID.ORGANIZATION_NAME, profile.org)
+        profile.ca_cn = _attr(ca.subject, NameOID.COMMON_NAME, profile.ca_cn)
+        profile.ca_key_type = pki.key_type_of(ca.public_key())
+        profile.ca_days = _days(ca)
+    server = _read_cert(ws.cert("server"))
+    if server:
+        profile.server_org = _attr(server.subject, NameOID.ORGANIZATION_NAME, profile.server_org)
+        profile.server_cn = _attr(server.subject, NameOID.COMMON_NAME, profile.server_cn)
+        profile.server_sans = pki.san_strings(server) or profile.server_sans
+        profile.server_key_type = pki.key_type_of(server.public_key())
+        profile.server_days = _days(server)
+    client = _read_cert(ws.cert("client"))
+    if client:
+        profile.client_org = _attr(client.subject, NameOID.ORGANIZATION_NAME, profile.client_org)
+        profile.client_cn = _attr(client.subject, NameOID.COMMON_NAME, profile.client_cn)
+        profile.client_key_type = pki.key_type_of(client.public_key())
+        profile.client_days = _days(client)
+    if ws.p12.exists():
+        try:
+            profile.p12_legacy = pki.p12_protection(ws.p12.read_bytes())["mode"] == "legacy"
+        except OSError:
+            pass
+    return profile
+
+
+# ---------------------------------------------------------------------------
+# Command text
+# ---------------------------------------------------------------------------
+
+
+def _genpkey(key_type: str, out: str) -> str:
+    if key_type.startswith("rsa"):
+        return f"openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:{key_type[3:]} -out {out}"
+    curve = "P-256" if key_type == "ec-p256" else "P-384"
+    return f"openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:{curve} -out {out}"
+
+
+def _digest(key_type: str) -> str:
+    return "-sha384" if key_type == "ec-p384" else "-sha256"
+
+
+def _config(path: str, org: str, cn: str, section: str, extensions: list[str]) -> str:
+    lines = [
+        f"cat > {path} <<'CONF'",
+        "[ req ]",
+        "distinguished_name = dn",
+        "prompt = no",
+        "utf8 = yes",
+        "[ dn ]",
+        f"O = {org}",
+        f"CN = {cn}",
+        f"[ {section} ]",
+        *extensions,
+        "CONF",
+    ]
+    return "\n".join(lines)
+
+
+def ca_commands(p: Profile) -> str:
+    """Step 1: key, CSR, self-signed CA certificate (v3, SHA-256, pathlen 0)."""
+    return "\n".join([
+        "# Step 1: the private CA",
+        _config("ca/ca_cert.conf", p.org, p.ca_cn, "v3_ca", [
+            "basicConstraints = critical, CA:TRUE, pathlen:0",
+            "keyUsage = critical, keyCertSign, cRLSign",
+            "subjectKeyIdentifier = hash",
+            "authorityKeyIdentifier = keyid:always",
+        ]),
+        _genpkey(p.ca_key_type, "ca/ca.key"),
+        "openssl req -new -key ca/ca.key -config ca/ca_cert.conf -out ca/ca.csr",
+        f"openssl req -x509 -in ca/ca.csr -key ca/ca.key -config ca/ca_cert.conf -extensions v3_ca "
+        f"{_digest(p.ca_key_type)} -days {p.ca_days} -set_serial \"0x$(openssl rand -hex 16)\" -out ca/ca.crt",
+    ])
+
+
+def _leaf_commands(role: str, step: int, title: str, org: str, cn: str, key_type: str, ca_key_type: str, days: int, extensions: list[str]) -> str:
+    return "\n".join([
+        f"# Step {step}: {title}",
+        _config(f"{role}/{role}_cert.conf", org, cn, f"v3_{role}", [
+            "basicConstraints = critical, CA:FALSE",
+            *extensions,
+            "subjectKeyIdentifier = hash",
+            "authorityKeyIdentifier = keyid",
+        ]),
+        _genpkey(key_type, f"{role}/{role}.key"),
+        f"openssl req -new -key {role}/{role}.key -config {role}/{role}_cert.conf -out {role}/{role}.csr",
+        f"openssl x509 -req -in {role}/{role}.csr -CA ca/ca.crt -CAkey ca/ca.key "
+        f"-set_serial \"0x$(openssl rand -hex 16)\" {_digest(ca_key_type)} -days {days} "
+        f"-extfile {role}/{role}_cert.conf -extensions v3_{role} -out {role}/{role}.crt",
+    ])
+
+
+def server_commands(p: Profile) -> str:
+    """Step 2: the server certificate, with the SAN clients check and serverAuth usage."""
+    usage = "digitalSignature" if p.server_key_type.startswith("ec") else "digitalSignature, keyEncipherment"
+    return _leaf_commands("server", 2, "the server certificate", p.server_org, p.server_cn, p.server_key_type, p.ca_key_type, p.server_days, [
+        f"keyUsage = critical, {usage}",
+        "extendedKeyUsage = serverAuth",
+        f"subjectAltName = {', '.join(p.server_sans)}",
+    ])
+
+
+def client_commands(p: Profile) -> str:
+    """Step 3: the client certificate (clientAuth only) and the password-protected .p12."""
+    if p.p12_legacy:
+        protection = "-keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1"
+    else:
+        protection = "-keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256"
+    return "\n".join([
+        _leaf_commands("client", 3, "the client certificate", p.client_org, p.client_cn, p.client_key_type, p.ca_key_type, p.client_days, [
+            "keyUsage = critical, digitalSignature",
+            "extendedKeyUsage = clientAuth",
+        ]),
+        f"openssl pkcs12 -export -in client/client.crt -inkey client/client.key -name {shlex.quote(p.client_cn)} "
+        f"{protection} -passout env:MTLS_WIZARD_P12_PASSWORD -out client/client.p12",
+    ])
+
+
+def full_script(p: Profile, workspace: Path | None = None) -> str:
+    """A runnable bash script that builds the same PKI in a new folder (default ./mtls-pki)."""
+    origin = f" for {workspace}" if workspace else ""
+    return "\n".join([
+        "#!/usr/bin/env bash",
+        f"# The openssl commands equivalent to what mtls-wizard did{origin}.",
+        "# Usage: MTLS_WIZARD_P12_PASSWORD=... bash this-script.sh [TARGET_FOLDER]",
+        "# Keys are new: the result is a PKI with the same profile, not a copy of the original.",
+        "set -euo pipefail",
+        'target="${1:-./mtls-pki}"',
+        ': "${MTLS_WIZARD_P12_PASSWORD:?set MTLS_WIZARD_P12_PASSWORD to the .p12 password first}"',
+        "for f in ca/ca.key server/server.key client/client.key; do",
+        '  if [ -e "$target/$f" ]; then echo "refusing to overwrite $target/$f" >&2; exit 1; fi',
+        "done",
+        "umask 077  # private keys readable by their owner only",
+        'mkdir -p "$target/ca" "$target/server" "$target/client"',
+        'cd "$target"',
+        "",
+        ca_commands(p),
+        "",
+        server_commands(p),
+        "",
+        client_commands(p),
+        "",
+        "chmod 644 ca/ca.crt ca/ca.csr server/server.crt server/server.csr client/client.crt client/client.csr",
+        'echo "PKI written to $(pwd)"',
+        "",
+    ])

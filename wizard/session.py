@@ -1,0 +1,212 @@
+"""The session state shared by every step, and its versioned JSON persistence.
+
+One session per workspace, stored under the user data dir (platformdirs), with a
+pointer to the last one so the wizard can resume. It never holds a private key or a
+password: only answers, file paths, fingerprints and ids.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard import pki
+from wizard.errors import WizardError
+from wizard.workspace import atomic_write
+
+SESSION_VERSION = 1
+APP_NAME = "mtls-wizard"
+STEPS = (1, 2, 3, 4, 5, 6, 7)
+# Never accepted into a session file, whatever a caller puts in `extra`.
+SECRET_WORDS = ("password", "private_key", "secret", "passphrase", "sk")
+
+
+def data_dir() -> Path:
+    """Where sessions live: $MTLS_WIZARD_DATA_DIR, else the platform's user data dir."""
+    override = os.environ.get("MTLS_WIZARD_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_workspace() -> Path:
+    """The suggested workspace for a new session: ./mtls-workspace."""
+    return Path.cwd() / "mtls-workspace"
+
+
+@dataclass
+class Session:
+    workspace: str
+    # step 1
+    org: str = pki.DEFAULT_ORG
+    ca_cn: str = ""
+    ca_key_type: str = pki.DEFAULT_KEY_TYPE
+    ca_days: int = pki.CA_DAYS
+    # step 2
+    server_cn: str = pki.DEFAULT_SERVER_CN
+    server_sans: list[str] = field(default_factory=list)
+    server_key_type: str = pki.DEFAULT_KEY_TYPE
+    server_days: int = pki.SERVER_DAYS
+    # step 3
+    client_cn: str = pki.DEFAULT_CLIENT_CN
+    client_key_type: str = pki.DEFAULT_KEY_TYPE
+    client_days: int = pki.CLIENT_DAYS
+    p12_legacy: bool = False
+    # what exists: role -> {"subject", "fingerprint", "not_after"}
+    certificates: dict[str, dict[str, str]] = field(default_factory=dict)
+    # steps 4-6: the load balancer
+    server_cert_id: str = ""
+    ca_cert_id: str = ""
+    loadbalancer_id: str = ""
+    listener_id: str = ""
+    tls_policy: str = "tls-1-2-strict"
+    uploaded: dict[str, dict[str, str]] = field(default_factory=dict)
+    # step 7
+    lb_address: str = ""
+    lb_port: int = 443
+    sni: str = ""
+    last_verdict: dict[str, Any] = field(default_factory=dict)
+    # progress
+    steps_done: list[int] = field(default_factory=list)
+    current_step: int = 0  # 0 = welcome, 1-7 the steps, 8 the summary
+    updated: str = ""
+
+    # -- progress -------------------------------------------------------------------
+    def mark_done(self, step: int) -> None:
+        if step not in self.steps_done:
+            self.steps_done = sorted([*self.steps_done, step])
+
+    def is_done(self, step: int) -> bool:
+        return step in self.steps_done
+
+    # -- JSON ----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        _refuse_secrets(data)
+        return {"version": SESSION_VERSION, "session": data}
+
+    @classmethod
+    def from_dict(cls, payload: dict[str, Any]) -> Session:
+        version = payload.get("version")
+        if not isinstance(version, int):
+            raise SessionFileError("it has no version number")
+        if version > SESSION_VERSION:
+            raise SessionFileError(f"it was written by a newer mtls-wizard (format {version}, this one reads {SESSION_VERSION})")
+        data = payload.get("session")
+        if not isinstance(data, dict) or "workspace" not in data:
+            raise SessionFileError("it has no session data")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in known:
+                continue  # a field an older version had: ignore
+            values[name] = value
+        session = cls(**values)
+        session._check_types()
+        return session
+
+    def _check_types(self) -> None:
+        defaults = Session(workspace="")
+        for f in dataclasses.fields(self):
+            value, default = getattr(self, f.name), getattr(defaults, f.name)
+            if isinstance(default, bool) != isinstance(value, bool) or not isinstance(value, type(default)):
+                raise SessionFileError(f"the field {f.name!r} has the wrong type")
+
+
+class SessionFileError(WizardError):
+    """A session file that cannot be used (corrupted, or from a newer version)."""
+
+
+def _refuse_secrets(data: dict[str, Any]) -> None:
+    # A belt-and-braces guard: the dataclass has no such field, and nested dicts must not grow one.
+    for key, value in data.items():
+        if any(word == key.lower() or key.lower().endswith("_" + word) for word in SECRET_WORDS):
+            raise ValueError(f"refusing to store a secret-looking field {key!r} in the session")
+        if isinstance(value, dict):
+            _refuse_secrets(value)
+
+
+class SessionStore:
+    """Session files under the data dir: sessions/<hash-of-workspace>.json, plus last-session."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or data_dir()
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / "sessions"
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "last-session"
+
+    def path_for(self, workspace: str | Path) -> Path:
+        resolved = str(Path(workspace).expanduser().absolute())
+        digest = hashlib.sha256(resolved.encode()).hexdigest()[:16]
+        return self.sessions_dir / f"{digest}.json"
+
+    def save(self, session: Session) -> Path:
+        session.updated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        path = self.path_for(session.workspace)
+        try:
+            self.sessions_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise WizardError(f"cannot create the session folder {self.sessions_dir}: {error.strerror}") from None
+        text = json.dumps(session.to_dict(), indent=2, sort_keys=True) + "\n"
+        atomic_write(path, text.encode(), 0o600)
+        atomic_write(self.pointer, (str(path) + "\n").encode(), 0o600)
+        return path
+
+    def load_file(self, path: Path) -> Session:
+        """Read one session file; a bad one is set aside (renamed) and reported, never deleted."""
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(payload, dict):
+                raise SessionFileError("it is not a JSON object")
+            return Session.from_dict(payload)
+        except FileNotFoundError:
+            raise
+        except (ValueError, TypeError, SessionFileError, OSError) as error:
+            reason = str(error) if isinstance(error, SessionFileError) else "it is not valid JSON"
+            aside = self._set_aside(path)
+            raise SessionFileError(f"the session file {path} could not be used ({reason}); it was kept as {aside.name} and a new session starts") from None
+
+    def _set_aside(self, path: Path) -> Path:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            return path
+        return aside
+
+    def load(self, workspace: str | Path) -> Session | None:
+        """The session of this workspace, or None when there is none yet."""
+        try:
+            return self.load_file(self.path_for(workspace))
+        except FileNotFoundError:
+            return None
+
+    def last(self) -> Session | None:
+        """The most recently saved session, for 'resume'."""
+        try:
+            target = Path(self.pointer.read_text(encoding="utf-8").strip())
+        except OSError:
+            return None
+        try:
+            return self.load_file(target)
+        except FileNotFoundError:
+            return None
+
+    def open(self, workspace: str | Path) -> Session:
+        """The workspace's session, or a fresh one. Raises SessionFileError after setting a bad file aside."""
+        session = self.load(workspace)
+        return session or Session(workspace=str(Path(workspace).expanduser().absolute()))

@@ -1,0 +1,227 @@
+"""Steps 1-3 as one function each: read the answers from the session, write the workspace.
+
+The CLI's `generate` and the TUI's step screens call these, so both behave the same:
+an existing CA is reused, existing leaf files are never replaced without `force`
+(which first moves them into a backup folder), and every result lands in the session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+
+from wizard import pki
+from wizard.errors import WizardError
+from wizard.session import Session
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
+
+ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
+# A new certificate undoes the steps that used the old one (uploads, listener, the verdict).
+DEPENDENT_STEPS = {"ca": (2, 3, 4, 5, 6, 7), "server": (4, 6, 7), "client": (7,)}
+
+
+@dataclass
+class StepOutcome:
+    """What one step produced, for the CLI's report and the screen's result panel."""
+
+    role: str
+    files: list[Path] = field(default_factory=list)
+    certificate: dict[str, str] = field(default_factory=dict)
+    reused: bool = False
+    backup: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# Validation before any key is generated (cheap, so bad input fails at once)
+# ---------------------------------------------------------------------------
+
+
+def validate_answers(session: Session, roles: tuple[str, ...] = ("ca", "server", "client")) -> None:
+    if "ca" in roles:
+        org = pki.validate_org(session.org)
+        pki.validate_common_name(session.ca_cn or pki.default_ca_cn(org), "CA")
+        pki.validate_key_type(session.ca_key_type)
+        pki.validate_days(session.ca_days, "CA")
+    if "server" in roles:
+        pki.validate_org(session.org)
+        names = pki.server_sans(session.server_cn, session.server_sans)
+        if len(names[0]) > pki.MAX_CN:
+            raise pki.InputError(f"the server name {names[0]!r} is over {pki.MAX_CN} characters, too long for a CN: use a shorter CN and give the long name with --san")
+        pki.validate_key_type(session.server_key_type)
+        pki.validate_days(session.server_days, "server certificate")
+    if "client" in roles:
+        pki.validate_org(session.org)
+        pki.validate_common_name(session.client_cn, "client")
+        pki.validate_key_type(session.client_key_type)
+        pki.validate_days(session.client_days, "client certificate")
+
+
+# ---------------------------------------------------------------------------
+# Step 1: the CA
+# ---------------------------------------------------------------------------
+
+
+def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
+    """The workspace's CA key and certificate, checked to belong together and to be a CA."""
+    missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
+    if missing:
+        raise WizardError(f"no CA in {ws.root}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
+    key = pki.load_key_pem(read_bytes(ws.key("ca")), "CA key (ca/ca.key)")
+    cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), "CA certificate (ca/ca.crt)")
+    if not pki.keys_match(key, cert):
+        raise WizardError("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca")
+    if not pki.is_ca(cert):
+        raise WizardError("ca/ca.crt is not a CA certificate: start over with --new-ca")
+    return key, cert
+
+
+def _ca_state(ws: Workspace) -> str:
+    """'none', 'complete' or 'partial' (some CA files exist but not key + certificate)."""
+    present = [p.exists() for p in (ws.key("ca"), ws.cert("ca"))]
+    return "complete" if all(present) else "partial" if any(present) or ws.csr("ca").exists() else "none"
+
+
+def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
+    """Step 1. An existing CA is reused unless `replace`, which backs up the CA and every
+    certificate it signed (they would no longer chain to the new CA)."""
+    validate_answers(session, ("ca",))
+    ws.ensure()
+    state = _ca_state(ws)
+    if state == "complete" and not replace:
+        _, cert = load_ca(ws)
+        return _record(session, "ca", StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(cert), reused=True))
+    if state == "partial" and not replace:
+        present = next(p for p in ws.artifacts("ca") if p.exists())
+        raise WizardError(f"the CA in {ws.root} is incomplete ({ws.relative(present)} exists, key or certificate missing): start a new CA with --new-ca, which backs up the old files")
+    backup = ws.backup(ws.all_artifacts()) if replace else None
+    key = key or pki.generate_key(session.ca_key_type)
+    issued = pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
+    ws.write_files({
+        ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
+        ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+        ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+    })
+    outcome = StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
+    return _record(session, "ca", outcome)
+
+
+# ---------------------------------------------------------------------------
+# Steps 2 and 3: the leaves
+# ---------------------------------------------------------------------------
+
+
+def _prepare_leaf(ws: Workspace, role: str, force: bool) -> Path | None:
+    ws.ensure()
+    hint = "re-run with --force to replace it (the old files are moved to a backup folder first)"
+    if not force:
+        ws.refuse_existing(ws.artifacts(role), hint)
+        return None
+    return ws.backup(ws.artifacts(role))
+
+
+def issue_server(ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
+    """Step 2: the server certificate, signed by the workspace CA."""
+    validate_answers(session, ("server",))
+    ca_key, ca_cert = load_ca(ws)
+    backup = _prepare_leaf(ws, "server", force)
+    key = key or pki.generate_key(session.server_key_type)
+    issued = pki.issue_server(ca_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
+    ws.write_files({
+        ws.key("server"): (pki.key_to_pem(issued.key), SECRET_MODE),
+        ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+        ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+    })
+    warnings = pki.leaf_validity_warnings("server", session.server_days, ca_cert)
+    return _record(session, "server", StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings))
+
+
+def issue_client(
+    ws: Workspace, session: Session, password: str, *, force: bool = False, key: pki.PrivateKey | None = None
+) -> StepOutcome:
+    """Step 3: the client certificate and its password-protected .p12."""
+    validate_answers(session, ("client",))
+    warnings = pki.validate_p12_password(password)
+    ca_key, ca_cert = load_ca(ws)
+    backup = _prepare_leaf(ws, "client", force)
+    key = key or pki.generate_key(session.client_key_type)
+    issued = pki.issue_client(ca_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
+    p12 = pki.export_p12(issued.key, issued.cert, password, legacy=session.p12_legacy)
+    ws.write_files({
+        ws.key("client"): (pki.key_to_pem(issued.key), SECRET_MODE),
+        ws.csr("client"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+        ws.cert("client"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+        ws.p12: (p12, SECRET_MODE),
+    })
+    warnings += pki.leaf_validity_warnings("client", session.client_days, ca_cert)
+    return _record(session, "client", StepOutcome("client", ws.artifacts("client"), pki.cert_info(issued.cert), backup=backup, warnings=warnings))
+
+
+def _record(session: Session, role: str, outcome: StepOutcome) -> StepOutcome:
+    previous = session.certificates.get(role, {}).get("fingerprint")
+    if previous and previous != outcome.certificate["fingerprint"]:
+        session.steps_done = [s for s in session.steps_done if s not in DEPENDENT_STEPS[role]]
+        if role == "ca":
+            session.certificates.clear()
+    session.certificates[role] = outcome.certificate
+    session.mark_done(ROLE_STEP[role])
+    return outcome
+
+
+# ---------------------------------------------------------------------------
+# Steps 1-3 in one go (the `generate` command)
+# ---------------------------------------------------------------------------
+
+
+def generate_keys(key_types: list[str]) -> list[pki.PrivateKey]:
+    """Independent keys concurrently: OpenSSL releases the GIL while it searches for primes."""
+    if len(key_types) <= 1:
+        return [pki.generate_key(t) for t in key_types]
+    workers = min(len(key_types), max(2, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(pki.generate_key, key_types))
+
+
+def generate(
+    ws: Workspace,
+    session: Session,
+    password: str,
+    *,
+    force: bool = False,
+    new_ca: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+) -> list[StepOutcome]:
+    """Steps 1-3. Every refusal happens before any key is generated or any file moves."""
+    validate_answers(session)
+    pki.validate_p12_password(password)
+    ws.ensure()
+    state = _ca_state(ws)
+    if state == "partial" and not new_ca:
+        create_ca(ws, session)  # raises the "incomplete CA" error
+    if state == "complete" and not new_ca:
+        load_ca(ws)  # a broken CA stops us here, before anything else happens
+    leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
+    if not force and not new_ca:
+        ws.refuse_existing(leaves, "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace")
+    reuse_ca = state == "complete" and not new_ca
+    backup = ws.backup(ws.all_artifacts() if new_ca else leaves)
+
+    types = ([] if reuse_ca else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
+    keys = generate_keys(types)
+    ca_key = None if reuse_ca else keys.pop(0)
+    server_key, client_key = keys
+
+    outcomes = [create_ca(ws, session, key=ca_key)]
+    outcomes.append(issue_server(ws, session, key=server_key))
+    outcomes.append(issue_client(ws, session, password, key=client_key))
+    for outcome in outcomes:
+        outcome.backup = backup
+        for warning in outcome.warnings:
+            if on_warning:
+                on_warning(warning)
+    return outcomes

@@ -1,0 +1,186 @@
+"""The tutorial's folder layout, with atomic 0600 writes and no silent overwrite.
+
+WORKSPACE/ca/ca.key ca.csr ca.crt
+WORKSPACE/server/server.key server.csr server.crt
+WORKSPACE/client/client.key client.csr client.crt client.p12
+WORKSPACE/elb/   upload-ready files and API payloads
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from wizard.errors import InputError, WizardError
+
+DIR_MODE = 0o700
+SECRET_MODE = 0o600  # private keys, .p12, anything holding a key
+PUBLIC_MODE = 0o644
+
+ROLES = ("ca", "server", "client")
+
+
+def _describe_os_error(error: OSError, path: Path) -> str:
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f"cannot write to {path}: {error.strerror.lower()}; choose a workspace folder you can write to"
+    if error.errno == errno.ENOSPC:
+        return f"no space left to write {path}: free some space and try again"
+    if error.errno == errno.ENOTDIR:
+        return f"{path} is not usable as a folder (a file is in the way): choose another workspace"
+    return f"cannot write {path}: {error.strerror or error}"
+
+
+def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
+    """Write via a temp file in the same folder, fsync, then rename: never a half-written file.
+
+    The temp file gets its final mode before any byte is written, so a key is never
+    readable by others, not even for a moment.
+    """
+    path = Path(path)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            os.unlink(temp_name)
+            raise
+        os.replace(temp_name, path)
+    except OSError as error:
+        raise WizardError(_describe_os_error(error, path)) from None
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def read_text(path: Path, what: str | None = None) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WizardError(f"{what or path} not found at {path}: run the earlier step first") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist: check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}") from None
+
+
+class Workspace:
+    """One workspace folder. Paths are properties; nothing is created until `ensure()`."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).expanduser().absolute()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    # -- the tutorial's file names -------------------------------------------------
+    def folder(self, role: str) -> Path:
+        return self.root / role
+
+    def key(self, role: str) -> Path:
+        return self.folder(role) / f"{role}.key"
+
+    def csr(self, role: str) -> Path:
+        return self.folder(role) / f"{role}.csr"
+
+    def cert(self, role: str) -> Path:
+        return self.folder(role) / f"{role}.crt"
+
+    @property
+    def p12(self) -> Path:
+        return self.folder("client") / "client.p12"
+
+    @property
+    def elb_dir(self) -> Path:
+        return self.root / "elb"
+
+    def artifacts(self, role: str) -> list[Path]:
+        files = [self.key(role), self.csr(role), self.cert(role)]
+        return files + [self.p12] if role == "client" else files
+
+    def all_artifacts(self) -> list[Path]:
+        return [path for role in ROLES for path in self.artifacts(role)]
+
+    def existing(self, roles: Iterable[str] = ROLES) -> list[Path]:
+        return [path for role in roles for path in self.artifacts(role) if path.exists()]
+
+    def has_ca(self) -> bool:
+        return self.key("ca").exists() and self.cert("ca").exists()
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # -- writing ------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create the workspace and its role folders (0700)."""
+        try:
+            for folder in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir):
+                if folder.exists() and not folder.is_dir():
+                    raise WizardError(f"{folder} exists and is not a folder: move it away or choose another workspace")
+                folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+                os.chmod(folder, DIR_MODE)
+        except OSError as error:
+            raise WizardError(_describe_os_error(error, self.root)) from None
+
+    def refuse_existing(self, paths: Iterable[Path], hint: str) -> None:
+        """Stop, naming the first file that exists: keys and certificates are never replaced silently."""
+        present = [p for p in paths if p.exists()]
+        if present:
+            others = f" (and {len(present) - 1} more)" if len(present) > 1 else ""
+            raise WizardError(f"{self.relative(present[0])}{others} already exists in {self.root}: {hint}")
+
+    def backup(self, paths: Iterable[Path], now: dt.datetime | None = None) -> Path | None:
+        """Move existing files into backup-<timestamp>/ (same relative paths); return that folder."""
+        present = [p for p in paths if p.exists()]
+        if not present:
+            return None
+        stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+        target = self.root / f"backup-{stamp}"
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = self.root / f"backup-{stamp}-{suffix}"
+        try:
+            for path in present:
+                destination = target / self.relative(path)
+                destination.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+                os.chmod(target, DIR_MODE)
+                os.replace(path, destination)
+        except OSError as error:
+            raise WizardError(_describe_os_error(error, target)) from None
+        return target
+
+    def write_files(self, files: Mapping[Path, tuple[bytes, int]]) -> None:
+        """Write each file atomically with its mode (after `ensure`)."""
+        for path, (data, mode) in files.items():
+            atomic_write(path, data, mode)

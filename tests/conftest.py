@@ -1,0 +1,67 @@
+"""Shared fixtures: an isolated data dir for every test, a generated PKI, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wizard import steps
+from wizard.session import Session
+from wizard.workspace import Workspace
+
+P12_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Sessions go to a fresh folder per test, never to the real user data dir."""
+    data = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("MTLS_WIZARD_DATA_DIR", str(data))
+    monkeypatch.setenv("XDG_DATA_HOME", str(data / "xdg"))
+    monkeypatch.delenv("MTLS_WIZARD_P12_PASSWORD", raising=False)
+    return data
+
+
+def make_pki(root: Path, *, server_cn: str = "localhost", sans: tuple[str, ...] = ("127.0.0.1", "::1"), key_type: str = "ec-p256", **answers: object) -> Workspace:
+    """A complete workspace (steps 1-3) under `root`; EC keys by default because they are fast."""
+    ws = Workspace(root)
+    session = Session(workspace=str(ws.root), server_cn=server_cn, server_sans=list(sans), ca_key_type=key_type, server_key_type=key_type, client_key_type=key_type)
+    for name, value in answers.items():
+        setattr(session, name, value)
+    steps.generate(ws, session, P12_PASSWORD)
+    return ws
+
+
+@pytest.fixture(scope="session")
+def pki_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """One generated workspace for the whole run (CN localhost, SANs 127.0.0.1 and ::1). Do not modify it."""
+    return make_pki(tmp_path_factory.mktemp("pki") / "workspace")
+
+
+@pytest.fixture(scope="session")
+def foreign_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A second, unrelated PKI (another CA) for wrong-CA and wrong-server-certificate cases."""
+    return make_pki(tmp_path_factory.mktemp("foreign") / "workspace", org="Elsewhere")
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture
+def cli(isolated_data_dir: Path) -> CliRunner:
+    """Run `python -m wizard ARGS` as a real process; returns the CompletedProcess (text)."""
+
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        full_env = {**os.environ, "MTLS_WIZARD_DATA_DIR": str(isolated_data_dir), **(env or {})}
+        return subprocess.run(
+            [sys.executable, "-m", "wizard", *args],
+            capture_output=True, text=True, env=full_env, input=input, timeout=timeout, cwd=cwd,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
+
+    return run

@@ -125,16 +125,28 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     elb_commands = elb.add_subparsers(dest="elb_command", metavar="ELB_COMMAND", required=True, parser_class=_Parser)
     export = elb_commands.add_parser("export", help="write the paste-ready texts and the v3 API bodies to WORKSPACE/elb/")
     _workspace_arg(export)
+    _elb_name_args(export)
+    export.add_argument("--loadbalancer-id", metavar="ID", help="fill the load balancer id into listener.json (default: the session's, else a placeholder)")
+    export.add_argument("--port", type=_port, default=None, help="listener port in listener.json (default 443)")
+    export.add_argument("--tls-policy", default=None, metavar="POLICY", help="listener TLS policy in listener.json (default: the session's, tls-1-2-strict)")
     export.set_defaults(handler=_lazy("wizard.elb", "export_command"))
-    upload = elb_commands.add_parser("upload", help="upload both certificates (and create the listener) with the official SDK")
+    upload = elb_commands.add_parser("upload", help="upload both certificates (and create the listener) with the official SDK",
+                                     description="Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK.")
     _workspace_arg(upload)
     upload.add_argument("--region", required=True, help="e.g. cn-north-4")
     upload.add_argument("--project-id", required=True, metavar="ID")
     upload.add_argument("--endpoint", metavar="URL", help="API endpoint (default: the region's)")
     upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer")
     upload.add_argument("--port", type=_port, default=443, help="listener port (default 443)")
-    upload.add_argument("--tls-policy", default="tls-1-2-strict", metavar="POLICY", help="listener TLS policy (default tls-1-2-strict)")
+    upload.add_argument("--tls-policy", default="tls-1-2-strict", metavar="POLICY", help="listener TLS policy (default tls-1-2-strict; the *-with-1-3 ones need a dedicated load balancer)")
+    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help="per API call (default 10 to connect, 60 to answer)")
+    _elb_name_args(upload)
     upload.set_defaults(handler=_lazy("wizard.elb", "upload_command"))
+
+
+def _elb_name_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server-cert-name", metavar="NAME", help="ELB name of the server certificate (default <server CN>-server)")
+    parser.add_argument("--ca-cert-name", metavar="NAME", help="ELB name of the CA certificate (default <server CN>-ca)")
 
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:

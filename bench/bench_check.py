@@ -1,0 +1,128 @@
+"""Benchmark: the mTLS verifier against curl, on a local nginx mTLS listener.
+
+(a) the verifier's three attempts, in-process, against three `curl -I` processes making the
+    same three requests (with our client certificate, without one, with a foreign one).
+    Target: ratio <= 1.0.
+(b) the whole `mtls-wizard check` process against one `curl -I`: a figure, not a target
+    (interpreter start-up and imports are most of it).
+
+Run:  python bench/bench_check.py [--rounds N]
+Needs nginx and curl. Prints medians (ms) and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from nginx_server import NginxServer, nginx_binary  # noqa: E402
+
+from wizard import handshake, steps  # noqa: E402
+from wizard.session import Session  # noqa: E402
+from wizard.workspace import Workspace  # noqa: E402
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def timed(action) -> float:  # noqa: ANN001 - a zero-argument callable
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    curl = shutil.which("curl")
+    if nginx_binary() is None or curl is None:
+        print("needs nginx and curl on PATH", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as folder:
+        base = Path(folder)
+        os.environ["MTLS_WIZARD_DATA_DIR"] = str(base / "data")
+        ws = Workspace(base / "workspace")
+        session = Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1"],
+                          ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
+        steps.generate(ws, session, "bench password")
+        foreign = base / "foreign.pem"
+        foreign.write_bytes(handshake.foreign_identity_pem())
+        foreign.chmod(0o600)
+
+        with NginxServer(ws, base / "nginx", verify_client="on") as nginx:
+            url = f"https://localhost:{nginx.port}/"
+            curl_base = [curl, "-sS", "-o", "/dev/null", "-I", "--cacert", str(ws.cert("ca")),
+                         "--resolve", f"localhost:{nginx.port}:127.0.0.1", url]
+            curl_runs = [
+                curl_base + ["--cert", str(ws.cert("client")), "--key", str(ws.key("client"))],
+                curl_base,
+                curl_base + ["--cert", str(foreign)],
+            ]
+
+            def three_curls() -> None:
+                for command in curl_runs:
+                    subprocess.run(command, check=True, stdin=subprocess.DEVNULL)
+
+            def verifier() -> None:
+                verdict = handshake.probe("127.0.0.1", nginx.port, ws, timeout=5)
+                assert verdict.passed, verdict.summary
+
+            check_command = [sys.executable, "-m", "wizard", "check", f"127.0.0.1:{nginx.port}", "--workspace", str(ws.root)]
+
+            # As installed, Python runs from cached bytecode; this environment may forbid writing it
+            # (PYTHONDONTWRITEBYTECODE), so measure both, the cache kept outside the repository.
+            cached_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            cached_env["PYTHONPYCACHEPREFIX"] = str(base / "pycache")
+            uncached_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+            def check_process() -> None:
+                subprocess.run(check_command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=cached_env)
+
+            def check_process_uncached() -> None:
+                subprocess.run(check_command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=uncached_env)
+
+            def one_curl() -> None:
+                subprocess.run(curl_runs[0], check=True, stdin=subprocess.DEVNULL)
+
+            def bare_python() -> None:
+                subprocess.run([sys.executable, "-c", "pass"], check=True, env=cached_env)
+
+            for action in (verifier, three_curls, check_process, one_curl):  # warm caches
+                action()
+            samples: dict[str, list[float]] = {name: [] for name in ("verifier", "three_curls", "check_process", "check_uncached", "one_curl", "bare_python")}
+            for _ in range(args.rounds):  # interleaved, so drift hits every contender alike
+                samples["verifier"].append(timed(verifier))
+                samples["three_curls"].append(timed(three_curls))
+                samples["check_process"].append(timed(check_process))
+                samples["check_uncached"].append(timed(check_process_uncached))
+                samples["one_curl"].append(timed(one_curl))
+                samples["bare_python"].append(timed(bare_python))
+
+    medians = {name: median_ms(values) for name, values in samples.items()}
+    print(f"nginx mTLS listener on loopback, EC P-256 workspace, {args.rounds} rounds, medians")
+    print(f"(a) verifier, 3 attempts in-process   {medians['verifier']:8.1f} ms")
+    print(f"    3 x curl -I processes             {medians['three_curls']:8.1f} ms")
+    print(f"    ratio verifier / curl             {medians['verifier'] / medians['three_curls']:8.2f}x   (target <= 1.0x)")
+    print(f"(b) mtls-wizard check process          {medians['check_process']:8.1f} ms   (bytecode cached, as installed)")
+    print(f"    1 x curl -I process               {medians['one_curl']:8.1f} ms")
+    print(f"    ratio check / curl                {medians['check_process'] / medians['one_curl']:8.2f}x")
+    print(f"    without a bytecode cache          {medians['check_uncached']:8.1f} ms   ({medians['check_uncached'] / medians['one_curl']:.2f}x)")
+    print(f"    (python -c pass alone             {medians['bare_python']:8.1f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""The rehearsal listener: in-process and as `mtls-wizard serve`, checked with real curl."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wizard.errors import InputError, WizardError
+from wizard.rehearsal import RehearsalServer
+from wizard.workspace import Workspace
+
+
+def require_curl() -> str:
+    curl = shutil.which("curl")
+    if curl is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("curl is required in CI (.ci/run installs it)")
+        pytest.skip("curl is not installed")
+    return curl
+
+
+def curl(ws: Workspace, url: str, *, with_cert: bool, head: bool = False) -> subprocess.CompletedProcess:
+    args = [require_curl(), "-sS", "--max-time", "10", "--cacert", str(ws.cert("ca"))]
+    if with_cert:
+        args += ["--cert", str(ws.cert("client")), "--key", str(ws.key("client"))]
+    if head:
+        args.append("-I")
+    # No -k: the server certificate must verify against the workspace CA.
+    return subprocess.run([*args, "-w", "\n%{http_code}", url.replace("127.0.0.1", "localhost")], capture_output=True, text=True, timeout=30)
+
+
+# ---------------------------------------------------------------------------
+# In-process
+# ---------------------------------------------------------------------------
+
+
+def test_in_process_listener_accepts_ours_and_logs_each_outcome(pki_workspace: Workspace) -> None:
+    lines: list[str] = []
+    with RehearsalServer(pki_workspace, log=lines.append) as server:
+        assert server.port > 0 and server.address == f"127.0.0.1:{server.port}"
+        ok = curl(pki_workspace, server.url, with_cert=True)
+        refused = curl(pki_workspace, server.url, with_cert=False)
+        deadline = time.monotonic() + 5
+        while len(server.outcomes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert ok.returncode == 0, ok.stderr
+    assert "Hello CN=client,O=ELB" in ok.stdout and ok.stdout.endswith("200")
+    assert refused.returncode != 0  # a TLS alert: curl gets no HTTP answer at all
+    assert sorted(o["outcome"] for o in server.outcomes) == ["accepted", "rejected"]
+    assert any("accepted: CN=client,O=ELB" in line for line in lines)
+    assert any("rejected: no client certificate" in line for line in lines)
+
+
+def test_http400_style_answers_like_nginx(pki_workspace: Workspace) -> None:
+    with RehearsalServer(pki_workspace, reject_with="http400") as server:
+        refused = curl(pki_workspace, server.url, with_cert=False)
+        head = curl(pki_workspace, server.url, with_cert=False, head=True)
+        ok = curl(pki_workspace, server.url, with_cert=True, head=True)
+    assert refused.returncode == 0 and refused.stdout.endswith("400")
+    assert "No required SSL certificate was sent" in refused.stdout
+    assert head.stdout.startswith("HTTP/1.1 400 Bad Request") and "No required" not in head.stdout
+    assert ok.stdout.startswith("HTTP/1.1 200 OK")
+
+
+def test_start_and_stop_are_idempotent_and_free_the_port(pki_workspace: Workspace) -> None:
+    server = RehearsalServer(pki_workspace)
+    server.start()
+    server.start()
+    port = server.port
+    server.stop()
+    server.stop()
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_port_in_use_is_a_clear_error(pki_workspace: Workspace) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        with pytest.raises(WizardError, match="already in use"):
+            RehearsalServer(pki_workspace, port=taken.getsockname()[1]).start()
+
+
+def test_missing_workspace_and_bad_style_are_refused(tmp_path: Path, pki_workspace: Workspace) -> None:
+    with pytest.raises(WizardError, match="mtls-wizard generate"):
+        RehearsalServer(Workspace(tmp_path / "nothing")).start()
+    with pytest.raises(InputError, match="alert or http400"):
+        RehearsalServer(pki_workspace, reject_with="shrug")
+
+
+def test_a_silent_client_does_not_block_others(pki_workspace: Workspace) -> None:
+    with RehearsalServer(pki_workspace, connection_timeout=2) as server:
+        with socket.create_connection(("127.0.0.1", server.port)):  # connects, sends nothing
+            ok = curl(pki_workspace, server.url, with_cert=True)
+    assert ok.returncode == 0 and ok.stdout.endswith("200")
+
+
+# ---------------------------------------------------------------------------
+# mtls-wizard serve, as a real process
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve(pki_workspace: Workspace, isolated_data_dir: Path) -> Iterator:
+    processes: list[subprocess.Popen] = []
+
+    def start(*extra: str) -> tuple[subprocess.Popen, int]:
+        env = {**os.environ, "MTLS_WIZARD_DATA_DIR": str(isolated_data_dir), "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wizard", "serve", "--workspace", str(pki_workspace.root), "--port", "0", *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        processes.append(process)
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"\(port (\d+)\)", first)
+        assert match, f"no port in {first!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
+        return process, int(match.group(1))
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+        for stream in (process.stdout, process.stderr):
+            if stream:
+                stream.close()
+
+
+def test_serve_accepts_curl_with_the_client_certificate_and_stops_on_ctrl_c(serve, pki_workspace: Workspace) -> None:
+    process, port = serve()
+    url = f"https://localhost:{port}/"
+    ok = curl(pki_workspace, url, with_cert=True)
+    refused = curl(pki_workspace, url, with_cert=False)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=15)
+    assert ok.returncode == 0, ok.stderr
+    assert "Hello CN=client,O=ELB" in ok.stdout and ok.stdout.endswith("200")
+    assert refused.returncode != 0
+    assert process.returncode == 0
+    assert "accepted: CN=client,O=ELB" in stdout
+    assert "rejected: no client certificate" in stdout
+    assert "Goodbye" in stdout
+    assert "Traceback" not in stderr and "Traceback" not in stdout
+
+
+def test_serve_http400_style_and_sigterm(serve, pki_workspace: Workspace) -> None:
+    process, port = serve("--reject-with", "http400")
+    refused = curl(pki_workspace, f"https://localhost:{port}/", with_cert=False)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=15)
+    assert refused.stdout.endswith("400") and "No required SSL certificate was sent" in refused.stdout
+    assert process.returncode == 0 and "Goodbye" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_serve_without_workspace_fails_cleanly(cli, tmp_path: Path) -> None:
+    result = cli("serve", "--workspace", str(tmp_path / "none"), "--port", "0")
+    assert result.returncode == 1
+    assert "mtls-wizard generate" in result.stderr and "Traceback" not in result.stderr

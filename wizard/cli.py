@@ -55,6 +55,21 @@ def _port(text: str) -> int:
     return value
 
 
+class _RefusePassword(argparse.Action):
+    """A password given on the command line: refuse it without echoing it.
+
+    Without this, argparse would take `--password X` as an abbreviation of `--password-file`
+    and print X (the password) back in a "file not found" error.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        parser.exit(2, f"{parser.prog}: error: never give a password on the command line (other users can see it): use {self.const}\n")
+
+
+def _refuse_password_option(parser: argparse.ArgumentParser, instead: str, *names: str) -> None:
+    parser.add_argument(*names, action=_RefusePassword, const=instead, metavar="PASSWORD", help=argparse.SUPPRESS)
+
+
 def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False) -> None:
     help_text = "the workspace folder" + ("" if required else " (default: the last session's, else ./mtls-workspace)")
     parser.add_argument("--workspace", "-w", metavar="DIR", required=required, help=help_text)
@@ -79,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--client-days", type=_positive_int, default=pki.CLIENT_DAYS, metavar="N", help=f"client certificate validity (default {pki.CLIENT_DAYS})")
     gen.add_argument("--legacy-p12", action="store_true", help="3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11")
     gen.add_argument("--p12-password-file", metavar="FILE", help=f"read the .p12 password from FILE (else ${PASSWORD_ENV}, else a prompt)")
+    _refuse_password_option(gen, f"--p12-password-file FILE or {PASSWORD_ENV}", "--p12-password", "--password")
     gen.add_argument("--force", action="store_true", help="replace existing server/client files (moved to backup-<timestamp>/ first)")
     gen.add_argument("--new-ca", action="store_true", help="replace the CA too (everything old is moved to backup-<timestamp>/ first)")
     gen.set_defaults(handler=cmd_generate)
@@ -86,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     insp = commands.add_parser("inspect", help="describe a certificate, key, CSR or .p12")
     insp.add_argument("file", metavar="FILE")
     insp.add_argument("--password-file", metavar="FILE", help="the .p12 password, read from FILE")
+    _refuse_password_option(insp, "--password-file FILE", "--password")
     insp.add_argument("--json", action="store_true", help="machine-readable output")
     insp.set_defaults(handler=cmd_inspect)
 
@@ -248,10 +265,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     session.ca_days, session.server_days, session.client_days = args.ca_days, args.server_days, args.client_days
     session.p12_legacy = args.legacy_p12
     steps.validate_answers(session)  # bad input fails before a password is asked for
-    ws.ensure()  # so does an unwritable workspace
-    password = _p12_password(args)
-    for message in pki.validate_p12_password(password):
-        warn(message)
+    if args.p12_password_file or PASSWORD_ENV in os.environ or not sys.stdin.isatty():
+        password = _p12_password(args)  # a bad password source fails before the workspace is created
+        pki.validate_p12_password(password)  # (an empty one too; its warnings come later, once)
+        ws.ensure()
+    else:
+        ws.ensure()  # an unwritable workspace fails before the prompt
+        password = _p12_password(args)
+    # steps.generate reports the short-password warning itself (through on_warning): once.
     outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
     session.current_step = max(session.current_step, 4)
     save_session(store, session)

@@ -105,10 +105,14 @@ def name_problem(value: str) -> str | None:
     if not value:
         return "the name is empty: give a domain name (www.example.com) or an IP address"
     try:
-        ipaddress.ip_address(value)
-        return None
+        address = ipaddress.ip_address(value)
     except ValueError:
         pass
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+            # A zone (%eth0) only means something on one machine; a certificate cannot carry it.
+            return f"{value!r}: leave out the zone, give only the address ({value.split('%')[0]})"
+        return None
     if "://" in value or "/" in value:
         return f"{value!r} looks like a URL: give only the host name, e.g. www.example.com"
     if ":" in value:
@@ -503,9 +507,13 @@ def p12_protection(data: bytes) -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
-def _cn_of(name: x509.Name) -> str | None:
+def cn_of(name: x509.Name) -> str | None:
+    """The first common name (CN) in an X.509 name, or None."""
     attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(attrs[0].value) if attrs else None
+
+
+_cn_of = cn_of  # the older private name, kept for existing callers
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -655,6 +663,9 @@ def inspect_bytes(data: bytes, password: str | None = None, what: str = "the fil
         result = attempt(data)
         if result is not None:
             return result
+    if not _looks_like_p12(data):
+        # Otherwise any unknown file would be reported as "password-protected".
+        raise InputError(f"{what} is not a certificate, key, CSR or .p12 file (PEM or DER) that this tool can read")
     p12 = load_p12(data, password, what)
     certs = ([p12.cert.certificate] if p12.cert else []) + [c.certificate for c in p12.additional_certs]
     friendly = p12.cert.friendly_name.decode(errors="replace") if p12.cert and p12.cert.friendly_name else None
@@ -667,6 +678,14 @@ def inspect_bytes(data: bytes, password: str | None = None, what: str = "the fil
     if p12.key is not None and p12.cert is not None and not _public_keys_equal(p12.key.public_key(), p12.cert.certificate.public_key()):
         inspection.notes.append("the key inside does not match the certificate")
     return inspection
+
+
+# A PFX starts SEQUENCE { INTEGER 3, ContentInfo { OID pkcs7-data, ... } }.
+_PKCS7_DATA_OID = bytes.fromhex("06092a864886f70d010701")
+
+
+def _looks_like_p12(data: bytes) -> bool:
+    return data[:1] == b"\x30" and b"\x02\x01\x03" in data[:8] and _PKCS7_DATA_OID in data[:32]
 
 
 def _inspect_csr(csr: x509.CertificateSigningRequest) -> Inspection:

@@ -124,6 +124,12 @@ def _digest(key_type: str) -> str:
     return "-sha384" if key_type == "ec-p384" else "-sha256"
 
 
+def _conf_value(value: str) -> str:
+    """A subject value for an OpenSSL config file: `$` would expand a variable, `#` start a
+    comment and quotes or backslashes would be interpreted, so each is backslash-escaped."""
+    return "".join("\\" + ch if ch in '\\$#"\'' else ch for ch in value)
+
+
 def _config(path: str, org: str, cn: str, section: str, extensions: list[str]) -> str:
     lines = [
         f"cat > {path} <<'CONF'",
@@ -132,8 +138,8 @@ def _config(path: str, org: str, cn: str, section: str, extensions: list[str]) -
         "prompt = no",
         "utf8 = yes",
         "[ dn ]",
-        f"O = {org}",
-        f"CN = {cn}",
+        f"O = {_conf_value(org)}",
+        f"CN = {_conf_value(cn)}",
         f"[ {section} ]",
         *extensions,
         "CONF",

@@ -168,20 +168,30 @@ class SessionStore:
     def load_file(self, path: Path) -> Session:
         """Read one session file; a bad one is set aside (renamed) and reported, never deleted."""
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFoundError(path) from None  # no session there (yet)
+        except OSError as error:
+            # Unreadable is not corrupted: leave the file where it is.
+            raise SessionFileError(f"the session file {path} cannot be read ({error.strerror}); a new session starts") from None
+        try:
+            payload = json.loads(raw.decode("utf-8"))
             if not isinstance(payload, dict):
                 raise SessionFileError("it is not a JSON object")
             return Session.from_dict(payload)
-        except FileNotFoundError:
-            raise
-        except (ValueError, TypeError, SessionFileError, OSError) as error:
+        except (ValueError, TypeError, SessionFileError) as error:
             reason = str(error) if isinstance(error, SessionFileError) else "it is not valid JSON"
             aside = self._set_aside(path)
-            raise SessionFileError(f"the session file {path} could not be used ({reason}); it was kept as {aside.name} and a new session starts") from None
+            kept = f"it was kept as {aside.name}" if aside != path else "it was left in place"
+            raise SessionFileError(f"the session file {path} could not be used ({reason}); {kept} and a new session starts") from None
 
     def _set_aside(self, path: Path) -> Path:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+        suffix = 1
+        while aside.exists():  # never replace an earlier set-aside file
+            suffix += 1
+            aside = path.with_name(f"{path.name}.unreadable-{stamp}-{suffix}")
         try:
             os.replace(path, aside)
         except OSError:

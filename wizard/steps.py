@@ -21,6 +21,9 @@ from wizard.session import Session
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
 ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
+# The CA's key and certificate, handed from step to step so the key is parsed once:
+# loading an RSA key re-checks it (tens of milliseconds each time).
+CaPair = tuple[pki.PrivateKey, x509.Certificate]
 # A new certificate undoes the steps that used the old one (uploads, listener, the verdict).
 DEPENDENT_STEPS = {"ca": (2, 3, 4, 5, 6, 7), "server": (4, 6, 7), "client": (7,)}
 
@@ -90,12 +93,20 @@ def _ca_state(ws: Workspace) -> str:
 def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
     """Step 1. An existing CA is reused unless `replace`, which backs up the CA and every
     certificate it signed (they would no longer chain to the new CA)."""
+    return _create_ca(ws, session, replace=replace, key=key)[0]
+
+
+def _create_ca(
+    ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None, existing: CaPair | None = None
+) -> tuple[StepOutcome, CaPair]:
+    """Step 1, also returning the CA pair (`existing`: the workspace's CA, already loaded)."""
     validate_answers(session, ("ca",))
     ws.ensure()
     state = _ca_state(ws)
     if state == "complete" and not replace:
-        _, cert = load_ca(ws)
-        return _record(session, "ca", StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(cert), reused=True))
+        ca = existing or load_ca(ws)
+        outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True)
+        return _record(session, "ca", outcome), ca
     if state == "partial" and not replace:
         present = next(p for p in ws.artifacts("ca") if p.exists())
         raise WizardError(f"the CA in {ws.root} is incomplete ({ws.relative(present)} exists, key or certificate missing): start a new CA with --new-ca, which backs up the old files")
@@ -108,7 +119,7 @@ def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pk
         ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
     })
     outcome = StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
-    return _record(session, "ca", outcome)
+    return _record(session, "ca", outcome), (issued.key, issued.cert)
 
 
 # ---------------------------------------------------------------------------
@@ -125,10 +136,12 @@ def _prepare_leaf(ws: Workspace, role: str, force: bool) -> Path | None:
     return ws.backup(ws.artifacts(role))
 
 
-def issue_server(ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
-    """Step 2: the server certificate, signed by the workspace CA."""
+def issue_server(
+    ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None, ca: CaPair | None = None
+) -> StepOutcome:
+    """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded)."""
     validate_answers(session, ("server",))
-    ca_key, ca_cert = load_ca(ws)
+    ca_key, ca_cert = ca or load_ca(ws)
     backup = _prepare_leaf(ws, "server", force)
     key = key or pki.generate_key(session.server_key_type)
     issued = pki.issue_server(ca_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
@@ -142,12 +155,18 @@ def issue_server(ws: Workspace, session: Session, *, force: bool = False, key: p
 
 
 def issue_client(
-    ws: Workspace, session: Session, password: str, *, force: bool = False, key: pki.PrivateKey | None = None
+    ws: Workspace,
+    session: Session,
+    password: str,
+    *,
+    force: bool = False,
+    key: pki.PrivateKey | None = None,
+    ca: CaPair | None = None,
 ) -> StepOutcome:
-    """Step 3: the client certificate and its password-protected .p12."""
+    """Step 3: the client certificate and its password-protected .p12 (`ca`: the CA, already loaded)."""
     validate_answers(session, ("client",))
     warnings = pki.validate_p12_password(password)
-    ca_key, ca_cert = load_ca(ws)
+    ca_key, ca_cert = ca or load_ca(ws)
     backup = _prepare_leaf(ws, "client", force)
     key = key or pki.generate_key(session.client_key_type)
     issued = pki.issue_client(ca_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
@@ -203,8 +222,7 @@ def generate(
     state = _ca_state(ws)
     if state == "partial" and not new_ca:
         create_ca(ws, session)  # raises the "incomplete CA" error
-    if state == "complete" and not new_ca:
-        load_ca(ws)  # a broken CA stops us here, before anything else happens
+    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken CA stops us here
     leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
     if not force and not new_ca:
         ws.refuse_existing(leaves, "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace")
@@ -216,9 +234,10 @@ def generate(
     ca_key = None if reuse_ca else keys.pop(0)
     server_key, client_key = keys
 
-    outcomes = [create_ca(ws, session, key=ca_key)]
-    outcomes.append(issue_server(ws, session, key=server_key))
-    outcomes.append(issue_client(ws, session, password, key=client_key))
+    ca_outcome, ca = _create_ca(ws, session, key=ca_key, existing=existing)
+    outcomes = [ca_outcome]
+    outcomes.append(issue_server(ws, session, key=server_key, ca=ca))
+    outcomes.append(issue_client(ws, session, password, key=client_key, ca=ca))
     for outcome in outcomes:
         outcome.backup = backup
         for warning in outcome.warnings:

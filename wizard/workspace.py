@@ -29,6 +29,9 @@ def _describe_os_error(error: OSError, path: Path) -> str:
         return f"cannot write to {path}: {error.strerror.lower()}; choose a workspace folder you can write to"
     if error.errno == errno.ENOSPC:
         return f"no space left to write {path}: free some space and try again"
+    if error.errno == errno.ENOENT:
+        # e.g. a path under /proc, or a folder removed while we worked
+        return f"cannot create {path}: a folder on the way cannot be created there; choose a workspace folder you can write to"
     if error.errno == errno.ENOTDIR:
         return f"{path} is not usable as a folder (a file is in the way): choose another workspace"
     return f"cannot write {path}: {error.strerror or error}"
@@ -41,18 +44,19 @@ def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
     readable by others, not even for a moment.
     """
     path = Path(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # Inside the try: a missing or read-only folder is reported like any other write failure.
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
+            with os.fdopen(fd, "wb") as handle:  # owns fd from here: closed whatever happens
+                os.fchmod(handle.fileno(), mode)  # before the first byte
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.replace(temp_name, path)
         except BaseException:
-            os.unlink(temp_name)
+            os.unlink(temp_name)  # a failed rename must not leave the temp file behind either
             raise
-        os.replace(temp_name, path)
     except OSError as error:
         raise WizardError(_describe_os_error(error, path)) from None
     _fsync_dir(path.parent)

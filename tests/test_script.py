@@ -1,0 +1,123 @@
+"""`mtls-wizard script` really runs: bash + openssl rebuild a PKI with the same profile, strictly valid."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import P12_PASSWORD, make_pki
+
+from wizard import pki, script
+from wizard.session import Session
+from wizard.workspace import Workspace
+
+SCRIPT_PASSWORD = "script password 42"
+
+
+def need(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {name} is not installed")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def run_script(cli, ws: Workspace, target: Path) -> subprocess.CompletedProcess:  # noqa: ANN001 - the cli fixture
+    printed = cli("script", "--workspace", str(ws.root))
+    assert printed.returncode == 0, printed.stderr
+    script_file = target.parent / f"{target.name}.sh"
+    script_file.write_text(printed.stdout)
+    return subprocess.run([need("bash"), str(script_file), str(target)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MTLS_WIZARD_P12_PASSWORD": SCRIPT_PASSWORD})
+
+
+def strict_verify(target: Path, role: str, purpose: str) -> subprocess.CompletedProcess:
+    return subprocess.run([need("openssl"), "verify", "-x509_strict", "-purpose", purpose, "-CAfile", str(target / "ca" / "ca.crt"),
+                           str(target / role / f"{role}.crt")], capture_output=True, text=True, timeout=60)
+
+
+def profile_facts(cert_path: Path) -> dict[str, object]:
+    """What the two PKIs must share (everything but keys, serials, dates and fingerprints)."""
+    summary = pki.summarise_certificate(pki.load_cert_pem(cert_path.read_bytes()))
+    cert = pki.load_cert_pem(cert_path.read_bytes())
+    return {
+        "subject": summary.subject, "issuer": summary.issuer, "sans": summary.sans, "key_usage": summary.key_usage,
+        "eku": summary.extended_key_usage, "key_type": summary.key_type, "hash": summary.signature_hash,
+        "is_ca": summary.is_ca, "version": summary.version,
+        "days": round((cert.not_valid_after_utc - cert.not_valid_before_utc).total_seconds() / 86400),
+        "extensions": sorted((e.oid.dotted_string, e.critical) for e in cert.extensions),
+    }
+
+
+CASES = {
+    "rsa-dns": dict(server_cn="www.test.com", sans=("api.test.com", "10.9.8.7"), key_type="rsa2048"),
+    "ec-ip": dict(server_cn="192.0.2.44", sans=(), key_type="ec-p256", p12_legacy=True),
+    "p384-ipv6": dict(server_cn="2001:db8::44", sans=("*.test.com",), key_type="ec-p384", org="Acme", client_cn="alice"),
+    # characters an OpenSSL config file would read as a variable, a comment or quoting
+    "awkward-subjects": dict(server_cn="www.test.com", sans=(), key_type="ec-p256", org='R&D $HOME #1 "Lab"',
+                             client_cn="O'Brien \\ laptop", ca_cn="Ünïcode CA = 100%"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_script_rebuilds_a_strictly_valid_pki_with_the_same_profile(tmp_path: Path, cli, case: str) -> None:  # noqa: ANN001
+    ws = make_pki(tmp_path / "wizard-ws", **CASES[case])
+    target = tmp_path / "from-script"
+    result = run_script(cli, ws, target)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PKI written to" in result.stdout
+
+    assert strict_verify(target, "server", "sslserver").returncode == 0
+    assert strict_verify(target, "client", "sslclient").returncode == 0
+    refused = strict_verify(target, "client", "sslserver")
+    assert refused.returncode != 0 and "unsuitable certificate purpose" in refused.stdout + refused.stderr
+
+    # the same profile as what the wizard made
+    for role in ("ca", "server", "client"):
+        assert profile_facts(target / role / f"{role}.crt") == profile_facts(ws.cert(role)), role
+        assert (target / role / f"{role}.csr").exists()
+        assert stat.S_IMODE((target / role / f"{role}.key").stat().st_mode) == 0o600
+    if case == "ec-ip":
+        assert pki.san_strings(pki.load_cert_pem((target / "server" / "server.crt").read_bytes())) == ["IP:192.0.2.44"]
+
+    # the .p12 opens with the password and is protected like the wizard's
+    p12 = (target / "client" / "client.p12").read_bytes()
+    assert stat.S_IMODE((target / "client" / "client.p12").stat().st_mode) == 0o600
+    bundle = pki.load_p12(p12, SCRIPT_PASSWORD)
+    assert bundle.key is not None and pki.keys_match(bundle.key, bundle.cert.certificate)
+    assert pki.p12_protection(p12)["mode"] == pki.p12_protection(ws.p12.read_bytes())["mode"]
+
+
+def test_the_script_never_overwrites_keys(tmp_path: Path, cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
+    target = tmp_path / "pki"
+    assert run_script(cli, pki_workspace, target).returncode == 0
+    key = (target / "server" / "server.key").read_bytes()
+    again = run_script(cli, pki_workspace, target)
+    assert again.returncode != 0 and "refusing to overwrite" in again.stderr
+    assert (target / "server" / "server.key").read_bytes() == key
+
+
+def test_the_script_needs_the_password_from_the_environment(tmp_path: Path, cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
+    printed = cli("script", "--workspace", str(pki_workspace.root)).stdout
+    env = {k: v for k, v in os.environ.items() if k != "MTLS_WIZARD_P12_PASSWORD"}
+    result = subprocess.run([need("bash"), "-c", printed, "script", str(tmp_path / "pki")], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode != 0 and "MTLS_WIZARD_P12_PASSWORD" in result.stderr
+    assert not (tmp_path / "pki").exists()
+
+
+def test_script_from_the_session_alone_matches_the_workspace(pki_workspace: Workspace) -> None:
+    """Before anything is issued (the TUI's teaching panels) the session gives the same profile."""
+    session = Session(workspace=str(pki_workspace.root), server_cn="localhost", server_sans=["127.0.0.1", "::1"],
+                      ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
+    assert script.profile_from_session(session) == script.profile_from_workspace(pki_workspace, session)
+    assert script.profile_from_workspace(pki_workspace) == script.profile_from_workspace(pki_workspace, session)
+
+
+def test_the_script_uses_the_workspace_password_variable_not_the_password(cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
+    text = cli("script", "--workspace", str(pki_workspace.root)).stdout
+    assert P12_PASSWORD not in text and "-passout env:MTLS_WIZARD_P12_PASSWORD" in text

@@ -128,6 +128,17 @@ def test_generate_reuses_an_existing_ca(tmp_path: Path, cli: CliRunner) -> None:
     result = cli("generate", "-w", str(ws), "--server-cn", "other.test", "--key-type", "ec-p256", env=PASSWORD_ENV)
     assert result.returncode == 0, result.stderr
     assert "reused" in result.stdout and (ws / "ca" / "ca.key").read_bytes() == ca_key
+    assert "warning" not in result.stderr  # same answers as the CA: nothing to say
+
+
+def test_reusing_a_ca_warns_when_the_ca_answers_differ(tmp_path: Path, cli: CliRunner) -> None:
+    ws = tmp_path / "W"
+    assert cli("generate", "-w", str(ws), "--server-cn", "localhost", "--key-type", "ec-p256", env=PASSWORD_ENV).returncode == 0
+    result = cli("generate", "-w", str(ws), "--server-cn", "localhost", "--key-type", "ec-p384", "--org", "Other", "--force", env=PASSWORD_ENV)
+    assert result.returncode == 0, result.stderr
+    warning = [line for line in result.stderr.splitlines() if "existing CA is kept" in line]
+    assert len(warning) == 1
+    assert "organisation 'ELB'" in warning[0] and "key type 'ec-p256'" in warning[0] and "--new-ca" in warning[0]
 
 
 # ---------------------------------------------------------------------------

@@ -507,10 +507,15 @@ def p12_protection(data: bytes) -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
+def attribute_of(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    """The first value of one attribute (O, CN, ...) in an X.509 name, or None."""
+    attrs = name.get_attributes_for_oid(oid)
+    return str(attrs[0].value) if attrs else None
+
+
 def cn_of(name: x509.Name) -> str | None:
     """The first common name (CN) in an X.509 name, or None."""
-    attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(attrs[0].value) if attrs else None
+    return attribute_of(name, NameOID.COMMON_NAME)
 
 
 _cn_of = cn_of  # the older private name, kept for existing callers

@@ -70,8 +70,7 @@ def _read_cert(path: Path) -> x509.Certificate | None:
 
 
 def _attr(name: x509.Name, oid: x509.ObjectIdentifier, default: str) -> str:
-    values = name.get_attributes_for_oid(oid)
-    return str(values[0].value) if values else default
+    return pki.attribute_of(name, oid) or default
 
 
 def _days(cert: x509.Certificate) -> int:

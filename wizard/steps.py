@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from wizard import pki
 from wizard.errors import WizardError
@@ -96,6 +97,24 @@ def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pk
     return _create_ca(ws, session, replace=replace, key=key)[0]
 
 
+def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]:
+    """When the kept CA differs from the step-1 answers, say so: those answers are not applied."""
+    wanted = {
+        "organisation": session.org,
+        "common name": session.ca_cn or pki.default_ca_cn(session.org),
+        "key type": session.ca_key_type,
+    }
+    actual = {
+        "organisation": pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or "",
+        "common name": pki.cn_of(ca_cert.subject) or "",
+        "key type": pki.key_type_of(ca_cert.public_key()),
+    }
+    differing = [f"{what} {actual[what]!r}" for what in wanted if wanted[what] != actual[what]]
+    if not differing:
+        return []
+    return [f"the existing CA is kept as it is ({', '.join(differing)}), so your CA answers are not applied to it; use --new-ca to make a new CA with them"]
+
+
 def _create_ca(
     ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None, existing: CaPair | None = None
 ) -> tuple[StepOutcome, CaPair]:
@@ -105,7 +124,7 @@ def _create_ca(
     state = _ca_state(ws)
     if state == "complete" and not replace:
         ca = existing or load_ca(ws)
-        outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True)
+        outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True, warnings=_reuse_differences(session, ca[1]))
         return _record(session, "ca", outcome), ca
     if state == "partial" and not replace:
         present = next(p for p in ws.artifacts("ca") if p.exists())

@@ -55,6 +55,7 @@ class _Failure:
     error_code: str
     error_msg: str
     times: int | None  # None: every time
+    skip: int = 0  # calls answered normally before the failures start
 
 
 @dataclass
@@ -74,10 +75,11 @@ class FakeElbApi:
     _thread: threading.Thread | None = None
 
     # -- configuration --------------------------------------------------------------
-    def fail(self, route: str, status: int, error_code: str, error_msg: str, *, times: int | None = None) -> None:
-        """Answer `route` with an ELB-style error body (all the time, or the next `times` calls)."""
+    def fail(self, route: str, status: int, error_code: str, error_msg: str, *, times: int | None = None, skip: int = 0) -> None:
+        """Answer `route` with an ELB-style error body (all the time, or the next `times` calls),
+        after letting the first `skip` calls through (e.g. skip=1: the second upload fails)."""
         assert route in ROUTES, route
-        self._failures[route] = _Failure(status, error_code, error_msg, times)
+        self._failures[route] = _Failure(status, error_code, error_msg, times, skip)
 
     def stall(self, route: str, seconds: float) -> None:
         """Wait before answering `route` (released at once when the server stops)."""
@@ -165,7 +167,9 @@ class FakeElbApi:
         if stall:
             self._release.wait(stall)
         failure = self._failures.get(route)
-        if failure is not None and failure.times != 0:
+        if failure is not None and failure.skip:
+            failure.skip -= 1
+        elif failure is not None and failure.times != 0:
             if failure.times is not None:
                 failure.times -= 1
             return failure.status, _error(failure.error_code, failure.error_msg, request_id)

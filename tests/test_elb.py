@@ -144,7 +144,7 @@ def test_credentials_present_needs_both_variables(monkeypatch: pytest.MonkeyPatc
 
 
 def test_server_body_carries_certificate_and_key_without_trailing_newline(pki_workspace: Workspace) -> None:
-    option = elb.server_certificate_body(pki_workspace)["certificate"]
+    option = elb.server_certificate_body(elb.load_material(pki_workspace))["certificate"]
     assert option["type"] == "server" and option["name"] == "localhost-server"
     assert option["certificate"] == pki_workspace.cert("server").read_text().rstrip("\n")
     assert option["private_key"] == pki_workspace.key("server").read_text().rstrip("\n")
@@ -154,11 +154,11 @@ def test_server_body_carries_certificate_and_key_without_trailing_newline(pki_wo
 
 def test_server_body_domain_lists_qualified_dns_names(tmp_path: Path) -> None:
     ws = make_pki(tmp_path / "ws", server_cn="www.example.com", sans=("api.example.com", "10.1.2.3", "intranet"))
-    assert elb.server_certificate_body(ws)["certificate"]["domain"] == "www.example.com,api.example.com"
+    assert elb.server_certificate_body(elb.load_material(ws))["certificate"]["domain"] == "www.example.com,api.example.com"
 
 
 def test_ca_body_never_carries_a_key(pki_workspace: Workspace) -> None:
-    body = elb.ca_certificate_body(pki_workspace, "my-ca")
+    body = elb.ca_certificate_body(elb.load_material(pki_workspace), "my-ca")
     option = body["certificate"]
     assert set(option) == {"name", "type", "certificate", "description"}
     assert option["type"] == "client" and option["name"] == "my-ca"
@@ -230,6 +230,27 @@ def test_export_fills_the_listener_from_ids_recorded_for_these_certificates(own_
     assert listener["protocol_port"] == 8443 and listener["tls_ciphers_policy"] == "tls-1-2-fs"
 
 
+def test_load_material_reads_each_file_once_and_keeps_console_texts(pki_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[Path] = []
+    real_read_text = elb.read_text
+    monkeypatch.setattr(elb, "read_text", lambda path, *a: reads.append(path) or real_read_text(path, *a))
+    material = elb.load_material(pki_workspace)
+    assert sorted(reads) == sorted([pki_workspace.cert("server"), pki_workspace.key("server"), pki_workspace.cert("ca")])
+    for part in ("server_cert", "server_key", "ca_cert"):
+        assert material.text(part) == elb.paste_text(pki_workspace, part)
+    assert material.server_cn == "localhost"
+    assert material.server_fingerprint == pki.fingerprint(pki.load_cert_pem(pki_workspace.cert("server").read_bytes()))
+    assert material.ca_fingerprint == pki.fingerprint(pki.load_cert_pem(pki_workspace.cert("ca").read_bytes()))
+
+
+def test_export_reads_the_workspace_files_once(own_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[Path] = []
+    real_read_text = elb.read_text
+    monkeypatch.setattr(elb, "read_text", lambda path, *a: reads.append(path) or real_read_text(path, *a))
+    elb.export(own_ws, Session(workspace=str(own_ws.root)))
+    assert len(reads) == 3 and len(set(reads)) == 3
+
+
 def test_export_refuses_a_key_that_does_not_match(own_ws: Workspace) -> None:
     other = pki.generate_key("ec-p256")
     own_ws.key("server").write_bytes(pki.key_to_pem(other))
@@ -292,3 +313,15 @@ def test_cli_export_without_certificates_is_a_clear_error(cli, tmp_path: Path) -
     run = cli("elb", "export", "-w", str(tmp_path / "nothing"))
     assert run.returncode == 1
     assert "generate" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(("missing", "step"), [(("key", "server"), "step 2"), (("cert", "ca"), "step 1")])
+def test_cli_export_with_a_missing_file_names_the_step_in_one_line(cli, own_ws: Workspace, missing: tuple[str, str], step: str) -> None:  # noqa: ANN001
+    path = getattr(own_ws, missing[0])(missing[1])
+    path.unlink()
+    run = cli("elb", "export", "-w", str(own_ws.root))
+    assert run.returncode == 1
+    [line] = run.stderr.strip().splitlines()
+    assert own_ws.relative(path) in line and step in line and "mtls-wizard generate" in line
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    assert not own_ws.elb_dir.exists() or not list(own_ws.elb_dir.iterdir())  # nothing half-written

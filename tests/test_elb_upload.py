@@ -320,6 +320,30 @@ def test_a_listener_failure_keeps_the_uploaded_ids_for_the_rerun(own_ws: Workspa
     assert len(api.calls("create_certificate")) == 2 and len(api.calls("create_listener")) == 2
 
 
+def test_a_failed_ca_upload_leaves_steps_5_and_6_open(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
+    session = _session(own_ws)
+    api.fail("create_certificate", 400, "ELB.8902", "Invalid certificate content", skip=1)  # the server one passes
+    with pytest.raises(WizardError, match="^uploading the CA certificate failed: HTTP 400 ELB.8902"):
+        _upload(own_ws, session, api, loadbalancer_id=LB)
+    assert session.is_done(4) and not session.is_done(5) and not session.is_done(6)
+    assert session.server_cert_id and not session.ca_cert_id and not session.listener_id
+    assert api.calls("create_listener") == []
+    recorded = json.loads((own_ws.elb_dir / elb.UPLOADED).read_text())
+    assert recorded["server"]["id"] == session.server_cert_id and "ca" not in recorded
+
+
+def test_a_new_certificate_reopens_step_6_until_the_listener_uses_it(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
+    session = _session(own_ws)
+    _upload(own_ws, session, api, loadbalancer_id=LB)
+    assert {4, 5, 6} <= set(session.steps_done)
+    steps.issue_server(own_ws, session, force=True)
+    _upload(own_ws, session, api)  # no load balancer: the listener still holds the old certificate
+    assert session.is_done(4) and session.is_done(5) and not session.is_done(6)
+    _upload(own_ws, session, api, loadbalancer_id=LB)
+    assert session.is_done(6)
+    assert api.listeners[session.listener_id]["default_tls_container_ref"] == session.server_cert_id
+
+
 @pytest.mark.timeout(30)
 def test_a_refused_connection_fails_fast_with_one_line(own_ws: Workspace, cloud_env: dict, capfd: pytest.CaptureFixture[str]) -> None:
     endpoint = f"http://127.0.0.1:{_free_port()}"
@@ -393,6 +417,20 @@ def test_cli_api_error_is_exit_1_one_line(cli, own_ws: Workspace, api: FakeElbAp
     assert run.stdout == ""
 
 
+def test_cli_failed_ca_upload_saves_step_4_only(cli, own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:  # noqa: ANN001
+    api.fail("create_certificate", 400, "ELB.8902", "Invalid certificate content", skip=1)
+    run = cli("elb", "upload", "-w", str(own_ws.root), "--region", REGION, "--project-id", PROJECT, "--endpoint", api.endpoint,
+              "--loadbalancer-id", LB, env=cloud_env)
+    assert run.returncode == 1
+    [line] = run.stderr.strip().splitlines()
+    assert "uploading the CA certificate failed: HTTP 400 ELB.8902" in line
+    session = SessionStore().load(own_ws.root)
+    assert session is not None and session.server_cert_id and not session.ca_cert_id
+    assert session.is_done(4) and not session.is_done(5) and not session.is_done(6)
+    assert session.current_step == 5
+    assert api.calls("create_listener") == []
+
+
 def test_cli_unknown_tls_policy_is_exit_2(cli, own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:  # noqa: ANN001
     run = cli("elb", "upload", "-w", str(own_ws.root), "--region", REGION, "--project-id", PROJECT, "--endpoint", api.endpoint,
               "--loadbalancer-id", LB, "--tls-policy", "strict", env=cloud_env)
@@ -413,8 +451,9 @@ def test_status_hints(status: int, hint: str) -> None:
     error = kind(status, SdkError(request_id="rid-1", error_code="ELB.X", error_msg="something\nmultiline   happened"))
     target = elb._Target(REGION, PROJECT, "")
     message = str(elb._describe_sdk_error(error, "creating the listener", target, (10, 60)))
-    assert message == f"creating the listener failed: HTTP {status} ELB.X: something multiline happened, request id rid-1; " + message.split("; ", 1)[1]
-    assert hint in message
+    prefix = f"creating the listener failed: HTTP {status} ELB.X: something multiline happened, request id rid-1; "
+    assert message.startswith(prefix) and "\n" not in message
+    assert hint in message[len(prefix):]  # the hint follows the facts
 
 
 def test_connect_timeout_wording() -> None:

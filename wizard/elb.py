@@ -28,24 +28,26 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from cryptography.x509.oid import NameOID
+from cryptography import x509
 
 from wizard import pki
+from wizard.cli import PROG  # one definition of the command name (cli imports nothing heavy)
 from wizard.errors import InputError, WizardError
 from wizard.session import Session
 from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_text
 
-PROG = "mtls-wizard"
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
 # Client._init_logger names it 'HuaweiCloud-SDK-' + the client class name.
 SDK_LOGGER = "HuaweiCloud-SDK-ElbClient"
 INSTALL_HINT = "pip install 'mtls-wizard[cloud]'"
 
-# tls_ciphers_policy values the v3 API documents for HTTPS listeners.
+# tls_ciphers_policy values the v3 API documents for HTTPS listeners (CreateListenerOption; the
+# API's own default is tls-1-2, ours is the stricter one). Some regions accept only tls-1-0 to
+# tls-1-2-strict; the API then answers 400, which is reported with its message.
 TLS_POLICIES = (
     "tls-1-0", "tls-1-1", "tls-1-2", "tls-1-2-strict", "tls-1-2-fs", "tls-1-0-with-1-3",
     "tls-1-2-fs-with-1-3", "hybrid-policy-1-0", "tls-1-2-strict-no-cbc", "tls-1-0-inherit",
@@ -83,19 +85,24 @@ def console_text(pem: str) -> str:
     return pem.replace("\r\n", "\n").strip()
 
 
+# The three workspace files ELB gets: part -> (role, kind, what).
+_PARTS = {
+    "server_cert": ("server", "cert", "the server certificate"),
+    "server_key": ("server", "key", "the server key"),
+    "ca_cert": ("ca", "cert", "the CA certificate"),
+}
+
+
+def _part_path(ws: Workspace, part: str) -> Path:
+    role, kind, _ = _PARTS[part]
+    return ws.cert(role) if kind == "cert" else ws.key(role)
+
+
 def paste_text(ws: Workspace, part: str) -> str:
     """The text to paste for `part` ("server_cert", "server_key" or "ca_cert")."""
-    paths = {"server_cert": ws.cert("server"), "server_key": ws.key("server"), "ca_cert": ws.cert("ca")}
-    if part not in paths:
-        raise ValueError(f"unknown part {part!r}: use one of {', '.join(paths)}")
-    what = {"server_cert": "the server certificate", "server_key": "the server key", "ca_cert": "the CA certificate"}[part]
-    return console_text(read_text(paths[part], what))
-
-
-def _server_cn(ws: Workspace) -> str:
-    cert = pki.load_cert_pem(paste_text(ws, "server_cert").encode(), "server certificate (server/server.crt)")
-    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(attrs[0].value) if attrs else "mtls"
+    if part not in _PARTS:
+        raise ValueError(f"unknown part {part!r}: use one of {', '.join(_PARTS)}")
+    return console_text(read_text(_part_path(ws, part), _PARTS[part][2]))
 
 
 def _name_base(cn: str) -> str:
@@ -104,10 +111,15 @@ def _name_base(cn: str) -> str:
     return base[:200] or "mtls"
 
 
+def _names(server_cn: str, port: int) -> dict[str, str]:
+    base = _name_base(server_cn)
+    return {"server": f"{base}-server", "ca": f"{base}-ca", "listener": f"{base}-mtls-{port}"}
+
+
 def default_names(ws: Workspace, port: int = 443) -> dict[str, str]:
     """ELB names derived from the server CN: <cn>-server, <cn>-ca, <cn>-mtls-<port>."""
-    base = _name_base(_server_cn(ws))
-    return {"server": f"{base}-server", "ca": f"{base}-ca", "listener": f"{base}-mtls-{port}"}
+    cert = pki.load_cert_pem(read_text(ws.cert("server"), "the server certificate").encode(), "server certificate (server/server.crt)")
+    return _names(pki.cn_of(cert.subject) or "mtls", port)
 
 
 def validate_name(name: str, what: str) -> str:
@@ -165,36 +177,77 @@ def _required_id(value: str, what: str, option: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+def _read_checked(ws: Workspace, purpose: str) -> tuple[dict[str, str], list[pki.Finding]]:
+    """Read the files of `purpose` once and check them; a missing file is a blocking finding."""
+    parts = ("server_cert", "server_key") if purpose == "server" else ("ca_cert",)
+    step = "step 2 (issue the server certificate)" if purpose == "server" else "step 1 (create the CA)"
+    texts: dict[str, str] = {}
+    for part in parts:
+        path = _part_path(ws, part)
+        if not path.exists():
+            if texts:  # the certificate is there, its key is lost: only a new pair helps
+                fix = f"redo {step}: {PROG} generate --server-cn NAME --force issues a new pair and keeps the old files in a backup folder"
+            else:
+                fix = f"run {step} first: {PROG} generate --server-cn NAME, or the wizard"
+            return {}, [pki.Finding("error", "file", f"{ws.relative(path)} does not exist", fix)]
+        texts[part] = read_text(path, _PARTS[part][2])
+    checked: Literal["server", "ca"] = "server" if purpose == "server" else "ca"
+    return texts, pki.elb_readiness(texts[parts[0]], texts.get("server_key"), purpose=checked)
+
+
 def readiness(ws: Workspace, purpose: str) -> list[pki.Finding]:
     """Will ELB accept what we would upload? purpose "server" (certificate + key) or "ca"."""
     if purpose not in ("server", "ca"):
         raise ValueError(f"unknown purpose {purpose!r}: use 'server' or 'ca'")
-    cert_path = ws.cert("server" if purpose == "server" else "ca")
-    step = "step 2 (issue the server certificate)" if purpose == "server" else "step 1 (create the CA)"
-    if not cert_path.exists():
-        return [pki.Finding("error", "file", f"{ws.relative(cert_path)} does not exist", f"run {step} first")]
-    cert_text = read_text(cert_path)
-    if purpose == "ca":
-        return pki.elb_readiness(cert_text, None, purpose="ca")
-    key_path = ws.key("server")
-    if not key_path.exists():
-        return [pki.Finding("error", "file", f"{ws.relative(key_path)} does not exist", f"run {step} first")]
-    return pki.elb_readiness(cert_text, read_text(key_path), purpose="server")
+    return _read_checked(ws, purpose)[1]
 
 
-def _require_ready(ws: Workspace, purpose: str, log: Callable[[str], None] | None = None) -> list[str]:
-    """Raise WizardError on the first blocking finding; return the warnings."""
+def _warnings_unless_blocked(purpose: str, findings: list[pki.Finding]) -> list[str]:
+    """Raise WizardError on the first blocking finding (with its fix); return the warnings."""
     what = "server certificate" if purpose == "server" else "CA certificate"
-    findings = readiness(ws, purpose)
     for finding in findings:
         if finding.blocking:
             fix = f": {finding.fix}" if finding.fix else ""
             raise WizardError(f"the {what} is not ready for ELB, {finding.message}{fix}")
-    warnings = [f"{what}: {f.message}" + (f" ({f.fix})" if f.fix else "") for f in findings if f.severity == "warning"]
-    if log:
-        for warning in warnings:
-            log(f"warning: {warning}")
-    return warnings
+    return [f"{what}: {f.message}" + (f" ({f.fix})" if f.fix else "") for f in findings if f.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class Material:
+    """What ELB gets from the workspace, read, checked and parsed once per export or upload.
+
+    Texts are console texts (no trailing newline); fingerprints are our SHA-256 ones.
+    """
+
+    server_cert: str
+    server_key: str
+    ca_cert: str
+    server_fingerprint: str
+    ca_fingerprint: str
+    server_cn: str
+    server_domain: str  # qualified DNS names, comma-separated ('' when none)
+    warnings: tuple[str, ...] = ()
+
+    def text(self, part: str) -> str:
+        return {"server_cert": self.server_cert, "server_key": self.server_key, "ca_cert": self.ca_cert}[part]
+
+
+def load_material(ws: Workspace) -> Material:
+    """Read the server certificate, its key and the CA certificate once; a blocking readiness
+    finding raises WizardError with its fix, warnings are kept in `Material.warnings`."""
+    texts: dict[str, str] = {}
+    warnings: list[str] = []
+    for purpose in ("server", "ca"):
+        part_texts, findings = _read_checked(ws, purpose)
+        warnings += _warnings_unless_blocked(purpose, findings)
+        texts.update({part: console_text(text) for part, text in part_texts.items()})
+    server = pki.load_cert_pem(texts["server_cert"].encode(), "server certificate (server/server.crt)")
+    ca = pki.load_cert_pem(texts["ca_cert"].encode(), "CA certificate (ca/ca.crt)")
+    return Material(
+        server_cert=texts["server_cert"], server_key=texts["server_key"], ca_cert=texts["ca_cert"],
+        server_fingerprint=pki.fingerprint(server), ca_fingerprint=pki.fingerprint(ca),
+        server_cn=pki.cn_of(server.subject) or "mtls", server_domain=_domain_names(server), warnings=tuple(warnings),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -202,17 +255,12 @@ def _require_ready(ws: Workspace, purpose: str, log: Callable[[str], None] | Non
 # ---------------------------------------------------------------------------
 
 
-def _fingerprint_of(text: str) -> str:
-    return pki.fingerprint(pki.load_cert_pem(text.encode()))
-
-
-def _server_domain(ws: Workspace) -> str:
+def _domain_names(cert: x509.Certificate) -> str:
     """Qualified DNS names of the server certificate, comma-separated ('' when none).
 
     The field matters for SNI only; IP addresses and single-label names are left out
     because the API validates it as a list of domain names.
     """
-    cert = pki.load_cert_pem(paste_text(ws, "server_cert").encode())
     names: list[str] = []
     for entry in pki.san_strings(cert):
         if entry.startswith("DNS:") and "." in entry[4:] and entry[4:] not in names:
@@ -220,31 +268,26 @@ def _server_domain(ws: Workspace) -> str:
     return ",".join(names)
 
 
-def server_certificate_body(ws: Workspace, name: str | None = None) -> dict[str, Any]:
-    text = paste_text(ws, "server_cert")
-    fp = _fingerprint_of(text)
+def server_certificate_body(material: Material, name: str | None = None) -> dict[str, Any]:
     option: dict[str, Any] = {
-        "name": name or default_names(ws)["server"],
+        "name": name or _names(material.server_cn, 443)["server"],
         "type": "server",
-        "certificate": text,
-        "private_key": paste_text(ws, "server_key"),
-        "description": f"mTLS server certificate, SHA-256 {fp[:23]}..., made by mtls-wizard",
+        "certificate": material.server_cert,
+        "private_key": material.server_key,
+        "description": f"mTLS server certificate, SHA-256 {material.server_fingerprint[:23]}..., made by {PROG}",
     }
-    domain = _server_domain(ws)
-    if domain:
-        option["domain"] = domain
+    if material.server_domain:
+        option["domain"] = material.server_domain
     return {"certificate": option}
 
 
-def ca_certificate_body(ws: Workspace, name: str | None = None) -> dict[str, Any]:
-    text = paste_text(ws, "ca_cert")
-    fp = _fingerprint_of(text)
+def ca_certificate_body(material: Material, name: str | None = None) -> dict[str, Any]:
     # type "client" is ELB's word for "a CA that verifies client certificates"; never a key.
     return {"certificate": {
-        "name": name or default_names(ws)["ca"],
+        "name": name or _names(material.server_cn, 443)["ca"],
         "type": "client",
-        "certificate": text,
-        "description": f"mTLS client CA, SHA-256 {fp[:23]}..., made by mtls-wizard",
+        "certificate": material.ca_cert,
+        "description": f"mTLS client CA, SHA-256 {material.ca_fingerprint[:23]}..., made by {PROG}",
     }}
 
 
@@ -302,6 +345,13 @@ def _json_bytes(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2) + "\n").encode()
 
 
+@dataclass
+class _Export:
+    paths: list[Path]
+    listener: dict[str, Any]  # the listener body as written
+    warnings: list[str]
+
+
 def export(
     ws: Workspace, session: Session, *, server_cert_name: str | None = None, ca_cert_name: str | None = None,
     loadbalancer_id: str | None = None, port: int | None = None, tls_policy: str | None = None,
@@ -311,34 +361,42 @@ def export(
     The listener body takes the ids recorded in the session (from an upload) and shows
     placeholders for those not known yet. Files holding the private key are 0600.
     """
+    return _export(
+        ws, session, server_cert_name=server_cert_name, ca_cert_name=ca_cert_name,
+        loadbalancer_id=loadbalancer_id, port=port, tls_policy=tls_policy,
+    ).paths
+
+
+def _export(
+    ws: Workspace, session: Session, *, server_cert_name: str | None, ca_cert_name: str | None,
+    loadbalancer_id: str | None, port: int | None, tls_policy: str | None,
+) -> _Export:
     policy = validate_tls_policy(tls_policy or session.tls_policy or DEFAULT_TLS_POLICY)
     listener_record = session.uploaded.get("listener", {})
     port = validate_listener_port(port if port is not None else int(listener_record.get("port") or 443))
     lb_id = _required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else session.loadbalancer_id
     server_name = validate_name(server_cert_name, "server certificate") if server_cert_name else ""
     ca_name = validate_name(ca_cert_name, "CA certificate") if ca_cert_name else ""
-    _require_ready(ws, "server")
-    _require_ready(ws, "ca")
-    names = default_names(ws, port)
-    server_name, ca_name = server_name or names["server"], ca_name or names["ca"]
+    material = load_material(ws)
+    names = _names(material.server_cn, port)
 
     # An id recorded for another certificate (since re-issued) would be wrong in the listener.
-    server_id = _recorded_id(session, "server", _fingerprint_of(paste_text(ws, "server_cert")))
-    ca_id = _recorded_id(session, "ca", _fingerprint_of(paste_text(ws, "ca_cert")))
+    server_id = _recorded_id(session, "server", material.server_fingerprint)
+    ca_id = _recorded_id(session, "ca", material.ca_fingerprint)
+    listener = listener_body(
+        loadbalancer_id=lb_id, server_cert_id=server_id, ca_cert_id=ca_id, port=port, tls_policy=policy, name=names["listener"])
     folder = ws.elb_dir
     files: dict[Path, tuple[bytes, int]] = {
-        folder / SERVER_BODY: (_json_bytes(server_certificate_body(ws, server_name)), SECRET_MODE),
-        folder / CA_BODY: (_json_bytes(ca_certificate_body(ws, ca_name)), PUBLIC_MODE),
-        folder / LISTENER_BODY: (_json_bytes(listener_body(
-            loadbalancer_id=lb_id, server_cert_id=server_id, ca_cert_id=ca_id, port=port,
-            tls_policy=policy, name=names["listener"])), PUBLIC_MODE),
+        folder / SERVER_BODY: (_json_bytes(server_certificate_body(material, server_name or names["server"])), SECRET_MODE),
+        folder / CA_BODY: (_json_bytes(ca_certificate_body(material, ca_name or names["ca"])), PUBLIC_MODE),
+        folder / LISTENER_BODY: (_json_bytes(listener), PUBLIC_MODE),
     }
     for part, (file_name, mode) in PASTE_FILES.items():
-        files[folder / file_name] = (paste_text(ws, part).encode(), mode)
+        files[folder / file_name] = (material.text(part).encode(), mode)
     files[folder / API_CALLS] = (rest_calls(ws).encode(), PUBLIC_MODE)
     _ensure_elb_dir(ws)
     ws.write_files(files)
-    return list(files)
+    return _Export(list(files), listener, [*material.warnings, *tls_policy_warnings(policy)])
 
 
 def _ensure_elb_dir(ws: Workspace) -> None:
@@ -424,7 +482,7 @@ def _short(text: object, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _hint(status: int, code: str, message: str, action: str) -> str:
+def _hint(status: int, message: str, action: str) -> str:
     lowered = message.lower()
     if "quota" in lowered or "limit exceeded" in lowered:
         return "the project's quota is used up: delete certificates or listeners you no longer need, or ask for a higher quota"
@@ -455,7 +513,7 @@ def _describe_sdk_error(error: BaseException, action: str, target: _Target, time
         status = int(error.status_code or 0)
         code, message = _short(error.error_code, 60), _short(error.error_msg)
         request_id = f", request id {error.request_id}" if error.request_id else ""
-        return WizardError(f"{action} failed: HTTP {status} {code}: {message}{request_id}; {_hint(status, str(code), message, action)}")
+        return WizardError(f"{action} failed: HTTP {status} {code}: {message}{request_id}; {_hint(status, message, action)}")
     import requests
 
     if isinstance(error, (requests.Timeout, sdk_errors.RequestTimeoutException)) or "timed out" in str(error).lower():
@@ -515,33 +573,29 @@ class _ElbApi:
         response = self._call(action, "create_certificate", CreateCertificateRequest(body=CreateCertificateRequestBody(certificate=option)))
         return response.certificate
 
-    def certificate_exists(self, cert_id: str, action: str) -> bool:
+    def _exists(self, method: str, request: object, action: str) -> bool:
+        """True when the show call finds the resource, False on 404; other failures raise."""
         from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+        try:
+            getattr(self.client, method)(request)
+            return True
+        except ClientRequestException as error:
+            if error.status_code == 404:
+                return False
+            raise _describe_sdk_error(error, action, self.target, self.timeout) from None
+        except Exception as error:  # noqa: BLE001 - SDK, requests and urllib3 errors alike
+            raise _describe_sdk_error(error, action, self.target, self.timeout) from None
+
+    def certificate_exists(self, cert_id: str, action: str) -> bool:
         from huaweicloudsdkelb.v3 import ShowCertificateRequest
 
-        try:
-            self.client.show_certificate(ShowCertificateRequest(certificate_id=cert_id))
-            return True
-        except ClientRequestException as error:
-            if error.status_code == 404:
-                return False
-            raise _describe_sdk_error(error, action, self.target, self.timeout) from None
-        except Exception as error:  # noqa: BLE001
-            raise _describe_sdk_error(error, action, self.target, self.timeout) from None
+        return self._exists("show_certificate", ShowCertificateRequest(certificate_id=cert_id), action)
 
     def listener_exists(self, listener_id: str, action: str) -> bool:
-        from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
         from huaweicloudsdkelb.v3 import ShowListenerRequest
 
-        try:
-            self.client.show_listener(ShowListenerRequest(listener_id=listener_id))
-            return True
-        except ClientRequestException as error:
-            if error.status_code == 404:
-                return False
-            raise _describe_sdk_error(error, action, self.target, self.timeout) from None
-        except Exception as error:  # noqa: BLE001
-            raise _describe_sdk_error(error, action, self.target, self.timeout) from None
+        return self._exists("show_listener", ShowListenerRequest(listener_id=listener_id), action)
 
     def create_listener(self, body: dict[str, Any], action: str) -> Any:
         from huaweicloudsdkelb.v3 import CreateListenerOption, CreateListenerRequest, CreateListenerRequestBody
@@ -618,6 +672,10 @@ def upload(
     """Upload both certificates (reusing earlier uploads of the same ones) and, given a load
     balancer id, create or update the mutual-auth listener. Blocking; records every id in the
     session object (the caller saves it) and in elb/uploaded.json as soon as it is known.
+
+    Steps done: 4 once the server certificate is uploaded or reused, 5 the same for the CA,
+    6 only once a listener refers to both (a newly uploaded certificate undoes an earlier 6
+    until the listener is updated to it).
     """
     # 1. input, cheapest first; nothing touches the network before credentials are known.
     region = region.strip()
@@ -633,14 +691,13 @@ def upload(
 
     result = UploadResult()
     if lb_id:
-        for warning in tls_policy_warnings(policy):
-            log(f"warning: {warning}")
-            result.warnings.append(warning)
-    # 2. the readiness checks: a blocking finding stops here, with its fix.
-    result.warnings += _require_ready(ws, "server", log)
-    result.warnings += _require_ready(ws, "ca", log)
-    names = default_names(ws, port)
-    server_name, ca_name = server_name or names["server"], ca_name or names["ca"]
+        result.warnings += tls_policy_warnings(policy)
+    # 2. the material, read once, and the readiness checks: a blocking finding stops here, with its fix.
+    material = load_material(ws)
+    result.warnings += material.warnings
+    for warning in result.warnings:
+        log(f"warning: {warning}")
+    names = _names(material.server_cn, port)
     # 3. the SDK and the credentials, before any client exists.
     if not sdk_available():
         raise WizardError(f"the Huawei Cloud SDK is not installed: {INSTALL_HINT} (or use {PROG} elb export and the console)")
@@ -648,47 +705,53 @@ def upload(
 
     api = _ElbApi(target, ak, sk, timeout)
     try:
-        for role, body, label in (
-            ("server", server_certificate_body(ws, server_name), "server certificate"),
-            ("ca", ca_certificate_body(ws, ca_name), "CA certificate"),
-        ):
-            record, reused = _certificate(api, ws, session, target, role, body, label, log)
-            if role == "server":
-                result.server_cert_id, result.server_expire_time = record["id"], record.get("expire_time", "")
-                result.server_fingerprint, result.server_reused = record["fingerprint"], reused
-                session.mark_done(4)
-            else:
-                result.ca_cert_id, result.ca_expire_time = record["id"], record.get("expire_time", "")
-                result.ca_fingerprint, result.ca_reused = record["fingerprint"], reused
-                session.mark_done(5)
+        server_record, result.server_reused = _certificate(
+            api, ws, session, target, "server", server_certificate_body(material, server_name or names["server"]),
+            material.server_fingerprint, "server certificate", log)
+        result.server_cert_id, result.server_expire_time = server_record["id"], server_record.get("expire_time", "")
+        result.server_fingerprint = material.server_fingerprint
+        session.mark_done(4)
+
+        ca_record, result.ca_reused = _certificate(
+            api, ws, session, target, "ca", ca_certificate_body(material, ca_name or names["ca"]),
+            material.ca_fingerprint, "CA certificate", log)
+        result.ca_cert_id, result.ca_expire_time = ca_record["id"], ca_record.get("expire_time", "")
+        result.ca_fingerprint = material.ca_fingerprint
+        session.mark_done(5)
 
         if lb_id:
             _listener(api, ws, session, result, target, lb_id, port, policy, names["listener"], log)
+            session.mark_done(6)
     finally:
         api.close()
     result.uploaded_file = ws.elb_dir / UPLOADED
     return result
 
 
+def _undo_step(session: Session, step: int) -> None:
+    session.steps_done = [done for done in session.steps_done if done != step]
+
+
 def _certificate(
     api: _ElbApi, ws: Workspace, session: Session, target: _Target, role: str, body: dict[str, Any],
-    label: str, log: Callable[[str], None],
+    fingerprint: str, label: str, log: Callable[[str], None],
 ) -> tuple[dict[str, str], bool]:
     """Upload one certificate unless the same one (by fingerprint) is already there."""
-    fp = _fingerprint_of(body["certificate"]["certificate"])
     previous = _previous(session, ws, role, target)
-    if previous.get("fingerprint") == fp:
+    if previous.get("fingerprint") == fingerprint:
         if api.certificate_exists(previous["id"], f"checking the earlier {label} upload"):
             log(f"{label}: already uploaded as {previous['id']} (same SHA-256 fingerprint), reused")
             _record(ws, session, role, previous)
             return previous, True
         log(f"{label}: the earlier upload {previous['id']} is gone from ELB; uploading again")
+    # From here on no listener refers to the certificate that will be current: step 6 is open again.
+    _undo_step(session, 6)
     created = api.create_certificate(body, f"uploading the {label}")
     if created is None or not created.id:
         raise WizardError(f"uploading the {label} failed: the API answered without a certificate id; look for it in the console")
     record = {
         "id": _text(created.id), "name": _text(created.name) or body["certificate"]["name"],
-        "fingerprint": fp, "elb_fingerprint": _text(created.fingerprint),
+        "fingerprint": fingerprint, "elb_fingerprint": _text(created.fingerprint),
         "expire_time": _text(created.expire_time), "common_name": _text(created.common_name),
         "project_id": target.project_id, "region": target.region, "endpoint": target.endpoint, "uploaded_at": _now(),
     }
@@ -701,6 +764,7 @@ def _listener(
     api: _ElbApi, ws: Workspace, session: Session, result: UploadResult, target: _Target,
     lb_id: str, port: int, policy: str, name: str, log: Callable[[str], None],
 ) -> None:
+    """Create the listener, update an earlier one to these certificates, or reuse it as it is."""
     previous = _previous(session, ws, "listener", target)
     same_place = previous.get("loadbalancer_id") == lb_id and previous.get("port") == str(port)
     if same_place and not api.listener_exists(previous["id"], "checking the earlier listener"):
@@ -711,26 +775,25 @@ def _listener(
         result.listener_id, result.listener_reused = previous["id"], True
         log(f"listener: {previous['id']} on port {port} already uses these certificates, reused")
         _record(ws, session, "listener", previous)
+        return
+    if same_place:
+        api.update_listener_certificates(previous["id"], *wanted, "updating the listener")
+        listener_id = previous["id"]
+        result.listener_updated = True
+        log(f"listener: {listener_id} on port {port} updated to these certificates and {policy}")
     else:
-        if same_place:
-            api.update_listener_certificates(previous["id"], *wanted, "updating the listener")
-            listener_id = previous["id"]
-            result.listener_updated = True
-            log(f"listener: {listener_id} on port {port} updated to these certificates and {policy}")
-        else:
-            body = listener_body(loadbalancer_id=lb_id, server_cert_id=result.server_cert_id, ca_cert_id=result.ca_cert_id, port=port, tls_policy=policy, name=name)
-            created = api.create_listener(body, "creating the listener")
-            listener_id = _text(created.id) if created is not None else ""
-            if not listener_id:
-                raise WizardError("creating the listener failed: the API answered without a listener id; check it in the console")
-            log(f"listener: created {listener_id} on port {port} (HTTPS, client certificates required, {policy})")
-        result.listener_id = listener_id
-        _record(ws, session, "listener", {
-            "id": listener_id, "loadbalancer_id": lb_id, "port": str(port), "tls_policy": policy,
-            "server_cert_id": result.server_cert_id, "ca_cert_id": result.ca_cert_id,
-            "project_id": target.project_id, "region": target.region, "endpoint": target.endpoint, "created_at": _now(),
-        })
-    session.mark_done(6)
+        body = listener_body(loadbalancer_id=lb_id, server_cert_id=result.server_cert_id, ca_cert_id=result.ca_cert_id, port=port, tls_policy=policy, name=name)
+        created = api.create_listener(body, "creating the listener")
+        listener_id = _text(created.id) if created is not None else ""
+        if not listener_id:
+            raise WizardError("creating the listener failed: the API answered without a listener id; check it in the console")
+        log(f"listener: created {listener_id} on port {port} (HTTPS, client certificates required, {policy})")
+    result.listener_id = listener_id
+    _record(ws, session, "listener", {
+        "id": listener_id, "loadbalancer_id": lb_id, "port": str(port), "tls_policy": policy,
+        "server_cert_id": result.server_cert_id, "ca_cert_id": result.ca_cert_id,
+        "project_id": target.project_id, "region": target.region, "endpoint": target.endpoint, "created_at": _now(),
+    })
 
 
 # ---------------------------------------------------------------------------
@@ -749,39 +812,43 @@ def _open(args: argparse.Namespace) -> tuple[Workspace, Any, Session]:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from wizard.cli import save_session
+    from wizard.cli import save_session, warn
 
     ws, store, session = _open(args)
-    tls_policy = getattr(args, "tls_policy", None)
-    if tls_policy:
-        validate_tls_policy(tls_policy)
-    paths = export(
+    loadbalancer_id, tls_policy = getattr(args, "loadbalancer_id", None), getattr(args, "tls_policy", None)
+    done = _export(
         ws, session, server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
-        loadbalancer_id=getattr(args, "loadbalancer_id", None), port=getattr(args, "port", None), tls_policy=tls_policy,
+        loadbalancer_id=loadbalancer_id, port=getattr(args, "port", None), tls_policy=tls_policy,
     )
-    if getattr(args, "loadbalancer_id", None) or tls_policy:
-        # Remember the choices so the TUI and a later upload start from them.
-        if args.loadbalancer_id:
-            session.loadbalancer_id = args.loadbalancer_id.strip()
+    listener = done.listener["listener"]
+    if loadbalancer_id or tls_policy:
+        # Remember the (validated) choices so the TUI and a later upload start from them.
+        if loadbalancer_id:
+            session.loadbalancer_id = listener["loadbalancer_id"]
         if tls_policy:
-            session.tls_policy = tls_policy
+            session.tls_policy = listener["tls_ciphers_policy"]
         save_session(store, session)
     print(f"Wrote to {ws.elb_dir}:")
-    for path in paths:
+    for path in done.paths:
         mode = path.stat().st_mode & 0o777
         note = "  (holds the private key: keep it private)" if mode == SECRET_MODE else ""
         print(f"  {ws.relative(path):40} {oct(mode)[2:]}{note}")
-    listener = json.loads((ws.elb_dir / LISTENER_BODY).read_text(encoding="utf-8"))
-    left = placeholders_in(listener)
+    left = placeholders_in(done.listener)
     if left:
         print(f"{LISTENER_BODY}: fill in {', '.join(left)} (marked <...>) once known, or run {PROG} elb upload")
-    for warning in tls_policy_warnings(listener["listener"]["tls_ciphers_policy"]):
-        print(f"{PROG}: warning: {warning}", flush=True)
+    for warning in done.warnings:
+        warn(warning)
     print()
     print("Console: paste the paste-*.txt texts into the certificate forms (steps 4 and 5).")
     print("API: the documented REST calls using these files (also in elb/api-calls.txt):")
     print(rest_calls(ws), end="")
     return 0
+
+
+def _resume_step(session: Session) -> int:
+    """Where the TUI should resume after an upload: the first of steps 4-6 not done, else 7."""
+    open_step = next((step for step in (4, 5, 6) if not session.is_done(step)), 0)
+    return open_step or max(session.current_step, 7)
 
 
 def upload_command(args: argparse.Namespace) -> int:
@@ -799,11 +866,11 @@ def upload_command(args: argparse.Namespace) -> int:
     finally:
         # Whatever was uploaded before a failure is kept, so the next run does not repeat it.
         if session.uploaded:
-            session.current_step = max(session.current_step, 7 if session.listener_id else 6)
+            session.current_step = _resume_step(session)
             save_session(store, session)
     print(f"Recorded in {ws.relative(result.uploaded_file or ws.elb_dir / UPLOADED)} and the session.")
     if result.listener_id:
         print(f"Next: {PROG} check <load balancer address>:{args.port}  (step 7: prove mutual authentication)")
     else:
-        print(f"Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID")
+        print("Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID")
     return 0

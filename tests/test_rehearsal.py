@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,6 +97,36 @@ def test_missing_workspace_and_bad_style_are_refused(tmp_path: Path, pki_workspa
         RehearsalServer(Workspace(tmp_path / "nothing")).start()
     with pytest.raises(InputError, match="alert or http400"):
         RehearsalServer(pki_workspace, reject_with="shrug")
+
+
+def wait_for(condition, what: str, limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_outcomes_keep_only_the_latest(pki_workspace: Workspace) -> None:
+    lines: list[str] = []
+    with RehearsalServer(pki_workspace, log=lines.append, max_outcomes=2) as server:
+        for _ in range(3):
+            socket.create_connection(("127.0.0.1", server.port)).close()  # hangs up during the handshake
+            wait_for(lambda count=len(lines): len(lines) > count, "the connection to be logged")
+    assert len(server.outcomes) == 2
+    assert [o["peer"] for o in server.outcomes] == [line.split()[1] for line in lines[1:]]
+
+
+def test_stop_cuts_open_connections_instead_of_waiting_for_them(pki_workspace: Workspace) -> None:
+    with RehearsalServer(pki_workspace, connection_timeout=60) as server:
+        before = set(threading.enumerate())
+        clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]  # connect, say nothing
+        wait_for(lambda: len(set(threading.enumerate()) - before) == 3, "three connection handlers")
+        handlers = set(threading.enumerate()) - before
+        server.stop()
+        assert not any(t.is_alive() for t in handlers)
+        assert all(o["outcome"] == "closed" for o in server.outcomes)
+    for client in clients:
+        client.close()
 
 
 def test_a_silent_client_does_not_block_others(pki_workspace: Workspace) -> None:

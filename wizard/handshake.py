@@ -53,9 +53,10 @@ CONNECT_TIMEOUT = 5.0  # the TCP connect alone; the whole attempt is bounded by 
 MAX_RESPONSE_BYTES = 16384
 USER_AGENT = "mtls-wizard-check"
 
-# Markers in the bodies nginx (and nginx-based load balancers) send when a client
+# The reason texts in the pages nginx (and nginx-based load balancers) send when a client
 # certificate is missing or refused; the status line itself only says "400 Bad Request".
-_REJECTION_MARKERS = (b"no required ssl certificate", b"ssl certificate error", b"ssl certificate")
+# Only these exact phrases: an application page may well mention "SSL certificates".
+_REJECTION_TEXTS = ("No required SSL certificate was sent", "The SSL certificate error")
 
 _ALERTS = {
     0: "close notify", 10: "unexpected message", 20: "bad record MAC", 22: "record overflow",
@@ -67,8 +68,11 @@ _ALERTS = {
     110: "unsupported extension", 112: "unrecognized name", 116: "certificate required",
     120: "no application protocol",
 }
-# Alerts that mean "no TLS version or cipher in common", not "who are you".
-_PROTOCOL_ALERTS = {70, 71}
+# Alerts that, before the ServerHello, mean "no TLS version or cipher in common" (handshake
+# failure, protocol version, insufficient security); 70 and 71 mean it at any time.
+_PROTOCOL_ALERTS = {40, 70, 71}
+_UNRECOGNIZED_NAME = 112  # SNI-only listeners (nginx `ssl_reject_handshake on`) refuse unknown names
+_ALERT_CODES = {name.lower(): code for code, name in _ALERTS.items()}
 _NOT_TLS_REASONS = {
     "WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
     "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "BAD_PACKET_LENGTH", "RECORD_TOO_LARGE", "UNEXPECTED_RECORD",
@@ -97,7 +101,7 @@ class Attempt:
     outcome: str  # "accepted" | "rejected" | "timeout" | "error"
     detail: str  # e.g. "HTTP/1.1 200 OK", "TLS alert: certificate required"
     ok: bool  # went as required
-    kind: str = ""  # finer cause: http, alert, eof, reset, refused, dns, connect_timeout, silent, not_tls, protocol, ...
+    kind: str = ""  # finer cause: http, alert, eof, reset, refused, dns, dns_timeout, connect_timeout, silent, timeout, not_tls, protocol, name, early_alert, closed, ...
     status_code: int | None = None
     tls_version: str = ""
     certificate_requested: bool | None = None  # None: not observable on this Python
@@ -466,7 +470,7 @@ def _load_material(ws: Workspace) -> _Material:
         if ws.cert("server").is_file():
             server = pki.load_cert_pem(ws.cert("server").read_bytes(), "the server certificate")
             server_der = server.public_bytes(serialization.Encoding.DER)
-            server_cn = pki._cn_of(server.subject)
+            server_cn = pki.cn_of(server.subject)
     except OSError as error:
         raise WizardError(f"cannot read the workspace {ws.root}: {error.strerror or error}") from None
     return _Material(
@@ -528,6 +532,18 @@ def _alert_name(code: int | None, reason: str) -> str:
     if code is not None and code in _ALERTS:
         return _ALERTS[code]
     return _alert_from_reason(reason) or reason.replace("_", " ").lower() or "unknown"
+
+
+def _alert_code(reason: str) -> int | None:
+    """The alert number behind an OpenSSL reason such as TLSV1_UNRECOGNIZED_NAME (when the hook did not see it)."""
+    for prefix in ("SSLV3_ALERT_", "TLSV13_ALERT_", "TLSV1_ALERT_", "TLSV1_"):
+        if reason.startswith(prefix):
+            return _ALERT_CODES.get(reason[len(prefix):].replace("_", " ").lower())
+    return None
+
+
+def _closed_detail(phase: str, how: str = "closed") -> str:
+    return f"connection {how} " + ("during the TLS handshake" if phase == "handshake" else "before any HTTP response")
 
 
 def _remaining(deadline: float) -> float:
@@ -601,10 +617,7 @@ def _run_once(context: ssl.SSLContext, recorder: _Recorder, target: _Target, met
 
 
 def _exchange(context: ssl.SSLContext, recorder: _Recorder, target: _Target, deadline: float, method: str) -> _Raw:
-    try:
-        sock, failure = _connect(target, deadline)
-    except TimeoutError:
-        return _Raw("connect_timeout", f"no TCP answer within {target.timeout:g} s", "connect")
+    sock, failure = _connect(target, deadline)
     if sock is None:
         assert failure is not None
         return failure
@@ -632,16 +645,13 @@ def _exchange(context: ssl.SSLContext, recorder: _Recorder, target: _Target, dea
         raw.kind = "silent" if raw.phase == "handshake" and not recorder.server_hello else "timeout"
         raw.detail = f"no answer within {target.timeout:g} s ({'during the TLS handshake' if raw.phase == 'handshake' else 'waiting for the HTTP response'})"
         return raw
-    except ssl.SSLZeroReturnError:
-        raw.kind, raw.detail = "eof", "connection closed before any HTTP response"
-        return raw
-    except ssl.SSLEOFError:
-        raw.kind, raw.detail = "eof", "connection closed " + ("during the TLS handshake" if raw.phase == "handshake" else "before any HTTP response")
+    except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+        raw.kind, raw.detail = "eof", _closed_detail(raw.phase)
         return raw
     except ssl.SSLError as error:
         return _judge_ssl_error(raw, error, recorder)
     except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
-        raw.kind, raw.detail = "reset", "connection reset " + ("during the TLS handshake" if raw.phase == "handshake" else "before any HTTP response")
+        raw.kind, raw.detail = "reset", _closed_detail(raw.phase, "reset")
         return raw
     except OSError as error:
         raw.kind, raw.detail = "error", (error.strerror or str(error) or type(error).__name__).lower()
@@ -656,16 +666,22 @@ def _exchange(context: ssl.SSLContext, recorder: _Recorder, target: _Target, dea
 def _judge_ssl_error(raw: _Raw, error: ssl.SSLError, recorder: _Recorder) -> _Raw:
     reason = _ssl_reason(error)
     alert = recorder.alert_received
-    if alert is not None or _alert_from_reason(reason):
-        raw.alert = alert
-        name = _alert_name(alert, reason)
-        protocol = alert in _PROTOCOL_ALERTS if alert is not None else reason.endswith(("PROTOCOL_VERSION", "INSUFFICIENT_SECURITY"))
-        if _hook_available() and not recorder.server_hello and raw.phase == "handshake":
-            protocol = True  # refused before choosing a version/cipher: not about certificates
-        raw.kind = "protocol" if protocol else "alert"
-        raw.detail = f"TLS alert: {name}"
-        if protocol:
+    code = alert if alert is not None else _alert_code(reason)
+    if code is not None or _alert_from_reason(reason):
+        raw.alert = code
+        raw.detail = f"TLS alert: {_alert_name(code, reason)}"
+        # Before the ServerHello no certificate has been exchanged: such an alert is about
+        # the name, the versions or the ciphers, never about who we are.
+        before_hello = raw.phase == "handshake" and _hook_available() and not recorder.server_hello
+        if code == _UNRECOGNIZED_NAME:
+            raw.kind = "name"
+        elif code in (70, 71) or (before_hello and code in _PROTOCOL_ALERTS):
+            raw.kind = "protocol"
             raw.detail += " (no TLS version or cipher in common)"
+        elif before_hello:
+            raw.kind = "early_alert"
+        else:
+            raw.kind = "alert"
         return raw
     if reason in _NOT_TLS_REASONS or (raw.phase == "handshake" and _hook_available() and not recorder.server_hello and reason not in _LOCAL_PROTOCOL_REASONS):
         raw.kind, raw.detail = "not_tls", "the port does not answer in TLS"
@@ -674,7 +690,7 @@ def _judge_ssl_error(raw: _Raw, error: ssl.SSLError, recorder: _Recorder) -> _Ra
         raw.kind, raw.detail = "protocol", f"no TLS version or cipher in common ({reason.replace('_', ' ').lower()})"
         return raw
     if reason == "UNEXPECTED_EOF_WHILE_READING" or "EOF" in reason:
-        raw.kind, raw.detail = "eof", "connection closed " + ("during the TLS handshake" if raw.phase == "handshake" else "before any HTTP response")
+        raw.kind, raw.detail = "eof", _closed_detail(raw.phase)
         return raw
     raw.kind, raw.detail = "error", f"TLS error: {reason.replace('_', ' ').lower() or error}"
     return raw
@@ -682,7 +698,7 @@ def _judge_ssl_error(raw: _Raw, error: ssl.SSLError, recorder: _Recorder) -> _Ra
 
 def _judge_http(raw: _Raw, data: bytes) -> _Raw:
     if not data:
-        raw.kind, raw.detail = "eof", "connection closed before any HTTP response"
+        raw.kind, raw.detail = "eof", _closed_detail(raw.phase)
         return raw
     first_line = data.split(b"\r\n", 1)[0].decode("latin-1", "replace").strip()
     parts = first_line.split(" ", 2)
@@ -700,13 +716,7 @@ def _judge_http(raw: _Raw, data: bytes) -> _Raw:
 def _rejection_text(raw: _Raw) -> str | None:
     """The reason text of an nginx-style refusal page, if the body carries one."""
     lowered = raw.body.lower()
-    if b"no required ssl certificate was sent" in lowered:
-        return "No required SSL certificate was sent"
-    if b"the ssl certificate error" in lowered:
-        return "The SSL certificate error"
-    if any(marker in lowered for marker in _REJECTION_MARKERS):
-        return "client certificate refused"
-    return None
+    return next((text for text in _REJECTION_TEXTS if text.lower().encode() in lowered), None)
 
 
 # ---------------------------------------------------------------------------
@@ -751,6 +761,38 @@ class _Contexts:
         return context
 
 
+@dataclass
+class _Plan:
+    """Everything a check needs, validated before any connection is made."""
+
+    host: str
+    port: int
+    ws: Workspace
+    material: _Material
+    name: str  # SNI and the name verified
+    timeout: float
+    insecure: bool
+    trust: str
+    connect_timeout: float
+
+
+def _prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
+             connect_timeout: float | None) -> _Plan:
+    if trust not in ("workspace", "system"):
+        raise InputError(f"unknown trust {trust!r}: use workspace or system")
+    if sni is not None:  # a bad --sni is a usage error, reported before the workspace is read
+        if not sni.strip():
+            raise InputError("--sni is empty: give the server name the certificate was issued for")
+        sni = _check_name(_unbracket(sni.strip()), given=True)
+    material = _load_material(ws)
+    name = sni or _check_name(_unbracket((material.server_cn or host).strip()), given=False)
+    return _Plan(host, port, ws, material, name, timeout, insecure, trust, min(timeout, connect_timeout or CONNECT_TIMEOUT))
+
+
+def _unbracket(name: str) -> str:
+    return name[1:-1] if name.startswith("[") and name.endswith("]") else name
+
+
 def probe(
     host: str,
     port: int,
@@ -768,40 +810,60 @@ def probe(
     SNI and the name verified default to the workspace's server CN (also for an IP address).
     Raises WizardError when the workspace lacks what the check needs and InputError for an
     unusable name; whatever the server does becomes part of the verdict, never an exception.
+    The name lookup and every attempt are each bounded by `timeout`.
     """
-    if trust not in ("workspace", "system"):
-        raise InputError(f"unknown trust {trust!r}: use workspace or system")
+    return _execute(_prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout), progress)
+
+
+def _resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple[Any, ...]]], _Raw | None]:
+    """getaddrinfo in a daemon thread: a hanging resolver costs at most `timeout`, never the whole run."""
+    found: list[tuple[int, tuple[Any, ...]]] = []
+    problem: list[str] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.extend((family, sockaddr) for family, _, _, _, sockaddr in infos)
+        except Exception as error:  # noqa: BLE001 - reported as the lookup's result, never raised in a thread
+            problem.append(str(getattr(error, "strerror", "") or error or type(error).__name__))
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name=f"resolve-{host}", daemon=True).start()
+    if not done.wait(timeout):
+        return [], _Raw("dns_timeout", f"cannot resolve {host} within {timeout:g} s", "connect")
+    if problem or not found:
+        return [], _Raw("dns", f"cannot resolve {host} ({problem[0] if problem else 'no address'})", "connect")
+    return list(found), None
+
+
+def _execute(plan: _Plan, progress: Callable[[Attempt], None] | None = None) -> Verdict:
     started = time.monotonic()
-    material = _load_material(ws)
-    name = (sni or material.server_cn or host).strip()
-    if name.startswith("[") and name.endswith("]"):
-        name = name[1:-1]
-    name = _check_name(name, given=sni is not None)
+    host, port, name = plan.host, plan.port, plan.name
     verdict = Verdict(
         status="unreachable", passed=False, summary="", diagnosis=[], attempts=[],
-        address=format_address(host, port), host=host, port=port, sni=name, trust=trust, insecure=insecure,
-        workspace=str(ws.root), checked_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        address=format_address(host, port), host=host, port=port, sni=name, trust=plan.trust, insecure=plan.insecure,
+        workspace=str(plan.ws.root), checked_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         client_ca_names_known=_hook_available(),
     )
     host_name = f"[{name}]" if ":" in name else name
     target = _Target(
         host=host, port=port, server_hostname=name or None,
         host_header=host_name if port == 443 else f"{host_name}:{port}",
-        timeout=timeout, connect_timeout=min(timeout, connect_timeout or CONNECT_TIMEOUT), sockaddrs=[],
+        timeout=plan.timeout, connect_timeout=plan.connect_timeout, sockaddrs=[],
     )
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        target.sockaddrs = [(family, sockaddr) for family, _, _, _, sockaddr in infos]
-    except (socket.gaierror, UnicodeError) as error:
-        attempt = Attempt(WITH_CERT, LABELS[WITH_CERT], "error", f"cannot resolve {host}", False, kind="dns")
-        verdict.attempts.append(attempt)
+    raws: dict[str, _Raw] = {}
+    target.sockaddrs, failure = _resolve(host, port, plan.timeout)
+    if failure is not None:
+        raws[WITH_CERT] = failure
+        verdict.attempts.append(_judge_attempt(WITH_CERT, failure, None))
         if progress:
-            progress(attempt)
-        return _finish(verdict, material, None, started, dns_error=str(getattr(error, "strerror", "") or error))
+            progress(verdict.attempts[-1])
+        return _finish(verdict, plan.material, raws, started)
 
     recorder = _Recorder()
-    contexts = _Contexts(material, verify=not insecure, trust=trust, recorder=recorder)
-    raws: dict[str, _Raw] = {}
+    contexts = _Contexts(plan.material, verify=not plan.insecure, trust=plan.trust, recorder=recorder)
     for attempt_name in (WITH_CERT, WITHOUT_CERT, FOREIGN_CERT):
         raw = _run_once(contexts.get(attempt_name), recorder, target)
         if raw.kind == "verify":
@@ -818,16 +880,17 @@ def probe(
             if page.kind == "http" and page.status_code == 400:
                 raw.body = page.body
         raws[attempt_name] = raw
-        attempt = _judge_attempt(attempt_name, raw, first_status, timeout)
+        attempt = _judge_attempt(attempt_name, raw, first_status)
         verdict.attempts.append(attempt)
         if progress:
             progress(attempt)
-        if attempt_name == WITH_CERT and raw.kind in ("refused", "connect_timeout", "unreachable", "silent", "not_tls", "protocol", "closed"):
-            break  # nothing more to learn, and a silent server must not cost three timeouts
-    return _finish(verdict, material, raws, started)
+        if attempt_name == WITH_CERT and raw.kind in _FIRST_ATTEMPT_ENDINGS:
+            # Nothing more to learn; and a silent or stalling server must not cost three timeouts.
+            break
+    return _finish(verdict, plan.material, raws, started)
 
 
-def _judge_attempt(name: str, raw: _Raw, first_status: int | None, timeout: float) -> Attempt:
+def _judge_attempt(name: str, raw: _Raw, first_status: int | None) -> Attempt:
     attempt = Attempt(name, LABELS[name], "error", raw.detail, False, kind=raw.kind, status_code=raw.status_code,
                       tls_version=raw.tls_version, elapsed=round(raw.elapsed, 4))
     if raw.server_hello:
@@ -840,9 +903,12 @@ def _judge_attempt(name: str, raw: _Raw, first_status: int | None, timeout: floa
             attempt.detail = f"{raw.status_line} ({reason})" if reason else f"{raw.status_line} (nginx-style refusal)"
         elif not refused and raw.status_code is not None and raw.status_code >= 500:
             attempt.detail = f"{raw.status_line} (from behind the listener: the TLS part passed)"
+    elif raw.kind in ("eof", "reset") and attempt.certificate_requested is False:
+        # The server never asked for a certificate, so hanging up cannot be a refusal of one.
+        attempt.detail = f"{raw.detail}, although no client certificate was asked for"
     elif raw.kind in ("alert", "eof", "reset"):
         attempt.outcome = "rejected"
-    elif raw.kind in ("timeout", "silent", "connect_timeout"):
+    elif raw.kind in ("timeout", "silent", "connect_timeout", "dns_timeout"):
         attempt.outcome = "timeout"
     attempt.ok = (attempt.outcome == "accepted") if name == WITH_CERT else (attempt.outcome == "rejected")
     return attempt
@@ -885,7 +951,7 @@ def _covers_name(cert: x509.Certificate, name: str) -> bool:
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        return (pki._cn_of(cert.subject) or "").lower() == name.lower()
+        return (pki.cn_of(cert.subject) or "").lower() == name.lower()
     try:
         address = ipaddress.ip_address(name)
         return address in san.get_values_for_type(x509.IPAddress)
@@ -906,15 +972,66 @@ def _covers_name(cert: x509.Certificate, name: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _finish(verdict: Verdict, material: _Material, raws: dict[str, _Raw] | None, started: float, dns_error: str = "") -> Verdict:
+# How the check ends when the first attempt (with our certificate) already settles it:
+# kind -> (status, summary, diagnosis). The texts are formatted with where, host, detail
+# and name (how the server name was sent).
+_FIRST_ATTEMPT_ENDINGS: dict[str, tuple[str, str, str]] = {
+    "dns": (
+        "unreachable", "UNREACHABLE: {detail}",
+        "The host name could not be turned into an address ({detail}): check its spelling, or give the load balancer's IP address instead.",
+    ),
+    "dns_timeout": (
+        "unreachable", "UNREACHABLE: {detail}",
+        "The name lookup did not finish in time ({detail}): check this machine's DNS settings (/etc/resolv.conf), or give the load balancer's IP address instead.",
+    ),
+    "refused": (
+        "unreachable", "UNREACHABLE: {where} ({detail})",
+        "Nothing accepts connections on {where} (connection refused): check the IP and port, that the HTTPS listener exists on that port and that the load balancer is running.",
+    ),
+    "connect_timeout": (
+        "unreachable", "UNREACHABLE: {where} ({detail})",
+        "{where} did not answer the TCP connection: check the address, that the load balancer has a public IP (EIP) if you are outside its network, and that security groups / network ACLs allow the port.",
+    ),
+    "unreachable": (
+        "unreachable", "UNREACHABLE: {where} ({detail})",
+        "{where} cannot be reached ({detail}): check the address and your network route.",
+    ),
+    "silent": (
+        "unreachable", "UNREACHABLE: {where} accepted TCP but never answered the TLS handshake",
+        "{where} took the connection but sent nothing back ({detail}): it is probably not an HTTPS listener (a TCP listener with no healthy backend?), or something in between swallows the traffic. Check the port and the listener's protocol.",
+    ),
+    "timeout": (
+        "inconclusive", "INCONCLUSIVE: no answer from {where} with our client certificate; the other attempts were skipped",
+        "With our client certificate the listener did not answer in time: {detail}. The other two attempts were skipped: they would only wait as long again, and without an answer to our own certificate nothing can be proven. "
+        "If the TLS handshake completed, the delay is behind the listener (slow or unhealthy backend servers): check them, or run the check again with a larger --timeout.",
+    ),
+    "not_tls": (
+        "fail", "FAIL: {where} does not speak TLS",
+        "{where} answered, but not with TLS (a plain HTTP or other service): use the port of the HTTPS listener, or set the listener's protocol to HTTPS.",
+    ),
+    "closed": (
+        "fail", "FAIL: {where} hung up before the TLS handshake",
+        "{where} accepted the TCP connection and closed it without starting TLS: check that this is the HTTPS listener's port, and that its TLS policy and certificate cover {name} (try --sni).",
+    ),
+    "protocol": (
+        "fail", "FAIL: no TLS version or cipher in common with {where}",
+        "The handshake failed before any certificate was exchanged ({detail}). This client speaks TLS 1.2 and 1.3 with current ciphers: choose a listener TLS policy that includes them (e.g. tls-1-2 or tls-1-2-fs-with-1-3).",
+    ),
+    "name": (
+        "fail", "FAIL: {where} does not answer for {name}",
+        "The listener refused the handshake with 'unrecognized name' before showing any certificate: it only answers for the domain names it is configured for (SNI), and {name} is not one of them. "
+        "Run the check with --sni NAME, using the domain name of the listener's certificate.",
+    ),
+    "early_alert": (
+        "fail", "FAIL: {where} refused the TLS handshake before any certificate was exchanged",
+        "The listener ended the handshake at once ({detail}), before it chose a TLS version or showed its certificate: this is not about client certificates. Check the listener's TLS policy and certificate, and its logs.",
+    ),
+}
+
+
+def _finish(verdict: Verdict, material: _Material, raws: dict[str, _Raw], started: float) -> Verdict:
     verdict.elapsed = round(time.monotonic() - started, 4)
     where = verdict.address
-    if raws is None:
-        verdict.status = "unreachable"
-        verdict.summary = f"UNREACHABLE: cannot resolve {verdict.host}"
-        verdict.diagnosis.append(f"The name {verdict.host} does not resolve ({dns_error}): check the spelling, or give the load balancer's IP address instead.")
-        return verdict
-
     first = raws[WITH_CERT]
     handshaken = next((r for r in raws.values() if r.peer_der), None)
     if handshaken is not None:
@@ -928,36 +1045,13 @@ def _finish(verdict: Verdict, material: _Material, raws: dict[str, _Raw] | None,
         verdict.accepted_client_cas = [_safe_name(n) for n in names]
         verdict.our_ca_advertised = material.ca_subject_der in names if names else None
 
-    # Cases where only the first attempt was made.
-    if first.kind in ("refused", "connect_timeout", "unreachable"):
-        verdict.status = "unreachable"
-        verdict.summary = f"UNREACHABLE: {where} ({first.detail})"
-        if first.kind == "refused":
-            verdict.diagnosis.append(f"Nothing accepts connections on {where} (connection refused): check the IP and port, that the HTTPS listener exists on that port and that the load balancer is running.")
-        elif first.kind == "connect_timeout":
-            verdict.diagnosis.append(f"{where} did not answer the TCP connection: check the address, that the load balancer has a public IP (EIP) if you are outside its network, and that security groups / network ACLs allow the port.")
-        else:
-            verdict.diagnosis.append(f"{where} cannot be reached ({first.detail}): check the address and your network route.")
-        return verdict
-    if first.kind == "silent":
-        verdict.status = "unreachable"
-        verdict.summary = f"UNREACHABLE: {where} accepted TCP but never answered the TLS handshake"
-        verdict.diagnosis.append(f"{where} took the connection but sent nothing back within {first.elapsed:.0f} s: it is probably not an HTTPS listener (a TCP listener with no healthy backend?), or something in between swallows the traffic. Check the port and the listener's protocol.")
-        return verdict
-    if first.kind == "not_tls":
-        verdict.status = "fail"
-        verdict.summary = f"FAIL: {where} does not speak TLS"
-        verdict.diagnosis.append(f"{where} answered, but not with TLS (a plain HTTP or other service): use the port of the HTTPS listener, or set the listener's protocol to HTTPS.")
-        return verdict
-    if first.kind == "closed":
-        verdict.status = "fail"
-        verdict.summary = f"FAIL: {where} hung up before the TLS handshake"
-        verdict.diagnosis.append(f"{where} accepted the TCP connection and closed it without starting TLS: check that this is the HTTPS listener's port, and that its TLS policy and certificate cover the name {verdict.sni!r} (try --sni).")
-        return verdict
-    if first.kind == "protocol":
-        verdict.status = "fail"
-        verdict.summary = f"FAIL: no TLS version or cipher in common with {where}"
-        verdict.diagnosis.append(f"The handshake failed before any certificate was exchanged ({first.detail}). This client speaks TLS 1.2 and 1.3 with current ciphers: choose a listener TLS policy that includes them (e.g. tls-1-2 or tls-1-2-fs-with-1-3).")
+    ending = _FIRST_ATTEMPT_ENDINGS.get(first.kind)
+    if ending is not None:
+        status, summary, diagnosis = ending
+        name = f"the IP address {verdict.sni} (sent without SNI)" if _is_ip(verdict.sni) else f"the name {verdict.sni!r}"
+        facts = {"where": where, "host": verdict.host, "detail": first.detail, "name": name}
+        verdict.status, verdict.summary = status, summary.format(**facts)
+        verdict.diagnosis.append(diagnosis.format(**facts))
         return verdict
 
     attempts = {a.name: a for a in verdict.attempts}
@@ -991,12 +1085,19 @@ def _finish(verdict: Verdict, material: _Material, raws: dict[str, _Raw] | None,
         if pending:
             verdict.status = "inconclusive"
             parts = []
+            cut_off = []  # hung up although no certificate was asked for: explained once below
             for attempt in pending:
                 parts.append(f"{attempt.label}: {attempt.outcome}")
                 if attempt.outcome == "timeout":
                     notes.append(f"The attempt {attempt.label} got no answer in time ({attempt.detail}). Neither accepted nor refused proves nothing: run the check again with a larger --timeout and look for something slowing the listener down.")
+                elif attempt.kind in ("eof", "reset") and attempt.certificate_requested is False:
+                    cut_off.append(attempt.label)
                 else:
                     notes.append(f"The attempt {attempt.label} ended with an error ({attempt.detail}), so it proves nothing: run the check again; if it repeats, check the listener's logs.")
+            if cut_off:
+                notes.append(f"The listener hung up on the attempt{'s' if len(cut_off) > 1 else ''} {' and '.join(cut_off)} without ever asking for a client certificate, so this is no refusal of one and proves nothing. "
+                             "Something else closes connections (a connection limit, an overloaded listener, a proxy in front): run the check again and look at the listener's logs; "
+                             "if mutual authentication is meant to be on, check that the listener's SSL authentication is set to mutual.")
             verdict.summary = f"INCONCLUSIVE: {'; '.join(parts)} at {where}"
         else:
             verdict.status = "pass"
@@ -1004,6 +1105,14 @@ def _finish(verdict: Verdict, material: _Material, raws: dict[str, _Raw] | None,
             verdict.summary = f"PASS: {where} demands a client certificate, accepts ours and refuses strangers"
     verdict.diagnosis.extend(notes)
     return verdict
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _safe_name(der: bytes) -> str:
@@ -1092,16 +1201,12 @@ def check_command(args: Any) -> int:
 
     host, port = parse_address(args.address)
     ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
-    sni = getattr(args, "sni", None)
-    if sni is not None:
-        if not sni.strip():
-            raise InputError("--sni is empty: give the server name the certificate was issued for")
-        _check_name(sni.strip().strip("[]"), given=True)
+    # Validated (usage errors, a missing workspace) before we say we are checking.
+    plan = _prepare(host, port, ws, getattr(args, "sni", None), getattr(args, "timeout", 10.0), getattr(args, "insecure", False),
+                    getattr(args, "trust", "workspace"), None)
     if not getattr(args, "json", False):
-        _load_material(ws)  # a missing workspace is reported before we say we are checking
         print(f"Checking {format_address(host, port)} ...", flush=True)
-    verdict = probe(host, port, ws, sni=sni, timeout=getattr(args, "timeout", 10.0), insecure=getattr(args, "insecure", False),
-                    trust=getattr(args, "trust", "workspace"))
+    verdict = _execute(plan)
     if getattr(args, "json", False):
         print(json.dumps(verdict.to_dict(), indent=2))
     else:

@@ -20,6 +20,8 @@ import signal
 import socket
 import ssl
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from wizard.workspace import Workspace
 
 REJECT_STYLES = ("alert", "http400")
 CONNECTION_TIMEOUT = 10.0  # per client: handshake plus request
+MAX_OUTCOMES = 1000  # the outcomes kept in memory; the TUI may keep a listener running for hours
+STOP_GRACE = 2.0  # stop() waits at most this long, in all, for the listener and its connections
 MAX_REQUEST_BYTES = 16384
 NO_CERT_PAGE = (
     "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
@@ -68,6 +72,7 @@ class RehearsalServer:
     must hand it over to its own thread). The keyword-only options let a trainer (and the tests) imitate misconfigured listeners:
     `request_client_cert=False` is one-way TLS, `client_ca_file` trusts another CA,
     `cert_files` serves another server certificate, `tls_versions` narrows the protocol.
+    `outcomes` keeps the last `max_outcomes` connections.
     """
 
     def __init__(
@@ -84,6 +89,7 @@ class RehearsalServer:
         tls_versions: tuple[ssl.TLSVersion, ssl.TLSVersion] | None = None,
         ciphers: str | None = None,
         connection_timeout: float = CONNECTION_TIMEOUT,
+        max_outcomes: int = MAX_OUTCOMES,
     ) -> None:
         if reject_with not in REJECT_STYLES:
             raise InputError(f"unknown rejection style {reject_with!r}: use alert or http400")
@@ -98,13 +104,14 @@ class RehearsalServer:
         self.tls_versions = tls_versions
         self.ciphers = ciphers
         self.connection_timeout = connection_timeout
-        self.outcomes: list[dict[str, str]] = []  # one per connection: peer, outcome, detail
+        self.outcomes: deque[dict[str, str]] = deque(maxlen=max_outcomes)  # one per connection: peer, outcome, detail
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self._stopping = threading.Event()
         self._handlers: set[threading.Thread] = set()
+        self._clients: set[ssl.SSLSocket] = set()  # open connections, shut down by stop()
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------
@@ -136,20 +143,27 @@ class RehearsalServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop accepting, let running connections end (bounded), close everything. Idempotent."""
+        """Stop accepting, cut the open connections, close everything; at most STOP_GRACE s. Idempotent."""
         if self._thread is None:
             return
+        deadline = time.monotonic() + STOP_GRACE
         self._stopping.set()
         try:
             assert self._wake_w is not None
             self._wake_w.send(b"x")
         except OSError:
             pass
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=STOP_GRACE)
         with self._lock:
             handlers = list(self._handlers)
+            for client in self._clients:
+                try:
+                    # The plain socket call: wakes the handler's blocked read without touching its TLS state.
+                    socket.socket.shutdown(client, socket.SHUT_RDWR)
+                except OSError:
+                    pass
         for handler in handlers:
-            handler.join(timeout=1)
+            handler.join(timeout=max(0.0, deadline - time.monotonic()))
         for sock in (self._listener, self._wake_r, self._wake_w):
             if sock is not None:
                 sock.close()
@@ -187,6 +201,8 @@ class RehearsalServer:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind(sockaddr)
             listener.listen(64)
+            # Non-blocking: a client gone between select() and accept() must not freeze the loop.
+            listener.setblocking(False)
         except OSError as error:
             listener.close()
             where = f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
@@ -209,9 +225,9 @@ class RehearsalServer:
                         return
                     try:
                         conn, peer = self._listener.accept()
-                    except OSError:
+                    except OSError:  # BlockingIOError included: nobody was waiting after all
                         continue
-                    handler = threading.Thread(target=self._handle, args=(context, conn, peer), daemon=True)
+                    handler = threading.Thread(target=self._handle, args=(context, conn, peer), name=f"rehearsal-{self.port}-client", daemon=True)
                     with self._lock:
                         self._handlers.add(handler)
                     handler.start()
@@ -227,47 +243,62 @@ class RehearsalServer:
             pass
 
     def _handle(self, context: ssl.SSLContext, conn: socket.socket, peer: Any) -> None:
+        tls: ssl.SSLSocket | None = None
         try:
-            self._converse(context, conn, peer)
+            conn.settimeout(self.connection_timeout)
+            tls = context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._clients.add(tls)  # from here on stop() can cut it short
+            self._converse(tls, peer)
         except Exception as error:  # noqa: BLE001 - one bad client never stops the listener
             self._record(peer, "error", f"{type(error).__name__}: {error}")
         finally:
-            conn.close()
             with self._lock:
+                self._clients.discard(tls)  # type: ignore[arg-type]
                 self._handlers.discard(threading.current_thread())
+            (tls or conn).close()
 
-    def _converse(self, context: ssl.SSLContext, conn: socket.socket, peer: Any) -> None:
-        conn.settimeout(self.connection_timeout)
+    def _lost(self, peer: Any, detail: str) -> None:
+        if self._stopping.is_set():
+            self._record(peer, "closed", "the listener stopped")
+        else:
+            self._record(peer, "failed", detail)
+
+    def _converse(self, tls: ssl.SSLSocket, peer: Any) -> None:
         try:
-            tls = context.wrap_socket(conn, server_side=True)
+            tls.do_handshake()
         except ssl.SSLError as error:
             reason = str(error.reason or "")
             detail = _SERVER_SIDE_REASONS.get(reason) or reason.replace("_", " ").lower() or str(error)
             if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
                 detail = f"{_SERVER_SIDE_REASONS['CERTIFICATE_VERIFY_FAILED']}: {error.verify_message}"
-            self._record(peer, "rejected" if reason in ("PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_VERIFY_FAILED") else "failed", f"{detail} (TLS alert)")
+            if reason in ("PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_VERIFY_FAILED"):
+                self._record(peer, "rejected", f"{detail} (TLS alert)")
+            else:
+                self._lost(peer, f"{detail} (TLS alert)")
             return
         except (TimeoutError, socket.timeout):
-            self._record(peer, "failed", "no TLS handshake within the time limit")
+            self._lost(peer, "no TLS handshake within the time limit")
             return
         except OSError as error:
-            self._record(peer, "failed", f"connection lost during the handshake ({(error.strerror or str(error)).lower()})")
+            self._lost(peer, f"connection lost during the handshake ({(error.strerror or str(error)).lower()})")
             return
-        with tls:
-            request = self._read_request(tls)
-            if request is None:
-                self._record(peer, "failed", "no HTTP request received")
-                return
-            method = request.split(b" ", 1)[0].decode("latin-1", "replace").upper()
-            subject = _subject_of(tls.getpeercert(binary_form=True))
-            version = tls.version() or "TLS"
-            if self.request_client_cert and not subject:
-                self._respond(tls, method, "400 Bad Request", NO_CERT_PAGE, "text/html")
-                self._record(peer, "rejected", f"no client certificate (HTTP 400, {version})")
-                return
-            body = f"Hello {subject}: mutual TLS works.\n" if subject else "Hello: one-way TLS, no client certificate asked for.\n"
-            self._respond(tls, method, "200 OK", body, "text/plain; charset=utf-8")
-            self._record(peer, "accepted", f"{subject or 'no client certificate'} ({version})")
+        request = self._read_request(tls)
+        if request is None:
+            self._lost(peer, "no HTTP request received")
+            return
+        method = request.split(b" ", 1)[0].decode("latin-1", "replace").upper()
+        subject = _subject_of(tls.getpeercert(binary_form=True))
+        version = tls.version() or "TLS"
+        if self.request_client_cert and not subject:
+            self._respond(tls, method, "400 Bad Request", NO_CERT_PAGE, "text/html")
+            self._record(peer, "rejected", f"no client certificate (HTTP 400, {version})")
+            return
+        body = f"Hello {subject}: mutual TLS works.\n" if subject else "Hello: one-way TLS, no client certificate asked for.\n"
+        self._respond(tls, method, "200 OK", body, "text/plain; charset=utf-8")
+        self._record(peer, "accepted", f"{subject or 'no client certificate'} ({version})")
 
     def _read_request(self, tls: ssl.SSLSocket) -> bytes | None:
         data = b""
@@ -277,7 +308,7 @@ class RehearsalServer:
                 if not chunk:
                     break
                 data += chunk
-        except (OSError, ssl.SSLError):
+        except OSError:  # ssl.SSLError is an OSError
             return None
         return data if data.strip() else None
 

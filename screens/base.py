@@ -1,0 +1,335 @@
+"""What every step screen shares: the step bar, the page layout, Back/Next, form rows,
+the copy/save text panel, the result and checklist panels, and the modals.
+
+A step screen only describes its own form and outcome; the App owns the session, saves
+it and runs the long work, so a screen can be left at any time without losing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Collapsible, Footer, Label, ProgressBar, Static, TextArea
+
+from screens.text import display_path, markdown
+from wizard import assets_loader
+
+if TYPE_CHECKING:
+    from wizard.app import WizardApp
+    from wizard.session import Session
+
+STEP_NAMES = {1: "CA", 2: "Server", 3: "Client", 4: "Cert→ELB", 5: "CA→ELB", 6: "Listener", 7: "Verify"}
+STEP_TITLES = {
+    1: "Create a private CA",
+    2: "Issue the server certificate",
+    3: "Issue the client certificate",
+    4: "Hand the server certificate to the load balancer",
+    5: "Hand the CA certificate to the load balancer",
+    6: "Configure the mutual-authentication listener",
+    7: "Verify mutual authentication",
+    8: "Summary",
+}
+SEVERITY_MARK = {"ok": ("✔", "green"), "warning": ("!", "yellow"), "error": ("✘", "red")}
+
+
+def findings_text(findings: Iterable[Any]) -> Text:
+    """The readiness checklist: one coloured line per check, the fix indented below."""
+    text = Text()
+    for finding in findings:
+        mark, colour = SEVERITY_MARK.get(finding.severity, ("?", "white"))
+        if text:
+            text.append("\n")
+        text.append(f" {mark} ", style=f"bold {colour}")
+        text.append(finding.message)
+        if finding.fix and finding.severity != "ok":
+            text.append(f"\n     fix: {finding.fix}", style="dim")
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Widgets
+# ---------------------------------------------------------------------------
+
+
+class StepIndicator(Static):
+    """1-7 with done (✔), current (▶) and to do (·); always at the top of a step screen."""
+
+    def show(self, session: Session | None, current: int) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for step, name in STEP_NAMES.items():
+            done = session is not None and session.is_done(step)
+            if step == current:
+                style, mark = "bold reverse", "▶"
+            elif done:
+                style, mark = "green", "✔"
+            else:
+                style, mark = "dim", "·"
+            if step > 1:
+                text.append(" ", style="dim")
+            text.append(f"{mark}{step} {name}", style=style)
+        if current == 8:
+            text.append(" ")
+            text.append("▶Summary", style="bold reverse")
+        self.update(text)
+
+
+class FieldRow(Horizontal):
+    """A label and its input on one line, with room for the reason the value is refused."""
+
+    def __init__(self, label: str, widget: Any, *, note_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._label = label
+        self._widget = widget
+        self._note_id = note_id
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._label, classes="field-label")
+        with Vertical(classes="field-value"):
+            yield self._widget
+            if self._note_id:
+                yield Static("", id=self._note_id, classes="note", markup=False)
+
+
+class Busy(Horizontal):
+    """Visible progress while the App works for this step (indeterminate bar + what is going on)."""
+
+    def compose(self) -> ComposeResult:
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False)
+        yield Label("", classes="busy-label")
+
+    def show(self, what: str | None) -> None:
+        self.display = bool(what)
+        if what:
+            self.query_one(".busy-label", Label).update(what)
+
+
+class PastePanel(Vertical):
+    """Text to paste into the console: read-only, with Copy (OSC 52) and Save to file beside it."""
+
+    def __init__(self, title: str, part: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="paste-panel")
+        self.title = title
+        self.part = part
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="paste-head"):
+            yield Label(self.title, classes="paste-title")
+            yield Button("Copy", id=f"copy-{self.part}", classes="copy", compact=True)
+            yield Button("Save to file", id=f"save-{self.part}", classes="save", compact=True)
+        yield TextArea("", read_only=True, show_line_numbers=False, soft_wrap=False, classes="paste-text")
+
+    def set_text(self, text: str) -> None:
+        self.query_one(TextArea).load_text(text)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+
+# ---------------------------------------------------------------------------
+# Modals
+# ---------------------------------------------------------------------------
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; the safe answer (No) has the focus."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+
+    def __init__(self, title: str, body: str, yes: str = "Yes", no: str = "Cancel") -> None:
+        super().__init__()
+        self.title_text, self.body, self.yes, self.no = title, body, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, id="yes", variant="error", compact=True)
+                yield Button(self.no, id="no", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class MessageModal(ModalScreen[None]):
+    """A longer error (or any message) with its fix; Enter or Escape closes it."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+
+    def __init__(self, title: str, body: str, *, error: bool = True) -> None:
+        super().__init__()
+        self.title_text, self.body, self.error = title, body, error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog" + (" -error" if self.error else "")):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body, markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", id="ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    @on(Button.Pressed)
+    def _close(self) -> None:
+        self.dismiss()
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: how to move around, copying over SSH, the safety rules."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            with VerticalScroll(classes="dialog-body", id="help-body"):
+                yield Static(markdown(assets_loader.read_text("help.md")), classes="text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close", variant="primary", compact=True)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    @on(Button.Pressed)
+    def _close(self) -> None:
+        self.dismiss()
+
+
+# ---------------------------------------------------------------------------
+# The step page
+# ---------------------------------------------------------------------------
+
+
+class StepScreen(Screen[None]):
+    """Step bar, the step's text and form in a scrolling body, Back/Next, Footer.
+
+    Subclasses set STEP, implement `compose_form`, `can_advance` and `sync_form`; the App
+    calls `sync()` whenever the session or the work in progress changes.
+    """
+
+    STEP = 0
+    BINDINGS = [
+        # priority: a focused Input would otherwise type the letter. Not alt+b: terminals
+        # send it as ESC b, which Textual reads as ctrl+left (word movement).
+        Binding("alt+p", "back", "Back", priority=True),
+        Binding("alt+n", "next", "Next", priority=True),
+    ]
+    AUTO_FOCUS = "#body"
+    _was_ready: bool | None = None
+    _mounted_form = False
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> Session:
+        assert self.wizard.session is not None
+        return self.wizard.session
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StepIndicator(id="indicator")
+        with VerticalScroll(id="body"):
+            yield Static(markdown(self.intro_text()), classes="intro text")
+            yield from self.compose_form()
+        with Horizontal(id="nav"):
+            yield Static("", id="nav-hint", markup=False)
+            yield Button("◀ Back", id="back", compact=True)
+            yield Button("Next ▶", id="next", compact=True, variant="primary")
+        yield Footer()
+
+    def intro_text(self) -> str:
+        return assets_loader.step_text(self.STEP)
+
+    def compose_form(self) -> ComposeResult:
+        yield from ()
+
+    def teaching(self, commands_id: str = "commands") -> ComposeResult:
+        """The two collapsible teaching panels of a generating step."""
+        with Collapsible(title="Show the openssl commands", id="commands-panel", classes="teach"):
+            yield Static("", id=commands_id, classes="commands", markup=False)
+        why = assets_loader.why_text(self.STEP)
+        if why:
+            with Collapsible(title="Why this differs from the tutorial", classes="teach"):
+                yield Static(markdown(why), classes="text")
+
+    # -- state -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.load_form()
+        self._mounted_form = True
+        self.sync()
+
+    def load_form(self) -> None:
+        """Put the session's answers into the form (once, when the screen opens)."""
+
+    def sync(self) -> None:
+        if not self._mounted_form:
+            return
+        self.query_one(StepIndicator).show(self.wizard.session, self.STEP)
+        self.sync_form()
+        ready = self.can_advance()
+        next_button = self.query_one("#next", Button)
+        next_button.disabled = not ready
+        self.query_one("#nav-hint", Static).update("" if ready else self.next_hint())
+        if ready and self._was_ready is False:
+            # The step just got its outcome: show it, and offer Next.
+            self.call_after_refresh(self._show_outcome)
+        self._was_ready = ready
+
+    def _show_outcome(self) -> None:
+        results = self.query(".result")
+        if results:
+            self.query_one("#body", VerticalScroll).scroll_to_widget(results.first(), top=False)
+        focused = self.focused
+        if focused is None or not focused.display or not focused.focusable or isinstance(focused, Button):
+            self.query_one("#next", Button).focus()
+
+    def sync_form(self) -> None:
+        """Show the step's outcome, progress and validation (every time something changes)."""
+
+    def can_advance(self) -> bool:
+        return self.session.is_done(self.STEP)
+
+    def next_hint(self) -> str:
+        return ""
+
+    # -- navigation --------------------------------------------------------------------
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.wizard.goto(self.STEP - 1)
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        if self.can_advance():
+            self.wizard.goto(self.STEP + 1)
+        else:
+            self.notify(self.next_hint() or "finish this step first", severity="warning")
+
+    # -- helpers for subclasses ----------------------------------------------------------
+    def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:
+        note = self.query_one(f"#{note_id}", Static)
+        note.set_classes(f"note -{level}" if message else "note")
+        note.update(message or "")
+        note.display = bool(message)
+
+    def busy_with(self, kind: str) -> str | None:
+        return self.wizard.busy.get(kind)
+
+
+__all__ = ["display_path"]  # re-exported for the step screens

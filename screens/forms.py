@@ -1,0 +1,118 @@
+"""Form pieces the three generating steps share: key-type choices, validators, result text."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.validation import ValidationResult, Validator
+
+from wizard import pki
+from wizard.errors import InputError
+
+if TYPE_CHECKING:
+    from wizard.session import Session
+    from wizard.workspace import Workspace
+
+KEY_CHOICES = [
+    ("RSA 2048 (as the tutorial; works everywhere)", "rsa2048"),
+    ("RSA 3072", "rsa3072"),
+    ("RSA 4096 (slow to generate)", "rsa4096"),
+    ("ECDSA P-256 (fast, small)", "ec-p256"),
+    ("ECDSA P-384", "ec-p384"),
+]
+
+
+class CheckedBy(Validator):
+    """A validator around a core check that raises InputError with the one-line reason."""
+
+    def __init__(self, check) -> None:  # noqa: ANN001 - callable(str) raising InputError
+        super().__init__()
+        self.check = check
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self.check(value)
+        except InputError as error:
+            return self.failure(str(error))
+        except ValueError as error:
+            return self.failure(str(error))
+        return self.success()
+
+
+class ServerName(Validator):
+    """Live check of a server CN: a host name, a wildcard or an IP address."""
+
+    def validate(self, value: str) -> ValidationResult:
+        problem = pki.name_problem(value)
+        return self.failure(problem) if problem else self.success()
+
+
+class ExtraNames(Validator):
+    """Extra SANs, separated by spaces or commas; each one checked like the CN."""
+
+    def validate(self, value: str) -> ValidationResult:
+        for name in split_names(value):
+            problem = pki.name_problem(name)
+            if problem:
+                return self.failure(problem)
+        return self.success()
+
+
+def split_names(value: str) -> list[str]:
+    return [part for part in value.replace(",", " ").split() if part]
+
+
+def days_check(what: str):  # noqa: ANN201
+    def check(value: str) -> None:
+        try:
+            days = int(value)
+        except ValueError:
+            raise InputError(f"{value!r} is not a whole number of days") from None
+        pki.validate_days(days, what)
+
+    return check
+
+
+def first_failure(result: ValidationResult | None) -> str | None:
+    if result is None or result.is_valid:
+        return None
+    return result.failure_descriptions[0] if result.failure_descriptions else "invalid value"
+
+
+def outcome_text(ws: Workspace, session: Session, role: str) -> Text:
+    """Files with their modes, subject, fingerprint and expiry of a generated certificate."""
+    info = session.certificates.get(role, {})
+    text = Text()
+    files = ws.artifacts(role)
+    for path in files:
+        if not path.exists():
+            continue
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        secret = mode & 0o077 == 0
+        text.append("  " + ws.relative(path).ljust(20))
+        text.append(f"{mode:04o}", style="green" if secret else "")
+        text.append("  private: keep it safe\n" if secret else "\n", style="dim")
+    if info:
+        text.append("  subject      ", style="bold")
+        text.append(info.get("subject", "-") + "\n")
+        text.append("  SHA-256      ", style="bold")
+        fingerprint = info.get("fingerprint", "-")
+        text.append(fingerprint[:47] + ("\n               " + fingerprint[48:] if len(fingerprint) > 47 else "") + "\n")
+        text.append("  expires      ", style="bold")
+        text.append(info.get("not_after", "-")[:10])
+    return text
+
+
+def issued_cn(session: Session, role: str) -> str:
+    """The CN of the certificate the session recorded for `role` ('' if none)."""
+    match = re.search(r"(?:^|,)CN=((?:[^,\\]|\\.)*)", session.certificates.get(role, {}).get("subject", ""))
+    return match.group(1).replace("\\", "") if match else ""
+
+
+def existing(paths: list[Path]) -> list[Path]:
+    return [p for p in paths if p.exists()]

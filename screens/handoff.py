@@ -1,0 +1,148 @@
+"""Steps 4 and 5 share one page: text to paste into the ELB console, the readiness
+checklist, the certificate id the console shows, a "done" confirmation, and the
+optional upload through the API when the SDK and credentials are there."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.binding import Binding
+from textual.widgets import Button, Input, Label, Static
+
+from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
+from wizard import elb
+from wizard.errors import WizardError
+from wizard.workspace import atomic_write
+
+
+class UploadModal(ModalScreen[tuple[str, str, str] | None]):
+    """Region, project id and (optionally) an endpoint for the API upload; AK/SK come from the environment."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Upload both certificates with the ELB API", classes="dialog-title")
+            yield Static(f"Credentials come from {elb.ENV_AK} and {elb.ENV_SK}.", classes="hint")
+            yield FieldRow("Region", Input(id="region", placeholder="cn-north-4", compact=True))
+            yield FieldRow("Project id", Input(id="project", compact=True))
+            yield FieldRow("Endpoint", Input(id="endpoint", placeholder="optional", compact=True))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Upload", id="upload", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#upload")
+    @on(Input.Submitted)
+    def _upload(self) -> None:
+        region = self.query_one("#region", Input).value.strip()
+        project = self.query_one("#project", Input).value.strip()
+        if not region or not project:
+            self.notify("give the region and the project id", severity="error")
+            return
+        self.dismiss((region, project, self.query_one("#endpoint", Input).value.strip()))
+
+
+class HandOffScreen(StepScreen):
+    PURPOSE: ClassVar[str] = "server"
+    PARTS: ClassVar[list[tuple[str, str]]] = []  # (part, title)
+    ID_FIELD: ClassVar[str] = "server_cert_id"
+    DONE_LABEL: ClassVar[str] = "Done: it is in the console"
+
+    def compose_form(self) -> ComposeResult:
+        for part, title in self.PARTS:
+            yield PastePanel(title, part, id=f"panel-{part}")
+        yield Label("Ready for ELB?", classes="section")
+        yield Static("", id="checklist", classes="checklist", markup=False)
+        yield FieldRow("Certificate id", Input(id="cert-id", compact=True, placeholder="optional: the id the console shows"))
+        with Horizontal(classes="actions"):
+            yield Button(self.DONE_LABEL, id="done", variant="primary", compact=True)
+            yield Button("Upload with the API…", id="upload", compact=True)
+        yield Busy(id="busy")
+
+    def load_form(self) -> None:
+        ws = self.wizard.ws
+        assert ws is not None
+        for part, _ in self.PARTS:
+            try:
+                text = elb.paste_text(ws, part)
+            except WizardError as error:
+                text = f"({error})"
+            self.query_one(f"#panel-{part}", PastePanel).set_text(text)
+        self.query_one("#cert-id", Input).value = getattr(self.session, self.ID_FIELD)
+        self.query_one("#upload", Button).display = elb.sdk_available() and elb.credentials_present()
+
+    def findings(self):  # noqa: ANN201 - list[pki.Finding]
+        ws = self.wizard.ws
+        assert ws is not None
+        try:
+            return elb.readiness(ws, self.PURPOSE)
+        except WizardError as error:
+            from wizard.pki import Finding
+
+            return [Finding("error", "file", str(error), "")]
+
+    def sync_form(self) -> None:
+        cert_id = self.query_one("#cert-id", Input)
+        recorded = getattr(self.session, self.ID_FIELD)
+        if not cert_id.has_focus and cert_id.value.strip() != recorded:
+            cert_id.value = recorded  # an upload just recorded the id
+        findings = self.findings()
+        self.query_one("#checklist", Static).update(findings_text(findings))
+        blocked = any(f.blocking for f in findings)
+        done = self.query_one("#done", Button)
+        done.disabled = blocked
+        done.label = "Done ✔" if self.session.is_done(self.STEP) else self.DONE_LABEL
+        busy = self.busy_with("upload")
+        self.query_one("#upload", Button).disabled = blocked or bool(busy)
+        self.query_one(Busy).show(busy)
+
+    def next_hint(self) -> str:
+        return "Press Done once the console has the certificate"
+
+    @on(Input.Changed, "#cert-id")
+    def _cert_id(self, event: Input.Changed) -> None:
+        self.wizard.remember(**{self.ID_FIELD: event.value.strip()})
+
+    @on(Button.Pressed, "#done")
+    def _done(self) -> None:
+        self.wizard.mark_done(self.STEP)
+        self.notify("Noted. Next ▶ (or Alt+N) continues.", title=f"Step {self.STEP} done")
+
+    @on(Button.Pressed, ".copy")
+    def _copy(self, event: Button.Pressed) -> None:
+        part = (event.button.id or "").removeprefix("copy-")
+        text = self.query_one(f"#panel-{part}", PastePanel).text
+        self.app.copy_to_clipboard(text)
+        self.notify(f"{len(text)} characters sent to the terminal clipboard (OSC 52). "
+                    "Nothing pasted? Your terminal ignores OSC 52: use Save to file.", title="Copied")
+
+    @on(Button.Pressed, ".save")
+    def _save(self, event: Button.Pressed) -> None:
+        ws = self.wizard.ws
+        assert ws is not None
+        part = (event.button.id or "").removeprefix("save-")
+        name, mode = elb.PASTE_FILES[part]
+        path = ws.elb_dir / name
+        try:
+            ws.elb_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            atomic_write(path, elb.paste_text(ws, part).encode(), mode)
+        except (WizardError, OSError) as error:
+            self.wizard.show_error(f"cannot save {ws.relative(path)}: {error}")
+            return
+        self.notify(f"{path}", title=f"Saved (mode {mode:04o})", timeout=10)
+
+    @on(Button.Pressed, "#upload")
+    def _upload(self) -> None:
+        def answered(values: tuple[str, str, str] | None) -> None:
+            if values:
+                self.wizard.start_upload(*values)
+
+        self.app.push_screen(UploadModal(), answered)

@@ -1,0 +1,121 @@
+"""The summary: every artifact, what was uploaded, the verdict, the openssl script, renewal advice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Label, Static
+
+from screens.base import StepScreen, display_path
+from screens.step7_verify import verdict_text
+from wizard import assets_loader
+from wizard.workspace import PUBLIC_MODE, atomic_write
+
+SCRIPT_NAME = "openssl-commands.sh"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+ROLE_NAMES = {"ca": "CA", "server": "Server", "client": "Client"}
+
+
+class SummaryScreen(StepScreen):
+    STEP = 8
+
+    def intro_text(self) -> str:
+        return assets_loader.read_text("summary.md")
+
+    def compose_form(self) -> ComposeResult:
+        yield Label("Certificates", classes="section")
+        yield Static("", id="artifacts", classes="result", markup=False)
+        yield Label("Load balancer", classes="section")
+        yield Static("", id="uploads", classes="result", markup=False)
+        yield Label("Handshake test", classes="section")
+        yield Static("", id="verdict", classes="verdict", markup=False)
+        with Horizontal(classes="actions"):
+            yield Button("Export the openssl script", id="export", variant="primary", compact=True)
+            yield Button("Quit", id="quit", compact=True)
+
+    def load_form(self) -> None:
+        self.query_one("#next", Button).display = False
+
+    def artifacts(self) -> Text:
+        ws, s = self.wizard.ws, self.session
+        assert ws is not None
+        text = Text()
+        text.append(f" Workspace {display_path(ws.root)}\n", style="bold")
+        for role, name in ROLE_NAMES.items():
+            info = s.certificates.get(role, {})
+            text.append(f" {name:<7}", style="bold")
+            if not info:
+                text.append("not issued\n", style="red")
+                continue
+            text.append(f"{ws.relative(ws.cert(role))}, expires {info.get('not_after', '')[:10]}{self._soon(info)}\n")
+            text.append(f"         SHA-256 {info.get('fingerprint', '')[:47]}…\n", style="dim")
+        if ws.p12.exists():
+            text.append(" Bundle ", style="bold")
+            text.append(f"{ws.relative(ws.p12)} (password not stored){' legacy' if s.p12_legacy else ''}\n")
+        text.append(" Keys   ", style="bold")
+        text.append(", ".join(ws.relative(ws.key(role)) for role in ROLE_NAMES if ws.key(role).exists()) + " (mode 0600)")
+        return text
+
+    @staticmethod
+    def _soon(info: dict[str, str]) -> str:
+        try:
+            end = dt.datetime.fromisoformat(info.get("not_after", ""))
+        except ValueError:
+            return ""
+        left = (end - now()).days
+        return f" (in {left} days: renew now)" if left < 60 else ""
+
+    def uploads(self) -> Text:
+        s = self.session
+        text = Text()
+        rows = [
+            ("Server certificate", s.server_cert_id, 4),
+            ("CA certificate", s.ca_cert_id, 5),
+            ("Listener", s.listener_id, 6),
+        ]
+        for name, cert_id, step in rows:
+            state = f"id {cert_id}" if cert_id else ("added (no id noted)" if s.is_done(step) else "not done")
+            text.append(f" {name:<20}", style="bold")
+            text.append(state + "\n", style="" if s.is_done(step) else "yellow")
+        address = f"{s.lb_address}:{s.lb_port}" if s.lb_address else "no address given"
+        text.append(f" {'Listener address':<20}", style="bold")
+        text.append(f"{address}, policy {s.tls_policy}")
+        return text
+
+    def sync_form(self) -> None:
+        self.query_one("#artifacts", Static).update(self.artifacts())
+        self.query_one("#uploads", Static).update(self.uploads())
+        verdict = self.session.last_verdict
+        self.query_one("#verdict", Static).update(
+            verdict_text(verdict) if verdict else Text(" not run yet: go back to step 7", style="yellow"))
+
+    def can_advance(self) -> bool:
+        return False
+
+    @on(Button.Pressed, "#export")
+    def export(self) -> None:
+        from wizard import script
+        from wizard.errors import WizardError
+
+        ws = self.wizard.ws
+        assert ws is not None
+        path = ws.root / SCRIPT_NAME
+        try:
+            text = script.full_script(script.profile_from_workspace(ws, self.session), ws.root)
+            atomic_write(path, text.encode(), PUBLIC_MODE)
+        except (WizardError, OSError) as error:
+            self.wizard.show_error(f"cannot write {path}: {error}")
+            return
+        self.notify(display_path(path), title="openssl script saved", timeout=10)
+
+    @on(Button.Pressed, "#quit")
+    async def quit(self) -> None:
+        await self.wizard.action_quit()

@@ -1,0 +1,104 @@
+"""Light text helpers for the screens: the step texts' small Markdown subset rendered with
+Rich (headings, paragraphs, lists, **bold**, *italic*, `code`, links), and paths shown
+with ~ for the home folder.
+
+Textual's Markdown widget would pull in a full Markdown parser and mount a widget per
+block; the texts use a handful of constructs, so a few regular expressions do, and the
+first screen paints sooner.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+_INLINE = re.compile(r"\*\*(?P<bold>.+?)\*\*|`(?P<code>[^`]+)`|(?<![\w*])\*(?P<italic>[^*\s][^*]*?)\*(?!\w)|\[(?P<link>[^\]]+)\]\([^)]*\)")
+_ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*]|\d+[.)])\s+(?P<text>.*)$")
+_HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*$")
+
+
+def display_path(path: str | Path) -> str:
+    """A path as shown on screen: the home folder as ~ (shorter, and the same on every machine)."""
+    text = str(path)
+    home = os.path.expanduser("~")
+    if home and home != "/" and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home):]
+    return text
+
+
+def inline(source: str) -> Text:
+    """One paragraph's inline markup as styled text."""
+    text = Text()
+    position = 0
+    for match in _INLINE.finditer(source):
+        text.append(source[position:match.start()])
+        if match.group("bold") is not None:
+            start = len(text)
+            text.append_text(inline(match.group("bold")))
+            text.stylize("bold", start, len(text))
+        elif match.group("code") is not None:
+            text.append(match.group("code"), style="bold cyan")
+        elif match.group("italic") is not None:
+            text.append(match.group("italic"), style="italic")
+        else:
+            text.append(match.group("link"), style="underline")
+        position = match.end()
+    text.append(source[position:])
+    return text
+
+
+def _blocks(source: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in source.strip().splitlines():
+        if not line.strip():
+            if blocks[-1]:
+                blocks.append([])
+            continue
+        starts_list = _ITEM.match(line) and blocks[-1] and not _ITEM.match(blocks[-1][0])
+        if (_HEADING.match(line) or starts_list) and blocks[-1]:
+            blocks.append([])  # a heading or a list may follow a paragraph without a blank line
+        blocks[-1].append(line)
+        if _HEADING.match(line):
+            blocks.append([])
+    return [block for block in blocks if block]
+
+
+def markdown(source: str) -> RenderableType:
+    """The step texts' Markdown as a Rich renderable (blank line between blocks)."""
+    parts: list[RenderableType] = []
+    for block in _blocks(source):
+        heading = _HEADING.match(block[0])
+        if heading:
+            level = len(heading.group("level"))
+            style = "bold underline" if level == 1 else "bold"
+            parts.append(Text(heading.group("text"), style=style, justify="center" if level == 1 else "left"))
+        elif _ITEM.match(block[0]):
+            parts.append(_list(block))
+        else:
+            parts.append(inline(" ".join(line.strip() for line in block)))
+        parts.append(Text(""))
+    if parts:
+        parts.pop()
+    return Group(*parts)
+
+
+def _list(block: list[str]) -> Table:
+    items: list[tuple[str, str]] = []
+    for line in block:
+        match = _ITEM.match(line)
+        if match:
+            marker = match.group("marker")
+            items.append(("•" if marker in "-*" else marker, match.group("text").strip()))
+        elif items:
+            items[-1] = (items[-1][0], items[-1][1] + " " + line.strip())
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(ratio=1)
+    for marker, text in items:
+        grid.add_row(Text(" " + marker), inline(text))
+    return grid

@@ -1,0 +1,470 @@
+"""The TUI driven by the keyboard through Pilot: all seven steps against the local rehearsal
+listener, resuming, live validation and the no-overwrite rules. Real keys and files, EC for speed."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import Button, Input, Select, Static
+
+from wizard import steps
+from wizard.app import WizardApp
+from wizard.session import Session, SessionStore
+from wizard.workspace import Workspace
+
+PASSWORD = "Tr0ub4dor&3-horse"
+SIZE = (80, 24)
+
+
+# ---------------------------------------------------------------------------
+# Keyboard helpers: reach widgets with Tab, type with keys
+# ---------------------------------------------------------------------------
+
+
+async def focus(pilot, selector: str, limit: int = 60) -> None:
+    """Press Tab until the widget matching `selector` on the current screen has the focus."""
+    app = pilot.app
+    target = app.screen.query_one(selector)
+    for _ in range(limit):
+        if app.focused is target:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached {selector} (focus is on {app.focused!r})")
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await focus(pilot, selector)
+    await pilot.press("end", "ctrl+u")
+    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+async def choose(pilot, selector: str, value: str) -> None:
+    """Pick a Select option with the arrow keys."""
+    await focus(pilot, selector)
+    select = pilot.app.screen.query_one(selector, Select)
+    values = [option[1] for option in select._options]  # noqa: SLF001 - the order the list shows
+    steps_down = values.index(value) - values.index(select.value)
+    await pilot.press("enter")
+    await pilot.pause()
+    key = "down" if steps_down > 0 else "up"
+    await pilot.press(*[key] * abs(steps_down))
+    await pilot.press("enter")
+    await pilot.pause()
+    assert select.value == value
+
+
+async def press_button(pilot, selector: str) -> None:
+    await focus(pilot, selector)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def start(pilot) -> None:
+    """Let the welcome screen look for a session to resume."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def plain(content: object) -> str:
+    """The text a Static shows (Rich renderables included), without styles."""
+    console = Console(width=78, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
+
+
+def screen_name(app: WizardApp) -> str:
+    return type(app.screen).__name__
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# ---------------------------------------------------------------------------
+# The whole flow
+# ---------------------------------------------------------------------------
+
+
+async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_data_dir: Path) -> None:
+    root = tmp_path / "workspace"
+    app = WizardApp(workspace=str(root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        assert screen_name(app) == "WelcomeScreen"
+        assert "seven steps" in plain(app.screen.query_one("#welcome-text", Static).content)
+        await press_button(pilot, "#start")
+        assert screen_name(app) == "CaScreen"
+
+        # Step 1: the CA
+        await type_into(pilot, "#org", "Example Ltd")
+        await choose(pilot, "#key-type", "ec-p256")
+        assert app.screen.query_one("#next", Button).disabled
+        await press_button(pilot, "#create")
+        await settle(pilot)
+        assert app.session.is_done(1)
+        assert "SHA-256" in str(app.screen.query_one("#result", Static).content)
+        await pilot.press("alt+n")
+        await pilot.pause()
+
+        # Step 2: the server certificate
+        assert screen_name(app) == "ServerScreen"
+        await type_into(pilot, "#server-cn", "localhost")
+        await type_into(pilot, "#sans", "127.0.0.1 ::1")
+        await choose(pilot, "#key-type", "ec-p256")
+        await press_button(pilot, "#issue")
+        await settle(pilot)
+        assert app.session.is_done(2)
+        await pilot.press("alt+n")
+        await pilot.pause()
+
+        # Step 3: the client certificate and client.p12
+        assert screen_name(app) == "ClientScreen"
+        await choose(pilot, "#key-type", "ec-p256")
+        await type_into(pilot, "#password", PASSWORD)
+        await type_into(pilot, "#confirm", PASSWORD)
+        await press_button(pilot, "#issue")
+        await settle(pilot)
+        assert app.session.is_done(3)
+        # The password is gone from the screen once the .p12 exists.
+        assert app.screen.query_one("#password", Input).value == ""
+        assert app.screen.query_one("#confirm", Input).value == ""
+        await pilot.press("alt+n")
+        await pilot.pause()
+
+        # Steps 4 and 5: the paste-ready texts, the checklist, the id, "done"
+        assert screen_name(app) == "ServerHandOffScreen"
+        panel_text = app.screen.query_one("#panel-server_cert").text  # type: ignore[attr-defined]
+        assert panel_text.startswith("-----BEGIN CERTIFICATE-----") and not panel_text.endswith("\n")
+        assert "✘" not in str(app.screen.query_one("#checklist", Static).content)
+        await type_into(pilot, "#cert-id", "srv-cert-0001")
+        await press_button(pilot, "#save-server_cert")
+        assert (root / "elb" / "paste-server-certificate.txt").read_text() == panel_text
+        await press_button(pilot, "#done")
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert screen_name(app) == "CaHandOffScreen"
+        await type_into(pilot, "#cert-id", "ca-cert-0001")
+        await press_button(pilot, "#done")
+        await pilot.press("alt+n")
+        await pilot.pause()
+
+        # Step 6: the listener checklist and the address
+        assert screen_name(app) == "ListenerScreen"
+        checklist = str(app.screen.query_one("#checklist", Static).content)
+        assert "Mutual authentication" in checklist and "srv-cert-0001" in checklist and "ca-cert-0001" in checklist
+        await type_into(pilot, "#address", "192.0.2.10")
+        await press_button(pilot, "#done")
+        await pilot.press("alt+n")
+        await pilot.pause()
+
+        # Step 7: practise locally, then the three-connection test
+        assert screen_name(app) == "VerifyScreen"
+        assert app.screen.query_one("#address", Input).value == "192.0.2.10:443"
+        await press_button(pilot, "#practise")
+        assert app.rehearsal is not None
+        assert app.screen.query_one("#address", Input).value == app.rehearsal.address
+        assert app.focused is app.screen.query_one("#run")
+        await pilot.press("enter")
+        await settle(pilot)
+        verdict = app.session.last_verdict
+        assert verdict["status"] == "pass", verdict
+        assert "PASS" in plain(app.screen.query_one("#verdict", Static).content)
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert screen_name(app) == "SummaryScreen"
+        await press_button(pilot, "#export")
+        assert (root / "openssl-commands.sh").exists()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert app.rehearsal is None  # the practice listener stops with the app
+
+    ws = Workspace(root)
+    for role in ("ca", "server", "client"):
+        assert mode(ws.key(role)) == 0o600
+        assert mode(ws.cert(role)) == 0o644
+        assert mode(ws.folder(role)) == 0o700
+    assert mode(ws.p12) == 0o600
+
+    session_file = SessionStore().path_for(root)
+    raw = session_file.read_text()
+    assert PASSWORD not in raw and "PRIVATE KEY" not in raw
+    saved = Session.from_dict(json.loads(raw))
+    assert saved.org == "Example Ltd"
+    assert saved.server_cn == "localhost" and saved.server_sans == ["127.0.0.1", "::1"]
+    assert saved.ca_key_type == saved.server_key_type == saved.client_key_type == "ec-p256"
+    assert saved.server_cert_id == "srv-cert-0001" and saved.ca_cert_id == "ca-cert-0001"
+    assert saved.lb_address == "192.0.2.10" and saved.lb_port == 443  # the practice address is not the answer
+    assert saved.steps_done == [1, 2, 3, 4, 5, 6, 7]
+    assert saved.last_verdict["passed"] is True
+    assert saved.current_step == 8
+
+
+# ---------------------------------------------------------------------------
+# Resume
+# ---------------------------------------------------------------------------
+
+
+def _workspace_with_ca(root: Path, **answers: object) -> tuple[Workspace, Session]:
+    ws = Workspace(root)
+    session = Session(workspace=str(ws.root), ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
+    for name, value in answers.items():
+        setattr(session, name, value)
+    steps.create_ca(ws, session)
+    return ws, session
+
+
+async def test_quit_at_step_3_and_resume_there_with_the_values(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    steps.issue_server(ws, session)
+    session.current_step = 2
+    SessionStore().save(session)
+
+    app = WizardApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        assert app.focused is app.screen.query_one("#resume")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_name(app) == "ServerScreen"
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert screen_name(app) == "ClientScreen"
+        await type_into(pilot, "#client-cn", "alice")
+        await type_into(pilot, "#days", "400")
+        await choose(pilot, "#p12-format", "legacy")
+        await type_into(pilot, "#password", "half-typed")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+
+    raw = SessionStore().path_for(ws.root).read_text()
+    assert "half-typed" not in raw
+
+    again = WizardApp()
+    async with again.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        assert "step 3 of 7" in str(again.screen.query_one("#resume-info", Static).content)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_name(again) == "ClientScreen"
+        screen = again.screen
+        assert screen.query_one("#client-cn", Input).value == "alice"
+        assert screen.query_one("#days", Input).value == "400"
+        assert screen.query_one("#p12-format", Select).value == "legacy"
+        assert screen.query_one("#password", Input).value == ""  # never kept
+        assert again.session.is_done(1) and again.session.is_done(2)
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("https://www.example.com", "looks like a URL"),
+    ("bad_name.example.com", "not a valid host name"),
+    ("10.0.0.300", "mistyped IP address"),
+])
+async def test_a_bad_server_name_shows_why_and_keeps_next_disabled(tmp_path: Path, name: str, reason: str) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace")
+    session.current_step = 2
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("enter")  # resume this workspace's session
+        await pilot.pause()
+        assert screen_name(app) == "ServerScreen"
+        await type_into(pilot, "#server-cn", name)
+        await pilot.pause()
+        note = app.screen.query_one("#server-cn-note", Static)
+        assert note.display and reason in str(note.content)
+        assert app.screen.query_one("#next", Button).disabled
+        assert app.screen.query_one("#issue", Button).disabled
+        await pilot.press("alt+n")  # refused, with the reason in the hint
+        await pilot.pause()
+        assert screen_name(app) == "ServerScreen"
+        assert "server name" in str(app.screen.query_one("#nav-hint", Static).content)
+        # The bad value never reaches the session; a good one does, and clears the note.
+        assert app.session.server_cn != name
+        await type_into(pilot, "#server-cn", "api.example.com")
+        await pilot.pause()
+        assert not note.display
+        assert app.session.server_cn == "api.example.com"
+        assert not app.screen.query_one("#issue", Button).disabled
+
+
+async def test_an_empty_or_mismatched_p12_password_is_refused(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    steps.issue_server(ws, session)
+    session.current_step = 3
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        issue = app.screen.query_one("#issue", Button)
+        assert issue.disabled  # empty password
+        await type_into(pilot, "#password", "abc")
+        await type_into(pilot, "#confirm", "abd")
+        note = app.screen.query_one("#password-note", Static)
+        assert "differ" in str(note.content) and issue.disabled
+        await type_into(pilot, "#confirm", "abc")
+        assert "weak" in str(note.content) and not issue.disabled
+        assert not ws.p12.exists()
+
+
+# ---------------------------------------------------------------------------
+# Nothing is overwritten without a confirmation
+# ---------------------------------------------------------------------------
+
+
+async def test_an_existing_ca_is_reused_and_replacing_needs_confirmation(tmp_path: Path) -> None:
+    root = tmp_path / "workspace"
+    ws, _ = _workspace_with_ca(root)
+    original = ws.cert("ca").read_bytes()
+    original_key = ws.key("ca").read_bytes()
+
+    app = WizardApp(workspace=str(root))  # a fresh session on a workspace that has a CA
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        screen = app.screen
+        assert screen_name(app) == "CaScreen"
+        assert "already has a CA" in str(screen.query_one("#existing", Static).content)
+        create = screen.query_one("#create", Button)
+        assert str(create.label) == "Use the existing CA"
+        await press_button(pilot, "#create")
+        await settle(pilot)
+        assert app.session.is_done(1)
+        assert ws.cert("ca").read_bytes() == original and ws.key("ca").read_bytes() == original_key
+
+        # Replace: the modal names the files; the safe answer is the default.
+        await press_button(pilot, "#replace")
+        modal = app.screen
+        assert type(modal).__name__ == "ConfirmModal"
+        body = str(modal.query_one(".dialog-body Static", Static).content)
+        assert "ca/ca.key" in body and "ca/ca.crt" in body and "backup" in body
+        assert app.focused is modal.query_one("#no")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ws.cert("ca").read_bytes() == original
+        assert not list(root.glob("backup-*"))
+
+        await press_button(pilot, "#replace")
+        await pilot.press("shift+tab")  # from "Keep the CA" to "Back up and replace"
+        assert app.focused is app.screen.query_one("#yes")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ws.cert("ca").read_bytes() != original
+        backups = list(root.glob("backup-*"))
+        assert len(backups) == 1
+        assert (backups[0] / "ca" / "ca.key").read_bytes() == original_key
+        assert mode(backups[0] / "ca" / "ca.key") == 0o600
+
+
+async def test_a_failed_step_is_reported_without_a_traceback(tmp_path: Path) -> None:
+    """A half-present CA cannot be reused: the wizard says so and how to fix it."""
+    root = tmp_path / "workspace"
+    ws = Workspace(root)
+    ws.ensure()
+    ws.cert("ca").write_text("not a certificate")
+    app = WizardApp(workspace=str(root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        await choose(pilot, "#key-type", "ec-p256")
+        await press_button(pilot, "#create")
+        await settle(pilot)
+        assert "incomplete" in app.last_error
+        assert not app.session.is_done(1)
+        assert app.is_running
+
+
+async def test_help_palette_and_theme(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace")
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen_name(app) == "CaScreen"
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Step 1: Create a private CA" in titles and "Workspace folder" in titles and "Toggle theme" in titles
+        assert "Step 4: Hand the server certificate to the load balancer" not in titles  # not reached yet
+        dark = app.current_theme.dark
+        app.action_toggle_theme()
+        assert app.current_theme.dark != dark
+
+
+def test_an_address_typed_with_its_port_is_split() -> None:
+    from screens.step6_listener import check_address, split_port
+
+    assert split_port("192.0.2.10:8443") == ("192.0.2.10", 8443)
+    assert split_port("https://lb.example.com") == ("lb.example.com", 443)
+    assert split_port("[2001:db8::1]:443") == ("2001:db8::1", 443)
+    assert split_port("2001:db8::1") is None and split_port("lb.example.com") is None
+    assert check_address("2001:db8::1", "443") is None
+    assert "port below" in (check_address("lb.example.com:x", "443") or "")
+
+
+async def test_leaf_files_from_an_earlier_run_can_be_adopted(tmp_path: Path) -> None:
+    """A workspace made elsewhere (its session lost): keep its certificates, no reissue."""
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    steps.issue_server(ws, session)
+    steps.issue_client(ws, session, "pass-phrase-1")
+    before = {p: p.read_bytes() for p in ws.all_artifacts()}
+    app = WizardApp(workspace=str(ws.root))  # a fresh session: nothing recorded
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        await press_button(pilot, "#create")  # reuse the CA
+        await settle(pilot)
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert screen_name(app) == "ServerScreen"
+        assert "Use the existing" in str(app.screen.query_one("#nav-hint", Static).content)
+        await press_button(pilot, "#adopt")
+        assert app.session.is_done(2)
+        assert app.session.certificates["server"]["subject"].startswith("CN=localhost")
+        await pilot.press("alt+n")
+        await pilot.pause()
+        await press_button(pilot, "#adopt")
+        assert app.session.is_done(3)
+        assert not app.screen.query_one("#next", Button).disabled
+    assert {p: p.read_bytes() for p in ws.all_artifacts()} == before
+    assert not list(ws.root.glob("backup-*"))
+
+
+async def test_a_foreign_leaf_is_not_adopted(tmp_path: Path, foreign_workspace: Workspace) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    ws.ensure()
+    for path in (ws.key("server"), ws.cert("server")):
+        path.write_bytes((foreign_workspace.folder("server") / path.name).read_bytes())
+    session.current_step = 2
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await press_button(pilot, "#adopt")
+        assert "not signed by this workspace's CA" in app.last_error
+        assert not app.session.is_done(2)

@@ -1,0 +1,87 @@
+"""Steps 4-5 through the ELB API from the TUI: the official SDK against the local API stand-in."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import P12_PASSWORD
+from fake_elb_api import FakeElbApi
+from test_app_flow import SIZE, focus, press_button, settle, start, type_into
+from textual.widgets import Button
+
+from wizard import elb, steps
+from wizard.app import WizardApp
+from wizard.session import Session, SessionStore
+from wizard.workspace import Workspace
+
+AK = "AKTESTTUI0001"
+PROJECT = "0a1b2c3d4e5f"
+
+
+@pytest.fixture
+def sk() -> str:
+    return "SK-" + secrets.token_hex(16)
+
+
+@pytest.fixture
+def api(sk: str) -> Iterator[FakeElbApi]:
+    with FakeElbApi(secret_key=sk, access_key=AK) as server:
+        yield server
+
+
+def _at_step_4(root: Path) -> Workspace:
+    ws = Workspace(root)
+    session = Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1"],
+                      ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
+    steps.generate(ws, session, P12_PASSWORD)
+    session.current_step = 4
+    SessionStore().save(session)
+    return ws
+
+
+async def test_upload_with_the_api_records_both_ids(tmp_path: Path, api: FakeElbApi, sk: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not elb.sdk_available():
+        pytest.skip("the cloud extra (huaweicloudsdkelb) is not installed")
+    monkeypatch.setenv(elb.ENV_AK, AK)
+    monkeypatch.setenv(elb.ENV_SK, sk)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+    ws = _at_step_4(tmp_path / "workspace")
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("enter")  # resume
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ServerHandOffScreen"
+        assert app.screen.query_one("#upload", Button).display
+        await press_button(pilot, "#upload")
+        assert type(app.screen).__name__ == "UploadModal"
+        await type_into(pilot, "#region", "cn-north-4")
+        await type_into(pilot, "#project", PROJECT)
+        await type_into(pilot, "#endpoint", api.endpoint)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ServerHandOffScreen"
+        session = app.session
+        assert session.server_cert_id and session.ca_cert_id
+        assert session.is_done(4) and session.is_done(5)
+        assert app.screen.query_one("#cert-id").value == session.server_cert_id  # type: ignore[attr-defined]
+    assert len(api.calls("create_certificate")) == 2
+    raw = SessionStore().path_for(ws.root).read_text()
+    assert sk not in raw and "PRIVATE KEY" not in raw
+
+
+async def test_no_upload_button_without_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(elb.ENV_AK, raising=False)
+    monkeypatch.delenv(elb.ENV_SK, raising=False)
+    ws = _at_step_4(tmp_path / "workspace")
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.screen.query_one("#upload", Button).display
+        await focus(pilot, "#done")

@@ -1,0 +1,43 @@
+"""Read the wizard's texts and styles (assets/) at run time.
+
+Installed, assets/ ships as the package `wizard.assets`; in a source checkout without an
+install the top-level assets/ folder is read instead. Plain Python, no Textual.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+_SOURCE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def _read_packaged(name: str) -> str | None:
+    try:
+        from importlib.resources import files
+
+        resource = files("wizard.assets").joinpath(*name.split("/"))
+        return resource.read_text(encoding="utf-8")
+    except (ImportError, OSError, ValueError, TypeError):
+        return None
+
+
+@lru_cache(maxsize=64)
+def read_text(name: str) -> str:
+    """The text of assets/`name` (e.g. "steps/step1.md"); empty when the file is missing."""
+    text = _read_packaged(name)
+    if text is None:
+        try:
+            text = (_SOURCE_ASSETS / name).read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+    return text
+
+
+def step_text(step: int) -> str:
+    return read_text(f"steps/step{step}.md")
+
+
+def why_text(step: int) -> str:
+    """The "why we differ from the tutorial" paragraph of a generating step ('' if none)."""
+    return read_text(f"steps/step{step}-why.md")

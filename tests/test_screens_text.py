@@ -45,3 +45,10 @@ def test_home_is_shown_as_tilde(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert display_path(tmp_path / "ws" / "ca.crt") == "~/ws/ca.crt"
     assert display_path("/srv/ws") == "/srv/ws"
+
+
+@pytest.mark.parametrize("name", ["wizard.tcss", "welcome.md", "steps/step7.md"])
+def test_texts_come_from_the_installed_package_not_only_the_source_tree(name: str) -> None:
+    # The source-tree fallback must not hide a broken package lookup: after a
+    # non-editable install it is the only way the texts are found.
+    assert assets_loader._read_packaged(name)

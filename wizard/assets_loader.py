@@ -16,7 +16,11 @@ def _read_packaged(name: str) -> str | None:
     try:
         from importlib.resources import files
 
-        resource = files("wizard.assets").joinpath(*name.split("/"))
+        resource = files("wizard.assets")
+        # One segment at a time: assets/ is a namespace package, whose MultiplexedPath
+        # takes a single segment per joinpath on Python 3.11.
+        for part in name.split("/"):
+            resource = resource.joinpath(part)
         return resource.read_text(encoding="utf-8")
     except (ImportError, OSError, ValueError, TypeError):
         return None

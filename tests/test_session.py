@@ -70,6 +70,20 @@ def test_mark_done_is_sorted_and_idempotent() -> None:
     assert session.steps_done == [1, 2, 3] and session.is_done(2) and not session.is_done(4)
 
 
+def test_reissuing_the_server_certificate_forgets_its_upload_listener_and_verdict(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    session = Session(workspace=str(ws.root), server_cn="localhost", ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
+    steps.generate(ws, session, P12_PASSWORD)
+    for step in (4, 5, 6, 7):
+        session.mark_done(step)
+    session.server_cert_id, session.ca_cert_id, session.listener_id = "srv-1", "ca-1", "lis-1"
+    session.last_verdict = {"status": "pass"}
+    steps.issue_server(ws, session, force=True)
+    assert session.steps_done == [1, 2, 3, 5]
+    assert (session.server_cert_id, session.listener_id, session.last_verdict) == ("", "", {})
+    assert session.ca_cert_id == "ca-1"  # the CA did not change: its upload still stands
+
+
 def test_data_dir_defaults_to_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MTLS_WIZARD_DATA_DIR")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -87,6 +87,19 @@ class Session:
     def is_done(self, step: int) -> bool:
         return step in self.steps_done
 
+    def undo_steps(self, steps: tuple[int, ...]) -> None:
+        """Mark steps as to do again and forget what they produced (ids, the verdict).
+
+        Used when a new certificate makes earlier uploads, the listener or the verdict stale.
+        The upload history (`uploaded`, keyed by fingerprint) stays: it still prevents
+        uploading the same certificate twice.
+        """
+        self.steps_done = [s for s in self.steps_done if s not in steps]
+        results = {4: ("server_cert_id",), 5: ("ca_cert_id",), 6: ("listener_id",), 7: ("last_verdict",)}
+        for step in steps:
+            for name in results.get(step, ()):
+                setattr(self, name, type(getattr(self, name))())
+
     # -- JSON ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

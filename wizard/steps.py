@@ -203,7 +203,7 @@ def issue_client(
 def _record(session: Session, role: str, outcome: StepOutcome) -> StepOutcome:
     previous = session.certificates.get(role, {}).get("fingerprint")
     if previous and previous != outcome.certificate["fingerprint"]:
-        session.steps_done = [s for s in session.steps_done if s not in DEPENDENT_STEPS[role]]
+        session.undo_steps(DEPENDENT_STEPS[role])
         if role == "ca":
             session.certificates.clear()
     session.certificates[role] = outcome.certificate

@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_ms, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -32,14 +32,6 @@ from wizard.session import Session  # noqa: E402
 from wizard.workspace import Workspace  # noqa: E402
 
 
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def timed(action) -> float:  # noqa: ANN001 - a zero-argument callable
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def main() -> int:

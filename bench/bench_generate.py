@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_ms, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password"
@@ -80,11 +80,6 @@ def pick_digest(scratch: Path) -> tuple[str, str]:
         return "-sha256", "the tutorial's -sha1 fails on this OpenSSL, so the baseline uses -sha256"
 
 
-def timed(action) -> float:  # noqa: ANN001 - a zero-argument callable
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,8 +109,8 @@ def main() -> int:
                 else:
                     openssl_times.append(timed(lambda: run_tutorial(base, digest)))
 
-    wizard_ms = statistics.median(wizard_times) * 1000
-    openssl_ms = statistics.median(openssl_times) * 1000
+    wizard_ms = median_ms(wizard_times)
+    openssl_ms = median_ms(openssl_times)
     ratio = wizard_ms / openssl_ms
     print(f"rounds: {args.rounds} each, alternated; RSA-2048; {digest_note}")
     print(f"mtls-wizard generate (whole process): median {wizard_ms:7.1f} ms")

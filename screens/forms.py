@@ -84,6 +84,12 @@ def first_failure(result: ValidationResult | None) -> str | None:
     return result.failure_descriptions[0] if result.failure_descriptions else "invalid value"
 
 
+def fingerprint_lines(fingerprint: str) -> list[str]:
+    """A SHA-256 fingerprint (32 colon-separated bytes) as two lines of 16 bytes: whole, and
+    narrow enough for 80 columns."""
+    return [fingerprint[:47], fingerprint[48:]] if len(fingerprint) > 47 else [fingerprint]
+
+
 def outcome_text(ws: Workspace, session: Session, role: str) -> Text:
     """Files with their modes, subject, fingerprint and expiry of a generated certificate."""
     info = session.certificates.get(role, {})
@@ -101,8 +107,7 @@ def outcome_text(ws: Workspace, session: Session, role: str) -> Text:
         text.append("  subject      ", style="bold")
         text.append(info.get("subject", "-") + "\n")
         text.append("  SHA-256      ", style="bold")
-        fingerprint = info.get("fingerprint", "-")
-        text.append(fingerprint[:47] + ("\n               " + fingerprint[48:] if len(fingerprint) > 47 else "") + "\n")
+        text.append("\n               ".join(fingerprint_lines(info.get("fingerprint", "-"))) + "\n")
         text.append("  expires      ", style="bold")
         text.append(info.get("not_after", "-")[:10])
     return text

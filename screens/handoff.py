@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,9 +15,21 @@ from textual.binding import Binding
 from textual.widgets import Button, Input, Label, Static
 
 from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
+from screens.forms import fingerprint_lines
 from wizard import elb
 from wizard.errors import WizardError
 from wizard.workspace import atomic_write
+
+
+def fingerprint_text(info: dict[str, str]) -> Text:
+    """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
+    fingerprint = info.get("fingerprint", "")
+    text = Text()
+    text.append("SHA-256 fingerprint of ca.crt ", style="bold")
+    text.append("(the console shows it too)\n" if fingerprint else "(create the CA in step 1 first)", style="dim")
+    if fingerprint:
+        text.append("\n".join(f"  {line}" for line in fingerprint_lines(fingerprint)))
+    return text
 
 
 class UploadModal(ModalScreen[tuple[str, str, str] | None]):
@@ -59,6 +72,9 @@ class HandOffScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         for part, title in self.PARTS:
             yield PastePanel(title, part, id=f"panel-{part}")
+        if self.PURPOSE == "ca":
+            # What to compare with the console's certificate details when a client is refused.
+            yield Static("", id="fingerprint", classes="result", markup=False)
         yield Label("Ready for ELB?", classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
         yield FieldRow("Certificate id", Input(id="cert-id", compact=True, placeholder="optional: the id the console shows"))
@@ -78,6 +94,10 @@ class HandOffScreen(StepScreen):
             self.query_one(f"#panel-{part}", PastePanel).set_text(text)
         self.query_one("#cert-id", Input).value = getattr(self.session, self.ID_FIELD)
         self.query_one("#upload", Button).display = elb.sdk_available() and elb.credentials_present()
+        # The files only change in steps 1-3: check them once per visit, not on every redraw.
+        self._findings = self.findings()
+        if self.PURPOSE == "ca":
+            self.query_one("#fingerprint", Static).update(fingerprint_text(self.session.certificates.get("ca", {})))
 
     def findings(self):  # noqa: ANN201 - list[pki.Finding]
         ws = self.wizard.ws
@@ -94,7 +114,7 @@ class HandOffScreen(StepScreen):
         recorded = getattr(self.session, self.ID_FIELD)
         if not cert_id.has_focus and cert_id.value.strip() != recorded:
             cert_id.value = recorded  # an upload just recorded the id
-        findings = self.findings()
+        findings = self._findings
         self.query_one("#checklist", Static).update(findings_text(findings))
         blocked = any(f.blocking for f in findings)
         done = self.query_one("#done", Button)

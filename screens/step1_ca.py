@@ -5,32 +5,34 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Static
 
-from screens.base import Busy, ConfirmModal, FieldRow, StepScreen
-from screens.forms import KEY_CHOICES, CheckedBy, days_check, existing, first_failure, outcome_text
-from wizard import pki, script
+from screens.base import FieldRow
+from screens.certificate import CertificateStepScreen
+from screens.forms import CheckedBy
+from wizard import pki
 
 
-class CaScreen(StepScreen):
+class CaScreen(CertificateStepScreen):
     STEP = 1
+    ROLE = "ca"
+    WHAT = "CA"
+    CN_FIELD = "ca_cn"
+    CHECKED_INPUTS = ("org", "ca-cn", "days")
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow("Organisation (O)", Input(id="org", compact=True, validators=[CheckedBy(pki.validate_org)]), note_id="org-note")
-        yield FieldRow("CA common name", Input(id="ca-cn", compact=True, validators=[CheckedBy(self._check_cn)]), note_id="ca-cn-note")
-        yield FieldRow("Key type", Select(KEY_CHOICES, id="key-type", allow_blank=False, compact=True))
-        yield FieldRow("Validity (days)", Input(id="days", compact=True, restrict=r"[0-9]*", validators=[CheckedBy(days_check("CA"))]), note_id="days-note")
+        yield FieldRow("CA common name", Input(id="ca-cn", classes="cn", compact=True, validators=[CheckedBy(self._check_cn)]), note_id="ca-cn-note")
+        yield from self.key_and_days_rows()
         yield Static("", id="existing", classes="notice", markup=False)
         with Horizontal(classes="actions"):
             yield Button("Create CA", id="create", variant="primary", compact=True)
             yield Button("Replace the CA…", id="replace", variant="warning", compact=True)
-        yield Busy(id="busy")
-        yield Static("", id="result", classes="result", markup=False)
-        yield from self.teaching()
+        yield from self.progress_and_result()
 
     @staticmethod
     def _check_cn(value: str) -> None:
-        if value.strip():
+        if value.strip():  # empty: the default, shown as the placeholder
             pki.validate_common_name(value.strip(), "CA")
 
     # -- state -------------------------------------------------------------------------
@@ -39,25 +41,16 @@ class CaScreen(StepScreen):
         self.query_one("#org", Input).value = s.org
         self.query_one("#ca-cn", Input).value = s.ca_cn
         self.query_one("#ca-cn", Input).placeholder = pki.default_ca_cn(s.org or pki.DEFAULT_ORG)
-        self.query_one("#key-type", Select).value = s.ca_key_type
-        self.query_one("#days", Input).value = str(s.ca_days)
+        self.load_key_and_days()
 
-    def form_problems(self) -> dict[str, str | None]:
-        return {
-            "org-note": first_failure(self.query_one("#org", Input).validate(self.query_one("#org", Input).value)),
-            "ca-cn-note": first_failure(self.query_one("#ca-cn", Input).validate(self.query_one("#ca-cn", Input).value)),
-            "days-note": first_failure(self.query_one("#days", Input).validate(self.query_one("#days", Input).value)),
-        }
+    def ca_exists(self) -> bool:
+        ws = self.wizard.ws
+        assert ws is not None
+        return ws.cert("ca").exists() and ws.key("ca").exists()
 
     def sync_form(self) -> None:
-        ws, s = self.wizard.ws, self.session
-        assert ws is not None
-        problems = self.form_problems()
-        for note_id, problem in problems.items():
-            self.set_note(note_id, problem)
-        ca_exists = ws.cert("ca").exists() and ws.key("ca").exists()
-        done = s.is_done(1) and ca_exists
-        busy = self.busy_with("ca")
+        problems = self.sync_certificate()
+        ca_exists, done, busy = self.ca_exists(), self.done(), self.busy_with("ca")
         if ca_exists and not done:
             message = ("This workspace already has a CA. It will be reused, so anything already "
                        "signed or uploaded stays valid. Replacing it needs your confirmation.")
@@ -76,69 +69,26 @@ class CaScreen(StepScreen):
         replace = self.query_one("#replace", Button)
         replace.display = ca_exists
         replace.disabled = bool(busy)
-        self.query_one(Busy).show(busy)
-        result = self.query_one("#result", Static)
-        result.update(outcome_text(ws, s, "ca") if done else "")
-        result.display = done
-        try:
-            commands = script.ca_commands(script.profile_from_session(s))
-        except pki.InputError:
-            commands = "(fix the answers above to see the commands)"
-        self.query_one("#commands", Static).update(commands)
 
     def next_hint(self) -> str:
         return "Create the CA (or reuse the existing one) to continue"
 
-    # -- answers -----------------------------------------------------------------------
+    # -- answers and actions -------------------------------------------------------------
     @on(Input.Changed, "#org")
     def _org(self, event: Input.Changed) -> None:
-        if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(org=event.value.strip())
         self.query_one("#ca-cn", Input).placeholder = pki.default_ca_cn(event.value.strip() or pki.DEFAULT_ORG)
-        self.sync()
+        self.remember_valid(event, org=event.value.strip())
 
-    @on(Input.Changed, "#ca-cn")
-    def _cn(self, event: Input.Changed) -> None:
-        if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(ca_cn=event.value.strip())
-        self.sync()
-
-    @on(Input.Changed, "#days")
-    def _days(self, event: Input.Changed) -> None:
-        if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(ca_days=int(event.value))
-        self.sync()
-
-    @on(Select.Changed, "#key-type")
-    def _key_type(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
-            self.wizard.remember(ca_key_type=event.value)
-        self.sync()
-
-    # -- actions -----------------------------------------------------------------------
     @on(Button.Pressed, "#create")
     def create(self) -> None:
-        if any(self.form_problems().values()):
-            self.notify("fix the highlighted answers first", severity="error")
-            return
-        self.wizard.start_certificate("ca")
+        if self.ready_to_issue():
+            self.start(replace=False)  # reuses an existing CA: nothing is replaced
 
     @on(Button.Pressed, "#replace")
     def replace(self) -> None:
-        ws = self.wizard.ws
-        assert ws is not None
-        by_role = {role: [ws.relative(p) for p in existing(ws.artifacts(role))] for role in ("ca", "server", "client")}
-        listing = "\n".join(f"  {', '.join(names)}" for names in by_role.values() if names)
-        body = (
-            "A new CA makes every certificate it signed useless: the load balancer and your "
-            "clients trust only the CA they know.\n\n"
-            f"These files move into a new backup-<date-time>/ folder in the workspace:\n{listing}\n\n"
-            "Then issue the server and client certificates again, and upload the new CA and "
-            "server certificates."
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.wizard.start_certificate("ca", replace=True)
-
-        self.app.push_screen(ConfirmModal("Replace the CA?", body, yes="Back up and replace", no="Keep the CA"), answered)
+        self.confirm_backup(
+            "Replace the CA?", ("ca", "server", "client"),
+            "Then issue the server and client certificates again, and upload the new CA and server certificates.",
+            "Back up and replace", "Keep the CA",
+            before="A new CA makes every certificate it signed useless: the load balancer and your "
+                   "clients trust only the CA they know.")

@@ -44,8 +44,9 @@ def check_address(host: str, port: str) -> str | None:
         bracketed = f"[{host}]"
     try:
         parse_address(f"{bracketed}:{port or 443}")
-    except InputError as error:
-        return str(error)
+    except InputError:
+        # The port has its own field: say what is wrong with the host itself.
+        return f"{host!r} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10"
     return None
 
 

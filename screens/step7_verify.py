@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Collapsible, Input, Static
 
 from screens.base import Busy, FieldRow, StepScreen, display_path
@@ -18,17 +18,22 @@ from wizard.errors import InputError
 STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inconclusive": "bold black on yellow", "unreachable": "bold white on red"}
 
 
-def attempts_text(attempts: list[dict[str, Any]], pending: int = 0) -> Text:
-    text = Text()
+def attempts_text(attempts: list[dict[str, Any]], pending: int = 0) -> Table:
+    """One row per attempt; a long detail wraps inside its own column, not to column 1."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)  # mark
+    grid.add_column(ratio=2)  # what was tried
+    grid.add_column(no_wrap=True)  # outcome
+    grid.add_column(ratio=3)  # detail
     for attempt in attempts:
         ok = attempt.get("ok")
-        text.append(" ✔ " if ok else " ✘ ", style="bold green" if ok else "bold red")
-        text.append(f"{attempt.get('label', ''):<34}", style="bold")
-        text.append(f"{attempt.get('outcome', ''):<9}")
-        text.append(f"{attempt.get('detail', '')}\n", style="dim")
+        grid.add_row(Text("✔" if ok else "✘", style="bold green" if ok else "bold red"),
+                     Text(str(attempt.get("label", "")), style="bold"),
+                     Text(str(attempt.get("outcome", ""))),
+                     Text(str(attempt.get("detail", "")), style="dim"))
     for _ in range(pending):
-        text.append(" … waiting\n", style="dim")
-    return text
+        grid.add_row(Text("…", style="dim"), Text("waiting", style="dim"), Text(""), Text(""))
+    return grid
 
 
 def verdict_text(verdict: dict[str, Any]) -> Table:
@@ -69,8 +74,11 @@ class VerifyScreen(StepScreen):
             yield Static("", id="browser", classes="commands", markup=False)
 
     # -- state -------------------------------------------------------------------------
+    _shown_verdict: dict[str, Any] | None = None
+
     def load_form(self) -> None:
         s = self.session
+        self._shown_verdict = s.last_verdict  # already on the page when it opens: no jump
         rehearsal = self.wizard.rehearsal
         if rehearsal is not None:
             self.query_one("#address", Input).value = rehearsal.address
@@ -133,13 +141,26 @@ class VerifyScreen(StepScreen):
             verdict.update("")
         attempts.display = bool(busy or s.last_verdict)
         verdict.display = bool(s.last_verdict) and not busy
+        if s.last_verdict and not busy and s.last_verdict is not self._shown_verdict:
+            # A new result: at 80x24 it sits below the fold, so bring it into view every time.
+            self._shown_verdict = s.last_verdict
+            self.call_after_refresh(self.reveal_verdict)
         self.query_one("#curl", Static).update(self.curl_text())
         self.query_one("#browser", Static).update(self.browser_text())
 
+    def reveal_verdict(self) -> None:
+        # The verdict was just shown: scroll once the layout has placed it (one refresh later).
+        verdict = self.query_one("#verdict")
+        self.call_after_refresh(lambda: self.query_one("#body", VerticalScroll).scroll_to_widget(verdict, top=False, animate=False))
+
     def can_advance(self) -> bool:
-        return bool(self.session.last_verdict)
+        # Step 7 is done only by a passed test; the core clears it (and the verdict) when a
+        # new certificate makes the last test stale.
+        return self.session.is_done(7)
 
     def next_hint(self) -> str:
+        if self.session.last_verdict:
+            return "The test did not pass: fix what it says, then run it again"
         return "Run the handshake test to continue"
 
     # -- teaching texts -------------------------------------------------------------------

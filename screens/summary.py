@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Label, Static
 
 from screens.base import StepScreen, display_path
+from screens.forms import fingerprint_lines
 from screens.step7_verify import verdict_text
 from wizard import assets_loader
 from wizard.workspace import PUBLIC_MODE, atomic_write
@@ -20,6 +23,18 @@ SCRIPT_NAME = "openssl-commands.sh"
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def against_practice_listener(verdict: dict[str, object]) -> bool:
+    """The test ran against this machine (the rehearsal listener), not the load balancer."""
+    host = str(verdict.get("host", "")).strip("[]").split("%", 1)[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 ROLE_NAMES = {"ca": "CA", "server": "Server", "client": "Client"}
 
@@ -56,7 +71,9 @@ class SummaryScreen(StepScreen):
                 text.append("not issued\n", style="red")
                 continue
             text.append(f"{ws.relative(ws.cert(role))}, expires {info.get('not_after', '')[:10]}{self._soon(info)}\n")
-            text.append(f"         SHA-256 {info.get('fingerprint', '')[:47]}…\n", style="dim")
+            # The whole fingerprint (32 bytes) on two lines, as the step pages show it.
+            for index, line in enumerate(fingerprint_lines(info.get("fingerprint", ""))):
+                text.append(f"         {'SHA-256' if index == 0 else '':<8}{line}\n", style="dim")
         if ws.p12.exists():
             text.append(" Bundle ", style="bold")
             text.append(f"{ws.relative(ws.p12)} (password not stored){' legacy' if s.p12_legacy else ''}\n")
@@ -94,8 +111,15 @@ class SummaryScreen(StepScreen):
         self.query_one("#artifacts", Static).update(self.artifacts())
         self.query_one("#uploads", Static).update(self.uploads())
         verdict = self.session.last_verdict
-        self.query_one("#verdict", Static).update(
-            verdict_text(verdict) if verdict else Text(" not run yet: go back to step 7", style="yellow"))
+        if not verdict:
+            shown: RenderableType = Text(" not run yet: go back to step 7", style="yellow")
+        elif against_practice_listener(verdict):
+            shown = Group(verdict_text(verdict), Text(
+                " That was the practice listener on this machine — run step 7 again against the load balancer.",
+                style="yellow"))
+        else:
+            shown = verdict_text(verdict)
+        self.query_one("#verdict", Static).update(shown)
 
     def can_advance(self) -> bool:
         return False

@@ -3,6 +3,7 @@ listener, resuming, live validation and the no-overwrite rules. Real keys and fi
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import stat
@@ -72,8 +73,15 @@ async def start(pilot) -> None:
 
 
 async def settle(pilot) -> None:
+    """Wait for the App's work: Textual workers, and the handshake probe's daemon thread."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    thread = pilot.app.probe_thread
+    if thread is not None:
+        await asyncio.to_thread(thread.join, 60)
+    for _ in range(200):
+        await pilot.pause()
+        if not pilot.app.busy:
+            break
     await pilot.pause()
 
 
@@ -468,3 +476,239 @@ async def test_a_foreign_leaf_is_not_adopted(tmp_path: Path, foreign_workspace: 
         await press_button(pilot, "#adopt")
         assert "not signed by this workspace's CA" in app.last_error
         assert not app.session.is_done(2)
+
+
+# ---------------------------------------------------------------------------
+# Secrets, workspaces, quitting and stale results (review findings)
+# ---------------------------------------------------------------------------
+
+
+async def resume_session(pilot) -> None:
+    await start(pilot)
+    await pilot.press("enter")  # resume the workspace's session
+    await pilot.pause()
+
+
+async def test_the_p12_password_never_reaches_a_worker_description(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    steps.issue_server(ws, session)
+    session.current_step = 3
+    SessionStore().save(session)
+    described: list[str] = []
+
+    class RecordingApp(WizardApp):
+        def on_worker_state_changed(self, event) -> None:  # noqa: ANN001 - every worker, as it runs
+            worker = event.worker
+            described.append(f"{worker.name} | {worker.description} | {worker!r}")
+
+    app = RecordingApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        assert screen_name(app) == "ClientScreen"
+        await type_into(pilot, "#password", PASSWORD)
+        await type_into(pilot, "#confirm", PASSWORD)
+        await press_button(pilot, "#issue")
+        await settle(pilot)
+        assert app.session.is_done(3)
+    assert any("_certificate_worker" in text for text in described), described
+    assert not any(PASSWORD in text for text in described), described
+    assert PASSWORD not in SessionStore().path_for(ws.root).read_text()
+
+
+async def test_no_workspace_switch_while_work_runs_and_late_results_stay_in_their_session(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    second = tmp_path / "second"
+    app = WizardApp(workspace=str(first))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        app.open_workspace(first)
+        await pilot.pause()
+        app.remember(ca_key_type="ec-p256")
+        app.start_certificate("ca")
+        app.open_workspace(second)  # refused: the CA of `first` is being made
+        assert app.ws is not None and app.ws.root == first.absolute()
+        await settle(pilot)
+        assert app.session.is_done(1)
+
+        # A result that arrives for a workspace that is no longer open (forced here by
+        # switching underneath) goes to its own session file, never into the current one.
+        app.start_certificate("ca", replace=True)
+        app.busy.clear()
+        app.open_workspace(second)
+        await settle(pilot)
+        assert app.ws.root == second.absolute()
+        assert not app.session.is_done(1) and not app.session.certificates
+    assert not (second / "ca").exists()
+    first_saved = SessionStore().load(first.absolute())
+    assert first_saved is not None and first_saved.is_done(1)
+    fingerprint = first_saved.certificates["ca"]["fingerprint"]
+    from wizard import pki
+    from wizard.workspace import read_bytes
+
+    on_disk = pki.load_cert_pem(read_bytes(Workspace(first).cert("ca")), "CA")
+    assert pki.cert_info(on_disk)["fingerprint"] == fingerprint  # the replaced CA is recorded
+
+
+async def test_quit_during_a_handshake_does_not_wait_for_the_probe(tmp_path: Path, pki_workspace: Workspace) -> None:
+    import socket
+    import threading
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        try:
+            while True:
+                accepted.append(silent.accept()[0])
+        except OSError:
+            pass
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    session = SessionStore().open(pki_workspace.root)
+    session.current_step = 7
+    session.steps_done = [1, 2, 3, 4, 5, 6]
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(pki_workspace.root))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await resume_session(pilot)
+            assert screen_name(app) == "VerifyScreen"
+            app.start_handshake("127.0.0.1", silent.getsockname()[1], None)
+            await pilot.pause()
+            assert app.busy.get("handshake")
+            probe = app.probe_thread
+            assert probe is not None and probe.daemon and probe.is_alive()
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        # The App has exited although the probe still waits for a server that never answers:
+        # nothing joined it, and a daemon thread does not hold the process at exit either.
+        assert app.return_code == 0
+        assert probe.is_alive() and probe.daemon
+        assert not any(worker.name == "_run_probe" for worker in app.workers)
+    finally:
+        silent.close()
+        for connection in accepted:
+            connection.close()
+    probe.join(30)  # the closed connections end it; its result is ignored by the exited App
+    assert not probe.is_alive()
+
+
+async def test_a_reissued_server_certificate_reopens_step_7_and_the_summary(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    steps.issue_server(ws, session)
+    steps.issue_client(ws, session, PASSWORD)
+    session.server_cert_id, session.ca_cert_id, session.listener_id = "srv-1", "ca-1", "lsn-1"
+    session.last_verdict = {"status": "pass", "passed": True, "summary": "PASS: old", "diagnosis": [], "attempts": []}
+    session.steps_done = [1, 2, 3, 4, 5, 6, 7]
+    session.current_step = 2
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        assert screen_name(app) == "ServerScreen"
+        assert app.reachable(8)
+        await press_button(pilot, "#reissue")
+        assert screen_name(app) == "ConfirmModal"
+        await press_button(pilot, "#yes")
+        await settle(pilot)
+        s = app.session
+        assert s.is_done(2) and not s.is_done(4) and not s.is_done(7)
+        assert not s.last_verdict and not s.server_cert_id and not s.listener_id
+        assert not app.reachable(8)
+        app.session.last_verdict = {"status": "fail", "passed": False, "summary": "FAIL: x", "diagnosis": [], "attempts": []}
+        app.session.current_step = 6
+        app.goto(7)
+        await pilot.pause()
+        # A stored verdict that is not a pass does not open the summary.
+        assert app.screen.query_one("#next", Button).disabled
+        assert not app.reachable(8)
+    saved = SessionStore().load(ws.root)
+    assert saved is not None and not saved.is_done(7) and not saved.server_cert_id
+
+
+async def test_step_7_scrolls_the_verdict_into_view_at_80x24(tmp_path: Path, pki_workspace: Workspace) -> None:
+    session = SessionStore().open(pki_workspace.root)
+    session.current_step = 7
+    session.steps_done = [1, 2, 3, 4, 5, 6]
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(pki_workspace.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        await press_button(pilot, "#practise")
+        for _ in range(2):  # after every result, not only the first
+            app.screen.query_one("#body").scroll_home(animate=False)
+            await pilot.pause()
+            app.screen.run()
+            await settle(pilot)
+            await pilot.pause()
+            body = app.screen.query_one("#body")
+            verdict = app.screen.query_one("#verdict", Static)
+            assert "PASS" in plain(verdict.content)
+            assert body.region.contains_region(verdict.region), (body.region, verdict.region)
+        await pilot.press("ctrl+q")
+
+
+async def test_the_summary_says_when_the_verdict_was_the_practice_listener(tmp_path: Path, pki_workspace: Workspace) -> None:
+    from wizard import pki
+    from wizard.workspace import read_bytes
+
+    session = SessionStore().open(pki_workspace.root)
+    for role in ("ca", "server", "client"):
+        session.certificates[role] = pki.cert_info(pki.load_cert_pem(read_bytes(pki_workspace.cert(role)), role))
+    session.steps_done = [1, 2, 3, 4, 5, 6, 7]
+    session.current_step = 8
+    session.last_verdict = {"status": "pass", "passed": True, "summary": "PASS: fine", "diagnosis": [],
+                            "attempts": [], "host": "127.0.0.1", "port": 4433}
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(pki_workspace.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        assert screen_name(app) == "SummaryScreen"
+        shown = plain(app.screen.query_one("#verdict", Static).content)
+        assert "practice listener" in shown and "load balancer" in shown
+        artifacts = plain(app.screen.query_one("#artifacts", Static).content)
+        fingerprint = session.certificates["server"]["fingerprint"]
+        assert fingerprint[:47] in artifacts and fingerprint[48:] in artifacts and "…" not in artifacts
+
+
+async def test_step_2_suggests_the_tutorial_name_without_issuing_it(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace")
+    session.current_step = 2
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        field = app.screen.query_one("#server-cn", Input)
+        assert field.value == "" and "www.test.com" in field.placeholder
+        assert app.screen.query_one("#issue", Button).disabled
+        await focus(pilot, "#server-cn")
+        await pilot.press("enter")  # takes the suggestion, shows it, issues nothing yet
+        await pilot.pause()
+        assert field.value == "www.test.com" and not app.busy and not ws.cert("server").exists()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session.is_done(2) and app.session.server_cn == "www.test.com"
+
+
+async def test_typing_saves_the_session_once_typing_pauses(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace")
+    session.current_step = 2
+    SessionStore().save(session)
+    saves: list[str] = []
+
+    class CountingApp(WizardApp):
+        def save(self) -> None:
+            if self.session is not None:
+                saves.append(self.session.server_cn)
+            super().save()
+
+    app = CountingApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        saves.clear()
+        await type_into(pilot, "#server-cn", "api.example.com")
+        assert app.session.server_cn == "api.example.com"  # in the session at once
+        assert len(saves) < 3  # but not written per keystroke
+        await pilot.pause(1.0)  # typing paused: written
+        assert SessionStore().load(ws.root).server_cn == "api.example.com"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import P12_PASSWORD
 from fake_elb_api import FakeElbApi
-from test_app_flow import SIZE, focus, press_button, settle, start, type_into
+from test_app_flow import SIZE, focus, press_button, resume_session, settle, type_into
 from textual.widgets import Button
 
 from wizard import elb, steps
@@ -42,19 +42,23 @@ def _at_step_4(root: Path) -> Workspace:
     return ws
 
 
-async def test_upload_with_the_api_records_both_ids(tmp_path: Path, api: FakeElbApi, sk: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def credentials(sk: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK installed, AK/SK in the environment, and no proxy between it and the stand-in."""
     if not elb.sdk_available():
         pytest.skip("the cloud extra (huaweicloudsdkelb) is not installed")
     monkeypatch.setenv(elb.ENV_AK, AK)
     monkeypatch.setenv(elb.ENV_SK, sk)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_upload_with_the_api_records_both_ids(tmp_path: Path, api: FakeElbApi, sk: str) -> None:
     ws = _at_step_4(tmp_path / "workspace")
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")  # resume
-        await pilot.pause()
+        await resume_session(pilot)
         assert type(app.screen).__name__ == "ServerHandOffScreen"
         assert app.screen.query_one("#upload", Button).display
         await press_button(pilot, "#upload")
@@ -80,8 +84,24 @@ async def test_no_upload_button_without_credentials(tmp_path: Path, monkeypatch:
     ws = _at_step_4(tmp_path / "workspace")
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume_session(pilot)
         assert not app.screen.query_one("#upload", Button).display
         await focus(pilot, "#done")
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_partial_upload_keeps_what_reached_the_api(tmp_path: Path, api: FakeElbApi) -> None:
+    api.fail("create_certificate", 400, "ELB.8902", "quota exceeded", skip=1)  # the CA upload fails
+    ws = _at_step_4(tmp_path / "workspace")
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume_session(pilot)
+        app.start_upload("cn-north-4", PROJECT, api.endpoint)
+        await settle(pilot)
+        session = app.session
+        assert session.server_cert_id and session.is_done(4)  # the server certificate got there
+        assert not session.ca_cert_id and not session.is_done(5)  # the CA did not
+        assert "server" in session.uploaded and "ca" not in session.uploaded
+        assert "quota exceeded" in app.last_error or "ELB.8902" in app.last_error
+    saved = SessionStore().load(ws.root)
+    assert saved is not None and saved.server_cert_id == session.server_cert_id and not saved.is_done(5)

@@ -52,3 +52,38 @@ def test_texts_come_from_the_installed_package_not_only_the_source_tree(name: st
     # The source-tree fallback must not hide a broken package lookup: after a
     # non-editable install it is the only way the texts are found.
     assert assets_loader._read_packaged(name)
+
+
+def test_step_7_attempts_wrap_inside_their_column_at_80() -> None:
+    from screens.step7_verify import attempts_text
+
+    attempt = {"ok": True, "label": "without a client certificate", "outcome": "rejected",
+               "detail": "TLS alert: certificate required (the listener demands one, as it should)"}
+    console = Console(width=78, record=True, file=io.StringIO())
+    console.print(attempts_text([attempt]))
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert len(lines) > 1 and all(line for line in lines)  # no blank line
+    detail_column = lines[0].index("TLS alert")
+    assert all(line[:detail_column].strip() == "" for line in lines[1:])  # never back to column 1
+
+
+def test_the_summary_names_a_practice_verdict_and_shows_whole_fingerprints() -> None:
+    from screens.summary import against_practice_listener
+
+    assert against_practice_listener({"host": "127.0.0.1"}) and against_practice_listener({"host": "::1"})
+    assert not against_practice_listener({"host": "192.0.2.10"}) and not against_practice_listener({"host": "lb.example.com"})
+
+
+def test_the_step_6_host_note_speaks_of_the_host_field() -> None:
+    from screens.step6_listener import check_address
+
+    problem = check_address("lb example.com", "443") or ""
+    assert "host name or IP address" in problem and "host:port" not in problem
+
+
+def test_the_ca_fingerprint_is_shown_whole_on_two_lines() -> None:
+    from screens.handoff import fingerprint_text
+
+    fingerprint = ":".join(f"{b:02X}" for b in range(32))
+    lines = fingerprint_text({"fingerprint": fingerprint}).plain.splitlines()
+    assert lines[1].strip() + ":" + lines[2].strip() == fingerprint

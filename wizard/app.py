@@ -12,6 +12,7 @@ the first screen paints about as fast as a bare Textual app.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,11 +26,20 @@ from textual.screen import Screen
 from wizard import assets_loader
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from wizard.rehearsal import RehearsalServer
     from wizard.session import Session, SessionStore
     from wizard.workspace import Workspace
 
 SUMMARY = 8
+SAVE_DELAY = 0.5  # seconds of quiet typing before the session file is written
+# What the worker's copy of the session hands back after a certificate step: the core may have
+# reopened later steps (a new certificate makes uploads, the listener and the verdict stale).
+CERTIFICATE_FIELDS = ("certificates", "steps_done", "last_verdict", "server_cert_id", "ca_cert_id", "listener_id")
+# ... and after an upload, also when it stopped half-way (the core records ids as they come).
+UPLOAD_FIELDS = ("uploaded", "steps_done", "server_cert_id", "ca_cert_id", "listener_id", "loadbalancer_id")
+
 # step -> (module, class) in screens/; imported on first use so the welcome screen paints quickly.
 STEP_SCREENS = {
     1: ("screens.step1_ca", "CaScreen"),
@@ -53,9 +63,11 @@ def make_screen(step: int) -> Screen[Any]:
 class WorkDone(Message):
     """A worker finished: `result` on success, `error` (one line, with the fix) otherwise."""
 
-    def __init__(self, kind: str, result: Any = None, error: str = "", session: Session | None = None) -> None:
+    def __init__(self, kind: str, workspace: Path, result: Any = None, error: str = "",
+                 session: Session | None = None) -> None:
         super().__init__()
         self.kind = kind
+        self.workspace = workspace  # the workspace the work was started for
         self.result = result
         self.error = error
         self.session = session
@@ -88,6 +100,8 @@ class WizardApp(App[int]):
         self.rehearsal: RehearsalServer | None = None
         self.live_attempts: list[Any] = []
         self.last_error = ""
+        self.probe_thread: threading.Thread | None = None
+        self._save_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         from screens.welcome import WelcomeScreen
@@ -101,6 +115,11 @@ class WizardApp(App[int]):
         from wizard.session import SessionFileError, SessionStore
         from wizard.workspace import Workspace
 
+        if self.busy:
+            # A result must land in the session it was started for: finish the work first.
+            self.notify(f"wait until the wizard has finished {next(iter(self.busy.values())).rstrip('…')}, "
+                        "then switch the workspace", severity="warning", timeout=8)
+            return
         root = Path(path).expanduser().absolute()
         self.store = self.store or SessionStore()
         try:
@@ -118,6 +137,9 @@ class WizardApp(App[int]):
 
     def save(self) -> None:
         """Write the session now; a failure is reported, never fatal."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
         if self.session is None or self.store is None:
             return
         from wizard.errors import WizardError
@@ -128,7 +150,8 @@ class WizardApp(App[int]):
             self.notify(f"the session could not be saved: {error}", severity="error", timeout=10)
 
     def remember(self, **answers: Any) -> None:
-        """Store answers in the session and save at once, so quitting never loses them."""
+        """Store answers in the session at once; write the file once typing pauses (not on
+        every keystroke). Quitting, leaving the step and every result save right away."""
         if self.session is None:
             return
         changed = False
@@ -137,7 +160,9 @@ class WizardApp(App[int]):
                 setattr(self.session, name, value)
                 changed = True
         if changed:
-            self.save()
+            if self._save_timer is not None:
+                self._save_timer.stop()
+            self._save_timer = self.set_timer(SAVE_DELAY, self.save, name="save-session")
 
     def mark_done(self, step: int) -> None:
         if self.session is not None and not self.session.is_done(step):
@@ -160,7 +185,7 @@ class WizardApp(App[int]):
         if step <= 1 or session.is_done(step) or step <= session.current_step:
             return True
         if step == SUMMARY:
-            return session.is_done(7) or bool(session.last_verdict)
+            return session.is_done(7)  # a passed test; a stored verdict alone may be stale or failed
         return session.is_done(step - 1)
 
     def goto(self, step: int) -> None:
@@ -242,11 +267,14 @@ class WizardApp(App[int]):
         bits = {"rsa2048": "RSA 2048", "rsa3072": "RSA 3072", "rsa4096": "RSA 4096", "ec-p256": "EC P-256", "ec-p384": "EC P-384"}
         reuse = role == "ca" and not replace and self.ws.cert("ca").exists() and self.ws.key("ca").exists()
         self.busy[role] = "checking the existing CA…" if reuse else f"generating a {bits.get(key_type, key_type)} key and {what}…"
-        self._certificate_worker(role, copy.deepcopy(self.session), self.ws, password, replace)
+        # The password is held by a closure, never passed as a worker argument: Textual builds a
+        # worker's default description (shown in its log) from the arguments' reprs.
+        self._certificate_worker(role, copy.deepcopy(self.session), self.ws, replace, lambda: password)
         self.sync_screen()
 
-    @work(thread=True, group="certificates")
-    def _certificate_worker(self, role: str, session: Session, ws: Workspace, password: str, replace: bool) -> None:
+    @work(thread=True, group="certificates", description="key and certificate generation")
+    def _certificate_worker(self, role: str, session: Session, ws: Workspace, replace: bool,
+                            password: Callable[[], str]) -> None:
         from wizard import steps
         from wizard.errors import WizardError
 
@@ -256,28 +284,49 @@ class WizardApp(App[int]):
             elif role == "server":
                 outcome = steps.issue_server(ws, session, force=replace)
             else:
-                outcome = steps.issue_client(ws, session, password, force=replace)
+                outcome = steps.issue_client(ws, session, password(), force=replace)
         except WizardError as error:
-            self.post_message(WorkDone(role, error=str(error)))
+            self.post_message(WorkDone(role, ws.root, error=str(error)))
         except Exception as error:  # noqa: BLE001 - shown as one line, never a traceback
-            self.post_message(WorkDone(role, error=f"unexpected {type(error).__name__}: {error}"))
+            self.post_message(WorkDone(role, ws.root, error=f"unexpected {type(error).__name__}: {error}"))
         else:
-            self.post_message(WorkDone(role, result=outcome, session=session))
+            self.post_message(WorkDone(role, ws.root, result=outcome, session=session))
 
     def on_work_done(self, message: WorkDone) -> None:
         self.busy.pop(message.kind, None)
-        handler = getattr(self, f"_done_{message.kind}", None) or self._done_certificate
-        handler(message)
+        if self.ws is None or message.workspace != self.ws.root:
+            self._route_elsewhere(message)
+        else:
+            handler = getattr(self, f"_done_{message.kind}", None) or self._done_certificate
+            handler(message)
         self.sync_screen()
+
+    def _route_elsewhere(self, message: WorkDone) -> None:
+        """A result for a workspace that is no longer open: save it into that workspace's own
+        session (never into the current one); a handshake result there is simply dropped."""
+        if message.session is not None and self.store is not None and message.kind != "handshake":
+            try:
+                self.store.save(message.session)
+            except Exception as error:  # noqa: BLE001 - reported, never fatal
+                self.notify(f"the session of {message.workspace} could not be saved: {error}", severity="error")
+                return
+        self.notify(f"work for {message.workspace} finished after the workspace was switched: "
+                    "its result went to that workspace's session", severity="warning", timeout=10)
+
+    def _take_over(self, worker_session: Session, fields: Iterable[str]) -> None:
+        """Copy what the core recorded in the worker's copy of the session into the live one."""
+        assert self.session is not None
+        for name in fields:
+            setattr(self.session, name, copy.deepcopy(getattr(worker_session, name)))
 
     def _done_certificate(self, message: WorkDone) -> None:
         if message.error:
             self.show_error(message.error)
             return
         assert self.session is not None and message.session is not None and self.ws is not None
-        # The worker had its own copy of the session: take over what the step recorded.
-        self.session.certificates = message.session.certificates
-        self.session.steps_done = message.session.steps_done
+        # The worker had its own copy of the session: take over what the step recorded,
+        # including the later steps' results it cleared (stale after a new certificate).
+        self._take_over(message.session, CERTIFICATE_FIELDS)
         self.save()
         outcome = message.result
         step = {"ca": 1, "server": 2, "client": 3}[message.kind]
@@ -329,7 +378,7 @@ class WizardApp(App[int]):
         self._upload_worker(copy.deepcopy(self.session), self.ws, region, project_id, endpoint)
         self.sync_screen()
 
-    @work(thread=True, group="upload")
+    @work(thread=True, group="upload", description="certificate upload through the ELB API")
     def _upload_worker(self, session: Session, ws: Workspace, region: str, project_id: str, endpoint: str) -> None:
         from wizard import elb
         from wizard.errors import WizardError
@@ -338,24 +387,23 @@ class WizardApp(App[int]):
             result = elb.upload(ws, session, region=region, project_id=project_id, endpoint=endpoint or None,
                                 tls_policy=session.tls_policy, log=lambda line: None)
         except WizardError as error:
-            self.post_message(WorkDone("upload", error=str(error)))
+            # What was uploaded before the failure is recorded in `session`: hand it back too.
+            self.post_message(WorkDone("upload", ws.root, error=str(error), session=session))
         except Exception as error:  # noqa: BLE001
-            self.post_message(WorkDone("upload", error=f"unexpected {type(error).__name__}: {error}"))
+            self.post_message(WorkDone("upload", ws.root, error=f"unexpected {type(error).__name__}: {error}", session=session))
         else:
-            self.post_message(WorkDone("upload", result=result, session=session))
+            self.post_message(WorkDone("upload", ws.root, result=result, session=session))
 
     def _done_upload(self, message: WorkDone) -> None:
+        assert self.session is not None
+        if message.session is not None:
+            # The core marks steps and records ids only for what really reached the API.
+            self._take_over(message.session, UPLOAD_FIELDS)
+            self.save()
         if message.error:
             self.show_error(message.error, "Upload failed")
             return
-        assert self.session is not None and message.session is not None
         result = message.result
-        self.session.uploaded = message.session.uploaded
-        self.session.server_cert_id = result.server_cert_id or self.session.server_cert_id
-        self.session.ca_cert_id = result.ca_cert_id or self.session.ca_cert_id
-        self.session.mark_done(4)
-        self.session.mark_done(5)
-        self.save()
         self.notify(f"server certificate {result.server_cert_id}, CA certificate {result.ca_cert_id}", title="Uploaded")
 
     # -- step 7: the handshake test and the rehearsal listener -----------------------------
@@ -364,23 +412,33 @@ class WizardApp(App[int]):
             return
         self.live_attempts = []
         self.busy["handshake"] = f"testing {host}:{port}: three connections…"
-        self._handshake_worker(self.ws, host, port, sni)
+        # A daemon thread, not a Textual worker: thread workers run in the event loop's pool,
+        # which is joined at exit, so ctrl+q would wait for the probe's timeouts (up to 30 s).
+        # Nothing is written by the probe, so leaving it behind on quit loses nothing.
+        self.probe_thread = threading.Thread(target=self._run_probe, args=(self.ws, host, port, sni),
+                                             name="mtls-wizard-probe", daemon=True)
+        self.probe_thread.start()
         self.sync_screen()
 
-    @work(thread=True, group="handshake")
-    def _handshake_worker(self, ws: Workspace, host: str, port: int, sni: str | None) -> None:
+    def _post_from_thread(self, message: Message) -> None:
+        try:
+            self.post_message(message)
+        except RuntimeError:
+            pass  # the App has exited (its loop is closed): nobody is waiting for the result
+
+    def _run_probe(self, ws: Workspace, host: str, port: int, sni: str | None) -> None:
         from wizard import handshake
         from wizard.errors import WizardError
 
         try:
             verdict = handshake.probe(host, port, ws, sni=sni or None, timeout=10.0,
-                                      progress=lambda attempt: self.post_message(AttemptDone(attempt)))
+                                      progress=lambda attempt: self._post_from_thread(AttemptDone(attempt)))
         except WizardError as error:
-            self.post_message(WorkDone("handshake", error=str(error)))
+            self._post_from_thread(WorkDone("handshake", ws.root, error=str(error)))
         except Exception as error:  # noqa: BLE001
-            self.post_message(WorkDone("handshake", error=f"unexpected {type(error).__name__}: {error}"))
+            self._post_from_thread(WorkDone("handshake", ws.root, error=f"unexpected {type(error).__name__}: {error}"))
         else:
-            self.post_message(WorkDone("handshake", result=verdict))
+            self._post_from_thread(WorkDone("handshake", ws.root, result=verdict))
 
     def on_attempt_done(self, message: AttemptDone) -> None:
         self.live_attempts.append(message.attempt)
@@ -437,6 +495,8 @@ class WizardApp(App[int]):
         self.exit(0)
 
     def on_unmount(self) -> None:
+        if self._save_timer is not None:
+            self.save()  # answers typed just before the app went away
         self.stop_rehearsal()
 
 

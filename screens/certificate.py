@@ -1,0 +1,183 @@
+"""What the three generating steps (CA, server, client) share: the key-type and validity
+rows, the answers they store, form validation, the Issue / Use the existing one /
+Reissue… buttons with the backup confirmation, progress, the result and the openssl panel.
+
+A subclass names its ROLE and its own fields; its module keeps only what is particular
+to the step (the CA's organisation, the server's extra names, the client's .p12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Select, Static
+
+from screens.base import Busy, ConfirmModal, FieldRow, StepScreen
+from screens.forms import KEY_CHOICES, CheckedBy, days_check, existing, first_failure, outcome_text
+from wizard import pki, script
+
+COMMANDS: dict[str, Callable[[script.Profile], str]] = {
+    "ca": script.ca_commands,
+    "server": script.server_commands,
+    "client": script.client_commands,
+}
+
+
+class CertificateStepScreen(StepScreen):
+    ROLE: ClassVar[str] = ""
+    WHAT: ClassVar[str] = ""  # "CA", "server certificate": for the validity check's message
+    CN_FIELD: ClassVar[str] = ""  # session attribute of the common name; its Input has class "cn"
+    CHECKED_INPUTS: ClassVar[tuple[str, ...]] = ()  # ids of the Inputs whose validators gate the step
+    REISSUE_TITLE: ClassVar[str] = ""
+    REISSUE_AFTER: ClassVar[str] = ""  # what the confirmation says after the list of files
+
+    # -- pieces of the form ------------------------------------------------------------
+    def key_and_days_rows(self) -> ComposeResult:
+        yield FieldRow("Key type", Select(KEY_CHOICES, id="key-type", allow_blank=False, compact=True))
+        yield FieldRow("Validity (days)", Input(id="days", compact=True, restrict=r"[0-9]*",
+                                                validators=[CheckedBy(days_check(self.WHAT))]), note_id="days-note")
+
+    def leaf_buttons(self) -> ComposeResult:
+        with Horizontal(classes="actions"):
+            yield Button("Issue", id="issue", variant="primary", compact=True)
+            yield Button("Use the existing one", id="adopt", compact=True)
+            yield Button("Reissue…", id="reissue", variant="warning", compact=True)
+
+    def progress_and_result(self) -> ComposeResult:
+        yield Busy(id="busy")
+        yield Static("", id="result", classes="result", markup=False)
+        yield from self.teaching()
+
+    def load_key_and_days(self) -> None:
+        s = self.session
+        self.query_one("#key-type", Select).value = getattr(s, f"{self.ROLE}_key_type")
+        self.query_one("#days", Input).value = str(getattr(s, f"{self.ROLE}_days"))
+
+    # -- state -------------------------------------------------------------------------
+    def form_problems(self) -> dict[str, str | None]:
+        problems = {}
+        for field_id in self.CHECKED_INPUTS:
+            widget = self.query_one(f"#{field_id}", Input)
+            problems[f"{field_id}-note"] = first_failure(widget.validate(widget.value))
+        return problems
+
+    def form_valid(self) -> bool:
+        return not any(self.form_problems().values())
+
+    def files_exist(self) -> bool:
+        ws = self.wizard.ws
+        assert ws is not None
+        return bool(existing(ws.artifacts(self.ROLE)))
+
+    def sync_certificate(self, *, blocked: bool = False) -> dict[str, str | None]:
+        """Notes, progress, result, teaching text and (for leaves) the three buttons; returns
+        the problems so the step can add its own notices. `blocked`: the step's own reason
+        (e.g. the password) not to issue yet."""
+        ws, s = self.wizard.ws, self.session
+        assert ws is not None
+        problems = self.form_problems()
+        for note_id, problem in problems.items():
+            self.set_note(note_id, problem)
+        busy = self.busy_with(self.ROLE)
+        self.query_one(Busy).show(busy)
+        if self.query("#reissue"):
+            files_exist = self.files_exist()
+            stopped = bool(busy) or blocked or any(problems.values())
+            for button_id, shown in (("#issue", not files_exist), ("#reissue", files_exist)):
+                button = self.query_one(button_id, Button)
+                button.display = shown
+                button.disabled = stopped
+            adopt = self.query_one("#adopt", Button)
+            adopt.display = files_exist and not self.done()
+            adopt.disabled = bool(busy)
+        done = self.done()
+        result = self.query_one("#result", Static)
+        result.update(outcome_text(ws, s, self.ROLE) if done else "")
+        result.display = done
+        try:
+            commands = COMMANDS[self.ROLE](script.profile_from_session(s))
+        except pki.InputError:
+            commands = "(fix the answers above to see the commands)"
+        self.query_one("#commands", Static).update(commands)
+        return problems
+
+    def done(self) -> bool:
+        ws = self.wizard.ws
+        return self.session.is_done(self.STEP) and ws is not None and ws.cert(self.ROLE).exists()
+
+    # -- answers -----------------------------------------------------------------------
+    def remember_valid(self, event: Input.Changed, **answers: object) -> None:
+        """Keep a typed answer once it is valid (the note says why otherwise)."""
+        if event.validation_result is None or event.validation_result.is_valid:
+            self.wizard.remember(**answers)
+        self.sync()
+
+    @on(Input.Changed, ".cn")
+    def _common_name(self, event: Input.Changed) -> None:
+        self.remember_valid(event, **{self.CN_FIELD: event.value.strip()})
+
+    @on(Input.Changed, "#days")
+    def _validity(self, event: Input.Changed) -> None:
+        days = int(event.value) if event.value.isdigit() else 0
+        self.remember_valid(event, **{f"{self.ROLE}_days": days})
+
+    @on(Select.Changed, "#key-type")
+    def _key_choice(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.wizard.remember(**{f"{self.ROLE}_key_type": event.value})
+        self.sync()
+
+    # -- actions -----------------------------------------------------------------------
+    def ready_to_issue(self) -> bool:
+        if not self.form_valid():
+            self.notify("fix the highlighted answers first", severity="error")
+            return False
+        return True
+
+    def start(self, replace: bool) -> None:
+        self.wizard.start_certificate(self.ROLE, replace=replace)
+
+    @on(Button.Pressed, "#issue")
+    def _issue_pressed(self) -> None:
+        self.issue()
+
+    @on(Button.Pressed, "#adopt")
+    def _adopt_pressed(self) -> None:
+        self.wizard.adopt_existing(self.ROLE)
+
+    @on(Button.Pressed, "#reissue")
+    def _reissue_pressed(self) -> None:
+        self.reissue()
+
+    def issue(self) -> None:
+        if not self.ready_to_issue():
+            return
+        if self.files_exist():
+            self.reissue()
+            return
+        self.start(replace=False)
+
+    def reissue(self) -> None:
+        if not self.ready_to_issue():
+            return
+        self.confirm_backup(self.REISSUE_TITLE, (self.ROLE,), self.REISSUE_AFTER, "Back up and reissue", "Keep it")
+
+    def confirm_backup(self, title: str, roles: tuple[str, ...], after: str, yes: str, no: str, *, before: str = "") -> None:
+        """Ask before anything is replaced, naming every file that moves into the backup."""
+        ws = self.wizard.ws
+        assert ws is not None
+        lines = [", ".join(ws.relative(p) for p in existing(ws.artifacts(role))) for role in roles]
+        listing = "\n".join(f"  {line}" for line in lines if line)
+        body = f"{before}\n\n" if before else ""
+        body += f"These files will be moved into a new backup-<date-time>/ folder first:\n{listing}\n\n{after}"
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.start(replace=True)
+
+        self.app.push_screen(ConfirmModal(title, body, yes=yes, no=no), answered)
+

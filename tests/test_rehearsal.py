@@ -109,9 +109,10 @@ def wait_for(condition, what: str, limit: float = 10.0) -> None:
 def test_outcomes_keep_only_the_latest(pki_workspace: Workspace) -> None:
     lines: list[str] = []
     with RehearsalServer(pki_workspace, log=lines.append, max_outcomes=2) as server:
-        for _ in range(3):
+        for count in range(3):
             socket.create_connection(("127.0.0.1", server.port)).close()  # hangs up during the handshake
-            wait_for(lambda count=len(lines): len(lines) > count, "the connection to be logged")
+            # (the count is taken before connecting: the line may be logged before we look)
+            wait_for(lambda: len(lines) > count, "the connection to be logged")
     assert len(server.outcomes) == 2
     assert [o["peer"] for o in server.outcomes] == [line.split()[1] for line in lines[1:]]
 

@@ -22,18 +22,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from wizard.defaults import (  # re-exported: callers use pki.DEFAULT_* and pki.KEY_TYPES
+    CA_DAYS,
+    CLIENT_DAYS,
+    DEFAULT_CLIENT_CN,
+    DEFAULT_KEY_TYPE,
+    DEFAULT_ORG,
+    DEFAULT_SERVER_CN,
+    KEY_TYPES,
+    SERVER_DAYS,
+)
 from wizard.errors import InputError
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 
-KEY_TYPES: tuple[str, ...] = ("rsa2048", "rsa3072", "rsa4096", "ec-p256", "ec-p384")
-DEFAULT_KEY_TYPE = "rsa2048"
-DEFAULT_ORG = "ELB"
-DEFAULT_SERVER_CN = "www.test.com"
-DEFAULT_CLIENT_CN = "client"
-CA_DAYS = 3650
-SERVER_DAYS = 825
-CLIENT_DAYS = 825
 # Apple platforms refuse TLS server certificates valid for longer than this.
 SERVER_DAYS_APPLE_LIMIT = 825
 # Past ~27 years a validity is almost certainly a typo (and outlives any key size we offer).

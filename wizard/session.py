@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard import pki
+from wizard import defaults
 from wizard.errors import WizardError
 from wizard.workspace import atomic_write
 
@@ -46,19 +46,19 @@ def default_workspace() -> Path:
 class Session:
     workspace: str
     # step 1
-    org: str = pki.DEFAULT_ORG
+    org: str = defaults.DEFAULT_ORG
     ca_cn: str = ""
-    ca_key_type: str = pki.DEFAULT_KEY_TYPE
-    ca_days: int = pki.CA_DAYS
+    ca_key_type: str = defaults.DEFAULT_KEY_TYPE
+    ca_days: int = defaults.CA_DAYS
     # step 2
-    server_cn: str = pki.DEFAULT_SERVER_CN
+    server_cn: str = defaults.DEFAULT_SERVER_CN
     server_sans: list[str] = field(default_factory=list)
-    server_key_type: str = pki.DEFAULT_KEY_TYPE
-    server_days: int = pki.SERVER_DAYS
+    server_key_type: str = defaults.DEFAULT_KEY_TYPE
+    server_days: int = defaults.SERVER_DAYS
     # step 3
-    client_cn: str = pki.DEFAULT_CLIENT_CN
-    client_key_type: str = pki.DEFAULT_KEY_TYPE
-    client_days: int = pki.CLIENT_DAYS
+    client_cn: str = defaults.DEFAULT_CLIENT_CN
+    client_key_type: str = defaults.DEFAULT_KEY_TYPE
+    client_days: int = defaults.CLIENT_DAYS
     p12_legacy: bool = False
     # what exists: role -> {"subject", "fingerprint", "not_after"}
     certificates: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -1,0 +1,11 @@
+"""The certificate defaults, apart from `pki` so the session (and the first screen) can
+read them without loading the crypto library."""
+
+KEY_TYPES: tuple[str, ...] = ("rsa2048", "rsa3072", "rsa4096", "ec-p256", "ec-p384")
+DEFAULT_KEY_TYPE = "rsa2048"
+DEFAULT_ORG = "ELB"
+DEFAULT_SERVER_CN = "www.test.com"
+DEFAULT_CLIENT_CN = "client"
+CA_DAYS = 3650
+SERVER_DAYS = 825
+CLIENT_DAYS = 825

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fake_elb_api import FakeElbApi
 
 from wizard import steps
 from wizard.session import Session
@@ -65,3 +67,21 @@ def cli(isolated_data_dir: Path) -> CliRunner:
         )
 
     return run
+
+
+# The ELB API stand-in (tests/fake_elb_api.py), shared by the CLI and the TUI upload tests.
+ELB_AK = "AKTESTFAKE0001"
+ELB_PROJECT = "0a1b2c3d4e5f"
+
+
+@pytest.fixture
+def sk() -> str:
+    """A secret key unique to the test, so a leak anywhere can be searched for."""
+    return "SK-" + secrets.token_hex(16)
+
+
+@pytest.fixture
+def api(sk: str) -> Iterator[FakeElbApi]:
+    """The stand-in ELB API on 127.0.0.1, checking signatures made with `sk`."""
+    with FakeElbApi(secret_key=sk, access_key=ELB_AK) as server:
+        yield server

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import P12_PASSWORD
+from conftest import ELB_AK, ELB_PROJECT, P12_PASSWORD
 from fake_elb_api import FakeElbApi
 from test_app_flow import SIZE, focus, press_button, resume_session, settle, type_into
 from textual.widgets import Button
@@ -17,19 +15,7 @@ from wizard.app import WizardApp
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
-AK = "AKTESTTUI0001"
-PROJECT = "0a1b2c3d4e5f"
-
-
-@pytest.fixture
-def sk() -> str:
-    return "SK-" + secrets.token_hex(16)
-
-
-@pytest.fixture
-def api(sk: str) -> Iterator[FakeElbApi]:
-    with FakeElbApi(secret_key=sk, access_key=AK) as server:
-        yield server
+AK, PROJECT = ELB_AK, ELB_PROJECT
 
 
 def _at_step_4(root: Path) -> Workspace:

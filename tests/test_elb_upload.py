@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-import secrets
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import P12_PASSWORD, make_pki
+from conftest import ELB_AK, ELB_PROJECT, P12_PASSWORD, make_pki
 from fake_elb_api import FakeElbApi
 from wizard import elb, pki, steps
 from wizard.errors import InputError, WizardError
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
-AK = "AKTESTFAKE0001"
-PROJECT = "0a1b2c3d4e5f"
+AK, PROJECT = ELB_AK, ELB_PROJECT
 REGION = "cn-north-4"
 LB = "lb-0001"
-
-
-@pytest.fixture
-def sk() -> str:
-    """A secret key unique to the test, so a leak anywhere can be searched for."""
-    return "SK-" + secrets.token_hex(16)
 
 
 @pytest.fixture
@@ -37,12 +28,6 @@ def cloud_env(monkeypatch: pytest.MonkeyPatch, sk: str) -> dict[str, str]:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
     return {elb.ENV_AK: AK, elb.ENV_SK: sk}
-
-
-@pytest.fixture
-def api(sk: str) -> Iterator[FakeElbApi]:
-    with FakeElbApi(secret_key=sk, access_key=AK) as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The certificate defaults, apart from `pki` so the session (and the first screen) can
-read them without loading the crypto library."""
+"""Shared constants: the program name, the certificate defaults. Light on purpose, so the
+session, the argument parser and the first screen can read them without loading the crypto library."""
 
 KEY_TYPES: tuple[str, ...] = ("rsa2048", "rsa3072", "rsa4096", "ec-p256", "ec-p384")
 DEFAULT_KEY_TYPE = "rsa2048"
@@ -9,3 +9,8 @@ DEFAULT_CLIENT_CN = "client"
 CA_DAYS = 3650
 SERVER_DAYS = 825
 CLIENT_DAYS = 825
+
+# The command's name, in every hint that tells the user what to run next.
+PROG = "mtls-wizard"
+# Where `generate` (and the client commands) read the .p12 password when no file is given.
+PASSWORD_ENV = "MTLS_WIZARD_P12_PASSWORD"

@@ -776,7 +776,7 @@ class _Plan:
     connect_timeout: float
 
 
-def _prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
+def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
              connect_timeout: float | None) -> _Plan:
     if trust not in ("workspace", "system"):
         raise InputError(f"unknown trust {trust!r}: use workspace or system")
@@ -812,7 +812,7 @@ def probe(
     unusable name; whatever the server does becomes part of the verdict, never an exception.
     The name lookup and every attempt are each bounded by `timeout`.
     """
-    return _execute(_prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout), progress)
+    return execute(prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout), progress)
 
 
 def _resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple[Any, ...]]], _Raw | None]:
@@ -838,7 +838,7 @@ def _resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tupl
     return list(found), None
 
 
-def _execute(plan: _Plan, progress: Callable[[Attempt], None] | None = None) -> Verdict:
+def execute(plan: _Plan, progress: Callable[[Attempt], None] | None = None) -> Verdict:
     started = time.monotonic()
     host, port, name = plan.host, plan.port, plan.name
     verdict = Verdict(
@@ -1162,59 +1162,3 @@ def _server_problems(verdict: Verdict, material: _Material, notes: list[str]) ->
         notes.append(f"The server certificate did not verify ({verdict.server_verify_error}){suffix}.")
         problem = "the server certificate does not verify"
     return problem
-
-
-# ---------------------------------------------------------------------------
-# Output and the command
-# ---------------------------------------------------------------------------
-
-
-def format_verdict(verdict: Verdict) -> str:
-    import textwrap
-
-    lines = [f"mTLS check of {verdict.address} (name {verdict.sni or '-'}, trust {'none: --insecure' if verdict.insecure else verdict.trust})"]
-    width = max((len(a.label) for a in verdict.attempts), default=0)
-    for attempt in verdict.attempts:
-        mark = "ok " if attempt.ok else "BAD"
-        lines.append(f"  {mark} {attempt.label:<{width}}  {attempt.outcome:<8}  {attempt.detail}")
-    if verdict.tls_version:
-        lines.append(f"  TLS          {verdict.tls_version}, {verdict.cipher}")
-    facts = verdict.server_certificate
-    if facts:
-        origin = "this workspace's server.crt" if facts.is_workspace_cert else ("issued by our CA" if facts.verifies_against_ca else "NOT from our CA")
-        lines.append(f"  server cert  {facts.subject} ({origin})")
-        lines.append(f"               names {', '.join(facts.sans) or '-'}; {'covers' if facts.matches_sni else 'does NOT cover'} {verdict.sni}")
-        lines.append(f"               expires {facts.not_after[:10]}{' (EXPIRED)' if facts.expired else ''}; SHA-256 {facts.fingerprint[:23]}...")
-    if verdict.accepted_client_cas:
-        ours = {True: " (ours among them)", False: " (ours is NOT among them)"}.get(verdict.our_ca_advertised, "")  # type: ignore[arg-type]
-        lines.append(f"  client CAs   {'; '.join(verdict.accepted_client_cas)}{ours}")
-    elif verdict.client_ca_names_known and any(a.certificate_requested for a in verdict.attempts):
-        lines.append("  client CAs   the server asks for a certificate but names no CA")
-    for finding in verdict.diagnosis:
-        lines.append(textwrap.fill(finding, width=78, initial_indent="  - ", subsequent_indent="    "))
-    lines.append(verdict.summary)
-    return "\n".join(lines)
-
-
-def check_command(args: Any) -> int:
-    from wizard.cli import open_session, resolve_workspace, save_session
-
-    host, port = parse_address(args.address)
-    ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
-    # Validated (usage errors, a missing workspace) before we say we are checking.
-    plan = _prepare(host, port, ws, getattr(args, "sni", None), getattr(args, "timeout", 10.0), getattr(args, "insecure", False),
-                    getattr(args, "trust", "workspace"), None)
-    if not getattr(args, "json", False):
-        print(f"Checking {format_address(host, port)} ...", flush=True)
-    verdict = _execute(plan)
-    if getattr(args, "json", False):
-        print(json.dumps(verdict.to_dict(), indent=2))
-    else:
-        print(format_verdict(verdict))
-    store, session = open_session(ws.root)
-    session.lb_address, session.lb_port, session.sni = host, port, verdict.sni
-    session.last_verdict = {"status": verdict.status, "summary": verdict.summary, "address": verdict.address, "checked_at": verdict.checked_at}
-    if verdict.passed:
-        session.mark_done(7)
-    save_session(store, session)
-    return 0 if verdict.passed else 1

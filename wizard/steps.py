@@ -2,7 +2,9 @@
 
 The CLI's `generate` and the TUI's step screens call these, so both behave the same:
 an existing CA is reused, existing leaf files are never replaced without `force`
-(which first moves them into a backup folder), and every result lands in the session.
+(which first moves them into a backup folder). The functions only read the session;
+each returns a `StepOutcome` that `wizard.record.record(session, outcome)` applies, so a
+worker thread can run them on a copy while the live session stays on the UI thread.
 """
 
 from __future__ import annotations
@@ -17,16 +19,13 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from wizard import pki
-from wizard.errors import WizardError
+from wizard.errors import InputError, WizardError
 from wizard.session import Session
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
-ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
 # The CA's key and certificate, handed from step to step so the key is parsed once:
 # loading an RSA key re-checks it (tens of milliseconds each time).
 CaPair = tuple[pki.PrivateKey, x509.Certificate]
-# A new certificate undoes the steps that used the old one (uploads, listener, the verdict).
-DEPENDENT_STEPS = {"ca": (2, 3, 4, 5, 6, 7), "server": (4, 6, 7), "client": (7,)}
 
 
 @dataclass
@@ -56,7 +55,7 @@ def validate_answers(session: Session, roles: tuple[str, ...] = ("ca", "server",
         pki.validate_org(session.org)
         names = pki.server_sans(session.server_cn, session.server_sans)
         if len(names[0]) > pki.MAX_CN:
-            raise pki.InputError(f"the server name {names[0]!r} is over {pki.MAX_CN} characters, too long for a CN: use a shorter CN and give the long name with --san")
+            raise InputError(f"the server name {names[0]!r} is over {pki.MAX_CN} characters, too long for a CN: use a shorter CN and give the long name with --san")
         pki.validate_key_type(session.server_key_type)
         pki.validate_days(session.server_days, "server certificate")
     if "client" in roles:
@@ -125,7 +124,7 @@ def _create_ca(
     if state == "complete" and not replace:
         ca = existing or load_ca(ws)
         outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True, warnings=_reuse_differences(session, ca[1]))
-        return _record(session, "ca", outcome), ca
+        return outcome, ca
     if state == "partial" and not replace:
         present = next(p for p in ws.artifacts("ca") if p.exists())
         raise WizardError(f"the CA in {ws.root} is incomplete ({ws.relative(present)} exists, key or certificate missing): start a new CA with --new-ca, which backs up the old files")
@@ -138,7 +137,7 @@ def _create_ca(
         ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
     })
     outcome = StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
-    return _record(session, "ca", outcome), (issued.key, issued.cert)
+    return outcome, (issued.key, issued.cert)
 
 
 # ---------------------------------------------------------------------------
@@ -170,7 +169,7 @@ def issue_server(
         ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
     })
     warnings = pki.leaf_validity_warnings("server", session.server_days, ca_cert)
-    return _record(session, "server", StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings))
+    return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
 
 
 def issue_client(
@@ -197,18 +196,28 @@ def issue_client(
         ws.p12: (p12, SECRET_MODE),
     })
     warnings += pki.leaf_validity_warnings("client", session.client_days, ca_cert)
-    return _record(session, "client", StepOutcome("client", ws.artifacts("client"), pki.cert_info(issued.cert), backup=backup, warnings=warnings))
+    return StepOutcome("client", ws.artifacts("client"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
 
 
-def _record(session: Session, role: str, outcome: StepOutcome) -> StepOutcome:
-    previous = session.certificates.get(role, {}).get("fingerprint")
-    if previous and previous != outcome.certificate["fingerprint"]:
-        session.undo_steps(DEPENDENT_STEPS[role])
-        if role == "ca":
-            session.certificates.clear()
-    session.certificates[role] = outcome.certificate
-    session.mark_done(ROLE_STEP[role])
-    return outcome
+def adopt(ws: Workspace, role: str) -> StepOutcome:
+    """Take over a server or client certificate already in the workspace (made earlier, e.g.
+    by `generate` under another account's data directory) instead of reissuing it. Only a
+    complete set whose key matches and which the workspace CA signed is adopted."""
+    missing = [p for p in ws.artifacts(role) if p.suffix != ".csr" and not p.exists()]
+    if missing:
+        raise WizardError(f"{ws.relative(missing[0])} is missing: issue a new {role} certificate")
+    _, ca_cert = load_ca(ws)
+    cert = pki.load_cert_pem(read_bytes(ws.cert(role)), f"{role} certificate")
+    key = pki.load_key_pem(read_bytes(ws.key(role)), f"{role} key")
+    if not pki.keys_match(key, cert):
+        raise WizardError(f"{ws.relative(ws.key(role))} does not belong to {ws.relative(ws.cert(role))}: issue a new {role} certificate")
+    if not pki.verify_issued_by(cert, ca_cert):
+        raise WizardError(f"{ws.relative(ws.cert(role))} was not signed by this workspace's CA: issue a new {role} certificate")
+    return StepOutcome(role, existing_files(ws.artifacts(role)), pki.cert_info(cert), reused=True)
+
+
+def existing_files(paths: list[Path]) -> list[Path]:
+    return [path for path in paths if path.exists()]
 
 
 # ---------------------------------------------------------------------------

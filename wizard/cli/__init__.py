@@ -1,0 +1,51 @@
+"""The command-line face: no command starts the TUI; every step also runs as a plain command.
+
+Exit codes: 0 success; 1 the work failed; 2 bad usage or invalid input. Argument parsing,
+the command handlers and all printing for the terminal live in this package; the core
+(the rest of `wizard`) never prints and never imports it. Textual is imported only when
+the TUI starts, so plain commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from wizard.cli.parser import build_parser
+from wizard.defaults import PROG
+from wizard.errors import WizardError
+
+__all__ = ["build_parser", "main"]
+
+
+def start_tui(args: argparse.Namespace) -> int:
+    try:
+        from wizard.app import run_app
+    except ImportError as error:
+        raise WizardError(f"the wizard's screens cannot start ({error}): reinstall with pip install mtls-wizard") from None
+    workspace = args.workspace
+    if workspace is not None and not workspace.strip():
+        from wizard.errors import InputError
+
+        raise InputError("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace")
+    return int(run_app(workspace=workspace) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None) or start_tui
+    try:
+        return handler(args)
+    except WizardError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+        print(f"{PROG}: error: unexpected {type(error).__name__}: {error} (please report this)", file=sys.stderr)
+        return 1

@@ -1,0 +1,116 @@
+"""`generate` (steps 1-3), `inspect` and `script`: the commands that make and read certificates."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from wizard import pki, script, steps
+from wizard.cli.common import (
+    open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, warn,
+)
+from wizard.defaults import PROG
+from wizard.errors import InputError, WizardError
+from wizard.record import record
+from wizard.workspace import Workspace, read_bytes
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    ws = Workspace(resolve_workspace(args.workspace))
+    store, session = open_session(ws.root)
+    session.org = args.org
+    session.ca_cn = args.ca_cn
+    session.server_cn, session.server_sans = args.server_cn, list(args.san)
+    session.client_cn = args.client_cn
+    session.ca_key_type = session.server_key_type = session.client_key_type = args.key_type
+    session.ca_days, session.server_days, session.client_days = args.ca_days, args.server_days, args.client_days
+    session.p12_legacy = args.legacy_p12
+    steps.validate_answers(session)  # bad input fails before a password is asked for
+    if password_given_without_prompt(args.p12_password_file):
+        password = p12_password(args.p12_password_file)  # a bad password source fails before the workspace is created
+        pki.validate_p12_password(password)  # (an empty one too; its warnings come later, once)
+        ws.ensure()
+    else:
+        ws.ensure()  # an unwritable workspace fails before the prompt
+        password = p12_password(args.p12_password_file)
+    # steps.generate reports the short-password warning itself (through on_warning): once.
+    outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
+    for outcome in outcomes:
+        record(session, outcome)
+    session.current_step = max(session.current_step, 4)
+    save_session(store, session)
+
+    if outcomes[0].backup:
+        print(f"Old files moved to {outcomes[0].backup}")
+    titles = {"ca": "Step 1  CA", "server": "Step 2  server certificate", "client": "Step 3  client certificate"}
+    for outcome in outcomes:
+        state = "reused (existing CA kept, so what was uploaded stays valid)" if outcome.reused else "created"
+        print(f"{titles[outcome.role]}: {state}")
+        print(f"  subject      {outcome.certificate['subject']}")
+        print(f"  SHA-256      {outcome.certificate['fingerprint']}")
+        print(f"  expires      {outcome.certificate['not_after'][:10]}")
+        print(f"  files        {', '.join(ws.relative(p) for p in outcome.files)}")
+    print(f"Workspace: {ws.root}")
+    print(f"Next: hand server/server.crt + server.key and ca/ca.crt to the load balancer ({PROG} elb export), then {PROG} check IP:PORT")
+    return 0
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    data = read_bytes(Path(args.file))
+    password = read_secret_file(args.password_file, "password") if args.password_file else None
+    try:
+        inspection = pki.inspect_bytes(data, password, what=args.file)
+    except ValueError:
+        raise InputError(f"{args.file} is not a certificate, key, CSR or .p12 this tool can read") from None
+    if args.json:
+        print(json.dumps({"file": str(args.file), **inspection.to_dict()}, indent=2))
+    else:
+        print(f"File:         {args.file}")
+        print(format_inspection(inspection))
+    return 0
+
+
+def script_command(args: argparse.Namespace) -> int:
+    ws = Workspace(resolve_workspace(args.workspace))
+    if not ws.cert("ca").exists():
+        raise WizardError(f"no certificates in {ws.root} yet: run {PROG} generate (or the wizard) first")
+    _, session = open_session(ws.root)
+    print(script.full_script(script.profile_from_workspace(ws, session), ws.root), end="")
+    return 0
+
+
+def format_inspection(inspection: Inspection) -> str:
+    lines = [f"Kind:         {inspection.kind}"]
+    for index, cert in enumerate(inspection.certificates):
+        if len(inspection.certificates) > 1:
+            lines.append(f"-- certificate {index + 1} of {len(inspection.certificates)}")
+        lines += [
+            f"Subject:      {cert.subject}",
+            f"Issuer:       {cert.issuer}{'  (self-signed)' if cert.self_signed else ''}",
+            f"Serial:       {cert.serial}",
+            f"Version:      v{cert.version}",
+            f"SANs:         {', '.join(cert.sans) or '(none)'}",
+            f"Key usage:    {', '.join(cert.key_usage) or '(none)'}",
+            f"Ext. usage:   {', '.join(cert.extended_key_usage) or '(none)'}",
+            f"Valid from:   {cert.not_before}",
+            f"Valid until:  {cert.not_after}",
+            f"Key:          {cert.key_type}",
+            f"Signature:    {cert.signature_hash}",
+            f"Is a CA:      {'yes' if cert.is_ca else 'no'}",
+            f"SHA-256:      {cert.sha256_fingerprint}",
+        ]
+    if inspection.kind in ("private key", "CSR", "PKCS#12") and inspection.key_type:
+        lines.append(f"Key type:     {inspection.key_type}")
+    if inspection.key_encrypted:
+        lines.append("Encrypted:    yes")
+    if inspection.csr_subject is not None:
+        lines.append(f"Subject:      {inspection.csr_subject}")
+        lines.append(f"SANs:         {', '.join(inspection.csr_sans) or '(none)'}")
+        lines.append(f"Signature:    {'valid' if inspection.csr_signature_valid else 'INVALID'}")
+    if inspection.p12:
+        lines.append(f"Protection:   {inspection.p12['cipher']}, MAC {inspection.p12['mac']} ({inspection.p12['mode']})")
+        if "friendly_name" in inspection.p12:
+            lines.append(f"Name:         {inspection.p12['friendly_name']}")
+    lines += [f"Note:         {note}" for note in inspection.notes]
+    return "\n".join(lines)

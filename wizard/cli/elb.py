@@ -1,0 +1,98 @@
+"""`elb export` and `elb upload`: steps 4-6 by hand (files for the console and the API) or
+through the official SDK."""
+
+from __future__ import annotations
+
+import argparse
+
+from wizard import elb
+from wizard.cli.common import open_session, resolve_workspace, save_session, warn
+from wizard.defaults import PROG
+from wizard.errors import WizardError
+from wizard.record import record_upload
+from wizard.session import Session, SessionStore
+from wizard.workspace import SECRET_MODE, Workspace
+
+
+def _open(args: argparse.Namespace) -> tuple[Workspace, SessionStore, Session]:
+    ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
+    if not ws.cert("server").exists() and not ws.cert("ca").exists():
+        raise WizardError(f"no certificates in {ws.root} yet: run {PROG} generate (or the wizard) first")
+    store, session = open_session(ws.root)
+    return ws, store, session
+
+
+def export_command(args: argparse.Namespace) -> int:
+    ws, store, session = _open(args)
+    loadbalancer_id, tls_policy = getattr(args, "loadbalancer_id", None), getattr(args, "tls_policy", None)
+    done = elb.export(
+        ws, session, server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
+        loadbalancer_id=loadbalancer_id, port=getattr(args, "port", None), tls_policy=tls_policy,
+    )
+    listener = done.listener["listener"]
+    if loadbalancer_id or tls_policy:
+        # Remember the (validated) choices so the TUI and a later upload start from them.
+        if loadbalancer_id:
+            session.loadbalancer_id = listener["loadbalancer_id"]
+        if tls_policy:
+            session.tls_policy = listener["tls_ciphers_policy"]
+        save_session(store, session)
+    print(f"Wrote to {ws.elb_dir}:")
+    for path in done.paths:
+        mode = path.stat().st_mode & 0o777
+        note = "  (holds the private key: keep it private)" if mode == SECRET_MODE else ""
+        print(f"  {ws.relative(path):40} {oct(mode)[2:]}{note}")
+    left = elb.placeholders_in(done.listener)
+    if left:
+        print(f"{elb.LISTENER_BODY}: fill in {', '.join(left)} (marked <...>) once known, or run {PROG} elb upload")
+    for warning in done.warnings:
+        warn(warning)
+    print()
+    print("Console: paste the paste-*.txt texts into the certificate forms (steps 4 and 5).")
+    print("API: the documented REST calls using these files (also in elb/api-calls.txt):")
+    print(elb.rest_calls(ws), end="")
+    return 0
+
+
+def _resume_step(session: Session) -> int:
+    """Where the TUI should resume after an upload: the first of steps 4-6 not done, else 7."""
+    open_step = next((step for step in (4, 5, 6) if not session.is_done(step)), 0)
+    return open_step or max(session.current_step, 7)
+
+
+def _log(line: str) -> None:
+    if line.startswith("warning: "):
+        warn(line[len("warning: "):])
+    else:
+        print(line, flush=True)
+
+
+def upload_command(args: argparse.Namespace) -> int:
+    ws, store, session = _open(args)
+    try:
+        result = elb.upload(
+            ws, session, region=args.region, project_id=args.project_id, endpoint=args.endpoint,
+            loadbalancer_id=args.loadbalancer_id, port=args.port, tls_policy=args.tls_policy,
+            server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
+            timeout=(args.timeout, args.timeout) if getattr(args, "timeout", None) else elb.DEFAULT_TIMEOUT,
+            log=_log,
+        )
+    except elb.UploadFailed as failure:
+        # Whatever was uploaded before the failure is kept, so the next run does not repeat it.
+        _remember(store, session, failure.partial)
+        raise
+    _remember(store, session, result)
+    print(f"Recorded in {ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)} and the session.")
+    if result.listener_id:
+        print(f"Next: {PROG} check <load balancer address>:{args.port}  (step 7: prove mutual authentication)")
+    else:
+        print("Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID")
+    return 0
+
+
+def _remember(store: SessionStore, session: Session, result: elb.UploadResult) -> None:
+    if not result.records:
+        return
+    record_upload(session, result)
+    session.current_step = _resume_step(session)
+    save_session(store, session)

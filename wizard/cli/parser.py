@@ -1,0 +1,169 @@
+"""The command line's grammar: every command, option and its help text (argparse).
+
+Handlers are named by module and imported only when their command runs, so `--help` and
+the TUI start without loading the crypto library.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from wizard import __version__, defaults
+from wizard.defaults import PASSWORD_ENV, PROG
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors in our one-line style (still exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a timeout between 0 and 600 seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return value
+
+
+class _RefusePassword(argparse.Action):
+    """A password given on the command line: refuse it without echoing it.
+
+    Without this, argparse would take `--password X` as an abbreviation of `--password-file`
+    and print X (the password) back in a "file not found" error.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        parser.exit(2, f"{parser.prog}: error: never give a password on the command line (other users can see it): use {self.const}\n")
+
+
+def _refuse_password_option(parser: argparse.ArgumentParser, instead: str, *names: str) -> None:
+    parser.add_argument(*names, action=_RefusePassword, const=instead, metavar="PASSWORD", help=argparse.SUPPRESS)
+
+
+def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    help_text = "the workspace folder" + ("" if required else " (default: the last session's, else ./mtls-workspace)")
+    parser.add_argument("--workspace", "-w", metavar="DIR", required=required, help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _workspace_arg(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gen = commands.add_parser("generate", help="steps 1-3: CA, server and client certificates, client .p12")
+    _workspace_arg(gen, required=True)
+    gen.add_argument("--server-cn", required=True, metavar="NAME", help="the site's domain name or IP address")
+    gen.add_argument("--san", action="append", default=[], metavar="NAME", help="an extra name or IP for the server certificate (repeatable)")
+    gen.add_argument("--client-cn", default=defaults.DEFAULT_CLIENT_CN, metavar="NAME", help=f"client certificate CN (default {defaults.DEFAULT_CLIENT_CN})")
+    gen.add_argument("--ca-cn", default="", metavar="NAME", help="CA common name (default '<org> mTLS Root CA')")
+    gen.add_argument("--org", default=defaults.DEFAULT_ORG, help=f"organisation, O= in every subject (default {defaults.DEFAULT_ORG})")
+    gen.add_argument("--key-type", default=defaults.DEFAULT_KEY_TYPE, metavar="TYPE", help=f"{', '.join(defaults.KEY_TYPES)} (default {defaults.DEFAULT_KEY_TYPE})")
+    gen.add_argument("--ca-days", type=_positive_int, default=defaults.CA_DAYS, metavar="N", help=f"CA validity (default {defaults.CA_DAYS})")
+    gen.add_argument("--server-days", type=_positive_int, default=defaults.SERVER_DAYS, metavar="N", help=f"server certificate validity (default {defaults.SERVER_DAYS}; more is refused by Apple clients)")
+    gen.add_argument("--client-days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=f"client certificate validity (default {defaults.CLIENT_DAYS})")
+    gen.add_argument("--legacy-p12", action="store_true", help="3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11")
+    gen.add_argument("--p12-password-file", metavar="FILE", help=f"read the .p12 password from FILE (else ${PASSWORD_ENV}, else a prompt)")
+    _refuse_password_option(gen, f"--p12-password-file FILE or {PASSWORD_ENV}", "--p12-password", "--password")
+    gen.add_argument("--force", action="store_true", help="replace existing server/client files (moved to backup-<timestamp>/ first)")
+    gen.add_argument("--new-ca", action="store_true", help="replace the CA too (everything old is moved to backup-<timestamp>/ first)")
+    gen.set_defaults(handler=_lazy("wizard.cli.certificates", "generate_command"))
+
+    insp = commands.add_parser("inspect", help="describe a certificate, key, CSR or .p12")
+    insp.add_argument("file", metavar="FILE")
+    insp.add_argument("--password-file", metavar="FILE", help="the .p12 password, read from FILE")
+    _refuse_password_option(insp, "--password-file FILE", "--password")
+    insp.add_argument("--json", action="store_true", help="machine-readable output")
+    insp.set_defaults(handler=_lazy("wizard.cli.certificates", "inspect_command"))
+
+    scr = commands.add_parser("script", help="print the equivalent modern openssl commands as a runnable script")
+    _workspace_arg(scr)
+    scr.set_defaults(handler=_lazy("wizard.cli.certificates", "script_command"))
+
+    _add_check_parser(commands)
+    _add_serve_parser(commands)
+    _add_elb_parser(commands)
+    return parser
+
+
+def _add_check_parser(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("check", help="step 7: prove the listener demands and accepts the client certificate")
+    check.add_argument("address", metavar="ADDRESS", help="host:port, [v6]:port or https://host:port")
+    _workspace_arg(check)
+    check.add_argument("--sni", metavar="NAME", help="server name to send and verify (default: the workspace's server CN)")
+    check.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S", help="per attempt (default 10)")
+    check.add_argument("--insecure", action="store_true", help="do not verify the server certificate (like curl -k); mTLS is still checked")
+    check.add_argument("--trust", choices=("workspace", "system"), default="workspace", help="verify the server against the workspace CA (default) or the system store")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=_lazy("wizard.cli.check", "check_command"))
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="a local mTLS listener built from the workspace, to practise against")
+    _workspace_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8443, help="port (default 8443; 0 picks a free one)")
+    serve.add_argument("--reject-with", choices=("alert", "http400"), default="alert", help="refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx")
+    serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
+
+
+def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
+    elb = commands.add_parser("elb", help="steps 4-6: upload-ready files, API payloads, optional upload")
+    elb_commands = elb.add_subparsers(dest="elb_command", metavar="ELB_COMMAND", required=True, parser_class=_Parser)
+    export = elb_commands.add_parser("export", help="write the paste-ready texts and the v3 API bodies to WORKSPACE/elb/")
+    _workspace_arg(export)
+    _elb_name_args(export)
+    export.add_argument("--loadbalancer-id", metavar="ID", help="fill the load balancer id into listener.json (default: the session's, else a placeholder)")
+    export.add_argument("--port", type=_port, default=None, help="listener port in listener.json (default 443)")
+    export.add_argument("--tls-policy", default=None, metavar="POLICY", help="listener TLS policy in listener.json (default: the session's, tls-1-2-strict)")
+    export.set_defaults(handler=_lazy("wizard.cli.elb", "export_command"))
+    upload = elb_commands.add_parser("upload", help="upload both certificates (and create the listener) with the official SDK",
+                                     description="Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK.")
+    _workspace_arg(upload)
+    upload.add_argument("--region", required=True, help="e.g. cn-north-4")
+    upload.add_argument("--project-id", required=True, metavar="ID")
+    upload.add_argument("--endpoint", metavar="URL", help="API endpoint (default: the region's)")
+    upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer")
+    upload.add_argument("--port", type=_port, default=443, help="listener port (default 443)")
+    upload.add_argument("--tls-policy", default="tls-1-2-strict", metavar="POLICY", help="listener TLS policy (default tls-1-2-strict; the *-with-1-3 ones need a dedicated load balancer)")
+    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help="per API call (default 10 to connect, 60 to answer)")
+    _elb_name_args(upload)
+    upload.set_defaults(handler=_lazy("wizard.cli.elb", "upload_command"))
+
+
+def _elb_name_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server-cert-name", metavar="NAME", help="ELB name of the server certificate (default <server CN>-server)")
+    parser.add_argument("--ca-cert-name", metavar="NAME", help="ELB name of the CA certificate (default <server CN>-ca)")
+
+
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A handler imported only when its command runs (keeps start-up lean)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), function)(args))
+
+    return handler

@@ -1,0 +1,131 @@
+"""What ELB gets from the workspace: the console texts and the readiness checks, read once.
+
+Texts are console texts: Unix newlines, no trailing newline (the console form wants that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+
+from wizard import pki
+from wizard.defaults import PROG
+from wizard.errors import WizardError
+from wizard.workspace import Workspace, read_text
+
+
+def console_text(pem: str) -> str:
+    """PEM as the console form wants it: Unix newlines, no trailing newline."""
+    return pem.replace("\r\n", "\n").strip()
+
+
+# The three workspace files ELB gets: part -> (role, kind, what).
+_PARTS = {
+    "server_cert": ("server", "cert", "the server certificate"),
+    "server_key": ("server", "key", "the server key"),
+    "ca_cert": ("ca", "cert", "the CA certificate"),
+}
+
+
+def _part_path(ws: Workspace, part: str) -> Path:
+    role, kind, _ = _PARTS[part]
+    return ws.cert(role) if kind == "cert" else ws.key(role)
+
+
+def paste_text(ws: Workspace, part: str) -> str:
+    """The text to paste for `part` ("server_cert", "server_key" or "ca_cert")."""
+    if part not in _PARTS:
+        raise ValueError(f"unknown part {part!r}: use one of {', '.join(_PARTS)}")
+    return console_text(read_text(_part_path(ws, part), _PARTS[part][2]))
+
+
+
+def _read_checked(ws: Workspace, purpose: str) -> tuple[dict[str, str], list[pki.Finding]]:
+    """Read the files of `purpose` once and check them; a missing file is a blocking finding."""
+    parts = ("server_cert", "server_key") if purpose == "server" else ("ca_cert",)
+    step = "step 2 (issue the server certificate)" if purpose == "server" else "step 1 (create the CA)"
+    texts: dict[str, str] = {}
+    for part in parts:
+        path = _part_path(ws, part)
+        if not path.exists():
+            if texts:  # the certificate is there, its key is lost: only a new pair helps
+                fix = f"redo {step}: {PROG} generate --server-cn NAME --force issues a new pair and keeps the old files in a backup folder"
+            else:
+                fix = f"run {step} first: {PROG} generate --server-cn NAME, or the wizard"
+            return {}, [pki.Finding("error", "file", f"{ws.relative(path)} does not exist", fix)]
+        texts[part] = read_text(path, _PARTS[part][2])
+    checked: Literal["server", "ca"] = "server" if purpose == "server" else "ca"
+    return texts, pki.elb_readiness(texts[parts[0]], texts.get("server_key"), purpose=checked)
+
+
+def readiness(ws: Workspace, purpose: str) -> list[pki.Finding]:
+    """Will ELB accept what we would upload? purpose "server" (certificate + key) or "ca"."""
+    if purpose not in ("server", "ca"):
+        raise ValueError(f"unknown purpose {purpose!r}: use 'server' or 'ca'")
+    return _read_checked(ws, purpose)[1]
+
+
+def _warnings_unless_blocked(purpose: str, findings: list[pki.Finding]) -> list[str]:
+    """Raise WizardError on the first blocking finding (with its fix); return the warnings."""
+    what = "server certificate" if purpose == "server" else "CA certificate"
+    for finding in findings:
+        if finding.blocking:
+            fix = f": {finding.fix}" if finding.fix else ""
+            raise WizardError(f"the {what} is not ready for ELB, {finding.message}{fix}")
+    return [f"{what}: {f.message}" + (f" ({f.fix})" if f.fix else "") for f in findings if f.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class Material:
+    """What ELB gets from the workspace, read, checked and parsed once per export or upload.
+
+    Texts are console texts (no trailing newline); fingerprints are our SHA-256 ones.
+    """
+
+    server_cert: str
+    server_key: str
+    ca_cert: str
+    server_fingerprint: str
+    ca_fingerprint: str
+    server_cn: str
+    server_domain: str  # qualified DNS names, comma-separated ('' when none)
+    warnings: tuple[str, ...] = ()
+
+    def text(self, part: str) -> str:
+        return {"server_cert": self.server_cert, "server_key": self.server_key, "ca_cert": self.ca_cert}[part]
+
+
+def load_material(ws: Workspace) -> Material:
+    """Read the server certificate, its key and the CA certificate once; a blocking readiness
+    finding raises WizardError with its fix, warnings are kept in `Material.warnings`."""
+    texts: dict[str, str] = {}
+    warnings: list[str] = []
+    for purpose in ("server", "ca"):
+        part_texts, findings = _read_checked(ws, purpose)
+        warnings += _warnings_unless_blocked(purpose, findings)
+        texts.update({part: console_text(text) for part, text in part_texts.items()})
+    server = pki.load_cert_pem(texts["server_cert"].encode(), "server certificate (server/server.crt)")
+    ca = pki.load_cert_pem(texts["ca_cert"].encode(), "CA certificate (ca/ca.crt)")
+    return Material(
+        server_cert=texts["server_cert"], server_key=texts["server_key"], ca_cert=texts["ca_cert"],
+        server_fingerprint=pki.fingerprint(server), ca_fingerprint=pki.fingerprint(ca),
+        server_cn=pki.cn_of(server.subject) or "mtls", server_domain=domain_names(server), warnings=tuple(warnings),
+    )
+
+
+
+def domain_names(cert: x509.Certificate) -> str:
+    """Qualified DNS names of the server certificate, comma-separated ('' when none).
+
+    The field matters for SNI only; IP addresses and single-label names are left out
+    because the API validates it as a list of domain names.
+    """
+    names: list[str] = []
+    for entry in pki.san_strings(cert):
+        if entry.startswith("DNS:") and "." in entry[4:] and entry[4:] not in names:
+            names.append(entry[4:])
+    return ",".join(names)
+

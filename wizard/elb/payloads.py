@@ -1,0 +1,247 @@
+"""The ELB API v3 request bodies, the names they carry, and the export to WORKSPACE/elb/.
+
+`export` writes paste-ready texts (for the web console) and the request bodies (for any
+REST client); the ids not known yet are clearly marked placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from wizard.defaults import PROG
+from wizard.elb.material import Material, load_material
+from wizard.errors import InputError, WizardError
+from wizard.session import Session
+from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace
+
+# tls_ciphers_policy values the v3 API documents for HTTPS listeners (CreateListenerOption; the
+# API's own default is tls-1-2, ours is the stricter one). Some regions accept only tls-1-0 to
+# tls-1-2-strict; the API then answers 400, which is reported with its message.
+TLS_POLICIES = (
+    "tls-1-0", "tls-1-1", "tls-1-2", "tls-1-2-strict", "tls-1-2-fs", "tls-1-0-with-1-3",
+    "tls-1-2-fs-with-1-3", "hybrid-policy-1-0", "tls-1-2-strict-no-cbc", "tls-1-0-inherit",
+)
+DEFAULT_TLS_POLICY = "tls-1-2-strict"
+DEDICATED_ONLY_POLICIES = ("tls-1-0-with-1-3", "tls-1-2-fs-with-1-3")
+
+PLACEHOLDER_SERVER_CERT_ID = "<SERVER_CERTIFICATE_ID: from the server certificate upload>"
+PLACEHOLDER_CA_CERT_ID = "<CA_CERTIFICATE_ID: from the CA certificate upload>"
+PLACEHOLDER_LOADBALANCER_ID = "<LOADBALANCER_ID: from the ELB console>"
+
+SERVER_BODY = "server-certificate.json"
+CA_BODY = "ca-certificate.json"
+LISTENER_BODY = "listener.json"
+UPLOADED = "uploaded.json"
+API_CALLS = "api-calls.txt"
+PASTE_FILES = {
+    "server_cert": ("paste-server-certificate.txt", PUBLIC_MODE),
+    "server_key": ("paste-server-private-key.txt", SECRET_MODE),
+    "ca_cert": ("paste-ca-certificate.txt", PUBLIC_MODE),
+}
+MAX_NAME = 255
+
+
+def _name_base(cn: str) -> str:
+    base = cn.replace("*", "wildcard")
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")
+    return base[:200] or "mtls"
+
+
+def default_names(server_cn: str, port: int) -> dict[str, str]:
+    base = _name_base(server_cn)
+    return {"server": f"{base}-server", "ca": f"{base}-ca", "listener": f"{base}-mtls-{port}"}
+
+
+
+
+def validate_name(name: str, what: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise InputError(f"the {what} name is empty: give a name or leave the option out for the default")
+    if len(cleaned) > MAX_NAME:
+        raise InputError(f"the {what} name is {len(cleaned)} characters; ELB allows {MAX_NAME}: shorten it")
+    if any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
+        raise InputError(f"the {what} name contains control characters: use letters, digits, '-', '_' or '.'")
+    return cleaned
+
+
+def validate_tls_policy(policy: str) -> str:
+    """One of the documented policies, else InputError (exit 2) listing them."""
+    if policy not in TLS_POLICIES:
+        raise InputError(f"unknown TLS policy {policy!r}: use one of {', '.join(TLS_POLICIES)}")
+    return policy
+
+
+def tls_policy_warnings(policy: str) -> list[str]:
+    if policy in DEDICATED_ONLY_POLICIES:
+        return [f"the TLS policy {policy} (with TLS 1.3) works on dedicated load balancers only; a shared one refuses it: use tls-1-2-strict there"]
+    return []
+
+
+def validate_listener_port(port: int) -> int:
+    if not 1 <= port <= 65535:
+        raise InputError(f"listener port {port} is out of range: give a port from 1 to 65535")
+    return port
+
+
+def validate_endpoint(endpoint: str) -> str:
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"--endpoint {endpoint!r} is not a URL: give it as https://HOST[:PORT] (http:// only for local tests)")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise InputError(f"--endpoint {endpoint!r} has a bad port number: give https://HOST[:PORT]") from None
+    if parts.path.strip("/") or parts.query:
+        raise InputError(f"--endpoint {endpoint!r} has a path; give only https://HOST[:PORT], the API paths are added")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def required_id(value: str, what: str, option: str) -> str:
+    cleaned = value.strip()
+    if not cleaned or any(c.isspace() or c in "/?#" for c in cleaned):
+        raise InputError(f"the {what} {value!r} is not valid: give {option} as shown in the console")
+    return cleaned
+
+
+
+def server_certificate_body(material: Material, name: str | None = None) -> dict[str, Any]:
+    option: dict[str, Any] = {
+        "name": name or default_names(material.server_cn, 443)["server"],
+        "type": "server",
+        "certificate": material.server_cert,
+        "private_key": material.server_key,
+        "description": f"mTLS server certificate, SHA-256 {material.server_fingerprint[:23]}..., made by {PROG}",
+    }
+    if material.server_domain:
+        option["domain"] = material.server_domain
+    return {"certificate": option}
+
+
+def ca_certificate_body(material: Material, name: str | None = None) -> dict[str, Any]:
+    # type "client" is ELB's word for "a CA that verifies client certificates"; never a key.
+    return {"certificate": {
+        "name": name or default_names(material.server_cn, 443)["ca"],
+        "type": "client",
+        "certificate": material.ca_cert,
+        "description": f"mTLS client CA, SHA-256 {material.ca_fingerprint[:23]}..., made by {PROG}",
+    }}
+
+
+def listener_body(
+    *, loadbalancer_id: str = "", server_cert_id: str = "", ca_cert_id: str = "", port: int = 443,
+    tls_policy: str = DEFAULT_TLS_POLICY, name: str = "mtls-listener",
+) -> dict[str, Any]:
+    """The mutual-auth HTTPS listener; unknown ids are clearly marked placeholders."""
+    return {"listener": {
+        "name": name,
+        "loadbalancer_id": loadbalancer_id or PLACEHOLDER_LOADBALANCER_ID,
+        "protocol": "HTTPS",
+        "protocol_port": port,
+        "default_tls_container_ref": server_cert_id or PLACEHOLDER_SERVER_CERT_ID,
+        "client_ca_tls_container_ref": ca_cert_id or PLACEHOLDER_CA_CERT_ID,
+        "tls_ciphers_policy": tls_policy,
+    }}
+
+
+def placeholders_in(body: dict[str, Any]) -> list[str]:
+    """The fields of a listener body still holding a placeholder."""
+    marks = (PLACEHOLDER_SERVER_CERT_ID, PLACEHOLDER_CA_CERT_ID, PLACEHOLDER_LOADBALANCER_ID)
+    return [key for key, value in body.get("listener", {}).items() if value in marks]
+
+
+def rest_calls(ws: Workspace, region: str = "{region}", project_id: str = "{project_id}") -> str:
+    """The documented REST calls that use the exported bodies (token auth, any HTTP client)."""
+    base = f"https://elb.{region}.myhuaweicloud.com/v3/{project_id}/elb"
+    headers = "-H 'Content-Type: application/json' -H \"X-Auth-Token: $TOKEN\""
+
+    def post(what: str, body: str) -> str:
+        return f"curl -sS -X POST '{base}/{what}' {headers} --data @{shlex.quote(str(ws.elb_dir / body))}"
+
+    lines = [
+        "# Huawei Cloud ELB API v3, token authentication. Get a token from IAM first:",
+        f"#   POST https://iam.{region}.myhuaweicloud.com/v3/auth/tokens  (the token comes in the X-Subject-Token header)",
+        "# then export TOKEN=... and run, in this order:",
+        "",
+        "# 1. the server certificate (step 4): note certificate.id in the answer",
+        post("certificates", SERVER_BODY),
+        "# 2. the CA certificate (step 5): note certificate.id in the answer",
+        post("certificates", CA_BODY),
+        f"# 3. the listener (step 6): first replace any <...> placeholders in {LISTENER_BODY} with those ids and the load balancer id",
+        post("listeners", LISTENER_BODY),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------
+
+
+def json_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2) + "\n").encode()
+
+
+@dataclass
+class Export:
+    """What `export` wrote: the files (in order), the listener body, the warnings to show."""
+
+    paths: list[Path]
+    listener: dict[str, Any]
+    warnings: list[str]
+
+
+def export(
+    ws: Workspace, session: Session, *, server_cert_name: str | None = None, ca_cert_name: str | None = None,
+    loadbalancer_id: str | None = None, port: int | None = None, tls_policy: str | None = None,
+) -> Export:
+    """Write WORKSPACE/elb/: the three v3 bodies, the paste-ready texts and the REST calls.
+
+    The listener body takes the ids recorded in the session (from an upload) and shows
+    placeholders for those not known yet. Files holding the private key are 0600.
+    """
+    policy = validate_tls_policy(tls_policy or session.tls_policy or DEFAULT_TLS_POLICY)
+    listener_record = session.uploaded.get("listener", {})
+    port = validate_listener_port(port if port is not None else int(listener_record.get("port") or 443))
+    lb_id = required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else session.loadbalancer_id
+    server_name = validate_name(server_cert_name, "server certificate") if server_cert_name else ""
+    ca_name = validate_name(ca_cert_name, "CA certificate") if ca_cert_name else ""
+    material = load_material(ws)
+    names = default_names(material.server_cn, port)
+
+    # An id recorded for another certificate (since re-issued) would be wrong in the listener.
+    server_id = _recorded_id(session, "server", material.server_fingerprint)
+    ca_id = _recorded_id(session, "ca", material.ca_fingerprint)
+    listener = listener_body(
+        loadbalancer_id=lb_id, server_cert_id=server_id, ca_cert_id=ca_id, port=port, tls_policy=policy, name=names["listener"])
+    folder = ws.elb_dir
+    files: dict[Path, tuple[bytes, int]] = {
+        folder / SERVER_BODY: (json_bytes(server_certificate_body(material, server_name or names["server"])), SECRET_MODE),
+        folder / CA_BODY: (json_bytes(ca_certificate_body(material, ca_name or names["ca"])), PUBLIC_MODE),
+        folder / LISTENER_BODY: (json_bytes(listener), PUBLIC_MODE),
+    }
+    for part, (file_name, mode) in PASTE_FILES.items():
+        files[folder / file_name] = (material.text(part).encode(), mode)
+    files[folder / API_CALLS] = (rest_calls(ws).encode(), PUBLIC_MODE)
+    ensure_elb_dir(ws)
+    ws.write_files(files)
+    return Export(list(files), listener, [*material.warnings, *tls_policy_warnings(policy)])
+
+
+def ensure_elb_dir(ws: Workspace) -> None:
+    try:
+        ws.elb_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    except OSError as error:
+        raise WizardError(f"cannot create {ws.elb_dir}: {error.strerror}; choose a workspace folder you can write to") from None
+
+
+def _recorded_id(session: Session, role: str, fingerprint: str) -> str:
+    record = session.uploaded.get(role, {})
+    return record.get("id", "") if record.get("fingerprint") == fingerprint else ""
+

@@ -1,0 +1,88 @@
+"""Keys and their PEM forms: generating, serialising, loading, matching."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from wizard.errors import InputError
+from wizard.pki.names import validate_key_type
+
+PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
+
+
+def generate_key(key_type: str) -> PrivateKey:
+    validate_key_type(key_type)
+    if key_type.startswith("rsa"):
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(key_type[3:]))
+    curve: ec.EllipticCurve = ec.SECP256R1() if key_type == "ec-p256" else ec.SECP384R1()
+    return ec.generate_private_key(curve)
+
+
+def key_type_of(key: object) -> str:
+    """Our name for a key's type ("rsa2048", "ec-p256", ...), or a description of an unusual one."""
+    public = key.public_key() if hasattr(key, "public_key") else key
+    if isinstance(public, rsa.RSAPublicKey):
+        return f"rsa{public.key_size}"
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return {"secp256r1": "ec-p256", "secp384r1": "ec-p384"}.get(public.curve.name, f"ec-{public.curve.name}")
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        return "ed25519"
+    if isinstance(public, ed448.Ed448PublicKey):
+        return "ed448"
+    return type(public).__name__
+
+
+def signing_hash(key: PrivateKey) -> hashes.HashAlgorithm:
+    """SHA-384 for P-384 keys (matching strength), SHA-256 for everything else."""
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def key_to_pem(key: PrivateKey) -> bytes:
+    """Unencrypted PKCS#8 PEM: what the load balancer wants (it refuses encrypted keys)."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def cert_to_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def csr_to_pem(csr: x509.CertificateSigningRequest) -> bytes:
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def load_key_pem(data: bytes, what: str = "private key") -> PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise InputError(f"the {what} is encrypted: give the unencrypted key") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InputError(f"the {what} is not a readable PEM private key") from None
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise InputError(f"the {what} is a {key_type_of(key)} key: only RSA and ECDSA keys are supported")
+    return key
+
+
+def load_cert_pem(data: bytes, what: str = "certificate") -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise InputError(f"the {what} is not a readable PEM certificate") from None
+
+
+def public_keys_equal(a: object, b: object) -> bool:
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return a.public_bytes(*fmt) == b.public_bytes(*fmt)  # type: ignore[attr-defined]
+
+
+def keys_match(key: PrivateKey, cert: x509.Certificate) -> bool:
+    return public_keys_equal(key.public_key(), cert.public_key())
+

@@ -1,0 +1,76 @@
+"""Apply what a piece of work produced to the session: one function, one place.
+
+The work itself (issuing, uploading, the handshake test) only reads the session, so the
+TUI can run it in a thread on a copy; the outcome comes back and `record` changes the live
+session on the UI thread. The CLI records the same outcomes the same way, so both faces
+leave identical sessions behind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Union
+
+from wizard.session import Session
+
+if TYPE_CHECKING:  # pragma: no cover - the outcome types, without loading their modules
+    from wizard.elb.upload import UploadResult
+    from wizard.handshake import Verdict
+    from wizard.steps import StepOutcome
+
+    Outcome = Union[StepOutcome, UploadResult, Verdict]
+
+ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
+# A new certificate undoes the steps that used the old one (uploads, listener, the verdict).
+DEPENDENT_STEPS = {"ca": (2, 3, 4, 5, 6, 7), "server": (4, 6, 7), "client": (7,)}
+
+
+def record(session: Session, outcome: Outcome) -> None:
+    """Change `session` to reflect `outcome` (a StepOutcome, an UploadResult or a Verdict)."""
+    kind = type(outcome).__name__
+    if kind == "StepOutcome":
+        record_certificate(session, outcome)  # type: ignore[arg-type]
+    elif kind == "UploadResult":
+        record_upload(session, outcome)  # type: ignore[arg-type]
+    elif kind == "Verdict":
+        record_verdict(session, outcome)  # type: ignore[arg-type]
+    else:
+        raise TypeError(f"no way to record a {kind} in the session")
+
+
+def record_certificate(session: Session, outcome: StepOutcome) -> None:
+    """A CA or leaf certificate was created, reused or adopted."""
+    role = outcome.role
+    previous = session.certificates.get(role, {}).get("fingerprint")
+    if previous and previous != outcome.certificate["fingerprint"]:
+        session.undo_steps(DEPENDENT_STEPS[role])
+        if role == "ca":
+            session.certificates.clear()
+    session.certificates[role] = dict(outcome.certificate)
+    session.mark_done(ROLE_STEP[role])
+
+
+def record_upload(session: Session, result: UploadResult) -> None:
+    """The ids an upload got (also a partial one), and the step marks they earn."""
+    for role, entry in result.records.items():
+        session.uploaded = {**session.uploaded, role: dict(entry)}
+        if role == "server":
+            session.server_cert_id = entry["id"]
+        elif role == "ca":
+            session.ca_cert_id = entry["id"]
+        elif role == "listener":
+            session.listener_id = entry["id"]
+            session.loadbalancer_id = entry.get("loadbalancer_id", session.loadbalancer_id)
+            session.tls_policy = entry.get("tls_policy", session.tls_policy)
+    session.steps_done = [step for step in session.steps_done if step not in result.steps_reopened]
+    for step in result.steps_done:
+        session.mark_done(step)
+
+
+def record_verdict(session: Session, verdict: Verdict) -> None:
+    """The handshake test's result: step 7 is done only by a pass. The address tested is not
+    taken as the load balancer's: it may be the practice listener on this machine."""
+    session.last_verdict = verdict.to_dict()
+    if verdict.passed:
+        session.mark_done(7)
+    else:
+        session.steps_done = [step for step in session.steps_done if step != 7]

@@ -7,18 +7,28 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
 from screens.forms import fingerprint_lines
 from wizard import elb
 from wizard.errors import WizardError
-from wizard.workspace import atomic_write
+from wizard.pki import Finding
+from wizard.workspace import Workspace, atomic_write
+
+
+class ReadinessChecked(Message):
+    """The readiness checks of this step's files finished (from the screen's worker)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__()
+        self.findings = findings
 
 
 def fingerprint_text(info: dict[str, str]) -> Text:
@@ -94,20 +104,27 @@ class HandOffScreen(StepScreen):
             self.query_one(f"#panel-{part}", PastePanel).set_text(text)
         self.query_one("#cert-id", Input).value = getattr(self.session, self.ID_FIELD)
         self.query_one("#upload", Button).display = elb.sdk_available() and elb.credentials_present()
-        # The files only change in steps 1-3: check them once per visit, not on every redraw.
-        self._findings = self.findings()
         if self.PURPOSE == "ca":
             self.query_one("#fingerprint", Static).update(fingerprint_text(self.session.certificates.get("ca", {})))
+        # The files only change in steps 1-3: check them once per visit, in a thread (loading
+        # a large RSA key would freeze the screen for half a second).
+        self._findings: list[Finding] | None = None
+        self._check_readiness(ws)
 
-    def findings(self):  # noqa: ANN201 - list[pki.Finding]
-        ws = self.wizard.ws
-        assert ws is not None
+    @work(thread=True, exclusive=True, group="readiness", description="ELB readiness checks")
+    def _check_readiness(self, ws: Workspace) -> None:
         try:
-            return elb.readiness(ws, self.PURPOSE)
+            findings = elb.readiness(ws, self.PURPOSE)
         except WizardError as error:
-            from wizard.pki import Finding
+            findings = [Finding("error", "file", str(error), "")]
+        except Exception as error:  # noqa: BLE001 - shown as a finding, never a traceback
+            findings = [Finding("error", "file", f"unexpected {type(error).__name__}: {error}", "")]
+        self.post_message(ReadinessChecked(findings))
 
-            return [Finding("error", "file", str(error), "")]
+    @on(ReadinessChecked)
+    def _readiness_checked(self, message: ReadinessChecked) -> None:
+        self._findings = message.findings
+        self.sync()
 
     def sync_form(self) -> None:
         cert_id = self.query_one("#cert-id", Input)
@@ -115,8 +132,9 @@ class HandOffScreen(StepScreen):
         if not cert_id.has_focus and cert_id.value.strip() != recorded:
             cert_id.value = recorded  # an upload just recorded the id
         findings = self._findings
-        self.query_one("#checklist", Static).update(findings_text(findings))
-        blocked = any(f.blocking for f in findings)
+        checklist = self.query_one("#checklist", Static)
+        checklist.update(findings_text(findings) if findings is not None else Text(" checking the files…", style="dim"))
+        blocked = findings is None or any(f.blocking for f in findings)
         done = self.query_one("#done", Button)
         done.disabled = blocked
         done.label = "Done ✔" if self.session.is_done(self.STEP) else self.DONE_LABEL

@@ -72,7 +72,7 @@ class WelcomeScreen(Screen[None]):
         self.app.call_from_thread(self._offer_resume, store, session)
 
     def _offer_resume(self, store: SessionStore, session: Session | None) -> None:
-        self.wizard.store = self.wizard.store or store
+        self.wizard.use_store(store)
         self.resumable = session
         if session is None or not self.is_mounted:
             return

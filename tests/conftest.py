@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -54,15 +55,26 @@ def foreign_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 CliRunner = Callable[..., subprocess.CompletedProcess]
 
 
+def console_script() -> str:
+    """The installed `mtls-wizard` command (what users run), beside this Python."""
+    found = shutil.which("mtls-wizard", path=os.path.dirname(sys.executable))
+    if found is None:
+        pytest.fail("the mtls-wizard console script is not installed: pip install '.[test]' first")
+    return found
+
+
 @pytest.fixture
-def cli(isolated_data_dir: Path) -> CliRunner:
-    """Run `python -m wizard ARGS` as a real process; returns the CompletedProcess (text)."""
+def cli(isolated_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
+    """Run the installed `mtls-wizard ARGS` as a real process, from a temporary working
+    directory (never the source tree); returns the CompletedProcess (text)."""
+    command = console_script()
+    default_cwd = tmp_path_factory.mktemp("cwd")
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess:
         full_env = {**os.environ, "MTLS_WIZARD_DATA_DIR": str(isolated_data_dir), **(env or {})}
         return subprocess.run(
-            [sys.executable, "-m", "wizard", *args],
-            capture_output=True, text=True, env=full_env, input=input, timeout=timeout, cwd=cwd,
+            [command, *args],
+            capture_output=True, text=True, env=full_env, input=input, timeout=timeout, cwd=cwd or default_cwd,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
 

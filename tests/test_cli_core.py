@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import P12_PASSWORD, CliRunner
+from conftest import P12_PASSWORD, CliRunner, console_script
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -332,7 +332,8 @@ def _run_on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str],
 
     pid, master = pty.fork()
     if pid == 0:  # the child: becomes the command
-        os.execve(sys.executable, [sys.executable, "-m", "wizard", *argv], env)
+        command = console_script()
+        os.execve(command, [command, *argv], env)
     output = b""
     pending = list(answers)
     deadline = time.monotonic() + timeout

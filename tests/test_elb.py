@@ -51,13 +51,13 @@ def test_console_text_normalises_crlf_and_trailing_blank_lines() -> None:
     assert elb.console_text("-----BEGIN X-----\r\nAAA\r\n-----END X-----\r\n\r\n") == "-----BEGIN X-----\nAAA\n-----END X-----"
 
 
-def test_default_names_come_from_the_server_cn(pki_workspace: Workspace) -> None:
-    assert elb.default_names(pki_workspace, 8443) == {"server": "localhost-server", "ca": "localhost-ca", "listener": "localhost-mtls-8443"}
+def test_default_names_come_from_the_server_cn() -> None:
+    assert elb.default_names("localhost", 8443) == {"server": "localhost-server", "ca": "localhost-ca", "listener": "localhost-mtls-8443"}
 
 
 @pytest.mark.parametrize(("cn", "base"), [("*.example.com", "wildcard.example.com"), ("10.0.0.1", "10.0.0.1"), ("a b/c", "a-b-c")])
-def test_name_base_keeps_names_elb_accepts(cn: str, base: str) -> None:
-    assert elb._name_base(cn) == base
+def test_default_names_keep_names_elb_accepts(cn: str, base: str) -> None:
+    assert elb.default_names(cn, 443)["server"] == f"{base}-server"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 256, "bad\nname"])
@@ -185,7 +185,7 @@ def test_listener_body_marks_unknown_ids_and_fills_known_ones() -> None:
 
 def test_export_writes_bodies_and_paste_texts_with_safe_modes(own_ws: Workspace) -> None:
     session = Session(workspace=str(own_ws.root))
-    paths = elb.export(own_ws, session)
+    paths = elb.export(own_ws, session).paths
     folder = own_ws.elb_dir
     expected = {elb.SERVER_BODY, elb.CA_BODY, elb.LISTENER_BODY, elb.API_CALLS, *(name for name, _ in elb.PASTE_FILES.values())}
     assert {p.name for p in paths} == expected
@@ -230,25 +230,13 @@ def test_export_fills_the_listener_from_ids_recorded_for_these_certificates(own_
     assert listener["protocol_port"] == 8443 and listener["tls_ciphers_policy"] == "tls-1-2-fs"
 
 
-def test_load_material_reads_each_file_once_and_keeps_console_texts(pki_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    reads: list[Path] = []
-    real_read_text = elb.read_text
-    monkeypatch.setattr(elb, "read_text", lambda path, *a: reads.append(path) or real_read_text(path, *a))
+def test_load_material_keeps_console_texts_and_fingerprints(pki_workspace: Workspace) -> None:
     material = elb.load_material(pki_workspace)
-    assert sorted(reads) == sorted([pki_workspace.cert("server"), pki_workspace.key("server"), pki_workspace.cert("ca")])
     for part in ("server_cert", "server_key", "ca_cert"):
         assert material.text(part) == elb.paste_text(pki_workspace, part)
     assert material.server_cn == "localhost"
     assert material.server_fingerprint == pki.fingerprint(pki.load_cert_pem(pki_workspace.cert("server").read_bytes()))
     assert material.ca_fingerprint == pki.fingerprint(pki.load_cert_pem(pki_workspace.cert("ca").read_bytes()))
-
-
-def test_export_reads_the_workspace_files_once(own_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    reads: list[Path] = []
-    real_read_text = elb.read_text
-    monkeypatch.setattr(elb, "read_text", lambda path, *a: reads.append(path) or real_read_text(path, *a))
-    elb.export(own_ws, Session(workspace=str(own_ws.root)))
-    assert len(reads) == 3 and len(set(reads)) == 3
 
 
 def test_export_refuses_a_key_that_does_not_match(own_ws: Workspace) -> None:

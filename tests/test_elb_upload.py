@@ -11,6 +11,8 @@ import pytest
 from conftest import ELB_AK, ELB_PROJECT, P12_PASSWORD, make_pki
 from fake_elb_api import FakeElbApi
 from wizard import elb, pki, steps
+from wizard.elb.sdk import ApiTarget, describe_sdk_error
+from wizard.record import record
 from wizard.errors import InputError, WizardError
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
@@ -40,9 +42,16 @@ def _session(ws: Workspace) -> Session:
 
 
 def _upload(ws: Workspace, session: Session, api: FakeElbApi, **options: object) -> tuple[elb.UploadResult, list[str]]:
+    """Upload and record the outcome in `session`, as both faces do (a partial one too)."""
     lines: list[str] = []
     kwargs = {"region": REGION, "project_id": PROJECT, "endpoint": api.endpoint, "log": lines.append, **options}
-    return elb.upload(ws, session, **kwargs), lines  # type: ignore[arg-type]
+    try:
+        result = elb.upload(ws, session, **kwargs)  # type: ignore[arg-type]
+    except elb.UploadFailed as failure:
+        record(session, failure.partial)
+        raise
+    record(session, result)
+    return result, lines
 
 
 def _free_port() -> int:
@@ -146,7 +155,7 @@ def test_another_project_is_a_new_upload(own_ws: Workspace, api: FakeElbApi, clo
 def test_a_reissued_server_certificate_is_uploaded_and_the_listener_updated(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     session = _session(own_ws)
     first, _ = _upload(own_ws, session, api, loadbalancer_id=LB)
-    steps.issue_server(own_ws, session, force=True)
+    record(session, steps.issue_server(own_ws, session, force=True))
     second, lines = _upload(own_ws, session, api, loadbalancer_id=LB)
     assert second.server_cert_id != first.server_cert_id and not second.server_reused
     assert second.ca_reused and second.ca_cert_id == first.ca_cert_id
@@ -252,7 +261,7 @@ def test_an_unknown_region_without_endpoint_is_input_error(own_ws: Workspace, cl
 
 
 def test_without_the_sdk_the_message_says_how_to_install_it(own_ws: Workspace, cloud_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(elb, "sdk_available", lambda: False)
+    monkeypatch.setattr("wizard.elb.uploader.sdk_available", lambda: False)  # the test machine has the SDK
     with pytest.raises(WizardError, match=r"mtls-wizard\[cloud\]"):
         elb.upload(own_ws, _session(own_ws), region=REGION, project_id=PROJECT, log=lambda _: None)
 
@@ -321,7 +330,7 @@ def test_a_new_certificate_reopens_step_6_until_the_listener_uses_it(own_ws: Wor
     session = _session(own_ws)
     _upload(own_ws, session, api, loadbalancer_id=LB)
     assert {4, 5, 6} <= set(session.steps_done)
-    steps.issue_server(own_ws, session, force=True)
+    record(session, steps.issue_server(own_ws, session, force=True))
     _upload(own_ws, session, api)  # no load balancer: the listener still holds the old certificate
     assert session.is_done(4) and session.is_done(5) and not session.is_done(6)
     _upload(own_ws, session, api, loadbalancer_id=LB)
@@ -434,8 +443,8 @@ def test_status_hints(status: int, hint: str) -> None:
 
     kind = ServerResponseException if status >= 500 else ClientRequestException
     error = kind(status, SdkError(request_id="rid-1", error_code="ELB.X", error_msg="something\nmultiline   happened"))
-    target = elb._Target(REGION, PROJECT, "")
-    message = str(elb._describe_sdk_error(error, "creating the listener", target, (10, 60)))
+    target = ApiTarget(REGION, PROJECT, "")
+    message = str(describe_sdk_error(error, "creating the listener", target, (10, 60)))
     prefix = f"creating the listener failed: HTTP {status} ELB.X: something multiline happened, request id rid-1; "
     assert message.startswith(prefix) and "\n" not in message
     assert hint in message[len(prefix):]  # the hint follows the facts
@@ -445,5 +454,5 @@ def test_connect_timeout_wording() -> None:
     from huaweicloudsdkcore.exceptions.exceptions import ConnectionException
 
     error = ConnectionException("HTTPSConnection(host='elb.example.com', port=443): Connection to elb.example.com timed out. (connect timeout=10)")
-    message = str(elb._describe_sdk_error(error, "uploading the CA certificate", elb._Target(REGION, PROJECT, ""), (10, 60)))
+    message = str(describe_sdk_error(error, "uploading the CA certificate", ApiTarget(REGION, PROJECT, ""), (10, 60)))
     assert message.startswith(f"uploading the CA certificate failed: could not connect to the {REGION} endpoint within 10 s")

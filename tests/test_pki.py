@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from wizard.cli.certificates import format_inspection
 from wizard import pki
 from wizard.errors import InputError
 
@@ -418,7 +419,7 @@ def test_inspect_pem_certificate_gives_every_fact(ec_pki: Pki) -> None:
     assert summary.sha256_fingerprint == ec_pki.server.cert.fingerprint(hashes.SHA256()).hex(":").upper()
     assert summary.is_ca is False and summary.self_signed is False
     assert summary.not_after == ec_pki.server.cert.not_valid_after_utc.isoformat()
-    text = pki.format_inspection(result)
+    text = format_inspection(result)
     for words in ("Subject:", "Issuer:", "SANs:", "IP:10.0.0.7", "serverAuth", "Valid from:", "Valid until:",
                   "ec-p256", summary.sha256_fingerprint, "Is a CA:      no"):
         assert words in text
@@ -441,7 +442,7 @@ def test_inspect_chain(ec_pki: Pki) -> None:
     result = pki.inspect_bytes(pki.cert_to_pem(ec_pki.server.cert) + pki.cert_to_pem(ec_pki.ca.cert))
     assert result.kind == "certificate chain"
     assert [c.is_ca for c in result.certificates] == [False, True]
-    assert "certificate 2 of 2" in pki.format_inspection(result)
+    assert "certificate 2 of 2" in format_inspection(result)
 
 
 @pytest.mark.parametrize("encoding", ["PEM", "DER"])
@@ -453,7 +454,7 @@ def test_inspect_keys(rsa_pki: Pki, encoding: str) -> None:
     locked = rsa_pki.server.key.private_bytes(enc, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
     result = pki.inspect_bytes(locked)
     assert (result.kind, result.key_encrypted) == ("private key", True)
-    assert "Encrypted:    yes" in pki.format_inspection(result)
+    assert "Encrypted:    yes" in format_inspection(result)
 
 
 def test_inspect_traditional_encrypted_pem_key(ec_pki: Pki) -> None:
@@ -480,7 +481,7 @@ def test_inspect_p12(ec_pki: Pki, legacy: bool) -> None:
     assert result.p12["mode"] == ("legacy" if legacy else "modern")
     assert result.p12["friendly_name"] == "client"
     assert result.notes == []
-    text = pki.format_inspection(result)
+    text = format_inspection(result)
     assert "Protection:" in text and "Name:         client" in text
     with pytest.raises(InputError, match="password"):
         pki.inspect_bytes(data, None)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from wizard import pki, steps
+from wizard.record import record
 from wizard.app import WizardApp
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
@@ -70,9 +71,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(home)
-    monkeypatch.setattr(pki, "_now", lambda: FROZEN_NOW)
+    monkeypatch.setattr("wizard.pki.issue.utc_now", lambda: FROZEN_NOW)
     serials = itertools.count(0x5EED0001)
-    monkeypatch.setattr(pki.x509, "random_serial_number", lambda: next(serials))
+    monkeypatch.setattr("cryptography.x509.random_serial_number", lambda: next(serials))
     import screens.summary
 
     monkeypatch.setattr(screens.summary, "now", lambda: FROZEN_NOW)
@@ -86,11 +87,11 @@ def prepare(home: Path, step: int, *, done_upto: int | None = None, **answers: A
     key = pki.load_key_pem(FIXED_KEY_PEM.encode())
     session = Session(workspace=str(ws.root), server_cn="www.example.com", server_sans=["192.0.2.10"])
     if done_upto >= 1:
-        steps.create_ca(ws, session, key=key)
+        record(session, steps.create_ca(ws, session, key=key))
     if done_upto >= 2:
-        steps.issue_server(ws, session, key=key)
+        record(session, steps.issue_server(ws, session, key=key))
     if done_upto >= 3:
-        steps.issue_client(ws, session, "snapshot-password", key=key)
+        record(session, steps.issue_client(ws, session, "snapshot-password", key=key))
     for later in range(4, done_upto + 1):
         session.mark_done(later)
     if done_upto >= 6:

@@ -10,6 +10,7 @@ import pytest
 from conftest import P12_PASSWORD
 
 from wizard import session as session_module
+from wizard.record import record, record_all
 from wizard import steps
 from wizard.session import SESSION_VERSION, Session, SessionFileError, SessionStore
 from wizard.workspace import Workspace
@@ -73,12 +74,12 @@ def test_mark_done_is_sorted_and_idempotent() -> None:
 def test_reissuing_the_server_certificate_forgets_its_upload_listener_and_verdict(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "ws")
     session = Session(workspace=str(ws.root), server_cn="localhost", ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
-    steps.generate(ws, session, P12_PASSWORD)
+    record_all(session, steps.generate(ws, session, P12_PASSWORD))
     for step in (4, 5, 6, 7):
         session.mark_done(step)
     session.server_cert_id, session.ca_cert_id, session.listener_id = "srv-1", "ca-1", "lis-1"
     session.last_verdict = {"status": "pass"}
-    steps.issue_server(ws, session, force=True)
+    record(session, steps.issue_server(ws, session, force=True))
     assert session.steps_done == [1, 2, 3, 5]
     assert (session.server_cert_id, session.listener_id, session.last_verdict) == ("", "", {})
     assert session.ca_cert_id == "ca-1"  # the CA did not change: its upload still stands
@@ -100,7 +101,8 @@ def test_data_dir_defaults_to_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_a_generated_session_holds_no_key_and_no_password(tmp_path: Path, isolated_data_dir: Path) -> None:
     ws = Workspace(tmp_path / "ws")
     session = Session(workspace=str(ws.root), server_cn="localhost", ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
-    steps.generate(ws, session, P12_PASSWORD)
+    record_all(session, steps.generate(ws, session, P12_PASSWORD))
+    assert set(session.certificates) == {"ca", "server", "client"}
     store = SessionStore()
     store.save(session)
     for path in isolated_data_dir.rglob("*"):

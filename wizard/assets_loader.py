@@ -38,6 +38,19 @@ def read_text(name: str) -> str:
     return text
 
 
+def stylesheet_path() -> str:
+    """A file path to wizard.tcss (Textual's CSS_PATH, so `textual run --dev` live-reloads it)."""
+    try:
+        from importlib.resources import files
+
+        path = files("wizard.assets").joinpath("wizard.tcss")
+        if isinstance(path, Path) and path.is_file():
+            return str(path)
+    except (ImportError, OSError, ValueError, TypeError):
+        pass
+    return str(_SOURCE_ASSETS / "wizard.tcss")
+
+
 def step_text(step: int) -> str:
     return read_text(f"steps/step{step}.md")
 

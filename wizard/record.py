@@ -8,12 +8,13 @@ leave identical sessions behind.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Union
 
 from wizard.session import Session
 
 if TYPE_CHECKING:  # pragma: no cover - the outcome types, without loading their modules
-    from wizard.elb.upload import UploadResult
+    from wizard.elb.uploader import UploadResult
     from wizard.handshake import Verdict
     from wizard.steps import StepOutcome
 
@@ -35,6 +36,11 @@ def record(session: Session, outcome: Outcome) -> None:
         record_verdict(session, outcome)  # type: ignore[arg-type]
     else:
         raise TypeError(f"no way to record a {kind} in the session")
+
+
+def record_all(session: Session, outcomes: Iterable[Outcome]) -> None:
+    for outcome in outcomes:
+        record(session, outcome)
 
 
 def record_certificate(session: Session, outcome: StepOutcome) -> None:

@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,14 @@ def _refuse_secrets(data: dict[str, Any]) -> None:
             _refuse_secrets(value)
 
 
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """A session serialised for one file: what the writer thread puts on disk."""
+
+    path: Path
+    data: bytes
+
+
 class SessionStore:
     """Session files under the data dir: sessions/<hash-of-workspace>.json, plus last-session."""
 
@@ -166,17 +176,24 @@ class SessionStore:
         digest = hashlib.sha256(resolved.encode()).hexdigest()[:16]
         return self.sessions_dir / f"{digest}.json"
 
-    def save(self, session: Session) -> Path:
+    def snapshot(self, session: Session) -> SessionSnapshot:
+        """The session as it will be written (cheap: the caller's thread, no disk access)."""
         session.updated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        path = self.path_for(session.workspace)
+        text = json.dumps(session.to_dict(), indent=2, sort_keys=True) + "\n"
+        return SessionSnapshot(self.path_for(session.workspace), text.encode())
+
+    def write(self, snapshot: SessionSnapshot) -> Path:
+        """Write a snapshot (and the last-session pointer) atomically; blocking (fsync)."""
         try:
             self.sessions_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise WizardError(f"cannot create the session folder {self.sessions_dir}: {error.strerror}") from None
-        text = json.dumps(session.to_dict(), indent=2, sort_keys=True) + "\n"
-        atomic_write(path, text.encode(), 0o600)
-        atomic_write(self.pointer, (str(path) + "\n").encode(), 0o600)
-        return path
+        atomic_write(snapshot.path, snapshot.data, 0o600)
+        atomic_write(self.pointer, (str(snapshot.path) + "\n").encode(), 0o600)
+        return snapshot.path
+
+    def save(self, session: Session) -> Path:
+        return self.write(self.snapshot(session))
 
     def load_file(self, path: Path) -> Session:
         """Read one session file; a bad one is set aside (renamed) and reported, never deleted."""
@@ -233,3 +250,48 @@ class SessionStore:
         """The workspace's session, or a fresh one. Raises SessionFileError after setting a bad file aside."""
         session = self.load(workspace)
         return session or Session(workspace=str(Path(workspace).expanduser().absolute()))
+
+
+class SessionWriter:
+    """Writes session snapshots in a background thread, so the UI never waits for fsync.
+
+    The newest snapshot per file wins (older pending ones are dropped); `flush` waits until
+    everything submitted is on disk. `on_error` is called from the writer thread.
+    """
+
+    def __init__(self, store: SessionStore, on_error: Callable[[str], None]) -> None:
+        self.store = store
+        self.on_error = on_error
+        self._pending: dict[Path, SessionSnapshot] = {}
+        self._writing = False
+        self._condition = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, session: Session) -> None:
+        snapshot = self.store.snapshot(session)
+        with self._condition:
+            self._pending[snapshot.path] = snapshot
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mtls-wizard-session-writer", daemon=True)
+                self._thread.start()
+            self._condition.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every submitted snapshot is written; False if that took over `timeout`."""
+        with self._condition:
+            return self._condition.wait_for(lambda: not self._pending and not self._writing, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: bool(self._pending))
+                _, snapshot = self._pending.popitem()
+                self._writing = True
+            try:
+                self.store.write(snapshot)
+            except (WizardError, OSError) as error:
+                self.on_error(f"the session could not be saved: {error}")
+            finally:
+                with self._condition:
+                    self._writing = False
+                    self._condition.notify_all()

@@ -12,7 +12,7 @@ from wizard.cli.common import (
 )
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
-from wizard.record import record
+from wizard.record import record_all
 from wizard.workspace import Workspace, read_bytes
 
 
@@ -36,8 +36,7 @@ def generate_command(args: argparse.Namespace) -> int:
         password = p12_password(args.p12_password_file)
     # steps.generate reports the short-password warning itself (through on_warning): once.
     outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
-    for outcome in outcomes:
-        record(session, outcome)
+    record_all(session, outcomes)
     session.current_step = max(session.current_step, 4)
     save_session(store, session)
 

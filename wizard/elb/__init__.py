@@ -23,7 +23,7 @@ from wizard.elb.payloads import (
     validate_tls_policy,
 )
 from wizard.elb.sdk import DEFAULT_TIMEOUT, ENV_AK, ENV_SK, SDK_LOGGER, credentials_present, sdk_available
-from wizard.elb.upload import UploadFailed, UploadResult, upload
+from wizard.elb.uploader import UploadFailed, UploadResult, upload
 
 __all__ = [
     "API_CALLS", "CA_BODY", "DEDICATED_ONLY_POLICIES", "DEFAULT_TIMEOUT", "DEFAULT_TLS_POLICY", "ENV_AK", "ENV_SK",

@@ -1,0 +1,276 @@
+"""WizardApp: the TUI face. The screen flow, the bindings and the session wiring.
+
+The App is the long-lived owner of everything that outlives a screen: the session (written
+by a background writer after every answer), the work in threads (`wizard.app.work`) and
+the local rehearsal listener. Screens ask the App to do things and redraw from the session
+when it tells them something changed (`sync`).
+
+Heavy modules (cryptography through the core, the step screens) are imported lazily so
+the first screen paints about as fast as a bare Textual app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from wizard import assets_loader
+from wizard.app.work import WorkMixin
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from wizard.rehearsal import RehearsalServer
+    from wizard.session import Session, SessionStore, SessionWriter
+    from wizard.workspace import Workspace
+
+__all__ = ["SUMMARY", "WizardApp", "run_app"]
+
+SUMMARY = 8
+SAVE_DELAY = 0.5  # seconds of quiet typing before the session is written
+
+# step -> (module, class) in screens/; imported on first use so the welcome screen paints quickly.
+STEP_SCREENS = {
+    1: ("screens.step1_ca", "CaScreen"),
+    2: ("screens.step2_server", "ServerScreen"),
+    3: ("screens.step3_client", "ClientScreen"),
+    4: ("screens.step4_server_elb", "ServerHandOffScreen"),
+    5: ("screens.step5_ca_elb", "CaHandOffScreen"),
+    6: ("screens.step6_listener", "ListenerScreen"),
+    7: ("screens.step7_verify", "VerifyScreen"),
+    SUMMARY: ("screens.summary", "SummaryScreen"),
+}
+
+
+def make_screen(step: int) -> Screen[Any]:
+    from importlib import import_module
+
+    module, name = STEP_SCREENS[step]
+    return getattr(import_module(module), name)()
+
+
+class WizardApp(WorkMixin):
+    TITLE = "mtls-wizard"
+    SUB_TITLE = "HTTPS mutual authentication on Huawei Cloud ELB"
+    CSS_PATH = assets_loader.stylesheet_path()
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, workspace: str | None = None) -> None:
+        super().__init__()
+        self.requested_workspace = workspace
+        self.store: SessionStore | None = None
+        self.writer: SessionWriter | None = None
+        self.session: Session | None = None
+        self.ws: Workspace | None = None
+        self.busy: dict[str, str] = {}  # kind of work -> what the user sees while it runs
+        self.rehearsal: RehearsalServer | None = None
+        self.live_attempts: list[Any] = []
+        self.last_error = ""
+        self.probe_thread: threading.Thread | None = None
+        self._save_timer: Timer | None = None
+
+    def get_default_screen(self) -> Screen[Any]:
+        from screens.welcome import WelcomeScreen
+
+        # The welcome page is the base of the stack; one step page at a time sits on top of it.
+        return WelcomeScreen()
+
+    # -- the session ------------------------------------------------------------------
+    def use_store(self, store: SessionStore) -> None:
+        """The session store (found off the event loop by the welcome screen)."""
+        from wizard.session import SessionWriter
+
+        if self.store is None:
+            self.store = store
+            self.writer = SessionWriter(store, lambda problem: self.notify(problem, severity="error", timeout=10))
+
+    def open_workspace(self, path: str | Path) -> None:
+        """Start (or continue) the session of a workspace and go to its current step."""
+        from wizard.session import Session, SessionFileError, SessionStore
+        from wizard.workspace import Workspace
+
+        if self.busy:
+            # A result must land in the session it was started for: finish the work first.
+            self.notify(f"wait until the wizard has finished {next(iter(self.busy.values())).rstrip('…')}, "
+                        "then switch the workspace", severity="warning", timeout=8)
+            return
+        root = Path(path).expanduser().absolute()
+        self.use_store(self.store or SessionStore())
+        assert self.store is not None
+        try:
+            session = self.store.open(root)
+        except SessionFileError as error:
+            self.notify(str(error), severity="warning", timeout=10)
+            session = Session(workspace=str(root))
+        self.session = session
+        self.ws = Workspace(root)
+        self.stop_rehearsal()
+        self.save()
+        self.goto(session.current_step if 1 <= session.current_step <= SUMMARY else 1)
+
+    def save(self) -> None:
+        """Hand the session to the writer thread now; a failure is reported, never fatal."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if self.session is None or self.writer is None:
+            return
+        try:
+            self.writer.submit(self.session)
+        except ValueError as error:  # a secret-looking field: refused, reported
+            self.notify(f"the session could not be saved: {error}", severity="error", timeout=10)
+
+    def save_elsewhere(self, workspace: Path, change: Callable[[Session], None]) -> None:
+        """Apply a late result to the session of a workspace that is no longer open."""
+        from wizard.session import SessionFileError
+
+        if self.store is None or self.writer is None:
+            return
+        try:
+            session = self.store.open(workspace)
+        except SessionFileError as error:
+            self.notify(str(error), severity="warning", timeout=10)
+            return
+        change(session)
+        self.writer.submit(session)
+        self.notify(f"work for {workspace} finished after the workspace was switched: "
+                    "its result went to that workspace's session", severity="warning", timeout=10)
+
+    def remember(self, **answers: Any) -> None:
+        """Store answers in the session at once; write them once typing pauses (not on
+        every keystroke). Quitting, leaving the step and every result save right away."""
+        if self.session is None:
+            return
+        changed = False
+        for name, value in answers.items():
+            if getattr(self.session, name) != value:
+                setattr(self.session, name, value)
+                changed = True
+        if changed:
+            if self._save_timer is not None:
+                self._save_timer.stop()
+            self._save_timer = self.set_timer(SAVE_DELAY, self.save, name="save-session")
+
+    def mark_done(self, step: int) -> None:
+        if self.session is not None and not self.session.is_done(step):
+            self.session.mark_done(step)
+            self.save()
+        self.sync_screen()
+
+    def sync_screen(self) -> None:
+        sync: Callable[[], None] | None = getattr(self.screen, "sync", None)
+        if sync is not None:
+            sync()
+
+    def showing(self, step: int) -> bool:
+        return getattr(self.screen, "STEP", None) == step
+
+    # -- navigation ---------------------------------------------------------------------
+    def reachable(self, step: int) -> bool:
+        """A step can be opened when it was reached before or the one before it is done."""
+        session = self.session
+        if session is None:
+            return step == 0
+        if step <= 1 or session.is_done(step) or step <= session.current_step:
+            return True
+        if step == SUMMARY:
+            return session.is_done(7)  # a passed test; a stored verdict alone may be stale or failed
+        return session.is_done(step - 1)
+
+    def goto(self, step: int) -> None:
+        """Show step `step` (0 = welcome, 1-7, 8 = summary) and remember it."""
+        if step == 0 or self.session is None:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        self.session.current_step = step
+        self.save()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(make_screen(step))
+        else:
+            self.push_screen(make_screen(step))
+
+    def action_goto(self, step: int) -> None:
+        if self.session is None:
+            self.notify("start or resume a session first", severity="warning")
+        elif not self.reachable(step):
+            self.notify("finish the steps before it first", severity="warning")
+        else:
+            self.goto(step)
+
+    def action_help(self) -> None:
+        from screens.base import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_show_workspace(self) -> None:
+        if self.ws is None:
+            self.notify("no workspace yet: start a session first", severity="warning")
+            return
+        path = str(self.ws.root)
+        self.copy_to_clipboard(path)
+        self.notify(f"{path}\n(copied to the clipboard)", title="Workspace folder", timeout=10)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from screens.base import STEP_TITLES
+
+        for step, title in STEP_TITLES.items():
+            label = "Summary" if step == SUMMARY else f"Step {step}: {title}"
+            if self.session is not None and self.reachable(step):
+                yield SystemCommand(label, "Jump to this page", lambda s=step: self.action_goto(s))
+        yield SystemCommand("Workspace folder", "Show the workspace path (and copy it)", self.action_show_workspace)
+        yield SystemCommand("Toggle theme", "Switch between the dark and the light theme", self.action_toggle_theme)
+        yield SystemCommand("Help", "How to use the wizard (F1)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    # -- errors -----------------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        # Messages carry paths, addresses like [::1]:443 and names: never read them as markup.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def show_error(self, message: str, title: str = "That did not work") -> None:
+        """Short errors as a notification, long ones in a modal; never a traceback."""
+        from screens.base import MessageModal
+
+        self.last_error = message
+        if len(message) <= 110:
+            self.notify(message, title=title, severity="error", timeout=12)
+        else:
+            self.push_screen(MessageModal(title, message))
+
+    # -- leaving ------------------------------------------------------------------------
+    def _flush_session(self) -> None:
+        if self._save_timer is not None or self.session is not None:
+            self.save()
+        if self.writer is not None:
+            self.writer.flush()
+
+    async def action_quit(self) -> None:
+        self._flush_session()
+        self.stop_rehearsal()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        self._flush_session()  # answers typed just before the app went away
+        self.stop_rehearsal()
+
+
+def run_app(workspace: str | None = None) -> int:
+    """Run the wizard in the terminal; the exit code (0 on a normal quit)."""
+    app = WizardApp(workspace=workspace)
+    result = app.run()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

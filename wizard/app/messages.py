@@ -1,0 +1,74 @@
+"""The typed outcomes of the TUI's background work, one Message class per outcome.
+
+A worker thread never touches the live session: it posts one of these, and the App
+applies it on its own thread with `wizard.record.record`. Each carries the workspace it
+was started for, so a result that arrives after the user switched workspace lands in
+that workspace's own session, never in the open one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from wizard.elb.uploader import UploadResult
+    from wizard.handshake import Verdict
+    from wizard.steps import StepOutcome
+
+
+class CertificateReady(Message):
+    """Steps 1-3: a CA or leaf certificate was created, reused or adopted."""
+
+    def __init__(self, workspace: Path, outcome: StepOutcome) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.outcome = outcome
+
+
+class UploadFinished(Message):
+    """Steps 4-6 through the API: everything went through."""
+
+    def __init__(self, workspace: Path, result: UploadResult) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.result = result
+
+
+class UploadStopped(Message):
+    """The upload stopped with an error; `partial` holds what reached the API before it."""
+
+    def __init__(self, workspace: Path, error: str, partial: UploadResult | None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.error = error
+        self.partial = partial
+
+
+class AttemptDone(Message):
+    """One of the handshake test's three attempts finished (live progress for step 7)."""
+
+    def __init__(self, attempt: Any) -> None:
+        super().__init__()
+        self.attempt = attempt
+
+
+class HandshakeFinished(Message):
+    """Step 7: the verdict of the three attempts."""
+
+    def __init__(self, workspace: Path, verdict: Verdict) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.verdict = verdict
+
+
+class WorkFailed(Message):
+    """Any work that produced no outcome: one line saying what went wrong and the fix."""
+
+    def __init__(self, kind: str, workspace: Path, error: str) -> None:
+        super().__init__()
+        self.kind = kind  # "ca", "server", "client", "adopt-server", "handshake", ...
+        self.workspace = workspace
+        self.error = error

@@ -1,0 +1,287 @@
+"""The App's background work: keys and certificates, adopting files, the API upload, the
+handshake test and the practice listener.
+
+Everything blocking runs in a thread on a copy of the answers; the outcome comes back as
+one typed message (`wizard.app.messages`) and is recorded into the session on the App's
+thread. The App, not a step screen, owns this work: a screen may be left at any time, and
+a thread cannot be interrupted, so a result must have somewhere to land.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App
+from textual.message import Message
+
+from wizard.app.messages import (
+    AttemptDone, CertificateReady, HandshakeFinished, UploadFinished, UploadStopped, WorkFailed,
+)
+
+if TYPE_CHECKING:
+    from wizard.rehearsal import RehearsalServer
+    from wizard.session import Session, SessionStore
+    from wizard.workspace import Workspace
+
+KEY_NAMES = {"rsa2048": "RSA 2048", "rsa3072": "RSA 3072", "rsa4096": "RSA 4096", "ec-p256": "EC P-256", "ec-p384": "EC P-384"}
+WHAT_IS_MADE = {"ca": "the CA", "server": "the server certificate", "client": "the client certificate and client.p12"}
+ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
+
+
+def _unexpected(error: Exception) -> str:
+    return f"unexpected {type(error).__name__}: {error}"
+
+
+class WorkMixin(App[int]):
+    """The work part of WizardApp (see wizard.app)."""
+
+    session: Session | None
+    store: SessionStore | None
+    ws: Workspace | None
+    busy: dict[str, str]
+    rehearsal: RehearsalServer | None
+    live_attempts: list[Any]
+    probe_thread: threading.Thread | None
+
+    # Provided by WizardApp.
+    def save(self) -> None: ...
+    def sync_screen(self) -> None: ...
+    def show_error(self, message: str, title: str = "That did not work") -> None: ...
+    def showing(self, step: int) -> bool: ...
+    def save_elsewhere(self, workspace: Path, change: Callable[[Session], None]) -> None: ...
+
+    def _post_from_thread(self, message: Message) -> None:
+        try:
+            self.post_message(message)
+        except RuntimeError:
+            pass  # the App has exited (its loop is closed): nobody is waiting for the result
+
+    def _start(self, kind: str, label: str) -> bool:
+        if self.session is None or self.ws is None:
+            return False
+        if self.busy.get(kind):
+            self.notify("already working on it", severity="warning")
+            return False
+        self.busy[kind] = label
+        self.sync_screen()
+        return True
+
+    # -- steps 1-3: keys and certificates -------------------------------------------------
+    def start_certificate(self, role: str, *, password: str = "", replace: bool = False) -> None:
+        """Create the CA or issue a leaf in a thread; the answers are copied first."""
+        if self.ws is None or self.session is None:
+            return
+        key_type = getattr(self.session, f"{role}_key_type")
+        reuse = role == "ca" and not replace and self.ws.cert("ca").exists() and self.ws.key("ca").exists()
+        label = "checking the existing CA…" if reuse else f"generating a {KEY_NAMES.get(key_type, key_type)} key and {WHAT_IS_MADE[role]}…"
+        if self._start(role, label):
+            # The password is held by a closure, never passed as a worker argument: Textual
+            # builds a worker's default description (shown in its log) from the arguments.
+            self._certificate_worker(role, copy.deepcopy(self.session), self.ws, replace, lambda: password)
+
+    @work(thread=True, group="certificates", description="key and certificate generation")
+    def _certificate_worker(self, role: str, answers: Session, ws: Workspace, replace: bool,
+                            password: Callable[[], str]) -> None:
+        from wizard import steps
+        from wizard.errors import WizardError
+
+        try:
+            if role == "ca":
+                outcome = steps.create_ca(ws, answers, replace=replace)
+            elif role == "server":
+                outcome = steps.issue_server(ws, answers, force=replace)
+            else:
+                outcome = steps.issue_client(ws, answers, password(), force=replace)
+        except WizardError as error:
+            self._post_from_thread(WorkFailed(role, ws.root, str(error)))
+        except Exception as error:  # noqa: BLE001 - shown as one line, never a traceback
+            self._post_from_thread(WorkFailed(role, ws.root, _unexpected(error)))
+        else:
+            self._post_from_thread(CertificateReady(ws.root, outcome))
+
+    def adopt_existing(self, role: str) -> None:
+        """Take over the server or client files already in the workspace (checked in a thread:
+        loading a large RSA key takes long enough to freeze the screen)."""
+        if self.ws is not None and self._start(role, f"checking the existing {role} certificate and key…"):
+            self._adopt_worker(role, self.ws)
+
+    @work(thread=True, group="certificates", description="checking existing files")
+    def _adopt_worker(self, role: str, ws: Workspace) -> None:
+        from wizard import steps
+        from wizard.errors import WizardError
+
+        try:
+            outcome = steps.adopt(ws, role)
+        except WizardError as error:
+            self._post_from_thread(WorkFailed(role, ws.root, str(error)))
+        except Exception as error:  # noqa: BLE001
+            self._post_from_thread(WorkFailed(role, ws.root, _unexpected(error)))
+        else:
+            self._post_from_thread(CertificateReady(ws.root, outcome))
+
+    @on(CertificateReady)
+    def _certificate_ready(self, message: CertificateReady) -> None:
+        from wizard.record import record
+
+        outcome = message.outcome
+        self.busy.pop(outcome.role, None)
+        if not self._is_open(message.workspace):
+            self.save_elsewhere(message.workspace, lambda session: record(session, outcome))
+            self.sync_screen()
+            return
+        assert self.session is not None and self.ws is not None
+        record(self.session, outcome)
+        self.save()
+        step = ROLE_STEP[outcome.role]
+        if outcome.reused and outcome.role == "ca":
+            self.notify("The existing CA is reused: certificates already uploaded stay valid.", title="Step 1")
+        elif not self.showing(step):  # the step's page shows the result itself
+            self.notify(f"{len(outcome.files)} files written.", title=f"Step {step} done")
+        if outcome.backup is not None:
+            self.notify(f"The old files were moved to {self.ws.relative(outcome.backup)}/", title="Backup", timeout=12)
+        for warning in outcome.warnings:
+            self.notify(warning, severity="warning", timeout=12)
+        self.sync_screen()
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        self.busy.pop(message.kind, None)
+        if self._is_open(message.workspace):
+            title = "The test could not run" if message.kind == "handshake" else "That did not work"
+            self.show_error(message.error, title)
+        self.sync_screen()
+
+    def _is_open(self, workspace: Path) -> bool:
+        return self.ws is not None and self.ws.root == workspace
+
+    # -- steps 4-5: the optional API upload ---------------------------------------------------
+    def start_upload(self, region: str, project_id: str, endpoint: str) -> None:
+        if self.session is not None and self.ws is not None and self._start("upload", "uploading both certificates through the ELB API…"):
+            self._upload_worker(copy.deepcopy(self.session), self.ws, region, project_id, endpoint)
+
+    @work(thread=True, group="upload", description="certificate upload through the ELB API")
+    def _upload_worker(self, answers: Session, ws: Workspace, region: str, project_id: str, endpoint: str) -> None:
+        from wizard import elb
+        from wizard.errors import WizardError
+
+        try:
+            result = elb.upload(ws, answers, region=region, project_id=project_id, endpoint=endpoint or None,
+                                tls_policy=answers.tls_policy)
+        except elb.UploadFailed as failure:
+            self._post_from_thread(UploadStopped(ws.root, str(failure), failure.partial))
+        except WizardError as error:
+            self._post_from_thread(UploadStopped(ws.root, str(error), None))
+        except Exception as error:  # noqa: BLE001
+            self._post_from_thread(UploadStopped(ws.root, _unexpected(error), None))
+        else:
+            self._post_from_thread(UploadFinished(ws.root, result))
+
+    def _record_upload(self, workspace: Path, result: Any) -> None:
+        from wizard.record import record
+
+        if result is None or not result.records:
+            return
+        if self._is_open(workspace):
+            assert self.session is not None
+            record(self.session, result)
+            self.save()
+        else:
+            self.save_elsewhere(workspace, lambda session: record(session, result))
+
+    @on(UploadFinished)
+    def _upload_finished(self, message: UploadFinished) -> None:
+        self.busy.pop("upload", None)
+        self._record_upload(message.workspace, message.result)
+        if self._is_open(message.workspace):
+            result = message.result
+            self.notify(f"server certificate {result.server_cert_id}, CA certificate {result.ca_cert_id}", title="Uploaded")
+        self.sync_screen()
+
+    @on(UploadStopped)
+    def _upload_stopped(self, message: UploadStopped) -> None:
+        self.busy.pop("upload", None)
+        # The core records ids only for what really reached the API: keep them.
+        self._record_upload(message.workspace, message.partial)
+        if self._is_open(message.workspace):
+            self.show_error(message.error, "Upload failed")
+        self.sync_screen()
+
+    # -- step 7: the handshake test and the rehearsal listener -------------------------------
+    def start_handshake(self, host: str, port: int, sni: str | None) -> None:
+        if self.ws is None or not self._start("handshake", f"testing {host}:{port}: three connections…"):
+            return
+        self.live_attempts = []
+        # A daemon thread, not a Textual worker: thread workers run in the event loop's pool,
+        # which is joined at exit, so ctrl+q would wait for the probe's timeouts (up to 30 s).
+        # Nothing is written by the probe, so leaving it behind on quit loses nothing.
+        self.probe_thread = threading.Thread(target=self._run_probe, args=(self.ws, host, port, sni),
+                                             name="mtls-wizard-probe", daemon=True)
+        self.probe_thread.start()
+
+    def _run_probe(self, ws: Workspace, host: str, port: int, sni: str | None) -> None:
+        from wizard import handshake
+        from wizard.errors import WizardError
+
+        try:
+            verdict = handshake.probe(host, port, ws, sni=sni or None, timeout=10.0,
+                                      progress=lambda attempt: self._post_from_thread(AttemptDone(attempt)))
+        except WizardError as error:
+            self._post_from_thread(WorkFailed("handshake", ws.root, str(error)))
+        except Exception as error:  # noqa: BLE001
+            self._post_from_thread(WorkFailed("handshake", ws.root, _unexpected(error)))
+        else:
+            self._post_from_thread(HandshakeFinished(ws.root, verdict))
+
+    @on(AttemptDone)
+    def _attempt_done(self, message: AttemptDone) -> None:
+        self.live_attempts.append(message.attempt)
+        self.sync_screen()
+
+    @on(HandshakeFinished)
+    def _handshake_finished(self, message: HandshakeFinished) -> None:
+        from wizard.record import record
+
+        self.busy.pop("handshake", None)
+        verdict = message.verdict
+        if not self._is_open(message.workspace):
+            self.save_elsewhere(message.workspace, lambda session: record(session, verdict))
+            self.sync_screen()
+            return
+        assert self.session is not None
+        record(self.session, verdict)
+        self.save()
+        self.sync_screen()
+        if self.showing(7):
+            return  # the page shows the attempts and the verdict
+        if verdict.passed:
+            self.notify(verdict.summary, title="PASS", timeout=10)
+        else:
+            self.notify(verdict.summary, title=verdict.status.upper(), severity="error", timeout=12)
+
+    def start_rehearsal(self) -> str | None:
+        """Start the local mTLS listener (once); return its address, None when it cannot start."""
+        if self.ws is None:
+            return None
+        if self.rehearsal is not None:
+            return self.rehearsal.address
+        from wizard.errors import WizardError
+        from wizard.rehearsal import RehearsalServer
+
+        server = RehearsalServer(self.ws)
+        try:
+            server.start()
+        except (WizardError, OSError) as error:
+            self.show_error(f"the practice listener cannot start: {error}")
+            return None
+        self.rehearsal = server
+        return server.address
+
+    def stop_rehearsal(self) -> None:
+        if self.rehearsal is not None:
+            server, self.rehearsal = self.rehearsal, None
+            server.stop()

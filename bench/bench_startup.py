@@ -1,9 +1,12 @@
-"""Cold start of the wizard to its first painted screen, against a bare Textual app.
+"""Cold start of the wizard, as users start it, to its first painted screen, against a bare
+Textual app.
 
-Each run is a fresh interpreter (the same one that runs this script), headless, timed
-from just before the process is spawned to the moment the first screen has painted
-(the welcome text mounted, then one refresh). Runs alternate between the two apps so
-machine noise hits both alike. Prints medians, peak memory (max RSS) and the ratios.
+The wizard runs as the installed `mtls-wizard` console script (argument parsing included);
+the bare app as `python -c` with the same interpreter. Each run is a fresh process on its
+own pseudo-terminal (80x24), timed from just before it is spawned to the moment its first
+screen has been written to the terminal (a text only that screen shows appears in the
+output). Runs alternate between the two so machine noise hits both alike. Prints medians,
+peak memory (VmHWM, read just before the process is stopped) and the ratios.
 
 Targets: at most 1.3x the bare app's time and 1.5x its peak memory.
 
@@ -13,64 +16,74 @@ Targets: at most 1.3x the bare app's time and 1.5x its peak memory.
 from __future__ import annotations
 
 import argparse
-import json
+import fcntl
 import os
+import pty
+import re
+import select
+import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 TIME_TARGET = 1.3
 MEMORY_TARGET = 1.5
 
-# The child reports when the first screen is on the glass: its content is mounted and a
-# refresh has gone by. The check runs every millisecond from the App's first mount.
-_REPORT = """
-import json, resource, sys, time
-def report(app):
-    print(json.dumps({"painted_at": time.time(), "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
-    app.exit()
-def watch(app, ready):
-    state = {"done": False}
-    def check():
-        if not state["done"] and ready(app):
-            state["done"] = True
-            app.call_after_refresh(report, app)
-    app.set_interval(0.001, check)
-"""
-
-BARE = _REPORT + """
+BARE = """
 from textual.app import App
 from textual.widgets import Static
 class Bare(App):
     def compose(self):
         yield Static("Hello from a bare Textual app")
-    def on_mount(self):
-        watch(self, lambda app: bool(app.screen.query(Static)))
-Bare().run(headless=True, size=(80, 24))
+Bare().run()
 """
-
-WIZARD = _REPORT + """
-from wizard.app import WizardApp
-class Timed(WizardApp):
-    def on_mount(self):
-        def ready(app):
-            screen = app.screen
-            return type(screen).__name__ == "WelcomeScreen" and bool(screen.query("#welcome-text"))
-        watch(self, ready)
-Timed().run(headless=True, size=(80, 24))
-"""
+BARE_MARKER = b"Hello from a bare"
+WIZARD_MARKER = b"Workspace folder"  # the welcome screen's field label
+_ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 
-def run_once(code: str, env: dict[str, str]) -> tuple[float, int]:
-    started = time.time()
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode != 0 or not lines:
-        raise SystemExit(f"the child failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
-    data = json.loads(lines[-1])
-    return data["painted_at"] - started, int(data["max_rss_kb"])
+def console_script() -> str:
+    found = shutil.which("mtls-wizard", path=os.path.dirname(sys.executable))
+    if found is None:
+        raise SystemExit("install the wizard first (pip install .): the mtls-wizard command is not beside this Python")
+    return found
+
+
+def peak_rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def run_once(argv: list[str], marker: bytes, env: dict[str, str], timeout: float = 30.0) -> tuple[float, int]:
+    """Seconds from spawn to `marker` on the terminal, and the peak RSS (kB) by then."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        deadline = started + timeout
+        while marker not in _ESCAPES.sub(b"", seen):
+            if time.perf_counter() > deadline or process.poll() is not None:
+                raise SystemExit(f"{argv[0]} never painted its first screen; it wrote: {seen[-500:]!r}")
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                seen += os.read(master, 65536)
+        elapsed = time.perf_counter() - started
+        rss = peak_rss_kb(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(master)
+    return elapsed, rss
 
 
 def main() -> int:
@@ -80,23 +93,27 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryDirectory() as cwd:
         # An empty data dir: the first run of a newcomer (no session to resume).
-        env = {**os.environ, "MTLS_WIZARD_DATA_DIR": data_dir, "TEXTUAL": ""}
+        env = {**os.environ, "MTLS_WIZARD_DATA_DIR": data_dir, "TEXTUAL": "", "TERM": "xterm-256color"}
         os.chdir(cwd)
-        for code in (BARE, WIZARD):  # warm the disk cache and bytecode once, untimed
-            run_once(code, env)
+        commands = {
+            "bare": ([sys.executable, "-c", BARE], BARE_MARKER),
+            "wizard": ([console_script()], WIZARD_MARKER),
+        }
+        for argv, marker in commands.values():  # warm the disk cache and bytecode once, untimed
+            run_once(argv, marker, env)
         times: dict[str, list[float]] = {"bare": [], "wizard": []}
         memory: dict[str, list[int]] = {"bare": [], "wizard": []}
         for index in range(args.runs):
-            order = (("bare", BARE), ("wizard", WIZARD)) if index % 2 == 0 else (("wizard", WIZARD), ("bare", BARE))
-            for name, code in order:
-                seconds, rss = run_once(code, env)
+            order = ("bare", "wizard") if index % 2 == 0 else ("wizard", "bare")
+            for name in order:
+                seconds, rss = run_once(*commands[name], env)
                 times[name].append(seconds)
                 memory[name].append(rss)
 
     t_bare, t_wizard = statistics.median(times["bare"]), statistics.median(times["wizard"])
     m_bare, m_wizard = statistics.median(memory["bare"]), statistics.median(memory["wizard"])
     time_ratio, memory_ratio = t_wizard / t_bare, m_wizard / m_bare
-    print(f"python {sys.version.split()[0]}, {args.runs} alternated runs each, headless 80x24")
+    print(f"python {sys.version.split()[0]}, {args.runs} alternated runs each, on a pseudo-terminal of 80x24")
     print(f"{'':18}{'median to paint':>16}{'peak RSS':>12}")
     print(f"{'bare Textual app':18}{t_bare * 1000:>13.0f} ms{m_bare / 1024:>9.1f} MB")
     print(f"{'mtls-wizard':18}{t_wizard * 1000:>13.0f} ms{m_wizard / 1024:>9.1f} MB")

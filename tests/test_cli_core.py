@@ -326,7 +326,6 @@ def _run_on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str],
     import os
     import pty
     import select
-    import sys
     import termios
     import time
 

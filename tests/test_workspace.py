@@ -389,22 +389,3 @@ def test_a_failing_rename_leaves_no_temp_file(tmp_path: Path) -> None:
         atomic_write(tmp_path / "server.crt", b"cert", workspace.PUBLIC_MODE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["server.crt"]
     assert (tmp_path / "server.crt" / "inside").read_text() == "keep me"
-
-
-def test_generate_parses_the_ca_key_at_most_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Loading a key re-validates it (slow for RSA): a fresh CA is never read back, a reused one once."""
-    calls: list[str] = []
-    real_load = pki.load_key_pem
-
-    def counting_load(data: bytes, what: str = "private key") -> pki.PrivateKey:
-        calls.append(what)
-        return real_load(data, what)
-
-    monkeypatch.setattr(pki, "load_key_pem", counting_load)
-    ws = Workspace(tmp_path / "ws")
-    steps.generate(ws, session_for(ws), P12_PASSWORD)
-    assert calls == []
-    steps.generate(ws, session_for(ws), P12_PASSWORD, force=True)
-    assert len(calls) == 1
-    ca = pki.load_cert_pem(ws.cert("ca").read_bytes())
-    assert pki.verify_issued_by(pki.load_cert_pem(ws.cert("client").read_bytes()), ca)

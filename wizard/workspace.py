@@ -132,12 +132,6 @@ class Workspace:
     def all_artifacts(self) -> list[Path]:
         return [path for role in ROLES for path in self.artifacts(role)]
 
-    def existing(self, roles: Iterable[str] = ROLES) -> list[Path]:
-        return [path for role in roles for path in self.artifacts(role) if path.exists()]
-
-    def has_ca(self) -> bool:
-        return self.key("ca").exists() and self.cert("ca").exists()
-
     def relative(self, path: Path) -> str:
         try:
             return str(Path(path).relative_to(self.root))

@@ -8,33 +8,44 @@ the TUI starts, so plain commands start fast.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-from wizard.cli.parser import build_parser
 from wizard.defaults import PROG
-from wizard.errors import WizardError
+from wizard.errors import InputError, WizardError
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["build_parser", "main"]
 
 
-def start_tui(args: argparse.Namespace) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    from wizard.cli.parser import build_parser as build
+
+    return build()
+
+
+def start_tui(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         from wizard.app import run_app
     except ImportError as error:
         raise WizardError(f"the wizard's screens cannot start ({error}): reinstall with pip install mtls-wizard") from None
     workspace = args.workspace
     if workspace is not None and not workspace.strip():
-        from wizard.errors import InputError
-
         raise InputError("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace")
     return int(run_app(workspace=workspace) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments:
+        args = build_parser().parse_args(arguments)
+    else:
+        # The wizard itself, as most people start it: no grammar to build (faster first paint).
+        args = SimpleNamespace(workspace=None, handler=None)
     handler = getattr(args, "handler", None) or start_tui
     try:
         return handler(args)

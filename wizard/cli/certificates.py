@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from wizard import pki, script, steps
+from wizard.pki import Inspection
 from wizard.cli.common import (
     open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, warn,
 )

@@ -7,13 +7,12 @@ from dataclasses import asdict, dataclass, field
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 
 from wizard.errors import InputError
 from wizard.pki.certificates import (
     extended_key_usages, fingerprint, is_ca, key_usages, san_strings, signature_hash_name,
 )
-from wizard.pki.keys import key_type_of, public_keys_equal
+from wizard.pki.keys import key_type_of, parse_private_key, public_keys_equal
 from wizard.pki.p12 import load_p12, p12_protection
 
 @dataclass
@@ -88,7 +87,7 @@ def inspect_bytes(data: bytes, password: str | None = None, what: str = "the fil
         if label in ("ENCRYPTED PRIVATE KEY",) or b"Proc-Type: 4,ENCRYPTED" in data:
             return Inspection("private key", key_encrypted=True, notes=["the key is encrypted: the load balancer needs it unencrypted"])
         if label.endswith("PRIVATE KEY"):
-            key = serialization.load_pem_private_key(data, password=None)
+            key = parse_private_key(data)
             return Inspection("private key", key_type=key_type_of(key))
         raise InputError(f"{what} holds a PEM block of type {label!r}, which this tool does not inspect")
     for attempt in (_inspect_der_cert, _inspect_der_csr, _inspect_der_key):
@@ -146,7 +145,7 @@ def _inspect_der_csr(data: bytes) -> Inspection | None:
 
 def _inspect_der_key(data: bytes) -> Inspection | None:
     try:
-        key = serialization.load_der_private_key(data, password=None)
+        key = parse_private_key(data, der=True)
     except TypeError:
         return Inspection("private key", key_encrypted=True)
     except (ValueError, UnsupportedAlgorithm):

@@ -8,12 +8,11 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 
 from wizard.pki.certificates import (
     extended_key_usages, is_ca, san_strings, signature_hash_name, utc_now, verify_issued_by,
 )
-from wizard.pki.keys import key_type_of, public_keys_equal
+from wizard.pki.keys import key_type_of, parse_private_key, public_keys_equal
 
 # ELB API limits, in characters of PEM text.
 ELB_MAX_CERT_CHARS = 65536
@@ -130,7 +129,7 @@ def _server_key(leaf: x509.Certificate, key_text: str | None) -> list[Finding]:
     if key_size > ELB_MAX_KEY_CHARS:
         findings.append(Finding("error", "key", f"the private key text is {key_size} characters; the limit is {ELB_MAX_KEY_CHARS}", "use an RSA key of at most 4096 bits or an ECDSA key"))
     try:
-        key = serialization.load_pem_private_key(key_text.encode(), password=None)
+        key = parse_private_key(key_text.encode())
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return [*findings, Finding("error", "key", "the private key PEM text is damaged", "copy the whole key file again, BEGIN and END lines included")]
     if public_keys_equal(key.public_key(), leaf.public_key()):

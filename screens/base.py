@@ -7,7 +7,7 @@ it and runs the long work, so a screen can be left at any time without losing an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Collapsible, Footer, Label, ProgressBar, Static, TextArea
+from textual.widgets import Button, Collapsible, Footer, Label, ProgressBar, Select, Static, TextArea
 
 from screens.text import display_path, markdown
 from wizard import assets_loader
@@ -26,16 +26,8 @@ if TYPE_CHECKING:
     from wizard.session import Session
 
 STEP_NAMES = {1: "CA", 2: "Server", 3: "Client", 4: "Cert→ELB", 5: "CA→ELB", 6: "Listener", 7: "Verify"}
-STEP_TITLES = {
-    1: "Create a private CA",
-    2: "Issue the server certificate",
-    3: "Issue the client certificate",
-    4: "Hand the server certificate to the load balancer",
-    5: "Hand the CA certificate to the load balancer",
-    6: "Configure the mutual-authentication listener",
-    7: "Verify mutual authentication",
-    8: "Summary",
-}
+# The fields a step opens on: its first input, choice or button (never the page itself).
+FIRST_FIELD = "#body Input, #body Select, #body TextArea, #body Button"
 SEVERITY_MARK = {"ok": ("✔", "green"), "warning": ("!", "yellow"), "error": ("✘", "red")}
 
 
@@ -215,7 +207,44 @@ class HelpScreen(ModalScreen[None]):
 # ---------------------------------------------------------------------------
 
 
-class StepScreen(Screen[None]):
+class ScrollingPage(Screen[None]):
+    """A page whose long text scrolls with PgUp/PgDn, so the text itself is no focus stop:
+    Tab moves between fields and buttons only."""
+
+    BINDINGS = [
+        Binding("pageup", "scroll_page(-1)", "Scroll", show=False),
+        Binding("pagedown", "scroll_page(1)", "Scroll", show=False),
+    ]
+    SCROLLER = "#body"
+
+    def action_scroll_page(self, direction: int) -> None:
+        body = self.query_one(self.SCROLLER, VerticalScroll)
+        (body.scroll_page_down if direction > 0 else body.scroll_page_up)(animate=False)
+
+    def fit_menus(self) -> None:
+        """A choice list opens below its field: scroll the field to the top of the page first,
+        so the list fits above the footer at 80x24 instead of covering it and the labels."""
+        for select in self.query(Select):
+            self.watch(select, "expanded", self._room_maker(select), init=False)
+
+    def _room_maker(self, select: Select[Any]) -> Callable[[bool], None]:
+        def make_room(expanded: bool) -> None:
+            if expanded:
+                self.query_one(self.SCROLLER, VerticalScroll).scroll_to_widget(select, top=True, animate=False)
+                self.call_after_refresh(self._fit_below, select)
+
+        return make_room
+
+    def _fit_below(self, select: Select[Any]) -> None:
+        """Near the end of a page the field cannot scroll to the top: shorten the list (it
+        scrolls) so it ends above the footer."""
+        footer = self.query(Footer)
+        limit = footer.first().region.y if footer else self.size.height
+        top = select.region.bottom + 1  # the list opens one row below its field (its border)
+        select.query_one("SelectOverlay").styles.max_height = min(max(3, limit - top), 12)
+
+
+class StepScreen(ScrollingPage):
     """Step bar, the step's text and form in a scrolling body, Back/Next, Footer.
 
     Subclasses set STEP, implement `compose_form`, `can_advance` and `sync_form`; the App
@@ -229,7 +258,7 @@ class StepScreen(Screen[None]):
         Binding("alt+p", "back", "Back", priority=True),
         Binding("alt+n", "next", "Next", priority=True),
     ]
-    AUTO_FOCUS = "#body"
+    AUTO_FOCUS = FIRST_FIELD
     _was_ready: bool | None = None
     _mounted_form = False
 
@@ -245,7 +274,7 @@ class StepScreen(Screen[None]):
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield StepIndicator(id="indicator")
-        with VerticalScroll(id="body"):
+        with VerticalScroll(id="body", can_focus=False):
             yield Static(markdown(self.intro_text()), classes="intro text")
             yield from self.compose_form()
         with Horizontal(id="nav"):
@@ -273,6 +302,11 @@ class StepScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load_form()
         self._mounted_form = True
+        self.fit_menus()
+        self.sync()
+
+    def on_screen_resume(self) -> None:
+        # Back from a dialog: what happened meanwhile (an error, a result) shows at once.
         self.sync()
 
     def load_form(self) -> None:

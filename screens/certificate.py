@@ -38,14 +38,21 @@ class CertificateStepScreen(StepScreen):
     # -- pieces of the form ------------------------------------------------------------
     def key_and_days_rows(self) -> ComposeResult:
         yield FieldRow("Key type", Select(KEY_CHOICES, id="key-type", allow_blank=False, compact=True))
-        yield FieldRow("Validity (days)", Input(id="days", compact=True, restrict=r"[0-9]*",
-                                                validators=[CheckedBy(days_check(self.WHAT))]), note_id="days-note")
+        yield FieldRow("Validity (days)", Input(id="days", compact=True, validators=[CheckedBy(days_check(self.WHAT))]),
+                       note_id="days-note")
 
     def leaf_buttons(self) -> ComposeResult:
         with Horizontal(classes="actions"):
             yield Button("Issue", id="issue", variant="primary", compact=True)
             yield Button("Use the existing one", id="adopt", compact=True)
             yield Button("Reissue…", id="reissue", variant="warning", compact=True)
+        yield Static("", id="actions-hint", classes="why-disabled", markup=False)
+
+    def show_why_disabled(self, reason: str | None) -> None:
+        """A disabled button always says why, right below it."""
+        hint = self.query_one("#actions-hint", Static)
+        hint.update(reason or "")
+        hint.display = bool(reason)
 
     def progress_and_result(self) -> ComposeResult:
         yield Busy(id="busy")
@@ -73,7 +80,7 @@ class CertificateStepScreen(StepScreen):
         assert ws is not None
         return bool(existing(ws.artifacts(self.ROLE)))
 
-    def sync_certificate(self, *, blocked: bool = False) -> dict[str, str | None]:
+    def sync_certificate(self, *, blocked: str | None = None) -> dict[str, str | None]:
         """Notes, progress, result, teaching text and (for leaves) the three buttons; returns
         the problems so the step can add its own notices. `blocked`: the step's own reason
         (e.g. the password) not to issue yet."""
@@ -86,11 +93,12 @@ class CertificateStepScreen(StepScreen):
         self.query_one(Busy).show(busy)
         if self.query("#reissue"):
             files_exist = self.files_exist()
-            stopped = bool(busy) or blocked or any(problems.values())
+            reason = None if busy else self.why_not_ready(problems, blocked)
             for button_id, shown in (("#issue", not files_exist), ("#reissue", files_exist)):
                 button = self.query_one(button_id, Button)
                 button.display = shown
-                button.disabled = stopped
+                button.disabled = bool(busy) or reason is not None
+            self.show_why_disabled(f"{'Reissue' if files_exist else 'Issue'}: {reason}" if reason else None)
             adopt = self.query_one("#adopt", Button)
             adopt.display = files_exist and not self.done()
             adopt.disabled = bool(busy)
@@ -104,6 +112,12 @@ class CertificateStepScreen(StepScreen):
             commands = "(fix the answers above to see the commands)"
         self.query_one("#commands", Static).update(commands)
         return problems
+
+    @staticmethod
+    def why_not_ready(problems: dict[str, str | None], blocked: str | None) -> str | None:
+        if any(problems.values()):
+            return "fix the answers marked above first"
+        return blocked
 
     def done(self) -> bool:
         ws = self.wizard.ws
@@ -122,7 +136,7 @@ class CertificateStepScreen(StepScreen):
 
     @on(Input.Changed, "#days")
     def _validity(self, event: Input.Changed) -> None:
-        days = int(event.value) if event.value.isdigit() else 0
+        days = int(event.value) if event.value.strip().isdigit() else 0
         self.remember_valid(event, **{f"{self.ROLE}_days": days})
 
     @on(Select.Changed, "#key-type")

@@ -45,10 +45,13 @@ class CheckedBy(Validator):
 
 
 class ServerName(Validator):
-    """Live check of a server CN: a host name, a wildcard or an IP address."""
+    """Live check of a server CN: a host name, a wildcard or an IP address, short enough for a CN."""
 
     def validate(self, value: str) -> ValidationResult:
         problem = pki.name_problem(value)
+        if problem is None and len(pki.normalise_name(value)) > pki.MAX_CN:
+            problem = (f"the name is {len(pki.normalise_name(value))} characters; a CN holds at most {pki.MAX_CN}: "
+                       "give a shorter name here and the long one under Extra names (SAN)")
         return self.failure(problem) if problem else self.success()
 
 
@@ -69,13 +72,41 @@ def split_names(value: str) -> list[str]:
 
 def days_check(what: str):  # noqa: ANN201
     def check(value: str) -> None:
-        try:
-            days = int(value)
-        except ValueError:
-            raise InputError(f"{value!r} is not a whole number of days") from None
-        pki.validate_days(days, what)
+        if not value.strip():
+            raise InputError("give the number of days")
+        if not value.strip().isdigit():
+            raise InputError(f"{value.strip()!r} is not a whole number of days (digits only, e.g. 825)")
+        pki.validate_days(int(value), what)
 
     return check
+
+
+class SniName(Validator):
+    """The name the handshake test sends (SNI) and verifies: empty (the default) or a host name
+    or IP address; a wildcard cannot be sent."""
+
+    def validate(self, value: str) -> ValidationResult:
+        text = value.strip()
+        if not text:
+            return self.success()
+        problem = pki.name_problem(text) or ("a wildcard cannot be sent as a server name: give one real name" if "*" in text else None)
+        return self.failure(problem) if problem else self.success()
+
+
+ELB_ID_LENGTH = 32
+
+
+class ElbId(Validator):
+    """An ELB resource id as the console shows it: 32 hexadecimal characters (or nothing yet)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        text = value.strip()
+        if not text:
+            return self.success()
+        if len(text) != ELB_ID_LENGTH or any(ch not in "0123456789abcdefABCDEF" for ch in text):
+            return self.failure(f"an ELB id is {ELB_ID_LENGTH} hexadecimal characters (0-9, a-f), "
+                                f"e.g. 6f4e3a1b…; this has {len(text)}: copy it again from the console")
+        return self.success()
 
 
 def first_failure(result: ValidationResult | None) -> str | None:

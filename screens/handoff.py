@@ -4,32 +4,47 @@ optional upload through the API when the SDK and credentials are there."""
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
-from screens.forms import fingerprint_lines
+from screens.forms import ElbId, fingerprint_lines, first_failure
+from screens.upload_modal import UploadModal
 from wizard import elb
+from wizard.defaults import PROG
 from wizard.errors import WizardError
 from wizard.pki import Finding
+from wizard.session import Session
 from wizard.workspace import Workspace, atomic_write
 
 
 class ReadinessChecked(Message):
-    """The readiness checks of this step's files finished (from the screen's worker)."""
+    """The readiness checks of this step's files finished (from the screen's worker), and
+    what was written for the API route."""
 
-    def __init__(self, findings: list[Finding]) -> None:
+    def __init__(self, findings: list[Finding], exported: str) -> None:
         super().__init__()
         self.findings = findings
+        self.exported = exported
 
+
+def export_for_the_api(ws: Workspace, answers: Session) -> str:
+    """Write elb/ (the API request bodies, as `mtls-wizard elb export` does); say where they are."""
+    try:
+        written = elb.export(ws, answers)
+    except WizardError as error:
+        return f"The API request bodies could not be written: {error}"
+    names = ", ".join(ws.relative(path) for path in written.paths if path.suffix == ".json")
+    return (f"By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
+            f"(server-certificate.json holds the key: mode 0600). Or, with {elb.ENV_AK}/{elb.ENV_SK} set: "
+            f"{PROG} elb upload --region REGION --project-id ID")
 
 def fingerprint_text(info: dict[str, str]) -> Text:
     """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
@@ -40,37 +55,6 @@ def fingerprint_text(info: dict[str, str]) -> Text:
     if fingerprint:
         text.append("\n".join(f"  {line}" for line in fingerprint_lines(fingerprint)))
     return text
-
-
-class UploadModal(ModalScreen[tuple[str, str, str] | None]):
-    """Region, project id and (optionally) an endpoint for the API upload; AK/SK come from the environment."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Upload both certificates with the ELB API", classes="dialog-title")
-            yield Static(f"Credentials come from {elb.ENV_AK} and {elb.ENV_SK}.", classes="hint")
-            yield FieldRow("Region", Input(id="region", placeholder="cn-north-4", compact=True))
-            yield FieldRow("Project id", Input(id="project", compact=True))
-            yield FieldRow("Endpoint", Input(id="endpoint", placeholder="optional", compact=True))
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Upload", id="upload", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#upload")
-    @on(Input.Submitted)
-    def _upload(self) -> None:
-        region = self.query_one("#region", Input).value.strip()
-        project = self.query_one("#project", Input).value.strip()
-        if not region or not project:
-            self.notify("give the region and the project id", severity="error")
-            return
-        self.dismiss((region, project, self.query_one("#endpoint", Input).value.strip()))
 
 
 class HandOffScreen(StepScreen):
@@ -87,11 +71,13 @@ class HandOffScreen(StepScreen):
             yield Static("", id="fingerprint", classes="result", markup=False)
         yield Label("Ready for ELB?", classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
-        yield FieldRow("Certificate id", Input(id="cert-id", compact=True, placeholder="optional: the id the console shows"))
+        yield FieldRow("Certificate id", Input(id="cert-id", compact=True, placeholder="optional: the id the console shows",
+                                               validators=[ElbId()]), note_id="cert-id-note")
         with Horizontal(classes="actions"):
             yield Button(self.DONE_LABEL, id="done", variant="primary", compact=True)
             yield Button("Upload with the API…", id="upload", compact=True)
         yield Busy(id="busy")
+        yield Static("", id="api-route", classes="hint", markup=False)
 
     def load_form(self) -> None:
         ws = self.wizard.ws
@@ -109,28 +95,31 @@ class HandOffScreen(StepScreen):
         # The files only change in steps 1-3: check them once per visit, in a thread (loading
         # a large RSA key would freeze the screen for half a second).
         self._findings: list[Finding] | None = None
-        self._check_readiness(ws)
+        self._check_readiness(ws, copy.deepcopy(self.session))
 
     @work(thread=True, exclusive=True, group="readiness", description="ELB readiness checks")
-    def _check_readiness(self, ws: Workspace) -> None:
+    def _check_readiness(self, ws: Workspace, answers: Session) -> None:
         try:
             findings = elb.readiness(ws, self.PURPOSE)
         except WizardError as error:
             findings = [Finding("error", "file", str(error), "")]
         except Exception as error:  # noqa: BLE001 - shown as a finding, never a traceback
             findings = [Finding("error", "file", f"unexpected {type(error).__name__}: {error}", "")]
-        self.post_message(ReadinessChecked(findings))
+        exported = export_for_the_api(ws, answers) if not any(f.blocking for f in findings) else ""
+        self.post_message(ReadinessChecked(findings, exported))
 
     @on(ReadinessChecked)
     def _readiness_checked(self, message: ReadinessChecked) -> None:
         self._findings = message.findings
+        self.query_one("#api-route", Static).update(message.exported)
         self.sync()
 
     def sync_form(self) -> None:
         cert_id = self.query_one("#cert-id", Input)
         recorded = getattr(self.session, self.ID_FIELD)
-        if not cert_id.has_focus and cert_id.value.strip() != recorded:
+        if not cert_id.has_focus and cert_id.value.strip() != recorded and not first_failure(cert_id.validate(cert_id.value)):
             cert_id.value = recorded  # an upload just recorded the id
+        self.set_note("cert-id-note", first_failure(cert_id.validate(cert_id.value)))
         findings = self._findings
         checklist = self.query_one("#checklist", Static)
         checklist.update(findings_text(findings) if findings is not None else Text(" checking the files…", style="dim"))
@@ -147,7 +136,9 @@ class HandOffScreen(StepScreen):
 
     @on(Input.Changed, "#cert-id")
     def _cert_id(self, event: Input.Changed) -> None:
-        self.wizard.remember(**{self.ID_FIELD: event.value.strip()})
+        if event.validation_result is None or event.validation_result.is_valid:
+            self.wizard.remember(**{self.ID_FIELD: event.value.strip()})
+        self.sync()
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:

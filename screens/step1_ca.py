@@ -28,6 +28,7 @@ class CaScreen(CertificateStepScreen):
         with Horizontal(classes="actions"):
             yield Button("Create CA", id="create", variant="primary", compact=True)
             yield Button("Replace the CA…", id="replace", variant="warning", compact=True)
+        yield Static("", id="actions-hint", classes="why-disabled", markup=False)
         yield from self.progress_and_result()
 
     @staticmethod
@@ -66,6 +67,8 @@ class CaScreen(CertificateStepScreen):
         create.label = "Use the existing CA" if ca_exists else "Create CA"
         create.display = not done
         create.disabled = bool(busy) or any(problems.values())
+        reason = None if busy or done else self.why_not_ready(problems, None)
+        self.show_why_disabled(f"{create.label}: {reason}" if reason else None)
         replace = self.query_one("#replace", Button)
         replace.display = ca_exists
         replace.disabled = bool(busy)

@@ -38,14 +38,21 @@ class ServerScreen(CertificateStepScreen):
         s = self.session
         # The tutorial's example name is a suggestion, not an answer: a newcomer should not
         # issue a certificate for www.test.com by accident. Enter in the empty field takes it.
-        untouched = (s.server_cn == pki.DEFAULT_SERVER_CN and not s.is_done(2) and "server" not in s.certificates
-                     and not self.files_exist())
-        self.query_one("#server-cn", Input).value = "" if untouched else s.server_cn
+        untouched = s.server_cn == pki.DEFAULT_SERVER_CN and not s.is_done(2) and not self.files_exist()
+        self.query_one("#server-cn", Input).value = "" if untouched else (self._adopted_name() or s.server_cn)
         self.query_one("#sans", Input).value = " ".join(s.server_sans)
         self.load_key_and_days()
 
+    def _adopted_name(self) -> str:
+        """The issued certificate's name when the answers never named it (a workspace made elsewhere)."""
+        s = self.session
+        return issued_cn(s, "server") if s.is_done(2) and s.server_cn == pki.DEFAULT_SERVER_CN else ""
+
     def sync_form(self) -> None:
         s = self.session
+        field = self.query_one("#server-cn", Input)
+        if not field.value and self._adopted_name():
+            field.value = self._adopted_name()  # the certificate found in the workspace was just adopted
         problems = self.sync_certificate()
         if not self.query_one("#server-cn", Input).value:
             self.set_note("server-cn-note", EMPTY_HINT, level="warning")
@@ -67,12 +74,12 @@ class ServerScreen(CertificateStepScreen):
         return self.session.is_done(2) and self.form_valid()
 
     def next_hint(self) -> str:
+        if self.files_exist() and not self.session.is_done(2):
+            return "Use the existing certificate or reissue it to continue"
         if not self.query_one("#server-cn", Input).value.strip():
             return "Give the server name to continue"
         if not self.form_valid():
             return "Fix the server name to continue"
-        if self.files_exist():
-            return "Use the existing certificate or reissue it to continue"
         return "Issue the server certificate to continue"
 
     @on(Input.Changed, "#sans")

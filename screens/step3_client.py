@@ -70,7 +70,10 @@ class ClientScreen(CertificateStepScreen):
         message, level = self.password_problem()
         untouched = not self.query_one("#password", Input).value and not self.query_one("#confirm", Input).value
         self.set_note("password-note", None if untouched else message, level=level)
-        self.sync_certificate(blocked=level == "error")
+        blocked = None
+        if level == "error":
+            blocked = "type the .p12 password, twice" if untouched else (message or "check the password")
+        self.sync_certificate(blocked=blocked)
 
     def next_hint(self) -> str:
         if self.files_exist() and not self.session.is_done(3):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Select, Static
@@ -13,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from screens.base import FieldRow, StepScreen
 from wizard import elb
 from wizard.errors import InputError
+from wizard.session import Session
 
 POLICY_NOTES = {
     "tls-1-2-strict": "recommended: TLS 1.2, strong ciphers only",
@@ -29,25 +31,23 @@ def _policy_choices() -> list[tuple[str, str]]:
     return [(f"{p}  {POLICY_NOTES.get(p, '(old clients only: avoid)' if p in ('tls-1-0', 'tls-1-1') else '')}".rstrip(), p) for p in ordered]
 
 
-def check_address(host: str, port: str) -> str | None:
-    """Why host/port cannot be tested, or None (an empty host is allowed: fill it in later)."""
-    if not host:
-        return None
-    from wizard.handshake import parse_address
+def listener_address(host: str, port: str) -> tuple[str, int] | str:
+    """(host, port) of the listener, or why not, checked by the very function step 7 uses
+    to read an address (`parse_address`): the two steps never disagree about a port."""
+    from wizard.handshake import format_address, parse_address
 
-    bracketed = host
+    host, port = host.strip(), port.strip()
+    if not port:
+        return "give the listener port, 1-65535 (usually 443)"
     if ":" in host and not host.startswith("["):
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
             return f"{host!r}: give only the host name or IP address here, and the port below"
-        bracketed = f"[{host}]"
     try:
-        parse_address(f"{bracketed}:{port or 443}")
-    except InputError:
-        # The port has its own field: say what is wrong with the host itself.
-        return f"{host!r} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10"
-    return None
+        return parse_address(format_address(host.strip("[]") or "placeholder.invalid", port))  # type: ignore[arg-type]
+    except InputError as error:
+        return str(error)
 
 
 def split_port(text: str) -> tuple[str, int] | None:
@@ -66,6 +66,19 @@ def split_port(text: str) -> tuple[str, int] | None:
 
 
 class ListenerScreen(StepScreen):
+    @work(thread=True, exclusive=True, group="export", description="writing elb/listener.json")
+    def _export_listener(self, answers: Session) -> None:
+        """elb/listener.json (and the other request bodies) with this step's port and policy."""
+        from wizard.errors import WizardError
+
+        ws = self.wizard.ws
+        if ws is None:
+            return
+        try:
+            elb.export(ws, answers, port=answers.lb_port)
+        except WizardError as error:
+            self.app.notify(f"elb/listener.json could not be written: {error}", severity="warning", timeout=10)
+
     STEP = 6
 
     def compose_form(self) -> ComposeResult:
@@ -74,7 +87,7 @@ class ListenerScreen(StepScreen):
         yield FieldRow("Security policy", Select(_policy_choices(), id="policy", allow_blank=False, compact=True))
         yield Label("Where clients reach the listener (for step 7):", classes="section")
         yield FieldRow("LB address", Input(id="address", compact=True, placeholder="public IP or domain, e.g. 192.0.2.10"), note_id="address-note")
-        yield FieldRow("Listener port", Input(id="port", compact=True, restrict=r"[0-9]*"), note_id="port-note")
+        yield FieldRow("Listener port", Input(id="port", compact=True), note_id="port-note")
         with Horizontal(classes="actions"):
             yield Button("Done: the listener is configured", id="done", variant="primary", compact=True)
 
@@ -105,18 +118,30 @@ class ListenerScreen(StepScreen):
         return text
 
     def problems(self) -> dict[str, str | None]:
-        port_text = self.query_one("#port", Input).value.strip()
-        port_problem = None
-        if not port_text or not 1 <= int(port_text) <= 65535:
-            port_problem = "give the listener port, 1-65535 (usually 443)"
+        """The reason each field is refused. The decision is step 7's own (`listener_address`
+        reads a host and port with `parse_address`); the words speak of the field itself."""
         host = self.query_one("#address", Input).value.strip()
-        return {"address-note": None if port_problem else check_address(host, port_text), "port-note": port_problem}
+        port = self.query_one("#port", Input).value.strip()
+        port_note = None
+        if isinstance(listener_address("", port), str):
+            port_note = "give the listener port, 1-65535 (usually 443)" if not port else f"{port!r} is not a port: give a whole number from 1 to 65535 (usually 443)"
+        host_note = None
+        if host and not split_port(host):
+            with_port = ":" in host and isinstance(listener_address(host, "443"), str) and not host.startswith("[")
+            if with_port and host.count(":") == 1:
+                host_note = f"{listener_address(host.split(':')[0], host.split(':')[1])}"  # e.g. the port is out of range
+            elif isinstance(listener_address(host, "443"), str):
+                host_note = f"{host!r} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10"
+        return {"address-note": host_note, "port-note": port_note}
 
     def sync_form(self) -> None:
         self.query_one("#checklist", Static).update(self.checklist())
         problems = self.problems()
         for note_id, problem in problems.items():
             self.set_note(note_id, problem)
+        typed = split_port(self.query_one("#address", Input).value)
+        if typed:
+            self.set_note("address-note", f"port {typed[1]}: it moves to the Listener port field when you leave this field", level="warning")
         done = self.query_one("#done", Button)
         done.disabled = any(problems.values())
         done.label = "Done ✔" if self.session.is_done(6) else "Done: the listener is configured"
@@ -133,24 +158,32 @@ class ListenerScreen(StepScreen):
         self.sync()
 
     @on(Input.Changed, "#address, #port")
-    def _address(self, event: Input.Changed) -> None:
-        if event.input.id == "address" and split_port(event.value):
-            host, port = split_port(event.value)  # type: ignore[misc]
-            self.query_one("#port", Input).value = str(port)
-            event.input.value = host
-            return
-        problems = self.problems()
-        if not any(problems.values()):
-            self.wizard.remember(lb_address=self.query_one("#address", Input).value.strip(),
-                                 lb_port=int(self.query_one("#port", Input).value))
+    def _address(self) -> None:
+        # Never split while the cursor is in the field: "10.0.0.5:8" is on its way to ":8443".
+        checked = listener_address(self.query_one("#address", Input).value, self.query_one("#port", Input).value)
+        if isinstance(checked, tuple):
+            self.wizard.remember(lb_address=self.query_one("#address", Input).value.strip(), lb_port=checked[1])
         self.sync()
+
+    @on(Input.Blurred, "#address")
+    def _address_complete(self) -> None:
+        self.split_typed_port()
+
+    def split_typed_port(self) -> None:
+        """An address typed or pasted with its port (host:8443, https://host) goes into both fields."""
+        field = self.query_one("#address", Input)
+        split = split_port(field.value)
+        if split:
+            field.value, self.query_one("#port", Input).value = split[0], str(split[1])
 
     @on(Button.Pressed, "#done")
     @on(Input.Submitted)
     def _done(self) -> None:
+        self.split_typed_port()
         if any(self.problems().values()):
             self.notify("fix the address or port first", severity="error")
             return
         self.wizard.mark_done(6)
+        self._export_listener(copy.deepcopy(self.session))
         if not self.session.lb_address:
             self.notify("No address yet: step 7 can practise against a local listener.", title="Step 6 done")

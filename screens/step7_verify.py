@@ -9,25 +9,46 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Collapsible, Input, Static
+from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from screens.base import Busy, FieldRow, StepScreen, display_path
-from screens.forms import issued_cn
+from screens.forms import SniName, first_failure, issued_cn
+from screens.wording import for_tui
 from wizard.errors import InputError
 
 STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inconclusive": "bold black on yellow", "unreachable": "bold white on red"}
 
 
-def attempts_text(attempts: list[dict[str, Any]], pending: int = 0) -> Table:
-    """One row per attempt; a long detail wraps inside its own column, not to column 1."""
+TRUST_CHOICES = [
+    ("this workspace's CA (the certificate of step 2)", "workspace"),
+    ("the system's trusted CAs (a purchased certificate)", "system"),
+]
+
+
+def served_by_someone_else(verdict: dict[str, Any]) -> bool:
+    """The listener answered with a server certificate that is not this workspace's."""
+    facts = verdict.get("server_certificate") or {}
+    return bool(facts) and verdict.get("trust", "workspace") == "workspace" and not facts.get("verifies_against_ca", True)
+
+
+def _mark(attempt: dict[str, Any], doubtful: bool) -> Text:
+    if not attempt.get("ok"):
+        return Text("✘", style="bold red")
+    if doubtful and attempt.get("name") == "with_client_cert":
+        return Text("!", style="bold yellow")  # let in, but by a server that is not ours
+    return Text("✔", style="bold green")
+
+
+def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful: bool = False) -> Table:
+    """One row per attempt; a long detail wraps inside its own column, not to column 1.
+    `doubtful`: the server certificate is not ours, so an acceptance proves little."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)  # mark
     grid.add_column(ratio=2)  # what was tried
     grid.add_column(no_wrap=True)  # outcome
     grid.add_column(ratio=3)  # detail
     for attempt in attempts:
-        ok = attempt.get("ok")
-        grid.add_row(Text("✔" if ok else "✘", style="bold green" if ok else "bold red"),
+        grid.add_row(_mark(attempt, doubtful),
                      Text(str(attempt.get("label", "")), style="bold"),
                      Text(str(attempt.get("outcome", ""))),
                      Text(str(attempt.get("detail", "")), style="dim"))
@@ -37,13 +58,13 @@ def attempts_text(attempts: list[dict[str, Any]], pending: int = 0) -> Table:
 
 
 def verdict_text(verdict: dict[str, Any]) -> Table:
-    """The verdict badge, its line and the diagnosis, wrapped beside the badge."""
+    """The verdict badge, its line and the diagnosis (in the wizard's words), beside the badge."""
     status = str(verdict.get("status", ""))
     summary = str(verdict.get("summary", ""))
     prefix = f"{status.upper()}: "
     body = Text(summary[len(prefix):] if summary.upper().startswith(prefix) else summary)
     for finding in verdict.get("diagnosis", []):
-        body.append(f"\n• {finding}")
+        body.append(f"\n• {for_tui(str(finding))}")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
@@ -60,10 +81,13 @@ class VerifyScreen(StepScreen):
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow("Listener address", Input(id="address", compact=True, placeholder="host:port, e.g. 192.0.2.10:443"), note_id="address-note")
-        yield FieldRow("Name (SNI)", Input(id="sni", compact=True))
+        yield FieldRow("Name (SNI)", Input(id="sni", compact=True, validators=[SniName()]), note_id="sni-note")
+        yield FieldRow("Trust the server", Select(TRUST_CHOICES, id="trust", allow_blank=False, compact=True))
         with Horizontal(classes="actions"):
             yield Button("Run handshake test", id="run", variant="primary", compact=True)
             yield Button("Practise locally", id="practise", compact=True)
+            yield Button("Use my listener", id="mine", compact=True)
+        yield Static("", id="actions-hint", classes="why-disabled", markup=False)
         yield Static("", id="practice-info", classes="hint", markup=False)
         yield Busy(id="busy")
         yield Static("", id="attempts", classes="result", markup=False)
@@ -118,14 +142,17 @@ class VerifyScreen(StepScreen):
         s = self.session
         problem = self.address_problem()
         self.set_note("address-note", problem)
+        sni = self.query_one("#sni", Input)
+        sni_problem = first_failure(sni.validate(sni.value))
+        self.set_note("sni-note", sni_problem)
         busy = self.busy_with("handshake")
         run = self.query_one("#run", Button)
-        run.disabled = bool(busy) or problem is not None or not self.query_one("#address", Input).value.strip()
-        rehearsal = self.wizard.rehearsal
-        info = self.query_one("#practice-info", Static)
-        info.update(f"Practice listener on {rehearsal.address}: your server certificate, admits only clients of "
-                    "your CA; it stops when you quit." if rehearsal else "")
-        info.display = rehearsal is not None
+        reason = self.why_not_runnable(problem, sni_problem) if not busy else None
+        run.disabled = bool(busy) or reason is not None
+        hint = self.query_one("#actions-hint", Static)
+        hint.update(f"Run: {reason}" if reason else "")
+        hint.display = bool(reason)
+        self.sync_practice()
         self.query_one(Busy).show(busy)
         attempts = self.query_one("#attempts", Static)
         verdict = self.query_one("#verdict", Static)
@@ -134,7 +161,7 @@ class VerifyScreen(StepScreen):
             attempts.update(attempts_text(live, pending=max(0, 3 - len(live))))
             verdict.update("")
         elif s.last_verdict:
-            attempts.update(attempts_text(s.last_verdict.get("attempts", [])))
+            attempts.update(attempts_text(s.last_verdict.get("attempts", []), doubtful=served_by_someone_else(s.last_verdict)))
             verdict.update(verdict_text(s.last_verdict))
         else:
             attempts.update("")
@@ -147,6 +174,29 @@ class VerifyScreen(StepScreen):
             self.call_after_refresh(self.reveal_verdict)
         self.query_one("#curl", Static).update(self.curl_text())
         self.query_one("#browser", Static).update(self.browser_text())
+
+    def why_not_runnable(self, address_problem: str | None, sni_problem: str | None) -> str | None:
+        if not self.query_one("#address", Input).value.strip():
+            return "give the listener's address (or press Practise locally)"
+        if address_problem or sni_problem:
+            return "fix the field marked above first"
+        return None
+
+    def sync_practice(self) -> None:
+        rehearsal = self.wizard.rehearsal
+        info = self.query_one("#practice-info", Static)
+        info.update(f"Practice listener on {rehearsal.address}: your server certificate, admits only clients of "
+                    "your CA; it stops when you quit." if rehearsal else "")
+        info.display = rehearsal is not None
+        mine = self.my_listener()
+        button = self.query_one("#mine", Button)
+        button.display = bool(mine) and self.query_one("#address", Input).value.strip() != mine
+        button.label = f"Use {mine}" if mine else "Use my listener"
+
+    def my_listener(self) -> str:
+        """The load balancer's address from the answers ('' when none was given)."""
+        s = self.session
+        return format_host(s.lb_address, s.lb_port) if s.lb_address else ""
 
     def reveal_verdict(self) -> None:
         # The verdict was just shown: scroll once the layout has placed it (one refresh later).
@@ -187,14 +237,16 @@ class VerifyScreen(StepScreen):
         ws = self.wizard.ws
         assert ws is not None
         p12 = display_path(ws.p12)
-        legacy = "legacy" if self.session.p12_legacy else "modern (choose legacy in step 3 for macOS Keychain, old Windows)"
+        legacy = self.session.p12_legacy
+        mac = ("macOS: double-click it (Keychain)." if legacy else
+               "macOS Keychain refuses this modern bundle\n       (it says 'wrong password'): reissue it in step 3 with the\n       .p12 format 'Legacy', then double-click it.")
         return (
-            f"Method 1, a browser. The bundle is {p12} ({legacy}).\n"
+            f"Method 1, a browser. The bundle is {p12} ({'legacy' if legacy else 'modern'}).\n"
             f"  1. Copy it to your computer: scp USER@THIS-HOST:{p12} .\n"
             "  2. Import it with its password:\n"
             "     Windows/Chrome/Edge: double-click it, Certificate Import Wizard;\n"
             "     Firefox: Settings > Privacy & Security > View Certificates >\n"
-            "       Your Certificates > Import;  macOS: double-click it (Keychain).\n"
+            f"       Your Certificates > Import;  {mac}\n"
             "  3. Open the site: the browser asks which certificate to present.\n"
             "Method 2, curl: see “The same test with curl” (uses client.crt and client.key)."
         )
@@ -211,32 +263,38 @@ class VerifyScreen(StepScreen):
 
     @on(Input.Changed, "#sni")
     def _sni(self, event: Input.Changed) -> None:
-        self.wizard.remember(sni=event.value.strip())
+        if event.validation_result is None or event.validation_result.is_valid:
+            self.wizard.remember(sni=event.value.strip())
+        self.sync()
+
+    @on(Select.Changed, "#trust")
+    def _trust(self) -> None:
         self.sync()
 
     @on(Button.Pressed, "#run")
     @on(Input.Submitted)
     def run(self) -> None:
-        problem = self.address_problem()
         target = self.target()
-        if problem or target is None:
-            self.notify(problem or "give the listener's address first, or press Practise locally", severity="error")
+        sni = self.query_one("#sni", Input)
+        reason = self.why_not_runnable(self.address_problem(), first_failure(sni.validate(sni.value)))
+        if reason or target is None:
+            self.notify(reason or "give the listener's address first", severity="error")
             return
-        sni = self.query_one("#sni", Input).value.strip() or None
-        if sni:
-            from wizard import pki
-
-            reason = pki.name_problem(sni)
-            if reason:
-                self.notify(reason, severity="error")
-                return
-        self.wizard.start_handshake(target[0], target[1], sni)
+        trust = self.query_one("#trust", Select).value
+        self.wizard.start_handshake(target[0], target[1], sni.value.strip() or None, trust=str(trust))
 
     @on(Button.Pressed, "#practise")
     def practise(self) -> None:
+        """Test against a listener on this machine. The address typed for the load balancer
+        is kept (in the answers) and comes back with "Use <address>"."""
         address = self.wizard.start_rehearsal()
         if address:
             self.query_one("#address", Input).value = address
             self.query_one("#run", Button).focus()
         self.sync()
 
+    @on(Button.Pressed, "#mine")
+    def use_my_listener(self) -> None:
+        self.query_one("#address", Input).value = self.my_listener()
+        self.query_one("#run", Button).focus()
+        self.sync()

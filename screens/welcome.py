@@ -1,104 +1,216 @@
-"""Welcome: what the wizard does, the seven steps, a new session or resuming the last one."""
+"""Welcome: what the wizard does, the workspace folder, and one button to start or continue.
+
+The folder is checked as it is typed (a newcomer must not meet a bad path only in step 1),
+and what the folder already holds is read from its files, not only from a saved session: a
+workspace made by `mtls-wizard generate` under another account shows its progress too.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.message import Message
+from textual.timer import Timer
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from screens.base import ScrollingPage
 from screens.text import display_path, markdown
 from wizard import assets_loader
 
 if TYPE_CHECKING:
     from wizard.app import WizardApp
-    from wizard.session import Session, SessionStore
+    from wizard.progress import Survey
+    from wizard.session import Session
+
+SURVEY_DELAY = 0.3  # seconds of quiet typing before the folder is read
 
 
-class WelcomeScreen(Screen[None]):
+def folder_problem(text: str) -> str | None:
+    """Why `text` cannot be the workspace folder, or None (cheap: a few stat calls)."""
+    if not text.strip():
+        return "give a folder for the workspace, e.g. ~/mtls-workspace"
+    path = Path(os.path.abspath(os.path.expanduser(text.strip())))
+    if path.exists():
+        if not path.is_dir():
+            return f"{display_path(path)} is a file: choose a folder"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"you cannot write to {display_path(path)}: choose a folder you can write to"
+        return None
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{display_path(parent)} is a file, so no folder can be made under it: choose another place"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"no folder can be made in {display_path(parent)} (no write permission): choose a folder you can write to"
+    return None
+
+
+class WorkspaceFolder(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        problem = folder_problem(value)
+        return self.failure(problem) if problem else self.success()
+
+
+class FolderSurveyed(Message):
+    """What a folder holds: its saved session (if any) with what its files prove added."""
+
+    def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.session = session
+        self.survey = survey
+        self.last_workspace = last_workspace
+
+
+class WelcomeScreen(ScrollingPage):
+    SCROLLER = "#welcome-body"
     AUTO_FOCUS = "#workspace"
 
     def __init__(self) -> None:
         super().__init__()
-        self.resumable: Session | None = None
+        self.surveyed: FolderSurveyed | None = None
+        self._initial = ""
+        self._survey_timer: Timer | None = None
 
     @property
     def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="welcome-body"):
+        with VerticalScroll(id="welcome-body", can_focus=False):
             yield Static(markdown(assets_loader.read_text("welcome.md")), id="welcome-text", classes="text")
         with Horizontal(id="workspace-row"):
             yield Label("Workspace folder", classes="field-label")
-            yield Input(self._initial_folder(), id="workspace", compact=True)
+            self._initial = self._initial_folder()
+            yield Input(self._initial, id="workspace", compact=True, validators=[WorkspaceFolder()])
+        yield Static("", id="workspace-note", markup=False)
         with Horizontal(id="welcome-actions"):
-            yield Button("Start", id="start", variant="primary", compact=True)
-            yield Button("Resume", id="resume", compact=True)
-            yield Static("", id="resume-info", markup=False)
+            yield Button("Start", id="start", variant="primary", compact=True, disabled=True)
+            yield Static("", id="start-hint", markup=False)
         yield Footer()
 
     def _initial_folder(self) -> str:
-        requested = self.wizard.requested_workspace
         if self.wizard.session is not None:
             return display_path(self.wizard.session.workspace)
-        if requested:
-            return requested
-        import os
-
+        if self.wizard.requested_workspace:
+            return self.wizard.requested_workspace
         return display_path(os.path.join(os.getcwd(), "mtls-workspace"))
 
     def on_mount(self) -> None:
-        self.query_one("#resume", Button).display = False
-        # Reading sessions loads the crypto core: do it off the event loop, after the first paint.
-        self.call_after_refresh(self._find_resumable)
+        # Reading sessions and files loads the crypto core: off the event loop, after the first paint.
+        use_last = self.wizard.session is None and not self.wizard.requested_workspace
+        self.call_after_refresh(self._survey, self.folder_text(), use_last)
+        self.show_folder_state()
 
-    @work(thread=True, exit_on_error=False)
-    def _find_resumable(self) -> None:
+    def folder_text(self) -> str:
+        return self.query_one("#workspace", Input).value
+
+    # -- reading the folder -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="survey", exit_on_error=False)
+    def _survey(self, folder: str, use_last: bool) -> None:
         from wizard.session import SessionFileError, SessionStore
 
         store = SessionStore()
-        requested = self.wizard.requested_workspace
+        last_workspace = None
+        if use_last:
+            try:
+                last = store.last()
+            except SessionFileError:
+                last = None
+            if last is not None:
+                last_workspace = folder = display_path(last.workspace)
+        self.app.call_from_thread(self.wizard.use_store, store)
+        self.post_message(FolderSurveyed(folder, *self._read(store, folder), last_workspace))
+
+    @staticmethod
+    def _read(store: object, folder: str) -> tuple[Session | None, Survey | None]:
+        from wizard.progress import survey
+        from wizard.record import record_survey
+        from wizard.session import SessionFileError
+        from wizard.workspace import Workspace
+
+        if folder_problem(folder):
+            return None, None
+        root = Path(os.path.abspath(os.path.expanduser(folder.strip())))
         try:
-            session = store.load(requested) if requested else store.last()
-        except SessionFileError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="warning", timeout=10)
-            session = None
-        except Exception:  # noqa: BLE001 - an unreadable data dir only means nothing to resume
-            session = None
-        self.app.call_from_thread(self._offer_resume, store, session)
+            session = store.open(root)  # type: ignore[attr-defined]
+        except SessionFileError:
+            from wizard.session import Session
 
-    def _offer_resume(self, store: SessionStore, session: Session | None) -> None:
-        self.wizard.use_store(store)
-        self.resumable = session
-        if session is None or not self.is_mounted:
-            return
-        step = session.current_step
-        stage = f"step {step} of 7" if 1 <= step <= 7 else ("summary" if step == 8 else "step 1 of 7")
-        self.query_one("#resume-info", Static).update(f"{display_path(session.workspace)} ({stage})")
-        resume = self.query_one("#resume", Button)
-        resume.display = True
-        resume.focus()
+            session = Session(workspace=str(root))
+        try:
+            found = survey(Workspace(root))
+        except Exception:  # noqa: BLE001 - an unreadable folder only means no progress to show
+            found = None
+        if found is not None:
+            record_survey(session, found)
+        return session, found
 
-    @on(Button.Pressed, "#resume")
-    def resume(self) -> None:
-        if self.resumable is not None:
-            self.wizard.open_workspace(self.resumable.workspace)
+    @on(FolderSurveyed)
+    def _surveyed(self, message: FolderSurveyed) -> None:
+        field = self.query_one("#workspace", Input)
+        if message.last_workspace and field.value == self._initial != message.last_workspace:
+            # Nothing typed yet: the last session's workspace, as --help promises.
+            self._initial = field.value = message.last_workspace
+        if message.folder == field.value:
+            self.surveyed = message
+        self.show_folder_state()
+
+    # -- what the page shows ------------------------------------------------------------------
+    def show_folder_state(self) -> None:
+        from wizard.progress import SUMMARY, next_step, progress_line
+
+        problem = folder_problem(self.folder_text())
+        note = self.query_one("#workspace-note", Static)
+        start = self.query_one("#start", Button)
+        hint = self.query_one("#start-hint", Static)
+        surveyed = self.surveyed if self.surveyed and self.surveyed.folder == self.folder_text() else None
+        session = surveyed.session if surveyed else None
+        note.set_classes("-error" if problem else "")
+        if problem:
+            note.update(problem)
+            start.label, start.disabled = "Start", True
+            hint.update("fix the folder to start")
+        elif surveyed is None:
+            note.update("")
+            start.disabled = True
+            hint.update("reading the folder…")
+        elif session is None or not session.steps_done:
+            note.update("a new workspace: the seven steps start with the CA")
+            start.label, start.disabled = "Start", False
+            hint.update("")
+        else:
+            upcoming = next_step(session)
+            note.update(progress_line(session))
+            start.label = "Open the summary" if upcoming == SUMMARY else f"Continue at step {upcoming}"
+            start.disabled = False
+            hint.update("")
+
+    @on(Input.Changed, "#workspace")
+    def _folder_changed(self, event: Input.Changed) -> None:
+        self.show_folder_state()
+        if self._survey_timer is not None:
+            self._survey_timer.stop()
+        if not folder_problem(event.value):
+            self._survey_timer = self.set_timer(SURVEY_DELAY, lambda: self._survey(event.value, False))
 
     @on(Button.Pressed, "#start")
     @on(Input.Submitted, "#workspace")
     def start(self) -> None:
-        folder = self.query_one("#workspace", Input).value.strip()
-        if not folder:
-            self.notify("give a folder for the workspace, e.g. ~/mtls-workspace", severity="error")
+        folder = self.folder_text()
+        problem = folder_problem(folder)
+        if problem:
+            self.notify(problem, severity="error")
             return
-        import os
-
-        path = os.path.abspath(os.path.expanduser(folder))
-        if os.path.exists(path) and not os.path.isdir(path):
-            self.notify(f"{folder} is a file: choose a folder", severity="error")
+        surveyed = self.surveyed if self.surveyed and self.surveyed.folder == folder else None
+        if surveyed is None:
+            self.notify("still reading the folder: press again in a moment", severity="warning")
             return
-        self.wizard.open_workspace(path)
+        self.wizard.open_workspace(os.path.abspath(os.path.expanduser(folder.strip())), survey=surveyed.survey)

@@ -3,102 +3,23 @@ listener, resuming, live validation and the no-overwrite rules. Real keys and fi
 
 from __future__ import annotations
 
-import asyncio
-import io
 import json
-import stat
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from pilot_helpers import SIZE, choose, focus, mode, plain, press_button, screen_name, settle, start, type_into
 from textual.widgets import Button, Input, Select, Static
 
 from wizard import steps
-from wizard.record import record
 from wizard.app import WizardApp
 from wizard.app.messages import CertificateReady
+from wizard.record import record
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
 PASSWORD = "Tr0ub4dor&3-horse"
-SIZE = (80, 24)
-
-
-# ---------------------------------------------------------------------------
-# Keyboard helpers: reach widgets with Tab, type with keys
-# ---------------------------------------------------------------------------
-
-
-async def focus(pilot, selector: str, limit: int = 60) -> None:
-    """Press Tab until the widget matching `selector` on the current screen has the focus."""
-    app = pilot.app
-    target = app.screen.query_one(selector)
-    for _ in range(limit):
-        if app.focused is target:
-            return
-        await pilot.press("tab")
-    raise AssertionError(f"Tab never reached {selector} (focus is on {app.focused!r})")
-
-
-async def type_into(pilot, selector: str, text: str) -> None:
-    await focus(pilot, selector)
-    await pilot.press("end", "ctrl+u")
-    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
-
-
-async def choose(pilot, selector: str, value: str, limit: int = 12) -> None:
-    """Pick a Select option with the keyboard: open the list, go down, Enter; until it is chosen."""
-    await focus(pilot, selector)
-    select = pilot.app.screen.query_one(selector, Select)
-    for downs in range(limit):
-        if select.value == value:
-            return
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("home", *["down"] * downs, "enter")
-        await pilot.pause()
-    assert select.value == value, f"{value!r} is not among the first {limit} choices of {selector}"
-
-
-async def press_button(pilot, selector: str) -> None:
-    await focus(pilot, selector)
-    await pilot.press("enter")
-    await pilot.pause()
-
-
-async def start(pilot) -> None:
-    """Let the welcome screen look for a session to resume."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def settle(pilot) -> None:
-    """Wait for the App's work: Textual workers, and the handshake probe's daemon thread."""
-    await pilot.app.workers.wait_for_complete()
-    thread = pilot.app.probe_thread
-    if thread is not None:
-        await asyncio.to_thread(thread.join, 60)
-    for _ in range(200):
-        await pilot.pause()
-        if not pilot.app.busy:
-            break
-    await pilot.pause()
-
-
-def plain(content: object) -> str:
-    """The text a Static shows (Rich renderables included), without styles."""
-    console = Console(width=78, record=True, file=io.StringIO())
-    console.print(content)
-    return console.export_text()
-
-
-def screen_name(app: WizardApp) -> str:
-    return type(app.screen).__name__
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
+SERVER_CERT_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # ELB ids are 32 hexadecimal characters
+CA_CERT_ID = "a0b1c2d3e4f5061728394a5b6c7d8e9f"
 
 
 # ---------------------------------------------------------------------------
@@ -157,14 +78,14 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         panel_text = app.screen.query_one("#panel-server_cert").text  # type: ignore[attr-defined]
         assert panel_text.startswith("-----BEGIN CERTIFICATE-----") and not panel_text.endswith("\n")
         assert "✘" not in str(app.screen.query_one("#checklist", Static).content)
-        await type_into(pilot, "#cert-id", "srv-cert-0001")
+        await type_into(pilot, "#cert-id", SERVER_CERT_ID)
         await press_button(pilot, "#save-server_cert")
         assert (root / "elb" / "paste-server-certificate.txt").read_text() == panel_text
         await press_button(pilot, "#done")
         await pilot.press("alt+n")
         await pilot.pause()
         assert screen_name(app) == "CaHandOffScreen"
-        await type_into(pilot, "#cert-id", "ca-cert-0001")
+        await type_into(pilot, "#cert-id", CA_CERT_ID)
         await press_button(pilot, "#done")
         await pilot.press("alt+n")
         await pilot.pause()
@@ -172,7 +93,7 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         # Step 6: the listener checklist and the address
         assert screen_name(app) == "ListenerScreen"
         checklist = str(app.screen.query_one("#checklist", Static).content)
-        assert "Mutual authentication" in checklist and "srv-cert-0001" in checklist and "ca-cert-0001" in checklist
+        assert "Mutual authentication" in checklist and SERVER_CERT_ID in checklist and CA_CERT_ID in checklist
         await type_into(pilot, "#address", "192.0.2.10")
         await press_button(pilot, "#done")
         await pilot.press("alt+n")
@@ -214,7 +135,7 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
     assert saved.org == "Example Ltd"
     assert saved.server_cn == "localhost" and saved.server_sans == ["127.0.0.1", "::1"]
     assert saved.ca_key_type == saved.server_key_type == saved.client_key_type == "ec-p256"
-    assert saved.server_cert_id == "srv-cert-0001" and saved.ca_cert_id == "ca-cert-0001"
+    assert saved.server_cert_id == SERVER_CERT_ID and saved.ca_cert_id == CA_CERT_ID
     assert saved.lb_address == "192.0.2.10" and saved.lb_port == 443  # the practice address is not the answer
     assert saved.steps_done == [1, 2, 3, 4, 5, 6, 7]
     assert saved.last_verdict["passed"] is True
@@ -244,11 +165,11 @@ async def test_quit_at_step_3_and_resume_there_with_the_values(tmp_path: Path) -
     app = WizardApp()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
-        assert app.focused is app.screen.query_one("#resume")
+        # The last session's folder, its progress, and one button that says where it goes.
+        assert app.screen.query_one("#workspace", Input).value.endswith("workspace")
+        assert "2 of 7 steps done · next: step 3" in str(app.screen.query_one("#workspace-note", Static).content)
+        assert str(app.screen.query_one("#start", Button).label) == "Continue at step 3"
         await pilot.press("enter")
-        await pilot.pause()
-        assert screen_name(app) == "ServerScreen"
-        await pilot.press("alt+n")
         await pilot.pause()
         assert screen_name(app) == "ClientScreen"
         await type_into(pilot, "#client-cn", "alice")
@@ -264,7 +185,7 @@ async def test_quit_at_step_3_and_resume_there_with_the_values(tmp_path: Path) -
     again = WizardApp()
     async with again.run_test(size=SIZE) as pilot:
         await start(pilot)
-        assert "step 3 of 7" in str(again.screen.query_one("#resume-info", Static).content)
+        assert "2 of 7 steps done" in str(again.screen.query_one("#workspace-note", Static).content)
         await pilot.press("enter")
         await pilot.pause()
         assert screen_name(again) == "ClientScreen"
@@ -350,16 +271,15 @@ async def test_an_existing_ca_is_reused_and_replacing_needs_confirmation(tmp_pat
     app = WizardApp(workspace=str(root))  # a fresh session on a workspace that has a CA
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
+        # Its files prove step 1: the wizard says so and continues after it.
+        assert "1 of 7 steps done · next: step 2" in str(app.screen.query_one("#workspace-note", Static).content)
         await press_button(pilot, "#start")
-        screen = app.screen
-        assert screen_name(app) == "CaScreen"
-        assert "already has a CA" in str(screen.query_one("#existing", Static).content)
-        create = screen.query_one("#create", Button)
-        assert str(create.label) == "Use the existing CA"
-        await press_button(pilot, "#create")
-        await settle(pilot)
-        assert app.session.is_done(1)
+        assert screen_name(app) == "ServerScreen" and app.session.is_done(1)
         assert ws.cert("ca").read_bytes() == original and ws.key("ca").read_bytes() == original_key
+        await pilot.press("alt+p")
+        await pilot.pause()
+        assert screen_name(app) == "CaScreen"
+        assert "The CA is ready" in str(app.screen.query_one("#existing", Static).content)
 
         # Replace: the modal names the files; the safe answer is the default.
         await press_button(pilot, "#replace")
@@ -383,6 +303,25 @@ async def test_an_existing_ca_is_reused_and_replacing_needs_confirmation(tmp_pat
         assert len(backups) == 1
         assert (backups[0] / "ca" / "ca.key").read_bytes() == original_key
         assert mode(backups[0] / "ca" / "ca.key") == 0o600
+
+
+async def test_a_ca_made_while_the_wizard_is_open_can_be_used_as_it_is(tmp_path: Path) -> None:
+    root = tmp_path / "workspace"
+    app = WizardApp(workspace=str(root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        assert screen_name(app) == "CaScreen" and not app.session.is_done(1)
+        ws, _ = _workspace_with_ca(root)  # e.g. `mtls-wizard generate` in another terminal
+        original = ws.cert("ca").read_bytes()
+        app.sync_screen()
+        await pilot.pause()
+        assert "already has a CA" in str(app.screen.query_one("#existing", Static).content)
+        assert str(app.screen.query_one("#create", Button).label) == "Use the existing CA"
+        await press_button(pilot, "#create")
+        await settle(pilot)
+        assert app.session.is_done(1) and ws.cert("ca").read_bytes() == original
+        assert not list(root.glob("backup-*"))
 
 
 async def test_a_failed_step_is_reported_without_a_traceback(tmp_path: Path) -> None:
@@ -414,7 +353,7 @@ async def test_help_palette_and_theme(tmp_path: Path) -> None:
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         await pilot.pause()
-        assert screen_name(app) == "CaScreen"
+        assert screen_name(app) == "ServerScreen"  # the CA's files prove step 1
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Step 1: Create a private CA" in titles and "Workspace folder" in titles and "Toggle theme" in titles
         assert "Step 4: Hand the server certificate to the load balancer" not in titles  # not reached yet
@@ -423,19 +362,20 @@ async def test_help_palette_and_theme(tmp_path: Path) -> None:
         assert app.current_theme.dark != dark
 
 
-def test_an_address_typed_with_its_port_is_split() -> None:
-    from screens.step6_listener import check_address, split_port
+def test_step_6_reads_addresses_with_step_7s_own_rules() -> None:
+    from screens.step6_listener import listener_address, split_port
 
     assert split_port("192.0.2.10:8443") == ("192.0.2.10", 8443)
     assert split_port("https://lb.example.com") == ("lb.example.com", 443)
     assert split_port("[2001:db8::1]:443") == ("2001:db8::1", 443)
     assert split_port("2001:db8::1") is None and split_port("lb.example.com") is None
-    assert check_address("2001:db8::1", "443") is None
-    assert "port below" in (check_address("lb.example.com:x", "443") or "")
+    assert listener_address("2001:db8::1", "443") == ("2001:db8::1", 443)
+    for port in ("99999", "123456", "0", "1.5", "-5", "8x"):
+        assert isinstance(listener_address("lb.example.com", port), str), port  # refused, never cut or cleaned
 
 
-async def test_leaf_files_from_an_earlier_run_can_be_adopted(tmp_path: Path) -> None:
-    """A workspace made elsewhere (its session lost): keep its certificates, no reissue."""
+async def test_a_workspace_made_elsewhere_opens_with_its_progress(tmp_path: Path) -> None:
+    """Its session lost (another account made it): the files prove steps 1-3, nothing is reissued."""
     ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
     record(session, steps.issue_server(ws, session))
     record(session, steps.issue_client(ws, session, "pass-phrase-1"))
@@ -443,23 +383,32 @@ async def test_leaf_files_from_an_earlier_run_can_be_adopted(tmp_path: Path) -> 
     app = WizardApp(workspace=str(ws.root))  # a fresh session: nothing recorded
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
+        assert "3 of 7 steps done · next: step 4" in str(app.screen.query_one("#workspace-note", Static).content)
         await press_button(pilot, "#start")
-        await press_button(pilot, "#create")  # reuse the CA
-        await settle(pilot)
-        await pilot.press("alt+n")
-        await pilot.pause()
-        assert screen_name(app) == "ServerScreen"
-        assert "Use the existing" in str(app.screen.query_one("#nav-hint", Static).content)
-        await press_button(pilot, "#adopt")
-        assert app.session.is_done(2)
+        assert screen_name(app) == "ServerHandOffScreen"
+        assert app.session.steps_done == [1, 2, 3]
         assert app.session.certificates["server"]["subject"].startswith("CN=localhost")
-        await pilot.press("alt+n")
-        await pilot.pause()
-        await press_button(pilot, "#adopt")
-        assert app.session.is_done(3)
-        assert not app.screen.query_one("#next", Button).disabled
+        assert "✔1 CA ✔2 Server ✔3 Client ▶4" in str(app.screen.query_one("#indicator", Static).content)
     assert {p: p.read_bytes() for p in ws.all_artifacts()} == before
     assert not list(ws.root.glob("backup-*"))
+
+
+async def test_leaf_files_made_while_the_wizard_is_open_can_be_adopted(tmp_path: Path) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        assert screen_name(app) == "ServerScreen"
+        record(session, steps.issue_server(ws, session))  # e.g. `mtls-wizard generate` in another terminal
+        before = ws.cert("server").read_bytes()
+        app.sync_screen()
+        await pilot.pause()
+        assert "Use the existing" in str(app.screen.query_one("#nav-hint", Static).content)
+        await press_button(pilot, "#adopt")
+        await settle(pilot)
+        assert app.session.is_done(2) and ws.cert("server").read_bytes() == before
+        assert not app.screen.query_one("#next", Button).disabled
 
 
 async def test_a_foreign_leaf_is_not_adopted(tmp_path: Path, foreign_workspace: Workspace) -> None:
@@ -606,6 +555,9 @@ async def test_a_reissued_server_certificate_reopens_step_7_and_the_summary(tmp_
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume_session(pilot)
+        assert screen_name(app) == "SummaryScreen"  # everything is done
+        app.action_goto(2)
+        await pilot.pause()
         assert screen_name(app) == "ServerScreen"
         assert app.reachable(8)
         await press_button(pilot, "#reissue")

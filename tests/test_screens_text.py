@@ -74,16 +74,63 @@ def test_the_summary_names_a_practice_verdict_and_shows_whole_fingerprints() -> 
     assert not against_practice_listener({"host": "192.0.2.10"}) and not against_practice_listener({"host": "lb.example.com"})
 
 
-def test_the_step_6_host_note_speaks_of_the_host_field() -> None:
-    from screens.step6_listener import check_address
-
-    problem = check_address("lb example.com", "443") or ""
-    assert "host name or IP address" in problem and "host:port" not in problem
-
-
 def test_the_ca_fingerprint_is_shown_whole_on_two_lines() -> None:
     from screens.handoff import fingerprint_text
 
     fingerprint = ":".join(f"{b:02X}" for b in range(32))
     lines = fingerprint_text({"fingerprint": fingerprint}).plain.splitlines()
     assert lines[1].strip() + ":" + lines[2].strip() == fingerprint
+
+
+def _wizard_options() -> set[str]:
+    """Every option of the mtls-wizard command line (all commands)."""
+    import argparse
+
+    from wizard.cli import build_parser
+
+    options: set[str] = set()
+
+    def collect(parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:  # noqa: SLF001 - argparse has no public list of its options
+            options.update(o for o in action.option_strings if o.startswith("--"))
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for sub in action.choices.values():
+                    collect(sub)
+
+    collect(build_parser())
+    return options - {"--help", "--version"}
+
+
+def test_no_core_message_reaches_the_wizard_with_a_command_line_option() -> None:
+    """The core writes fixes for both faces; in the wizard, for_tui turns every option it
+    mentions into the field or action to use instead."""
+    import ast
+    import re
+
+    from screens.wording import for_tui
+
+    root = Path(__file__).resolve().parent.parent / "wizard"
+    faces = {root / "cli", root / "app"}
+    options = _wizard_options()
+    pattern = re.compile("|".join(re.escape(o) for o in sorted(options, key=len, reverse=True)) + r"(?![\w-])")
+    leftovers = []
+    for path in sorted(root.rglob("*.py")):
+        if any(face in path.parents for face in faces) or path.name == "__main__.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+        for node in ast.walk(tree):
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            texts = [node.value] if is_text else []
+            for text in texts:
+                if pattern.search(text) and pattern.search(for_tui(text)):
+                    leftovers.append(f"{path.name}: {for_tui(text)[:100]}")
+    assert leftovers == []
+
+
+def test_the_readme_pictures_are_the_snapshot_tests() -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+\.svg)\)", (root / "README.md").read_text(encoding="utf-8"))
+    assert pictures and all(p.startswith("tests/__snapshots__/") and (root / p).is_file() for p in pictures)

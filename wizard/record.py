@@ -16,6 +16,7 @@ from wizard.session import Session
 if TYPE_CHECKING:  # pragma: no cover - the outcome types, without loading their modules
     from wizard.elb.uploader import UploadResult
     from wizard.handshake import Verdict
+    from wizard.progress import Survey
     from wizard.steps import StepOutcome
 
     Outcome = Union[StepOutcome, UploadResult, Verdict]
@@ -80,3 +81,23 @@ def record_verdict(session: Session, verdict: Verdict) -> None:
         session.mark_done(7)
     else:
         session.steps_done = [step for step in session.steps_done if step != 7]
+
+
+def record_survey(session: Session, survey: Survey) -> None:
+    """What the workspace's files prove (see wizard.progress): certificates the session does not
+    know yet, or that changed under it, and the uploads that belong to them. Never removes."""
+    for role in ("ca", "server", "client"):
+        outcome = survey.certificates.get(role)
+        known = session.certificates.get(role, {}).get("fingerprint")
+        if outcome is not None and (known != outcome.certificate["fingerprint"] or not session.is_done(ROLE_STEP[role])):
+            record_certificate(session, outcome)
+    for role, step in (("server", 4), ("ca", 5), ("listener", 6)):
+        entry = survey.uploads.get(role)
+        if entry is None or session.is_done(step) and session.uploaded.get(role, {}).get("id") == entry["id"]:
+            continue
+        session.uploaded = {**session.uploaded, role: dict(entry)}
+        if role == "listener":
+            session.listener_id, session.loadbalancer_id = entry["id"], entry.get("loadbalancer_id", "")
+        else:
+            setattr(session, f"{role}_cert_id", entry["id"])
+        session.mark_done(step)

@@ -26,6 +26,7 @@ from wizard.app.work import WorkMixin
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from wizard.progress import Survey
     from wizard.rehearsal import RehearsalServer
     from wizard.session import Session, SessionStore, SessionWriter
     from wizard.workspace import Workspace
@@ -93,8 +94,14 @@ class WizardApp(WorkMixin):
             self.store = store
             self.writer = SessionWriter(store, lambda problem: self.notify(problem, severity="error", timeout=10))
 
-    def open_workspace(self, path: str | Path) -> None:
-        """Start (or continue) the session of a workspace and go to its current step."""
+    def open_workspace(self, path: str | Path, survey: Survey | None = None) -> None:
+        """Start (or continue) the session of a workspace and go to its first step not done.
+
+        `survey`: what the workspace's files prove (read by the welcome screen), added to the
+        session so a workspace made elsewhere keeps its ticks.
+        """
+        from wizard.progress import next_step
+        from wizard.record import record_survey
         from wizard.session import Session, SessionFileError, SessionStore
         from wizard.workspace import Workspace
 
@@ -111,11 +118,13 @@ class WizardApp(WorkMixin):
         except SessionFileError as error:
             self.notify(str(error), severity="warning", timeout=10)
             session = Session(workspace=str(root))
+        if survey is not None:
+            record_survey(session, survey)
         self.session = session
         self.ws = Workspace(root)
         self.stop_rehearsal()
         self.save()
-        self.goto(session.current_step if 1 <= session.current_step <= SUMMARY else 1)
+        self.goto(next_step(session))
 
     def save(self) -> None:
         """Hand the session to the writer thread now; a failure is reported, never fatal."""
@@ -167,9 +176,12 @@ class WizardApp(WorkMixin):
         self.sync_screen()
 
     def sync_screen(self) -> None:
-        sync: Callable[[], None] | None = getattr(self.screen, "sync", None)
-        if sync is not None:
-            sync()
+        """Redraw every page in the stack from the session (a step page under a dialog too,
+        so its progress stops the moment an error arrives)."""
+        for screen in self.screen_stack:
+            sync: Callable[[], None] | None = getattr(screen, "sync", None)
+            if sync is not None:
+                sync()
 
     def showing(self, step: int) -> bool:
         return getattr(self.screen, "STEP", None) == step
@@ -225,7 +237,7 @@ class WizardApp(WorkMixin):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        from screens.base import STEP_TITLES
+        from wizard.progress import STEP_TITLES
 
         for step, title in STEP_TITLES.items():
             label = "Summary" if step == SUMMARY else f"Step {step}: {title}"
@@ -243,9 +255,12 @@ class WizardApp(WorkMixin):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def show_error(self, message: str, title: str = "That did not work") -> None:
-        """Short errors as a notification, long ones in a modal; never a traceback."""
+        """Short errors as a notification, long ones in a modal; never a traceback. The core's
+        fixes name command-line options: here they name the wizard's fields instead."""
         from screens.base import MessageModal
+        from screens.wording import for_tui
 
+        message = for_tui(message)
         self.last_error = message
         if len(message) <= 110:
             self.notify(message, title=title, severity="error", timeout=12)

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App
 from textual.message import Message
 
+from screens.wording import for_tui
 from wizard.app.messages import (
     AttemptDone, CertificateReady, HandshakeFinished, UploadFinished, UploadStopped, WorkFailed,
 )
@@ -145,7 +146,7 @@ class WorkMixin(App[int]):
         if outcome.backup is not None:
             self.notify(f"The old files were moved to {self.ws.relative(outcome.backup)}/", title="Backup", timeout=12)
         for warning in outcome.warnings:
-            self.notify(warning, severity="warning", timeout=12)
+            self.notify(for_tui(warning), severity="warning", timeout=12)
         self.sync_screen()
 
     @on(WorkFailed)
@@ -212,23 +213,23 @@ class WorkMixin(App[int]):
         self.sync_screen()
 
     # -- step 7: the handshake test and the rehearsal listener -------------------------------
-    def start_handshake(self, host: str, port: int, sni: str | None) -> None:
+    def start_handshake(self, host: str, port: int, sni: str | None, trust: str = "workspace") -> None:
         if self.ws is None or not self._start("handshake", f"testing {host}:{port}: three connections…"):
             return
         self.live_attempts = []
         # A daemon thread, not a Textual worker: thread workers run in the event loop's pool,
         # which is joined at exit, so ctrl+q would wait for the probe's timeouts (up to 30 s).
         # Nothing is written by the probe, so leaving it behind on quit loses nothing.
-        self.probe_thread = threading.Thread(target=self._run_probe, args=(self.ws, host, port, sni),
+        self.probe_thread = threading.Thread(target=self._run_probe, args=(self.ws, host, port, sni, trust),
                                              name="mtls-wizard-probe", daemon=True)
         self.probe_thread.start()
 
-    def _run_probe(self, ws: Workspace, host: str, port: int, sni: str | None) -> None:
+    def _run_probe(self, ws: Workspace, host: str, port: int, sni: str | None, trust: str) -> None:
         from wizard import handshake
         from wizard.errors import WizardError
 
         try:
-            verdict = handshake.probe(host, port, ws, sni=sni or None, timeout=10.0,
+            verdict = handshake.probe(host, port, ws, sni=sni or None, timeout=10.0, trust=trust,
                                       progress=lambda attempt: self._post_from_thread(AttemptDone(attempt)))
         except WizardError as error:
             self._post_from_thread(WorkFailed("handshake", ws.root, str(error)))

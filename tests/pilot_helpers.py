@@ -1,0 +1,98 @@
+"""Keyboard helpers for the Pilot tests: reach widgets with Tab, type with keys, wait for work."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import stat
+from pathlib import Path
+
+from rich.console import Console
+from textual.widgets import Button, Select, Static
+
+from wizard.app import WizardApp
+
+SIZE = (80, 24)
+
+
+# ---------------------------------------------------------------------------
+
+
+async def focus(pilot, selector: str, limit: int = 60) -> None:
+    """Press Tab until the widget matching `selector` on the current screen has the focus."""
+    app = pilot.app
+    target = app.screen.query_one(selector)
+    for _ in range(limit):
+        if app.focused is target:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached {selector} (focus is on {app.focused!r})")
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await focus(pilot, selector)
+    await pilot.press("end", "ctrl+u")
+    await pilot.press(*[{" ": "space"}.get(ch, ch) for ch in text])
+
+
+async def choose(pilot, selector: str, value: str, limit: int = 12) -> None:
+    """Pick a Select option with the keyboard: open the list, go down, Enter; until it is chosen."""
+    await focus(pilot, selector)
+    select = pilot.app.screen.query_one(selector, Select)
+    for downs in range(limit):
+        if select.value == value:
+            return
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("home", *["down"] * downs, "enter")
+        await pilot.pause()
+    assert select.value == value, f"{value!r} is not among the first {limit} choices of {selector}"
+
+
+async def press_button(pilot, selector: str) -> None:
+    await focus(pilot, selector)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def start(pilot) -> None:
+    """Let the welcome screen read its folder (the last session's, its files) until it offers a button."""
+    for _ in range(200):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        screen = pilot.app.screen
+        if type(screen).__name__ != "WelcomeScreen" or not screen.query_one("#start", Button).disabled:
+            break
+        if "-error" in screen.query_one("#workspace-note", Static).classes:
+            break
+    await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    """Wait for the App's work: Textual workers, and the handshake probe's daemon thread."""
+    await pilot.app.workers.wait_for_complete()
+    thread = pilot.app.probe_thread
+    if thread is not None:
+        await asyncio.to_thread(thread.join, 60)
+    for _ in range(200):
+        await pilot.pause()
+        if not pilot.app.busy:
+            break
+    await pilot.pause()
+
+
+def plain(content: object) -> str:
+    """The text a Static shows (Rich renderables included), without styles."""
+    console = Console(width=78, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
+
+
+def screen_name(app: WizardApp) -> str:
+    return type(app.screen).__name__
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+

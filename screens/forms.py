@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.validation import ValidationResult, Validator
 
 from wizard import pki
+from wizard.safe_text import printable
 from wizard.errors import InputError
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def outcome_text(ws: Workspace, session: Session, role: str) -> Text:
         text.append("  private: keep it safe\n" if secret else "\n", style="dim")
     if info:
         text.append("  subject      ", style="bold")
-        text.append(info.get("subject", "-") + "\n")
+        text.append(printable(info.get("subject", "-")) + "\n")
         text.append("  SHA-256      ", style="bold")
         text.append("\n               ".join(fingerprint_lines(info.get("fingerprint", "-"))) + "\n")
         text.append("  expires      ", style="bold")

@@ -14,6 +14,7 @@ from textual.widgets import Button, Collapsible, Input, Select, Static
 from screens.base import Busy, FieldRow, StepScreen, display_path
 from screens.forms import SniName, first_failure, issued_cn
 from screens.wording import for_tui
+from wizard.safe_text import printable
 from wizard.errors import InputError
 
 STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inconclusive": "bold black on yellow", "unreachable": "bold white on red"}
@@ -49,9 +50,9 @@ def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful:
     grid.add_column(ratio=3)  # detail
     for attempt in attempts:
         grid.add_row(_mark(attempt, doubtful),
-                     Text(str(attempt.get("label", "")), style="bold"),
-                     Text(str(attempt.get("outcome", ""))),
-                     Text(str(attempt.get("detail", "")), style="dim"))
+                     Text(printable(attempt.get("label", "")), style="bold"),
+                     Text(printable(attempt.get("outcome", ""))),
+                     Text(printable(attempt.get("detail", "")), style="dim"))
     for _ in range(pending):
         grid.add_row(Text("…", style="dim"), Text("waiting", style="dim"), Text(""), Text(""))
     return grid
@@ -60,11 +61,11 @@ def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful:
 def verdict_text(verdict: dict[str, Any]) -> Table:
     """The verdict badge, its line and the diagnosis (in the wizard's words), beside the badge."""
     status = str(verdict.get("status", ""))
-    summary = str(verdict.get("summary", ""))
+    summary = printable(verdict.get("summary", ""))
     prefix = f"{status.upper()}: "
     body = Text(summary[len(prefix):] if summary.upper().startswith(prefix) else summary)
     for finding in verdict.get("diagnosis", []):
-        body.append(f"\n• {for_tui(str(finding))}")
+        body.append(f"\n• {for_tui(printable(finding))}")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)

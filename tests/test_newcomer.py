@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from wizard import steps
 from wizard.app import WizardApp
-from wizard.record import record, record_all
+from wizard.record import record
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
@@ -401,4 +401,25 @@ async def test_the_walk_through_all_seven_steps_meets_no_error(tmp_path: Path) -
         assert app.session.last_verdict["status"] == "pass"
         assert app.last_error == "" and screen_name(app) == "VerifyScreen"
         await pilot.press("ctrl+q")
-    record_all  # noqa: B018 - imported for the other tests' helpers
+
+
+def test_text_from_a_peer_or_a_file_is_shown_literally() -> None:
+    """A hostile server's status line or certificate name can hold Rich markup or terminal
+    controls: the wizard shows them as text, never as style, link or escape sequence."""
+    from screens.forms import outcome_text
+    from screens.step7_verify import attempts_text, verdict_text
+
+    hostile = "[bold red]ALL GOOD[/bold red] [link=https://evil.example]x[/link] \x1b]0;pwned\x07\x1b[2J"
+    verdict = {"status": "fail", "summary": f"FAIL: {hostile}", "diagnosis": [hostile],
+               "attempts": [{"name": "with_client_cert", "label": "with our client certificate", "outcome": "accepted", "detail": hostile, "ok": True}]}
+    for shown in (plain(attempts_text(verdict["attempts"])), plain(verdict_text(verdict))):
+        assert "[bold red]ALL GOOD[/bold red]" in shown and "[link=https://evil.example]" in shown
+        assert "\x1b" not in shown and "\x07" not in shown and "\\x1b]0;pwned\\x07" in shown
+
+    class FakeWorkspace:
+        def artifacts(self, role: str) -> list[Path]:
+            return []
+
+    session = Session(workspace="w", certificates={"server": {"subject": f"CN={hostile}", "fingerprint": "AB", "not_after": "2030-01-01"}})
+    shown = plain(outcome_text(FakeWorkspace(), session, "server"))  # type: ignore[arg-type]
+    assert "[link=https://evil.example]" in shown and "\x1b" not in shown

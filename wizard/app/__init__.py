@@ -259,8 +259,9 @@ class WizardApp(WorkMixin):
         fixes name command-line options: here they name the wizard's fields instead."""
         from screens.base import MessageModal
         from screens.wording import for_tui
+        from wizard.safe_text import printable
 
-        message = for_tui(message)
+        message = for_tui(printable(message))
         self.last_error = message
         if len(message) <= 110:
             self.notify(message, title=title, severity="error", timeout=12)

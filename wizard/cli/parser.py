@@ -102,10 +102,47 @@ def build_parser() -> argparse.ArgumentParser:
     _workspace_arg(scr)
     scr.set_defaults(handler=_lazy("wizard.cli.certificates", "script_command"))
 
+    _add_client_parser(commands)
     _add_check_parser(commands)
     _add_serve_parser(commands)
     _add_elb_parser(commands)
     return parser
+
+
+# The revocation reasons `client revoke` takes (wizard.clients.revocation.REASONS; a test keeps them equal).
+REVOCATION_REASONS = ("unspecified", "keyCompromise", "superseded", "cessationOfOperation")
+CLIENT_NAME_RULE = "letters, digits, '.', '_', '-', '@'; 1-64 characters"
+
+
+def _add_client_parser(commands: argparse._SubParsersAction) -> None:
+    client = commands.add_parser("client", help="named client certificates: issue, list, revoke")
+    group = client.add_subparsers(dest="client_command", metavar="CLIENT_COMMAND", required=True, parser_class=_Parser)
+    issue = group.add_parser("issue", help="issue named client certificates, each with its own .p12")
+    issue.add_argument("names", nargs="*", metavar="NAME", help=f"client names ({CLIENT_NAME_RULE})")
+    issue.add_argument("--from", dest="from_file", metavar="FILE", help="read names from FILE, one per line (# comments)")
+    _workspace_arg(issue)
+    issue.add_argument("--days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=f"validity (default {defaults.CLIENT_DAYS})")
+    issue.add_argument("--key-type", metavar="TYPE", help="key type (default: the workspace's client key type)")
+    issue.add_argument("--legacy-p12", action="store_true", help="3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8")
+    issue.add_argument("--p12-password-file", metavar="FILE", help=f"one password for every .p12, read from FILE (else ${PASSWORD_ENV}, else a prompt)")
+    issue.add_argument("--random-passwords", action="store_true", help="a strong password per client, saved beside its .p12 (0600)")
+    issue.add_argument("--force", action="store_true", help="replace existing clients of these names (backed up first)")
+    _refuse_password_option(issue, "--p12-password-file FILE or --random-passwords", "--p12-password", "--password")
+    issue.set_defaults(handler=_lazy("wizard.cli.clients", "issue_command"))
+    listing = group.add_parser("list", help="every client with its expiry and state")
+    _workspace_arg(listing)
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=_lazy("wizard.cli.clients", "list_command"))
+    revoke = group.add_parser("revoke", help="revoke a client: a CRL and a revoked-serials list for the backends")
+    revoke.add_argument("name", metavar="NAME")
+    revoke.add_argument("--reason", choices=REVOCATION_REASONS, default="unspecified")
+    _workspace_arg(revoke)
+    revoke.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help="the CRL's nextUpdate, in days (default 30)")
+    revoke.set_defaults(handler=_lazy("wizard.cli.clients", "revoke_command"))
+    crl = group.add_parser("crl", help="sign the CRL again with a fresh nextUpdate")
+    _workspace_arg(crl)
+    crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help="validity in days (default 30)")
+    crl.set_defaults(handler=_lazy("wizard.cli.clients", "crl_command"))
 
 
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:

@@ -1,0 +1,23 @@
+"""Many clients: named client certificates (one or a batch), the client list, and revocation
+that backends can enforce (a CRL and a list of revoked serials).
+
+- `names`: client names and where each client's files live;
+- `issue`: issuing named clients, on every core for a batch;
+- `registry`: the list with expiry and state;
+- `revocation`: ca/revoked.json, ca/crl.pem and ca/revoked-serials.txt.
+"""
+
+from wizard.clients.issue import BatchResult, ClientOptions, IssuedClient, issue_clients
+from wizard.clients.names import (
+    NAME_RULE, TUTORIAL_CLIENT, ClientFiles, client_files, known_clients, read_names_file, validate_client_name,
+    validate_client_names,
+)
+from wizard.clients.registry import STATES, ClientInfo, list_clients
+from wizard.clients.revocation import REASONS, Revocation, crl_path, record_path, refresh_crl, revoke, serials_path
+
+__all__ = [
+    "NAME_RULE", "REASONS", "STATES", "TUTORIAL_CLIENT", "BatchResult", "ClientFiles", "ClientInfo", "ClientOptions",
+    "IssuedClient", "Revocation", "client_files", "crl_path", "issue_clients", "known_clients", "list_clients",
+    "read_names_file", "record_path", "refresh_crl", "revoke", "serials_path", "validate_client_name",
+    "validate_client_names",
+]

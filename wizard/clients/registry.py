@@ -1,0 +1,61 @@
+"""The client list: every client of the workspace with its expiry and state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from wizard import pki
+from wizard.clients.names import known_clients
+from wizard.clients.revocation import revoked_serials, serial_text
+from wizard.errors import InputError
+from wizard.workspace import Workspace
+
+EXPIRING_DAYS = 30
+STATES = ("valid", "expiring", "expired", "revoked")
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    name: str
+    common_name: str
+    serial: str
+    fingerprint_sha256: str
+    not_after: str
+    days_left: int
+    state: str  # one of STATES
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[str] | None = None) -> list[ClientInfo]:
+    """Every readable client certificate; why any other one was left out goes to `problems`."""
+    now = now or pki.utc_now()
+    revoked = revoked_serials(ws)
+    infos = []
+    for files in known_clients(ws):
+        try:
+            cert = pki.load_cert_pem(files.cert.read_bytes(), f"the certificate of {files.name}")
+        except (OSError, InputError) as error:
+            if problems is not None:
+                problems.append(f"{ws.relative(files.cert)} left out: {getattr(error, 'strerror', None) or error}")
+            continue
+        serial = serial_text(cert.serial_number)
+        days_left = (cert.not_valid_after_utc - now) // dt.timedelta(days=1)
+        infos.append(ClientInfo(
+            name=files.name, common_name=pki.cn_of(cert.subject) or "", serial=serial,
+            fingerprint_sha256=pki.fingerprint(cert), not_after=cert.not_valid_after_utc.isoformat(),
+            days_left=int(days_left), state=state_of(serial in revoked, cert.not_valid_after_utc - now),
+        ))
+    return infos
+
+
+def state_of(revoked: bool, left: dt.timedelta) -> str:
+    if revoked:
+        return "revoked"
+    if left <= dt.timedelta(0):
+        return "expired"
+    if left <= dt.timedelta(days=EXPIRING_DAYS):
+        return "expiring"
+    return "valid"

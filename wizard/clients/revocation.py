@@ -1,0 +1,153 @@
+"""Withdrawing a client: the record of revocations, an X.509 v2 CRL signed by the workspace
+CA, and the list of revoked serial numbers for backends that filter on a forwarded header.
+
+ELB itself checks no CRL (see the README): the CRL is for backends that load one (nginx
+`ssl_crl`, Envoy, HAProxy `crl-file`); behind ELB, the forwarded serial number or
+fingerprint, or a new CA, is what takes a client out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from wizard import pki
+from wizard.clients.names import client_files, validate_client_name
+from wizard.errors import InputError, WizardError
+from wizard.steps import load_ca
+from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write
+
+REASONS = {
+    "unspecified": x509.ReasonFlags.unspecified,
+    "keyCompromise": x509.ReasonFlags.key_compromise,
+    "superseded": x509.ReasonFlags.superseded,
+    "cessationOfOperation": x509.ReasonFlags.cessation_of_operation,
+}
+CRL_DAYS = 30
+RECORD_VERSION = 1
+
+
+def crl_path(ws: Workspace) -> Path:
+    return ws.folder("ca") / "crl.pem"
+
+
+def record_path(ws: Workspace) -> Path:
+    return ws.folder("ca") / "revoked.json"
+
+
+def serials_path(ws: Workspace) -> Path:
+    return ws.folder("ca") / "revoked-serials.txt"
+
+
+def serial_text(serial: int) -> str:
+    """A serial number as nginx-style proxies forward it ($ssl_client_serial): upper-case hex."""
+    return format(serial, "X")
+
+
+@dataclass
+class Revocation:
+    name: str
+    serial: str
+    fingerprint: str
+    date: str
+    reason: str
+    already: bool = False  # it was revoked before: nothing changed
+
+
+def read_record(ws: Workspace) -> dict[str, Any]:
+    """ca/revoked.json, or an empty record; an unreadable one stops (never silently emptied)."""
+    path = record_path(ws)
+    if not path.exists():
+        return {"version": RECORD_VERSION, "crl_number": 0, "revoked": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise WizardError(f"{ws.relative(path)} cannot be read ({error}): restore it from a backup before revoking more") from None
+    if not isinstance(data, dict) or not isinstance(data.get("revoked"), list):
+        raise WizardError(f"{ws.relative(path)} is not a revocation record: restore it from a backup before revoking more")
+    return data
+
+
+def revoked_serials(ws: Workspace) -> set[str]:
+    try:
+        return {str(entry.get("serial", "")) for entry in read_record(ws)["revoked"]}
+    except WizardError:
+        return set()
+
+
+def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int = CRL_DAYS) -> Revocation:
+    """Record the revocation of client `name` and re-sign the CRL. Revoking twice changes nothing."""
+    validate_client_name(name)
+    if reason not in REASONS:
+        raise InputError(f"unknown reason {reason!r}: use one of {', '.join(REASONS)}")
+    pki.validate_days(crl_days, "CRL")
+    files = client_files(ws, name)
+    if not files.cert.exists():
+        raise WizardError(f"there is no client {name!r} in {ws.root}: see `client list` for the names")
+    cert = pki.load_cert_pem(files.cert.read_bytes(), f"the certificate of {name}")
+    record = read_record(ws)
+    serial = serial_text(cert.serial_number)
+    for entry in record["revoked"]:
+        if entry.get("serial") == serial:
+            return Revocation(name, serial, entry.get("fingerprint", ""), entry.get("date", ""), entry.get("reason", ""), already=True)
+    now = pki.utc_now()
+    entry = {"name": name, "serial": serial, "fingerprint": pki.fingerprint(cert), "date": now.isoformat(), "reason": reason}
+    record["revoked"].append(entry)
+    _publish(ws, record, crl_days, now)
+    return Revocation(name, serial, entry["fingerprint"], entry["date"], reason)
+
+
+def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
+    """Sign the CRL again with a new nextUpdate (and number), with no new revocation."""
+    pki.validate_days(crl_days, "CRL")
+    _publish(ws, read_record(ws), crl_days, pki.utc_now())
+    return crl_path(ws)
+
+
+def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime) -> None:
+    """A new CRL (number + 1), then the record and the serial list: each written atomically."""
+    ca_key, ca_cert = load_ca(ws)
+    if "cRLSign" not in pki.key_usages(ca_cert) and pki.key_usages(ca_cert):
+        raise WizardError("the workspace CA may not sign CRLs (its key usage lacks cRLSign): revocation needs a CA made for it")
+    record["crl_number"] = int(record.get("crl_number", 0)) + 1
+    crl = build_crl(ca_key, ca_cert, record["revoked"], record["crl_number"], now, now + dt.timedelta(days=crl_days))
+    atomic_write(crl_path(ws), crl.public_bytes(serialization.Encoding.PEM), PUBLIC_MODE)
+    record["version"] = RECORD_VERSION
+    atomic_write(record_path(ws), (json.dumps(record, indent=2) + "\n").encode(), PUBLIC_MODE)
+    serials = "".join(f"{entry['serial']}\n" for entry in record["revoked"])
+    atomic_write(serials_path(ws), serials.encode(), PUBLIC_MODE)
+
+
+def build_crl(ca_key: pki.PrivateKey, ca_cert: x509.Certificate, entries: list[dict[str, Any]], number: int,
+              this_update: dt.datetime, next_update: dt.datetime) -> x509.CertificateRevocationList:
+    """An X.509 v2 CRL (RFC 5280 profile): CRL number, authority key identifier, reasons."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(this_update)
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(_authority_key_id(ca_key, ca_cert), critical=False)
+    )
+    for entry in entries:
+        revoked = (x509.RevokedCertificateBuilder()
+                   .serial_number(int(entry["serial"], 16))
+                   .revocation_date(dt.datetime.fromisoformat(entry["date"])))
+        if entry.get("reason", "unspecified") != "unspecified":  # RFC 5280: leave "unspecified" out
+            revoked = revoked.add_extension(x509.CRLReason(REASONS[entry["reason"]]), critical=False)
+        builder = builder.add_revoked_certificate(revoked.build())
+    return builder.sign(ca_key, pki.signing_hash(ca_key))
+
+
+def _authority_key_id(ca_key: pki.PrivateKey, ca_cert: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    try:
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Input, Select, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Select, Static
 
 from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
@@ -56,6 +57,10 @@ class ClientScreen(CertificateStepScreen):
         yield FieldRow("Confirm password", Input(id="confirm", password=True, compact=True), note_id="password-note")
         yield from self.leaf_buttons()
         yield from self.progress_and_result()
+        with Horizontal(classes="actions"):
+            yield Button("Issue another client…", id="clients", compact=True)
+        yield Static("One certificate per person, partner or device, each with its own .p12 and password; "
+                     "the list also revokes one.", classes="hint")
 
     def load_form(self) -> None:
         s = self.session
@@ -90,6 +95,10 @@ class ClientScreen(CertificateStepScreen):
         if isinstance(event.value, str):
             self.wizard.remember(p12_legacy=event.value == "legacy")
         self.sync()
+
+    @on(Button.Pressed, "#clients")
+    def _clients(self) -> None:
+        self.wizard.action_clients()
 
     @on(Input.Submitted, "#confirm")
     def _submitted(self) -> None:

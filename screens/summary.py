@@ -54,6 +54,7 @@ class SummaryScreen(StepScreen):
         yield Static("", id="verdict", classes="verdict", markup=False)
         with Horizontal(classes="actions"):
             yield Button("Export the openssl script", id="export", variant="primary", compact=True)
+            yield Button("Clients…", id="clients", compact=True)
             yield Button("Quit", id="quit", compact=True)
 
     def load_form(self) -> None:
@@ -139,6 +140,10 @@ class SummaryScreen(StepScreen):
             self.wizard.show_error(f"cannot write {path}: {error}")
             return
         self.notify(display_path(path), title="openssl script saved", timeout=10)
+
+    @on(Button.Pressed, "#clients")
+    def clients(self) -> None:
+        self.wizard.action_clients()
 
     @on(Button.Pressed, "#quit")
     async def quit(self) -> None:

@@ -73,6 +73,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(home)
     monkeypatch.setattr("wizard.pki.issue.utc_now", lambda: FROZEN_NOW)
+    monkeypatch.setattr("wizard.pki.utc_now", lambda: FROZEN_NOW)
     serials = itertools.count(0x5EED0001)
     monkeypatch.setattr("cryptography.x509.random_serial_number", lambda: next(serials))
     import screens.summary
@@ -213,6 +214,24 @@ def test_step7_verdict(home: Path, snap_compare) -> None:  # noqa: ANN001
 def test_summary(home: Path, snap_compare) -> None:  # noqa: ANN001
     prepare(home, 8, done_upto=7, server_cert_id="0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e", ca_cert_id="5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d")
     assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=resume_then(8, "pagedown"))
+
+
+def test_clients_page(home: Path, snap_compare) -> None:  # noqa: ANN001
+    from wizard import clients
+
+    ws = prepare(home, 3, done_upto=3)
+    clients.issue_clients(ws, ["alice", "partner-7"], "snapshot-password", clients.ClientOptions(key_type="ec-p256"))
+    clients.revoke(ws, "partner-7", "keyCompromise")
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await resume_then(3)(pilot)
+        pilot.app.action_clients()
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        no_blink(pilot.app)
+
+    assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=run_before)
 
 
 def test_help(home: Path, snap_compare) -> None:  # noqa: ANN001

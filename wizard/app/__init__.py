@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from wizard import assets_loader
+from wizard.app.clients_work import ClientsWorkMixin
 from wizard.app.work import WorkMixin
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def make_screen(step: int) -> Screen[Any]:
     return getattr(import_module(module), name)()
 
 
-class WizardApp(WorkMixin):
+class WizardApp(WorkMixin, ClientsWorkMixin):
     TITLE = "mtls-wizard"
     SUB_TITLE = "HTTPS mutual authentication on Huawei Cloud ELB"
     CSS_PATH = assets_loader.stylesheet_path()
@@ -75,6 +76,7 @@ class WizardApp(WorkMixin):
         self.busy: dict[str, str] = {}  # kind of work -> what the user sees while it runs
         self.rehearsal: RehearsalServer | None = None
         self.live_attempts: list[Any] = []
+        self.clients_progress = (0, 1)  # (done, total) of the batch of named clients being issued
         self.last_error = ""
         self.probe_thread: threading.Thread | None = None
         self._save_timer: Timer | None = None
@@ -219,6 +221,17 @@ class WizardApp(WorkMixin):
         else:
             self.goto(step)
 
+    def action_clients(self) -> None:
+        """The Clients page: every named client, issuing more, revoking one."""
+        from screens.clients import ClientsScreen
+
+        if self.ws is None:
+            self.notify("start or resume a session first", severity="warning")
+        elif not self.ws.cert("ca").exists():
+            self.notify("create the CA first (step 1): clients are issued by it", severity="warning")
+        elif not any(isinstance(screen, ClientsScreen) for screen in self.screen_stack):
+            self.push_screen(ClientsScreen())
+
     def action_help(self) -> None:
         from screens.base import HelpScreen
 
@@ -243,6 +256,8 @@ class WizardApp(WorkMixin):
             label = "Summary" if step == SUMMARY else f"Step {step}: {title}"
             if self.session is not None and self.reachable(step):
                 yield SystemCommand(label, "Jump to this page", lambda s=step: self.action_goto(s))
+        if self.ws is not None:
+            yield SystemCommand("Clients", "Every named client: issue more, revoke one", self.action_clients)
         yield SystemCommand("Workspace folder", "Show the workspace path (and copy it)", self.action_show_workspace)
         yield SystemCommand("Toggle theme", "Switch between the dark and the light theme", self.action_toggle_theme)
         yield SystemCommand("Help", "How to use the wizard (F1)", self.action_help)

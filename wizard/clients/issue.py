@@ -10,8 +10,10 @@ the others done.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -141,11 +143,22 @@ def _run(jobs: list[_Job]) -> Iterator[tuple[_Job, dict | Exception]]:
             yield job, _attempt(job)
         return
     # "spawn", not fork: the caller may be the TUI, with threads a fork would copy half-way.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with _stderr_for_the_pool(), ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures: dict[Future, _Job] = {pool.submit(make_client, job): job for job in jobs}
         for future in as_completed(futures):
             error = future.exception()
             yield futures[future], (error if isinstance(error, Exception) else future.result())
+
+
+def _stderr_for_the_pool() -> contextlib.AbstractContextManager[object]:
+    """multiprocessing hands its helper process our stderr's file descriptor. Under the TUI,
+    stderr is a capture with none (-1), which multiprocessing refuses: give it /dev/null."""
+    try:
+        if sys.stderr is not None and sys.stderr.fileno() >= 0:
+            return contextlib.nullcontext()
+    except (OSError, ValueError, AttributeError):
+        pass
+    return contextlib.redirect_stderr(open(os.devnull, "w"))  # noqa: SIM115 - closed with the context
 
 
 def _attempt(job: _Job) -> dict | Exception:

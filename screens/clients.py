@@ -1,0 +1,219 @@
+"""The Clients page (from step 3 and the summary): every client with its days left and state,
+issuing more (one or a batch, with progress), and revoking one after a confirmation that
+says what the load balancer will and will not do."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, ProgressBar, Select, Static
+
+from screens.base import ConfirmModal, FieldRow, ScrollingPage
+from screens.forms import first_failure
+from screens.step3_client import password_hint
+from wizard.safe_text import printable
+
+if TYPE_CHECKING:
+    from wizard.app import WizardApp
+    from wizard.clients import ClientInfo
+
+STATE_STYLE = {"valid": "green", "expiring": "yellow", "expired": "red", "revoked": "red"}
+REASON_CHOICES = [("reason: not given", "unspecified"), ("key compromised", "keyCompromise"),
+                  ("replaced by a new one", "superseded"), ("no longer needed", "cessationOfOperation")]
+REVOKE_EXPLAINED = (
+    "This records {name} in ca/revoked.json and signs a new ca/crl.pem and ca/revoked-serials.txt.\n\n"
+    "ELB does NOT check CRLs: the load balancer itself will still let {name} in.\n"
+    "What refuses {name}: a backend that loads ca/crl.pem (nginx: ssl_crl), or a backend that refuses the "
+    "serial numbers in ca/revoked-serials.txt (forward them with the listener's client-certificate headers), "
+    "or a new CA for every other client."
+)
+
+
+def split_names(text: str) -> list[str]:
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+class ClientNames(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        from wizard.clients import validate_client_names
+        from wizard.errors import InputError
+
+        if not value.strip():
+            return self.success()
+        try:
+            validate_client_names(split_names(value))
+        except InputError as error:
+            return self.failure(str(error))
+        return self.success()
+
+
+class ClientsListed(Message):
+    def __init__(self, entries: list[ClientInfo], problems: list[str]) -> None:
+        super().__init__()
+        self.entries, self.problems = entries, problems
+
+
+class ClientsScreen(ScrollingPage):
+    BINDINGS = [Binding("escape", "close", "Back")]
+    AUTO_FOCUS = "#clients-table"
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="body", can_focus=False):
+            yield Label("Clients: one certificate and .p12 for each person, partner or device", classes="section")
+            yield DataTable(id="clients-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="clients-problems", classes="note -warning", markup=False)
+            with Horizontal(classes="actions"):
+                yield Select(REASON_CHOICES, id="reason", allow_blank=False, compact=True)
+                yield Button("Revoke…", id="revoke", variant="warning", compact=True)
+            yield Label("Issue more clients", classes="section")
+            yield FieldRow("Names", Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
+            yield Checkbox("a random password for each (saved beside its .p12, mode 0600)", id="random", compact=True)
+            yield FieldRow(".p12 password", Input(id="password", password=True, compact=True))
+            yield FieldRow("Confirm password", Input(id="confirm", password=True, compact=True), note_id="password-note")
+            with Horizontal(classes="actions"):
+                yield Button("Issue", id="issue", variant="primary", compact=True)
+                yield ProgressBar(id="progress", total=1, show_eta=False)
+            yield Static("", id="actions-hint", classes="why-disabled", markup=False)
+        with Horizontal(id="nav"):
+            yield Static("", id="nav-hint", markup=False)
+            yield Button("◀ Back", id="back", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Name", "State", "Expires", "Days left", "Serial")
+        self.fit_menus()
+        self.reload()
+        self.sync()
+
+    # -- the list -------------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.wizard.ws is not None:
+            self._list(self.wizard.ws)
+
+    @work(thread=True, exclusive=True, group="clients-list", description="reading the client certificates")
+    def _list(self, ws: Any) -> None:
+        from wizard.clients import list_clients
+
+        problems: list[str] = []
+        entries = list_clients(ws, problems=problems)
+        self.post_message(ClientsListed(entries, problems))
+
+    @on(ClientsListed)
+    def _listed(self, message: ClientsListed) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for entry in message.entries:
+            style = STATE_STYLE.get(entry.state, "")
+            table.add_row(printable(entry.name), Text(entry.state, style=style), entry.not_after[:10],
+                          Text(str(entry.days_left), style=style), entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""),
+                          key=entry.name)
+        problems = self.query_one("#clients-problems", Static)
+        problems.update("\n".join(message.problems))
+        problems.display = bool(message.problems)
+        self.sync()
+
+    def selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    # -- state ------------------------------------------------------------------------------
+    def sync(self) -> None:
+        if not self.is_mounted:
+            return
+        busy = self.wizard.busy.get("clients") or self.wizard.busy.get("revoke")
+        progress = self.query_one("#progress", ProgressBar)
+        progress.display = bool(self.wizard.busy.get("clients"))
+        done, total = getattr(self.wizard, "clients_progress", (0, 1))
+        progress.update(total=max(total, 1), progress=done)
+        reason = None if busy else self.why_not_issuable()
+        self.query_one("#issue", Button).disabled = bool(busy) or reason is not None
+        hint = self.query_one("#actions-hint", Static)
+        hint.update(f"Issue: {reason}" if reason else (busy or ""))
+        hint.display = bool(reason or busy)
+        self.query_one("#revoke", Button).disabled = bool(busy) or self.selected() is None
+        names = self.query_one("#names", Input)
+        self.set_note("names-note", first_failure(names.validate(names.value)) if names.value.strip() else None)
+        random = self.query_one("#random", Checkbox).value
+        for field in ("#password", "#confirm"):
+            self.query_one(field, Input).disabled = random
+        message, level = password_hint(self.query_one("#password", Input).value, self.query_one("#confirm", Input).value)
+        untouched = not self.query_one("#password", Input).value
+        self.set_note("password-note", None if random or untouched else message, level=level)
+        if not busy and getattr(self, "_was_busy", False):
+            self.reload()  # the batch or the revocation finished: show the files as they are now
+        self._was_busy = bool(busy)
+
+    def why_not_issuable(self) -> str | None:
+        names = self.query_one("#names", Input)
+        if not names.value.strip():
+            return "give one or more names"
+        if first_failure(names.validate(names.value)):
+            return "fix the names"
+        if not self.query_one("#random", Checkbox).value:
+            message, level = password_hint(self.query_one("#password", Input).value, self.query_one("#confirm", Input).value)
+            if level == "error":
+                return message or "type the .p12 password twice"
+        return None
+
+    def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:
+        note = self.query_one(f"#{note_id}", Static)
+        note.set_classes(f"note -{level}" if message else "note")
+        note.update(message or "")
+        note.display = bool(message)
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(DataTable.RowHighlighted)
+    def _changed(self) -> None:
+        self.sync()
+
+    # -- actions -----------------------------------------------------------------------------
+    @on(Button.Pressed, "#issue")
+    @on(Input.Submitted)
+    def issue(self) -> None:
+        from wizard.clients import ClientOptions
+
+        reason = self.why_not_issuable()
+        if reason:
+            self.notify(reason, severity="error")
+            return
+        session = self.wizard.session
+        random = self.query_one("#random", Checkbox).value
+        options = ClientOptions(days=session.client_days if session else 825, legacy_p12=bool(session and session.p12_legacy),
+                                random_passwords=random)
+        names = split_names(self.query_one("#names", Input).value)
+        password = self.query_one("#password", Input).value
+        for field in ("#password", "#confirm", "#names"):
+            self.query_one(field, Input).value = ""  # the worker holds the only copy of the password
+        self.wizard.start_clients(names, password, options)
+
+    @on(Button.Pressed, "#revoke")
+    def revoke(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        reason = str(self.query_one("#reason", Select).value)
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.wizard.start_revoke(name, reason)
+
+        self.app.push_screen(ConfirmModal(f"Revoke {name}?", REVOKE_EXPLAINED.format(name=name), yes="Revoke", no="Keep it"), answered)
+
+    @on(Button.Pressed, "#back")
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,128 @@
+"""The App's work for named clients: issuing a batch (with progress) and revoking one.
+
+Like the step work (wizard.app.work), it runs in a thread owned by the App, so leaving the
+Clients page never loses a result, and comes back as typed messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from wizard.clients import BatchResult, ClientOptions, Revocation
+    from wizard.workspace import Workspace
+
+
+class ClientsProgress(Message):
+    """One more client of a batch is done."""
+
+    def __init__(self, done: int, total: int, name: str) -> None:
+        super().__init__()
+        self.done, self.total, self.name = done, total, name
+
+
+class ClientsIssued(Message):
+    def __init__(self, workspace: Path, result: BatchResult | None, error: str = "") -> None:
+        super().__init__()
+        self.workspace, self.result, self.error = workspace, result, error
+
+
+class ClientRevoked(Message):
+    def __init__(self, workspace: Path, revocation: Revocation | None, error: str = "") -> None:
+        super().__init__()
+        self.workspace, self.revocation, self.error = workspace, revocation, error
+
+
+class ClientsWorkMixin(App[int]):
+    """Named clients, for WizardApp (see wizard.app)."""
+
+    ws: Workspace | None
+    busy: dict[str, str]
+    clients_progress: tuple[int, int]
+
+    def sync_screen(self) -> None: ...
+    def show_error(self, message: str, title: str = "That did not work") -> None: ...
+
+    def start_clients(self, names: list[str], password: str, options: ClientOptions) -> None:
+        """Issue named clients in a thread (a batch uses worker processes on every core)."""
+        if self.ws is None or self.busy.get("clients"):
+            return
+        self.busy["clients"] = f"issuing {len(names)} client{'s' if len(names) > 1 else ''}…"
+        self.clients_progress = (0, len(names))
+        # The password is held by a closure, never a worker argument (Textual logs arguments).
+        self._clients_worker(self.ws, names, options, lambda: password)
+        self.sync_screen()
+
+    @work(thread=True, group="clients", description="issuing named clients")
+    def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: object) -> None:
+        from wizard import clients
+        from wizard.errors import WizardError
+
+        def progress(done: int, total: int, name: str) -> None:
+            self.post_message(ClientsProgress(done, total, name))
+
+        try:
+            result = clients.issue_clients(ws, names, None if options.random_passwords else password(), options, progress)  # type: ignore[operator]
+        except WizardError as error:
+            self.post_message(ClientsIssued(ws.root, None, str(error)))
+        except Exception as error:  # noqa: BLE001 - one line, never a traceback
+            self.post_message(ClientsIssued(ws.root, None, f"unexpected {type(error).__name__}: {error}"))
+        else:
+            self.post_message(ClientsIssued(ws.root, result))
+
+    @on(ClientsProgress)
+    def _clients_progress(self, message: ClientsProgress) -> None:
+        self.clients_progress = (message.done, message.total)
+        self.sync_screen()
+
+    @on(ClientsIssued)
+    def _clients_issued(self, message: ClientsIssued) -> None:
+        self.busy.pop("clients", None)
+        if message.error:
+            self.show_error(message.error, "No client issued")
+        elif message.result is not None:
+            result = message.result
+            if result.issued:
+                self.notify(", ".join(issued.name for issued in result.issued), title=f"{len(result.issued)} issued", timeout=8)
+            for name, why in result.failed:
+                self.show_error(f"{name}: {why}", "A client failed")
+            for warning in result.warnings:
+                self.notify(warning, severity="warning", timeout=10)
+        self.sync_screen()
+
+    def start_revoke(self, name: str, reason: str) -> None:
+        if self.ws is None or self.busy.get("revoke"):
+            return
+        self.busy["revoke"] = f"revoking {name}…"
+        self._revoke_worker(self.ws, name, reason)
+        self.sync_screen()
+
+    @work(thread=True, group="clients", description="revoking a client")
+    def _revoke_worker(self, ws: Workspace, name: str, reason: str) -> None:
+        from wizard import clients
+        from wizard.errors import WizardError
+
+        try:
+            revocation = clients.revoke(ws, name, reason)
+        except WizardError as error:
+            self.post_message(ClientRevoked(ws.root, None, str(error)))
+        except Exception as error:  # noqa: BLE001
+            self.post_message(ClientRevoked(ws.root, None, f"unexpected {type(error).__name__}: {error}"))
+        else:
+            self.post_message(ClientRevoked(ws.root, revocation))
+
+    @on(ClientRevoked)
+    def _client_revoked(self, message: ClientRevoked) -> None:
+        self.busy.pop("revoke", None)
+        if message.error:
+            self.show_error(message.error, "Not revoked")
+        elif message.revocation is not None:
+            done = message.revocation
+            state = "was already revoked" if done.already else "is revoked: ca/crl.pem and ca/revoked-serials.txt are updated"
+            self.notify(f"{done.name} {state}", title="Revoked", timeout=10)
+        self.sync_screen()

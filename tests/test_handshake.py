@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from nginx_server import NginxServer, require_nginx
 from wizard import handshake
 from wizard.errors import InputError, WizardError
 from wizard.handshake import Attempt, FOREIGN_CERT, WITH_CERT, WITHOUT_CERT, parse_address, probe
@@ -542,56 +541,6 @@ def test_an_app_page_mentioning_ssl_certificates_is_no_refusal(pki_workspace: Wo
 def test_missing_workspace_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WizardError, match="mtls-wizard generate"):
         probe("127.0.0.1", 1, Workspace(tmp_path / "empty"))
-
-
-# ---------------------------------------------------------------------------
-# Real nginx
-# ---------------------------------------------------------------------------
-
-
-@pytest.mark.nginx
-@pytest.mark.parametrize("protocols", ["TLSv1.2", "TLSv1.3"])
-def test_nginx_enforcing_listener_passes_with_http_400_refusals(pki_workspace: Workspace, tmp_path: Path, protocols: str) -> None:
-    require_nginx()
-    with NginxServer(pki_workspace, tmp_path / "nginx", verify_client="on", protocols=protocols) as nginx:
-        verdict = probe(nginx.host, nginx.port, pki_workspace, timeout=5)
-    assert verdict.status == "pass", verdict.summary
-    assert verdict.tls_version == protocols
-    assert [a.status_code for a in verdict.attempts] == [200, 400, 400]
-    assert verdict.accepted_client_cas == ["CN=ELB mTLS Root CA,O=ELB"]
-    assert verdict.our_ca_advertised is True
-
-
-@pytest.mark.nginx
-def test_nginx_without_client_auth_is_not_enforced(pki_workspace: Workspace, tmp_path: Path) -> None:
-    require_nginx()
-    with NginxServer(pki_workspace, tmp_path / "nginx", verify_client="off") as nginx:
-        verdict = probe(nginx.host, nginx.port, pki_workspace, timeout=5)
-    assert verdict.status == "fail" and "not enforced" in verdict.summary
-    assert outcomes(verdict) == ["accepted", "accepted", "accepted"]
-
-
-@pytest.mark.nginx
-def test_nginx_trusting_another_ca_names_it(pki_workspace: Workspace, foreign_workspace: Workspace, tmp_path: Path) -> None:
-    require_nginx()
-    with NginxServer(pki_workspace, tmp_path / "nginx", client_ca=foreign_workspace.cert("ca")) as nginx:
-        verdict = probe(nginx.host, nginx.port, pki_workspace, timeout=5)
-    assert verdict.status == "fail"
-    assert verdict.attempts[0].outcome == "rejected"
-    assert "The SSL certificate error" in verdict.attempts[0].detail
-    assert verdict.our_ca_advertised is False
-    assert any("CN=Elsewhere mTLS Root CA,O=Elsewhere" in line and "ca/ca.crt" in line for line in verdict.diagnosis)
-
-
-@pytest.mark.nginx
-def test_nginx_empty_backend_still_proves_mtls(pki_workspace: Workspace, tmp_path: Path, closed_port: int) -> None:
-    require_nginx()
-    location = f"proxy_pass http://127.0.0.1:{closed_port};"
-    with NginxServer(pki_workspace, tmp_path / "nginx", location=location) as nginx:
-        verdict = probe(nginx.host, nginx.port, pki_workspace, timeout=5)
-    assert verdict.status == "pass", verdict.summary
-    assert verdict.attempts[0].status_code == 502
-    assert any("Mutual authentication itself works" in line for line in verdict.diagnosis)
 
 
 # ---------------------------------------------------------------------------

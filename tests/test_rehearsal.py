@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from wizard.errors import InputError, WizardError
+from wizard.handshake import probe
 from wizard.rehearsal import RehearsalServer
 from wizard.workspace import Workspace
 
@@ -117,17 +119,118 @@ def test_outcomes_keep_only_the_latest(pki_workspace: Workspace) -> None:
     assert [o["peer"] for o in server.outcomes] == [line.split()[1] for line in lines[1:]]
 
 
+def closed_by_server(sock: socket.socket, limit: float = 5.0) -> bool:
+    """True once the server has closed (EOF or reset) within `limit` seconds."""
+    sock.settimeout(limit)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except (TimeoutError, socket.timeout):
+        return False
+
+
 def test_stop_cuts_open_connections_instead_of_waiting_for_them(pki_workspace: Workspace) -> None:
     with RehearsalServer(pki_workspace, connection_timeout=60) as server:
-        before = set(threading.enumerate())
         clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]  # connect, say nothing
-        wait_for(lambda: len(set(threading.enumerate()) - before) == 3, "three connection handlers")
-        handlers = set(threading.enumerate()) - before
+        wait_for(lambda: server.open_connections == 3, "three open connections")
         server.stop()
-        assert not any(t.is_alive() for t in handlers)
-        assert all(o["outcome"] == "closed" for o in server.outcomes)
+        assert all(closed_by_server(client) for client in clients)
+        assert [o["outcome"] for o in server.outcomes] == ["closed"] * 3
     for client in clients:
         client.close()
+
+
+def tls_client(ws: Workspace, port: int, *, post_handshake_auth: bool = False) -> ssl.SSLSocket:
+    """A real TLS client with the workspace's client certificate, after its handshake."""
+    context = ssl.create_default_context(cafile=str(ws.cert("ca")))
+    context.load_cert_chain(str(ws.cert("client")), str(ws.key("client")))
+    context.post_handshake_auth = post_handshake_auth
+    raw = socket.create_connection(("127.0.0.1", port))
+    return context.wrap_socket(raw, server_hostname="localhost")
+
+
+def test_a_trickling_client_is_cut_at_the_connection_deadline(pki_workspace: Workspace) -> None:
+    # One byte of request at a time, never the end of it: each byte arrives well within the
+    # deadline, but the connection as a whole must not outlive it.
+    with RehearsalServer(pki_workspace, connection_timeout=0.5) as server, tls_client(pki_workspace, server.port) as tls:
+        tls.sendall(b"GET / HTTP/1.1\r\n")
+        tls.settimeout(0.1)
+        cut, give_up = False, time.monotonic() + 10
+        while not cut and time.monotonic() < give_up:
+            try:
+                tls.sendall(b"X")
+                cut = tls.recv(1) == b""
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                cut = True
+        assert cut, "the trickling client was never cut off"
+        wait_for(lambda: len(server.outcomes) == 1, "the outcome to be recorded")
+    assert server.outcomes[0]["outcome"] == "failed"
+    assert "no complete HTTP request within the time limit" in server.outcomes[0]["detail"]
+
+
+def test_connections_over_the_cap_are_closed_at_once(pki_workspace: Workspace) -> None:
+    with RehearsalServer(pki_workspace, max_connections=3, connection_timeout=60) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+        wait_for(lambda: server.open_connections == 3, "three open connections")
+        with socket.create_connection(("127.0.0.1", server.port)) as extra:
+            assert closed_by_server(extra)
+        wait_for(lambda: any(o["outcome"] == "refused" for o in server.outcomes), "the refusal to be recorded")
+        assert server.open_connections == 3
+        for sock in idle:
+            sock.close()
+    assert "too many open connections (at most 3)" in server.outcomes[0]["detail"]
+
+
+def test_valid_clients_are_served_while_hundreds_of_idle_connections_are_open(pki_workspace: Workspace) -> None:
+    with RehearsalServer(pki_workspace, connection_timeout=60) as server:
+        threads = threading.active_count()
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(220)]
+        try:
+            wait_for(lambda: server.open_connections == 220, "220 open connections")
+            ok = curl(pki_workspace, server.url, with_cert=True)
+            verdict = probe(server.host, server.port, pki_workspace, timeout=5)
+            assert threading.active_count() <= threads + 1  # no thread per connection (a name lookup may linger)
+        finally:
+            for sock in idle:
+                sock.close()
+    assert ok.returncode == 0 and ok.stdout.endswith("200")
+    assert verdict.status == "pass", verdict.summary
+
+
+def test_post_handshake_mode_asks_after_the_request(pki_workspace: Workspace) -> None:
+    lines: list[str] = []
+    with RehearsalServer(pki_workspace, client_auth="post-handshake", log=lines.append) as server:
+        verdict = probe(server.host, server.port, pki_workspace, timeout=5)
+        ok = curl(pki_workspace, server.url, with_cert=True)
+        refused = curl(pki_workspace, server.url, with_cert=False)
+        with tls_client(pki_workspace, server.port) as plain:  # a client that does not offer post-handshake auth
+            plain.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            answer = plain.recv(4096)
+        with tls_client(pki_workspace, server.port, post_handshake_auth=True) as offering:
+            offering.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            admitted = offering.recv(4096)
+        wait_for(lambda: len(server.outcomes) >= 7, "every connection to be logged")
+    assert verdict.status == "pass", verdict.summary
+    assert [a.certificate_request for a in verdict.attempts] == ["after_handshake"] * 3
+    assert verdict.accepted_client_cas == [] and verdict.client_ca_names_known  # asks, names no CA
+    assert ok.returncode == 0 and ok.stdout.endswith("200")
+    assert refused.returncode != 0 and "certificate required" in refused.stderr
+    assert answer.startswith(b"HTTP/1.1 403 Forbidden")
+    assert admitted.startswith(b"HTTP/1.1 200 OK")
+    assert any("rejected: the client does not offer post-handshake authentication" in line for line in lines)
+    assert any("rejected: no client certificate (TLS alert after the handshake)" in line for line in lines)
+
+
+def test_post_handshake_mode_refuses_what_it_cannot_do(pki_workspace: Workspace) -> None:
+    with pytest.raises(InputError, match="http400 needs --client-auth handshake"):
+        RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="http400")
+    with pytest.raises(InputError, match="needs TLS 1.3"):
+        RehearsalServer(pki_workspace, client_auth="post-handshake", tls_versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2))
+    with pytest.raises(InputError, match="handshake or post-handshake"):
+        RehearsalServer(pki_workspace, client_auth="later")
 
 
 def test_a_silent_client_does_not_block_others(pki_workspace: Workspace) -> None:
@@ -200,3 +303,4 @@ def test_serve_without_workspace_fails_cleanly(cli, tmp_path: Path) -> None:
     result = cli("serve", "--workspace", str(tmp_path / "none"), "--port", "0")
     assert result.returncode == 1
     assert "mtls-wizard generate" in result.stderr and "Traceback" not in result.stderr
+

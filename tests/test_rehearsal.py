@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_pki
 from wizard.errors import InputError, WizardError
 from wizard.handshake import probe
 from wizard.rehearsal import RehearsalServer
@@ -249,10 +251,10 @@ def test_a_silent_client_does_not_block_others(pki_workspace: Workspace) -> None
 def serve(pki_workspace: Workspace, isolated_data_dir: Path) -> Iterator:
     processes: list[subprocess.Popen] = []
 
-    def start(*extra: str) -> tuple[subprocess.Popen, int]:
+    def start(*extra: str, ws: Workspace = pki_workspace) -> tuple[subprocess.Popen, int]:
         env = {**os.environ, "MTLS_WIZARD_DATA_DIR": str(isolated_data_dir), "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
-            [sys.executable, "-m", "wizard", "serve", "--workspace", str(pki_workspace.root), "--port", "0", *extra],
+            [sys.executable, "-m", "wizard", "serve", "--workspace", str(ws.root), "--port", "0", *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         processes.append(process)
@@ -304,3 +306,84 @@ def test_serve_without_workspace_fails_cleanly(cli, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mtls-wizard generate" in result.stderr and "Traceback" not in result.stderr
 
+
+def test_serve_post_handshake_mode(serve, pki_workspace: Workspace) -> None:
+    process, port = serve("--client-auth", "post-handshake")
+    verdict = probe("127.0.0.1", port, pki_workspace, timeout=5)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=15)
+    assert verdict.status == "pass", verdict.summary
+    assert "post-handshake auth" in stdout and "rejected: no client certificate (TLS alert after the handshake)" in stdout
+    assert process.returncode == 0 and "Traceback" not in stderr
+
+
+def test_serve_refuses_an_impossible_combination(cli, pki_workspace: Workspace) -> None:
+    result = cli("serve", "--workspace", str(pki_workspace.root), "--port", "0", "--client-auth", "post-handshake", "--reject-with", "http400")
+    assert result.returncode == 2
+    assert result.stderr.startswith("mtls-wizard: error:") and "--client-auth handshake" in result.stderr
+
+
+def printed_line(process: subprocess.Popen, start: str) -> str:
+    assert process.stdout is not None
+    for _ in range(10):
+        line = process.stdout.readline()
+        if line.strip().startswith(start):
+            return line.strip().removeprefix("try:").strip()
+    raise AssertionError(f"serve printed no line starting with {start!r}")
+
+
+@pytest.mark.parametrize("server_cn", ["www.test.com", "192.0.2.10", "localhost"])
+def test_serve_prints_a_curl_line_that_works_as_printed(serve, tmp_path: Path, server_cn: str) -> None:
+    # The tutorial's www.test.com certificate does not cover 127.0.0.1: the line must ask for the
+    # certificate's name and still connect here.
+    require_curl()
+    ws = make_pki(tmp_path / "workspace", server_cn=server_cn, sans=())
+    process, port = serve(ws=ws)
+    check_line = printed_line(process, "try:")
+    curl_line = printed_line(process, "curl ")
+    result = subprocess.run(["bash", "-c", curl_line], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=15)
+    assert result.returncode == 0, f"{curl_line}\n{result.stderr}"
+    assert result.stdout == "Hello CN=client,O=ELB: mutual TLS works.\n"
+    assert check_line == f"mtls-wizard check 127.0.0.1:{port} --workspace {ws.root}"
+
+
+def test_serve_shows_control_characters_from_client_certificates_escaped(serve, pki_workspace: Workspace, tmp_path: Path) -> None:
+    # A client certificate from our CA whose name carries ESC and BEL: the log line shows them, harmless.
+    require_curl()
+    cert, key = issue_client_named(pki_workspace, tmp_path, "evil\x1b]0;owned\x07\x1b[2J")
+    process, port = serve()
+    result = subprocess.run([require_curl(), "-sS", "--cacert", str(pki_workspace.cert("ca")),
+                             "--cert", str(cert), "--key", str(key), "--resolve", f"localhost:{port}:127.0.0.1", f"https://localhost:{port}/"],
+                            capture_output=True, timeout=30)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=15)
+    assert result.returncode == 0
+    assert "\x1b" not in stdout and "\x07" not in stdout
+    assert "accepted: CN=evil\\x1b]0\\;owned\\x07\\x1b[2J" in stdout  # RFC 4514 escapes the ';' itself
+
+
+def issue_client_named(ws: Workspace, folder: Path, cn: str) -> tuple[Path, Path]:
+    """A client certificate from the workspace CA with the given (hostile) common name."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca_cert = x509.load_pem_x509_certificate(ws.cert("ca").read_bytes())
+    ca_key = serialization.load_pem_private_key(ws.key("ca").read_bytes(), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])).issuer_name(ca_cert.subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "evil.crt", folder / "evil.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return cert_path, key_path

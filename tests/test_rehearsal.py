@@ -309,11 +309,14 @@ def test_serve_without_workspace_fails_cleanly(cli, tmp_path: Path) -> None:
 
 def test_serve_post_handshake_mode(serve, pki_workspace: Workspace) -> None:
     process, port = serve("--client-auth", "post-handshake")
+    assert process.stdout is not None
+    style = process.stdout.readline()  # read here: communicate() below only sees what is still unread
     verdict = probe("127.0.0.1", port, pki_workspace, timeout=5)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=15)
     assert verdict.status == "pass", verdict.summary
-    assert "post-handshake auth" in stdout and "rejected: no client certificate (TLS alert after the handshake)" in stdout
+    assert "post-handshake auth" in style
+    assert "rejected: no client certificate (TLS alert after the handshake)" in stdout
     assert process.returncode == 0 and "Traceback" not in stderr
 
 

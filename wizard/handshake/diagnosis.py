@@ -19,7 +19,7 @@ server certificate) make a FAIL, anything unproven an INCONCLUSIVE, and the rest
 
 from __future__ import annotations
 
-from wizard.handshake import findings
+import wizard.handshake.findings as findings
 from wizard.handshake.model import (
     ATTEMPT_ORDER, FOREIGN_CERT, LABELS, REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, WITH_CERT,
     WITHOUT_CERT, Attempt, Evidence, Observation, Verdict,

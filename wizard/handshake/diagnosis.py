@@ -44,13 +44,16 @@ def judge_attempts(evidence: Evidence) -> list[Attempt]:
     """One row per attempt made so far, each judged against what our certificate got."""
     ours = evidence.observations.get(WITH_CERT)
     rows = [_judge(name, evidence.observations[name], ours) for name in ATTEMPT_ORDER if name in evidence.observations]
-    others = [row for row in rows if row.name != WITH_CERT]
-    first = rows[0] if rows else None
-    if (first is not None and first.name == WITH_CERT and first.outcome == "accepted" and first.status_code is not None
-            and first.status_code >= 400 and others and all(o.kind == "http" and o.status_code == first.status_code for o in others)):
+    if ours is None or len(rows) < len(ATTEMPT_ORDER) or ours.kind != "http":
+        return rows
+    first, others, line = rows[0], rows[1:], ours.status_line
+    if first.outcome == "accepted" and first.status_code is not None and first.status_code >= 400 and all(
+            o.kind == "http" and o.status_code == first.status_code for o in others):
         # The same 4xx/5xx with and without certificates: the server refuses everyone alike.
-        first.outcome, first.ok = "denied", False
-        first.detail = f"{ours.status_line if ours else first.detail} (the same answer as without a certificate)"
+        first.outcome, first.ok, first.detail = "denied", False, f"{line} (the same answer as without a certificate)"
+    elif first.outcome == "denied" and all(o.outcome == "rejected" for o in others):
+        # TLS refused the strangers and let us through: the application's refusal is about the path, not us.
+        first.outcome, first.ok, first.detail = "accepted", True, f"{line} (our certificate passed TLS; the application refused the request)"
     return rows
 
 
@@ -158,16 +161,17 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
     rows = {a.name: a for a in verdict.attempts}
     ours, without, foreign = rows[WITH_CERT], rows.get(WITHOUT_CERT), rows.get(FOREIGN_CERT)
     failures, notes = _failures(verdict, evidence, ours, without, foreign)
+    if ours.outcome == "accepted" and ours.status_code in _DENIAL_CODES:
+        notes.append(findings.denied_but_enforced(evidence.observations[WITH_CERT].status_line))
     if ours.outcome == "accepted" and ours.status_code is not None and ours.status_code >= 500:
         notes.append(f"With our certificate the answer was {ours.status_code}: that comes from behind the listener (often no healthy backend server), "
                      "after TLS and the client certificate were accepted. Mutual authentication itself works.")
     others = [a for a in (without, foreign) if a is not None]
-    strangers_refused = bool(others) and all(a.outcome == "rejected" for a in others)
     pending = [a for a in (ours, *others) if not a.ok and a.outcome != "denied"]
     if failures:
         verdict.status = "fail"
         verdict.summary = f"FAIL: {'; '.join(failures)} at {verdict.address}"
-    elif ours.outcome == "denied" and not strangers_refused:
+    elif ours.outcome == "denied":
         verdict.status = "inconclusive"
         line = evidence.observations[WITH_CERT].status_line
         verdict.summary, refusal_notes = findings.every_request_refused(ours, line, others, evidence, verdict.address)
@@ -175,8 +179,6 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
     elif pending:
         _inconclusive(verdict, pending, notes)
     else:
-        if ours.outcome == "denied":  # refused by the application, yet TLS refused the strangers
-            notes.append(findings.denied_but_enforced(evidence.observations[WITH_CERT].status_line))
         verdict.status, verdict.passed = "pass", True
         verdict.summary = f"PASS: {verdict.address} demands a client certificate, accepts ours and refuses strangers"
     verdict.diagnosis.extend(notes)

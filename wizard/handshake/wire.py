@@ -112,14 +112,16 @@ class _Channel:
     """A TLS connection driven to completion of each call, within the attempt's deadline."""
 
     def __init__(self, connection: SSL.Connection, sock: socket.socket, deadline: float) -> None:
-        self.connection, self.deadline = connection, deadline
+        self.connection, self.sock, self.deadline = connection, sock, deadline
         self._selector = selectors.DefaultSelector()
-        self._selector.register(sock, selectors.EVENT_READ)
+        self._events = selectors.EVENT_READ
+        self._selector.register(sock, self._events)
 
     def close(self) -> None:
         self._selector.close()
 
     def drive(self, operation: Callable[[], Result]) -> Result:
+        """Call `operation` until OpenSSL no longer wants the socket; TimeoutError at the deadline."""
         while True:
             try:
                 return operation()
@@ -128,10 +130,10 @@ class _Channel:
             except SSL.WantWriteError:
                 self._wait(selectors.EVENT_WRITE)
 
-    def _wait(self, event: int) -> None:
-        key = next(iter(self._selector.get_map().values()))
-        if key.events != event:
-            self._selector.modify(key.fileobj, event)
+    def _wait(self, events: int) -> None:
+        if events != self._events:
+            self._selector.modify(self.sock, events)
+            self._events = events
         if not self._selector.select(_remaining(self.deadline)):
             raise TimeoutError
 

@@ -205,3 +205,17 @@ def test_control_characters_in_a_status_line_are_shown_escaped(cli, pki_workspac
     assert shown.returncode == 1  # one-way TLS: not enforced
     assert not any(control in shown.stdout for control in RAW_CONTROLS)
     assert "HTTP/1.1 200 \\x1b]0;owned\\x07\\x1b[2JOK" in shown.stdout
+
+
+def test_without_pyopenssl_check_says_what_to_install(pki_workspace: Workspace, isolated_data_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['OpenSSL'] = None; from wizard.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, "check", "127.0.0.1:9", "-w", str(pki_workspace.root)],
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "MTLS_WIZARD_DATA_DIR": str(isolated_data_dir)})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == ("mtls-wizard: error: the handshake test needs pyOpenSSL, which is not installed here: "
+                                     "reinstall mtls-wizard (pip install mtls-wizard) or pip install 'pyOpenSSL>=26.3'")

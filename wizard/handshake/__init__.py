@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from wizard.errors import WizardError
 from wizard.handshake.model import (
     FOREIGN_CERT, LABELS, WITH_CERT, WITHOUT_CERT, Attempt, Evidence, Observation, ServerCertificate, Verdict,
 )
@@ -49,4 +50,10 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'wizard.handshake' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as error:
+        if error.name not in ("OpenSSL", "cryptography"):
+            raise
+        package = "pyOpenSSL" if error.name == "OpenSSL" else error.name
+        raise WizardError(f"the handshake test needs {package}, which is not installed here: reinstall mtls-wizard (pip install mtls-wizard) or pip install 'pyOpenSSL>=26.3'") from None

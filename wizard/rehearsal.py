@@ -102,10 +102,12 @@ class RehearsalServer:
     """A real mTLS listener in a background thread. Use as a context manager or start()/stop().
 
     `log` receives one line per connection and is called from the listener's thread (a UI
-    must hand it over to its own thread). The keyword-only options let a trainer (and the tests) imitate misconfigured listeners:
-    `request_client_cert=False` is one-way TLS, `client_ca_file` trusts another CA,
-    `cert_files` serves another server certificate, `tls_versions` narrows the protocol.
-    `outcomes` keeps the last `max_outcomes` connections.
+    must hand it over to its own thread). `client_auth` chooses when the certificate is asked
+    for (see the module docstring). The other keyword-only options let a trainer (and the tests)
+    imitate misconfigured listeners: `request_client_cert=False` is one-way TLS, `client_ca_file`
+    trusts another CA, `cert_files` serves another server certificate, `tls_versions` narrows the
+    protocol. `connection_timeout` bounds each connection as a whole, `max_connections` how many
+    are open at once; `outcomes` keeps the last `max_outcomes` connections.
     """
 
     def __init__(

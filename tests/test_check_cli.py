@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +123,99 @@ def test_bad_sni_exits_2_before_any_connection(cli, pki_workspace: Workspace, na
     result = cli("check", "127.0.0.1:9", "-w", str(pki_workspace.root), "--sni", name)
     assert result.returncode == 2
     assert result.stdout == "" and result.stderr.startswith("mtls-wizard: error: --sni")
+
+
+# ---------------------------------------------------------------------------
+# Text from a hostile server reaches the terminal escaped, the JSON faithful
+# ---------------------------------------------------------------------------
+
+HOSTILE_CA = "Evil\x1b]0;owned\x07 CA"
+HOSTILE_CN = "evil\x1b[2J\x1b[1;1H"
+HOSTILE_SAN = "x\x1b[31m.example"
+RAW_CONTROLS = ("\x1b", "\x07")
+
+
+def hostile_server_certificate(folder: Path) -> tuple[Path, Path]:
+    """A server certificate (and key) from a made-up CA, with ESC and BEL in every name."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOSTILE_CA)])
+    cert = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOSTILE_CN)])).issuer_name(issuer)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOSTILE_SAN)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "hostile.crt", folder / "hostile.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_control_characters_in_the_server_certificate_are_shown_escaped(cli, pki_workspace: Workspace, tmp_path: Path) -> None:
+    files = hostile_server_certificate(tmp_path / "hostile")
+    with RehearsalServer(pki_workspace, cert_files=files) as server:
+        shown = cli("check", server.address, "-w", str(pki_workspace.root), "--timeout", "5")
+        raw = cli("check", server.address, "-w", str(pki_workspace.root), "--timeout", "5", "--json")
+    assert shown.returncode == 1 and raw.returncode == 1
+    assert not any(control in shown.stdout for control in RAW_CONTROLS)
+    assert "server cert  CN=evil\\x1b[2J\\x1b[1\\;1H" in shown.stdout  # RFC 4514 escapes the ';' itself
+    assert "DNS:x\\x1b[31m.example" in shown.stdout and "Evil\\x1b]0\\;owned\\x07 CA" in shown.stdout
+    # The JSON keeps the names exactly as the server sent them (json escapes them itself).
+    data = json.loads(raw.stdout)
+    assert data["server_certificate"]["sans"] == [f"DNS:{HOSTILE_SAN}"]
+    assert "\x1b[2J" in data["server_certificate"]["subject"] and "\x07" in data["server_certificate"]["issuer"]
+    assert not any(control in raw.stdout for control in RAW_CONTROLS)
+
+
+def test_control_characters_in_a_status_line_are_shown_escaped(cli, pki_workspace: Workspace) -> None:
+    status = "HTTP/1.1 200 \x1b]0;owned\x07\x1b[2JOK"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki_workspace.cert("server"), pki_workspace.key("server"))
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_everyone() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.settimeout(5)
+                    tls.recv(4096)
+                    tls.sendall(f"{status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode("latin-1"))
+            except OSError:
+                pass
+
+    threading.Thread(target=answer_everyone, daemon=True).start()
+    try:
+        shown = cli("check", f"127.0.0.1:{listener.getsockname()[1]}", "-w", str(pki_workspace.root), "--timeout", "5")
+    finally:
+        listener.close()
+    assert shown.returncode == 1  # one-way TLS: not enforced
+    assert not any(control in shown.stdout for control in RAW_CONTROLS)
+    assert "HTTP/1.1 200 \\x1b]0;owned\\x07\\x1b[2JOK" in shown.stdout
+
+
+def test_without_pyopenssl_check_says_what_to_install(pki_workspace: Workspace, isolated_data_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['OpenSSL'] = None; from wizard.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, "check", "127.0.0.1:9", "-w", str(pki_workspace.root)],
+                            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "MTLS_WIZARD_DATA_DIR": str(isolated_data_dir)})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == ("mtls-wizard: error: the handshake test needs pyOpenSSL, which is not installed here: "
+                                     "reinstall mtls-wizard (pip install mtls-wizard) or pip install 'pyOpenSSL>=26.3'")

@@ -2,43 +2,54 @@
 
 It behaves like a correctly configured mutual-auth listener: the workspace's server
 certificate and key, the workspace CA as the only trusted client CA, a client certificate
-required. Clients without one are refused either with a TLS alert (`reject_with="alert"`)
-or, like nginx and nginx-based load balancers, with HTTP 400 "No required SSL certificate
-was sent" (`reject_with="http400"`: the certificate is requested but optional at the TLS
-level). A certificate from another CA is always refused during the handshake, because the
-ssl module cannot defer that decision to the HTTP layer as nginx does.
+required. When it is asked for (`client_auth`):
+
+- "handshake" (default): during the TLS handshake, like a load balancer. Clients without a
+  certificate are refused with a TLS alert (`reject_with="alert"`) or, like nginx and
+  nginx-based load balancers, with HTTP 400 "No required SSL certificate was sent"
+  (`reject_with="http400"`: requested but optional at the TLS level). A certificate from
+  another CA is always refused by the handshake.
+- "post-handshake": after the request arrived, by TLS 1.3 post-handshake authentication, like
+  Apache httpd with `SSLVerifyClient require` inside a <Location>. Refusals are TLS alerts;
+  a client that does not offer post-handshake authentication gets 403, as from Apache.
 
 Accepted clients get `200 OK` with their certificate's subject. Each connection's outcome
 is passed to `log` as one line.
+
+One thread serves every connection through a selector: an idle or slow client costs a
+socket, not a thread. Each connection has one deadline for everything (handshake, request,
+certificate, answer), and at most `max_connections` are open at once; more are closed at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import selectors
-import signal
 import socket
 import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from wizard.errors import InputError, WizardError
 from wizard.workspace import Workspace
 
 REJECT_STYLES = ("alert", "http400")
-CONNECTION_TIMEOUT = 10.0  # per client: handshake plus request
+CLIENT_AUTH_MODES = ("handshake", "post-handshake")
+CONNECTION_TIMEOUT = 10.0  # per client, for everything: handshake, request, certificate, answer
+MAX_CONNECTIONS = 256  # open at once; a flood of idle clients must not exhaust threads or descriptors
 MAX_OUTCOMES = 1000  # the outcomes kept in memory; the TUI may keep a listener running for hours
-STOP_GRACE = 2.0  # stop() waits at most this long, in all, for the listener and its connections
+STOP_GRACE = 2.0  # stop() waits at most this long for the listener to close everything
 MAX_REQUEST_BYTES = 16384
 NO_CERT_PAGE = (
     "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
     "<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
     "<hr><center>mtls-wizard rehearsal</center>\r\n</body>\r\n</html>\r\n"
 )
+NO_PHA_PAGE = "Forbidden: this listener asks for the client certificate after the handshake (TLS 1.3 post-handshake authentication), and the client does not offer it.\n"
 
 _SERVER_SIDE_REASONS = {
     "PEER_DID_NOT_RETURN_A_CERTIFICATE": "no client certificate",
@@ -51,6 +62,14 @@ _SERVER_SIDE_REASONS = {
     "UNSUPPORTED_PROTOCOL": "the client's TLS version is not offered here",
     "NO_SHARED_CIPHER": "no cipher in common with the client",
     "UNEXPECTED_EOF_WHILE_READING": "the client hung up during the handshake",
+}
+_CERTIFICATE_REFUSALS = ("PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_VERIFY_FAILED")
+_STAGE_TIMEOUTS = {
+    "handshake": "no TLS handshake within the time limit",
+    "request": "no complete HTTP request within the time limit",
+    "ask": "the certificate request could not be sent in time",
+    "certificate": "no answer to the certificate request within the time limit",
+    "respond": "the client did not take the answer in time",
 }
 
 
@@ -65,14 +84,30 @@ def _subject_of(der: bytes | None) -> str:
         return "(unreadable certificate)"
 
 
+@dataclass
+class _Conversation:
+    """One client connection and how far it got."""
+
+    tls: ssl.SSLSocket
+    peer: str
+    deadline: float
+    stage: str = "handshake"  # handshake -> request -> (ask -> certificate ->) respond
+    request: bytes = b""
+    method: str = "GET"
+    answer: bytes = b""
+    outcome: tuple[str, str] = ("failed", "")  # recorded once the answer is sent
+
+
 class RehearsalServer:
     """A real mTLS listener in a background thread. Use as a context manager or start()/stop().
 
-    `log` receives one line per connection and is called from the listener's threads (a UI
-    must hand it over to its own thread). The keyword-only options let a trainer (and the tests) imitate misconfigured listeners:
-    `request_client_cert=False` is one-way TLS, `client_ca_file` trusts another CA,
-    `cert_files` serves another server certificate, `tls_versions` narrows the protocol.
-    `outcomes` keeps the last `max_outcomes` connections.
+    `log` receives one line per connection and is called from the listener's thread (a UI
+    must hand it over to its own thread). `client_auth` chooses when the certificate is asked
+    for (see the module docstring). The other keyword-only options let a trainer (and the tests)
+    imitate misconfigured listeners: `request_client_cert=False` is one-way TLS, `client_ca_file`
+    trusts another CA, `cert_files` serves another server certificate, `tls_versions` narrows the
+    protocol. `connection_timeout` bounds each connection as a whole, `max_connections` how many
+    are open at once; `outcomes` keeps the last `max_outcomes` connections.
     """
 
     def __init__(
@@ -83,20 +118,28 @@ class RehearsalServer:
         reject_with: str = "alert",
         log: Callable[[str], None] | None = None,
         *,
+        client_auth: str = "handshake",
         request_client_cert: bool = True,
         client_ca_file: Path | None = None,
         cert_files: tuple[Path, Path] | None = None,
         tls_versions: tuple[ssl.TLSVersion, ssl.TLSVersion] | None = None,
         ciphers: str | None = None,
         connection_timeout: float = CONNECTION_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         max_outcomes: int = MAX_OUTCOMES,
     ) -> None:
         if reject_with not in REJECT_STYLES:
             raise InputError(f"unknown rejection style {reject_with!r}: use alert or http400")
+        if client_auth not in CLIENT_AUTH_MODES:
+            raise InputError(f"unknown client authentication {client_auth!r}: use handshake or post-handshake")
+        if client_auth == "post-handshake" and reject_with != "alert":
+            raise InputError("post-handshake client authentication refuses with a TLS alert, like Apache httpd: --reject-with http400 needs --client-auth handshake")
+        if client_auth == "post-handshake" and tls_versions and tls_versions[1] not in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.MAXIMUM_SUPPORTED):
+            raise InputError("post-handshake client authentication needs TLS 1.3")
         self.ws = ws
         self.host = host.strip("[]")
         self.port = port
-        self.reject_with = reject_with
+        self.reject_with, self.client_auth = reject_with, client_auth
         self.log = log or (lambda line: None)
         self.request_client_cert = request_client_cert
         self.client_ca_file = client_ca_file
@@ -104,14 +147,14 @@ class RehearsalServer:
         self.tls_versions = tls_versions
         self.ciphers = ciphers
         self.connection_timeout = connection_timeout
+        self.max_connections = max_connections
         self.outcomes: deque[dict[str, str]] = deque(maxlen=max_outcomes)  # one per connection: peer, outcome, detail
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self._stopping = threading.Event()
-        self._handlers: set[threading.Thread] = set()
-        self._clients: set[ssl.SSLSocket] = set()  # open connections, shut down by stop()
+        self._conversations: dict[int, _Conversation] = {}  # by file descriptor; touched by the listener thread only
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------
@@ -122,6 +165,10 @@ class RehearsalServer:
     @property
     def url(self) -> str:
         return f"https://{self.address}/"
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._conversations)
 
     def __enter__(self) -> RehearsalServer:
         self.start()
@@ -146,7 +193,6 @@ class RehearsalServer:
         """Stop accepting, cut the open connections, close everything; at most STOP_GRACE s. Idempotent."""
         if self._thread is None:
             return
-        deadline = time.monotonic() + STOP_GRACE
         self._stopping.set()
         try:
             assert self._wake_w is not None
@@ -154,16 +200,6 @@ class RehearsalServer:
         except OSError:
             pass
         self._thread.join(timeout=STOP_GRACE)
-        with self._lock:
-            handlers = list(self._handlers)
-            for client in self._clients:
-                try:
-                    # The plain socket call: wakes the handler's blocked read without touching its TLS state.
-                    socket.socket.shutdown(client, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        for handler in handlers:
-            handler.join(timeout=max(0.0, deadline - time.monotonic()))
         for sock in (self._listener, self._wake_r, self._wake_w):
             if sock is not None:
                 sock.close()
@@ -181,11 +217,16 @@ class RehearsalServer:
             context.load_cert_chain(str(cert), str(key))
             if self.request_client_cert:
                 context.load_verify_locations(cafile=str(client_ca))
-                context.verify_mode = ssl.CERT_REQUIRED if self.reject_with == "alert" else ssl.CERT_OPTIONAL
+                required = self.reject_with == "alert" or self.client_auth == "post-handshake"
+                context.verify_mode = ssl.CERT_REQUIRED if required else ssl.CERT_OPTIONAL
+                # With post-handshake auth on, OpenSSL asks for the certificate only when told to, after the handshake.
+                context.post_handshake_auth = self.client_auth == "post-handshake"
         except ssl.SSLError as error:
             raise WizardError(f"the workspace's server certificate, key or CA cannot be used ({error.reason or error}): re-issue them with mtls-wizard generate") from None
         if self.tls_versions:
             context.minimum_version, context.maximum_version = self.tls_versions
+        if self.client_auth == "post-handshake":
+            context.minimum_version = ssl.TLSVersion.TLSv1_3
         if self.ciphers:
             context.set_ciphers(self.ciphers)
         return context
@@ -200,7 +241,7 @@ class RehearsalServer:
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind(sockaddr)
-            listener.listen(64)
+            listener.listen(128)
             # Non-blocking: a client gone between select() and accept() must not freeze the loop.
             listener.setblocking(False)
         except OSError as error:
@@ -217,23 +258,66 @@ class RehearsalServer:
     def _serve(self, context: ssl.SSLContext) -> None:
         assert self._listener is not None and self._wake_r is not None
         with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_r or self._stopping.is_set():
-                        return
-                    try:
-                        conn, peer = self._listener.accept()
-                    except OSError:  # BlockingIOError included: nobody was waiting after all
-                        continue
-                    handler = threading.Thread(target=self._handle, args=(context, conn, peer), name=f"rehearsal-{self.port}-client", daemon=True)
-                    with self._lock:
-                        self._handlers.add(handler)
-                    handler.start()
+            selector.register(self._listener, selectors.EVENT_READ, "accept")
+            selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+            try:
+                while not self._stopping.is_set():
+                    for key, _ in selector.select(self._wait_time()):
+                        if key.data == "wake" or self._stopping.is_set():
+                            return
+                        if key.data == "accept":
+                            self._accept(selector, context)
+                        else:
+                            self._advance(selector, key.data)
+                    self._expire(selector)
+            finally:
+                for conversation in list(self._conversations.values()):
+                    self._finish(selector, conversation, ("closed", "the listener stopped"))
 
-    def _record(self, peer: Any, outcome: str, detail: str) -> None:
-        where = f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
+    def _wait_time(self) -> float | None:
+        if not self._conversations:
+            return None
+        soonest = min(c.deadline for c in self._conversations.values())
+        return max(0.0, soonest - time.monotonic())
+
+    def _accept(self, selector: selectors.BaseSelector, context: ssl.SSLContext) -> None:
+        assert self._listener is not None
+        while True:
+            try:
+                conn, peer = self._listener.accept()
+            except OSError:  # BlockingIOError included: nobody (more) is waiting
+                return
+            where = f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
+            if len(self._conversations) >= self.max_connections:
+                conn.close()
+                self._record(where, "refused", f"too many open connections (at most {self.max_connections})")
+                continue
+            try:
+                conn.setblocking(False)
+                tls = context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+            except OSError as error:
+                conn.close()
+                self._record(where, "failed", f"connection lost at once ({(error.strerror or str(error)).lower()})")
+                continue
+            conversation = _Conversation(tls, where, time.monotonic() + self.connection_timeout)
+            self._conversations[tls.fileno()] = conversation
+            selector.register(tls, selectors.EVENT_READ, conversation)
+
+    def _expire(self, selector: selectors.BaseSelector) -> None:
+        now = time.monotonic()
+        for conversation in [c for c in self._conversations.values() if c.deadline <= now]:
+            self._finish(selector, conversation, ("failed", _STAGE_TIMEOUTS[conversation.stage]))
+
+    def _finish(self, selector: selectors.BaseSelector, conversation: _Conversation, outcome: tuple[str, str]) -> None:
+        self._conversations.pop(conversation.tls.fileno(), None)
+        try:
+            selector.unregister(conversation.tls)
+        except (KeyError, ValueError):
+            pass
+        conversation.tls.close()
+        self._record(conversation.peer, *outcome)
+
+    def _record(self, where: str, outcome: str, detail: str) -> None:
         with self._lock:
             self.outcomes.append({"peer": where, "outcome": outcome, "detail": detail})
         stamp = dt.datetime.now().strftime("%H:%M:%S")
@@ -242,83 +326,97 @@ class RehearsalServer:
         except Exception:  # noqa: BLE001 - a broken log sink must not kill the listener
             pass
 
-    def _handle(self, context: ssl.SSLContext, conn: socket.socket, peer: Any) -> None:
-        tls: ssl.SSLSocket | None = None
+    # -- one conversation, as far as its socket allows ---------------------------------
+    def _advance(self, selector: selectors.BaseSelector, conversation: _Conversation) -> None:
         try:
-            conn.settimeout(self.connection_timeout)
-            tls = context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-            with self._lock:
-                if self._stopping.is_set():
-                    return
-                self._clients.add(tls)  # from here on stop() can cut it short
-            self._converse(tls, peer)
-        except Exception as error:  # noqa: BLE001 - one bad client never stops the listener
-            self._record(peer, "error", f"{type(error).__name__}: {error}")
-        finally:
-            with self._lock:
-                self._clients.discard(tls)  # type: ignore[arg-type]
-                self._handlers.discard(threading.current_thread())
-            (tls or conn).close()
-
-    def _lost(self, peer: Any, detail: str) -> None:
-        if self._stopping.is_set():
-            self._record(peer, "closed", "the listener stopped")
-        else:
-            self._record(peer, "failed", detail)
-
-    def _converse(self, tls: ssl.SSLSocket, peer: Any) -> None:
-        try:
-            tls.do_handshake()
+            self._step(conversation)
+            outcome = conversation.outcome
+        except ssl.SSLWantReadError:
+            selector.modify(conversation.tls, selectors.EVENT_READ, conversation)
+            return
+        except ssl.SSLWantWriteError:
+            selector.modify(conversation.tls, selectors.EVENT_WRITE, conversation)
+            return
         except ssl.SSLError as error:
-            reason = str(error.reason or "")
-            detail = _SERVER_SIDE_REASONS.get(reason) or reason.replace("_", " ").lower() or str(error)
-            if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
-                detail = f"{_SERVER_SIDE_REASONS['CERTIFICATE_VERIFY_FAILED']}: {error.verify_message}"
-            if reason in ("PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_VERIFY_FAILED"):
-                self._record(peer, "rejected", f"{detail} (TLS alert)")
-            else:
-                self._lost(peer, f"{detail} (TLS alert)")
-            return
-        except (TimeoutError, socket.timeout):
-            self._lost(peer, "no TLS handshake within the time limit")
-            return
+            outcome = self._tls_failure(conversation, error)
         except OSError as error:
-            self._lost(peer, f"connection lost during the handshake ({(error.strerror or str(error)).lower()})")
+            outcome = ("failed", f"connection lost ({(error.strerror or str(error) or type(error).__name__).lower()})")
+        self._finish(selector, conversation, outcome)
+
+    def _step(self, conversation: _Conversation) -> None:
+        """Move the conversation on until it waits for the socket (SSLWant*Error) or is over (returns)."""
+        tls = conversation.tls
+        while True:
+            if conversation.stage == "handshake":
+                tls.do_handshake()
+                conversation.stage = "request"
+            elif conversation.stage == "request":
+                chunk = tls.recv(4096)
+                if not chunk:
+                    conversation.outcome = ("failed", "no HTTP request received")
+                    return
+                conversation.request += chunk
+                if b"\r\n\r\n" in conversation.request or len(conversation.request) >= MAX_REQUEST_BYTES:
+                    self._request_complete(conversation)
+            elif conversation.stage == "ask":
+                tls.do_handshake()  # sends the CertificateRequest queued by verify_client_post_handshake()
+                conversation.stage = "certificate"
+            elif conversation.stage == "certificate":
+                self._await_certificate(conversation)
+            else:  # respond
+                sent = tls.send(conversation.answer)
+                conversation.answer = conversation.answer[sent:]
+                if not conversation.answer:
+                    return
+
+    def _request_complete(self, conversation: _Conversation) -> None:
+        conversation.method = conversation.request.split(b" ", 1)[0].decode("latin-1", "replace").upper()
+        if self.client_auth == "post-handshake" and self.request_client_cert:
+            try:
+                conversation.tls.verify_client_post_handshake()
+            except ssl.SSLError:  # the client did not offer post-handshake authentication
+                self._answer(conversation, "403 Forbidden", NO_PHA_PAGE, "text/plain; charset=utf-8",
+                             ("rejected", f"the client does not offer post-handshake authentication (HTTP 403, {conversation.tls.version()})"))
+                return
+            conversation.stage = "ask"
             return
-        request = self._read_request(tls)
-        if request is None:
-            self._lost(peer, "no HTTP request received")
-            return
-        method = request.split(b" ", 1)[0].decode("latin-1", "replace").upper()
+        self._admit(conversation)
+
+    def _await_certificate(self, conversation: _Conversation) -> None:
+        try:
+            conversation.tls.recv(1)  # processes the client's Certificate and Finished; data would be odd
+        except ssl.SSLWantReadError:
+            if not conversation.tls.getpeercert(binary_form=True):
+                raise
+        self._admit(conversation)
+
+    def _admit(self, conversation: _Conversation) -> None:
+        tls = conversation.tls
         subject = _subject_of(tls.getpeercert(binary_form=True))
         version = tls.version() or "TLS"
         if self.request_client_cert and not subject:
-            self._respond(tls, method, "400 Bad Request", NO_CERT_PAGE, "text/html")
-            self._record(peer, "rejected", f"no client certificate (HTTP 400, {version})")
+            self._answer(conversation, "400 Bad Request", NO_CERT_PAGE, "text/html", ("rejected", f"no client certificate (HTTP 400, {version})"))
             return
         body = f"Hello {subject}: mutual TLS works.\n" if subject else "Hello: one-way TLS, no client certificate asked for.\n"
-        self._respond(tls, method, "200 OK", body, "text/plain; charset=utf-8")
-        self._record(peer, "accepted", f"{subject or 'no client certificate'} ({version})")
+        self._answer(conversation, "200 OK", body, "text/plain; charset=utf-8", ("accepted", f"{subject or 'no client certificate'} ({version})"))
 
-    def _read_request(self, tls: ssl.SSLSocket) -> bytes | None:
-        data = b""
-        try:
-            while b"\r\n\r\n" not in data and len(data) < MAX_REQUEST_BYTES:
-                chunk = tls.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:  # ssl.SSLError is an OSError
-            return None
-        return data if data.strip() else None
-
-    def _respond(self, tls: ssl.SSLSocket, method: str, status: str, body: str, content_type: str) -> None:
+    def _answer(self, conversation: _Conversation, status: str, body: str, content_type: str, outcome: tuple[str, str]) -> None:
         payload = body.encode("utf-8")
         head = (
             f"HTTP/1.1 {status}\r\nServer: mtls-wizard-rehearsal\r\nContent-Type: {content_type}\r\n"
             f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
         ).encode("ascii")
-        try:
-            tls.sendall(head if method == "HEAD" else head + payload)
-        except OSError:
-            pass
+        conversation.answer = head if conversation.method == "HEAD" else head + payload
+        conversation.outcome = outcome
+        conversation.stage = "respond"
+
+    def _tls_failure(self, conversation: _Conversation, error: ssl.SSLError) -> tuple[str, str]:
+        reason = str(error.reason or "")
+        detail = _SERVER_SIDE_REASONS.get(reason) or reason.replace("_", " ").lower() or str(error)
+        if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
+            detail = f"{_SERVER_SIDE_REASONS['CERTIFICATE_VERIFY_FAILED']}: {error.verify_message}"
+        when = " after the handshake" if conversation.stage == "certificate" else ""
+        if reason in _CERTIFICATE_REFUSALS:
+            return "rejected", f"{detail} (TLS alert{when})"
+        return "failed", f"{detail} (TLS alert)" if conversation.stage == "handshake" else detail
+

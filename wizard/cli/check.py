@@ -10,10 +10,14 @@ from wizard import handshake
 from wizard.cli.common import open_session, resolve_workspace, save_session
 from wizard.handshake import Verdict
 from wizard.record import record_verdict
+from wizard.safe_text import printable
 from wizard.workspace import Workspace
 
 
 def format_verdict(verdict: Verdict) -> str:
+    """The verdict as the terminal shows it. Everything a server chose (names, status lines, alerts)
+    reaches the lines below, so each line is escaped: an ESC or BEL from a hostile server is shown,
+    never obeyed. The JSON output keeps the raw text."""
     lines = [f"mTLS check of {verdict.address} (name {verdict.sni or '-'}, trust {'none: --insecure' if verdict.insecure else verdict.trust})"]
     width = max((len(a.label) for a in verdict.attempts), default=0)
     for attempt in verdict.attempts:
@@ -30,11 +34,12 @@ def format_verdict(verdict: Verdict) -> str:
     if verdict.accepted_client_cas:
         ours = {True: " (ours among them)", False: " (ours is NOT among them)"}.get(verdict.our_ca_advertised, "")  # type: ignore[arg-type]
         lines.append(f"  client CAs   {'; '.join(verdict.accepted_client_cas)}{ours}")
-    elif verdict.client_ca_names_known and any(a.certificate_requested for a in verdict.attempts):
+    elif verdict.client_ca_names_known:
         lines.append("  client CAs   the server asks for a certificate but names no CA")
+    lines = [printable(line) for line in lines]
     for finding in verdict.diagnosis:
-        lines.append(textwrap.fill(finding, width=78, initial_indent="  - ", subsequent_indent="    "))
-    lines.append(verdict.summary)
+        lines.append(textwrap.fill(printable(finding), width=78, initial_indent="  - ", subsequent_indent="    "))
+    lines.append(printable(verdict.summary))
     return "\n".join(lines)
 
 

@@ -163,6 +163,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8443, help="port (default 8443; 0 picks a free one)")
     serve.add_argument("--reject-with", choices=("alert", "http400"), default="alert", help="refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx")
+    serve.add_argument("--client-auth", choices=("handshake", "post-handshake"), default="handshake",
+                       help="ask for the client certificate during the handshake (default, like a load balancer) or after the request, "
+                            "by TLS 1.3 post-handshake authentication (like Apache httpd per location)")
     serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import shlex
 import signal
 import threading
 from typing import Any
 
 from wizard.cli.common import resolve_workspace
 from wizard.defaults import PROG
+from wizard.errors import WizardError
+from wizard.handshake import format_address
 from wizard.rehearsal import RehearsalServer
+from wizard.safe_text import printable
 from wizard.workspace import Workspace
 
 
@@ -16,29 +21,74 @@ class _Shutdown(Exception):
     """SIGTERM, turned into the same clean stop as Ctrl+C."""
 
 
+def _server_name(ws: Workspace) -> str | None:
+    """The server certificate's CN, the name clients (and `check`) verify; None if unreadable."""
+    from wizard import pki
+
+    try:
+        cn = pki.cn_of(pki.load_cert_pem(ws.cert("server").read_bytes(), "the server certificate").subject)
+        return pki.normalise_name(cn) if cn else None
+    except (OSError, WizardError):  # the listener itself reports an unusable certificate
+        return None
+
+
+def _local_address(host: str) -> str:
+    """Where a client on this machine reaches a listener bound to `host` (0.0.0.0 and :: mean loopback)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
+
+
+def curl_command(ws: Workspace, server: RehearsalServer) -> str:
+    """A curl line that works as printed: it asks for the certificate's name and connects here."""
+    address = _local_address(server.host)
+    bracketed = f"[{address}]" if ":" in address else address
+    name = _server_name(ws) or address
+    base = ["curl", "--cacert", str(ws.cert("ca")), "--cert", str(ws.cert("client")), "--key", str(ws.key("client"))]
+    if name == address:
+        return shlex.join([*base, f"https://{bracketed}:{server.port}/"])
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:  # a host name: resolve it to this listener
+        return shlex.join([*base, "--resolve", f"{name}:{server.port}:{bracketed}", f"https://{name}:{server.port}/"])
+    url_name = f"[{name}]" if ":" in name else name  # an IP address: curl resolves nothing, so redirect the connection
+    return shlex.join([*base, "--connect-to", f"{url_name}:{server.port}:{bracketed}:{server.port}", f"https://{url_name}:{server.port}/"])
+
+
+def _banner(ws: Workspace, server: RehearsalServer, args: Any) -> None:
+    if server.client_auth == "post-handshake":
+        style = "the certificate is asked for after the request (TLS 1.3 post-handshake auth, like Apache per location); refusals are TLS alerts"
+    else:
+        style = "clients without a certificate get " + ("a TLS alert" if args.reject_with == "alert" else 'HTTP 400 "No required SSL certificate was sent"')
+    address = _local_address(server.host)
+    print(f"Rehearsal mTLS listener on {server.url}  (port {server.port})", flush=True)
+    print(f"  server certificate {ws.relative(ws.cert('server'))}, client CA {ws.relative(ws.cert('ca'))}; {style}")
+    print(f"  try:  {shlex.join([PROG, 'check', format_address(address, server.port), '--workspace', str(ws.root)])}")
+    print(f"        {curl_command(ws, server)}")
+    print("  Ctrl+C stops it.", flush=True)
+
+
 def serve_command(args: Any) -> int:
     ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
 
     def log(line: str) -> None:
-        print(line, flush=True)
-
-    server = RehearsalServer(ws, host=args.host, port=args.port, reject_with=args.reject_with, log=log)
-    server.start()
-    style = "a TLS alert" if args.reject_with == "alert" else 'HTTP 400 "No required SSL certificate was sent"'
-    print(f"Rehearsal mTLS listener on {server.url}  (port {server.port})", flush=True)
-    print(f"  server certificate {ws.relative(ws.cert('server'))}, client CA {ws.relative(ws.cert('ca'))}; clients without a certificate get {style}")
-    print(f"  try:  {PROG} check {server.address} --workspace {ws.root}")
-    print(f"        curl --cacert {ws.cert('ca')} --cert {ws.cert('client')} --key {ws.key('client')} {server.url}")
-    print("  Ctrl+C stops it.", flush=True)
+        print(printable(line), flush=True)  # client certificate subjects are the client's choice
 
     def on_term(signum: int, frame: object) -> None:
         raise _Shutdown
 
+    server = RehearsalServer(ws, host=args.host, port=args.port, reject_with=args.reject_with, log=log,
+                             client_auth=getattr(args, "client_auth", "handshake"))
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        # Explicit, because a process started in the background by a shell inherits "ignore SIGINT".
+        # Before anything is printed (a script may signal as soon as it reads the first line), and
+        # explicit, because a process started in the background by a shell inherits "ignore SIGINT".
         previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, on_term), signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     try:
+        server.start()
+        _banner(ws, server, args)
         threading.Event().wait()
     except (KeyboardInterrupt, _Shutdown):
         pass

@@ -1,0 +1,228 @@
+"""From what the three attempts saw to a verdict: a pure function, no sockets, no files.
+
+Each attempt is first judged on its own (with what our certificate got as the yardstick):
+
+- accepted: an HTTP answer that lets the client in (a 5xx with our certificate counts: it
+  comes from behind the listener, after TLS and the certificate passed);
+- rejected: a refusal of the client certificate: a TLS alert, reset or close once a
+  certificate was asked for (TLS 1.3 refusals arrive after the handshake), nginx's 400 page
+  or 495/496, or a 4xx after the server asked for the certificate after the handshake
+  (Apache httpd per path: TLS 1.3 post-handshake auth or a TLS 1.2 renegotiation);
+- denied: an HTTP refusal that is not about certificates: 401/403 with our certificate, or a
+  4xx/5xx that every attempt got alike. Identical refusals prove nothing either way;
+- timeout / error: proves nothing.
+
+Then the whole: the first attempt may settle it at once (unreachable, not TLS, no common
+protocol, ...); otherwise failures (not enforced, foreign CA accepted, ours refused, the
+server certificate) make a FAIL, anything unproven an INCONCLUSIVE, and the rest a PASS.
+"""
+
+from __future__ import annotations
+
+import wizard.handshake.findings as findings
+from wizard.handshake.model import (
+    ATTEMPT_ORDER, FOREIGN_CERT, LABELS, REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, WITH_CERT,
+    WITHOUT_CERT, Attempt, Evidence, Observation, Verdict,
+)
+from wizard.handshake.names import format_address, is_ip
+
+# The reason texts in the pages nginx (and nginx-based load balancers) send when a client
+# certificate is missing or refused; the status line itself only says "400 Bad Request".
+# Only these exact phrases: an application page may well mention "SSL certificates".
+REJECTION_TEXTS = ("No required SSL certificate was sent", "The SSL certificate error")
+_NGINX_CERTIFICATE_CODES = (495, 496)  # certificate error, certificate required
+_DENIAL_CODES = (401, 403)
+
+
+def rejection_text(observation: Observation) -> str | None:
+    """The reason text of an nginx-style refusal page, if the body carries one."""
+    lowered = observation.body.lower()
+    return next((text for text in REJECTION_TEXTS if text.lower().encode() in lowered), None)
+
+
+def judge_attempts(evidence: Evidence) -> list[Attempt]:
+    """One row per attempt made so far, each judged against what our certificate got."""
+    ours = evidence.observations.get(WITH_CERT)
+    rows = [_judge(name, evidence.observations[name], ours) for name in ATTEMPT_ORDER if name in evidence.observations]
+    if ours is None or len(rows) < len(ATTEMPT_ORDER) or ours.kind != "http":
+        return rows
+    first, others, line = rows[0], rows[1:], ours.status_line
+    if first.outcome == "accepted" and first.status_code is not None and first.status_code >= 400 and all(
+            o.kind == "http" and o.status_code == first.status_code for o in others):
+        # The same 4xx/5xx with and without certificates: the server refuses everyone alike.
+        first.outcome, first.ok, first.detail = "denied", False, f"{line} (the same answer as without a certificate)"
+    elif first.outcome == "denied" and all(o.outcome == "rejected" for o in others):
+        # TLS refused the strangers and let us through: the application's refusal is about the path, not us.
+        first.outcome, first.ok, first.detail = "accepted", True, f"{line} (our certificate passed TLS; the application refused the request)"
+    return rows
+
+
+def _judge(name: str, observation: Observation, ours: Observation | None) -> Attempt:
+    request = observation.certificate_request
+    attempt = Attempt(name, LABELS[name], "error", observation.detail, False, kind=observation.kind,
+                      status_code=observation.status_code, tls_version=observation.tls_version,
+                      certificate_request=request, elapsed=round(observation.elapsed, 4))
+    if request in (REQUEST_IN_HANDSHAKE, REQUEST_AFTER_HANDSHAKE):
+        attempt.certificate_requested = True
+    elif request == REQUEST_NONE:
+        attempt.certificate_requested = False
+    if observation.kind == "http":
+        attempt.outcome, attempt.detail = _judge_answer(name, observation, ours)
+    elif observation.kind in ("alert", "eof", "reset"):
+        if attempt.certificate_requested is False:
+            # The server never asked for a certificate, so hanging up cannot be a refusal of one.
+            attempt.detail = f"{observation.detail}, although no client certificate was asked for"
+        else:
+            attempt.outcome = "rejected"
+            if request == REQUEST_AFTER_HANDSHAKE:
+                attempt.detail = f"{observation.detail} (the certificate was asked for after the handshake)"
+    elif observation.kind in ("timeout", "silent", "connect_timeout", "dns_timeout"):
+        attempt.outcome = "timeout"
+    attempt.ok = (attempt.outcome == "accepted") if name == WITH_CERT else (attempt.outcome == "rejected")
+    return attempt
+
+
+def _judge_answer(name: str, observation: Observation, ours: Observation | None) -> tuple[str, str]:
+    """(outcome, detail) for an HTTP answer (or a non-HTTP one after the handshake)."""
+    code, line = observation.status_code, observation.status_line
+    if code is None:
+        return "accepted", observation.detail
+    if code in _NGINX_CERTIFICATE_CODES:
+        return "rejected", f"{line} (the client certificate was refused)"
+    ours_code = ours.status_code if ours is not None and ours.kind == "http" else None
+    if code == 400:
+        reason = rejection_text(observation)
+        if reason:
+            return "rejected", f"{line} ({reason})"
+        if name != WITH_CERT and ours_code is not None and ours_code != 400:
+            # A bodiless 400 to a client without (or with a foreign) certificate, where ours got something else.
+            return "rejected", f"{line} (nginx-style refusal)"
+    if name == WITH_CERT:
+        if code in _DENIAL_CODES:
+            return "denied", f"{line} (the server answered, but refused the request)"
+        if code >= 500:
+            return "accepted", f"{line} (from behind the listener: the TLS part passed)"
+        return "accepted", line
+    if code < 400:
+        return "accepted", line
+    if ours_code == code:
+        return "denied", f"{line} (the same answer as with our certificate)"
+    if observation.certificate_request == REQUEST_AFTER_HANDSHAKE:
+        return "rejected", f"{line} (after the server asked for a certificate after the handshake)"
+    if observation.certificate_request == REQUEST_IN_HANDSHAKE:
+        return "denied", f"{line} (let through TLS, refused by the application)"
+    return "denied", f"{line} (no certificate was asked for; refused by the application)"
+
+
+def diagnose(evidence: Evidence) -> Verdict:
+    """The verdict the evidence supports, with a plain-language diagnosis."""
+    verdict = _header(evidence)
+    verdict.attempts = judge_attempts(evidence)
+    first = evidence.observations[WITH_CERT]
+    ending = findings.FIRST_ATTEMPT_ENDINGS.get(first.kind)
+    if ending is not None:
+        status, summary, diagnosis = ending
+        name = f"the IP address {verdict.sni} (sent without SNI)" if is_ip(verdict.sni) else f"the name {verdict.sni!r}"
+        facts = {"where": verdict.address, "host": verdict.host, "detail": first.detail, "name": name}
+        verdict.status, verdict.summary = status, summary.format(**facts)
+        verdict.diagnosis.append(diagnosis.format(**facts))
+        return verdict
+    _judge_whole(verdict, evidence)
+    return verdict
+
+
+def _header(evidence: Evidence) -> Verdict:
+    """The verdict's facts: address, names, TLS, server certificate, advertised CAs."""
+    verdict = Verdict(
+        status="unreachable", passed=False, summary="", diagnosis=[], attempts=[],
+        address=format_address(evidence.host, evidence.port), host=evidence.host, port=evidence.port, sni=evidence.sni,
+        trust=evidence.trust, insecure=evidence.insecure, server_certificate=evidence.server_certificate,
+        post_handshake_auth_offered=evidence.post_handshake_auth_offered, workspace=evidence.workspace,
+        checked_at=evidence.checked_at, elapsed=round(evidence.elapsed, 4),
+    )
+    observations = list(evidence.observations.values())
+    handshaken = next((o for o in observations if o.peer_der is not None), None)
+    if handshaken is not None:
+        verdict.tls_version, verdict.cipher = handshaken.tls_version, handshaken.cipher
+        if not evidence.insecure:
+            facts = evidence.server_certificate
+            name_problem = "" if facts is None or facts.matches_sni else f"certificate is not valid for {evidence.sni!r}"
+            verdict.server_verify_error = handshaken.verify_error or name_problem
+            verdict.server_verified = not verdict.server_verify_error
+    requested = [o for o in observations if o.certificate_request in (REQUEST_IN_HANDSHAKE, REQUEST_AFTER_HANDSHAKE)]
+    verdict.client_ca_names_known = bool(requested)
+    names = next((o.client_ca_names for o in requested if o.client_ca_names), [])
+    verdict.accepted_client_cas = list(names)
+    verdict.our_ca_advertised = (evidence.client.ca_subject in names) if names else None
+    return verdict
+
+
+def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
+    rows = {a.name: a for a in verdict.attempts}
+    ours, without, foreign = rows[WITH_CERT], rows.get(WITHOUT_CERT), rows.get(FOREIGN_CERT)
+    failures, notes = _failures(verdict, evidence, ours, without, foreign)
+    if ours.outcome == "accepted" and ours.status_code in _DENIAL_CODES:
+        notes.append(findings.denied_but_enforced(evidence.observations[WITH_CERT].status_line))
+    if ours.outcome == "accepted" and ours.status_code is not None and ours.status_code >= 500:
+        notes.append(f"With our certificate the answer was {ours.status_code}: that comes from behind the listener (often no healthy backend server), "
+                     "after TLS and the client certificate were accepted. Mutual authentication itself works.")
+    others = [a for a in (without, foreign) if a is not None]
+    pending = [a for a in (ours, *others) if not a.ok and a.outcome != "denied"]
+    if failures:
+        verdict.status = "fail"
+        verdict.summary = f"FAIL: {'; '.join(failures)} at {verdict.address}"
+    elif ours.outcome == "denied":
+        verdict.status = "inconclusive"
+        line = evidence.observations[WITH_CERT].status_line
+        verdict.summary, refusal_notes = findings.every_request_refused(ours, line, others, evidence, verdict.address)
+        notes[:0] = refusal_notes
+    elif pending:
+        _inconclusive(verdict, pending, notes)
+    else:
+        verdict.status, verdict.passed = "pass", True
+        verdict.summary = f"PASS: {verdict.address} demands a client certificate, accepts ours and refuses strangers"
+    verdict.diagnosis.extend(notes)
+
+
+def _failures(verdict: Verdict, evidence: Evidence, ours: Attempt, without: Attempt | None, foreign: Attempt | None) -> tuple[list[str], list[str]]:
+    failures: list[str] = []
+    notes: list[str] = []
+    lines = {name: observation.status_line for name, observation in evidence.observations.items()}
+    # When our own certificate is refused by the application too, HTTP refusals of the others
+    # say nothing about client certificates: never "not enforced" on identical refusals.
+    ours_let_in = ours.outcome != "denied"
+    if without and (without.outcome == "accepted" or (ours_let_in and without.outcome == "denied")):
+        phrase, note = findings.not_enforced(without, lines.get(WITHOUT_CERT, ""))
+        failures.append(phrase)
+        notes.append(note)
+    if foreign and (foreign.outcome == "accepted" or (ours_let_in and foreign.outcome == "denied")):
+        phrase, note = findings.foreign_let_in(foreign, lines.get(FOREIGN_CERT, ""))
+        failures.append(phrase)
+        notes.append(note)
+    if ours.outcome == "rejected":
+        failures.append("our client certificate is refused")
+        notes.append(findings.our_cert_refused(verdict, evidence.client, ours, evidence))
+    server_problem = findings.server_problems(verdict, evidence, notes)
+    if server_problem and not verdict.insecure:
+        failures.append(server_problem)
+    return failures, notes
+
+
+def _inconclusive(verdict: Verdict, pending: list[Attempt], notes: list[str]) -> None:
+    verdict.status = "inconclusive"
+    parts = []
+    cut_off = []  # hung up although no certificate was asked for: explained once below
+    for attempt in pending:
+        parts.append(f"{attempt.label}: {attempt.outcome}")
+        if attempt.outcome == "timeout":
+            notes.append(f"The attempt {attempt.label} got no answer in time ({attempt.detail}). Neither accepted nor refused proves nothing: "
+                         "run the check again with a larger --timeout and look for something slowing the listener down.")
+        elif attempt.kind in ("eof", "reset", "alert") and attempt.certificate_requested is False:
+            cut_off.append(attempt.label)
+        else:
+            notes.append(f"The attempt {attempt.label} ended with an error ({attempt.detail}), so it proves nothing: run the check again; if it repeats, check the listener's logs.")
+    if cut_off:
+        notes.append(f"The listener hung up on the attempt{'s' if len(cut_off) > 1 else ''} {' and '.join(cut_off)} without ever asking for a client certificate, so this is no refusal of one and proves nothing. "
+                     "Something else closes connections (a connection limit, an overloaded listener, a proxy in front): run the check again and look at the listener's logs; "
+                     "if mutual authentication is meant to be on, check that the listener's SSL authentication is set to mutual.")
+    verdict.summary = f"INCONCLUSIVE: {'; '.join(parts)} at {verdict.address}"

@@ -1,0 +1,144 @@
+"""What a check records and what it concludes: plain dataclasses, no sockets, no crypto.
+
+`Observation` is what one attempt saw on the wire (filled in by `wire`), `Evidence` gathers the
+three observations with the facts about the certificates involved, and `diagnosis` turns the
+evidence into a `Verdict` with one `Attempt` row per try.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+WITH_CERT = "with_client_cert"
+WITHOUT_CERT = "without_client_cert"
+FOREIGN_CERT = "foreign_client_cert"
+ATTEMPT_ORDER = (WITH_CERT, WITHOUT_CERT, FOREIGN_CERT)
+LABELS = {
+    WITH_CERT: "with our client certificate",
+    WITHOUT_CERT: "without a client certificate",
+    FOREIGN_CERT: "with a foreign CA's certificate",
+}
+
+# When the server asked for a client certificate (Observation.certificate_request):
+REQUEST_NONE = "none"  # never, neither during nor after the handshake
+REQUEST_IN_HANDSHAKE = "handshake"  # in the handshake, the classic way
+REQUEST_AFTER_HANDSHAKE = "after_handshake"  # TLS 1.3 post-handshake auth or TLS 1.2 renegotiation
+REQUEST_UNKNOWN = ""  # the handshake never got far enough to tell
+
+
+@dataclass
+class Attempt:
+    """One of the three tries and how it went (one row of the verdict's table)."""
+
+    name: str  # WITH_CERT | WITHOUT_CERT | FOREIGN_CERT
+    label: str  # human label
+    outcome: str  # "accepted" | "rejected" | "denied" (HTTP refusal, not of a certificate) | "timeout" | "error"
+    detail: str  # e.g. "HTTP/1.1 200 OK", "TLS alert: certificate required"
+    ok: bool  # went as required
+    kind: str = ""  # finer cause: http, alert, eof, reset, refused, dns, silent, timeout, not_tls, protocol, name, ...
+    status_code: int | None = None
+    tls_version: str = ""
+    certificate_requested: bool | None = None  # None: the handshake did not get that far
+    certificate_request: str = REQUEST_UNKNOWN  # when: none | handshake | after_handshake
+    elapsed: float = 0.0
+
+
+@dataclass
+class ServerCertificate:
+    """Facts about the certificate the listener presented."""
+
+    subject: str
+    sans: list[str]
+    issuer: str
+    not_before: str
+    not_after: str
+    fingerprint: str  # SHA-256, colon-separated hex
+    is_workspace_cert: bool  # byte-identical to WORKSPACE/server/server.crt
+    verifies_against_ca: bool  # signed by WORKSPACE/ca/ca.crt
+    matches_sni: bool  # covers the name we asked for
+    expired: bool = False
+    not_yet_valid: bool = False
+
+
+@dataclass
+class Verdict:
+    status: str  # "pass" | "fail" | "inconclusive" | "unreachable"
+    passed: bool
+    summary: str  # the one verdict line
+    diagnosis: list[str]  # plain-language findings, each with the likely fix
+    attempts: list[Attempt]
+    address: str = ""  # "host:port" / "[v6]:port"
+    host: str = ""
+    port: int = 0
+    sni: str = ""  # the name sent and verified
+    trust: str = "workspace"
+    insecure: bool = False
+    tls_version: str = ""
+    cipher: str = ""
+    server_certificate: ServerCertificate | None = None
+    server_verified: bool | None = None  # None with --insecure
+    server_verify_error: str = ""
+    accepted_client_cas: list[str] = field(default_factory=list)  # the CA names the server advertised
+    client_ca_names_known: bool = False  # True once a certificate request was seen (the list may be empty)
+    our_ca_advertised: bool | None = None
+    post_handshake_auth_offered: bool = False  # TLS 1.3: may the server ask for our certificate after the handshake?
+    workspace: str = ""
+    checked_at: str = ""
+    elapsed: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Observation:
+    """What happened on the wire during one attempt, before anything is judged."""
+
+    kind: str  # http, alert, eof, reset, timeout, silent, not_tls, protocol, name, early_alert, closed,
+    #            refused, connect_timeout, unreachable, dns, dns_timeout, error
+    detail: str = ""
+    phase: str = ""  # connect | handshake | response
+    status_code: int | None = None
+    status_line: str = ""
+    body: bytes = b""
+    tls_version: str = ""
+    cipher: str = ""
+    server_hello: bool = False  # the server chose a version and cipher
+    certificate_request: str = REQUEST_UNKNOWN
+    client_ca_names: list[str] = field(default_factory=list)  # RFC 4514, as advertised (often none)
+    alert: int | None = None  # the alert the server sent, if one arrived
+    peer_der: bytes | None = None  # the server certificate, DER
+    verify_error: str = ""  # why the server certificate failed OpenSSL's chain check or our name check
+    elapsed: float = 0.0
+
+
+@dataclass
+class ClientFacts:
+    """What the diagnosis needs to know about our own client certificate and CA."""
+
+    ca_subject: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    has_server_cert: bool = True  # WORKSPACE/server/server.crt exists
+
+
+@dataclass
+class Evidence:
+    """Everything a verdict is drawn from; `diagnosis.diagnose` needs nothing else."""
+
+    host: str
+    port: int
+    sni: str
+    client: ClientFacts
+    observations: dict[str, Observation]  # by attempt name, in ATTEMPT_ORDER, possibly fewer than three
+    server_certificate: ServerCertificate | None = None
+    trust: str = "workspace"
+    insecure: bool = False
+    post_handshake_auth_offered: bool = False
+    workspace: str = ""
+    checked_at: str = ""
+    elapsed: float = 0.0
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))

@@ -1,0 +1,151 @@
+"""The check itself: validate, resolve the name, make the three attempts, hand the evidence to the diagnosis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.errors import InputError
+from wizard.handshake.client import ClientContexts
+from wizard.handshake.diagnosis import diagnose, judge_attempts
+from wizard.handshake.findings import FIRST_ATTEMPT_ENDINGS
+from wizard.handshake.material import Material, load_material, server_facts
+from wizard.handshake.model import ATTEMPT_ORDER, WITH_CERT, Attempt, Evidence, Observation, Verdict
+from wizard.handshake.names import is_ip, server_name
+from wizard.handshake.wire import Target, run_attempt
+from wizard.workspace import Workspace
+
+CONNECT_TIMEOUT = 5.0  # the TCP connect alone; the whole attempt is bounded by --timeout
+
+Progress = Callable[[Attempt], None]
+
+
+@dataclass
+class Plan:
+    """Everything a check needs, validated before any connection is made."""
+
+    host: str
+    port: int
+    ws: Workspace
+    material: Material
+    name: str  # SNI and the name verified
+    timeout: float
+    insecure: bool
+    trust: str
+    connect_timeout: float
+
+
+def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
+            connect_timeout: float | None) -> Plan:
+    """Check the options and read the workspace; InputError / WizardError before any connection."""
+    if trust not in ("workspace", "system"):
+        raise InputError(f"unknown trust {trust!r}: use workspace or system")
+    if sni is not None:  # a bad --sni is a usage error, reported before the workspace is read
+        if not sni.strip():
+            raise InputError("--sni is empty: give the server name the certificate was issued for")
+        sni = server_name(sni, given=True)
+    material = load_material(ws)
+    name = sni or server_name(material.server_cn or host, given=False)
+    return Plan(host, port, ws, material, name, timeout, insecure, trust, min(timeout, connect_timeout or CONNECT_TIMEOUT))
+
+
+def probe(
+    host: str,
+    port: int,
+    ws: Workspace,
+    *,
+    sni: str | None = None,
+    timeout: float = 10.0,
+    insecure: bool = False,
+    trust: str = "workspace",
+    progress: Progress | None = None,
+    connect_timeout: float | None = None,
+) -> Verdict:
+    """Run the three attempts against host:port and judge them. Blocking; safe in a worker thread.
+
+    SNI and the name verified default to the workspace's server CN (also for an IP address).
+    Raises WizardError when the workspace lacks what the check needs and InputError for an
+    unusable name; whatever the server does becomes part of the verdict, never an exception.
+    The name lookup and every attempt are each bounded by `timeout`.
+    """
+    return execute(prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout), progress)
+
+
+def resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple[Any, ...]]], Observation | None]:
+    """getaddrinfo in a daemon thread: a hanging resolver costs at most `timeout`, never the whole run."""
+    found: list[tuple[int, tuple[Any, ...]]] = []
+    problem: list[str] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.extend((family, sockaddr) for family, _, _, _, sockaddr in infos)
+        except Exception as error:  # noqa: BLE001 - reported as the lookup's result, never raised in a thread
+            problem.append(str(getattr(error, "strerror", "") or error or type(error).__name__))
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name=f"resolve-{host}", daemon=True).start()
+    if not done.wait(timeout):
+        return [], Observation("dns_timeout", f"cannot resolve {host} within {timeout:g} s", "connect")
+    if problem or not found:
+        return [], Observation("dns", f"cannot resolve {host} ({problem[0] if problem else 'no address'})", "connect")
+    return list(found), None
+
+
+def execute(plan: Plan, progress: Progress | None = None) -> Verdict:
+    """Make the attempts `plan` describes and return the verdict; `progress` gets each attempt's row."""
+    started = time.monotonic()
+    evidence = Evidence(
+        host=plan.host, port=plan.port, sni=plan.name, client=plan.material.client, observations={},
+        trust=plan.trust, insecure=plan.insecure, workspace=str(plan.ws.root),
+        checked_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    sockaddrs, failure = resolve(plan.host, plan.port, plan.timeout)
+    if failure is not None:
+        _record(evidence, WITH_CERT, failure, progress)
+        return _conclude(evidence, plan, started)
+    contexts = ClientContexts(plan.material, verify=not plan.insecure, trust=plan.trust)
+    host_name = f"[{plan.name}]" if ":" in plan.name else plan.name
+    target = Target(host=plan.host, port=plan.port, sni=None if is_ip(plan.name) else plan.name,
+                    host_header=host_name if plan.port == 443 else f"{host_name}:{plan.port}",
+                    timeout=plan.timeout, connect_timeout=plan.connect_timeout, sockaddrs=sockaddrs)
+    for name in ATTEMPT_ORDER:
+        observation = run_attempt(contexts.get(name), target)
+        evidence.post_handshake_auth_offered = contexts.post_handshake_auth
+        if _needs_the_page(name, observation, evidence):
+            # HEAD answers carry no body: fetch the page once to read why the server said 400.
+            page = run_attempt(contexts.get(name), target, method="GET")
+            if page.kind == "http" and page.status_code == 400:
+                observation.body = page.body
+        _record(evidence, name, observation, progress)
+        if name == WITH_CERT and observation.kind in FIRST_ATTEMPT_ENDINGS:
+            break  # nothing more to learn; and a silent or stalling server must not cost three timeouts
+    return _conclude(evidence, plan, started)
+
+
+def _needs_the_page(name: str, observation: Observation, evidence: Evidence) -> bool:
+    if observation.kind != "http" or observation.status_code != 400 or observation.body:
+        return False
+    ours = evidence.observations.get(WITH_CERT)
+    return name == WITH_CERT or (ours is not None and ours.status_code == 400)
+
+
+def _record(evidence: Evidence, name: str, observation: Observation, progress: Progress | None) -> None:
+    evidence.observations[name] = observation
+    if progress is not None:
+        progress(judge_attempts(evidence)[-1])  # provisional: the last row may still be re-judged
+
+
+def _conclude(evidence: Evidence, plan: Plan, started: float) -> Verdict:
+    handshaken = next((o for o in evidence.observations.values() if o.peer_der is not None), None)
+    if handshaken is not None and handshaken.peer_der is not None:
+        evidence.server_certificate = server_facts(handshaken.peer_der, plan.material, plan.name, evidence.now)
+    evidence.elapsed = time.monotonic() - started
+    return diagnose(evidence)

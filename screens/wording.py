@@ -36,6 +36,10 @@ TUI_WORDS: dict[str, str] = {
     "--endpoint": "the Endpoint field of the upload",
     "--loadbalancer-id": "the load balancer id of step 6",
     "--port": "the Listener port of step 6",
+    "--from FILE": "the Names field of the Clients page",
+    "--random-passwords": "'a random password for each' on the Clients page",
+    "--reject-with http400": "a refusal by HTTP 400",
+    "--client-auth handshake": "client authentication during the handshake",
 }
 _OPTION = re.compile("|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])")
 _COMMAND = re.compile(r"\bmtls-wizard (generate|elb export|elb upload|check)\b[^;:)]*")

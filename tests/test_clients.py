@@ -216,7 +216,28 @@ def test_nginx_loading_the_crl_refuses_the_revoked_client_only(cli: CliRunner, w
 
     with CrlNginx(ws, tmp_path / "nginx") as nginx:
         statuses = {name: _status_with(ws, name, nginx.port) for name in ("client", "alice", "bob")}
+        # check --client: the revoked client must be refused, and is; another client is accepted.
+        revoked = cli("check", nginx.address, "-w", str(ws.root), "--client", "bob", "--timeout", "5")
+        other = cli("check", nginx.address, "-w", str(ws.root), "--client", "alice", "--timeout", "5")
     assert statuses == {"client": 200, "alice": 200, "bob": 400}
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+    assert "refuses the revoked bob" in revoked.stdout and "bob's revoked certificate" in revoked.stdout
+    assert "enforces the CRL" in revoked.stdout.replace("\n    ", " ")
+    assert other.returncode == 0 and "with the certificate of alice" in other.stdout and "accepts ours" in other.stdout
+
+
+def test_check_with_a_revoked_client_fails_where_no_crl_is_checked(cli: CliRunner, ws: Workspace, tmp_path: Path) -> None:
+    require_nginx()
+    assert issue(cli, ws, "bob").returncode == 0
+    assert cli("client", "revoke", "bob", "-w", str(ws.root)).returncode == 0
+    with NginxServer(ws, tmp_path / "nginx") as nginx:  # like ELB: no CRL
+        result = cli("check", nginx.address, "-w", str(ws.root), "--client", "bob", "--timeout", "5", "--json")
+    verdict = json.loads(result.stdout)
+    assert result.returncode == 1 and verdict["status"] == "fail" and verdict["client_revoked"] is True
+    assert "the revoked client bob is let in" in verdict["summary"]
+    assert any("checks no CRL" in line and "ELB never does" in line for line in verdict["diagnosis"])
+    unknown = cli("check", nginx.address, "-w", str(ws.root), "--client", "nobody")
+    assert unknown.returncode == 1 and "no client 'nobody'" in unknown.stderr
 
 
 def _status_with(ws: Workspace, name: str, port: int) -> int:

@@ -157,6 +157,13 @@ CASES = {
     "one-way TLS, 403 from the application": Case(
         three(http(200, REQUEST_NONE), http(403, REQUEST_NONE), http(200, REQUEST_NONE)), "fail",
         "mutual authentication is not enforced (the application answered 403)", ["accepted", "denied", "accepted"], "never asked for a client certificate"),
+    "a revoked client refused by a listener that loads the CRL": Case(
+        three(http(400, body=b"<center>The SSL certificate error</center>"), http(400, body=NGINX_400_PAGE), alert("unknown CA")), "pass",
+        "refuses the revoked bob and strangers", ["rejected", "rejected", "rejected"], "enforces the CRL",
+        client=replace(CLIENT, name="bob", revoked=True)),
+    "a revoked client let in (no CRL, like ELB)": Case(
+        three(http(200), alert("certificate required"), alert("unknown CA")), "fail", "the revoked client bob is let in",
+        ["accepted", "rejected", "rejected"], "ELB never does", client=replace(CLIENT, name="bob", revoked=True)),
     "a foreign CA gets through TLS, 403 from the application": Case(
         three(http(200), alert("certificate required"), http(403)), "fail", "a certificate from a foreign CA gets through TLS",
         ["accepted", "rejected", "denied"], "optional_no_ca"),

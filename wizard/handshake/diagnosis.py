@@ -42,6 +42,16 @@ def rejection_text(observation: Observation) -> str | None:
 
 def judge_attempts(evidence: Evidence) -> list[Attempt]:
     """One row per attempt made so far, each judged against what our certificate got."""
+    rows = _judged_rows(evidence)
+    if rows and rows[0].name == WITH_CERT and evidence.client.name != "client":
+        first, name = rows[0], evidence.client.name
+        first.label = f"with {name}'s revoked certificate" if evidence.client.revoked else f"with the certificate of {name}"
+        if evidence.client.revoked:  # a revoked client must be refused, like a stranger
+            first.ok = first.outcome == "rejected"
+    return rows
+
+
+def _judged_rows(evidence: Evidence) -> list[Attempt]:
     ours = evidence.observations.get(WITH_CERT)
     rows = [_judge(name, evidence.observations[name], ours) for name in ATTEMPT_ORDER if name in evidence.observations]
     if ours is None or len(rows) < len(ATTEMPT_ORDER) or ours.kind != "http":
@@ -138,6 +148,7 @@ def _header(evidence: Evidence) -> Verdict:
         address=format_address(evidence.host, evidence.port), host=evidence.host, port=evidence.port, sni=evidence.sni,
         trust=evidence.trust, insecure=evidence.insecure, server_certificate=evidence.server_certificate,
         post_handshake_auth_offered=evidence.post_handshake_auth_offered, workspace=evidence.workspace,
+        client=evidence.client.name, client_revoked=evidence.client.revoked,
         checked_at=evidence.checked_at, elapsed=round(evidence.elapsed, 4),
     )
     observations = list(evidence.observations.values())
@@ -180,7 +191,10 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
         _inconclusive(verdict, pending, notes)
     else:
         verdict.status, verdict.passed = "pass", True
-        verdict.summary = f"PASS: {verdict.address} demands a client certificate, accepts ours and refuses strangers"
+        if evidence.client.revoked:
+            verdict.summary = f"PASS: {verdict.address} demands a client certificate and refuses the revoked {evidence.client.name} and strangers"
+        else:
+            verdict.summary = f"PASS: {verdict.address} demands a client certificate, accepts ours and refuses strangers"
     verdict.diagnosis.extend(notes)
 
 
@@ -199,7 +213,12 @@ def _failures(verdict: Verdict, evidence: Evidence, ours: Attempt, without: Atte
         phrase, note = findings.foreign_let_in(foreign, lines.get(FOREIGN_CERT, ""))
         failures.append(phrase)
         notes.append(note)
-    if ours.outcome == "rejected":
+    if evidence.client.revoked:
+        phrase, note = findings.revoked_client(evidence.client.name, ours)
+        notes.append(note)
+        if phrase:
+            failures.append(phrase)
+    elif ours.outcome == "rejected":
         failures.append("our client certificate is refused")
         notes.append(findings.our_cert_refused(verdict, evidence.client, ours, evidence))
     server_problem = findings.server_problems(verdict, evidence, notes)

@@ -95,6 +95,19 @@ def foreign_let_in(foreign: Attempt, line: str) -> tuple[str, str]:
             "The listener accepted a client certificate issued by a CA it should not trust: it does not check who issued client certificates. Require verification against ca/ca.crt only.")
 
 
+def revoked_client(name: str, attempt: Attempt) -> tuple[str, str]:
+    """(failure phrase or '', note) for a check made with a revoked client's certificate."""
+    if attempt.outcome == "rejected":
+        return "", (f"{name} is revoked (ca/revoked.json) and the listener refused it ({attempt.detail}): "
+                    "it enforces the CRL (ca/crl.pem) or the revoked serial numbers.")
+    if attempt.outcome == "accepted":
+        return (f"the revoked client {name} is let in",
+                f"The listener let {name} in although it is revoked: it checks no CRL. ELB never does; a backend that loads "
+                "ca/crl.pem (nginx: ssl_crl) or refuses the forwarded serial numbers in ca/revoked-serials.txt does. "
+                "Or move the other clients to a new CA.")
+    return "", f"{name} is revoked: its attempt ({attempt.outcome}) shows neither an acceptance nor a refusal."
+
+
 def our_cert_refused(verdict: Verdict, client: ClientFacts, attempt: Attempt, evidence: Evidence) -> str:
     if client.not_after < evidence.now:
         return f"The listener refused our client certificate ({attempt.detail}), which expired on {client.not_after:%Y-%m-%d}: issue a new one (mtls-wizard generate --force)."

@@ -33,15 +33,23 @@ class Material:
     client: ClientFacts
 
 
-def load_material(ws: Workspace) -> Material:
-    """The CA, client certificate and key (and server certificate, if any); WizardError naming the fix."""
-    needed = {"CA certificate": ws.cert("ca"), "client certificate": ws.cert("client"), "client key": ws.key("client")}
+def load_material(ws: Workspace, client_name: str | None = None) -> Material:
+    """The CA, a client's certificate and key (the tutorial's, or the named client's) and the
+    server certificate, if any; WizardError naming the fix."""
+    from wizard.clients.names import TUTORIAL_CLIENT, client_files, validate_client_name
+    from wizard.clients.revocation import revoked_serials, serial_text
+
+    name = validate_client_name(client_name) if client_name else TUTORIAL_CLIENT
+    files = client_files(ws, name)
+    if name != TUTORIAL_CLIENT and not files.cert.exists():
+        raise WizardError(f"there is no client {name!r} in {ws.root}: see mtls-wizard client list for the names")
+    needed = {"CA certificate": ws.cert("ca"), "client certificate": files.cert, "client key": files.key}
     for what, path in needed.items():
         if not path.is_file():
             raise WizardError(f"no {what} at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace")
     try:
         ca = pki.load_cert_pem(ws.cert("ca").read_bytes(), "the CA certificate")
-        client = pki.load_cert_pem(ws.cert("client").read_bytes(), "the client certificate")
+        client = pki.load_cert_pem(files.cert.read_bytes(), "the client certificate")
         server_der, server_cn = None, None
         if ws.cert("server").is_file():
             server = pki.load_cert_pem(ws.cert("server").read_bytes(), "the server certificate")
@@ -50,8 +58,9 @@ def load_material(ws: Workspace) -> Material:
     except OSError as error:
         raise WizardError(f"cannot read the workspace {ws.root}: {error.strerror or error}") from None
     facts = ClientFacts(ca_subject=ca.subject.rfc4514_string(), not_before=client.not_valid_before_utc,
-                        not_after=client.not_valid_after_utc, has_server_cert=server_der is not None)
-    return Material(ca_file=ws.cert("ca"), client_cert_file=ws.cert("client"), client_key_file=ws.key("client"),
+                        not_after=client.not_valid_after_utc, has_server_cert=server_der is not None,
+                        name=name, revoked=serial_text(client.serial_number) in revoked_serials(ws))
+    return Material(ca_file=ws.cert("ca"), client_cert_file=files.cert, client_key_file=files.key,
                     ca=ca, server_der=server_der, server_cn=server_cn, client=facts)
 
 

@@ -85,6 +85,8 @@ class Verdict:
     client_ca_names_known: bool = False  # True once a certificate request was seen (the list may be empty)
     our_ca_advertised: bool | None = None
     post_handshake_auth_offered: bool = False  # TLS 1.3: may the server ask for our certificate after the handshake?
+    client: str = "client"  # whose certificate the first attempt presented
+    client_revoked: bool = False  # ... and it is revoked: the listener should refuse it
     workspace: str = ""
     checked_at: str = ""
     elapsed: float = 0.0
@@ -123,6 +125,8 @@ class ClientFacts:
     not_before: dt.datetime
     not_after: dt.datetime
     has_server_cert: bool = True  # WORKSPACE/server/server.crt exists
+    name: str = "client"  # the client whose certificate is presented (the tutorial's unless --client)
+    revoked: bool = False  # recorded in ca/revoked.json: a CRL-enforcing listener must refuse it
 
 
 @dataclass

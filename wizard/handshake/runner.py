@@ -41,7 +41,7 @@ class Plan:
 
 
 def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
-            connect_timeout: float | None) -> Plan:
+            connect_timeout: float | None, client: str | None = None) -> Plan:
     """Check the options and read the workspace; InputError / WizardError before any connection."""
     if trust not in ("workspace", "system"):
         raise InputError(f"unknown trust {trust!r}: use workspace or system")
@@ -49,7 +49,7 @@ def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float
         if not sni.strip():
             raise InputError("--sni is empty: give the server name the certificate was issued for")
         sni = server_name(sni, given=True)
-    material = load_material(ws)
+    material = load_material(ws, client)
     name = sni or server_name(material.server_cn or host, given=False)
     return Plan(host, port, ws, material, name, timeout, insecure, trust, min(timeout, connect_timeout or CONNECT_TIMEOUT))
 
@@ -65,15 +65,18 @@ def probe(
     trust: str = "workspace",
     progress: Progress | None = None,
     connect_timeout: float | None = None,
+    client: str | None = None,
 ) -> Verdict:
     """Run the three attempts against host:port and judge them. Blocking; safe in a worker thread.
 
     SNI and the name verified default to the workspace's server CN (also for an IP address).
     Raises WizardError when the workspace lacks what the check needs and InputError for an
     unusable name; whatever the server does becomes part of the verdict, never an exception.
-    The name lookup and every attempt are each bounded by `timeout`.
+    The name lookup and every attempt are each bounded by `timeout`. `client`: a named client
+    whose certificate the first attempt presents instead of the tutorial's (a revoked one must
+    be refused).
     """
-    return execute(prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout), progress)
+    return execute(prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout, client), progress)
 
 
 def resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple[Any, ...]]], Observation | None]:

@@ -57,7 +57,8 @@ class Survey:
 
 def survey(ws: Workspace) -> Survey:
     """Read the workspace (blocking: parses certificates and keys; run it in a thread)."""
-    from wizard.steps import adopt, load_ca  # the crypto library, only when a survey runs
+    from wizard.lifecycle.bring import adopt_existing  # the crypto library, only when a survey runs
+    from wizard.steps import load_ca
 
     found = Survey()
     if not ws.root.is_dir():
@@ -73,7 +74,7 @@ def survey(ws: Workspace) -> Survey:
         if not any(path.exists() for path in ws.artifacts(role)):
             continue
         try:
-            found.certificates[role] = adopt(ws, role)
+            found.certificates[role] = adopt_existing(ws, role)
         except WizardError as error:
             found.problems[role] = str(error)
     found.uploads = _uploads_for(ws, found.certificates)

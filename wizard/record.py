@@ -15,11 +15,12 @@ from wizard.session import Session
 
 if TYPE_CHECKING:  # pragma: no cover - the outcome types, without loading their modules
     from wizard.elb.uploader import UploadResult
+    from wizard.lifecycle.renew import CaRenewal
     from wizard.handshake import Verdict
     from wizard.progress import Survey
     from wizard.steps import StepOutcome
 
-    Outcome = Union[StepOutcome, UploadResult, Verdict]
+    Outcome = Union[StepOutcome, UploadResult, Verdict, CaRenewal]
 
 ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
 # A new certificate undoes the steps that used the old one (uploads, listener, the verdict).
@@ -35,6 +36,8 @@ def record(session: Session, outcome: Outcome) -> None:
         record_upload(session, outcome)  # type: ignore[arg-type]
     elif kind == "Verdict":
         record_verdict(session, outcome)  # type: ignore[arg-type]
+    elif kind == "CaRenewal":
+        record_ca_renewal(session, outcome)  # type: ignore[arg-type]
     else:
         raise TypeError(f"no way to record a {kind} in the session")
 
@@ -71,6 +74,13 @@ def record_upload(session: Session, result: UploadResult) -> None:
     session.steps_done = [step for step in session.steps_done if step not in result.steps_reopened]
     for step in result.steps_done:
         session.mark_done(step)
+
+
+def record_ca_renewal(session: Session, renewal: CaRenewal) -> None:
+    """A new CA certificate for the same key: what it signed stays valid (steps 2, 3, 7 stand),
+    but the load balancer holds the old one: steps 5 and 6 are to do again."""
+    session.certificates["ca"] = dict(renewal.certificate)
+    session.steps_done = [step for step in session.steps_done if step not in (5, 6)]
 
 
 def record_verdict(session: Session, verdict: Verdict) -> None:

@@ -113,11 +113,11 @@ class WorkMixin(App[int]):
 
     @work(thread=True, group="certificates", description="checking existing files")
     def _adopt_worker(self, role: str, ws: Workspace) -> None:
-        from wizard import steps
         from wizard.errors import WizardError
+        from wizard.lifecycle.bring import adopt_existing
 
         try:
-            outcome = steps.adopt(ws, role)
+            outcome = adopt_existing(ws, role)
         except WizardError as error:
             self._post_from_thread(WorkFailed(role, ws.root, str(error)))
         except Exception as error:  # noqa: BLE001

@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     scr.set_defaults(handler=_lazy("wizard.cli.certificates", "script_command"))
 
     _add_client_parser(commands)
+    _add_lifecycle_parsers(commands)
     _add_check_parser(commands)
     _add_serve_parser(commands)
     _add_elb_parser(commands)
@@ -143,6 +144,23 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     _workspace_arg(crl)
     crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help="validity in days (default 30)")
     crl.set_defaults(handler=_lazy("wizard.cli.clients", "crl_command"))
+
+
+def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
+    status = commands.add_parser("status", help="every certificate's expiry (and what ELB holds); exit 1 when one expires soon")
+    _workspace_arg(status)
+    status.add_argument("--warn-days", type=_positive_int, default=30, metavar="N", help="warn about what expires within N days (default 30)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_lazy("wizard.cli.lifecycle", "status_command"))
+    renew = commands.add_parser("renew", help="a new certificate from the same CA (or the CA renewed for its own key)")
+    renew.add_argument("what", choices=("server", "client", "ca"), help="server, client [NAME] or ca")
+    renew.add_argument("name", nargs="?", metavar="NAME", help="the client's name (default: the tutorial's client)")
+    _workspace_arg(renew)
+    renew.add_argument("--days", type=_positive_int, metavar="N", help="validity (default: server and client 825, CA 3650)")
+    renew.add_argument("--keep-key", action="store_true", help="keep the private key (default: a new one)")
+    renew.add_argument("--p12-password-file", metavar="FILE", help=f"a client's new .p12 password, from FILE (else ${PASSWORD_ENV}, else a prompt)")
+    _refuse_password_option(renew, f"--p12-password-file FILE or {PASSWORD_ENV}", "--p12-password", "--password")
+    renew.set_defaults(handler=_lazy("wizard.cli.lifecycle", "renew_command"))
 
 
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:

@@ -1,0 +1,203 @@
+"""Bringing your own CA or server certificate into the workspace.
+
+Many setups already have a private CA, and most serve a publicly trusted (purchased) server
+certificate while only the client CA is private. Both are checked first, then copied into the
+tutorial's places (ca/ca.crt + ca.key, server/server.crt + server.key); the originals are only
+read. A server certificate's chain goes into server/server.crt after the leaf, in order, so
+the load balancer gets leaf + chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from wizard import pki
+from wizard.errors import InputError, WizardError
+from wizard.steps import StepOutcome
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
+
+WEAK_HASHES = ("SHA-1", "MD5")
+
+
+class KeyPasswordNeeded(InputError):
+    """The key is encrypted and no password was given (a terminal may ask for it)."""
+
+
+@dataclass(frozen=True)
+class Brought:
+    """Certificates and key read from the user's files, not yet checked."""
+
+    chain: list[x509.Certificate]  # the certificate first, then what came with it
+    key: pki.PrivateKey
+
+
+def read_certificates(path: Path, what: str) -> list[x509.Certificate]:
+    data = read_bytes(path)
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise InputError(f"{path} is not a readable {what} (PEM or DER)") from None
+
+
+def read_key(path: Path, password: str | None) -> pki.PrivateKey:
+    data = read_bytes(path)
+    loader = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
+    try:
+        key = loader(data, password=password.encode() if password else None)
+    except TypeError:
+        if password is None:
+            raise KeyPasswordNeeded(f"{path} is encrypted: give its password (on a terminal it is asked for)") from None
+        raise InputError(f"{path} is not encrypted, or not in a form this tool reads: give it without a password") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InputError(f"{path} is not a readable private key, or the password is wrong") from None
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise InputError(f"{path} holds a {pki.key_type_of(key)} key: only RSA and ECDSA keys are supported")
+    return key
+
+
+def _valid_now(cert: x509.Certificate, what: str, now: dt.datetime) -> None:
+    if cert.not_valid_before_utc > now:
+        raise WizardError(f"the {what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the clocks, or wait")
+    if cert.not_valid_after_utc <= now:
+        raise WizardError(f"the {what} expired on {cert.not_valid_after_utc:%Y-%m-%d}: bring a current one")
+
+
+def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
+    """Refuse what cannot serve as the workspace CA; return warnings for what merely may surprise."""
+    ca = brought.chain[0]
+    try:
+        constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        constraints = None
+    if constraints is None or not constraints.ca:
+        raise WizardError("this certificate is not a CA certificate (no basicConstraints CA:TRUE): bring the CA's own certificate")
+    usages = pki.key_usages(ca)
+    if usages and "keyCertSign" not in usages:
+        raise WizardError("this CA certificate may not sign certificates (its key usage lacks keyCertSign)")
+    if pki.signature_hash_name(ca) in WEAK_HASHES:
+        raise WizardError(f"this CA certificate is signed with {pki.signature_hash_name(ca)}, which current TLS stacks refuse: bring a SHA-256 one")
+    if not pki.keys_match(brought.key, ca):
+        raise WizardError("the key does not belong to this CA certificate: bring the CA's own key")
+    _valid_now(ca, "CA certificate", now or pki.utc_now())
+    warnings = []
+    if ca.issuer != ca.subject:
+        warnings.append("this CA is an intermediate: the load balancer and `openssl verify` will need the chain up to its root too")
+    if usages and "cRLSign" not in usages:
+        warnings.append("this CA may not sign CRLs: `client revoke` will not work with it")
+    return warnings
+
+
+def check_server(brought: Brought, server_name: str, now: dt.datetime | None = None) -> list[str]:
+    """Refuse a server certificate that the load balancer could not serve for `server_name`."""
+    leaf = brought.chain[0]
+    if pki.is_ca(leaf):
+        raise WizardError("this is a CA certificate, not a server certificate: bring the site's certificate")
+    if not pki.keys_match(brought.key, leaf):
+        raise WizardError("the key does not belong to this server certificate: bring the key it was issued for")
+    _valid_now(leaf, "server certificate", now or pki.utc_now())
+    usages = pki.extended_key_usages(leaf)
+    if usages and "serverAuth" not in usages and "2.5.29.37.0" not in usages:
+        raise WizardError("this certificate may not serve TLS servers (its extended key usage lacks serverAuth)")
+    if server_name and not covers(leaf, server_name):
+        names = ", ".join(pki.san_strings(leaf)) or pki.cn_of(leaf.subject) or "nothing"
+        raise WizardError(f"this certificate does not cover {server_name!r} (it covers {names}): bring one for that name, or use its name")
+    for child, parent in zip(brought.chain, brought.chain[1:]):
+        if not pki.verify_issued_by(child, parent):
+            raise WizardError(f"the chain is out of order: {pki.cn_of(child.subject) or child.subject.rfc4514_string()} is not signed by "
+                              f"the next certificate ({pki.cn_of(parent.subject) or parent.subject.rfc4514_string()}): put them leaf first, then each issuer")
+    # A root's signature on itself is never checked; every other signature is.
+    weak = [pki.signature_hash_name(c) for c in brought.chain if c.issuer != c.subject and pki.signature_hash_name(c) in WEAK_HASHES]
+    if weak:
+        raise WizardError(f"the chain holds a certificate signed with {weak[0]}, which current TLS stacks refuse")
+    return [] if len(brought.chain) > 1 or leaf.issuer == leaf.subject else [
+        "no chain came with the certificate: if its issuer is an intermediate CA, give --server-chain, or clients cannot verify it"]
+
+
+def covers(cert: x509.Certificate, name: str) -> bool:
+    """The certificate is valid for `name` (a SAN DNS name, wildcard or IP; the CN without SANs)."""
+    wanted = pki.normalise_name(name)
+    entries = pki.san_strings(cert)
+    if not entries:
+        return (pki.cn_of(cert.subject) or "").lower() == wanted
+    for entry in entries:
+        kind, _, value = entry.partition(":")
+        value = value.lower().rstrip(".")
+        if kind == "IP" and value == wanted:
+            return True
+        if kind == "DNS" and (value == wanted or (value.startswith("*.") and "." in wanted and wanted.split(".", 1)[1] == value[2:])):
+            return True
+    return False
+
+
+def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | None = None, replace: bool = False) -> StepOutcome:
+    """Check an existing CA and copy it into ca/ (the originals are only read)."""
+    brought = Brought(read_certificates(cert_file, "CA certificate")[:1], read_key(key_file, password))
+    warnings = check_ca(brought)
+    ws.ensure()
+    present = [p for p in ws.artifacts("ca") if p.exists()]
+    if present and not replace:
+        ws.refuse_existing(present, "this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), or use another --workspace")
+    backup = ws.backup(ws.all_artifacts()) if replace else None
+    ws.write_files({
+        ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE),
+        ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE),
+    })
+    return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(brought.chain[0]), backup=backup, warnings=warnings)
+
+
+def bring_server(ws: Workspace, cert_file: Path, key_file: Path, *, chain_file: Path | None = None, server_name: str = "",
+                 password: str | None = None, force: bool = False) -> StepOutcome:
+    """Check a purchased or corporate server certificate (and its chain) and copy it into server/."""
+    chain = read_certificates(cert_file, "server certificate")
+    if chain_file is not None:
+        chain += read_certificates(chain_file, "certificate chain")
+    brought = Brought(chain, read_key(key_file, password))
+    warnings = check_server(brought, server_name)
+    ws.ensure()
+    present = [p for p in ws.artifacts("server") if p.exists()]
+    if present and not force:
+        ws.refuse_existing(present, "re-run with --force to replace it (the old files are moved to a backup folder first)")
+    backup = ws.backup(present) if force else None
+    ws.write_files({
+        ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
+        ws.cert("server"): (b"".join(pki.cert_to_pem(c) for c in brought.chain), PUBLIC_MODE),
+    })
+    return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), backup=backup, warnings=warnings)
+
+
+def adopt_brought_server(ws: Workspace) -> StepOutcome:
+    """A server certificate in the workspace that another CA issued (brought in earlier): the
+    same checks as when it was brought, read from server/server.crt and server.key."""
+    brought = Brought(read_certificates(ws.cert("server"), "server certificate"),
+                      pki.load_key_pem(read_bytes(ws.key("server")), ws.relative(ws.key("server"))))
+    check_server(brought, "")
+    return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), reused=True)
+
+
+def issued_by_workspace_ca(ws: Workspace) -> bool | None:
+    """Whether server/server.crt was issued by ca/ca.crt (None when either is missing or unreadable)."""
+    try:
+        ca = pki.load_cert_pem(read_bytes(ws.cert("ca")))
+        server = read_certificates(ws.cert("server"), "server certificate")[0]
+    except (InputError, OSError):
+        return None
+    return pki.verify_issued_by(server, ca)
+
+
+def adopt_existing(ws: Workspace, role: str) -> StepOutcome:
+    """The server or client files already in the workspace, taken over as they are: issued by
+    the workspace CA (steps.adopt), or, for the server, brought from another CA."""
+    from wizard.steps import adopt
+
+    if role == "server" and issued_by_workspace_ca(ws) is False:
+        return adopt_brought_server(ws)
+    return adopt(ws, role)

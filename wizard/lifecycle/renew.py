@@ -1,0 +1,138 @@
+"""Renewing certificates before they expire.
+
+- The server certificate and a client's: a new certificate from the same CA, with the same
+  subject (and SANs), a new serial and validity; a new key unless `keep_key`. The old files
+  move to backup-<timestamp>/ first. A client's .p12 is rebuilt in the format it had.
+- The CA: a new self-signed certificate for the same key and subject, so everything it
+  signed stays valid; only what holds the CA certificate (the load balancer) needs it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from wizard import pki
+from wizard.clients.names import client_files, validate_client_name
+from wizard.defaults import CA_DAYS, CLIENT_DAYS, SERVER_DAYS
+from wizard.errors import WizardError
+from wizard.steps import StepOutcome, load_ca
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
+
+
+@dataclass
+class CaRenewal:
+    """The CA certificate was renewed for the same key: what the session must know."""
+
+    certificate: dict[str, str]
+    files: list[Path]
+    backup: Path | None
+    re_upload: list[str] = field(default_factory=list)  # what must reach the load balancer again
+
+
+def _current(ws: Workspace, path: Path, what: str) -> x509.Certificate:
+    if not path.exists():
+        raise WizardError(f"there is no {what} to renew at {ws.relative(path)}: issue one first")
+    return pki.load_cert_pem(read_bytes(path), what)
+
+
+def _key_for(ws: Workspace, key_path: Path, cert: x509.Certificate, keep_key: bool) -> tuple[pki.PrivateKey, bool]:
+    """(key, is_new): the existing key when kept (it must match), else a new one of the same type."""
+    if keep_key:
+        key = pki.load_key_pem(read_bytes(key_path), ws.relative(key_path))
+        if not pki.keys_match(key, cert):
+            raise WizardError(f"{ws.relative(key_path)} does not belong to the certificate: renew without --keep-key")
+        return key, False
+    key_type = pki.key_type_of(cert.public_key())
+    if key_type not in pki.KEY_TYPES:
+        key_type = pki.DEFAULT_KEY_TYPE
+    return pki.generate_key(key_type), True
+
+
+def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str) -> tuple[pki.PrivateKey, x509.Certificate]:
+    ca_key, ca_cert = load_ca(ws)
+    if not pki.verify_issued_by(cert, ca_cert):
+        raise WizardError(f"the {what} was not issued by this workspace's CA ({pki.cn_of(cert.issuer) or cert.issuer.rfc4514_string()}): "
+                          "renew it where it was issued, then bring the new one in")
+    return ca_key, ca_cert
+
+
+def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False) -> StepOutcome:
+    old = _current(ws, ws.cert("server"), "server certificate")
+    ca_key, ca_cert = _signed_by_workspace_ca(ws, old, "server certificate")
+    pki.validate_days(days, "server certificate")
+    key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
+    names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
+    cn = pki.cn_of(old.subject) or (names[0] if names else "")
+    org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
+    issued = pki.issue_server(ca_key, ca_cert, key, cn=cn, sans=names, org=org, days=days)
+    backup = ws.backup(ws.artifacts("server"))
+    files = {ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE), ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE)}
+    files[ws.key("server")] = (pki.key_to_pem(key), SECRET_MODE)  # kept keys are written back: the backup moved them
+    ws.write_files(files)
+    warnings = pki.leaf_validity_warnings("server", days, ca_cert) + ([] if new_key else ["the key is kept: renew without --keep-key to replace it too"])
+    return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
+
+
+def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_DAYS, keep_key: bool = False) -> StepOutcome:
+    """A client's certificate and .p12 (the tutorial's `client` or a named one)."""
+    validate_client_name(name)
+    files = client_files(ws, name)
+    old = _current(ws, files.cert, f"certificate of the client {name}")
+    ca_key, ca_cert = _signed_by_workspace_ca(ws, old, f"certificate of the client {name}")
+    pki.validate_days(days, "client certificate")
+    pki.validate_p12_password(password)
+    key, _ = _key_for(ws, files.key, old, keep_key)
+    legacy = files.p12.exists() and pki.p12_protection(read_bytes(files.p12))["mode"] == "legacy"
+    org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
+    issued = pki.issue_client(ca_key, ca_cert, key, cn=pki.cn_of(old.subject) or name, org=org, days=days)
+    p12 = pki.export_p12(key, issued.cert, password, legacy=legacy, friendly_name=name)
+    backup = ws.backup([files.key, files.csr, files.cert, files.p12, files.password])
+    ws.write_files({
+        files.key: (pki.key_to_pem(key), SECRET_MODE), files.csr: (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+        files.cert: (pki.cert_to_pem(issued.cert), PUBLIC_MODE), files.p12: (p12, SECRET_MODE),
+    })
+    return StepOutcome("client", [files.key, files.csr, files.cert, files.p12], pki.cert_info(issued.cert), backup=backup,
+                       warnings=pki.leaf_validity_warnings("client", days, ca_cert))
+
+
+def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
+    """A new CA certificate for the same key and subject: every certificate it signed stays valid."""
+    ca_key, old = load_ca(ws)
+    pki.validate_days(days, "CA")
+    cert = renewed_ca_certificate(ca_key, old, days)
+    backup = ws.backup([ws.cert("ca")])
+    ws.write_files({ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})
+    re_upload = ["the CA certificate (step 5: elb upload, or the console), and the listener's CA certificate (step 6)"]
+    return CaRenewal(pki.cert_info(cert), [ws.cert("ca")], backup, re_upload)
+
+
+def renewed_ca_certificate(key: pki.PrivateKey, old: x509.Certificate, days: int, now: dt.datetime | None = None) -> x509.Certificate:
+    """The same subject, key and key identifier, a new serial and validity (the profile of step 1)."""
+    start = (now or pki.utc_now()) - pki.BACKDATE
+    try:
+        constraints = old.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        constraints = x509.BasicConstraints(ca=True, path_length=0)
+    try:  # the same key identifier: the leaves' authority key identifiers must keep matching it
+        ski = old.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    usage = x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                          key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(old.subject).issuer_name(old.subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
+        .add_extension(ski, critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=constraints.path_length), critical=True)
+        .add_extension(usage, critical=True)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+        .sign(key, pki.signing_hash(key))
+    )
+

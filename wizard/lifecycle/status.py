@@ -1,0 +1,110 @@
+"""Expiry status of everything the workspace made, and of what the load balancer holds.
+
+One row per certificate: the CA, the server certificate, the tutorial's client, every named
+client, and the certificates recorded as uploaded to ELB (elb/uploaded.json). Meant for a
+person and for cron: `warnings` is what expires within the threshold (or already has).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from wizard import pki
+from wizard.clients.names import known_clients
+from wizard.clients.revocation import revoked_serials, serial_text
+from wizard.errors import InputError
+from wizard.workspace import Workspace
+
+WARN_DAYS = 30
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    role: str  # "ca", "server", "client"
+    name: str  # the file's role name, a client's name, or the ELB certificate's name
+    not_after: str  # ISO 8601, UTC
+    days_left: int
+    location: str = "workspace"  # or "elb": a certificate the load balancer holds
+    detail: str = ""  # the file, or the ELB id
+    revoked: bool = False  # a revoked client: its expiry no longer matters
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class Status:
+    rows: list[StatusRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warn_days: int = WARN_DAYS
+
+    @property
+    def warnings(self) -> list[StatusRow]:
+        """Rows that expire within `warn_days` days, or already have."""
+        return [row for row in self.rows if row.days_left <= self.warn_days and not row.revoked]
+
+
+def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime | None = None) -> Status:
+    if warn_days < 0:
+        raise InputError(f"--warn-days {warn_days}: give a number of days, 0 or more")
+    now = now or pki.utc_now()
+    status = Status(warn_days=warn_days)
+    files: list[tuple[str, str, Path]] = [("ca", "ca", ws.cert("ca")), ("server", "server", ws.cert("server"))]
+    files += [("client", client.name, client.cert) for client in known_clients(ws)]
+    revoked = revoked_serials(ws)
+    for role, name, path in files:
+        if not path.exists():
+            continue
+        try:
+            cert = pki.load_cert_pem(path.read_bytes(), ws.relative(path))
+        except (OSError, InputError) as error:
+            status.problems.append(f"{ws.relative(path)} left out: {getattr(error, 'strerror', None) or error}")
+            continue
+        row = _row(role, name, cert.not_valid_after_utc, now, "workspace", ws.relative(path))
+        if role == "client" and serial_text(cert.serial_number) in revoked:
+            row = replace(row, revoked=True)
+        status.rows.append(row)
+    status.rows += _uploaded(ws, now, status.problems)
+    return status
+
+
+def _row(role: str, name: str, not_after: dt.datetime, now: dt.datetime, location: str, detail: str) -> StatusRow:
+    return StatusRow(role, name, not_after.isoformat(), (not_after - now) // dt.timedelta(days=1), location, detail)
+
+
+def _uploaded(ws: Workspace, now: dt.datetime, problems: list[str]) -> list[StatusRow]:
+    """The certificates elb/uploaded.json says ELB holds, with the expiry ELB reported."""
+    path = ws.elb_dir / "uploaded.json"
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        problems.append(f"{ws.relative(path)} cannot be read: what ELB holds is not shown")
+        return []
+    rows = []
+    for role in ("ca", "server"):
+        record = records.get(role) if isinstance(records, dict) else None
+        if not isinstance(record, dict) or not record.get("id"):
+            continue
+        expires = parse_elb_time(str(record.get("expire_time", "")))
+        if expires is None:
+            problems.append(f"the {role} certificate {record['id']} on ELB has no readable expiry ({record.get('expire_time')!r})")
+            continue
+        rows.append(_row(role, str(record.get("name") or record["id"]), expires, now, "elb", str(record["id"])))
+    return rows
+
+
+def parse_elb_time(text: str) -> dt.datetime | None:
+    """ELB's expire_time ("2029-03-05T00:21:39Z", also seen with a space and without the Z)."""
+    text = text.strip().replace(" ", "T")
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

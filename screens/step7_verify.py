@@ -21,6 +21,7 @@ STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inc
 
 
 TRUST_CHOICES = [
+    ("automatic (the system's CAs for a certificate you brought)", "auto"),
     ("this workspace's CA (the certificate of step 2)", "workspace"),
     ("the system's trusted CAs (a purchased certificate)", "system"),
 ]

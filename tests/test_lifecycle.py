@@ -270,3 +270,17 @@ def test_an_unusable_server_certificate_is_refused_with_nothing_written(tmp_path
     with pytest.raises(WizardError, match=message):
         bring.bring_server(ws, cert, key, chain_file=chain_file, server_name=name)
     assert not ws.cert("server").exists() and not ws.key("server").exists()
+
+
+def test_check_trusts_the_system_roots_for_a_brought_server_certificate(cli: CliRunner, tmp_path: Path, chain: dict[str, Path]) -> None:
+    from wizard.rehearsal import RehearsalServer
+
+    ws = make_pki(tmp_path / "ws", server_cn="shop.example.com", sans=())
+    bring.bring_server(ws, chain["leaf"], chain["leaf_key"], chain_file=chain["intermediate"], server_name="shop.example.com", force=True)
+    with RehearsalServer(ws) as server:
+        result = cli("check", server.address, "-w", str(ws.root), "--json", "--timeout", "5")
+    verdict = json.loads(result.stdout)
+    # Not told to: the purchased certificate is checked against the system's CAs (this test
+    # root is in none, so it does not verify here), never against the workspace's private CA.
+    assert verdict["trust"] == "system" and verdict["server_verified"] is False
+    assert [a["outcome"] for a in verdict["attempts"]] == ["accepted", "rejected", "rejected"]

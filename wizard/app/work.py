@@ -213,7 +213,7 @@ class WorkMixin(App[int]):
         self.sync_screen()
 
     # -- step 7: the handshake test and the rehearsal listener -------------------------------
-    def start_handshake(self, host: str, port: int, sni: str | None, trust: str = "workspace") -> None:
+    def start_handshake(self, host: str, port: int, sni: str | None, trust: str = "auto") -> None:
         if self.ws is None or not self._start("handshake", f"testing {host}:{port}: three connections…"):
             return
         self.live_attempts = []

@@ -170,7 +170,8 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument("--sni", metavar="NAME", help="server name to send and verify (default: the workspace's server CN)")
     check.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S", help="per attempt (default 10)")
     check.add_argument("--insecure", action="store_true", help="do not verify the server certificate (like curl -k); mTLS is still checked")
-    check.add_argument("--trust", choices=("workspace", "system"), default="workspace", help="verify the server against the workspace CA (default) or the system store")
+    check.add_argument("--trust", choices=("auto", "workspace", "system"), default="auto",
+                       help="verify the server against the workspace CA or the system store (default auto: the system store for a server certificate you brought)")
     check.add_argument("--client", metavar="NAME", help="present this named client's certificate instead of the tutorial's (a revoked one must be refused)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=_lazy("wizard.cli.check", "check_command"))

@@ -31,6 +31,7 @@ class Material:
     server_der: bytes | None
     server_cn: str | None
     client: ClientFacts
+    server_issued_by_ca: bool | None = None  # None: no server certificate in the workspace
 
 
 def load_material(ws: Workspace, client_name: str | None = None) -> Material:
@@ -61,7 +62,8 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
                         not_after=client.not_valid_after_utc, has_server_cert=server_der is not None,
                         name=name, revoked=serial_text(client.serial_number) in revoked_serials(ws))
     return Material(ca_file=ws.cert("ca"), client_cert_file=files.cert, client_key_file=files.key,
-                    ca=ca, server_der=server_der, server_cn=server_cn, client=facts)
+                    ca=ca, server_der=server_der, server_cn=server_cn, client=facts,
+                    server_issued_by_ca=pki.verify_issued_by(server, ca) if server_der is not None else None)
 
 
 # The throwaway foreign identity (EC P-256), made once per process: making it costs more than a handshake.

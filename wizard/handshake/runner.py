@@ -43,14 +43,18 @@ class Plan:
 def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
             connect_timeout: float | None, client: str | None = None) -> Plan:
     """Check the options and read the workspace; InputError / WizardError before any connection."""
-    if trust not in ("workspace", "system"):
-        raise InputError(f"unknown trust {trust!r}: use workspace or system")
+    if trust not in ("auto", "workspace", "system"):
+        raise InputError(f"unknown trust {trust!r}: use auto, workspace or system")
     if sni is not None:  # a bad --sni is a usage error, reported before the workspace is read
         if not sni.strip():
             raise InputError("--sni is empty: give the server name the certificate was issued for")
         sni = server_name(sni, given=True)
     material = load_material(ws, client)
     name = sni or server_name(material.server_cn or host, given=False)
+    if trust == "auto":
+        # A server certificate the workspace CA did not issue was brought in (a purchased one):
+        # it is verified against the system's trusted CAs, as browsers do.
+        trust = "system" if material.server_issued_by_ca is False else "workspace"
     return Plan(host, port, ws, material, name, timeout, insecure, trust, min(timeout, connect_timeout or CONNECT_TIMEOUT))
 
 
@@ -62,7 +66,7 @@ def probe(
     sni: str | None = None,
     timeout: float = 10.0,
     insecure: bool = False,
-    trust: str = "workspace",
+    trust: str = "auto",
     progress: Progress | None = None,
     connect_timeout: float | None = None,
     client: str | None = None,

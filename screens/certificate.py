@@ -180,7 +180,8 @@ class CertificateStepScreen(StepScreen):
             return
         self.confirm_backup(self.REISSUE_TITLE, (self.ROLE,), self.REISSUE_AFTER, "Back up and reissue", "Keep it")
 
-    def confirm_backup(self, title: str, roles: tuple[str, ...], after: str, yes: str, no: str, *, before: str = "") -> None:
+    def confirm_backup(self, title: str, roles: tuple[str, ...], after: str, yes: str, no: str, *, before: str = "",
+                       then: Callable[[], None] | None = None) -> None:
         """Ask before anything is replaced, naming every file that moves into the backup."""
         ws = self.wizard.ws
         assert ws is not None
@@ -191,7 +192,7 @@ class CertificateStepScreen(StepScreen):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.start(replace=True)
+                (then or (lambda: self.start(replace=True)))()
 
         self.app.push_screen(ConfirmModal(title, body, yes=yes, no=no), answered)
 

@@ -28,6 +28,7 @@ class CaScreen(CertificateStepScreen):
         with Horizontal(classes="actions"):
             yield Button("Create CA", id="create", variant="primary", compact=True)
             yield Button("Replace the CA…", id="replace", variant="warning", compact=True)
+            yield Button("Use an existing CA…", id="bring", compact=True)
         yield Static("", id="actions-hint", classes="why-disabled", markup=False)
         yield from self.progress_and_result()
 
@@ -72,6 +73,7 @@ class CaScreen(CertificateStepScreen):
         replace = self.query_one("#replace", Button)
         replace.display = ca_exists
         replace.disabled = bool(busy)
+        self.query_one("#bring", Button).disabled = bool(busy)
 
     def next_hint(self) -> str:
         return "Create the CA (or reuse the existing one) to continue"
@@ -86,6 +88,22 @@ class CaScreen(CertificateStepScreen):
     def create(self) -> None:
         if self.ready_to_issue():
             self.start(replace=False)  # reuses an existing CA: nothing is replaced
+
+    @on(Button.Pressed, "#bring")
+    def bring(self) -> None:
+        from screens.bring_modal import BringModal
+
+        def answered(request: object) -> None:
+            if request is None:
+                return
+            if self.ca_exists():
+                self.confirm_backup("Replace the CA with yours?", ("ca", "server", "client"),
+                                    "Then issue the server and client certificates again from your CA.", "Back up and use mine", "Keep the CA",
+                                    then=lambda: self.wizard.start_bring(request))
+            else:
+                self.wizard.start_bring(request)
+
+        self.app.push_screen(BringModal("ca"), answered)
 
     @on(Button.Pressed, "#replace")
     def replace(self) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, Static
 
 from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
@@ -33,6 +34,10 @@ class ServerScreen(CertificateStepScreen):
         yield Static("", id="changed", classes="notice", markup=False)
         yield from self.leaf_buttons()
         yield from self.progress_and_result()
+        with Horizontal(classes="actions"):
+            yield Button("Use a certificate I already have…", id="bring", compact=True)
+        yield Static("A purchased (publicly trusted) or corporate server certificate, with its chain; "
+                     "the client CA stays this workspace's own.", classes="hint")
 
     def load_form(self) -> None:
         s = self.session
@@ -81,6 +86,22 @@ class ServerScreen(CertificateStepScreen):
         if not self.form_valid():
             return "Fix the server name to continue"
         return "Issue the server certificate to continue"
+
+    @on(Button.Pressed, "#bring")
+    def bring(self) -> None:
+        from screens.bring_modal import BringModal
+
+        def answered(request: object) -> None:
+            if request is None:
+                return
+            if self.files_exist():
+                self.confirm_backup("Replace the server certificate with yours?", ("server",),
+                                    "Then upload it to the load balancer again (step 4).", "Back up and use mine", "Keep it",
+                                    then=lambda: self.wizard.start_bring(request))
+            else:
+                self.wizard.start_bring(request)
+
+        self.app.push_screen(BringModal("server"), answered)
 
     @on(Input.Changed, "#sans")
     def _sans(self, event: Input.Changed) -> None:

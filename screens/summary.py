@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Label, Static
 
-from screens.base import StepScreen, display_path
+from screens.base import ConfirmModal, StepScreen, display_path
+from screens.expiry import ExpiryTable
 from screens.forms import fingerprint_lines
 from screens.step7_verify import verdict_text
 from wizard import assets_loader
@@ -37,6 +38,12 @@ def against_practice_listener(verdict: dict[str, object]) -> bool:
 
 
 ROLE_NAMES = {"ca": "CA", "server": "Server", "client": "Client"}
+RENEWALS = {
+    "server": ("Renew the server certificate?", "A new certificate from the same CA, for the same names, with a new key; the old "
+               "files move into a backup folder first. Then upload it and move the listener to it (steps 4 and 6)."),
+    "ca": ("Renew the CA certificate?", "A new CA certificate for the same key and name: every certificate it signed stays valid. "
+           "The old one moves into a backup folder first. Then upload the new CA certificate (step 5) and set it on the listener (step 6)."),
+}
 
 
 class SummaryScreen(StepScreen):
@@ -46,6 +53,11 @@ class SummaryScreen(StepScreen):
         return assets_loader.read_text("summary.md")
 
     def compose_form(self) -> ComposeResult:
+        yield Label("Expiry", classes="section")
+        yield ExpiryTable("", id="expiry", classes="result")
+        with Horizontal(classes="actions"):
+            yield Button("Renew the server certificate…", id="renew-server", compact=True)
+            yield Button("Renew the CA…", id="renew-ca", compact=True)
         yield Label("Certificates", classes="section")
         yield Static("", id="artifacts", classes="result", markup=False)
         yield Label("Load balancer", classes="section")
@@ -59,6 +71,11 @@ class SummaryScreen(StepScreen):
 
     def load_form(self) -> None:
         self.query_one("#next", Button).display = False
+        self._reload_expiry()
+
+    def _reload_expiry(self) -> None:
+        if self.wizard.ws is not None:
+            self.query_one(ExpiryTable).reload(self.wizard.ws)
 
     def artifacts(self) -> Text:
         ws, s = self.wizard.ws, self.session
@@ -108,7 +125,7 @@ class SummaryScreen(StepScreen):
         text.append(f"{address}, policy {s.tls_policy}")
         return text
 
-    def sync_form(self) -> None:
+    def _sync_sections(self) -> None:
         self.query_one("#artifacts", Static).update(self.artifacts())
         self.query_one("#uploads", Static).update(self.uploads())
         verdict = self.session.last_verdict
@@ -144,6 +161,26 @@ class SummaryScreen(StepScreen):
     @on(Button.Pressed, "#clients")
     def clients(self) -> None:
         self.wizard.action_clients()
+
+    @on(Button.Pressed, "#renew-server, #renew-ca")
+    def renew(self, event: Button.Pressed) -> None:
+        what = "server" if event.button.id == "renew-server" else "ca"
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.wizard.start_renewal(what)
+
+        title, body = RENEWALS[what]
+        self.app.push_screen(ConfirmModal(title, body, yes="Renew", no="Not now"), answered)
+
+    def sync_form(self) -> None:
+        self._sync_sections()
+        busy = self.busy_with("renew")
+        for button_id in ("#renew-server", "#renew-ca"):
+            self.query_one(button_id, Button).disabled = bool(busy)
+        if not busy and getattr(self, "_renewing", False):
+            self._reload_expiry()  # a renewal just finished
+        self._renewing = bool(busy)
 
     @on(Button.Pressed, "#quit")
     async def quit(self) -> None:

@@ -61,12 +61,14 @@ class WorkspaceFolder(Validator):
 class FolderSurveyed(Message):
     """What a folder holds: its saved session (if any) with what its files prove added."""
 
-    def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None) -> None:
+    def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
+                 expiring: list[str] | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.session = session
         self.survey = survey
         self.last_workspace = last_workspace
+        self.expiring = expiring or []  # "the server certificate expires in 12 days", ...
 
 
 class WelcomeScreen(ScrollingPage):
@@ -127,7 +129,25 @@ class WelcomeScreen(ScrollingPage):
             if last is not None:
                 last_workspace = folder = display_path(last.workspace)
         self.app.call_from_thread(self.wizard.use_store, store)
-        self.post_message(FolderSurveyed(folder, *self._read(store, folder), last_workspace))
+        session, found = self._read(store, folder)
+        self.post_message(FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
+
+    @staticmethod
+    def _expiring(folder: str, found: Survey | None) -> list[str]:
+        """What in the workspace expires within 30 days (or has): the first page says so."""
+        from wizard.lifecycle.status import workspace_status
+        from wizard.workspace import Workspace
+
+        if found is None or found.empty:
+            return []
+        try:
+            rows = workspace_status(Workspace(Path(os.path.abspath(os.path.expanduser(folder.strip()))))).warnings
+        except Exception:  # noqa: BLE001 - an unreadable certificate only means no warning here
+            return []
+        described = {"ca": "the CA", "server": "the server certificate"}
+        return [f"{described.get(row.role, 'the client ' + row.name)}{' on ELB' if row.location == 'elb' else ''} "
+                + (f"expired {-row.days_left} days ago" if row.days_left < 0 else f"expires in {row.days_left} days")
+                for row in rows]
 
     @staticmethod
     def _read(store: object, folder: str) -> tuple[Session | None, Survey | None]:
@@ -188,7 +208,13 @@ class WelcomeScreen(ScrollingPage):
             hint.update("")
         else:
             upcoming = next_step(session)
-            note.update(progress_line(session))
+            expiring = surveyed.expiring
+            if expiring:
+                note.set_classes("-warning")
+                more = f" (and {len(expiring) - 1} more)" if len(expiring) > 1 else ""
+                note.update(f"{progress_line(session)}\n! {expiring[0]}{more}: renew from the summary")
+            else:
+                note.update(progress_line(session))
             start.label = "Open the summary" if upcoming == SUMMARY else f"Continue at step {upcoming}"
             start.disabled = False
             hint.update("")

@@ -411,21 +411,37 @@ async def test_leaf_files_made_while_the_wizard_is_open_can_be_adopted(tmp_path:
         assert not app.screen.query_one("#next", Button).disabled
 
 
-async def test_a_foreign_leaf_is_not_adopted(tmp_path: Path, foreign_workspace: Workspace) -> None:
+async def test_a_foreign_client_is_not_adopted(tmp_path: Path, foreign_workspace: Workspace) -> None:
     ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
-    ws.ensure()
-    for path in (ws.key("server"), ws.cert("server")):
-        path.write_bytes((foreign_workspace.folder("server") / path.name).read_bytes())
-    session.current_step = 2
+    record(session, steps.issue_server(ws, session))
+    for path in foreign_workspace.artifacts("client"):
+        (ws.folder("client") / path.name).write_bytes(path.read_bytes())
     SessionStore().save(session)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot)
         await pilot.press("enter")
         await pilot.pause()
+        assert screen_name(app) == "ClientScreen" and not app.session.is_done(3)
         await press_button(pilot, "#adopt")
+        await settle(pilot)
         assert "not signed by this workspace's CA" in app.last_error
-        assert not app.session.is_done(2)
+        assert not app.session.is_done(3)
+
+
+async def test_a_server_certificate_from_another_ca_is_taken_as_brought_with_a_warning(tmp_path: Path, foreign_workspace: Workspace) -> None:
+    ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
+    for path in (ws.key("server"), ws.cert("server")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes((foreign_workspace.folder("server") / path.name).read_bytes())
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.is_done(2)
+        warned = " ".join(app.warnings_shown)
+        assert "not by this workspace's CA" in warned and "system's trusted CAs" in warned and "--server-chain" not in warned
 
 
 # ---------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         self.live_attempts: list[Any] = []
         self.clients_progress = (0, 1)  # (done, total) of the batch of named clients being issued
         self.last_error = ""
+        self.warnings_shown: list[str] = []  # every warning notified, for whoever wants to read them again
         self.probe_thread: threading.Thread | None = None
         self._save_timer: Timer | None = None
 
@@ -121,6 +122,10 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
             self.notify(str(error), severity="warning", timeout=10)
             session = Session(workspace=str(root))
         if survey is not None:
+            for outcome in survey.certificates.values():
+                if session.certificates.get(outcome.role, {}).get("fingerprint") != outcome.certificate["fingerprint"]:
+                    for warning in outcome.warnings:  # e.g. a server certificate another CA issued
+                        self.notify(warning, severity="warning", timeout=15)
             record_survey(session, survey)
         self.session = session
         self.ws = Workspace(root)
@@ -266,7 +271,14 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
     # -- errors -----------------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        # Messages carry paths, addresses like [::1]:443 and names: never read them as markup.
+        # Messages carry paths, addresses like [::1]:443 and names: never read them as markup;
+        # and the core's fixes name command-line options: here they name the wizard's fields.
+        from screens.wording import for_tui
+        from wizard.safe_text import printable
+
+        message = for_tui(printable(message))
+        if severity == "warning":
+            self.warnings_shown.append(message)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def show_error(self, message: str, title: str = "That did not work") -> None:

@@ -28,6 +28,15 @@ class CertificateReady(Message):
         self.outcome = outcome
 
 
+class Renewed(Message):
+    """A certificate was renewed (a StepOutcome for the server, a CaRenewal for the CA)."""
+
+    def __init__(self, workspace: Path, outcome: Any) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.outcome = outcome
+
+
 class UploadFinished(Message):
     """Steps 4-6 through the API: everything went through."""
 

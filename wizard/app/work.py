@@ -21,7 +21,7 @@ from textual.message import Message
 
 from screens.wording import for_tui
 from wizard.app.messages import (
-    AttemptDone, CertificateReady, HandshakeFinished, UploadFinished, UploadStopped, WorkFailed,
+    AttemptDone, CertificateReady, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
 
 if TYPE_CHECKING:
@@ -159,6 +159,76 @@ class WorkMixin(App[int]):
 
     def _is_open(self, workspace: Path) -> bool:
         return self.ws is not None and self.ws.root == workspace
+
+    def start_bring(self, request: Any) -> None:
+        """Check and copy in a CA or server certificate the user already has (steps 1 and 2)."""
+        if self.ws is None or self.session is None:
+            return
+        if self._start(request.role, f"checking the {'CA' if request.role == 'ca' else 'certificate'} you brought…"):
+            server_name = self.session.server_cn if self.session.server_cn != "www.test.com" else ""
+            # The password stays in a closure, never a worker argument (Textual logs arguments).
+            self._bring_worker(request.role, self.ws, request.cert, request.key, request.chain, server_name,
+                               lambda: request.password or None)
+
+    @work(thread=True, group="certificates", description="checking a certificate brought in")
+    def _bring_worker(self, role: str, ws: Workspace, cert: str, key: str, chain: str, server_name: str,
+                      password: Callable[[], str | None]) -> None:
+        from pathlib import Path
+
+        from wizard.errors import WizardError
+        from wizard.lifecycle import bring
+
+        try:
+            if role == "ca":
+                outcome = bring.bring_ca(ws, Path(cert), Path(key), password=password(), replace=ws.cert("ca").exists())
+            else:
+                outcome = bring.bring_server(ws, Path(cert), Path(key), chain_file=Path(chain) if chain else None,
+                                             server_name=server_name, password=password(), force=ws.cert("server").exists())
+        except WizardError as error:
+            self._post_from_thread(WorkFailed(role, ws.root, str(error)))
+        except Exception as error:  # noqa: BLE001
+            self._post_from_thread(WorkFailed(role, ws.root, _unexpected(error)))
+        else:
+            self._post_from_thread(CertificateReady(ws.root, outcome))
+
+    # -- renewals (from the summary) -------------------------------------------------------------
+    def start_renewal(self, what: str) -> None:
+        """Renew the server certificate or the CA (for its own key) in a thread."""
+        if self.ws is not None and self._start("renew", f"renewing the {'server certificate' if what == 'server' else 'CA'}…"):
+            self._renewal_worker(what, self.ws)
+
+    @work(thread=True, group="certificates", description="renewing a certificate")
+    def _renewal_worker(self, what: str, ws: Workspace) -> None:
+        from wizard.errors import WizardError
+        from wizard.lifecycle import renew
+
+        try:
+            outcome = renew.renew_server(ws) if what == "server" else renew.renew_ca(ws)
+        except WizardError as error:
+            self._post_from_thread(WorkFailed("renew", ws.root, str(error)))
+        except Exception as error:  # noqa: BLE001
+            self._post_from_thread(WorkFailed("renew", ws.root, _unexpected(error)))
+        else:
+            self._post_from_thread(Renewed(ws.root, outcome))
+
+    @on(Renewed)
+    def _renewed(self, message: Renewed) -> None:
+        from wizard.record import record
+
+        self.busy.pop("renew", None)
+        if not self._is_open(message.workspace):
+            self.save_elsewhere(message.workspace, lambda session: record(session, message.outcome))
+            self.sync_screen()
+            return
+        assert self.session is not None
+        record(self.session, message.outcome)
+        self.save()
+        if type(message.outcome).__name__ == "CaRenewal":
+            self.notify("Everything it signed stays valid. Upload the new CA certificate (step 5) and set it on the listener (step 6).",
+                        title="CA renewed", timeout=12)
+        else:
+            self.notify("Upload it and move the listener to it (steps 4 and 6).", title="Server certificate renewed", timeout=12)
+        self.sync_screen()
 
     # -- steps 4-5: the optional API upload ---------------------------------------------------
     def start_upload(self, region: str, project_id: str, endpoint: str) -> None:

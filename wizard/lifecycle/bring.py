@@ -179,8 +179,11 @@ def adopt_brought_server(ws: Workspace) -> StepOutcome:
     same checks as when it was brought, read from server/server.crt and server.key."""
     brought = Brought(read_certificates(ws.cert("server"), "server certificate"),
                       pki.load_key_pem(read_bytes(ws.key("server")), ws.relative(ws.key("server"))))
-    check_server(brought, "")
-    return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), reused=True)
+    warnings = check_server(brought, "")
+    issuer = pki.cn_of(brought.chain[0].issuer) or brought.chain[0].issuer.rfc4514_string()
+    warnings.insert(0, f"{ws.relative(ws.cert('server'))} was issued by {issuer}, not by this workspace's CA: it is used as a "
+                       "certificate you brought (the handshake test checks it against the system's trusted CAs)")
+    return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), reused=True, warnings=warnings)
 
 
 def issued_by_workspace_ca(ws: Workspace) -> bool | None:

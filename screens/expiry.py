@@ -1,0 +1,73 @@
+"""The expiry table (the summary's, and `mtls-wizard status` in the wizard): every certificate
+of the workspace and what the load balancer holds, with the days left in colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.message import Message
+from textual.widgets import Static
+
+from wizard.safe_text import printable
+
+
+def status_style(days_left: int, warn_days: int, revoked: bool = False) -> str:
+    if revoked:
+        return "dim"
+    if days_left < 0:
+        return "bold red"
+    return "yellow" if days_left <= warn_days else "green"
+
+
+def expiry_table(rows: list[Any], warn_days: int) -> Table:
+    """Role, name, where, expiry and days left; expired in red, expiring soon in yellow."""
+    table = Table.grid(padding=(0, 2))
+    for _ in range(5):
+        table.add_column(no_wrap=True)
+    table.add_row(*(Text(title, style="bold") for title in ("Role", "Name", "Where", "Expires", "Days")))
+    for row in rows:
+        style = status_style(row.days_left, warn_days, getattr(row, "revoked", False))
+        days = "revoked" if getattr(row, "revoked", False) else ("EXPIRED" if row.days_left < 0 else str(row.days_left))
+        table.add_row(row.role, printable(row.name)[:24], "ELB" if row.location == "elb" else "workspace",
+                      row.not_after[:10], Text(days, style=style))
+    return table
+
+
+class StatusRead(Message):
+    def __init__(self, rows: list[Any], warnings: int, problems: list[str]) -> None:
+        super().__init__()
+        self.rows, self.warnings, self.problems = rows, warnings, problems
+
+
+class ExpiryTable(Static):
+    """Reads the status in a thread (parsing every certificate) and shows it."""
+
+    WARN_DAYS = 30
+
+    def reload(self, ws: Any) -> None:
+        self.update(Text(" reading the certificates…", style="dim"))
+        self._read(ws)
+
+    @work(thread=True, exclusive=True, group="status", description="reading certificate expiry")
+    def _read(self, ws: Any) -> None:
+        from wizard.lifecycle.status import workspace_status
+
+        try:
+            found = workspace_status(ws, self.WARN_DAYS)
+        except Exception as error:  # noqa: BLE001 - shown in the table's place, never a traceback
+            self.post_message(StatusRead([], 0, [f"cannot read the certificates: {error}"]))
+            return
+        self.post_message(StatusRead(found.rows, len(found.warnings), found.problems))
+
+    @on(StatusRead)
+    def _show(self, message: StatusRead) -> None:
+        parts: list[Any] = [expiry_table(message.rows, self.WARN_DAYS)] if message.rows else []
+        if message.warnings:
+            parts.append(Text(f" {message.warnings} expire within {self.WARN_DAYS} days: renew them (below, or the Clients page)", style="yellow"))
+        parts += [Text(f" {printable(problem)}", style="yellow") for problem in message.problems]
+        from rich.console import Group
+
+        self.update(Group(*parts) if parts else Text(" no certificates yet", style="dim"))

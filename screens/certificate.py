@@ -14,7 +14,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from screens.base import Busy, ConfirmModal, FieldRow, StepScreen
 from screens.forms import KEY_CHOICES, CheckedBy, days_check, existing, first_failure, outcome_text
@@ -58,6 +58,13 @@ class CertificateStepScreen(StepScreen):
         yield Busy(id="busy")
         yield Static("", id="result", classes="result", markup=False)
         yield from self.teaching()
+
+    def bring_teaching(self, role: str) -> ComposeResult:
+        """The checks made on a certificate brought in, as openssl commands."""
+        from wizard import teaching
+
+        with Collapsible(title="Show the checks on a certificate you bring", classes="teach"):
+            yield Static(teaching.bring_checks_commands(role), classes="commands", markup=False)
 
     def load_key_and_days(self) -> None:
         s = self.session

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Input, Label, ProgressBar, Select, Static
 
 from screens.base import ConfirmModal, FieldRow, ScrollingPage
 from screens.forms import first_failure
@@ -85,10 +85,21 @@ class ClientsScreen(ScrollingPage):
                 yield Button("Issue", id="issue", variant="primary", compact=True)
                 yield ProgressBar(id="progress", total=1, show_eta=False)
             yield Static("", id="actions-hint", classes="why-disabled", markup=False)
+            with Collapsible(title="Show the openssl commands", classes="teach"):
+                yield Static(self._commands(), classes="commands", markup=False)
         with Horizontal(id="nav"):
             yield Static("", id="nav-hint", markup=False)
             yield Button("◀ Back", id="back", compact=True)
         yield Footer()
+
+    def _commands(self) -> str:
+        from wizard import teaching
+
+        session = self.wizard.session
+        key_type = session.client_key_type if session else "ec-p256"
+        return (teaching.client_commands("alice", org=session.org if session else "ELB", key_type=key_type,
+                                         legacy=bool(session and session.p12_legacy))
+                + "\n\n" + teaching.revoke_commands("alice"))
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -31,6 +31,7 @@ class CaScreen(CertificateStepScreen):
             yield Button("Use an existing CA…", id="bring", compact=True)
         yield Static("", id="actions-hint", classes="why-disabled", markup=False)
         yield from self.progress_and_result()
+        yield from self.bring_teaching("ca")
 
     @staticmethod
     def _check_cn(value: str) -> None:

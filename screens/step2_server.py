@@ -38,6 +38,7 @@ class ServerScreen(CertificateStepScreen):
             yield Button("Use a certificate I already have…", id="bring", compact=True)
         yield Static("A purchased (publicly trusted) or corporate server certificate, with its chain; "
                      "the client CA stays this workspace's own.", classes="hint")
+        yield from self.bring_teaching("server")
 
     def load_form(self) -> None:
         s = self.session

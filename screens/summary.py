@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Collapsible, Label, Static
 
 from screens.base import ConfirmModal, StepScreen, display_path
 from screens.expiry import ExpiryTable
@@ -58,6 +58,8 @@ class SummaryScreen(StepScreen):
         with Horizontal(classes="actions"):
             yield Button("Renew the server certificate…", id="renew-server", compact=True)
             yield Button("Renew the CA…", id="renew-ca", compact=True)
+        with Collapsible(title="Show the openssl commands for renewing", classes="teach"):
+            yield Static(self._renew_commands(), classes="commands", markup=False)
         yield Label("Certificates", classes="section")
         yield Static("", id="artifacts", classes="result", markup=False)
         yield Label("Load balancer", classes="section")
@@ -68,6 +70,11 @@ class SummaryScreen(StepScreen):
             yield Button("Export the openssl script", id="export", variant="primary", compact=True)
             yield Button("Clients…", id="clients", compact=True)
             yield Button("Quit", id="quit", compact=True)
+
+    def _renew_commands(self) -> str:
+        from wizard import teaching
+
+        return teaching.renew_server_commands(key_type=self.session.server_key_type) + "\n\n" + teaching.renew_ca_commands()
 
     def load_form(self) -> None:
         self.query_one("#next", Button).display = False

@@ -1,0 +1,46 @@
+"""The openssl commands the wizard teaches for the actions after setup really work: run with
+bash and openssl in a generated workspace, and judged by openssl."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import make_pki
+
+from wizard import teaching
+
+
+def bash(script: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MTLS_WIZARD_P12_PASSWORD": "teach-pass-1"}
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_the_client_and_revocation_commands_work(tmp_path: Path) -> None:
+    ws = make_pki(tmp_path / "ws")
+    made = bash(teaching.client_commands("partner-7", org="ELB"), ws.root)
+    assert made.returncode == 0, made.stderr
+    cert = ws.root / "clients" / "partner-7" / "partner-7.crt"
+    verified = subprocess.run(["openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", str(ws.cert("ca")), str(cert)],
+                              capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    opened = subprocess.run(["openssl", "pkcs12", "-in", str(cert.with_suffix(".p12")), "-passin", "pass:teach-pass-1", "-noout"], capture_output=True)
+    assert opened.returncode == 0
+    revoked = bash(teaching.revoke_commands("partner-7", "keyCompromise"), ws.root)
+    assert revoked.returncode == 0, revoked.stderr
+    assert "Key Compromise" in revoked.stdout and "verify OK" in revoked.stdout + revoked.stderr
+
+
+def test_the_ca_renewal_commands_keep_what_it_signed_valid(tmp_path: Path) -> None:
+    ws = make_pki(tmp_path / "ws")
+    old = ws.cert("ca").read_bytes()
+    renewed = bash(teaching.renew_ca_commands(days=100), ws.root)
+    assert renewed.returncode == 0, renewed.stderr
+    assert ws.cert("ca").read_bytes() != old and "server/server.crt: OK" in renewed.stdout
+
+
+def test_values_are_quoted(tmp_path: Path) -> None:
+    ws = make_pki(tmp_path / "ws")
+    bash(teaching.client_commands("o'brien", org="A $(touch pwned)"), ws.root)
+    assert not (ws.root / "pwned").exists()

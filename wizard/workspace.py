@@ -11,17 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from wizard.errors import InputError, WizardError
+from wizard.safe_text import printable
 
 DIR_MODE = 0o700
 SECRET_MODE = 0o600  # private keys, .p12, anything holding a key
 PUBLIC_MODE = 0o644
 
 ROLES = ("ca", "server", "client")
+
+# Certificate material is small: a chain of ten RSA-4096 certificates is under 25 KiB.
+MAX_FILE_BYTES = 1024 * 1024
 
 
 def _describe_os_error(error: OSError, path: Path) -> str:
@@ -75,24 +80,78 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words ("a folder", "a named pipe (FIFO)", ...)."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, pipes: bool = False) -> bytes:
+    """A user-given file's bytes, refusing what could hang or flood memory.
+
+    Only regular files (and, with `pipes`, a pipe such as `<(pass show x)`); at most `limit`
+    bytes: certificate material is small, and /dev/zero or a 200 MB log must fail at once.
+    Opening never blocks (O_NONBLOCK: a FIFO without a writer would wait forever).
+    Raises FileNotFoundError, UnreadableFile (refused) or OSError.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISFIFO(info.st_mode) and pipes:
+            os.set_blocking(fd, True)  # the writer is there (or gone: then the read ends at once)
+        elif not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(path, f"it is {file_kind(info.st_mode)}, not a file")
+        if info.st_size > limit:
+            raise _too_big(path, limit)
+        data = read_up_to(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew, or the size was not known (a pipe, /proc)
+        raise _too_big(path, limit)
+    return data
+
+
+class UnreadableFile(InputError):
+    """A file refused before reading (not a regular file, or too big); `reason` says why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot read {printable(path)}: {reason}")
+        self.reason = reason
+
+
+def read_up_to(fd: int, size: int) -> bytes:
+    """At most `size` bytes from `fd` (fewer at the end of the file)."""
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _too_big(path: Path, limit: int) -> UnreadableFile:
+    return UnreadableFile(path, f"it is over {limit // 1024} KiB, far more than a certificate, key or password file holds; check the file name")
+
+
 def read_text(path: Path, what: str | None = None) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_limited(Path(path)).decode("utf-8")
     except FileNotFoundError:
-        raise WizardError(f"{what or path} not found at {path}: run the earlier step first") from None
+        raise WizardError(f"{what or printable(path)} not found at {printable(path)}: run the earlier step first") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+        raise InputError(f"cannot read {printable(path)}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def read_bytes(path: Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_limited(Path(path))
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist: check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
+        raise InputError(f"{printable(path)} does not exist: check the path") from None
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}") from None
+        raise InputError(f"cannot read {printable(path)}: {error.strerror}") from None
 
 
 class Workspace:

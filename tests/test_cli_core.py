@@ -184,6 +184,37 @@ def test_generate_without_a_workspace_is_a_usage_error(cli: CliRunner) -> None:
     assert "--workspace" in one_clear_line(cli("generate", "--server-cn", "x.test", env=PASSWORD_ENV), 2)
 
 
+# Every command that takes --workspace, with the rest of a valid command line.
+WORKSPACE_COMMANDS = {
+    "generate": ["generate", "--server-cn", "localhost"],
+    "script": ["script"],
+    "check": ["check", "127.0.0.1:9"],
+    "serve": ["serve", "--port", "0"],
+    "elb-export": ["elb", "export"],
+    "elb-upload": ["elb", "upload", "--region", "cn-north-4", "--project-id", "p1"],
+    "the-wizard": [],
+}
+
+
+@pytest.mark.parametrize("empty", ["", "  "], ids=["empty", "blank"])
+@pytest.mark.parametrize("command", list(WORKSPACE_COMMANDS))
+def test_an_empty_workspace_is_refused_by_every_command(cli: CliRunner, tmp_path: Path, command: str, empty: str) -> None:
+    """Item 2: '' would mean the current folder (or be ignored in favour of the last session's)."""
+    args = WORKSPACE_COMMANDS[command]
+    positions = [["--workspace", empty, *args]] + ([[*args, "--workspace", empty], [*args, "-w", empty]] if args else [])
+    for argv in positions:
+        result = cli(*argv, env=PASSWORD_ENV, cwd=tmp_path, timeout=30)
+        assert "--workspace" in one_clear_line(result, 2) and "empty" in result.stderr, argv
+    assert list(tmp_path.iterdir()) == []  # nothing made in the current folder
+
+
+def test_a_workspace_given_before_the_command_is_used(cli: CliRunner, tmp_path: Path, pki_workspace: Workspace) -> None:
+    """It used to be dropped silently in favour of the last session's workspace."""
+    result = cli("--workspace", str(pki_workspace.root), "script", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"for {pki_workspace.root}" in result.stdout
+
+
 @pytest.mark.parametrize("option", ["--p12-password", "--password"])
 def test_a_password_on_the_command_line_is_refused_without_echoing_it(tmp_path: Path, cli: CliRunner, option: str) -> None:
     result = cli("generate", "-w", str(tmp_path / "W"), "--server-cn", "x.test", option, "hunter2-secret")

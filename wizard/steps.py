@@ -266,6 +266,7 @@ def generate(
     outcomes = [ca_outcome]
     outcomes.append(issue_server(ws, session, key=server_key, ca=ca))
     outcomes.append(issue_client(ws, session, password, key=client_key, ca=ca))
+    outcomes[0].warnings[:0] = ws.exposure_warnings()  # a workspace folder open to other users: said once, first
     for outcome in outcomes:
         outcome.backup = backup
         for warning in outcome.warnings:

@@ -67,6 +67,22 @@ def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
     _fsync_dir(path.parent)
 
 
+def _make_private_folder(folder: Path) -> None:
+    """mkdir 0700 whatever the umask; an existing folder is left exactly as it is."""
+    try:
+        folder.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if not folder.is_dir():
+            raise WizardError(f"{printable(folder)} exists and is not a folder: move it away or choose another workspace") from None
+        return
+    except OSError as error:
+        raise WizardError(_describe_os_error(error, folder)) from None
+    try:
+        os.chmod(folder, DIR_MODE)  # ours: the umask may have taken bits away (or left 0777)
+    except OSError as error:
+        raise WizardError(_describe_os_error(error, folder)) from None
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
@@ -158,6 +174,9 @@ class Workspace:
     """One workspace folder. Paths are properties; nothing is created until `ensure()`."""
 
     def __init__(self, root: Path | str) -> None:
+        if not str(root).strip():
+            # Path("") would silently mean the current folder.
+            raise InputError("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace")
         self.root = Path(root).expanduser().absolute()
 
     def __repr__(self) -> str:
@@ -198,16 +217,37 @@ class Workspace:
             return str(path)
 
     # -- writing ------------------------------------------------------------------
-    def ensure(self) -> None:
-        """Create the workspace and its role folders (0700)."""
+    def create_root(self) -> None:
+        """Create the workspace folder itself, if missing (0700, like every folder we create)."""
         try:
-            for folder in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir):
-                if folder.exists() and not folder.is_dir():
-                    raise WizardError(f"{folder} exists and is not a folder: move it away or choose another workspace")
-                folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                os.chmod(folder, DIR_MODE)
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise WizardError(f"{printable(self.root)} cannot be made: a file is in the way on its path; choose another workspace") from None
         except OSError as error:
             raise WizardError(_describe_os_error(error, self.root)) from None
+        _make_private_folder(self.root)
+
+    def ensure(self) -> None:
+        """Create the workspace and its role folders (0700). Folders that already exist keep
+        their mode: they may be shared on purpose (/tmp, a project or home folder)."""
+        self.create_root()
+        for folder in (*(self.folder(r) for r in ROLES), self.elb_dir):
+            _make_private_folder(folder)
+
+    def exposure_warnings(self) -> list[str]:
+        """A warning when an existing workspace folder is readable or writable by other users."""
+        exposed = []
+        for folder in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir):
+            try:
+                mode = stat.S_IMODE(folder.stat().st_mode)
+            except OSError:
+                continue
+            if mode & 0o066:
+                exposed.append(f"{printable(folder)} (mode {mode:o})")
+        if not exposed:
+            return []
+        return [f"other users can read or write {', '.join(exposed)}: the keys stay 0600, but others can list and "
+                f"replace files there; use a private folder, or chmod 700 {printable(self.root)} if it is only for this"]
 
     def refuse_existing(self, paths: Iterable[Path], hint: str) -> None:
         """Stop, naming the first file that exists: keys and certificates are never replaced silently."""

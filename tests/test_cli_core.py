@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
-from wizard.workspace import Workspace
+from wizard.workspace import LOCK_NAME, Workspace
 
 PASSWORD_ENV = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
 
@@ -28,7 +28,8 @@ def one_clear_line(result, code: int) -> str:  # noqa: ANN001 - CompletedProcess
 
 
 def keys_of(ws: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in ws.rglob("*") if p.is_file() and "backup-" not in str(p)}
+    """Every workspace file's bytes (the lock file, which names its last holder, aside)."""
+    return {p.name: p.read_bytes() for p in ws.rglob("*") if p.is_file() and "backup-" not in str(p) and p.name != LOCK_NAME}
 
 
 # ---------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def temp_leftovers(folder: Path) -> list[Path]:
 def test_layout_is_the_tutorials(pki_workspace: Workspace) -> None:
     ws = pki_workspace
     expected = {"ca/ca.key", "ca/ca.csr", "ca/ca.crt", "server/server.key", "server/server.csr", "server/server.crt",
-                "client/client.key", "client/client.csr", "client/client.crt", "client/client.p12"}
+                "client/client.key", "client/client.csr", "client/client.crt", "client/client.p12", workspace.LOCK_NAME}
     files = {str(p.relative_to(ws.root)) for p in ws.root.rglob("*") if p.is_file()}
     assert files == expected
     assert ws.elb_dir.is_dir() and ws.elb_dir == ws.root / "elb"
@@ -86,6 +86,8 @@ def test_ensure_leaves_existing_folders_alone_and_warns(tmp_path: Path) -> None:
     assert mode(root / "server") == 0o700  # made by us
     (warning,) = ws.exposure_warnings()
     assert str(root) in warning and "mode 755" in warning and "mode 775" in warning and "chmod 700" in warning
+    with ws.locked() as hold:
+        assert hold.notices == [warning]  # said once, by the outermost holder of the lock
 
 
 def test_a_sticky_shared_folder_keeps_its_sticky_bit(tmp_path: Path) -> None:
@@ -245,7 +247,7 @@ def test_a_failure_during_generate_keeps_the_old_files(tmp_path: Path, monkeypat
         else:
             assert (backup / relative).read_bytes() == data
     for path in ws.root.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.name != workspace.LOCK_NAME:
             pki.inspect_bytes(path.read_bytes(), P12_PASSWORD)  # every file present is whole
 
 

@@ -1,20 +1,26 @@
-"""The tutorial's folder layout, with atomic 0600 writes and no silent overwrite.
+"""The tutorial's folder layout, the workspace lock, atomic 0600 writes and no silent overwrite.
 
 WORKSPACE/ca/ca.key ca.csr ca.crt
 WORKSPACE/server/server.key server.csr server.crt
 WORKSPACE/client/client.key client.csr client.crt client.p12
 WORKSPACE/elb/   upload-ready files and API payloads
+WORKSPACE/.mtls-wizard.lock   held (flock) by whoever writes the workspace
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import os
 import stat
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from wizard.errors import InputError, WizardError
 from wizard.safe_text import printable
@@ -27,6 +33,10 @@ ROLES = ("ca", "server", "client")
 
 # Certificate material is small: a chain of ten RSA-4096 certificates is under 25 KiB.
 MAX_FILE_BYTES = 1024 * 1024
+
+LOCK_NAME = ".mtls-wizard.lock"
+LOCK_WAIT = 5.0  # seconds a second writer waits before it gives up
+_LOCK_POLL = 0.05
 
 
 def _describe_os_error(error: OSError, path: Path) -> str:
@@ -63,6 +73,9 @@ def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
             os.unlink(temp_name)  # a failed rename must not leave the temp file behind either
             raise
     except OSError as error:
+        if isinstance(error, FileNotFoundError) and path.parent.parent.is_dir() and not path.parent.exists():
+            raise WizardError(f"cannot write {printable(path)}: its folder is gone (something other than mtls-wizard removed it "
+                              "while it was working?); look at the workspace, then run this again") from None
         raise WizardError(_describe_os_error(error, path)) from None
     _fsync_dir(path.parent)
 
@@ -170,8 +183,122 @@ def read_bytes(path: Path) -> bytes:
         raise InputError(f"cannot read {printable(path)}: {error.strerror}") from None
 
 
+# ---------------------------------------------------------------------------
+# The workspace lock: one writer at a time
+# ---------------------------------------------------------------------------
+
+
+class WorkspaceBusy(WizardError):
+    """Another mtls-wizard (or another task of this one) is writing the workspace."""
+
+
+@dataclass
+class LockHold:
+    """What taking the lock did: `notices` (e.g. a folder open to other users) to pass on to the user."""
+
+    notices: list[str] = field(default_factory=list)
+
+
+# Per process: flock() belongs to an open file, so a second open() by this process would
+# wait for itself. Threads of one process therefore queue on an RLock per workspace (the
+# same thread may enter again), and only the outermost holder takes the file lock.
+_registry_guard = threading.Lock()
+_thread_locks: dict[str, threading.RLock] = {}
+_file_locks: dict[str, int] = {}  # workspace (real path) -> the fd holding its flock
+
+
+def _thread_lock(key: str) -> threading.RLock:
+    with _registry_guard:
+        return _thread_locks.setdefault(key, threading.RLock())
+
+
+class WorkspaceLock:
+    """An exclusive, re-entrant lock on a workspace, for a whole read-check-write.
+
+    Across processes it is flock() on WORKSPACE/.mtls-wizard.lock: the kernel drops it when
+    its holder exits or is killed, so a stale lock never blocks. The file holds the holder's
+    pid, for the message a waiting writer gives after `wait` seconds.
+    """
+
+    def __init__(self, ws: Workspace, wait: float = LOCK_WAIT) -> None:
+        self.ws = ws
+        self.wait = wait
+        self._key = ""
+        self._outermost = False
+
+    def __enter__(self) -> LockHold:
+        deadline = time.monotonic() + self.wait
+        self.ws.create_root()
+        self._key = os.path.realpath(self.ws.root)
+        thread_lock = _thread_lock(self._key)
+        if not thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise WorkspaceBusy(f"another task of this mtls-wizard (pid {os.getpid()}) is working on this workspace: "
+                                "wait for it to finish, then try again")
+        if self._key in _file_locks:  # this thread holds it already
+            return LockHold()
+        try:
+            _file_locks[self._key] = _flock(Path(self._key) / LOCK_NAME, deadline)
+        except BaseException:
+            thread_lock.release()
+            raise
+        self._outermost = True
+        try:
+            return LockHold(self.ws.exposure_warnings())
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._outermost:
+            os.close(_file_locks.pop(self._key))  # closing the file releases the flock
+            self._outermost = False
+        _thread_lock(self._key).release()
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, SECRET_MODE)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise WizardError(f"{printable(path)} is a symbolic link, not mtls-wizard's lock file: remove it and try again") from None
+        raise WizardError(_describe_os_error(error, path)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise WizardError(f"{printable(path)} is not a regular file, so it cannot be mtls-wizard's lock file: remove it and try again")
+    return fd
+
+
+def _flock(path: Path, deadline: float) -> int:
+    """The fd of `path`, exclusively flock()ed (polling until `deadline`), holding our pid."""
+    fd = _open_lock_file(path)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(f"another mtls-wizard is working on this workspace (pid {_holder(fd)}): "
+                                        "wait for it to finish, then run this again") from None
+                time.sleep(_LOCK_POLL)
+            except OSError as error:
+                raise WizardError(f"cannot lock {printable(path)}: {error.strerror} (the file system may not support locks)") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _holder(fd: int) -> str:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return text if text.isdigit() else "unknown"
+
+
 class Workspace:
-    """One workspace folder. Paths are properties; nothing is created until `ensure()`."""
+    """One workspace folder. Paths are properties; nothing is created until `ensure()` or
+    `locked()` (which creates the folder itself, to hold the lock file)."""
 
     def __init__(self, root: Path | str) -> None:
         if not str(root).strip():
@@ -215,6 +342,11 @@ class Workspace:
             return str(Path(path).relative_to(self.root))
         except ValueError:
             return str(path)
+
+    # -- the lock -------------------------------------------------------------------
+    def locked(self, wait: float = LOCK_WAIT) -> WorkspaceLock:
+        """`with ws.locked() as hold:` one writer at a time (re-entrant; see WorkspaceLock)."""
+        return WorkspaceLock(self, wait)
 
     # -- writing ------------------------------------------------------------------
     def create_root(self) -> None:
@@ -267,14 +399,17 @@ class Workspace:
         while target.exists():
             suffix += 1
             target = self.root / f"backup-{stamp}-{suffix}"
-        try:
-            for path in present:
-                destination = target / self.relative(path)
+        for path in present:
+            destination = target / self.relative(path)
+            try:
                 destination.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                os.chmod(target, DIR_MODE)
+                os.chmod(target, DIR_MODE)  # made just now, by us
                 os.replace(path, destination)
-        except OSError as error:
-            raise WizardError(_describe_os_error(error, target)) from None
+            except OSError as error:
+                if isinstance(error, FileNotFoundError) and not os.path.lexists(path):
+                    raise WizardError(f"{self.relative(path)} disappeared while it was being moved to {target.name}/: something other "
+                                      "than mtls-wizard is changing the workspace; look at it, then run this again") from None
+                raise WizardError(_describe_os_error(error, target)) from None
         return target
 
     def write_files(self, files: Mapping[Path, tuple[bytes, int]]) -> None:

@@ -282,3 +282,53 @@ def test_a_run_that_loses_the_race_says_why_and_writes_nothing(tmp_path: Path, m
     assert "changed while this run was generating keys" in message and "another mtls-wizard" in message and "wrote nothing" in message
     assert_whole(root)  # the other run's PKI, whole and untouched: no backup, nothing replaced
     assert list(root.glob("backup-*")) == []
+
+
+# ---------------------------------------------------------------------------
+# Temp files of a killed run (item 8)
+# ---------------------------------------------------------------------------
+
+# Writes server.key under the lock, but stops half-way (fsync never returns) until killed.
+STALLED_WRITER = """
+import os, sys, time
+from wizard.workspace import SECRET_MODE, Workspace, atomic_write
+ws = Workspace(sys.argv[1])
+
+def stalled(fd):
+    print("writing", flush=True)
+    time.sleep(600)
+
+with ws.locked():
+    ws.ensure()
+    os.fsync = stalled
+    atomic_write(ws.key("server"), b"-----BEGIN PRIVATE KEY-----\\nnot really\\n", SECRET_MODE)
+"""
+
+
+def test_temp_files_of_a_killed_run_are_removed_by_the_next_locked_run(tmp_path: Path, cli, isolated_data_dir: Path) -> None:  # noqa: ANN001
+    root = tmp_path / "ws"
+    writer = subprocess.Popen([sys.executable, "-c", STALLED_WRITER, str(root)], stdout=subprocess.PIPE, text=True, env=env(isolated_data_dir))
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    (temp,) = (root / "server").glob(".server.key.*.tmp")
+    assert temp.stat().st_mode & 0o777 == 0o600
+    # a live writer's temp file is never touched: the lock is still held
+    with pytest.raises(WorkspaceBusy, match=f"pid {writer.pid}"):
+        with Workspace(root).locked(wait=0.3):
+            pass
+    assert temp.exists()
+    writer.kill()
+    writer.wait(timeout=30)
+
+    # look-alikes that are not ours to remove
+    (root / "server" / ".server.key.tmp").write_text("no random part")
+    (root / "notes.abcdefgh.tmp").write_text("no leading dot")
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (root / "client" / ".client.key.abcd1234.tmp").symlink_to(victim)
+
+    result = cli(*GENERATE, "--workspace", str(root), env={"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD})
+    assert result.returncode == 0, result.stderr
+    assert not temp.exists()
+    assert f"removed 1 temp file(s) left by an interrupted run: server/{temp.name}" in result.stderr
+    assert (root / "server" / ".server.key.tmp").exists() and (root / "notes.abcdefgh.tmp").exists()
+    assert (root / "client" / ".client.key.abcd1234.tmp").is_symlink() and victim.read_text() == "keep"

@@ -13,6 +13,7 @@ import datetime as dt
 import errno
 import fcntl
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -37,6 +38,8 @@ MAX_FILE_BYTES = 1024 * 1024
 LOCK_NAME = ".mtls-wizard.lock"
 LOCK_WAIT = 5.0  # seconds a second writer waits before it gives up
 _LOCK_POLL = 0.05
+# atomic_write's temp files: ".<name>.<8 random characters from mkstemp>.tmp"
+_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 def _describe_os_error(error: OSError, path: Path) -> str:
@@ -194,7 +197,7 @@ class WorkspaceBusy(WizardError):
 
 @dataclass
 class LockHold:
-    """What taking the lock did: `notices` (e.g. a folder open to other users) to pass on to the user."""
+    """What taking the lock did: `notices` (e.g. stale temp files removed) to pass on to the user."""
 
     notices: list[str] = field(default_factory=list)
 
@@ -243,7 +246,7 @@ class WorkspaceLock:
             raise
         self._outermost = True
         try:
-            return LockHold(self.ws.exposure_warnings())
+            return LockHold([*self.ws.remove_stale_temp_files(), *self.ws.exposure_warnings()])
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -347,6 +350,35 @@ class Workspace:
     def locked(self, wait: float = LOCK_WAIT) -> WorkspaceLock:
         """`with ws.locked() as hold:` one writer at a time (re-entrant; see WorkspaceLock)."""
         return WorkspaceLock(self, wait)
+
+    def temp_folders(self) -> list[Path]:
+        """Where atomic_write may have left temp files: the root, its role folders, clients/*."""
+        folders = [self.root, *(self.folder(r) for r in ROLES), self.elb_dir]
+        clients = self.root / "clients"
+        if clients.is_dir():
+            folders += sorted(p for p in clients.iterdir() if p.is_dir() and not p.is_symlink())
+        return folders
+
+    def remove_stale_temp_files(self) -> list[str]:
+        """Remove temp files a killed run left (some hold a private key); call with the lock
+        held, so no live writer owns them. Returns a notice for the user, if any."""
+        removed: list[str] = []
+        for folder in self.temp_folders():
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if _TEMP_FILE.match(entry.name) and entry.is_file(follow_symlinks=False) \
+                            and entry.stat(follow_symlinks=False).st_uid == os.geteuid():
+                        os.unlink(entry.path)
+                        removed.append(self.relative(Path(entry.path)))
+                except OSError:
+                    continue
+        if not removed:
+            return []
+        return [f"removed {len(removed)} temp file(s) left by an interrupted run: {printable(', '.join(removed))}"]
 
     # -- writing ------------------------------------------------------------------
     def create_root(self) -> None:

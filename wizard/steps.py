@@ -114,7 +114,8 @@ def _merged(*notices: list[str]) -> list[str]:
 
 
 def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
-    """The workspace's CA key and certificate, checked to belong together and to be a CA."""
+    """The workspace's CA key and certificate, checked to belong together and to be a CA that
+    can still sign (in its validity, a strong signature, keyCertSign)."""
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
         raise WizardError(f"no CA in {ws.root}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
@@ -124,6 +125,10 @@ def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
         raise WizardError("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca")
     if not pki.is_ca(cert):
         raise WizardError("ca/ca.crt is not a CA certificate: start over with --new-ca")
+    problem = pki.ca_signing_problem(cert)
+    if problem:
+        raise WizardError(f"the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
+                          "make a new CA with --new-ca (the old files are moved to a backup folder first)")
     return key, cert
 
 
@@ -312,7 +317,7 @@ def _check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
     state = _ca_state(ws)
     if state == "partial" and not new_ca:
         _refuse_partial_ca(ws)
-    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken CA stops us here
+    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken, expired or weak CA stops us here
     if not force and not new_ca:
         leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
         ws.refuse_existing(leaves, "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace")

@@ -174,3 +174,11 @@ def test_password_files_are_bounded_but_a_pipe_still_works(tmp_path: Path, cli: 
                            env={**os.environ}, stdin=subprocess.DEVNULL)
     assert piped.returncode == 0, piped.stderr
     assert pki.load_p12(Workspace(tmp_path / "ws").p12.read_bytes(), "piped secret").key is not None
+
+
+def test_a_fifo_in_the_workspace_does_not_hang_script(tmp_path: Path, cli: CliRunner, pki_workspace: Workspace) -> None:
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(pki_workspace.root, ws.root)
+    ws.cert("server").unlink()
+    os.mkfifo(ws.cert("server"))
+    assert "named pipe" in one_line(bounded(cli, "script", "--workspace", str(ws.root)), 2)

@@ -2,6 +2,7 @@
 
 - a reused CA that cannot sign any more (expired, not yet valid, SHA-1/MD5, no keyCertSign)
   is refused with its dates and the way out, before anything is written;
+- text from a file reaches the terminal escaped (ESC, BEL, bidi), never raw;
 - what `inspect` reads is bounded: no FIFO hang, no /dev/zero flood, no 200 MB read.
 """
 
@@ -31,6 +32,11 @@ def one_line(result: subprocess.CompletedProcess, code: int) -> str:
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
     return result.stderr
+
+
+def raw_terminal_controls(text: str) -> list[str]:
+    """Characters that would act on a terminal (newline and tab aside)."""
+    return [ch for ch in text if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0 or ch in "\u202e\u2066"]
 
 
 # ---------------------------------------------------------------------------
@@ -127,6 +133,45 @@ def test_leaf_steps_refuse_an_expired_ca_too(tmp_path: Path) -> None:
     with pytest.raises(WizardError, match="expired on .*--new-ca"):
         steps.issue_server(ws, Session(workspace=str(ws.root), server_cn="localhost", server_key_type="ec-p256"))
     assert not ws.key("server").exists()
+
+
+# ---------------------------------------------------------------------------
+# Item 5: text from files is escaped before it reaches the terminal
+# ---------------------------------------------------------------------------
+
+HOSTILE = "Evil\x1b]0;pwned\x07\x1b[2J\u202eCA"
+
+
+def test_inspect_escapes_control_characters_from_the_certificate(tmp_path: Path, cli: CliRunner) -> None:
+    key, cert = odd_ca(start=NOW - dt.timedelta(days=1), end=NOW + dt.timedelta(days=400), subject_cn=HOSTILE)
+    path = tmp_path / "evil.crt"
+    path.write_bytes(pki.cert_to_pem(cert))
+    result = cli("inspect", str(path))
+    assert result.returncode == 0, result.stderr
+    assert raw_terminal_controls(result.stdout) == []
+    assert "Evil\\x1b]0\\;pwned\\x07\\x1b[2J\\u202eCA" in result.stdout  # shown, not obeyed (";" is RFC 4514's escape)
+    as_json = cli("inspect", str(path), "--json")
+    assert raw_terminal_controls(as_json.stdout) == [] and "\\u001b" in as_json.stdout
+
+
+def test_a_file_name_with_control_characters_is_escaped_too(tmp_path: Path, cli: CliRunner) -> None:
+    key, cert = odd_ca(start=NOW - dt.timedelta(days=1), end=NOW + dt.timedelta(days=400))
+    path = tmp_path / "name\x1b[31mred.crt"
+    path.write_bytes(pki.cert_to_pem(cert))
+    result = cli("inspect", str(path))
+    assert result.returncode == 0 and raw_terminal_controls(result.stdout) == []
+    missing = cli("inspect", str(tmp_path / "gone\x07.crt"))
+    assert missing.returncode == 2 and raw_terminal_controls(missing.stderr) == []
+
+
+def test_generate_escapes_a_reused_cas_subject(tmp_path: Path, cli: CliRunner) -> None:
+    key, cert = odd_ca(start=NOW - dt.timedelta(days=1), end=NOW + dt.timedelta(days=4000), subject_cn=HOSTILE)
+    ws = install_ca(tmp_path / "ws", key, cert)
+    result = cli(*GENERATE, "--workspace", str(ws.root), env=PASSWORD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "reused" in result.stdout and "Evil\\x1b]0\\;pwned\\x07" in result.stdout
+    assert raw_terminal_controls(result.stdout) == [] and raw_terminal_controls(result.stderr) == []
+    assert "the existing CA is kept as it is" in result.stderr  # the warning quotes the subject, escaped
 
 
 # ---------------------------------------------------------------------------

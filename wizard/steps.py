@@ -118,7 +118,7 @@ def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
     can still sign (in its validity, a strong signature, keyCertSign)."""
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
-        raise WizardError(f"no CA in {ws.root}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
+        raise WizardError(f"no CA in {printable(ws.root)}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
     key = pki.load_key_pem(read_bytes(ws.key("ca")), "CA key (ca/ca.key)")
     cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), "CA certificate (ca/ca.crt)")
     if not pki.keys_match(key, cert):
@@ -176,7 +176,7 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
         "common name": pki.cn_of(ca_cert.subject) or "",
         "key type": pki.key_type_of(ca_cert.public_key()),
     }
-    differing = [f"{what} {actual[what]!r}" for what in wanted if wanted[what] != actual[what]]
+    differing = [f"{what} {printable(repr(actual[what]))}" for what in wanted if wanted[what] != actual[what]]
     if not differing:
         return []
     return [f"the existing CA is kept as it is ({', '.join(differing)}), so your CA answers are not applied to it; use --new-ca to make a new CA with them"]

@@ -43,16 +43,17 @@ _TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 def _describe_os_error(error: OSError, path: Path) -> str:
+    shown = printable(path)
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"cannot write to {path}: {error.strerror.lower()}; choose a workspace folder you can write to"
+        return f"cannot write to {shown}: {error.strerror.lower()}; choose a workspace folder you can write to"
     if error.errno == errno.ENOSPC:
-        return f"no space left to write {path}: free some space and try again"
+        return f"no space left to write {shown}: free some space and try again"
     if error.errno == errno.ENOENT:
         # e.g. a path under /proc, or a folder removed while we worked
-        return f"cannot create {path}: a folder on the way cannot be created there; choose a workspace folder you can write to"
+        return f"cannot create {shown}: a folder on the way cannot be created there; choose a workspace folder you can write to"
     if error.errno == errno.ENOTDIR:
-        return f"{path} is not usable as a folder (a file is in the way): choose another workspace"
-    return f"cannot write {path}: {error.strerror or error}"
+        return f"{shown} is not usable as a folder (a file is in the way): choose another workspace"
+    return f"cannot write {shown}: {error.strerror or error}"
 
 
 def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
@@ -418,7 +419,7 @@ class Workspace:
         present = [p for p in paths if p.exists()]
         if present:
             others = f" (and {len(present) - 1} more)" if len(present) > 1 else ""
-            raise WizardError(f"{self.relative(present[0])}{others} already exists in {self.root}: {hint}")
+            raise WizardError(f"{self.relative(present[0])}{others} already exists in {printable(self.root)}: {hint}")
 
     def backup(self, paths: Iterable[Path], now: dt.datetime | None = None) -> Path | None:
         """Move existing files into backup-<timestamp>/ (same relative paths); return that folder."""

@@ -19,7 +19,8 @@ from wizard.workspace import UnreadableFile, read_limited
 
 
 def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    # A warning may quote a file's text (a certificate's subject): never let it steer the terminal.
+    print(f"{PROG}: warning: {printable(message)}", file=sys.stderr)
 
 
 def resolve_workspace(value: str | None) -> Path:

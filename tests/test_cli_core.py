@@ -216,6 +216,41 @@ def test_a_workspace_given_before_the_command_is_used(cli: CliRunner, tmp_path: 
     assert f"for {pki_workspace.root}" in result.stdout
 
 
+def test_an_address_no_client_connects_to_is_not_a_server_name(tmp_path: Path, cli: CliRunner) -> None:
+    for name in ("0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"):
+        for args in (["--server-cn", name], ["--server-cn", "www.test.com", "--san", name]):
+            line = one_clear_line(cli("generate", "--workspace", str(tmp_path / "W"), *args, env=PASSWORD_ENV), 2)
+            assert name in line and ("every address" in line or "multicast" in line)
+    assert not (tmp_path / "W").exists()
+
+
+def test_a_password_file_keeps_unicode_line_separators(tmp_path: Path, cli: CliRunner) -> None:
+    """Only a final \\n or \\r\\n ends the password: U+2028 and U+0085 are part of it."""
+    password = "first\u2028second\u0085third\x0bfourth"
+    (tmp_path / "pw").write_text(password + "\r\n", encoding="utf-8", newline="")
+    result = cli("generate", "-w", str(tmp_path / "W"), "--server-cn", "localhost", "--key-type", "ec-p256",
+                 "--p12-password-file", str(tmp_path / "pw"))
+    assert result.returncode == 0, result.stderr
+    p12 = (tmp_path / "W" / "client" / "client.p12").read_bytes()
+    assert pki.load_p12(p12, password).key is not None
+    with pytest.raises(Exception):
+        pki.load_p12(p12, "first")
+
+
+def test_inspect_calls_a_p12_without_encryption_unprotected(tmp_path: Path, cli: CliRunner, pki_workspace: Workspace) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key = pki.load_key_pem(pki_workspace.key("client").read_bytes())
+    cert = pki.load_cert_pem(pki_workspace.cert("client").read_bytes())
+    path = tmp_path / "open.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"client", key, cert, None, serialization.NoEncryption()))
+    result = cli("inspect", str(path))  # no password needed, none asked for
+    assert result.returncode == 0, result.stderr
+    assert "Protection:   none (unprotected" in result.stdout and "unknown" not in result.stdout
+    assert "anyone who gets the file has the private key" in result.stdout
+    assert json.loads(cli("inspect", str(path), "--json").stdout)["p12"]["mode"] == "unprotected"
+
+
 @pytest.mark.parametrize("option", ["--p12-password", "--password"])
 def test_a_password_on_the_command_line_is_refused_without_echoing_it(tmp_path: Path, cli: CliRunner, option: str) -> None:
     result = cli("generate", "-w", str(tmp_path / "W"), "--server-cn", "x.test", option, "hunter2-secret")

@@ -112,7 +112,10 @@ def format_inspection(inspection: Inspection) -> str:
         lines.append(f"SANs:         {', '.join(inspection.csr_sans) or '(none)'}")
         lines.append(f"Signature:    {'valid' if inspection.csr_signature_valid else 'INVALID'}")
     if inspection.p12:
-        lines.append(f"Protection:   {inspection.p12['cipher']}, MAC {inspection.p12['mac']} ({inspection.p12['mode']})")
+        if inspection.p12["mode"] == "unprotected":
+            lines.append("Protection:   none (unprotected: the key is not encrypted)")
+        else:
+            lines.append(f"Protection:   {inspection.p12['cipher']}, MAC {inspection.p12['mac']} ({inspection.p12['mode']})")
         if "friendly_name" in inspection.p12:
             lines.append(f"Name:         {inspection.p12['friendly_name']}")
     lines += [f"Note:         {note}" for note in inspection.notes]

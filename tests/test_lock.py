@@ -62,8 +62,10 @@ def env(data_dir: Path) -> dict[str, str]:
 
 
 def start(code: str, args: list[str], data_dir: Path) -> subprocess.Popen:
+    # cwd: `python -c` puts the current folder first on sys.path; run where no other copy of
+    # the package can be picked up, so the installed one is what runs (as for the cli fixture).
     process = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env(data_dir))
+                               stderr=subprocess.PIPE, text=True, env=env(data_dir), cwd=data_dir)
     assert process.stdout is not None
     first = process.stdout.readline()
     assert first.strip() in ("ready", "locked"), first + process.stderr.read()  # type: ignore[union-attr]
@@ -201,7 +203,7 @@ def test_the_lock_is_reentrant_in_one_thread(tmp_path: Path) -> None:
     with ws.locked(), ws.locked(), Workspace(tmp_path / "ws").locked():
         pass
     # released: another process gets it at once
-    check = subprocess.run([sys.executable, "-c", HOLDER, str(ws.root)], input="", capture_output=True, text=True, timeout=30)
+    check = subprocess.run([sys.executable, "-c", HOLDER, str(ws.root)], input="", capture_output=True, text=True, timeout=30, cwd=tmp_path)
     assert check.returncode == 0 and "locked" in check.stdout
 
 
@@ -270,7 +272,7 @@ def test_a_run_that_loses_the_race_says_why_and_writes_nothing(tmp_path: Path, m
 
     def keys_while_another_run_writes(key_types: list[str]) -> list:  # noqa: ANN401
         other = subprocess.run([sys.executable, "-c", RACER, *GENERATE, "--workspace", str(root)], input="go\n",
-                               capture_output=True, text=True, env=env(isolated_data_dir), timeout=60)
+                               capture_output=True, text=True, env=env(isolated_data_dir), timeout=60, cwd=isolated_data_dir)
         assert other.returncode == 0, other.stderr
         return real_generate_keys(key_types)
 
@@ -307,7 +309,8 @@ with ws.locked():
 
 def test_temp_files_of_a_killed_run_are_removed_by_the_next_locked_run(tmp_path: Path, cli, isolated_data_dir: Path) -> None:  # noqa: ANN001
     root = tmp_path / "ws"
-    writer = subprocess.Popen([sys.executable, "-c", STALLED_WRITER, str(root)], stdout=subprocess.PIPE, text=True, env=env(isolated_data_dir))
+    writer = subprocess.Popen([sys.executable, "-c", STALLED_WRITER, str(root)], stdout=subprocess.PIPE, text=True,
+                              env=env(isolated_data_dir), cwd=isolated_data_dir)
     assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
     (temp,) = (root / "server").glob(".server.key.*.tmp")
     assert temp.stat().st_mode & 0o777 == 0o600

@@ -335,3 +335,25 @@ def test_temp_files_of_a_killed_run_are_removed_by_the_next_locked_run(tmp_path:
     assert f"removed 1 temp file(s) left by an interrupted run: server/{temp.name}" in result.stderr
     assert (root / "server" / ".server.key.tmp").exists() and (root / "notes.abcdefgh.tmp").exists()
     assert (root / "client" / ".client.key.abcd1234.tmp").is_symlink() and victim.read_text() == "keep"
+
+
+def test_elb_export_and_upload_hold_the_lock_and_pass_on_its_notices(tmp_path: Path, pki_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outermost holder of the lock cleans up; export and upload report it, so they hold it."""
+    from wizard import elb
+    from wizard.session import Session
+
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(pki_workspace.root, ws.root)
+    session = Session(workspace=str(ws.root))
+    (ws.root / "elb" / ".server-certificate.json.k3y5x9ab.tmp").write_text("left by a killed export")
+    done = elb.export(ws, session)
+    assert any("removed 1 temp file(s)" in w and "server-certificate.json" in w for w in done.warnings)
+
+    (ws.root / "elb" / ".uploaded.json.a1b2c3d4.tmp").write_text("left by a killed upload")
+    monkeypatch.delenv("HUAWEICLOUD_SDK_AK", raising=False)
+    monkeypatch.delenv("HUAWEICLOUD_SDK_SK", raising=False)
+    lines: list[str] = []
+    with pytest.raises(WizardError):  # no credentials: it stops before any network call
+        elb.upload(ws, session, region="cn-north-4", project_id="p1", endpoint="http://127.0.0.1:9", log=lines.append)
+    assert any("removed 1 temp file(s)" in line and "uploaded.json" in line for line in lines)
+    assert not list((ws.root / "elb").glob(".*.tmp"))

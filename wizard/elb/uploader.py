@@ -150,9 +150,7 @@ def upload(
     """
     request = _validated(region, project_id, endpoint, loadbalancer_id, port, tls_policy, server_cert_name, ca_cert_name)
     with ws.locked() as hold:  # one writer at a time, for the whole upload (elb/uploaded.json is read and written)
-        for notice in hold.notices:
-            log(f"warning: {notice}")
-        result = UploadResult()
+        result = UploadResult(warnings=list(hold.notices))  # e.g. stale temp files removed: logged below, kept for the TUI
         if request.lb_id:
             result.warnings += tls_policy_warnings(request.policy)
         # The material, read once, and the readiness checks: a blocking finding stops here, with its fix.

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
-from wizard.workspace import Workspace
+from wizard.workspace import LOCK_NAME, Workspace
 
 PASSWORD_ENV = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
 
@@ -28,7 +28,8 @@ def one_clear_line(result, code: int) -> str:  # noqa: ANN001 - CompletedProcess
 
 
 def keys_of(ws: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in ws.rglob("*") if p.is_file() and "backup-" not in str(p)}
+    """Every workspace file's bytes (the lock file, which names its last holder, aside)."""
+    return {p.name: p.read_bytes() for p in ws.rglob("*") if p.is_file() and "backup-" not in str(p) and p.name != LOCK_NAME}
 
 
 # ---------------------------------------------------------------------------
@@ -182,6 +183,72 @@ def test_generate_bad_input(tmp_path: Path, cli: CliRunner, args: list[str], wor
 
 def test_generate_without_a_workspace_is_a_usage_error(cli: CliRunner) -> None:
     assert "--workspace" in one_clear_line(cli("generate", "--server-cn", "x.test", env=PASSWORD_ENV), 2)
+
+
+# Every command that takes --workspace, with the rest of a valid command line.
+WORKSPACE_COMMANDS = {
+    "generate": ["generate", "--server-cn", "localhost"],
+    "script": ["script"],
+    "check": ["check", "127.0.0.1:9"],
+    "serve": ["serve", "--port", "0"],
+    "elb-export": ["elb", "export"],
+    "elb-upload": ["elb", "upload", "--region", "cn-north-4", "--project-id", "p1"],
+    "the-wizard": [],
+}
+
+
+@pytest.mark.parametrize("empty", ["", "  "], ids=["empty", "blank"])
+@pytest.mark.parametrize("command", list(WORKSPACE_COMMANDS))
+def test_an_empty_workspace_is_refused_by_every_command(cli: CliRunner, tmp_path: Path, command: str, empty: str) -> None:
+    """Item 2: '' would mean the current folder (or be ignored in favour of the last session's)."""
+    args = WORKSPACE_COMMANDS[command]
+    positions = [["--workspace", empty, *args]] + ([[*args, "--workspace", empty], [*args, "-w", empty]] if args else [])
+    for argv in positions:
+        result = cli(*argv, env=PASSWORD_ENV, cwd=tmp_path, timeout=30)
+        assert "--workspace" in one_clear_line(result, 2) and "empty" in result.stderr, argv
+    assert list(tmp_path.iterdir()) == []  # nothing made in the current folder
+
+
+def test_a_workspace_given_before_the_command_is_used(cli: CliRunner, tmp_path: Path, pki_workspace: Workspace) -> None:
+    """It used to be dropped silently in favour of the last session's workspace."""
+    result = cli("--workspace", str(pki_workspace.root), "script", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"for {pki_workspace.root}" in result.stdout
+
+
+def test_an_address_no_client_connects_to_is_not_a_server_name(tmp_path: Path, cli: CliRunner) -> None:
+    for name in ("0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255"):
+        for args in (["--server-cn", name], ["--server-cn", "www.test.com", "--san", name]):
+            line = one_clear_line(cli("generate", "--workspace", str(tmp_path / "W"), *args, env=PASSWORD_ENV), 2)
+            assert name in line and ("every address" in line or "multicast" in line)
+    assert not (tmp_path / "W").exists()
+
+
+def test_a_password_file_keeps_unicode_line_separators(tmp_path: Path, cli: CliRunner) -> None:
+    """Only a final \\n or \\r\\n ends the password: U+2028 and U+0085 are part of it."""
+    password = "first\u2028second\u0085third\x0bfourth"
+    (tmp_path / "pw").write_text(password + "\r\n", encoding="utf-8", newline="")
+    result = cli("generate", "-w", str(tmp_path / "W"), "--server-cn", "localhost", "--key-type", "ec-p256",
+                 "--p12-password-file", str(tmp_path / "pw"))
+    assert result.returncode == 0, result.stderr
+    p12 = (tmp_path / "W" / "client" / "client.p12").read_bytes()
+    assert pki.load_p12(p12, password).key is not None
+    with pytest.raises(Exception):
+        pki.load_p12(p12, "first")
+
+
+def test_inspect_calls_a_p12_without_encryption_unprotected(tmp_path: Path, cli: CliRunner, pki_workspace: Workspace) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key = pki.load_key_pem(pki_workspace.key("client").read_bytes())
+    cert = pki.load_cert_pem(pki_workspace.cert("client").read_bytes())
+    path = tmp_path / "open.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"client", key, cert, None, serialization.NoEncryption()))
+    result = cli("inspect", str(path))  # no password needed, none asked for
+    assert result.returncode == 0, result.stderr
+    assert "Protection:   none (unprotected" in result.stdout and "unknown" not in result.stdout
+    assert "anyone who gets the file has the private key" in result.stdout
+    assert json.loads(cli("inspect", str(path), "--json").stdout)["p12"]["mode"] == "unprotected"
 
 
 @pytest.mark.parametrize("option", ["--p12-password", "--password"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import stat
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from conftest import P12_PASSWORD, make_pki
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from wizard import pki, script
 from wizard.session import Session
@@ -121,3 +124,95 @@ def test_script_from_the_session_alone_matches_the_workspace(pki_workspace: Work
 def test_the_script_uses_the_workspace_password_variable_not_the_password(cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
     text = cli("script", "--workspace", str(pki_workspace.root)).stdout
     assert P12_PASSWORD not in text and "-passout env:MTLS_WIZARD_P12_PASSWORD" in text
+
+
+# ---------------------------------------------------------------------------
+# Hostile certificate text can never become shell or config syntax (item 4)
+# ---------------------------------------------------------------------------
+
+def hostile_cert(org: str, cn: str, dns_names: tuple[str, ...] = ()) -> bytes:
+    """A certificate carrying whatever subject and SANs its maker chose (self-signed, EC P-256)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, org), x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    now = pki.utc_now()
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=100)))
+    if dns_names:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False)
+    return pki.cert_to_pem(builder.sign(key, hashes.SHA256()))
+
+
+def planted(tmp_path: Path) -> list[Path]:
+    """Files the injected commands would have made (they all start with PWNED)."""
+    return list(tmp_path.rglob("PWNED*"))
+
+
+def run_printed_script(tmp_path: Path, text: str) -> subprocess.CompletedProcess:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir(exist_ok=True)
+    (run_dir / "printed.sh").write_text(text)
+    return subprocess.run([need("bash"), "printed.sh", "pki"], cwd=run_dir, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MTLS_WIZARD_P12_PASSWORD": SCRIPT_PASSWORD})
+
+
+BREAKOUT = "\nCONF\ntouch PWNED-{0}\ncat > /dev/null <<'CONF'\n"
+NEWLINE_CASES = {
+    "ca-org": ("ca", dict(org="ELB" + BREAKOUT.format("ca"), cn="Root")),
+    "server-san": ("server", dict(org="ELB", cn="www.test.com", dns_names=("www.test.com" + BREAKOUT.format("san"),))),
+    "client-cn": ("client", dict(org="ELB", cn="alice\n$(touch PWNED-cn)")),
+    "ca-cn-carriage-return": ("ca", dict(org="ELB", cn="Root\r\nCONF\r\ntouch PWNED-cr")),
+}
+
+
+@pytest.mark.parametrize("case", list(NEWLINE_CASES))
+def test_a_line_break_in_certificate_text_is_refused_and_nothing_runs(tmp_path: Path, cli, pki_workspace: Workspace, case: str) -> None:  # noqa: ANN001
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(pki_workspace.root, ws.root)
+    role, fields = NEWLINE_CASES[case]
+    ws.cert(role).write_bytes(hostile_cert(**fields))  # type: ignore[arg-type]
+    printed = cli("script", "--workspace", str(ws.root))
+    if printed.stdout:  # whatever was printed, running it must not run the planted command
+        run_printed_script(tmp_path, printed.stdout)
+    assert planted(tmp_path) == []
+    assert printed.returncode == 2 and printed.stdout == "", printed.stdout
+    assert f"{role}/{role}.crt" in printed.stderr and len(printed.stderr.splitlines()) == 1
+    assert "\\x0a" in printed.stderr or "\\n" in printed.stderr or "\\r" in printed.stderr  # quoted, escaped
+
+
+def test_shell_and_heredoc_syntax_in_subjects_is_reproduced_as_plain_text(tmp_path: Path, cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(pki_workspace.root, ws.root)
+    ca_cn, ca_org = "$(touch PWNED-1) `touch PWNED-2` CONF", "ELB; touch PWNED-3 # 'CONF' \"CONF\" ${HOME}"
+    ws.cert("ca").write_bytes(hostile_cert(ca_org, ca_cn))
+    ws.cert("client").write_bytes(hostile_cert("ELB", "CONF"))  # the delimiter itself, alone on its value
+    printed = cli("script", "--workspace", str(ws.root))
+    assert printed.returncode == 0, printed.stderr
+    result = run_printed_script(tmp_path, printed.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert planted(tmp_path) == []
+    target = tmp_path / "run" / "pki"
+    ca = pki.load_cert_pem((target / "ca" / "ca.crt").read_bytes())
+    assert pki.cn_of(ca.subject) == ca_cn and pki.attribute_of(ca.subject, NameOID.ORGANIZATION_NAME) == ca_org
+    assert pki.cn_of(pki.load_cert_pem((target / "client" / "client.crt").read_bytes()).subject) == "CONF"
+
+
+def test_a_workspace_path_with_a_line_break_stays_a_comment(tmp_path: Path, cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
+    ws = Workspace(tmp_path / "ws\ntouch PWNED-path\n")
+    shutil.copytree(pki_workspace.root, ws.root)
+    printed = cli("script", "--workspace", str(ws.root))
+    assert printed.returncode == 0, printed.stderr
+    result = run_printed_script(tmp_path, printed.stdout)
+    assert result.returncode == 0, result.stderr
+    assert planted(tmp_path) == []
+
+
+def test_a_san_that_is_not_a_host_name_is_refused(tmp_path: Path, cli, pki_workspace: Workspace) -> None:  # noqa: ANN001
+    """A comma would add a SAN of the attacker's choosing to the config line."""
+    ws = Workspace(tmp_path / "ws")
+    shutil.copytree(pki_workspace.root, ws.root)
+    ws.cert("server").write_bytes(hostile_cert("ELB", "www.test.com", ("www.test.com, DNS:evil.test",)))
+    printed = cli("script", "--workspace", str(ws.root))
+    assert printed.returncode == 2 and printed.stdout == "" and "server/server.crt" in printed.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -242,3 +243,96 @@ def test_a_session_path_that_is_a_folder_is_reported_and_left_alone(tmp_path: Pa
     with pytest.raises(SessionFileError, match="cannot be read"):
         store.load(tmp_path / "ws")
     assert path.is_dir()
+
+
+# ---------------------------------------------------------------------------
+# The data folder is private, and files another user could have written are ignored (item 6)
+# ---------------------------------------------------------------------------
+
+
+def test_the_data_folder_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "fresh" / "data")
+    previous = os.umask(0)
+    try:
+        path = store.save(Session(workspace=str(tmp_path / "ws")))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(store.root.stat().st_mode) == 0o700
+    assert stat.S_IMODE(store.sessions_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(store.pointer.stat().st_mode) == 0o600
+
+
+def test_an_existing_data_folder_keeps_its_mode(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir(mode=0o755)
+    os.chmod(tmp_path / "data", 0o755)
+    SessionStore(tmp_path / "data").save(Session(workspace=str(tmp_path / "ws")))
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o755  # e.g. a shared MTLS_WIZARD_DATA_DIR
+
+
+def planted_session(store: SessionStore, workspace: Path) -> Path:
+    """Another user's session, pointing at their workspace, and the pointer swapped to it."""
+    path = store.path_for(workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(Session(workspace=str(workspace)).to_dict()))
+    store.pointer.write_text(str(path) + "\n")
+    return path
+
+
+def test_a_pointer_others_can_write_is_ignored(tmp_path: Path) -> None:
+    store = SessionStore()
+    planted_session(store, tmp_path / "theirs")
+    os.chmod(store.pointer, 0o666)
+    with pytest.raises(SessionFileError, match="can be written by other users .mode 666.*ignored"):
+        store.last()
+    assert store.pointer.exists()  # reported, left alone (not ours to move)
+
+
+def test_a_session_file_others_can_write_is_ignored_not_set_aside(tmp_path: Path) -> None:
+    store = SessionStore()
+    path = planted_session(store, tmp_path / "ws")
+    os.chmod(path, 0o620)
+    with pytest.raises(SessionFileError, match="can be written by other users"):
+        store.load(tmp_path / "ws")
+    assert path.exists() and set_aside_files(path) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a file owned by another user needs root")
+def test_files_owned_by_another_user_are_ignored(tmp_path: Path) -> None:
+    store = SessionStore()
+    path = planted_session(store, tmp_path / "theirs")
+    os.chown(store.pointer, 65534, 65534)
+    with pytest.raises(SessionFileError, match="belongs to another user .uid 65534."):
+        store.last()
+    os.chown(store.pointer, 0, 0)
+    os.chown(path, 65534, 65534)
+    with pytest.raises(SessionFileError, match="belongs to another user"):
+        store.last()
+
+
+def test_a_pointer_outside_the_sessions_folder_or_a_symlink_is_ignored(tmp_path: Path) -> None:
+    store = SessionStore()
+    store.save(Session(workspace=str(tmp_path / "ws")))
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps(Session(workspace=str(tmp_path / "theirs")).to_dict()))
+    store.pointer.write_text(str(elsewhere) + "\n")
+    with pytest.raises(SessionFileError, match="points outside"):
+        store.last()
+    store.pointer.unlink()
+    store.pointer.symlink_to(elsewhere)
+    with pytest.raises(SessionFileError, match="symbolic link"):
+        store.last()
+
+
+def test_the_cli_does_not_follow_a_swapped_pointer(tmp_path: Path, cli, isolated_data_dir: Path) -> None:  # noqa: ANN001
+    """Another user swapped last-session to their workspace: `elb export` must not work there."""
+    store = SessionStore(isolated_data_dir)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    planted_session(store, theirs)
+    os.chmod(store.pointer, 0o666)
+    result = cli("elb", "export", cwd=tmp_path)
+    assert result.returncode == 1
+    warning, error = result.stderr.splitlines()
+    assert "warning" in warning and "last-session" in warning and "ignored" in warning
+    assert str(theirs) not in error and "mtls-workspace" in error
+    assert not (theirs / "elb").exists()

@@ -46,7 +46,7 @@ def temp_leftovers(folder: Path) -> list[Path]:
 def test_layout_is_the_tutorials(pki_workspace: Workspace) -> None:
     ws = pki_workspace
     expected = {"ca/ca.key", "ca/ca.csr", "ca/ca.crt", "server/server.key", "server/server.csr", "server/server.crt",
-                "client/client.key", "client/client.csr", "client/client.crt", "client/client.p12"}
+                "client/client.key", "client/client.csr", "client/client.crt", "client/client.p12", workspace.LOCK_NAME}
     files = {str(p.relative_to(ws.root)) for p in ws.root.rglob("*") if p.is_file()}
     assert files == expected
     assert ws.elb_dir.is_dir() and ws.elb_dir == ws.root / "elb"
@@ -64,12 +64,56 @@ def test_keys_and_p12_are_0600_folders_0700_public_files_0644(pki_workspace: Wor
     assert mode(ws.root) == 0o700 and mode(ws.elb_dir) == 0o700
 
 
-def test_ensure_tightens_existing_folders(tmp_path: Path) -> None:
+def test_ensure_makes_new_folders_0700_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        Workspace(tmp_path / "ws").ensure()
+    finally:
+        os.umask(previous)
+    for folder in ("", "ca", "server", "client", "elb"):
+        assert mode(tmp_path / "ws" / folder) == 0o700, folder
+
+
+def test_ensure_leaves_existing_folders_alone_and_warns(tmp_path: Path) -> None:
+    """Item 2: an existing folder (a project folder, /tmp, a symlink's target) is never chmodded."""
     root = tmp_path / "ws"
     (root / "ca").mkdir(parents=True)
-    os.chmod(root / "ca", 0o755)
-    Workspace(root).ensure()
-    assert mode(root / "ca") == 0o700 and mode(root) == 0o700
+    os.chmod(root, 0o755)
+    os.chmod(root / "ca", 0o775)
+    ws = Workspace(root)
+    ws.ensure()
+    assert mode(root) == 0o755 and mode(root / "ca") == 0o775
+    assert mode(root / "server") == 0o700  # made by us
+    (warning,) = ws.exposure_warnings()
+    assert str(root) in warning and "mode 755" in warning and "mode 775" in warning and "chmod 700" in warning
+    with ws.locked() as hold:
+        assert hold.notices == [warning]  # said once, by the outermost holder of the lock
+
+
+def test_a_sticky_shared_folder_keeps_its_sticky_bit(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    link = tmp_path / "link"
+    link.symlink_to(shared)
+    for root in (shared, link):
+        steps.generate(Workspace(root), session_for(Workspace(root)), P12_PASSWORD, force=True)
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert mode(shared / "ca") == 0o700
+
+
+def test_generate_warns_about_an_open_workspace_folder(tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o777)
+    warnings: list[str] = []
+    steps.generate(Workspace(tmp_path), session_for(Workspace(tmp_path)), P12_PASSWORD, on_warning=warnings.append)
+    assert mode(tmp_path) == 0o777
+    assert [w for w in warnings if "other users can read or write" in w and "mode 777" in w]
+
+
+def test_an_empty_workspace_name_is_refused(tmp_path: Path) -> None:
+    for empty in ("", "  "):
+        with pytest.raises(InputError, match="empty"):
+            Workspace(empty)
 
 
 def test_a_file_in_the_way_is_named(tmp_path: Path) -> None:
@@ -203,7 +247,7 @@ def test_a_failure_during_generate_keeps_the_old_files(tmp_path: Path, monkeypat
         else:
             assert (backup / relative).read_bytes() == data
     for path in ws.root.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.name != workspace.LOCK_NAME:
             pki.inspect_bytes(path.read_bytes(), P12_PASSWORD)  # every file present is whole
 
 

@@ -15,8 +15,11 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from wizard import pki
+from wizard.defaults import PROG
+from wizard.errors import InputError
+from wizard.safe_text import has_control_characters, printable
 from wizard.session import Session
-from wizard.workspace import Workspace
+from wizard.workspace import Workspace, read_bytes
 
 
 @dataclass
@@ -63,18 +66,63 @@ def profile_from_session(session: Session) -> Profile:
 
 
 def _read_cert(path: Path) -> x509.Certificate | None:
-    try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
-    except (OSError, ValueError):
+    """The certificate at `path`, None when there is none (or it cannot be parsed: the
+    session's answers stand in). A FIFO or a huge file is refused by read_bytes."""
+    if not path.exists():
         return None
-
-
-def _attr(name: x509.Name, oid: x509.ObjectIdentifier, default: str) -> str:
-    return pki.attribute_of(name, oid) or default
+    try:
+        return x509.load_pem_x509_certificate(read_bytes(path))
+    except ValueError:
+        return None
 
 
 def _days(cert: x509.Certificate) -> int:
     return round((cert.not_valid_after_utc - cert.not_valid_before_utc) / dt.timedelta(days=1))
+
+
+# Values read back from certificates end up inside a heredoc and an OpenSSL config file: a
+# newline there could end the heredoc early and run whatever follows when the script runs.
+# Such values are refused; everything else is quoted where it is written (_conf_value, shlex).
+
+
+def _reissue_hint(file: str) -> str:
+    return f"make a new CA with {PROG} generate --new-ca" if file.startswith("ca/") else f"reissue it with {PROG} generate --force"
+
+
+def _safe_value(value: str, file: str, what: str) -> str:
+    if has_control_characters(value):
+        raise InputError(f"the {what} in {file} holds control characters ({printable(value)}), which the script cannot reproduce safely: {_reissue_hint(file)}")
+    return value
+
+
+def _attr(name: x509.Name, oid: x509.ObjectIdentifier, default: str, file: str) -> str:
+    value = pki.attribute_of(name, oid)
+    return default if value is None else _safe_value(value, file, "CN" if oid == NameOID.COMMON_NAME else "O")
+
+
+def _key_type(cert: x509.Certificate, file: str) -> str:
+    key_type = pki.key_type_of(cert.public_key())
+    if key_type not in pki.KEY_TYPES:
+        raise InputError(f"{file} holds a {printable(key_type)} key; the script makes {', '.join(pki.KEY_TYPES)} keys only: {_reissue_hint(file)}")
+    return key_type
+
+
+def _sans(cert: x509.Certificate, file: str) -> list[str]:
+    """The server's SANs as config text ("DNS:x", "IP:y"); only valid host names and addresses."""
+    try:
+        entries = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    sans: list[str] = []
+    for entry in entries:
+        if isinstance(entry, x509.IPAddress):
+            sans.append(f"IP:{entry.value}")
+        elif isinstance(entry, x509.DNSName) and not pki.name_problem(entry.value) and entry.value == entry.value.strip():
+            sans.append(f"DNS:{entry.value}")
+        else:
+            raise InputError(f"{file} has a subject alternative name the script cannot reproduce safely "
+                             f"({printable(repr(entry.value))}): {_reissue_hint(file)}")
+    return sans
 
 
 def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Profile:
@@ -82,28 +130,25 @@ def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Pro
     profile = profile_from_session(session) if session else Profile(ca_cn=pki.default_ca_cn(pki.DEFAULT_ORG))
     ca = _read_cert(ws.cert("ca"))
     if ca:
-        profile.org = _attr(ca.subject, NameOID.ORGANIZATION_NAME, profile.org)
-        profile.ca_cn = _attr(ca.subject, NameOID.COMMON_NAME, profile.ca_cn)
-        profile.ca_key_type = pki.key_type_of(ca.public_key())
+        profile.org = _attr(ca.subject, NameOID.ORGANIZATION_NAME, profile.org, "ca/ca.crt")
+        profile.ca_cn = _attr(ca.subject, NameOID.COMMON_NAME, profile.ca_cn, "ca/ca.crt")
+        profile.ca_key_type = _key_type(ca, "ca/ca.crt")
         profile.ca_days = _days(ca)
     server = _read_cert(ws.cert("server"))
     if server:
-        profile.server_org = _attr(server.subject, NameOID.ORGANIZATION_NAME, profile.server_org)
-        profile.server_cn = _attr(server.subject, NameOID.COMMON_NAME, profile.server_cn)
-        profile.server_sans = pki.san_strings(server) or profile.server_sans
-        profile.server_key_type = pki.key_type_of(server.public_key())
+        profile.server_org = _attr(server.subject, NameOID.ORGANIZATION_NAME, profile.server_org, "server/server.crt")
+        profile.server_cn = _attr(server.subject, NameOID.COMMON_NAME, profile.server_cn, "server/server.crt")
+        profile.server_sans = _sans(server, "server/server.crt") or profile.server_sans
+        profile.server_key_type = _key_type(server, "server/server.crt")
         profile.server_days = _days(server)
     client = _read_cert(ws.cert("client"))
     if client:
-        profile.client_org = _attr(client.subject, NameOID.ORGANIZATION_NAME, profile.client_org)
-        profile.client_cn = _attr(client.subject, NameOID.COMMON_NAME, profile.client_cn)
-        profile.client_key_type = pki.key_type_of(client.public_key())
+        profile.client_org = _attr(client.subject, NameOID.ORGANIZATION_NAME, profile.client_org, "client/client.crt")
+        profile.client_cn = _attr(client.subject, NameOID.COMMON_NAME, profile.client_cn, "client/client.crt")
+        profile.client_key_type = _key_type(client, "client/client.crt")
         profile.client_days = _days(client)
     if ws.p12.exists():
-        try:
-            profile.p12_legacy = pki.p12_protection(ws.p12.read_bytes())["mode"] == "legacy"
-        except OSError:
-            pass
+        profile.p12_legacy = pki.p12_protection(read_bytes(ws.p12))["mode"] == "legacy"
     return profile
 
 
@@ -113,6 +158,7 @@ def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Pro
 
 
 def _genpkey(key_type: str, out: str) -> str:
+    pki.validate_key_type(key_type)  # only our five: the bits and curve below come from the name
     if key_type.startswith("rsa"):
         return f"openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:{key_type[3:]} -out {out}"
     curve = "P-256" if key_type == "ec-p256" else "P-384"
@@ -125,8 +171,13 @@ def _digest(key_type: str) -> str:
 
 def _conf_value(value: str) -> str:
     """A subject value for an OpenSSL config file: `$` would expand a variable, `#` start a
-    comment and quotes or backslashes would be interpreted, so each is backslash-escaped."""
-    return "".join("\\" + ch if ch in '\\$#"\'' else ch for ch in value)
+    comment and quotes (OpenSSL counts the backtick as one) or backslashes would be
+    interpreted, so each is backslash-escaped.
+    A line break would end the heredoc the config is written with: refused (the last guard;
+    values read from files are checked with their file's name before they get here)."""
+    if has_control_characters(value):
+        raise InputError(f"{printable(value)} holds control characters, which the script cannot write safely")
+    return "".join("\\" + ch if ch in '\\$#"\'`' else ch for ch in value)
 
 
 def _config(path: str, org: str, cn: str, section: str, extensions: list[str]) -> str:
@@ -208,7 +259,7 @@ def client_commands(p: Profile) -> str:
 
 def full_script(p: Profile, workspace: Path | None = None) -> str:
     """A runnable bash script that builds the same PKI in a new folder (default ./mtls-pki)."""
-    origin = f" for {workspace}" if workspace else ""
+    origin = f" for {printable(workspace)}" if workspace else ""  # a path may hold a newline: it must stay a comment
     return "\n".join([
         "#!/usr/bin/env bash",
         f"# The openssl commands equivalent to what mtls-wizard did{origin}.",

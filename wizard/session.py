@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
+import re
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +23,8 @@ from typing import Any
 
 from wizard import defaults
 from wizard.errors import WizardError
-from wizard.workspace import atomic_write
+from wizard.safe_text import printable
+from wizard.workspace import MAX_FILE_BYTES, atomic_write, file_kind, read_up_to
 
 SESSION_VERSION = 1
 APP_NAME = "mtls-wizard"
@@ -149,6 +153,47 @@ def _refuse_secrets(data: dict[str, Any]) -> None:
             _refuse_secrets(value)
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+_SESSION_FILE = re.compile(r"^[0-9a-f]{16}\.json$")
+
+
+def read_own_file(path: Path, what: str, consequence: str) -> bytes:
+    """A session file's bytes, only if it is a regular file of ours that no one else can write.
+
+    Raises FileNotFoundError when there is none, SessionFileError (nothing renamed) otherwise.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(path) from None  # none there (yet)
+    except OSError as error:
+        # Unreadable is not corrupted: leave the file where it is.
+        reason = "it is a symbolic link" if error.errno == errno.ELOOP else error.strerror
+        raise SessionFileError(f"the {what} {printable(path)} cannot be read ({reason}); {consequence}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SessionFileError(f"the {what} {printable(path)} cannot be read (it is {file_kind(info.st_mode)}); {consequence}")
+        problem = _ownership_problem(info)
+        if problem:
+            raise SessionFileError(f"the {what} {printable(path)} {problem}, so it was ignored; {consequence}")
+        data = read_up_to(fd, MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise SessionFileError(f"the {what} {printable(path)} is over {MAX_FILE_BYTES // 1024} KiB, so it was ignored; {consequence}")
+    return data
+
+
+def _ownership_problem(info: os.stat_result) -> str | None:
+    if info.st_uid != os.geteuid():
+        return f"belongs to another user (uid {info.st_uid})"
+    if info.st_mode & 0o022:
+        return f"can be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
 @dataclass(frozen=True)
 class SessionSnapshot:
     """A session serialised for one file: what the writer thread puts on disk."""
@@ -182,28 +227,35 @@ class SessionStore:
         text = json.dumps(session.to_dict(), indent=2, sort_keys=True) + "\n"
         return SessionSnapshot(self.path_for(session.workspace), text.encode())
 
+    def _make_folders(self) -> None:
+        """The data folder and sessions/, 0700 whatever the umask (under umask 000 a plain mkdir
+        would leave them 0777, and another user could swap the last-session pointer). A folder
+        that already exists keeps its mode: files in it are checked when they are read."""
+        try:
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root, self.sessions_dir):
+                try:
+                    folder.mkdir(mode=PRIVATE_DIR_MODE)
+                except FileExistsError:
+                    continue
+                os.chmod(folder, PRIVATE_DIR_MODE)
+        except OSError as error:
+            raise WizardError(f"cannot create the session folder {printable(self.sessions_dir)}: {error.strerror}") from None
+
     def write(self, snapshot: SessionSnapshot) -> Path:
         """Write a snapshot (and the last-session pointer) atomically; blocking (fsync)."""
-        try:
-            self.sessions_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise WizardError(f"cannot create the session folder {self.sessions_dir}: {error.strerror}") from None
-        atomic_write(snapshot.path, snapshot.data, 0o600)
-        atomic_write(self.pointer, (str(snapshot.path) + "\n").encode(), 0o600)
+        self._make_folders()
+        atomic_write(snapshot.path, snapshot.data, PRIVATE_FILE_MODE)
+        atomic_write(self.pointer, (str(snapshot.path) + "\n").encode(), PRIVATE_FILE_MODE)
         return snapshot.path
 
     def save(self, session: Session) -> Path:
         return self.write(self.snapshot(session))
 
     def load_file(self, path: Path) -> Session:
-        """Read one session file; a bad one is set aside (renamed) and reported, never deleted."""
-        try:
-            raw = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            raise FileNotFoundError(path) from None  # no session there (yet)
-        except OSError as error:
-            # Unreadable is not corrupted: leave the file where it is.
-            raise SessionFileError(f"the session file {path} cannot be read ({error.strerror}); a new session starts") from None
+        """Read one session file; a bad one is set aside (renamed) and reported, never deleted.
+        One that another user owns or could have written is ignored (and left alone)."""
+        raw = read_own_file(path, "session file", "a new session starts")
         try:
             payload = json.loads(raw.decode("utf-8"))
             if not isinstance(payload, dict):
@@ -236,11 +288,16 @@ class SessionStore:
             return None
 
     def last(self) -> Session | None:
-        """The most recently saved session, for 'resume'."""
+        """The most recently saved session, for 'resume'. A pointer that another user could
+        have written, or that points outside sessions/, is ignored with a SessionFileError."""
         try:
-            target = Path(self.pointer.read_text(encoding="utf-8").strip())
-        except OSError:
+            raw = read_own_file(self.pointer, "last-session pointer", "no session is resumed")
+        except FileNotFoundError:
             return None
+        target = Path(raw.decode("utf-8", "replace").strip())
+        if target.parent != self.sessions_dir or not _SESSION_FILE.match(target.name):
+            raise SessionFileError(f"the last-session pointer {printable(self.pointer)} points outside {printable(self.sessions_dir)}; "
+                                   "it was ignored and no session is resumed")
         try:
             return self.load_file(target)
         except FileNotFoundError:

@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from wizard import pki
 from wizard.errors import InputError, WizardError
+from wizard.safe_text import printable
 from wizard.session import Session
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
@@ -66,21 +67,68 @@ def validate_answers(session: Session, roles: tuple[str, ...] = ("ca", "server",
 
 
 # ---------------------------------------------------------------------------
+# The lock around each step: check, generate keys (unlocked), check nothing changed, write
+# ---------------------------------------------------------------------------
+#
+# Every step holds the workspace lock while it reads, checks and writes. Key generation
+# (seconds for RSA-4096) happens between two holds, so another run waits milliseconds,
+# not seconds; what the first hold checked must still be true in the second, or we stop.
+
+FilesState = tuple[tuple[str, int, int, int], ...]
+
+
+def _files_state(ws: Workspace) -> FilesState:
+    """Which artifact files exist, and which file each is (inode, size, mtime)."""
+    state = []
+    for path in ws.all_artifacts():
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        state.append((ws.relative(path), info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(state)
+
+
+def _refuse_if_changed(ws: Workspace, before: FilesState) -> None:
+    after = _files_state(ws)
+    if after == before:
+        return
+    old, new = {entry[0]: entry for entry in before}, {entry[0]: entry for entry in after}
+    changed = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+    others = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+    raise WizardError(f"{changed[0]}{others} in {printable(ws.root)} changed while this run was generating keys: another "
+                      "mtls-wizard wrote the workspace meanwhile, so this run wrote nothing; look at what is there now, then run this again")
+
+
+def _merged(*notices: list[str]) -> list[str]:
+    out: list[str] = []
+    for notice in (n for group in notices for n in group):
+        if notice not in out:
+            out.append(notice)
+    return out
+
+
+# ---------------------------------------------------------------------------
 # Step 1: the CA
 # ---------------------------------------------------------------------------
 
 
 def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
-    """The workspace's CA key and certificate, checked to belong together and to be a CA."""
+    """The workspace's CA key and certificate, checked to belong together and to be a CA that
+    can still sign (in its validity, a strong signature, keyCertSign)."""
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
-        raise WizardError(f"no CA in {ws.root}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
+        raise WizardError(f"no CA in {printable(ws.root)}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
     key = pki.load_key_pem(read_bytes(ws.key("ca")), "CA key (ca/ca.key)")
     cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), "CA certificate (ca/ca.crt)")
     if not pki.keys_match(key, cert):
         raise WizardError("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca")
     if not pki.is_ca(cert):
         raise WizardError("ca/ca.crt is not a CA certificate: start over with --new-ca")
+    problem = pki.ca_signing_problem(cert)
+    if problem:
+        raise WizardError(f"the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
+                          "make a new CA with --new-ca (the old files are moved to a backup folder first)")
     return key, cert
 
 
@@ -90,10 +138,30 @@ def _ca_state(ws: Workspace) -> str:
     return "complete" if all(present) else "partial" if any(present) or ws.csr("ca").exists() else "none"
 
 
+def _refuse_partial_ca(ws: Workspace) -> None:
+    present = next(p for p in ws.artifacts("ca") if p.exists())
+    raise WizardError(f"the CA in {printable(ws.root)} is incomplete ({ws.relative(present)} exists, key or certificate missing): "
+                      "start a new CA with --new-ca, which backs up the old files")
+
+
 def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
     """Step 1. An existing CA is reused unless `replace`, which backs up the CA and every
     certificate it signed (they would no longer chain to the new CA)."""
-    return _create_ca(ws, session, replace=replace, key=key)[0]
+    validate_answers(session, ("ca",))
+    with ws.locked() as hold:
+        ws.ensure()
+        state = _ca_state(ws)
+        if state != "none" and not replace:
+            outcome = _create_ca(ws, session)[0]  # reuses it, or refuses a partial CA
+            outcome.warnings[:0] = hold.notices
+            return outcome
+        before, notices = _files_state(ws), hold.notices
+    key = key or pki.generate_key(session.ca_key_type)  # unlocked: see above
+    with ws.locked() as hold:
+        _refuse_if_changed(ws, before)
+        outcome = _create_ca(ws, session, replace=replace, key=key)[0]
+    outcome.warnings[:0] = _merged(notices, hold.notices)
+    return outcome
 
 
 def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]:
@@ -108,7 +176,7 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
         "common name": pki.cn_of(ca_cert.subject) or "",
         "key type": pki.key_type_of(ca_cert.public_key()),
     }
-    differing = [f"{what} {actual[what]!r}" for what in wanted if wanted[what] != actual[what]]
+    differing = [f"{what} {printable(repr(actual[what]))}" for what in wanted if wanted[what] != actual[what]]
     if not differing:
         return []
     return [f"the existing CA is kept as it is ({', '.join(differing)}), so your CA answers are not applied to it; use --new-ca to make a new CA with them"]
@@ -117,25 +185,24 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
 def _create_ca(
     ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None, existing: CaPair | None = None
 ) -> tuple[StepOutcome, CaPair]:
-    """Step 1, also returning the CA pair (`existing`: the workspace's CA, already loaded)."""
-    validate_answers(session, ("ca",))
-    ws.ensure()
-    state = _ca_state(ws)
-    if state == "complete" and not replace:
-        ca = existing or load_ca(ws)
-        outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True, warnings=_reuse_differences(session, ca[1]))
-        return outcome, ca
-    if state == "partial" and not replace:
-        present = next(p for p in ws.artifacts("ca") if p.exists())
-        raise WizardError(f"the CA in {ws.root} is incomplete ({ws.relative(present)} exists, key or certificate missing): start a new CA with --new-ca, which backs up the old files")
-    backup = ws.backup(ws.all_artifacts()) if replace else None
-    key = key or pki.generate_key(session.ca_key_type)
-    issued = pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
-    ws.write_files({
-        ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
-        ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-        ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
-    })
+    """Step 1 under the lock, also returning the CA pair (`existing`: the workspace's CA, already loaded)."""
+    with ws.locked():
+        ws.ensure()
+        state = _ca_state(ws)
+        if state == "complete" and not replace:
+            ca = existing or load_ca(ws)
+            outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True, warnings=_reuse_differences(session, ca[1]))
+            return outcome, ca
+        if state == "partial" and not replace:
+            _refuse_partial_ca(ws)
+        backup = ws.backup(ws.all_artifacts()) if replace else None
+        key = key or pki.generate_key(session.ca_key_type)
+        issued = pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
+        ws.write_files({
+            ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
+            ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+            ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+        })
     outcome = StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
     return outcome, (issued.key, issued.cert)
 
@@ -144,14 +211,17 @@ def _create_ca(
 # Steps 2 and 3: the leaves
 # ---------------------------------------------------------------------------
 
+LEAF_HINT = "re-run with --force to replace it (the old files are moved to a backup folder first)"
 
-def _prepare_leaf(ws: Workspace, role: str, force: bool) -> Path | None:
-    ws.ensure()
-    hint = "re-run with --force to replace it (the old files are moved to a backup folder first)"
-    if not force:
-        ws.refuse_existing(ws.artifacts(role), hint)
-        return None
-    return ws.backup(ws.artifacts(role))
+
+def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> tuple[CaPair, FilesState, list[str]]:
+    """Under the lock: the CA, the refusal of existing leaf files (unless `force`), the state."""
+    with ws.locked() as hold:
+        ca = ca or load_ca(ws)
+        ws.ensure()
+        if not force:
+            ws.refuse_existing(ws.artifacts(role), LEAF_HINT)
+        return ca, _files_state(ws), hold.notices
 
 
 def issue_server(
@@ -159,16 +229,18 @@ def issue_server(
 ) -> StepOutcome:
     """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded)."""
     validate_answers(session, ("server",))
-    ca_key, ca_cert = ca or load_ca(ws)
-    backup = _prepare_leaf(ws, "server", force)
+    (ca_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca)
     key = key or pki.generate_key(session.server_key_type)
     issued = pki.issue_server(ca_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
-    ws.write_files({
-        ws.key("server"): (pki.key_to_pem(issued.key), SECRET_MODE),
-        ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-        ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
-    })
-    warnings = pki.leaf_validity_warnings("server", session.server_days, ca_cert)
+    with ws.locked() as hold:
+        _refuse_if_changed(ws, before)
+        backup = ws.backup(ws.artifacts("server")) if force else None
+        ws.write_files({
+            ws.key("server"): (pki.key_to_pem(issued.key), SECRET_MODE),
+            ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+            ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+        })
+    warnings = _merged(notices, hold.notices) + pki.leaf_validity_warnings("server", session.server_days, ca_cert)
     return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
 
 
@@ -184,36 +256,41 @@ def issue_client(
     """Step 3: the client certificate and its password-protected .p12 (`ca`: the CA, already loaded)."""
     validate_answers(session, ("client",))
     warnings = pki.validate_p12_password(password)
-    ca_key, ca_cert = ca or load_ca(ws)
-    backup = _prepare_leaf(ws, "client", force)
+    (ca_key, ca_cert), before, notices = _checked_leaf(ws, "client", force, ca)
     key = key or pki.generate_key(session.client_key_type)
     issued = pki.issue_client(ca_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
     p12 = pki.export_p12(issued.key, issued.cert, password, legacy=session.p12_legacy)
-    ws.write_files({
-        ws.key("client"): (pki.key_to_pem(issued.key), SECRET_MODE),
-        ws.csr("client"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-        ws.cert("client"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
-        ws.p12: (p12, SECRET_MODE),
-    })
-    warnings += pki.leaf_validity_warnings("client", session.client_days, ca_cert)
+    with ws.locked() as hold:
+        _refuse_if_changed(ws, before)
+        backup = ws.backup(ws.artifacts("client")) if force else None
+        ws.write_files({
+            ws.key("client"): (pki.key_to_pem(issued.key), SECRET_MODE),
+            ws.csr("client"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+            ws.cert("client"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+            ws.p12: (p12, SECRET_MODE),
+        })
+    warnings = _merged(notices, hold.notices) + warnings + pki.leaf_validity_warnings("client", session.client_days, ca_cert)
     return StepOutcome("client", ws.artifacts("client"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
 
 
 def adopt(ws: Workspace, role: str) -> StepOutcome:
     """Take over a server or client certificate already in the workspace (made earlier, e.g.
     by `generate` under another account's data directory) instead of reissuing it. Only a
-    complete set whose key matches and which the workspace CA signed is adopted."""
-    missing = [p for p in ws.artifacts(role) if p.suffix != ".csr" and not p.exists()]
-    if missing:
-        raise WizardError(f"{ws.relative(missing[0])} is missing: issue a new {role} certificate")
-    _, ca_cert = load_ca(ws)
-    cert = pki.load_cert_pem(read_bytes(ws.cert(role)), f"{role} certificate")
-    key = pki.load_key_pem(read_bytes(ws.key(role)), f"{role} key")
+    complete set whose key matches and which the workspace CA signed is adopted. Read under
+    the lock, so a run writing the workspace meanwhile cannot show a half-replaced pair."""
+    with ws.locked() as hold:
+        missing = [p for p in ws.artifacts(role) if p.suffix != ".csr" and not p.exists()]
+        if missing:
+            raise WizardError(f"{ws.relative(missing[0])} is missing: issue a new {role} certificate")
+        _, ca_cert = load_ca(ws)
+        cert = pki.load_cert_pem(read_bytes(ws.cert(role)), f"{role} certificate")
+        key = pki.load_key_pem(read_bytes(ws.key(role)), f"{role} key")
+        files = existing_files(ws.artifacts(role))
     if not pki.keys_match(key, cert):
         raise WizardError(f"{ws.relative(ws.key(role))} does not belong to {ws.relative(ws.cert(role))}: issue a new {role} certificate")
     if not pki.verify_issued_by(cert, ca_cert):
         raise WizardError(f"{ws.relative(ws.cert(role))} was not signed by this workspace's CA: issue a new {role} certificate")
-    return StepOutcome(role, existing_files(ws.artifacts(role)), pki.cert_info(cert), reused=True)
+    return StepOutcome(role, files, pki.cert_info(cert), reused=True, warnings=list(hold.notices))
 
 
 def existing_files(paths: list[Path]) -> list[Path]:
@@ -234,6 +311,19 @@ def generate_keys(key_types: list[str]) -> list[pki.PrivateKey]:
         return list(pool.map(pki.generate_key, key_types))
 
 
+def _check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
+    """Every refusal of `generate`, under the lock; the existing CA when it is reused."""
+    ws.ensure()
+    state = _ca_state(ws)
+    if state == "partial" and not new_ca:
+        _refuse_partial_ca(ws)
+    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken, expired or weak CA stops us here
+    if not force and not new_ca:
+        leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
+        ws.refuse_existing(leaves, "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace")
+    return existing
+
+
 def generate(
     ws: Workspace,
     session: Session,
@@ -246,26 +336,19 @@ def generate(
     """Steps 1-3. Every refusal happens before any key is generated or any file moves."""
     validate_answers(session)
     pki.validate_p12_password(password)
-    ws.ensure()
-    state = _ca_state(ws)
-    if state == "partial" and not new_ca:
-        create_ca(ws, session)  # raises the "incomplete CA" error
-    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken CA stops us here
-    leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
-    if not force and not new_ca:
-        ws.refuse_existing(leaves, "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace")
-    reuse_ca = state == "complete" and not new_ca
-    backup = ws.backup(ws.all_artifacts() if new_ca else leaves)
-
-    types = ([] if reuse_ca else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
-    keys = generate_keys(types)
-    ca_key = None if reuse_ca else keys.pop(0)
+    with ws.locked() as hold:
+        existing = _check_generate(ws, force, new_ca)
+        before, notices = _files_state(ws), hold.notices
+    types = ([] if existing else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
+    keys = generate_keys(types)  # unlocked: the slow part
+    ca_key = None if existing else keys.pop(0)
     server_key, client_key = keys
-
-    ca_outcome, ca = _create_ca(ws, session, key=ca_key, existing=existing)
-    outcomes = [ca_outcome]
-    outcomes.append(issue_server(ws, session, key=server_key, ca=ca))
-    outcomes.append(issue_client(ws, session, password, key=client_key, ca=ca))
+    with ws.locked() as hold:
+        _refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
+        backup = ws.backup(ws.all_artifacts() if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")])
+        ca_outcome, ca = _create_ca(ws, session, key=ca_key, existing=existing)
+        outcomes = [ca_outcome, issue_server(ws, session, key=server_key, ca=ca), issue_client(ws, session, password, key=client_key, ca=ca)]
+    outcomes[0].warnings[:0] = _merged(notices, hold.notices)
     for outcome in outcomes:
         outcome.backup = backup
         for warning in outcome.warnings:

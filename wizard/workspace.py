@@ -1,21 +1,30 @@
-"""The tutorial's folder layout, with atomic 0600 writes and no silent overwrite.
+"""The tutorial's folder layout, the workspace lock, atomic 0600 writes and no silent overwrite.
 
 WORKSPACE/ca/ca.key ca.csr ca.crt
 WORKSPACE/server/server.key server.csr server.crt
 WORKSPACE/client/client.key client.csr client.crt client.p12
 WORKSPACE/elb/   upload-ready files and API payloads
+WORKSPACE/.mtls-wizard.lock   held (flock) by whoever writes the workspace
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import os
+import re
+import stat
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from wizard.errors import InputError, WizardError
+from wizard.safe_text import printable
 
 DIR_MODE = 0o700
 SECRET_MODE = 0o600  # private keys, .p12, anything holding a key
@@ -23,18 +32,28 @@ PUBLIC_MODE = 0o644
 
 ROLES = ("ca", "server", "client")
 
+# Certificate material is small: a chain of ten RSA-4096 certificates is under 25 KiB.
+MAX_FILE_BYTES = 1024 * 1024
+
+LOCK_NAME = ".mtls-wizard.lock"
+LOCK_WAIT = 5.0  # seconds a second writer waits before it gives up
+_LOCK_POLL = 0.05
+# atomic_write's temp files: ".<name>.<8 random characters from mkstemp>.tmp"
+_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
 
 def _describe_os_error(error: OSError, path: Path) -> str:
+    shown = printable(path)
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"cannot write to {path}: {error.strerror.lower()}; choose a workspace folder you can write to"
+        return f"cannot write to {shown}: {error.strerror.lower()}; choose a workspace folder you can write to"
     if error.errno == errno.ENOSPC:
-        return f"no space left to write {path}: free some space and try again"
+        return f"no space left to write {shown}: free some space and try again"
     if error.errno == errno.ENOENT:
         # e.g. a path under /proc, or a folder removed while we worked
-        return f"cannot create {path}: a folder on the way cannot be created there; choose a workspace folder you can write to"
+        return f"cannot create {shown}: a folder on the way cannot be created there; choose a workspace folder you can write to"
     if error.errno == errno.ENOTDIR:
-        return f"{path} is not usable as a folder (a file is in the way): choose another workspace"
-    return f"cannot write {path}: {error.strerror or error}"
+        return f"{shown} is not usable as a folder (a file is in the way): choose another workspace"
+    return f"cannot write {shown}: {error.strerror or error}"
 
 
 def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
@@ -58,8 +77,27 @@ def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
             os.unlink(temp_name)  # a failed rename must not leave the temp file behind either
             raise
     except OSError as error:
+        if isinstance(error, FileNotFoundError) and path.parent.parent.is_dir() and not path.parent.exists():
+            raise WizardError(f"cannot write {printable(path)}: its folder is gone (something other than mtls-wizard removed it "
+                              "while it was working?); look at the workspace, then run this again") from None
         raise WizardError(_describe_os_error(error, path)) from None
     _fsync_dir(path.parent)
+
+
+def _make_private_folder(folder: Path) -> None:
+    """mkdir 0700 whatever the umask; an existing folder is left exactly as it is."""
+    try:
+        folder.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        if not folder.is_dir():
+            raise WizardError(f"{printable(folder)} exists and is not a folder: move it away or choose another workspace") from None
+        return
+    except OSError as error:
+        raise WizardError(_describe_os_error(error, folder)) from None
+    try:
+        os.chmod(folder, DIR_MODE)  # ours: the umask may have taken bits away (or left 0777)
+    except OSError as error:
+        raise WizardError(_describe_os_error(error, folder)) from None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -75,30 +113,201 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words ("a folder", "a named pipe (FIFO)", ...)."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
+def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, pipes: bool = False) -> bytes:
+    """A user-given file's bytes, refusing what could hang or flood memory.
+
+    Only regular files (and, with `pipes`, a pipe such as `<(pass show x)`); at most `limit`
+    bytes: certificate material is small, and /dev/zero or a 200 MB log must fail at once.
+    Opening never blocks (O_NONBLOCK: a FIFO without a writer would wait forever).
+    Raises FileNotFoundError, UnreadableFile (refused) or OSError.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISFIFO(info.st_mode) and pipes:
+            os.set_blocking(fd, True)  # the writer is there (or gone: then the read ends at once)
+        elif not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(path, f"it is {file_kind(info.st_mode)}, not a file")
+        if info.st_size > limit:
+            raise _too_big(path, limit)
+        data = read_up_to(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew, or the size was not known (a pipe, /proc)
+        raise _too_big(path, limit)
+    return data
+
+
+class UnreadableFile(InputError):
+    """A file refused before reading (not a regular file, or too big); `reason` says why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot read {printable(path)}: {reason}")
+        self.reason = reason
+
+
+def read_up_to(fd: int, size: int) -> bytes:
+    """At most `size` bytes from `fd` (fewer at the end of the file)."""
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, min(size, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _too_big(path: Path, limit: int) -> UnreadableFile:
+    return UnreadableFile(path, f"it is over {limit // 1024} KiB, far more than a certificate, key or password file holds; check the file name")
+
+
 def read_text(path: Path, what: str | None = None) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_limited(Path(path)).decode("utf-8")
     except FileNotFoundError:
-        raise WizardError(f"{what or path} not found at {path}: run the earlier step first") from None
+        raise WizardError(f"{what or printable(path)} not found at {printable(path)}: run the earlier step first") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+        raise InputError(f"cannot read {printable(path)}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def read_bytes(path: Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_limited(Path(path))
     except FileNotFoundError:
-        raise InputError(f"{path} does not exist: check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
+        raise InputError(f"{printable(path)} does not exist: check the path") from None
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}") from None
+        raise InputError(f"cannot read {printable(path)}: {error.strerror}") from None
+
+
+# ---------------------------------------------------------------------------
+# The workspace lock: one writer at a time
+# ---------------------------------------------------------------------------
+
+
+class WorkspaceBusy(WizardError):
+    """Another mtls-wizard (or another task of this one) is writing the workspace."""
+
+
+@dataclass
+class LockHold:
+    """What taking the lock did: `notices` (e.g. stale temp files removed) to pass on to the user."""
+
+    notices: list[str] = field(default_factory=list)
+
+
+# Per process: flock() belongs to an open file, so a second open() by this process would
+# wait for itself. Threads of one process therefore queue on an RLock per workspace (the
+# same thread may enter again), and only the outermost holder takes the file lock.
+_registry_guard = threading.Lock()
+_thread_locks: dict[str, threading.RLock] = {}
+_file_locks: dict[str, int] = {}  # workspace (real path) -> the fd holding its flock
+
+
+def _thread_lock(key: str) -> threading.RLock:
+    with _registry_guard:
+        return _thread_locks.setdefault(key, threading.RLock())
+
+
+class WorkspaceLock:
+    """An exclusive, re-entrant lock on a workspace, for a whole read-check-write.
+
+    Across processes it is flock() on WORKSPACE/.mtls-wizard.lock: the kernel drops it when
+    its holder exits or is killed, so a stale lock never blocks. The file holds the holder's
+    pid, for the message a waiting writer gives after `wait` seconds.
+    """
+
+    def __init__(self, ws: Workspace, wait: float = LOCK_WAIT) -> None:
+        self.ws = ws
+        self.wait = wait
+        self._key = ""
+        self._outermost = False
+
+    def __enter__(self) -> LockHold:
+        deadline = time.monotonic() + self.wait
+        self.ws.create_root()
+        self._key = os.path.realpath(self.ws.root)
+        thread_lock = _thread_lock(self._key)
+        if not thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise WorkspaceBusy(f"another task of this mtls-wizard (pid {os.getpid()}) is working on this workspace: "
+                                "wait for it to finish, then try again")
+        if self._key in _file_locks:  # this thread holds it already
+            return LockHold()
+        try:
+            _file_locks[self._key] = _flock(Path(self._key) / LOCK_NAME, deadline)
+        except BaseException:
+            thread_lock.release()
+            raise
+        self._outermost = True
+        try:
+            return LockHold([*self.ws.remove_stale_temp_files(), *self.ws.exposure_warnings()])
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._outermost:
+            os.close(_file_locks.pop(self._key))  # closing the file releases the flock
+            self._outermost = False
+        _thread_lock(self._key).release()
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, SECRET_MODE)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise WizardError(f"{printable(path)} is a symbolic link, not mtls-wizard's lock file: remove it and try again") from None
+        raise WizardError(_describe_os_error(error, path)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise WizardError(f"{printable(path)} is not a regular file, so it cannot be mtls-wizard's lock file: remove it and try again")
+    return fd
+
+
+def _flock(path: Path, deadline: float) -> int:
+    """The fd of `path`, exclusively flock()ed (polling until `deadline`), holding our pid."""
+    fd = _open_lock_file(path)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(f"another mtls-wizard is working on this workspace (pid {_holder(fd)}): "
+                                        "wait for it to finish, then run this again") from None
+                time.sleep(_LOCK_POLL)
+            except OSError as error:
+                raise WizardError(f"cannot lock {printable(path)}: {error.strerror} (the file system may not support locks)") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _holder(fd: int) -> str:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return text if text.isdigit() else "unknown"
 
 
 class Workspace:
-    """One workspace folder. Paths are properties; nothing is created until `ensure()`."""
+    """One workspace folder. Paths are properties; nothing is created until `ensure()` or
+    `locked()` (which creates the folder itself, to hold the lock file)."""
 
     def __init__(self, root: Path | str) -> None:
+        if not str(root).strip():
+            # Path("") would silently mean the current folder.
+            raise InputError("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace")
         self.root = Path(root).expanduser().absolute()
 
     def __repr__(self) -> str:
@@ -138,24 +347,79 @@ class Workspace:
         except ValueError:
             return str(path)
 
+    # -- the lock -------------------------------------------------------------------
+    def locked(self, wait: float = LOCK_WAIT) -> WorkspaceLock:
+        """`with ws.locked() as hold:` one writer at a time (re-entrant; see WorkspaceLock)."""
+        return WorkspaceLock(self, wait)
+
+    def temp_folders(self) -> list[Path]:
+        """Where atomic_write may have left temp files: the root, its role folders, clients/*."""
+        folders = [self.root, *(self.folder(r) for r in ROLES), self.elb_dir]
+        clients = self.root / "clients"
+        if clients.is_dir():
+            folders += sorted(p for p in clients.iterdir() if p.is_dir() and not p.is_symlink())
+        return folders
+
+    def remove_stale_temp_files(self) -> list[str]:
+        """Remove temp files a killed run left (some hold a private key); call with the lock
+        held, so no live writer owns them. Returns a notice for the user, if any."""
+        removed: list[str] = []
+        for folder in self.temp_folders():
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if _TEMP_FILE.match(entry.name) and entry.is_file(follow_symlinks=False) \
+                            and entry.stat(follow_symlinks=False).st_uid == os.geteuid():
+                        os.unlink(entry.path)
+                        removed.append(self.relative(Path(entry.path)))
+                except OSError:
+                    continue
+        if not removed:
+            return []
+        return [f"removed {len(removed)} temp file(s) left by an interrupted run: {printable(', '.join(removed))}"]
+
     # -- writing ------------------------------------------------------------------
-    def ensure(self) -> None:
-        """Create the workspace and its role folders (0700)."""
+    def create_root(self) -> None:
+        """Create the workspace folder itself, if missing (0700, like every folder we create)."""
         try:
-            for folder in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir):
-                if folder.exists() and not folder.is_dir():
-                    raise WizardError(f"{folder} exists and is not a folder: move it away or choose another workspace")
-                folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                os.chmod(folder, DIR_MODE)
+            self.root.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise WizardError(f"{printable(self.root)} cannot be made: a file is in the way on its path; choose another workspace") from None
         except OSError as error:
             raise WizardError(_describe_os_error(error, self.root)) from None
+        _make_private_folder(self.root)
+
+    def ensure(self) -> None:
+        """Create the workspace and its role folders (0700). Folders that already exist keep
+        their mode: they may be shared on purpose (/tmp, a project or home folder)."""
+        self.create_root()
+        for folder in (*(self.folder(r) for r in ROLES), self.elb_dir):
+            _make_private_folder(folder)
+
+    def exposure_warnings(self) -> list[str]:
+        """A warning when an existing workspace folder is readable or writable by other users."""
+        exposed = []
+        for folder in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir):
+            try:
+                mode = stat.S_IMODE(folder.stat().st_mode)
+            except OSError:
+                continue
+            if mode & 0o066:
+                exposed.append(f"{printable(folder)} (mode {mode:o})")
+        if not exposed:
+            return []
+        return [f"other users can read or write {', '.join(exposed)}: the keys stay 0600, but others can list and "
+                f"replace files there; use a private folder, or chmod 700 {printable(self.root)} if it is only for this"]
 
     def refuse_existing(self, paths: Iterable[Path], hint: str) -> None:
         """Stop, naming the first file that exists: keys and certificates are never replaced silently."""
         present = [p for p in paths if p.exists()]
         if present:
             others = f" (and {len(present) - 1} more)" if len(present) > 1 else ""
-            raise WizardError(f"{self.relative(present[0])}{others} already exists in {self.root}: {hint}")
+            raise WizardError(f"{self.relative(present[0])}{others} already exists in {printable(self.root)}: {hint}")
 
     def backup(self, paths: Iterable[Path], now: dt.datetime | None = None) -> Path | None:
         """Move existing files into backup-<timestamp>/ (same relative paths); return that folder."""
@@ -168,14 +432,17 @@ class Workspace:
         while target.exists():
             suffix += 1
             target = self.root / f"backup-{stamp}-{suffix}"
-        try:
-            for path in present:
-                destination = target / self.relative(path)
+        for path in present:
+            destination = target / self.relative(path)
+            try:
                 destination.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                os.chmod(target, DIR_MODE)
+                os.chmod(target, DIR_MODE)  # made just now, by us
                 os.replace(path, destination)
-        except OSError as error:
-            raise WizardError(_describe_os_error(error, target)) from None
+            except OSError as error:
+                if isinstance(error, FileNotFoundError) and not os.path.lexists(path):
+                    raise WizardError(f"{self.relative(path)} disappeared while it was being moved to {target.name}/: something other "
+                                      "than mtls-wizard is changing the workspace; look at it, then run this again") from None
+                raise WizardError(_describe_os_error(error, target)) from None
         return target
 
     def write_files(self, files: Mapping[Path, tuple[bytes, int]]) -> None:

@@ -14,6 +14,7 @@ from wizard.cli.common import (
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
 from wizard.record import record_all
+from wizard.safe_text import printable
 from wizard.workspace import Workspace, read_bytes
 
 
@@ -42,31 +43,33 @@ def generate_command(args: argparse.Namespace) -> int:
     save_session(store, session)
 
     if outcomes[0].backup:
-        print(f"Old files moved to {outcomes[0].backup}")
+        print(f"Old files moved to {printable(outcomes[0].backup)}")
     titles = {"ca": "Step 1  CA", "server": "Step 2  server certificate", "client": "Step 3  client certificate"}
     for outcome in outcomes:
         state = "reused (existing CA kept, so what was uploaded stays valid)" if outcome.reused else "created"
         print(f"{titles[outcome.role]}: {state}")
-        print(f"  subject      {outcome.certificate['subject']}")
+        print(f"  subject      {printable(outcome.certificate['subject'])}")  # a reused CA's subject is a file's text
         print(f"  SHA-256      {outcome.certificate['fingerprint']}")
         print(f"  expires      {outcome.certificate['not_after'][:10]}")
         print(f"  files        {', '.join(ws.relative(p) for p in outcome.files)}")
-    print(f"Workspace: {ws.root}")
+    print(f"Workspace: {printable(ws.root)}")
     print(f"Next: hand server/server.crt + server.key and ca/ca.crt to the load balancer ({PROG} elb export), then {PROG} check IP:PORT")
     return 0
 
 
 def inspect_command(args: argparse.Namespace) -> int:
-    data = read_bytes(Path(args.file))
+    shown = printable(args.file)  # a file name can hold control characters too
+    data = read_bytes(Path(args.file))  # regular files only, at most 1 MiB: never hangs, never floods memory
     password = read_secret_file(args.password_file, "password") if args.password_file else None
     try:
-        inspection = pki.inspect_bytes(data, password, what=args.file)
+        inspection = pki.inspect_bytes(data, password, what=shown)
     except ValueError:
-        raise InputError(f"{args.file} is not a certificate, key, CSR or .p12 this tool can read") from None
+        raise InputError(f"{shown} is not a certificate, key, CSR or .p12 this tool can read") from None
     if args.json:
+        # json.dumps escapes every control and non-ASCII character (ensure_ascii).
         print(json.dumps({"file": str(args.file), **inspection.to_dict()}, indent=2))
     else:
-        print(f"File:         {args.file}")
+        print(f"File:         {shown}")
         print(format_inspection(inspection))
     return 0
 
@@ -74,7 +77,7 @@ def inspect_command(args: argparse.Namespace) -> int:
 def script_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     if not ws.cert("ca").exists():
-        raise WizardError(f"no certificates in {ws.root} yet: run {PROG} generate (or the wizard) first")
+        raise WizardError(f"no certificates in {printable(ws.root)} yet: run {PROG} generate (or the wizard) first")
     _, session = open_session(ws.root)
     print(script.full_script(script.profile_from_workspace(ws, session), ws.root), end="")
     return 0
@@ -109,8 +112,12 @@ def format_inspection(inspection: Inspection) -> str:
         lines.append(f"SANs:         {', '.join(inspection.csr_sans) or '(none)'}")
         lines.append(f"Signature:    {'valid' if inspection.csr_signature_valid else 'INVALID'}")
     if inspection.p12:
-        lines.append(f"Protection:   {inspection.p12['cipher']}, MAC {inspection.p12['mac']} ({inspection.p12['mode']})")
+        if inspection.p12["mode"] == "unprotected":
+            lines.append("Protection:   none (unprotected: the key is not encrypted)")
+        else:
+            lines.append(f"Protection:   {inspection.p12['cipher']}, MAC {inspection.p12['mac']} ({inspection.p12['mode']})")
         if "friendly_name" in inspection.p12:
             lines.append(f"Name:         {inspection.p12['friendly_name']}")
     lines += [f"Note:         {note}" for note in inspection.notes]
-    return "\n".join(lines)
+    # Subjects, names and SANs are whatever the file's maker wrote: escape ESC, BEL, bidi and the like.
+    return "\n".join(printable(line) for line in lines)

@@ -13,11 +13,14 @@ from pathlib import Path
 
 from wizard.defaults import PASSWORD_ENV, PROG
 from wizard.errors import InputError, WizardError
+from wizard.safe_text import printable
 from wizard.session import Session, SessionFileError, SessionStore, default_workspace
+from wizard.workspace import UnreadableFile, read_limited
 
 
 def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    # A warning may quote a file's text (a certificate's subject): never let it steer the terminal.
+    print(f"{PROG}: warning: {printable(message)}", file=sys.stderr)
 
 
 def resolve_workspace(value: str | None) -> Path:
@@ -40,15 +43,19 @@ def read_secret_file(path: str, what: str) -> str:
     Only a final "\\n" or "\\r\\n" ends the line: str.splitlines() would also cut at Unicode
     separators (U+2028 and others) that may be part of a password.
     """
+    shown = printable(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # A pipe is fine (--p12-password-file <(pass show x)); /dev/zero or a huge file is not.
+        text = read_limited(Path(path), pipes=True).decode("utf-8")
     except FileNotFoundError:
-        raise InputError(f"the {what} file {path} does not exist") from None
+        raise InputError(f"the {what} file {shown} does not exist") from None
+    except UnreadableFile as error:
+        raise InputError(f"cannot read the {what} file {shown}: {error.reason}") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the {what} file {path}: {getattr(error, 'strerror', None) or error}") from None
+        raise InputError(f"cannot read the {what} file {shown}: {getattr(error, 'strerror', None) or error}") from None
     secret = text.split("\n", 1)[0].removesuffix("\r")
     if not secret:
-        raise InputError(f"the {what} file {path} is empty: put the password on its first line")
+        raise InputError(f"the {what} file {shown} is empty: put the password on its first line")
     return secret
 
 

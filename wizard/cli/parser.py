@@ -62,15 +62,24 @@ def _refuse_password_option(parser: argparse.ArgumentParser, instead: str, *name
     parser.add_argument(*names, action=_RefusePassword, const=instead, metavar="PASSWORD", help=argparse.SUPPRESS)
 
 
-def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False) -> None:
+def _workspace_folder(text: str) -> str:
+    # Path("") is the current folder: an empty value must never quietly mean "here".
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a folder, e.g. --workspace ./mtls-workspace")
+    return text
+
+
+def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False, top_level: bool = False) -> None:
     help_text = "the workspace folder" + ("" if required else " (default: the last session's, else ./mtls-workspace)")
-    parser.add_argument("--workspace", "-w", metavar="DIR", required=required, help=help_text)
+    # A command's own default must not hide a --workspace given before the command name.
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument("--workspace", "-w", metavar="DIR", type=_workspace_folder, required=required, default=default, help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    _workspace_arg(parser)
+    _workspace_arg(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     gen = commands.add_parser("generate", help="steps 1-3: CA, server and client certificates, client .p12")

@@ -212,26 +212,27 @@ def export(
     lb_id = required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else session.loadbalancer_id
     server_name = validate_name(server_cert_name, "server certificate") if server_cert_name else ""
     ca_name = validate_name(ca_cert_name, "CA certificate") if ca_cert_name else ""
-    material = load_material(ws)
-    names = default_names(material.server_cn, port)
+    with ws.locked() as hold:  # one writer at a time: read, check and write under the workspace lock
+        material = load_material(ws)
+        names = default_names(material.server_cn, port)
 
-    # An id recorded for another certificate (since re-issued) would be wrong in the listener.
-    server_id = _recorded_id(session, "server", material.server_fingerprint)
-    ca_id = _recorded_id(session, "ca", material.ca_fingerprint)
-    listener = listener_body(
-        loadbalancer_id=lb_id, server_cert_id=server_id, ca_cert_id=ca_id, port=port, tls_policy=policy, name=names["listener"])
-    folder = ws.elb_dir
-    files: dict[Path, tuple[bytes, int]] = {
-        folder / SERVER_BODY: (json_bytes(server_certificate_body(material, server_name or names["server"])), SECRET_MODE),
-        folder / CA_BODY: (json_bytes(ca_certificate_body(material, ca_name or names["ca"])), PUBLIC_MODE),
-        folder / LISTENER_BODY: (json_bytes(listener), PUBLIC_MODE),
-    }
-    for part, (file_name, mode) in PASTE_FILES.items():
-        files[folder / file_name] = (material.text(part).encode(), mode)
-    files[folder / API_CALLS] = (rest_calls(ws).encode(), PUBLIC_MODE)
-    ensure_elb_dir(ws)
-    ws.write_files(files)
-    return Export(list(files), listener, [*material.warnings, *tls_policy_warnings(policy)])
+        # An id recorded for another certificate (since re-issued) would be wrong in the listener.
+        server_id = _recorded_id(session, "server", material.server_fingerprint)
+        ca_id = _recorded_id(session, "ca", material.ca_fingerprint)
+        listener = listener_body(
+            loadbalancer_id=lb_id, server_cert_id=server_id, ca_cert_id=ca_id, port=port, tls_policy=policy, name=names["listener"])
+        folder = ws.elb_dir
+        files: dict[Path, tuple[bytes, int]] = {
+            folder / SERVER_BODY: (json_bytes(server_certificate_body(material, server_name or names["server"])), SECRET_MODE),
+            folder / CA_BODY: (json_bytes(ca_certificate_body(material, ca_name or names["ca"])), PUBLIC_MODE),
+            folder / LISTENER_BODY: (json_bytes(listener), PUBLIC_MODE),
+        }
+        for part, (file_name, mode) in PASTE_FILES.items():
+            files[folder / file_name] = (material.text(part).encode(), mode)
+        files[folder / API_CALLS] = (rest_calls(ws).encode(), PUBLIC_MODE)
+        ensure_elb_dir(ws)
+        ws.write_files(files)
+        return Export(list(files), listener, [*hold.notices, *material.warnings, *tls_policy_warnings(policy)])
 
 
 def ensure_elb_dir(ws: Workspace) -> None:

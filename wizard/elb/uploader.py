@@ -149,44 +149,45 @@ def upload(
     the API refuses something after the first call.
     """
     request = _validated(region, project_id, endpoint, loadbalancer_id, port, tls_policy, server_cert_name, ca_cert_name)
-    result = UploadResult()
-    if request.lb_id:
-        result.warnings += tls_policy_warnings(request.policy)
-    # The material, read once, and the readiness checks: a blocking finding stops here, with its fix.
-    material = load_material(ws)
-    result.warnings += material.warnings
-    for warning in result.warnings:
-        log(f"warning: {warning}")
-    if not sdk_available():
-        raise WizardError(f"the Huawei Cloud SDK is not installed: {INSTALL_HINT} (or use {PROG} elb export and the console)")
-    ak, sk = credentials()  # before any client exists
-    names = default_names(material.server_cn, request.port)
-    api = ElbApi(request.target, ak, sk, timeout)
-    try:
-        server = _certificate(api, ws, session, request.target, "server",
-                              server_certificate_body(material, request.server_name or names["server"]),
-                              material.server_fingerprint, "server certificate", result, log)
-        result.server_cert_id, result.server_expire_time = server["id"], server.get("expire_time", "")
-        result.server_fingerprint = material.server_fingerprint
-        result.done(4)
-        ca = _certificate(api, ws, session, request.target, "ca",
-                          ca_certificate_body(material, request.ca_name or names["ca"]),
-                          material.ca_fingerprint, "CA certificate", result, log)
-        result.ca_cert_id, result.ca_expire_time = ca["id"], ca.get("expire_time", "")
-        result.ca_fingerprint = material.ca_fingerprint
-        result.done(5)
+    with ws.locked() as hold:  # one writer at a time, for the whole upload (elb/uploaded.json is read and written)
+        result = UploadResult(warnings=list(hold.notices))  # e.g. stale temp files removed: logged below, kept for the TUI
         if request.lb_id:
-            _listener(api, ws, session, result, request, names["listener"], log)
-            result.done(6)
-    except UploadFailed:
-        raise
-    except WizardError as error:
-        result.uploaded_file = ws.elb_dir / UPLOADED if result.records else None
-        raise UploadFailed(error, result) from None
-    finally:
-        api.close()
-    result.uploaded_file = ws.elb_dir / UPLOADED
-    return result
+            result.warnings += tls_policy_warnings(request.policy)
+        # The material, read once, and the readiness checks: a blocking finding stops here, with its fix.
+        material = load_material(ws)
+        result.warnings += material.warnings
+        for warning in result.warnings:
+            log(f"warning: {warning}")
+        if not sdk_available():
+            raise WizardError(f"the Huawei Cloud SDK is not installed: {INSTALL_HINT} (or use {PROG} elb export and the console)")
+        ak, sk = credentials()  # before any client exists
+        names = default_names(material.server_cn, request.port)
+        api = ElbApi(request.target, ak, sk, timeout)
+        try:
+            server = _certificate(api, ws, session, request.target, "server",
+                                  server_certificate_body(material, request.server_name or names["server"]),
+                                  material.server_fingerprint, "server certificate", result, log)
+            result.server_cert_id, result.server_expire_time = server["id"], server.get("expire_time", "")
+            result.server_fingerprint = material.server_fingerprint
+            result.done(4)
+            ca = _certificate(api, ws, session, request.target, "ca",
+                              ca_certificate_body(material, request.ca_name or names["ca"]),
+                              material.ca_fingerprint, "CA certificate", result, log)
+            result.ca_cert_id, result.ca_expire_time = ca["id"], ca.get("expire_time", "")
+            result.ca_fingerprint = material.ca_fingerprint
+            result.done(5)
+            if request.lb_id:
+                _listener(api, ws, session, result, request, names["listener"], log)
+                result.done(6)
+        except UploadFailed:
+            raise
+        except WizardError as error:
+            result.uploaded_file = ws.elb_dir / UPLOADED if result.records else None
+            raise UploadFailed(error, result) from None
+        finally:
+            api.close()
+        result.uploaded_file = ws.elb_dir / UPLOADED
+        return result
 
 
 def _certificate(

@@ -102,6 +102,23 @@ def verify_issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
 
 
+def ca_signing_problem(cert: x509.Certificate, now: dt.datetime | None = None) -> str | None:
+    """Why certificates this CA signs would fail verification, or None: outside its validity,
+    a signature clients refuse (SHA-1, MD5), or no keyCertSign usage."""
+    now = now or utc_now()
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if end <= now:
+        return f"expired on {end:%Y-%m-%d} (it was valid from {start:%Y-%m-%d} to {end:%Y-%m-%d})"
+    if start > now:
+        return f"is not valid before {start:%Y-%m-%d %H:%M} UTC (valid from {start:%Y-%m-%d} to {end:%Y-%m-%d}; check this machine's clock)"
+    digest = signature_hash_name(cert)
+    if digest in ("SHA-1", "MD5"):
+        return f"is signed with {digest}, which current TLS clients refuse"
+    if "keyCertSign" not in key_usages(cert):
+        return "does not allow signing certificates (its key usage lacks keyCertSign)"
+    return None
+
+
 def cert_info(cert: x509.Certificate) -> dict[str, str]:
     """The short facts a screen or summary shows about a generated certificate."""
     return {

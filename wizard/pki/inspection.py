@@ -108,6 +108,8 @@ def inspect_bytes(data: bytes, password: str | None = None, what: str = "the fil
     )
     if p12.key is not None and p12.cert is not None and not public_keys_equal(p12.key.public_key(), p12.cert.certificate.public_key()):
         inspection.notes.append("the key inside does not match the certificate")
+    if inspection.p12["mode"] == "unprotected":
+        inspection.notes.append("the .p12 is not encrypted: anyone who gets the file has the private key")
     return inspection
 
 

@@ -83,7 +83,7 @@ def name_problem(value: str) -> str | None:
         if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
             # A zone (%eth0) only means something on one machine; a certificate cannot carry it.
             return f"{value!r}: leave out the zone, give only the address ({value.split('%')[0]})"
-        return None
+        return _address_problem(value, address)
     if "://" in value or "/" in value:
         return f"{value!r} looks like a URL: give only the host name, e.g. www.example.com"
     if ":" in value:
@@ -110,6 +110,16 @@ def name_problem(value: str) -> str | None:
             )
     if labels[-1].isdigit():
         return f"{value!r} looks like a mistyped IP address: check the numbers"
+    return None
+
+
+def _address_problem(value: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Addresses no client connects to: 0.0.0.0 and :: mean "every address" to a listener,
+    multicast and broadcast address groups, not a server."""
+    if address.is_unspecified:
+        return f"{value!r} means 'every address' to a listener, no client connects to it: give the address clients use, e.g. the load balancer's IP"
+    if address.is_multicast or address == ipaddress.IPv4Address("255.255.255.255"):
+        return f"{value!r} is a multicast or broadcast address, not a server's: give the address clients use, e.g. the load balancer's IP"
     return None
 
 

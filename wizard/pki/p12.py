@@ -56,7 +56,10 @@ def export_p12(
 
 def load_p12(data: bytes, password: str | None, what: str = "the .p12 file") -> pkcs12.PKCS12KeyAndCertificates:
     if password is None:
-        raise InputError(f"{what} is password-protected: give its password with --password-file FILE")
+        try:
+            return pkcs12.load_pkcs12(data, None)  # an unprotected bundle opens without one
+        except ValueError:
+            raise InputError(f"{what} is password-protected: give its password with --password-file FILE") from None
     try:
         return pkcs12.load_pkcs12(data, password.encode())
     except ValueError:
@@ -78,6 +81,7 @@ def p12_protection(data: bytes) -> dict[str, str]:
     """How a .p12 is protected, read from the algorithm identifiers in its outer structure.
 
     The MAC algorithm sits at the end of the file (MacData); the bag encryption before it.
+    No encryption scheme at all means "unprotected": whoever has the file has the key.
     """
     found = {name: data.find(oid) for oid, name in _P12_OIDS.items() if oid in data}
     mac_position = max((found[h] for h in ("SHA-1", "SHA-256") if h in found), default=-1)
@@ -88,8 +92,13 @@ def p12_protection(data: bytes) -> dict[str, str]:
         cipher = "3DES"
     elif any(name.startswith("RC2") for name in found):
         cipher = "RC2-40 (very weak)"
+    elif "PBES2" in found:
+        cipher = "PBES2 (another cipher)"
     else:
-        cipher = "unknown"
-    mode = "modern" if cipher.startswith("AES") and mac == "SHA-256" else "legacy" if cipher == "3DES" and mac == "SHA-1" else "other"
+        cipher = "none"  # no encryption scheme at all: the key bag is in the clear
+    if cipher == "none":
+        mode = "unprotected"
+    else:
+        mode = "modern" if cipher.startswith("AES") and mac == "SHA-256" else "legacy" if cipher == "3DES" and mac == "SHA-1" else "other"
     return {"cipher": cipher, "mac": mac, "mode": mode}
 

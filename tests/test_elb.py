@@ -32,7 +32,7 @@ def _mode(path: Path) -> int:
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("part", "source"), [("server_cert", ("cert", "server")), ("server_key", ("key", "server")), ("ca_cert", ("cert", "ca"))])
+@pytest.mark.parametrize(("part", "source"), [("server_cert", ("cert", "server")), ("ca_cert", ("cert", "ca"))])
 def test_paste_text_is_the_file_without_its_trailing_newline(pki_workspace: Workspace, part: str, source: tuple[str, str]) -> None:
     path = getattr(pki_workspace, source[0])(source[1])
     on_disk = path.read_text()
@@ -147,14 +147,18 @@ def test_server_body_carries_certificate_and_key_without_trailing_newline(pki_wo
     option = elb.server_certificate_body(elb.load_material(pki_workspace))["certificate"]
     assert option["type"] == "server" and option["name"] == "localhost-server"
     assert option["certificate"] == pki_workspace.cert("server").read_text().rstrip("\n")
-    assert option["private_key"] == pki_workspace.key("server").read_text().rstrip("\n")
-    assert "domain" not in option  # localhost and IPs are not domain names ELB validates
+    assert option["private_key"] == elb.paste_text(pki_workspace, "server_key")  # the traditional form
+    assert "domain" not in option  # only SNI certificates need it
     assert len(option["description"]) <= 255
 
 
-def test_server_body_domain_lists_qualified_dns_names(tmp_path: Path) -> None:
+def test_sni_domain_auto_lists_the_qualified_dns_names(tmp_path: Path) -> None:
     ws = make_pki(tmp_path / "ws", server_cn="www.example.com", sans=("api.example.com", "10.1.2.3", "intranet"))
-    assert elb.server_certificate_body(elb.load_material(ws))["certificate"]["domain"] == "www.example.com,api.example.com"
+    material = elb.load_material(ws)
+    assert "domain" not in elb.server_certificate_body(material)["certificate"]  # left out by default
+    domain, warnings = elb.validate_sni_domain("auto", material.server_domain)
+    assert domain == "www.example.com,api.example.com" and warnings == []
+    assert elb.server_certificate_body(material, domain=domain)["certificate"]["domain"] == domain
 
 
 def test_ca_body_never_carries_a_key(pki_workspace: Workspace) -> None:

@@ -33,6 +33,13 @@ def cloud_env(monkeypatch: pytest.MonkeyPatch, sk: str) -> dict[str, str]:
 
 
 @pytest.fixture
+def api(api: FakeElbApi) -> FakeElbApi:
+    """The stand-in, knowing LB: a dedicated load balancer with an application (L7) flavour."""
+    api.add_load_balancer(LB)
+    return api
+
+
+@pytest.fixture
 def own_ws(tmp_path: Path) -> Workspace:
     return make_pki(tmp_path / "ws")
 
@@ -84,7 +91,10 @@ def test_upload_sends_two_signed_certificates_and_a_listener_using_their_ids(own
     server, ca, listener = (r.json for r in creates)
     assert server["certificate"]["type"] == "server"
     assert server["certificate"]["certificate"] == own_ws.cert("server").read_text().rstrip("\n")
-    assert server["certificate"]["private_key"] == own_ws.key("server").read_text().rstrip("\n")
+    # the key in the traditional form (SEC1 for this EC key), the same key as the file's
+    sent_key = server["certificate"]["private_key"]
+    assert sent_key.startswith("-----BEGIN EC PRIVATE KEY-----") and not sent_key.endswith("\n")
+    assert pki.keys_match(pki.load_key_pem(sent_key.encode()), pki.load_cert_pem(own_ws.cert("server").read_bytes()))
     assert server["certificate"]["name"] == "localhost-server"
     assert ca["certificate"]["type"] == "client" and "private_key" not in ca["certificate"]
     assert ca["certificate"]["certificate"] == own_ws.cert("ca").read_text().rstrip("\n")
@@ -164,7 +174,7 @@ def test_a_reissued_server_certificate_is_uploaded_and_the_listener_updated(own_
     assert update.path == f"/v3/{PROJECT}/elb/listeners/{first.listener_id}"
     assert update.json["listener"]["default_tls_container_ref"] == second.server_cert_id
     assert api.listeners[first.listener_id]["default_tls_container_ref"] == second.server_cert_id
-    assert any("updated to these certificates" in line for line in lines)
+    assert any(line.endswith("updated: server certificate") for line in lines)
 
 
 def test_a_certificate_deleted_in_the_console_is_uploaded_again(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
@@ -183,10 +193,12 @@ def test_names_can_be_overridden(own_ws: Workspace, api: FakeElbApi, cloud_env: 
     assert names == ["web-2026", "clients-ca"]
 
 
-def test_a_tls13_policy_warns_and_is_sent(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
+def test_a_tls13_policy_on_a_dedicated_load_balancer_is_sent_without_a_warning(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     result, lines = _upload(own_ws, _session(own_ws), api, loadbalancer_id=LB, tls_policy="tls-1-2-fs-with-1-3")
-    assert any("dedicated" in line for line in lines) and any("dedicated" in w for w in result.warnings)
+    assert any(line.startswith(f"load balancer: {LB}") and "dedicated" in line for line in lines)
+    assert not any("dedicated load balancers only" in w for w in result.warnings)
     assert api.calls("create_listener")[0].json["listener"]["tls_ciphers_policy"] == "tls-1-2-fs-with-1-3"
+    assert result.lb_type == "dedicated"
 
 
 # ---------------------------------------------------------------------------

@@ -60,7 +60,10 @@ def record_certificate(session: Session, outcome: StepOutcome) -> None:
 
 
 def record_upload(session: Session, result: UploadResult) -> None:
-    """The ids an upload got (also a partial one), and the step marks they earn."""
+    """The ids an upload got (also a partial one), what it learnt about the load balancer and
+    the listener's options, and the step marks they earn."""
+    if result.lb_type:
+        session.lb_type = result.lb_type
     for role, entry in result.records.items():
         session.uploaded = {**session.uploaded, role: dict(entry)}
         if role == "server":
@@ -68,9 +71,7 @@ def record_upload(session: Session, result: UploadResult) -> None:
         elif role == "ca":
             session.ca_cert_id = entry["id"]
         elif role == "listener":
-            session.listener_id = entry["id"]
-            session.loadbalancer_id = entry.get("loadbalancer_id", session.loadbalancer_id)
-            session.tls_policy = entry.get("tls_policy", session.tls_policy)
+            _record_listener(session, entry)
     session.steps_done = [step for step in session.steps_done if step not in result.steps_reopened]
     for step in result.steps_done:
         session.mark_done(step)
@@ -81,6 +82,18 @@ def record_ca_renewal(session: Session, renewal: CaRenewal) -> None:
     but the load balancer holds the old one: steps 5 and 6 are to do again."""
     session.certificates["ca"] = dict(renewal.certificate)
     session.steps_done = [step for step in session.steps_done if step not in (5, 6)]
+
+
+def _record_listener(session: Session, entry: dict[str, str]) -> None:
+    """The listener as ELB now holds it (options set in the console included)."""
+    session.listener_id = entry["id"]
+    session.loadbalancer_id = entry.get("loadbalancer_id", session.loadbalancer_id)
+    session.tls_policy = entry.get("tls_policy", session.tls_policy)
+    session.lb_type = entry.get("lb_type") or session.lb_type
+    if "pool_id" in entry:  # records written before these fields existed leave the session as it is
+        session.pool_id = entry["pool_id"]
+        session.security_policy_id = entry.get("security_policy_id", "")
+        session.forward_client_cert = [item for item in entry.get("forward_client_cert", "").split(",") if item]
 
 
 def record_verdict(session: Session, verdict: Verdict) -> None:

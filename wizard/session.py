@@ -75,6 +75,11 @@ class Session:
     listener_id: str = ""
     tls_policy: str = "tls-1-2-strict"
     uploaded: dict[str, dict[str, str]] = field(default_factory=dict)
+    lb_type: str = ""  # "" unknown, "shared" or "dedicated" (an upload's pre-flight finds out)
+    pool_id: str = ""  # the listener's backend server group ("" none)
+    forward_client_cert: list[str] = field(default_factory=list)  # "NAME" or "NAME=alias" (wizard.elb.headers)
+    security_policy_id: str = ""  # a custom TLS policy (dedicated load balancers only)
+    sni_domain: str = ""  # the server certificate's `domain`: "" left out, "auto", or names
     # step 7
     lb_address: str = ""
     lb_port: int = 443

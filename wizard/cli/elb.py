@@ -22,20 +22,49 @@ def _open(args: argparse.Namespace) -> tuple[Workspace, SessionStore, Session]:
     return ws, store, session
 
 
+def _listener_options(args: argparse.Namespace) -> dict[str, object]:
+    """The listener options both commands take, as keyword arguments (None: the session's)."""
+    return {
+        "tls_policy": getattr(args, "tls_policy", None), "security_policy_id": getattr(args, "security_policy_id", None),
+        "pool_id": getattr(args, "pool_id", None), "forward_client_cert": getattr(args, "forward_client_cert", None),
+        "sni_domain": getattr(args, "sni_domain", None),
+    }
+
+
+def _remember_choices(session: Session, args: argparse.Namespace, choices: elb.ListenerChoices | None) -> bool:
+    """Keep the options given on the command line (validated) so the TUI and later runs start
+    from them; True when the session changed."""
+    if choices is None:
+        return False
+    given = {
+        "tls_policy": (getattr(args, "tls_policy", None), choices.tls_policy),
+        "lb_type": (getattr(args, "lb_type", None), choices.lb_type),
+        "security_policy_id": (getattr(args, "security_policy_id", None), choices.security_policy_id),
+        "pool_id": (getattr(args, "pool_id", None), choices.pool_id),
+        "forward_client_cert": (getattr(args, "forward_client_cert", None), list(choices.forward_client_cert)),
+        "sni_domain": (getattr(args, "sni_domain", None), choices.sni_domain),
+    }
+    changed = False
+    for name, (option, value) in given.items():
+        if option is not None and getattr(session, name) != value:
+            setattr(session, name, value)
+            changed = True
+    return changed
+
+
 def export_command(args: argparse.Namespace) -> int:
     ws, store, session = _open(args)
-    loadbalancer_id, tls_policy = getattr(args, "loadbalancer_id", None), getattr(args, "tls_policy", None)
+    loadbalancer_id = getattr(args, "loadbalancer_id", None)
     done = elb.export(
         ws, session, server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
-        loadbalancer_id=loadbalancer_id, port=getattr(args, "port", None), tls_policy=tls_policy,
+        loadbalancer_id=loadbalancer_id, port=getattr(args, "port", None), lb_type=getattr(args, "lb_type", None),
+        **_listener_options(args),  # type: ignore[arg-type]
     )
     listener = done.listener["listener"]
-    if loadbalancer_id or tls_policy:
-        # Remember the (validated) choices so the TUI and a later upload start from them.
-        if loadbalancer_id:
-            session.loadbalancer_id = listener["loadbalancer_id"]
-        if tls_policy:
-            session.tls_policy = listener["tls_ciphers_policy"]
+    changed = _remember_choices(session, args, done.choices)
+    if loadbalancer_id:
+        session.loadbalancer_id = listener["loadbalancer_id"]
+    if changed or loadbalancer_id:
         save_session(store, session)
     print(f"Wrote to {ws.elb_dir}:")
     for path in done.paths:
@@ -48,7 +77,8 @@ def export_command(args: argparse.Namespace) -> int:
     for warning in done.warnings:
         warn(warning)
     print()
-    print("Console: paste the paste-*.txt texts into the certificate forms (steps 4 and 5).")
+    print("Console: paste the paste-*.txt texts into the certificate forms (steps 4 and 5);")
+    print("the key text is in the traditional PEM form ELB takes (PKCS#1 for RSA, SEC1 for EC).")
     print("API: the documented REST calls using these files (also in elb/api-calls.txt):")
     print(elb.rest_calls(ws), end="")
     return 0
@@ -72,16 +102,17 @@ def upload_command(args: argparse.Namespace) -> int:
     try:
         result = elb.upload(
             ws, session, region=args.region, project_id=args.project_id, endpoint=args.endpoint,
-            loadbalancer_id=args.loadbalancer_id, port=args.port, tls_policy=args.tls_policy,
+            loadbalancer_id=args.loadbalancer_id, port=args.port,
             server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
             timeout=(args.timeout, args.timeout) if getattr(args, "timeout", None) else elb.DEFAULT_TIMEOUT,
-            log=_log,
+            log=_log, **_listener_options(args),  # type: ignore[arg-type]
         )
     except elb.UploadFailed as failure:
-        # Whatever was uploaded before the failure is kept, so the next run does not repeat it.
-        _remember(store, session, failure.partial)
+        # Whatever was uploaded before the failure is kept, so the next run does not repeat it;
+        # the options are not remembered (one of them may be what was refused).
+        _remember(store, session, failure.partial, argparse.Namespace())
         raise
-    _remember(store, session, result)
+    _remember(store, session, result, args)
     print(f"Recorded in {ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)} and the session.")
     if result.listener_id:
         print(f"Next: {PROG} check <load balancer address>:{args.port}  (step 7: prove mutual authentication)")
@@ -90,9 +121,11 @@ def upload_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _remember(store: SessionStore, session: Session, result: elb.UploadResult) -> None:
-    if not result.records:
-        return
-    record_upload(session, result)
-    session.current_step = _resume_step(session)
-    save_session(store, session)
+def _remember(store: SessionStore, session: Session, result: elb.UploadResult, args: argparse.Namespace) -> None:
+    changed = _remember_choices(session, args, result.choices)
+    if result.records or result.lb_type:
+        record_upload(session, result)
+        session.current_step = _resume_step(session) if result.records else session.current_step
+        changed = True
+    if changed:
+        save_session(store, session)

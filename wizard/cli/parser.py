@@ -205,8 +205,8 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     _workspace_arg(export)
     _elb_name_args(export)
     export.add_argument("--loadbalancer-id", metavar="ID", help="fill the load balancer id into listener.json (default: the session's, else a placeholder)")
+    export.add_argument("--lb-type", choices=("shared", "dedicated"), default=None, help="the load balancer's type, for the TLS policies it takes (default: the session's, else unknown)")
     export.add_argument("--port", type=_port, default=None, help="listener port in listener.json (default 443)")
-    export.add_argument("--tls-policy", default=None, metavar="POLICY", help="listener TLS policy in listener.json (default: the session's, tls-1-2-strict)")
     export.set_defaults(handler=_lazy("wizard.cli.elb", "export_command"))
     upload = elb_commands.add_parser("upload", help="upload both certificates (and create the listener) with the official SDK",
                                      description="Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK.")
@@ -214,17 +214,25 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     upload.add_argument("--region", required=True, help="e.g. cn-north-4")
     upload.add_argument("--project-id", required=True, metavar="ID")
     upload.add_argument("--endpoint", metavar="URL", help="API endpoint (default: the region's)")
-    upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer")
+    upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer (read first: its type decides the TLS policies)")
     upload.add_argument("--port", type=_port, default=443, help="listener port (default 443)")
-    upload.add_argument("--tls-policy", default="tls-1-2-strict", metavar="POLICY", help="listener TLS policy (default tls-1-2-strict; the *-with-1-3 ones need a dedicated load balancer)")
     upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help="per API call (default 10 to connect, 60 to answer)")
     _elb_name_args(upload)
     upload.set_defaults(handler=_lazy("wizard.cli.elb", "upload_command"))
+    for command in (export, upload):  # the listener's options, the same in both
+        command.add_argument("--tls-policy", default=None, metavar="POLICY", help="listener TLS policy (default: the session's, tls-1-2-strict); shared load balancers take tls-1-0-inherit, tls-1-0, tls-1-1, tls-1-2, tls-1-2-strict")
+        command.add_argument("--security-policy-id", metavar="ID", default=None, help="a custom security policy instead of --tls-policy (dedicated load balancers only)")
+        command.add_argument("--pool-id", metavar="ID", default=None, help="the backend server group the listener forwards to (default: the session's; without one ELB answers 5xx)")
+        command.add_argument("--forward-client-cert", metavar="FIELD[=ALIAS]", action="append", default=None,
+                             help="forward a client certificate field to the backends as a header (repeatable): cert, subjectdn, issuerdn, "
+                                  "fingerprint, serialnumber, clientverify, end, ciphers; 'none' forwards nothing")
 
 
 def _elb_name_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server-cert-name", metavar="NAME", help="ELB name of the server certificate (default <server CN>-server)")
     parser.add_argument("--ca-cert-name", metavar="NAME", help="ELB name of the CA certificate (default <server CN>-ca)")
+    parser.add_argument("--sni-domain", metavar="NAMES", default=None,
+                        help="send the server certificate's 'domain' (for SNI certificates only): comma-separated names, or 'auto' for its DNS names (default: left out)")
 
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:

@@ -4,33 +4,46 @@ Two ways, same material: `export` writes paste-ready texts (for the web console)
 API request bodies (for any REST client) into WORKSPACE/elb/; `upload` sends them with the
 official SDK and records the ids it gets. The parts:
 
-- `material`: the workspace files ELB gets, read once, and the readiness checks;
-- `payloads`: names, policies, the v3 request bodies and the export;
-- `sdk`: the SDK client, credentials from the environment only, errors in one line;
-- `upload`: the upload flow and its idempotency record (elb/uploaded.json).
+- `material`: the workspace files ELB gets (the key in the traditional PEM form), read once,
+  and the readiness checks;
+- `policies`: load-balancer types and the TLS policies each one takes;
+- `headers`: the client certificate's details ELB can forward to the backends;
+- `domains`: the server certificate's optional SNI `domain` field;
+- `payloads`: names, the validated listener choices, the v3 request bodies and the export;
+- `sdk`: the SDK client, credentials from the environment only, errors in one line (`hints`);
+- `cloud`: what ELB already holds (the load balancer, certificates by content, the port);
+- `listener`: the listener as wanted, compared with one that exists;
+- `uploader`: the upload flow and its idempotency record (elb/uploaded.json).
 
 Safety rules kept throughout: the CA body never carries a key; the only files holding a
-key are mode 0600; a certificate whose fingerprint was already uploaded (same project and
-endpoint) is reused, never uploaded twice.
+key are mode 0600; a certificate already in ELB (recorded, or found there by content) is
+reused, never uploaded twice; nothing is uploaded before the load balancer is known to fit.
 """
 
-from wizard.elb.material import Material, console_text, load_material, paste_text, readiness
+from wizard.elb.domains import validate_sni_domain
+from wizard.elb.headers import FIELD_LABELS, FORWARDABLE_FIELDS, forwarded_headers, header_names, validate_forward_fields
+from wizard.elb.material import Material, console_text, elb_key_text, load_material, paste_text, readiness
 from wizard.elb.payloads import (
-    API_CALLS, CA_BODY, DEDICATED_ONLY_POLICIES, DEFAULT_TLS_POLICY, LISTENER_BODY, PASTE_FILES,
-    PLACEHOLDER_CA_CERT_ID, PLACEHOLDER_LOADBALANCER_ID, PLACEHOLDER_SERVER_CERT_ID, SERVER_BODY, TLS_POLICIES,
-    UPLOADED, Export, ca_certificate_body, default_names, export, listener_body, placeholders_in, rest_calls,
-    server_certificate_body, tls_policy_warnings, validate_endpoint, validate_listener_port, validate_name,
-    validate_tls_policy,
+    API_CALLS, CA_BODY, LISTENER_BODY, NO_POOL_WARNING, PASTE_FILES, PLACEHOLDER_CA_CERT_ID, PLACEHOLDER_LOADBALANCER_ID,
+    PLACEHOLDER_SERVER_CERT_ID, SERVER_BODY, UPLOADED, Export, ListenerChoices, ca_certificate_body, default_names, export,
+    listener_body, listener_choices, placeholders_in, rest_calls, server_certificate_body, validate_endpoint,
+    validate_listener_port, validate_name,
+)
+from wizard.elb.policies import (
+    DEDICATED, DEDICATED_ONLY_POLICIES, DEFAULT_TLS_POLICY, LB_TYPES, POLICY_LABELS, SHARED, SHARED_POLICIES, TLS_POLICIES,
+    policies_for, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
 )
 from wizard.elb.sdk import DEFAULT_TIMEOUT, ENV_AK, ENV_SK, SDK_LOGGER, credentials_present, sdk_available
 from wizard.elb.uploader import UploadFailed, UploadResult, upload
 
 __all__ = [
-    "API_CALLS", "CA_BODY", "DEDICATED_ONLY_POLICIES", "DEFAULT_TIMEOUT", "DEFAULT_TLS_POLICY", "ENV_AK", "ENV_SK",
-    "LISTENER_BODY", "PASTE_FILES", "PLACEHOLDER_CA_CERT_ID", "PLACEHOLDER_LOADBALANCER_ID", "PLACEHOLDER_SERVER_CERT_ID",
-    "SDK_LOGGER", "SERVER_BODY", "TLS_POLICIES", "UPLOADED", "Export", "Material", "UploadFailed", "UploadResult",
-    "ca_certificate_body", "console_text", "credentials_present", "default_names", "export", "listener_body",
-    "load_material", "paste_text", "placeholders_in", "readiness", "rest_calls", "sdk_available",
-    "server_certificate_body", "tls_policy_warnings", "upload", "validate_endpoint", "validate_listener_port",
-    "validate_name", "validate_tls_policy",
+    "API_CALLS", "CA_BODY", "DEDICATED", "DEDICATED_ONLY_POLICIES", "DEFAULT_TIMEOUT", "DEFAULT_TLS_POLICY", "ENV_AK",
+    "ENV_SK", "FIELD_LABELS", "FORWARDABLE_FIELDS", "LB_TYPES", "LISTENER_BODY", "NO_POOL_WARNING", "PASTE_FILES",
+    "PLACEHOLDER_CA_CERT_ID", "PLACEHOLDER_LOADBALANCER_ID", "PLACEHOLDER_SERVER_CERT_ID", "POLICY_LABELS", "SDK_LOGGER",
+    "SERVER_BODY", "SHARED", "SHARED_POLICIES", "TLS_POLICIES", "UPLOADED", "Export", "ListenerChoices", "Material",
+    "UploadFailed", "UploadResult", "ca_certificate_body", "console_text", "credentials_present", "default_names",
+    "elb_key_text", "export", "forwarded_headers", "header_names", "listener_body", "listener_choices", "load_material",
+    "paste_text", "placeholders_in", "policies_for", "readiness", "rest_calls", "sdk_available", "server_certificate_body",
+    "tls_policy_warnings", "upload", "validate_endpoint", "validate_forward_fields", "validate_lb_type",
+    "validate_listener_port", "validate_name", "validate_security_policy_id", "validate_sni_domain", "validate_tls_policy",
 ]

@@ -14,6 +14,7 @@ from cryptography import x509
 from wizard import pki
 from wizard.defaults import PROG
 from wizard.errors import WizardError
+from wizard.pki.keys import key_to_traditional_pem, load_key_pem
 from wizard.workspace import Workspace, read_text
 
 
@@ -35,11 +36,22 @@ def _part_path(ws: Workspace, part: str) -> Path:
     return ws.cert(role) if kind == "cert" else ws.key(role)
 
 
+def elb_key_text(pem: str) -> str:
+    """The private key in the form ELB is given: traditional PEM (PKCS#1 `BEGIN RSA PRIVATE KEY`
+    for RSA, SEC1 `BEGIN EC PRIVATE KEY` for EC), whatever form the file has. The tutorial's own
+    keys (OpenSSL 1.x genrsa) had it, and Huawei Cloud's Certificate Manager says ELB does not take
+    PKCS#8. Raises InputError for a damaged, encrypted or non-RSA/EC key."""
+    key = load_key_pem(pem.encode(), "server key (server/server.key)")
+    return console_text(key_to_traditional_pem(key).decode())
+
+
 def paste_text(ws: Workspace, part: str) -> str:
-    """The text to paste for `part` ("server_cert", "server_key" or "ca_cert")."""
+    """The text to paste for `part` ("server_cert", "server_key" or "ca_cert"); the key in the
+    traditional form (see `elb_key_text`)."""
     if part not in _PARTS:
         raise ValueError(f"unknown part {part!r}: use one of {', '.join(_PARTS)}")
-    return console_text(read_text(_part_path(ws, part), _PARTS[part][2]))
+    text = console_text(read_text(_part_path(ws, part), _PARTS[part][2]))
+    return elb_key_text(text) if part == "server_key" else text
 
 
 
@@ -92,6 +104,7 @@ class Material:
     ca_fingerprint: str
     server_cn: str
     server_domain: str  # qualified DNS names, comma-separated ('' when none)
+    ca_cn: str = ""
     warnings: tuple[str, ...] = ()
 
     def text(self, part: str) -> str:
@@ -100,29 +113,30 @@ class Material:
 
 def load_material(ws: Workspace) -> Material:
     """Read the server certificate, its key and the CA certificate once; a blocking readiness
-    finding raises WizardError with its fix, warnings are kept in `Material.warnings`."""
+    finding raises WizardError with its fix, warnings are kept in `Material.warnings`. The key
+    is kept in the traditional form ELB is given (`elb_key_text`)."""
     texts: dict[str, str] = {}
     warnings: list[str] = []
     for purpose in ("server", "ca"):
         part_texts, findings = _read_checked(ws, purpose)
         warnings += _warnings_unless_blocked(purpose, findings)
         texts.update({part: console_text(text) for part, text in part_texts.items()})
+    texts["server_key"] = elb_key_text(texts["server_key"])
     server = pki.load_cert_pem(texts["server_cert"].encode(), "server certificate (server/server.crt)")
     ca = pki.load_cert_pem(texts["ca_cert"].encode(), "CA certificate (ca/ca.crt)")
     return Material(
         server_cert=texts["server_cert"], server_key=texts["server_key"], ca_cert=texts["ca_cert"],
         server_fingerprint=pki.fingerprint(server), ca_fingerprint=pki.fingerprint(ca),
-        server_cn=pki.cn_of(server.subject) or "mtls", server_domain=domain_names(server), warnings=tuple(warnings),
+        server_cn=pki.cn_of(server.subject) or "mtls", server_domain=domain_names(server), ca_cn=pki.cn_of(ca.subject) or "",
+        warnings=tuple(warnings),
     )
 
 
 
 def domain_names(cert: x509.Certificate) -> str:
-    """Qualified DNS names of the server certificate, comma-separated ('' when none).
-
-    The field matters for SNI only; IP addresses and single-label names are left out
-    because the API validates it as a list of domain names.
-    """
+    """Qualified DNS names of the server certificate, comma-separated ('' when none): what
+    `--sni-domain auto` sends. IP addresses and single-label names are left out because the API
+    validates the field as a list of domain names."""
     names: list[str] = []
     for entry in pki.san_strings(cert):
         if entry.startswith("DNS:") and "." in entry[4:] and entry[4:] not in names:

@@ -15,20 +15,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wizard.defaults import PROG
+from wizard.elb.domains import validate_sni_domain
+from wizard.elb.headers import insert_headers, validate_forward_fields
 from wizard.elb.material import Material, load_material
+from wizard.elb.policies import (
+    DEFAULT_TLS_POLICY, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
+)
 from wizard.errors import InputError, WizardError
 from wizard.session import Session
 from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace
-
-# tls_ciphers_policy values the v3 API documents for HTTPS listeners (CreateListenerOption; the
-# API's own default is tls-1-2, ours is the stricter one). Some regions accept only tls-1-0 to
-# tls-1-2-strict; the API then answers 400, which is reported with its message.
-TLS_POLICIES = (
-    "tls-1-0", "tls-1-1", "tls-1-2", "tls-1-2-strict", "tls-1-2-fs", "tls-1-0-with-1-3",
-    "tls-1-2-fs-with-1-3", "hybrid-policy-1-0", "tls-1-2-strict-no-cbc", "tls-1-0-inherit",
-)
-DEFAULT_TLS_POLICY = "tls-1-2-strict"
-DEDICATED_ONLY_POLICIES = ("tls-1-0-with-1-3", "tls-1-2-fs-with-1-3")
 
 PLACEHOLDER_SERVER_CERT_ID = "<SERVER_CERTIFICATE_ID: from the server certificate upload>"
 PLACEHOLDER_CA_CERT_ID = "<CA_CERTIFICATE_ID: from the CA certificate upload>"
@@ -71,19 +66,6 @@ def validate_name(name: str, what: str) -> str:
     return cleaned
 
 
-def validate_tls_policy(policy: str) -> str:
-    """One of the documented policies, else InputError (exit 2) listing them."""
-    if policy not in TLS_POLICIES:
-        raise InputError(f"unknown TLS policy {policy!r}: use one of {', '.join(TLS_POLICIES)}")
-    return policy
-
-
-def tls_policy_warnings(policy: str) -> list[str]:
-    if policy in DEDICATED_ONLY_POLICIES:
-        return [f"the TLS policy {policy} (with TLS 1.3) works on dedicated load balancers only; a shared one refuses it: use tls-1-2-strict there"]
-    return []
-
-
 def validate_listener_port(port: int) -> int:
     if not 1 <= port <= 65535:
         raise InputError(f"listener port {port} is out of range: give a port from 1 to 65535")
@@ -111,7 +93,10 @@ def required_id(value: str, what: str, option: str) -> str:
 
 
 
-def server_certificate_body(material: Material, name: str | None = None) -> dict[str, Any]:
+def server_certificate_body(material: Material, name: str | None = None, domain: str = "") -> dict[str, Any]:
+    """The server certificate with its key (traditional PEM). `domain` (validated, see
+    `domains.validate_sni_domain`) only when the certificate is meant for SNI: leaving it out
+    is what a listener's default certificate wants."""
     option: dict[str, Any] = {
         "name": name or default_names(material.server_cn, 443)["server"],
         "type": "server",
@@ -119,8 +104,8 @@ def server_certificate_body(material: Material, name: str | None = None) -> dict
         "private_key": material.server_key,
         "description": f"mTLS server certificate, SHA-256 {material.server_fingerprint[:23]}..., made by {PROG}",
     }
-    if material.server_domain:
-        option["domain"] = material.server_domain
+    if domain:
+        option["domain"] = domain
     return {"certificate": option}
 
 
@@ -136,18 +121,78 @@ def ca_certificate_body(material: Material, name: str | None = None) -> dict[str
 
 def listener_body(
     *, loadbalancer_id: str = "", server_cert_id: str = "", ca_cert_id: str = "", port: int = 443,
-    tls_policy: str = DEFAULT_TLS_POLICY, name: str = "mtls-listener",
+    tls_policy: str = DEFAULT_TLS_POLICY, name: str = "mtls-listener", pool_id: str = "",
+    forward_client_cert: tuple[str, ...] | list[str] = (), security_policy_id: str = "",
 ) -> dict[str, Any]:
-    """The mutual-auth HTTPS listener; unknown ids are clearly marked placeholders."""
-    return {"listener": {
+    """The mutual-auth HTTPS listener (v3 CreateListenerOption); unknown ids are clearly marked
+    placeholders. A custom `security_policy_id` replaces `tls_ciphers_policy` (the API applies
+    only the custom one when both are sent). `protocol` stays HTTPS: a shared load balancer
+    turns it into TERMINATED_HTTPS itself (CreateListenerOption.protocol)."""
+    listener: dict[str, Any] = {
         "name": name,
         "loadbalancer_id": loadbalancer_id or PLACEHOLDER_LOADBALANCER_ID,
         "protocol": "HTTPS",
         "protocol_port": port,
         "default_tls_container_ref": server_cert_id or PLACEHOLDER_SERVER_CERT_ID,
         "client_ca_tls_container_ref": ca_cert_id or PLACEHOLDER_CA_CERT_ID,
-        "tls_ciphers_policy": tls_policy,
-    }}
+    }
+    if security_policy_id:
+        listener["security_policy_id"] = security_policy_id
+    else:
+        listener["tls_ciphers_policy"] = tls_policy
+    if pool_id:
+        listener["default_pool_id"] = pool_id
+    if forward_client_cert:
+        listener["insert_headers"] = insert_headers(forward_client_cert)
+    return {"listener": listener}
+
+
+NO_POOL_WARNING = ("the listener has no backend server group: ELB will answer 5xx to every request "
+                   "until one is attached — the handshake test still proves mTLS")
+
+
+@dataclass(frozen=True)
+class ListenerChoices:
+    """The listener and certificate options of one export or upload, validated. Each one not
+    given comes from the session (what the TUI or an earlier command chose)."""
+
+    port: int
+    tls_policy: str
+    lb_type: str = ""  # "" unknown, "shared", "dedicated"
+    security_policy_id: str = ""
+    pool_id: str = ""
+    forward_client_cert: tuple[str, ...] = ()
+    forward_given: bool = False  # chosen (also "none"), not merely unset: an update then enforces it
+    sni_domain: str = ""  # as given: "", "auto" or names (resolved with the certificate)
+
+    def warnings(self) -> list[str]:
+        return [*tls_policy_warnings(self.tls_policy, self.lb_type), *([] if self.pool_id else [NO_POOL_WARNING])]
+
+
+def listener_choices(
+    session: Session, *, port: int, tls_policy: str | None = None, lb_type: str | None = None,
+    security_policy_id: str | None = None, pool_id: str | None = None,
+    forward_client_cert: list[str] | tuple[str, ...] | None = None, sni_domain: str | None = None,
+) -> ListenerChoices:
+    """Validate the options (None: the session's value); InputError (exit 2) names the bad one."""
+    kind = validate_lb_type(session.lb_type if lb_type is None else lb_type)
+    pool = session.pool_id if pool_id is None else pool_id
+    forward = session.forward_client_cert if forward_client_cert is None else forward_client_cert
+    return ListenerChoices(
+        port=validate_listener_port(port),
+        tls_policy=validate_tls_policy(tls_policy or session.tls_policy or DEFAULT_TLS_POLICY, kind),
+        lb_type=kind,
+        security_policy_id=validate_security_policy_id(session.security_policy_id if security_policy_id is None else security_policy_id, kind),
+        pool_id=required_id(pool, "backend server group id", "the id") if pool.strip() else "",
+        forward_client_cert=tuple(validate_forward_fields(forward)),
+        forward_given=forward_client_cert is not None or bool(session.forward_client_cert),
+        sni_domain=(session.sni_domain if sni_domain is None else sni_domain).strip(),
+    )
+
+
+def sni_domain_of(material: Material, choices: ListenerChoices) -> tuple[str, list[str]]:
+    """The server certificate's `domain` for these choices, and warnings about it."""
+    return validate_sni_domain(choices.sni_domain, material.server_domain)
 
 
 def placeholders_in(body: dict[str, Any]) -> list[str]:
@@ -195,35 +240,43 @@ class Export:
     paths: list[Path]
     listener: dict[str, Any]
     warnings: list[str]
+    choices: ListenerChoices | None = None  # the validated options, for the caller to remember
 
 
 def export(
     ws: Workspace, session: Session, *, server_cert_name: str | None = None, ca_cert_name: str | None = None,
     loadbalancer_id: str | None = None, port: int | None = None, tls_policy: str | None = None,
+    pool_id: str | None = None, forward_client_cert: list[str] | tuple[str, ...] | None = None,
+    lb_type: str | None = None, security_policy_id: str | None = None, sni_domain: str | None = None,
 ) -> Export:
     """Write WORKSPACE/elb/: the three v3 bodies, the paste-ready texts and the REST calls.
 
     The listener body takes the ids recorded in the session (from an upload) and shows
-    placeholders for those not known yet. Files holding the private key are 0600.
+    placeholders for those not known yet. Options left at None come from the session. Files
+    holding the private key are 0600.
     """
-    policy = validate_tls_policy(tls_policy or session.tls_policy or DEFAULT_TLS_POLICY)
     listener_record = session.uploaded.get("listener", {})
-    port = validate_listener_port(port if port is not None else int(listener_record.get("port") or 443))
+    choices = listener_choices(
+        session, port=port if port is not None else int(listener_record.get("port") or 443), tls_policy=tls_policy,
+        lb_type=lb_type, security_policy_id=security_policy_id, pool_id=pool_id,
+        forward_client_cert=forward_client_cert, sni_domain=sni_domain)
     lb_id = required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else session.loadbalancer_id
     server_name = validate_name(server_cert_name, "server certificate") if server_cert_name else ""
     ca_name = validate_name(ca_cert_name, "CA certificate") if ca_cert_name else ""
     with ws.locked() as hold:  # one writer at a time: read, check and write under the workspace lock
         material = load_material(ws)
-        names = default_names(material.server_cn, port)
+        domain, domain_warnings = sni_domain_of(material, choices)
+        names = default_names(material.server_cn, choices.port)
 
         # An id recorded for another certificate (since re-issued) would be wrong in the listener.
-        server_id = _recorded_id(session, "server", material.server_fingerprint)
-        ca_id = _recorded_id(session, "ca", material.ca_fingerprint)
         listener = listener_body(
-            loadbalancer_id=lb_id, server_cert_id=server_id, ca_cert_id=ca_id, port=port, tls_policy=policy, name=names["listener"])
+            loadbalancer_id=lb_id, server_cert_id=_recorded_id(session, "server", material.server_fingerprint),
+            ca_cert_id=_recorded_id(session, "ca", material.ca_fingerprint), port=choices.port, tls_policy=choices.tls_policy,
+            name=names["listener"], pool_id=choices.pool_id, forward_client_cert=choices.forward_client_cert,
+            security_policy_id=choices.security_policy_id)
         folder = ws.elb_dir
         files: dict[Path, tuple[bytes, int]] = {
-            folder / SERVER_BODY: (json_bytes(server_certificate_body(material, server_name or names["server"])), SECRET_MODE),
+            folder / SERVER_BODY: (json_bytes(server_certificate_body(material, server_name or names["server"], domain)), SECRET_MODE),
             folder / CA_BODY: (json_bytes(ca_certificate_body(material, ca_name or names["ca"])), PUBLIC_MODE),
             folder / LISTENER_BODY: (json_bytes(listener), PUBLIC_MODE),
         }
@@ -232,7 +285,7 @@ def export(
         files[folder / API_CALLS] = (rest_calls(ws).encode(), PUBLIC_MODE)
         ensure_elb_dir(ws)
         ws.write_files(files)
-        return Export(list(files), listener, [*hold.notices, *material.warnings, *tls_policy_warnings(policy)])
+        return Export(list(files), listener, [*hold.notices, *material.warnings, *choices.warnings(), *domain_warnings], choices)
 
 
 def ensure_elb_dir(ws: Workspace) -> None:

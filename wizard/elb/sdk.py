@@ -13,20 +13,22 @@ import importlib.util
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.defaults import PROG
+from wizard.elb.hints import ENV_AK, ENV_SK, TLS_TO_ENDPOINT, hint_for
 from wizard.errors import InputError, WizardError
-
-ENV_AK = "HUAWEICLOUD_SDK_AK"
-ENV_SK = "HUAWEICLOUD_SDK_SK"
 # Client._init_logger names it 'HuaweiCloud-SDK-' + the client class name.
 SDK_LOGGER = "HuaweiCloud-SDK-ElbClient"
 INSTALL_HINT = "pip install 'mtls-wizard[cloud]'"
 
 # Seconds: (connect, read). A refused or silent endpoint fails within these, no retries.
 DEFAULT_TIMEOUT = (10.0, 60.0)
+# ListCertificatesRequest takes limit 0-2000 (v3/model/list_certificates_request.py); a bound on
+# the pages keeps a misbehaving endpoint from looping us forever.
+PAGE_SIZE = 200
+MAX_PAGES = 50
 
 
 def sdk_available() -> bool:
@@ -77,29 +79,6 @@ def _short(text: object, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _hint(status: int, message: str, action: str) -> str:
-    lowered = message.lower()
-    if "quota" in lowered or "limit exceeded" in lowered:
-        return "the project's quota is used up: delete certificates or listeners you no longer need, or ask for a higher quota"
-    if status == 401:
-        return f"the cloud did not accept the credentials: check {ENV_AK} / {ENV_SK} (and this machine's clock: signatures are time-limited)"
-    if status == 403:
-        return "the account lacks ELB permissions in this project, or --project-id belongs to another region: check both"
-    if status == 404:
-        return "check --project-id, --region/--endpoint and --loadbalancer-id"
-    if status == 409:
-        return "that port is already used on this load balancer: choose another --port or remove the old listener"
-    if status == 429:
-        return "too many requests: wait a minute and run the same command again"
-    if status >= 500:
-        return "a fault on the cloud's side: try again later, quoting the request id if it persists"
-    if "private key" in lowered or "private_key" in lowered:
-        return f"the private key was refused: check it with {PROG} inspect server/server.key"
-    if "certificate" in lowered and action.startswith("upload"):
-        return f"the certificate was refused: check it with {PROG} inspect, or re-issue it"
-    return "see the message above; nothing else was changed"
-
-
 def describe_sdk_error(error: BaseException, action: str, target: ApiTarget, timeout: tuple[float, float]) -> WizardError:
     """One line for any failure of an SDK call."""
     from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
@@ -108,8 +87,13 @@ def describe_sdk_error(error: BaseException, action: str, target: ApiTarget, tim
         status = int(error.status_code or 0)
         code, message = _short(error.error_code, 60), _short(error.error_msg)
         request_id = f", request id {error.request_id}" if error.request_id else ""
-        return WizardError(f"{action} failed: HTTP {status} {code}: {message}{request_id}; {_hint(status, message, action)}")
+        return WizardError(f"{action} failed: HTTP {status} {code}: {message}{request_id}; {hint_for(status, code, message, action)}")
     import requests
+
+    if isinstance(error, (sdk_errors.SslHandShakeException, requests.exceptions.SSLError)):
+        reason = re.search(r"\[SSL[^\]]*\][^'\")(]*", str(getattr(error, "error_msg", "") or error))
+        detail = f" ({reason.group(0).strip()})" if reason else ""
+        return WizardError(f"{action} failed: no TLS connection to {target.describe()}{detail}; {TLS_TO_ENDPOINT}")
 
     if isinstance(error, (requests.Timeout, sdk_errors.RequestTimeoutException)) or "timed out" in str(error).lower():
         connecting = isinstance(error, (requests.ConnectTimeout, sdk_errors.ConnectionException))
@@ -123,6 +107,32 @@ def describe_sdk_error(error: BaseException, action: str, target: ApiTarget, tim
     if isinstance(error, sdk_errors.SdkException):
         return WizardError(f"{action} failed: {_short(error.error_msg)}")
     return WizardError(f"{action} failed: {type(error).__name__}: {_short(error)}")
+
+
+def as_json(model: object) -> dict[str, Any]:
+    """An SDK model as the API's JSON fields (None fields left out). A private key the API
+    echoes is dropped here, so nothing after this point can keep or print it."""
+    if model is None:
+        return {}
+    from huaweicloudsdkcore.utils.http_utils import sanitize_for_serialization
+
+    data = sanitize_for_serialization(model)
+    if not isinstance(data, dict):
+        return {}
+    data.pop("private_key", None)
+    data.pop("enc_private_key", None)
+    return data
+
+
+def _with_header_model(option: dict[str, Any]) -> dict[str, Any]:
+    """`insert_headers` given in the API's JSON names becomes the SDK's ListenerInsertHeaders."""
+    if "insert_headers" not in option:
+        return dict(option)
+    from huaweicloudsdkelb.v3 import ListenerInsertHeaders
+
+    by_json_name = {json_name: attr for attr, json_name in ListenerInsertHeaders.attribute_map.items()}
+    headers = ListenerInsertHeaders(**{by_json_name[name]: value for name, value in option["insert_headers"].items()})
+    return {**option, "insert_headers": headers}
 
 
 class ElbApi:
@@ -161,50 +171,81 @@ class ElbApi:
         except Exception as error:  # noqa: BLE001 - SDK, requests and urllib3 errors alike
             raise describe_sdk_error(error, action, self.target, self.timeout) from None
 
-    def create_certificate(self, body: dict[str, Any], action: str) -> Any:
-        from huaweicloudsdkelb.v3 import CreateCertificateOption, CreateCertificateRequest, CreateCertificateRequestBody
-
-        option = CreateCertificateOption(**body["certificate"])
-        response = self._call(action, "create_certificate", CreateCertificateRequest(body=CreateCertificateRequestBody(certificate=option)))
-        return response.certificate
-
-    def _exists(self, method: str, request: object, action: str) -> bool:
-        """True when the show call finds the resource, False on 404; other failures raise."""
+    def _find(self, action: str, method: str, request: object) -> Any:
+        """The answer of a show call, or None when the resource is not there (404 from ELB;
+        the gateway's 404, APIGW.0101, means the API itself is not at this endpoint)."""
         from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
         try:
-            getattr(self.client, method)(request)
-            return True
+            return getattr(self.client, method)(request)
         except ClientRequestException as error:
-            if error.status_code == 404:
-                return False
+            if error.status_code == 404 and not str(error.error_code or "").startswith("APIGW."):
+                return None
             raise describe_sdk_error(error, action, self.target, self.timeout) from None
         except Exception as error:  # noqa: BLE001 - SDK, requests and urllib3 errors alike
             raise describe_sdk_error(error, action, self.target, self.timeout) from None
 
-    def certificate_exists(self, cert_id: str, action: str) -> bool:
+    def show_load_balancer(self, lb_id: str, action: str) -> dict[str, Any] | None:
+        """The load balancer as JSON fields (`guaranteed`, `l7_flavor_id`, ...), None when not found."""
+        from huaweicloudsdkelb.v3 import ShowLoadBalancerRequest
+
+        response = self._find(action, "show_load_balancer", ShowLoadBalancerRequest(loadbalancer_id=lb_id))
+        return None if response is None else as_json(response.loadbalancer)
+
+    def create_certificate(self, body: dict[str, Any], action: str) -> dict[str, Any]:
+        from huaweicloudsdkelb.v3 import CreateCertificateOption, CreateCertificateRequest, CreateCertificateRequestBody
+
+        option = CreateCertificateOption(**body["certificate"])
+        response = self._call(action, "create_certificate", CreateCertificateRequest(body=CreateCertificateRequestBody(certificate=option)))
+        return as_json(response.certificate)
+
+    def show_certificate(self, cert_id: str, action: str) -> dict[str, Any] | None:
         from huaweicloudsdkelb.v3 import ShowCertificateRequest
 
-        return self._exists("show_certificate", ShowCertificateRequest(certificate_id=cert_id), action)
+        response = self._find(action, "show_certificate", ShowCertificateRequest(certificate_id=cert_id))
+        return None if response is None else as_json(response.certificate)
 
-    def listener_exists(self, listener_id: str, action: str) -> bool:
+    def list_certificates(self, action: str, *, kind: str, common_name: str = "") -> Iterator[dict[str, Any]]:
+        """Every certificate of `kind` ("server" or "client"), filtered by common name when given;
+        follows the pages (ListCertificatesRequest: `marker` = the last id seen, `limit`)."""
+        from huaweicloudsdkelb.v3 import ListCertificatesRequest
+
+        marker: str | None = None
+        for _ in range(MAX_PAGES):
+            request = ListCertificatesRequest(limit=PAGE_SIZE, marker=marker, type=[kind], common_name=[common_name] if common_name else None)
+            page = [as_json(item) for item in self._call(action, "list_certificates", request).certificates or []]
+            yield from page
+            if len(page) < PAGE_SIZE:
+                return
+            marker = page[-1].get("id")
+
+    def show_listener(self, listener_id: str, action: str) -> dict[str, Any] | None:
         from huaweicloudsdkelb.v3 import ShowListenerRequest
 
-        return self._exists("show_listener", ShowListenerRequest(listener_id=listener_id), action)
+        response = self._find(action, "show_listener", ShowListenerRequest(listener_id=listener_id))
+        return None if response is None else as_json(response.listener)
 
-    def create_listener(self, body: dict[str, Any], action: str) -> Any:
+    def listeners_on_port(self, lb_id: str, port: int, action: str) -> list[dict[str, Any]]:
+        """The listeners of `lb_id` on `port` (ListListenersRequest filters; at most one in practice)."""
+        from huaweicloudsdkelb.v3 import ListListenersRequest
+
+        request = ListListenersRequest(loadbalancer_id=[lb_id], protocol_port=[str(port)])
+        return [as_json(item) for item in self._call(action, "list_listeners", request).listeners or []]
+
+    def create_listener(self, body: dict[str, Any], action: str) -> dict[str, Any]:
         from huaweicloudsdkelb.v3 import CreateListenerOption, CreateListenerRequest, CreateListenerRequestBody
 
-        option = CreateListenerOption(**body["listener"])
+        option = CreateListenerOption(**_with_header_model(body["listener"]))
         response = self._call(action, "create_listener", CreateListenerRequest(body=CreateListenerRequestBody(listener=option)))
-        return response.listener
+        return as_json(response.listener)
 
-    def update_listener_certificates(self, listener_id: str, server_id: str, ca_id: str, tls_policy: str, action: str) -> Any:
+    def update_listener(self, listener_id: str, changes: dict[str, Any], action: str) -> dict[str, Any]:
+        """Change only the given fields (UpdateListenerOption names; insert_headers in JSON names)."""
         from huaweicloudsdkelb.v3 import UpdateListenerOption, UpdateListenerRequest, UpdateListenerRequestBody
 
-        option = UpdateListenerOption(default_tls_container_ref=server_id, client_ca_tls_container_ref=ca_id, tls_ciphers_policy=tls_policy)
+        option = UpdateListenerOption(**_with_header_model(changes))
         request = UpdateListenerRequest(listener_id=listener_id, body=UpdateListenerRequestBody(listener=option))
-        return self._call(action, "update_listener", request).listener
+        return as_json(self._call(action, "update_listener", request).listener)
 
     def close(self) -> None:
         try:

@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from wizard.defaults import PROG
-from wizard.elb.material import load_material
-from wizard.elb.payloads import (
-    DEFAULT_TLS_POLICY, UPLOADED, ca_certificate_body, default_names, ensure_elb_dir, json_bytes, listener_body,
-    required_id, server_certificate_body, tls_policy_warnings, validate_endpoint, validate_listener_port, validate_name,
-    validate_tls_policy,
+from wizard.elb.cloud import (
+    LoadBalancer, check_policy_fits, content_fingerprint, find_certificate, listener_on_port, read_load_balancer,
 )
+from wizard.elb.listener import FIELD_WORDS, listener_changes, listener_state
+from wizard.elb.material import Material, load_material
+from wizard.elb.payloads import (
+    NO_POOL_WARNING, UPLOADED, ListenerChoices, ca_certificate_body, default_names, ensure_elb_dir, json_bytes,
+    listener_body, listener_choices, required_id, server_certificate_body, sni_domain_of, validate_endpoint, validate_name,
+)
+from wizard.elb.policies import DEFAULT_TLS_POLICY, SHARED, validate_lb_type
 from wizard.elb.sdk import DEFAULT_TIMEOUT, INSTALL_HINT, ApiTarget, ElbApi, credentials, sdk_available
 from wizard.errors import InputError, WizardError
 from wizard.session import Session
@@ -37,11 +41,16 @@ class UploadResult:
     ca_expire_time: str = ""
     server_fingerprint: str = ""
     ca_fingerprint: str = ""
-    server_reused: bool = False
+    server_reused: bool = False  # the certificate was already in ELB (recorded or found there)
     ca_reused: bool = False
+    server_adopted: bool = False  # found in ELB by content, with no record of ours
+    ca_adopted: bool = False
     listener_id: str = ""
     listener_reused: bool = False
     listener_updated: bool = False
+    listener_adopted: bool = False  # an HTTPS listener on the port that trusts this CA, with no record of ours
+    lb_type: str = ""  # what the pre-flight found: "shared" or "dedicated" ("" not read)
+    choices: ListenerChoices | None = None  # the validated options this upload used
     uploaded_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
     # For the session: role -> the record written to elb/uploaded.json, and the step marks.
@@ -110,15 +119,15 @@ class _Request:
     """The validated options of one upload."""
 
     target: ApiTarget
-    policy: str
-    port: int
     lb_id: str
     server_name: str
     ca_name: str
+    choices: ListenerChoices
+    expected_lb_type: str  # what the caller (or the session) believed: "" unknown
 
 
-def _validated(region: str, project_id: str, endpoint: str | None, loadbalancer_id: str | None, port: int,
-               tls_policy: str, server_cert_name: str | None, ca_cert_name: str | None) -> _Request:
+def _validated(region: str, project_id: str, endpoint: str | None, loadbalancer_id: str | None, server_cert_name: str | None,
+               ca_cert_name: str | None, choices: ListenerChoices, expected_lb_type: str) -> _Request:
     """Input, cheapest first; nothing touches the network before it is all valid."""
     region = region.strip()
     if not region:
@@ -126,59 +135,49 @@ def _validated(region: str, project_id: str, endpoint: str | None, loadbalancer_
     project_id = required_id(project_id, "project id", "--project-id")
     return _Request(
         target=ApiTarget(region, project_id, validate_endpoint(endpoint) if endpoint else ""),
-        policy=validate_tls_policy(tls_policy),
-        port=validate_listener_port(port),
         lb_id=required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else "",
         server_name=validate_name(server_cert_name, "server certificate") if server_cert_name else "",
         ca_name=validate_name(ca_cert_name, "CA certificate") if ca_cert_name else "",
+        choices=choices, expected_lb_type=expected_lb_type,
     )
 
 
 def upload(
     ws: Workspace, session: Session, *, region: str, project_id: str, endpoint: str | None = None,
-    loadbalancer_id: str | None = None, port: int = 443, tls_policy: str = DEFAULT_TLS_POLICY,
+    loadbalancer_id: str | None = None, port: int = 443, tls_policy: str | None = DEFAULT_TLS_POLICY,
     log: Callable[[str], None] = lambda line: None, server_cert_name: str | None = None,
     ca_cert_name: str | None = None, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    pool_id: str | None = None, forward_client_cert: list[str] | tuple[str, ...] | None = None,
+    lb_type: str | None = None, security_policy_id: str | None = None, sni_domain: str | None = None,
 ) -> UploadResult:
-    """Upload both certificates (reusing earlier uploads of the same ones) and, given a load
-    balancer id, create or update the mutual-auth listener. Blocking.
+    """Upload both certificates (reusing earlier uploads of the same ones, also ones found in ELB
+    by content) and, given a load balancer id, create or update the mutual-auth listener. Blocking.
 
-    Steps done: 4 once the server certificate is uploaded or reused, 5 the same for the CA,
-    6 only once a listener refers to both (a newly uploaded certificate reopens an earlier 6
-    until the listener is updated to it). Raises UploadFailed (with the partial result) when
-    the API refuses something after the first call.
+    With a load balancer id, the load balancer is read first (type, layer-7 flavour, what holds
+    the port) and a refusal comes before anything is uploaded. Options left at None come from
+    the session. Steps done: 4 once the server certificate is uploaded or reused, 5 the same for
+    the CA, 6 only once a listener refers to both (a newly uploaded certificate reopens an
+    earlier 6 until the listener is updated to it). Raises UploadFailed (with the partial
+    result) when the API refuses something after the first call.
     """
-    request = _validated(region, project_id, endpoint, loadbalancer_id, port, tls_policy, server_cert_name, ca_cert_name)
+    # The load balancer's real type, read by the pre-flight, decides which policies fit; without
+    # a load balancer no listener is made and the policy does not matter yet.
+    choices = listener_choices(
+        session, port=port, tls_policy=tls_policy, lb_type="", security_policy_id=security_policy_id, pool_id=pool_id,
+        forward_client_cert=forward_client_cert, sni_domain=sni_domain)
+    request = _validated(region, project_id, endpoint, loadbalancer_id, server_cert_name, ca_cert_name, choices,
+                         validate_lb_type(session.lb_type if lb_type is None else lb_type))
     with ws.locked() as hold:  # one writer at a time, for the whole upload (elb/uploaded.json is read and written)
-        result = UploadResult(warnings=list(hold.notices))  # e.g. stale temp files removed: logged below, kept for the TUI
-        if request.lb_id:
-            result.warnings += tls_policy_warnings(request.policy)
         # The material, read once, and the readiness checks: a blocking finding stops here, with its fix.
         material = load_material(ws)
-        result.warnings += material.warnings
-        for warning in result.warnings:
-            log(f"warning: {warning}")
+        domain, domain_warnings = sni_domain_of(material, choices)
+        result = UploadResult(warnings=[*hold.notices, *material.warnings, *domain_warnings], choices=choices)
         if not sdk_available():
             raise WizardError(f"the Huawei Cloud SDK is not installed: {INSTALL_HINT} (or use {PROG} elb export and the console)")
         ak, sk = credentials()  # before any client exists
-        names = default_names(material.server_cn, request.port)
         api = ElbApi(request.target, ak, sk, timeout)
         try:
-            server = _certificate(api, ws, session, request.target, "server",
-                                  server_certificate_body(material, request.server_name or names["server"]),
-                                  material.server_fingerprint, "server certificate", result, log)
-            result.server_cert_id, result.server_expire_time = server["id"], server.get("expire_time", "")
-            result.server_fingerprint = material.server_fingerprint
-            result.done(4)
-            ca = _certificate(api, ws, session, request.target, "ca",
-                              ca_certificate_body(material, request.ca_name or names["ca"]),
-                              material.ca_fingerprint, "CA certificate", result, log)
-            result.ca_cert_id, result.ca_expire_time = ca["id"], ca.get("expire_time", "")
-            result.ca_fingerprint = material.ca_fingerprint
-            result.done(5)
-            if request.lb_id:
-                _listener(api, ws, session, result, request, names["listener"], log)
-                result.done(6)
+            _run(api, ws, session, request, material, domain, result, log)
         except UploadFailed:
             raise
         except WizardError as error:
@@ -190,68 +189,149 @@ def upload(
         return result
 
 
-def _certificate(
-    api: ElbApi, ws: Workspace, session: Session, target: ApiTarget, role: str, body: dict[str, Any],
-    fingerprint: str, label: str, result: UploadResult, log: Callable[[str], None],
-) -> dict[str, str]:
-    """Upload one certificate unless the same one (by fingerprint) is already there."""
-    previous = _previous(session, ws, role, target)
-    if previous.get("fingerprint") == fingerprint:
-        if api.certificate_exists(previous["id"], f"checking the earlier {label} upload"):
-            log(f"{label}: already uploaded as {previous['id']} (same SHA-256 fingerprint), reused")
-            setattr(result, f"{role}_reused", True)
-            _keep(ws, result, role, previous)
-            return previous
-        log(f"{label}: the earlier upload {previous['id']} is gone from ELB; uploading again")
-    # From here on no listener refers to the certificate that will be current: step 6 is open again.
-    result.reopen(6)
-    created = api.create_certificate(body, f"uploading the {label}")
-    if created is None or not created.id:
-        raise WizardError(f"uploading the {label} failed: the API answered without a certificate id; look for it in the console")
-    record = {
-        "id": _text(created.id), "name": _text(created.name) or body["certificate"]["name"],
-        "fingerprint": fingerprint, "elb_fingerprint": _text(created.fingerprint),
-        "expire_time": _text(created.expire_time), "common_name": _text(created.common_name),
+def _run(api: ElbApi, ws: Workspace, session: Session, request: _Request, material: Material, domain: str,
+         result: UploadResult, log: Callable[[str], None]) -> None:
+    names = default_names(material.server_cn, request.choices.port)
+    for warning in result.warnings:
+        log(f"warning: {warning}")
+    plan = _preflight(api, ws, session, request, material, result, log) if request.lb_id else None
+    server = _certificate(api, ws, session, request.target, _Upload(
+        "server", "server certificate", "server", material.server_cn, material.server_fingerprint,
+        server_certificate_body(material, request.server_name or names["server"], domain)), result, log)
+    result.server_cert_id, result.server_expire_time = server["id"], server.get("expire_time", "")
+    result.server_fingerprint = material.server_fingerprint
+    result.done(4)
+    ca = _certificate(api, ws, session, request.target, _Upload(
+        "ca", "CA certificate", "client", material.ca_cn, material.ca_fingerprint,
+        ca_certificate_body(material, request.ca_name or names["ca"])), result, log)
+    result.ca_cert_id, result.ca_expire_time = ca["id"], ca.get("expire_time", "")
+    result.ca_fingerprint = material.ca_fingerprint
+    result.done(5)
+    if plan is not None:
+        _listener(api, ws, result, request, plan, names["listener"], log)
+        result.done(6)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the pre-flight found: the load balancer and the listener already on the port."""
+
+    lb: LoadBalancer
+    existing: dict[str, Any] | None
+    recorded_id: str
+
+
+def _preflight(api: ElbApi, ws: Workspace, session: Session, request: _Request, material: Material,
+               result: UploadResult, log: Callable[[str], None]) -> _Plan:
+    """Read the load balancer and its port before anything is uploaded; refuse what cannot work."""
+    choices = request.choices
+    lb = read_load_balancer(api, request.lb_id, request.target.region)
+    result.lb_type = lb.lb_type
+    check_policy_fits(lb, choices.tls_policy, choices.security_policy_id)
+    named = f" ({lb.name})" if lb.name else ""
+    shown = ": ELB shows its HTTPS listeners as TERMINATED_HTTPS, and only the shared TLS policies apply" if lb.lb_type == SHARED else ""
+    log(f"load balancer: {lb.id}{named} is a {lb.lb_type} one{shown}")
+    if request.expected_lb_type and request.expected_lb_type != lb.lb_type:
+        log(f"load balancer: taken as {request.expected_lb_type} so far; what it really is counts from now on")
+    previous = _previous(session, ws, "listener", request.target)
+    same_place = previous.get("loadbalancer_id") == lb.id and previous.get("port") == str(choices.port)
+    recorded_id = previous.get("id", "") if same_place else ""
+    existing = listener_on_port(api, lb, choices.port, material.ca_fingerprint, recorded_id)
+    if recorded_id and existing is None:
+        log(f"listener: the earlier listener {recorded_id} is gone from ELB; it will be created again")
+    return _Plan(lb, existing, recorded_id)
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """One certificate to upload: its role, words, ELB type and content."""
+
+    role: str  # "server" or "ca"
+    label: str
+    kind: str  # ELB's type: "server" or "client"
+    common_name: str
+    fingerprint: str
+    body: dict[str, Any]
+
+
+def _record(created: dict[str, Any], item: _Upload, target: ApiTarget) -> dict[str, str]:
+    return {
+        "id": _text(created.get("id")), "name": _text(created.get("name")) or item.body["certificate"]["name"],
+        "fingerprint": item.fingerprint, "elb_fingerprint": _text(created.get("fingerprint")),
+        "expire_time": _text(created.get("expire_time")), "common_name": _text(created.get("common_name")),
         "project_id": target.project_id, "region": target.region, "endpoint": target.endpoint, "uploaded_at": _now(),
     }
-    _keep(ws, result, role, record)
-    log(f"{label}: uploaded as {record['id']} ({record['name']}, expires {record['expire_time'] or 'unknown'})")
+
+
+def _certificate(api: ElbApi, ws: Workspace, session: Session, target: ApiTarget, item: _Upload, result: UploadResult,
+                 log: Callable[[str], None]) -> dict[str, str]:
+    """Reuse the recorded upload if ELB still holds this very certificate, else adopt one ELB
+    holds with the same content, else upload it."""
+    previous = _previous(session, ws, item.role, target)
+    if previous.get("fingerprint") == item.fingerprint:
+        held = api.show_certificate(previous["id"], f"checking the earlier {item.label} upload")
+        if held is not None and content_fingerprint(held.get("certificate")) == item.fingerprint:
+            log(f"{item.label}: already uploaded as {previous['id']} (same content in ELB), reused")
+            setattr(result, f"{item.role}_reused", True)
+            _keep(ws, result, item.role, previous)
+            return previous
+        why = "is gone from ELB" if held is None else "now holds another certificate in ELB (changed in place)"
+        log(f"{item.label}: the earlier upload {previous['id']} {why}; looking for this one")
+    # From here on no recorded listener may refer to the certificate that will be current.
+    result.reopen(6)
+    found = find_certificate(api, item.kind, item.common_name, item.fingerprint, item.label)
+    if found is not None:
+        record = {**_record(found, item, target), "adopted_at": _now()}
+        log(f"{item.label}: found in ELB as {record['id']} ({record['name']}, same content), adopted instead of uploading it again")
+        setattr(result, f"{item.role}_reused", True)
+        setattr(result, f"{item.role}_adopted", True)
+    else:
+        created = api.create_certificate(item.body, f"uploading the {item.label}")
+        if not created.get("id"):
+            raise WizardError(f"uploading the {item.label} failed: the API answered without a certificate id; look for it in the console")
+        record = _record(created, item, target)
+        log(f"{item.label}: uploaded as {record['id']} ({record['name']}, expires {record['expire_time'] or 'unknown'})")
+    _keep(ws, result, item.role, record)
     return record
 
 
-def _listener(
-    api: ElbApi, ws: Workspace, session: Session, result: UploadResult, request: _Request, name: str,
-    log: Callable[[str], None],
-) -> None:
-    """Create the listener, update an earlier one to these certificates, or reuse it as it is."""
-    target, lb_id, port, policy = request.target, request.lb_id, request.port, request.policy
-    previous = _previous(session, ws, "listener", target)
-    same_place = previous.get("loadbalancer_id") == lb_id and previous.get("port") == str(port)
-    if same_place and not api.listener_exists(previous["id"], "checking the earlier listener"):
-        log(f"listener: the earlier listener {previous['id']} is gone from ELB; creating it again")
-        same_place = False
-    wanted = (result.server_cert_id, result.ca_cert_id, policy)
-    if same_place and (previous.get("server_cert_id"), previous.get("ca_cert_id"), previous.get("tls_policy")) == wanted:
-        result.listener_id, result.listener_reused = previous["id"], True
-        log(f"listener: {previous['id']} on port {port} already uses these certificates, reused")
-        _keep(ws, result, "listener", previous)
-        return
-    if same_place:
-        api.update_listener_certificates(previous["id"], *wanted, "updating the listener")
-        listener_id = previous["id"]
-        result.listener_updated = True
-        log(f"listener: {listener_id} on port {port} updated to these certificates and {policy}")
-    else:
-        body = listener_body(loadbalancer_id=lb_id, server_cert_id=result.server_cert_id, ca_cert_id=result.ca_cert_id,
-                             port=port, tls_policy=policy, name=name)
-        created = api.create_listener(body, "creating the listener")
-        listener_id = _text(created.id) if created is not None else ""
+def _listener(api: ElbApi, ws: Workspace, result: UploadResult, request: _Request, plan: _Plan, name: str,
+              log: Callable[[str], None]) -> None:
+    """Create the listener, or bring the one on the port to these certificates and options."""
+    choices, port = request.choices, request.choices.port
+    policy = choices.security_policy_id or choices.tls_policy
+    if plan.existing is None:
+        body = listener_body(
+            loadbalancer_id=plan.lb.id, server_cert_id=result.server_cert_id, ca_cert_id=result.ca_cert_id, port=port,
+            tls_policy=choices.tls_policy, name=name, pool_id=choices.pool_id, forward_client_cert=choices.forward_client_cert,
+            security_policy_id=choices.security_policy_id)
+        actual = api.create_listener(body, "creating the listener")
+        listener_id, changes = _text(actual.get("id")), {}
         if not listener_id:
             raise WizardError("creating the listener failed: the API answered without a listener id; check it in the console")
-        log(f"listener: created {listener_id} on port {port} (HTTPS, client certificates required, {policy})")
+        log(f"listener: created {listener_id} on port {port} ({plan.lb.https_protocol}, client certificates required, {policy})")
+    else:
+        actual, listener_id = plan.existing, _text(plan.existing.get("id"))
+        changes, notes = listener_changes(actual, result.server_cert_id, result.ca_cert_id, choices)
+        for note in notes:
+            log(f"warning: {note}")
+        if listener_id != plan.recorded_id:
+            result.listener_adopted = True
+            log(f"listener: {listener_id} on port {port} already requires client certificates from this CA, adopted")
+        if changes:
+            api.update_listener(listener_id, changes, "updating the listener")
+            result.listener_updated = True
+            log(f"listener: {listener_id} on port {port} updated: {', '.join(FIELD_WORDS[name] for name in changes)}")
+        else:
+            result.listener_reused = True
+            log(f"listener: {listener_id} on port {port} already uses these certificates and options, reused")
     result.listener_id = listener_id
+    if not (changes.get("default_pool_id") or actual.get("default_pool_id")):
+        result.warnings.append(NO_POOL_WARNING)
+        log(f"warning: {NO_POOL_WARNING}")
     _keep(ws, result, "listener", {
-        "id": listener_id, "loadbalancer_id": lb_id, "port": str(port), "tls_policy": policy,
-        "server_cert_id": result.server_cert_id, "ca_cert_id": result.ca_cert_id,
-        "project_id": target.project_id, "region": target.region, "endpoint": target.endpoint, "created_at": _now(),
+        "id": listener_id, "loadbalancer_id": plan.lb.id, "port": str(port), "lb_type": plan.lb.lb_type,
+        **listener_state(actual, changes, choices), "server_cert_id": result.server_cert_id, "ca_cert_id": result.ca_cert_id,
+        "project_id": request.target.project_id, "region": request.target.region, "endpoint": request.target.endpoint,
+        "created_at": _now(),
     })

@@ -46,9 +46,20 @@ def signing_hash(key: PrivateKey) -> hashes.HashAlgorithm:
 
 
 def key_to_pem(key: PrivateKey) -> bytes:
-    """Unencrypted PKCS#8 PEM: what the load balancer wants (it refuses encrypted keys)."""
+    """Unencrypted PKCS#8 PEM, the form of the workspace's key files (ELB gets `key_to_traditional_pem`)."""
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def key_to_traditional_pem(key: PrivateKey) -> bytes:
+    """Unencrypted traditional PEM: PKCS#1 (BEGIN RSA PRIVATE KEY) for RSA, SEC1 (BEGIN EC PRIVATE
+    KEY) for EC. The form ELB is given: the tutorial's OpenSSL 1.x keys had it, and Huawei Cloud's
+    Certificate Manager notes that ELB does not take PKCS#8. Other key types have no such form."""
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise InputError(f"a {key_type_of(key)} key has no traditional PEM form: ELB takes RSA or ECDSA keys only")
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     )
 
 

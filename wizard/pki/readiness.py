@@ -8,15 +8,19 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from wizard.pki.certificates import (
     extended_key_usages, is_ca, san_strings, signature_hash_name, utc_now, verify_issued_by,
 )
 from wizard.pki.keys import key_type_of, parse_private_key, public_keys_equal
 
-# ELB API limits, in characters of PEM text.
+# ELB API limits (API page "Creating a Certificate", CreateCertificateOption): PEM characters,
+# and at most 11 certificates in a chain. The SDK 3.1.219 model's docstring says 20,000 characters
+# for the certificate; the API page (2025) says 65,536, which we follow.
 ELB_MAX_CERT_CHARS = 65536
 ELB_MAX_KEY_CHARS = 8192
+ELB_MAX_CHAIN = 11
 
 Severity = Literal["ok", "warning", "error"]
 
@@ -63,6 +67,8 @@ def _certificate_text(cert_text: str) -> tuple[list[Finding], list[x509.Certific
     except ValueError:
         return [Finding("error", "pem", "the certificate PEM text is damaged", "copy the whole file again, BEGIN and END lines included")], []
     findings = [Finding("ok", "pem", f"PEM certificate ({len(chain)} in the chain)")]
+    if len(chain) > ELB_MAX_CHAIN:
+        findings.append(Finding("error", "chain", f"the chain has {len(chain)} certificates; ELB takes at most {ELB_MAX_CHAIN}", "keep the leaf and the intermediates it needs, leave the root out"))
     size = len(cert_text.rstrip("\n"))
     if size > ELB_MAX_CERT_CHARS:
         findings.append(Finding("error", "size", f"the certificate text is {size} characters; the limit is {ELB_MAX_CERT_CHARS}", "remove certificates the chain does not need"))
@@ -132,8 +138,11 @@ def _server_key(leaf: x509.Certificate, key_text: str | None) -> list[Finding]:
         key = parse_private_key(key_text.encode())
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return [*findings, Finding("error", "key", "the private key PEM text is damaged", "copy the whole key file again, BEGIN and END lines included")]
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        return [*findings, Finding("error", "key", f"a {key_type_of(key)} key: ELB takes RSA or ECDSA keys only", "issue the server certificate again with an RSA or ECDSA key")]
     if public_keys_equal(key.public_key(), leaf.public_key()):
         findings.append(Finding("ok", "key", f"unencrypted {key_type_of(key)} key that matches the certificate"))
     else:
         findings.append(Finding("error", "key", "the private key does not belong to this certificate", "pick the key generated with this certificate (server/server.key)"))
     return findings
+

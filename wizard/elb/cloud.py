@@ -1,0 +1,96 @@
+"""What is already in ELB: certificates found by content, the load balancer and its port.
+
+Everything here reads; nothing is created. The upload asks these questions before its first
+POST, so a refusal leaves nothing behind, and a lost elb/uploaded.json (or session) does not
+lead to a second copy of a certificate that ELB already holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from wizard import pki
+from wizard.elb.policies import DEDICATED, SHARED, validate_security_policy_id, validate_tls_policy
+from wizard.elb.sdk import ElbApi
+from wizard.errors import WizardError
+
+# Listener protocols that are "HTTPS" (CreateListenerOption.protocol: a shared load balancer
+# shows an HTTPS listener as TERMINATED_HTTPS).
+HTTPS_PROTOCOLS = ("HTTPS", "TERMINATED_HTTPS")
+
+
+def content_fingerprint(pem: object) -> str:
+    """Our SHA-256 fingerprint of the first certificate in a PEM text ('' when unreadable)."""
+    try:
+        return pki.fingerprint(x509.load_pem_x509_certificates(str(pem or "").encode())[0])
+    except (ValueError, IndexError):
+        return ""
+
+
+def find_certificate(api: ElbApi, kind: str, common_name: str, fingerprint: str, label: str) -> dict[str, Any] | None:
+    """A certificate of `kind` ("server"/"client") in ELB holding exactly this one (compared by
+    our fingerprint of its content), or None. ListCertificatesRequest filters by type and common
+    name (v3/model/list_certificates_request.py), and the pages are followed."""
+    for item in api.list_certificates(f"looking for the {label} in ELB", kind=kind, common_name=common_name):
+        if item.get("id") and content_fingerprint(item.get("certificate")) == fingerprint:
+            return item
+    return None
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """What the pre-flight learnt (v3 LoadBalancer: `guaranteed`, `l7_flavor_id`)."""
+
+    id: str
+    name: str
+    lb_type: str  # SHARED or DEDICATED
+    l7_flavor_id: str
+
+    @property
+    def https_protocol(self) -> str:
+        return "TERMINATED_HTTPS" if self.lb_type == SHARED else "HTTPS"
+
+
+def read_load_balancer(api: ElbApi, lb_id: str, region: str) -> LoadBalancer:
+    """The load balancer `lb_id`, or WizardError when it is missing or cannot take an HTTPS
+    listener (a dedicated one without an application, layer-7, flavour)."""
+    found = api.show_load_balancer(lb_id, "reading the load balancer")
+    if found is None:
+        raise WizardError(f"load balancer {lb_id} was not found in region {region}: check --loadbalancer-id, --region and --project-id")
+    lb = LoadBalancer(
+        id=lb_id, name=str(found.get("name") or ""), lb_type=DEDICATED if found.get("guaranteed") is True else SHARED,
+        l7_flavor_id=str(found.get("l7_flavor_id") or ""))
+    if lb.lb_type == DEDICATED and not lb.l7_flavor_id:
+        raise WizardError(
+            f"load balancer {lb_id} is a dedicated one without an application (HTTP/HTTPS) flavour, so it cannot take an HTTPS "
+            "listener: add an application-load-balancing specification to it in the console, or choose another load balancer")
+    return lb
+
+
+def check_policy_fits(lb: LoadBalancer, tls_policy: str, security_policy_id: str) -> None:
+    """InputError (listing what fits) when the load balancer cannot take the policy."""
+    validate_tls_policy(tls_policy, lb.lb_type)
+    validate_security_policy_id(security_policy_id, lb.lb_type)
+
+
+def listener_on_port(api: ElbApi, lb: LoadBalancer, port: int, ca_fingerprint: str, recorded_id: str) -> dict[str, Any] | None:
+    """The listener already on `port`: the recorded one, or an HTTPS one that trusts this CA
+    (ours in all but the record: adopted). Any other one holds the port: WizardError."""
+    found = api.listeners_on_port(lb.id, port, "looking at the load balancer's listeners")
+    if not found:
+        return None
+    listener = found[0]
+    if recorded_id and listener.get("id") == recorded_id:
+        return listener
+    listener_id, protocol = listener.get("id", "?"), str(listener.get("protocol") or "?")
+    where = f"port {port} of load balancer {lb.id} is used by listener {listener_id} ({protocol}"
+    if protocol not in HTTPS_PROTOCOLS:
+        raise WizardError(f"{where}): choose another --port, or delete that listener in the console")
+    ca_ref = str(listener.get("client_ca_tls_container_ref") or "")
+    ca = api.show_certificate(ca_ref, "reading the CA certificate of that listener") if ca_ref else None
+    if ca is None or content_fingerprint(ca.get("certificate")) != ca_fingerprint:
+        raise WizardError(f"{where} trusting another CA or none): choose another --port, or delete that listener in the console")
+    return listener

@@ -172,6 +172,8 @@ def upload(
         material = load_material(ws)
         domain, domain_warnings = sni_domain_of(material, choices)
         result = UploadResult(warnings=[*hold.notices, *material.warnings, *domain_warnings], choices=choices)
+        for warning in result.warnings:  # said before anything can stop the upload
+            log(f"warning: {warning}")
         if not sdk_available():
             raise WizardError(f"the Huawei Cloud SDK is not installed: {INSTALL_HINT} (or use {PROG} elb export and the console)")
         ak, sk = credentials()  # before any client exists
@@ -192,8 +194,6 @@ def upload(
 def _run(api: ElbApi, ws: Workspace, session: Session, request: _Request, material: Material, domain: str,
          result: UploadResult, log: Callable[[str], None]) -> None:
     names = default_names(material.server_cn, request.choices.port)
-    for warning in result.warnings:
-        log(f"warning: {warning}")
     plan = _preflight(api, ws, session, request, material, result, log) if request.lb_id else None
     server = _certificate(api, ws, session, request.target, _Upload(
         "server", "server certificate", "server", material.server_cn, material.server_fingerprint,

@@ -295,8 +295,13 @@ class FakeElbApi:
         return 200, {"request_id": request_id, "certificate": record}
 
     def _delete_certificate(self, project: str, item: str | None, _payload: dict, _query: dict, request_id: str) -> tuple[int, dict | None]:
-        if self._own(self.certificates, project, item) is None or self.certificates.pop(item or "", None) is None:
+        if self._own(self.certificates, project, item) is None:
             return 404, _error("ELB.8904", f"certificate {item} could not be found", request_id)
+        users = [listener["id"] for listener in self.listeners.values()
+                 if item in (listener.get("default_tls_container_ref"), listener.get("client_ca_tls_container_ref"))]
+        if users:  # ELB refuses to delete a certificate a listener uses
+            return 409, _error("ELB.8907", f"certificate {item} is used by listener {users[0]}", request_id)
+        self.certificates.pop(item or "", None)
         return 204, None
 
     # -- load balancers and listeners ---------------------------------------------------
@@ -356,7 +361,9 @@ class FakeElbApi:
     def _list_listeners(self, project: str, _item: str | None, _payload: dict, query: dict, request_id: str) -> tuple[int, dict]:
         found = [listener for listener in self.listeners.values() if listener["project_id"] == project
                  and ("loadbalancer_id" not in query or listener["loadbalancers"][0]["id"] in query["loadbalancer_id"])
-                 and ("protocol_port" not in query or str(listener["protocol_port"]) in query["protocol_port"])]
+                 and ("protocol_port" not in query or str(listener["protocol_port"]) in query["protocol_port"])
+                 and all(field not in query or listener.get(field) in query[field]
+                         for field in ("default_tls_container_ref", "client_ca_tls_container_ref"))]
         page, page_info = _page(found, query)
         return 200, {"request_id": request_id, "listeners": page, "page_info": page_info}
 

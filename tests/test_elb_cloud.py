@@ -424,3 +424,49 @@ def test_uploads_keep_no_key_anywhere(own_ws: Workspace, api: FakeElbApi, cloud_
     assert "PRIVATE KEY" not in (own_ws.elb_dir / elb.UPLOADED).read_text()
     assert "PRIVATE KEY" not in json.dumps(session.to_dict())
 
+
+
+# ---------------------------------------------------------------------------
+# rotation: renew server, upload, the listener moves, the replaced one is deleted
+# ---------------------------------------------------------------------------
+
+
+def test_renew_then_upload_rotates_the_listener_and_deletes_the_replaced_certificate(cli, tmp_path, api, sk) -> None:  # noqa: ANN001
+    from conftest import ELB_AK, ELB_PROJECT, make_pki
+
+    ws = make_pki(tmp_path / "ws")
+    lb_id = api.add_load_balancer("lb-rotation")["id"]
+    env = {"HUAWEICLOUD_SDK_AK": ELB_AK, "HUAWEICLOUD_SDK_SK": sk, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    base = ("elb", "upload", "-w", str(ws.root), "--region", "cn-north-4", "--project-id", ELB_PROJECT, "--endpoint", api.endpoint,
+            "--loadbalancer-id", lb_id)
+    first = cli(*base, env=env)
+    assert first.returncode == 0, first.stderr
+    listener_id = next(iter(api.listeners))
+    old_server = api.listeners[listener_id]["default_tls_container_ref"]
+
+    assert cli("renew", "server", "-w", str(ws.root)).returncode == 0
+    rotated = cli(*base, "--delete-replaced", env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    new_server = api.listeners[listener_id]["default_tls_container_ref"]
+    assert new_server != old_server and new_server in api.certificates
+    assert old_server not in api.certificates and "deleted from ELB" in rotated.stdout
+    order = [r.route for r in api.requests[-6:]]
+    assert order.index("update_listener") < order.index("delete_certificate")  # moved first, deleted after
+
+
+def test_a_replaced_certificate_still_used_by_another_listener_is_kept(cli, tmp_path, api, sk) -> None:  # noqa: ANN001
+    from conftest import ELB_AK, ELB_PROJECT, make_pki
+
+    ws = make_pki(tmp_path / "ws")
+    lb_id = api.add_load_balancer("lb-rotation")["id"]
+    env = {"HUAWEICLOUD_SDK_AK": ELB_AK, "HUAWEICLOUD_SDK_SK": sk, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    base = ("elb", "upload", "-w", str(ws.root), "--region", "cn-north-4", "--project-id", ELB_PROJECT, "--endpoint", api.endpoint)
+    assert cli(*base, "--loadbalancer-id", lb_id, env=env).returncode == 0
+    assert cli(*base, "--loadbalancer-id", lb_id, "--port", "8443", env=env).returncode == 0  # a second listener, same certificates
+    second = next(lid for lid, listener in api.listeners.items() if listener["protocol_port"] == 8443)
+    old_server = api.listeners[second]["default_tls_container_ref"]
+    assert cli("renew", "server", "-w", str(ws.root)).returncode == 0
+    rotated = cli(*base, "--loadbalancer-id", lb_id, "--delete-replaced", env=env)  # moves the 443 listener only
+    assert rotated.returncode == 0, rotated.stderr
+    assert old_server in api.certificates and f"kept, still used by listener {second}" in rotated.stdout
+    assert api.calls("delete_certificate") == []

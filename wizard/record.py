@@ -120,7 +120,7 @@ def record_survey(session: Session, survey: Survey) -> None:
             continue
         session.uploaded = {**session.uploaded, role: dict(entry)}
         if role == "listener":
-            session.listener_id, session.loadbalancer_id = entry["id"], entry.get("loadbalancer_id", "")
+            _record_listener(session, entry)
         else:
             setattr(session, f"{role}_cert_id", entry["id"])
         session.mark_done(step)

@@ -78,6 +78,7 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         self.live_attempts: list[Any] = []
         self.clients_progress = (0, 1)  # (done, total) of the batch of named clients being issued
         self.last_error = ""
+        self._warned: set[tuple[str, str]] = set()
         self.warnings_shown: list[str] = []  # every warning notified, for whoever wants to read them again
         self.probe_thread: threading.Thread | None = None
         self._save_timer: Timer | None = None

@@ -19,7 +19,6 @@ from textual import on, work
 from textual.app import App
 from textual.message import Message
 
-from screens.wording import for_tui
 from wizard.app.messages import (
     AttemptDone, CertificateReady, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
@@ -48,6 +47,7 @@ class WorkMixin(App[int]):
     rehearsal: RehearsalServer | None
     live_attempts: list[Any]
     probe_thread: threading.Thread | None
+    _warned: set[tuple[str, str]]
 
     # Provided by WizardApp.
     def save(self) -> None: ...
@@ -61,6 +61,14 @@ class WorkMixin(App[int]):
             self.post_message(message)
         except RuntimeError:
             pass  # the App has exited (its loop is closed): nobody is waiting for the result
+
+    def warn_once(self, warning: str) -> None:
+        """A warning about this workspace, once per run (e.g. a folder others can read comes
+        with every step's result)."""
+        key = (str(self.ws.root) if self.ws else "", warning)
+        if key not in self._warned:
+            self._warned.add(key)
+            self.notify(warning, severity="warning", timeout=12)
 
     def _start(self, kind: str, label: str) -> bool:
         if self.session is None or self.ws is None:
@@ -146,7 +154,7 @@ class WorkMixin(App[int]):
         if outcome.backup is not None:
             self.notify(f"The old files were moved to {self.ws.relative(outcome.backup)}/", title="Backup", timeout=12)
         for warning in outcome.warnings:
-            self.notify(for_tui(warning), severity="warning", timeout=12)
+            self.warn_once(warning)
         self.sync_screen()
 
     @on(WorkFailed)
@@ -271,6 +279,8 @@ class WorkMixin(App[int]):
         if self._is_open(message.workspace):
             result = message.result
             self.notify(f"server certificate {result.server_cert_id}, CA certificate {result.ca_cert_id}", title="Uploaded")
+            for warning in result.warnings:
+                self.warn_once(warning)
         self.sync_screen()
 
     @on(UploadStopped)

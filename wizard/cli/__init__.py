@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
+from wizard.safe_text import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except WizardError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {printable(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -58,5 +59,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
-        print(f"{PROG}: error: unexpected {type(error).__name__}: {error} (please report this)", file=sys.stderr)
+        print(f"{PROG}: error: unexpected {type(error).__name__}: {printable(error)} (please report this)", file=sys.stderr)
         return 1

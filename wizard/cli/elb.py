@@ -105,7 +105,7 @@ def upload_command(args: argparse.Namespace) -> int:
             loadbalancer_id=args.loadbalancer_id, port=args.port,
             server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
             timeout=(args.timeout, args.timeout) if getattr(args, "timeout", None) else elb.DEFAULT_TIMEOUT,
-            log=_log, **_listener_options(args),  # type: ignore[arg-type]
+            log=_log, delete_replaced=args.delete_replaced, **_listener_options(args),  # type: ignore[arg-type]
         )
     except elb.UploadFailed as failure:
         # Whatever was uploaded before the failure is kept, so the next run does not repeat it;

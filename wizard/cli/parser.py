@@ -217,6 +217,8 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer (read first: its type decides the TLS policies)")
     upload.add_argument("--port", type=_port, default=443, help="listener port (default 443)")
     upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help="per API call (default 10 to connect, 60 to answer)")
+    upload.add_argument("--delete-replaced", action="store_true",
+                        help="after a renewal, delete the certificates this upload replaced, once no listener uses them")
     _elb_name_args(upload)
     upload.set_defaults(handler=_lazy("wizard.cli.elb", "upload_command"))
     for command in (export, upload):  # the listener's options, the same in both

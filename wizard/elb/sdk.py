@@ -232,6 +232,24 @@ class ElbApi:
         request = ListListenersRequest(loadbalancer_id=[lb_id], protocol_port=[str(port)])
         return [as_json(item) for item in self._call(action, "list_listeners", request).listeners or []]
 
+    def listeners_using(self, cert_id: str, action: str) -> list[dict[str, Any]]:
+        """Every listener of the project that refers to `cert_id`, as its server or CA certificate
+        (ListListenersRequest filters default_tls_container_ref and client_ca_tls_container_ref)."""
+        from huaweicloudsdkelb.v3 import ListListenersRequest
+
+        found: dict[str, dict[str, Any]] = {}
+        for field_name in ("default_tls_container_ref", "client_ca_tls_container_ref"):
+            request = ListListenersRequest(**{field_name: [cert_id]})
+            for item in self._call(action, "list_listeners", request).listeners or []:
+                listener = as_json(item)
+                found[str(listener.get("id"))] = listener
+        return list(found.values())
+
+    def delete_certificate(self, cert_id: str, action: str) -> None:
+        from huaweicloudsdkelb.v3 import DeleteCertificateRequest
+
+        self._call(action, "delete_certificate", DeleteCertificateRequest(certificate_id=cert_id))
+
     def create_listener(self, body: dict[str, Any], action: str) -> dict[str, Any]:
         from huaweicloudsdkelb.v3 import CreateListenerOption, CreateListenerRequest, CreateListenerRequestBody
 

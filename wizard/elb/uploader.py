@@ -25,10 +25,11 @@ from wizard.elb.payloads import (
     listener_body, listener_choices, required_id, server_certificate_body, sni_domain_of, validate_endpoint, validate_name,
 )
 from wizard.elb.policies import DEFAULT_TLS_POLICY, SHARED, validate_lb_type
+from wizard.elb.rotation import retire_replaced
 from wizard.elb.sdk import DEFAULT_TIMEOUT, INSTALL_HINT, ApiTarget, ElbApi, credentials, sdk_available
 from wizard.errors import InputError, WizardError
 from wizard.session import Session
-from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write
+from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_limited
 
 
 @dataclass
@@ -53,6 +54,10 @@ class UploadResult:
     choices: ListenerChoices | None = None  # the validated options this upload used
     uploaded_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    # Rotation: certificates this upload replaced, those deleted from ELB, those kept (id -> why).
+    replaced: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
     # For the session: role -> the record written to elb/uploaded.json, and the step marks.
     records: dict[str, dict[str, str]] = field(default_factory=dict)
     steps_done: list[int] = field(default_factory=list)
@@ -84,8 +89,8 @@ def _now() -> str:
 
 def read_uploaded_file(ws: Workspace) -> dict[str, Any]:
     try:
-        data = json.loads((ws.elb_dir / UPLOADED).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_limited(ws.elb_dir / UPLOADED).decode("utf-8"))
+    except (OSError, ValueError, WizardError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -149,6 +154,7 @@ def upload(
     ca_cert_name: str | None = None, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     pool_id: str | None = None, forward_client_cert: list[str] | tuple[str, ...] | None = None,
     lb_type: str | None = None, security_policy_id: str | None = None, sni_domain: str | None = None,
+    delete_replaced: bool = False,
 ) -> UploadResult:
     """Upload both certificates (reusing earlier uploads of the same ones, also ones found in ELB
     by content) and, given a load balancer id, create or update the mutual-auth listener. Blocking.
@@ -157,8 +163,9 @@ def upload(
     the port) and a refusal comes before anything is uploaded. Options left at None come from
     the session. Steps done: 4 once the server certificate is uploaded or reused, 5 the same for
     the CA, 6 only once a listener refers to both (a newly uploaded certificate reopens an
-    earlier 6 until the listener is updated to it). Raises UploadFailed (with the partial
-    result) when the API refuses something after the first call.
+    earlier 6 until the listener is updated to it). With `delete_replaced`, the certificates
+    this upload replaced (a renewal) are deleted once no listener uses them. Raises UploadFailed
+    (with the partial result) when the API refuses something after the first call.
     """
     # The load balancer's real type, read by the pre-flight, decides which policies fit; without
     # a load balancer no listener is made and the policy does not matter yet.
@@ -180,6 +187,8 @@ def upload(
         api = ElbApi(request.target, ak, sk, timeout)
         try:
             _run(api, ws, session, request, material, domain, result, log)
+            if delete_replaced:
+                retire_replaced(api, result.replaced, result, log)
         except UploadFailed:
             raise
         except WizardError as error:
@@ -268,6 +277,8 @@ def _certificate(api: ElbApi, ws: Workspace, session: Session, target: ApiTarget
     """Reuse the recorded upload if ELB still holds this very certificate, else adopt one ELB
     holds with the same content, else upload it."""
     previous = _previous(session, ws, item.role, target)
+    if previous.get("id") and previous.get("fingerprint") != item.fingerprint:
+        result.replaced.append(previous["id"])  # a renewal: the old one may be retired later
     if previous.get("fingerprint") == item.fingerprint:
         held = api.show_certificate(previous["id"], f"checking the earlier {item.label} upload")
         if held is not None and content_fingerprint(held.get("certificate")) == item.fingerprint:
@@ -319,6 +330,7 @@ def _listener(api: ElbApi, ws: Workspace, result: UploadResult, request: _Reques
             result.listener_adopted = True
             log(f"listener: {listener_id} on port {port} already requires client certificates from this CA, adopted")
         if changes:
+            result.replaced += [_text(actual.get(ref)) for ref in ("default_tls_container_ref", "client_ca_tls_container_ref") if ref in changes]
             api.update_listener(listener_id, changes, "updating the listener")
             result.listener_updated = True
             log(f"listener: {listener_id} on port {port} updated: {', '.join(FIELD_WORDS[name] for name in changes)}")

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from wizard import pki
 from wizard.errors import WizardError
 from wizard.handshake.model import ClientFacts, ServerCertificate
-from wizard.workspace import Workspace
+from wizard.workspace import Workspace, read_bytes
 
 
 @dataclass
@@ -49,11 +49,11 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
         if not path.is_file():
             raise WizardError(f"no {what} at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace")
     try:
-        ca = pki.load_cert_pem(ws.cert("ca").read_bytes(), "the CA certificate")
-        client = pki.load_cert_pem(files.cert.read_bytes(), "the client certificate")
+        ca = pki.load_cert_pem(read_bytes(ws.cert("ca")), "the CA certificate")
+        client = pki.load_cert_pem(read_bytes(files.cert), "the client certificate")
         server_der, server_cn = None, None
         if ws.cert("server").is_file():
-            server = pki.load_cert_pem(ws.cert("server").read_bytes(), "the server certificate")
+            server = pki.load_cert_pem(read_bytes(ws.cert("server")), "the server certificate")
             server_der = server.public_bytes(serialization.Encoding.DER)
             server_cn = pki.cn_of(server.subject)
     except OSError as error:

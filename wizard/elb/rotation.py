@@ -1,0 +1,32 @@
+"""Rotation: after a renewal, the certificate a listener no longer uses is deleted from ELB.
+
+Only with `--delete-replaced`, only after the listener has moved to the new certificate, and
+never while any listener of the project still refers to it (ListListeners filtered by
+default_tls_container_ref / client_ca_tls_container_ref): ELB would refuse, and another
+site may depend on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from wizard.elb.sdk import ElbApi
+
+if TYPE_CHECKING:
+    from wizard.elb.uploader import UploadResult
+
+
+def retire_replaced(api: ElbApi, replaced: Iterable[str], result: UploadResult, log: Callable[[str], None]) -> None:
+    """Delete each replaced certificate no listener uses any more; keep (and say why) the others."""
+    current = {result.server_cert_id, result.ca_cert_id}
+    for cert_id in dict.fromkeys(cert_id for cert_id in replaced if cert_id and cert_id not in current):
+        users = api.listeners_using(cert_id, f"checking who still uses the replaced certificate {cert_id}")
+        if users:
+            names = ", ".join(str(listener.get("id")) for listener in users)
+            result.kept[cert_id] = names
+            log(f"replaced certificate {cert_id}: kept, still used by listener {names}")
+            continue
+        api.delete_certificate(cert_id, f"deleting the replaced certificate {cert_id}")
+        result.deleted.append(cert_id)
+        log(f"replaced certificate {cert_id}: deleted from ELB (no listener uses it any more)")

@@ -94,6 +94,18 @@ class SniName(Validator):
         return self.failure(problem) if problem else self.success()
 
 
+class ElbUuid(Validator):
+    """A load balancer's or backend group's id: a UUID (8-4-4-4-12 hexadecimal) or 32 hexadecimal characters."""
+
+    PATTERN = re.compile(r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+
+    def validate(self, value: str) -> ValidationResult:
+        text = value.strip()
+        if not text or self.PATTERN.match(text):
+            return self.success()
+        return self.failure("an ELB id looks like 3f2b8c1e-0a4d-4b7e-9c21-5d6e7f8a9b0c: copy it again from the console")
+
+
 ELB_ID_LENGTH = 32
 
 

@@ -170,8 +170,8 @@ class HandOffScreen(StepScreen):
 
     @on(Button.Pressed, "#upload")
     def _upload(self) -> None:
-        def answered(values: tuple[str, str, str] | None) -> None:
-            if values:
-                self.wizard.start_upload(*values)
+        def answered(request: object) -> None:
+            if request:
+                self.wizard.start_upload(request)
 
         self.app.push_screen(UploadModal(), answered)

@@ -9,26 +9,28 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Collapsible, Input, Label, Select, SelectionList, Static
 
-from screens.base import FieldRow, StepScreen
-from wizard import elb
+from screens.base import Busy, FieldRow, StepScreen
+from screens.forms import ElbUuid, first_failure
+from screens.text import markdown
+from wizard import assets_loader, elb
 from wizard.errors import InputError
 from wizard.session import Session
 
-POLICY_NOTES = {
-    "tls-1-2-strict": "recommended: TLS 1.2, strong ciphers only",
-    "tls-1-2-fs": "TLS 1.2, forward secrecy only",
-    "tls-1-2": "TLS 1.2",
-    "tls-1-2-fs-with-1-3": "TLS 1.2 + 1.3 (dedicated load balancers only)",
-    "tls-1-0-with-1-3": "old clients + TLS 1.3 (dedicated only)",
-}
+LB_TYPE_CHOICES = [
+    ("not known yet: every policy is listed", ""),
+    ("shared (HTTPS shown as TERMINATED_HTTPS)", "shared"),
+    ("dedicated (an application flavour)", "dedicated"),
+]
+PREFERRED = ("tls-1-2-strict", "tls-1-2-fs", "tls-1-2", "tls-1-2-fs-with-1-3")
 
 
-def _policy_choices() -> list[tuple[str, str]]:
-    ordered = [p for p in ("tls-1-2-strict", "tls-1-2-fs", "tls-1-2", "tls-1-2-fs-with-1-3") if p in elb.TLS_POLICIES]
-    ordered += [p for p in elb.TLS_POLICIES if p not in ordered]
-    return [(f"{p}  {POLICY_NOTES.get(p, '(old clients only: avoid)' if p in ('tls-1-0', 'tls-1-1') else '')}".rstrip(), p) for p in ordered]
+def policy_choices(lb_type: str) -> list[tuple[str, str]]:
+    """The system TLS policies the load balancer type takes, the recommended first."""
+    allowed = elb.policies_for(lb_type)
+    ordered = [p for p in PREFERRED if p in allowed] + [p for p in allowed if p not in PREFERRED]
+    return [(f"{p}  {elb.POLICY_LABELS.get(p, '')}".rstrip(), p) for p in ordered]
 
 
 def listener_address(host: str, port: str) -> tuple[str, int] | str:
@@ -84,18 +86,44 @@ class ListenerScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield Label("In the console, Add Listener:", classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
-        yield FieldRow("Security policy", Select(_policy_choices(), id="policy", allow_blank=False, compact=True))
+        yield FieldRow("Load balancer", Select(LB_TYPE_CHOICES, id="lb-type", allow_blank=False, compact=True))
+        yield FieldRow("Security policy", Select(policy_choices(""), id="policy", allow_blank=False, compact=True))
+        yield FieldRow("Backend group", Input(id="pool", compact=True, placeholder="optional: the backend server group's id",
+                                              validators=[ElbUuid()]), note_id="pool-note")
+        yield Label("Forward the client's certificate to the backends as headers:", classes="section")
+        yield SelectionList[str](*[(label, field) for field, label in elb.FIELD_LABELS.items()], id="forward", compact=True)
         yield Label("Where clients reach the listener (for step 7):", classes="section")
         yield FieldRow("LB address", Input(id="address", compact=True, placeholder="public IP or domain, e.g. 192.0.2.10"), note_id="address-note")
         yield FieldRow("Listener port", Input(id="port", compact=True), note_id="port-note")
         with Horizontal(classes="actions"):
             yield Button("Done: the listener is configured", id="done", variant="primary", compact=True)
+            yield Button("Create or move it with the API…", id="api", compact=True)
+        yield Busy(id="busy")
+        with Collapsible(title="Taking a client certificate back (ELB checks no CRL)", classes="teach"):
+            yield Static(markdown(assets_loader.read_text("steps/step6-revocation.md")), classes="text")
 
     def load_form(self) -> None:
         s = self.session
-        self.query_one("#policy", Select).value = s.tls_policy if s.tls_policy in elb.TLS_POLICIES else elb.DEFAULT_TLS_POLICY
+        self.query_one("#lb-type", Select).value = s.lb_type if s.lb_type in ("shared", "dedicated") else ""
+        self._offer_policies(s.lb_type)
+        self.query_one("#pool", Input).value = s.pool_id
+        forward = self.query_one("#forward", SelectionList)
+        for chosen in s.forward_client_cert:
+            name = chosen.split("=", 1)[0]  # an alias (name=alias) keeps the field chosen
+            if name in elb.FIELD_LABELS:
+                forward.select(name)
         self.query_one("#address", Input).value = s.lb_address
         self.query_one("#port", Input).value = str(s.lb_port)
+        self.query_one("#api", Button).display = elb.sdk_available() and elb.credentials_present()
+
+    def _offer_policies(self, lb_type: str) -> None:
+        """Only the policies this load balancer type takes; the answer is kept when it fits."""
+        select = self.query_one("#policy", Select)
+        choices = policy_choices(lb_type)
+        select.set_options(choices)
+        allowed = [value for _, value in choices]
+        wanted = self.session.tls_policy
+        select.value = wanted if wanted in allowed else elb.DEFAULT_TLS_POLICY
 
     def checklist(self) -> Text:
         s = self.session
@@ -109,6 +137,8 @@ class ListenerScreen(StepScreen):
             ("Server certificate", server),
             ("CA certificate", ca),
             ("Security policy", s.tls_policy),
+            ("Backend server group", s.pool_id or "none yet: ELB answers 5xx until one is attached"),
+            ("Client cert headers", ", ".join(elb.FIELD_LABELS.get(f.split("=", 1)[0], f) for f in s.forward_client_cert) or "none"),
         ]
         text = Text()
         for index, (name, value) in enumerate(rows):
@@ -142,9 +172,17 @@ class ListenerScreen(StepScreen):
         typed = split_port(self.query_one("#address", Input).value)
         if typed:
             self.set_note("address-note", f"port {typed[1]}: it moves to the Listener port field when you leave this field", level="warning")
+        pool = self.query_one("#pool", Input)
+        pool_problem = first_failure(pool.validate(pool.value))
+        self.set_note("pool-note", pool_problem or (None if pool.value.strip() else
+                      "no backend group: ELB answers 5xx to every request until one is attached (the handshake test still proves mTLS)"),
+                      level="error" if pool_problem else "warning")
         done = self.query_one("#done", Button)
-        done.disabled = any(problems.values())
+        done.disabled = any(problems.values()) or bool(pool_problem)
         done.label = "Done ✔" if self.session.is_done(6) else "Done: the listener is configured"
+        busy = self.busy_with("upload")
+        self.query_one("#api", Button).disabled = bool(busy) or done.disabled
+        self.query_one(Busy).show(busy)
 
     def next_hint(self) -> str:
         return "Press “Done” once the listener is set up"
@@ -153,9 +191,35 @@ class ListenerScreen(StepScreen):
     def _policy(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.wizard.remember(tls_policy=event.value)
-            for warning in elb.tls_policy_warnings(event.value):
-                self.notify(warning, severity="warning", timeout=8)
         self.sync()
+
+    @on(Select.Changed, "#lb-type")
+    def _lb_type(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.wizard.remember(lb_type=event.value)
+            self._offer_policies(event.value)
+        self.sync()
+
+    @on(Input.Changed, "#pool")
+    def _pool(self, event: Input.Changed) -> None:
+        if event.validation_result is None or event.validation_result.is_valid:
+            self.wizard.remember(pool_id=event.value.strip())
+        self.sync()
+
+    @on(SelectionList.SelectedChanged, "#forward")
+    def _forward(self, event: SelectionList.SelectedChanged) -> None:
+        self.wizard.remember(forward_client_cert=[str(field) for field in event.selection_list.selected])
+        self.sync()
+
+    @on(Button.Pressed, "#api")
+    def _api(self) -> None:
+        from screens.upload_modal import UploadModal
+
+        def answered(request: object) -> None:
+            if request:
+                self.wizard.start_upload(request)
+
+        self.app.push_screen(UploadModal(listener=True, loadbalancer_id=self.session.loadbalancer_id), answered)
 
     @on(Input.Changed, "#address, #port")
     def _address(self) -> None:

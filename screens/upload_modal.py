@@ -1,30 +1,49 @@
-"""The API upload's questions: region, project id and (optionally) an endpoint."""
+"""The API upload's questions: region, project id, an optional endpoint, and (from step 6) the
+load balancer whose listener to create or move; AK/SK come from the environment."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from screens.base import FieldRow
+from screens.forms import ElbUuid, first_failure
 from wizard import elb
 
 
-class UploadModal(ModalScreen[tuple[str, str, str] | None]):
-    """Region, project id and (optionally) an endpoint for the API upload; AK/SK come from the environment."""
+@dataclass(frozen=True)
+class UploadRequest:
+    region: str
+    project_id: str
+    endpoint: str
+    loadbalancer_id: str = ""  # "": the certificates only (steps 4 and 5)
+    delete_replaced: bool = False
 
+
+class UploadModal(ModalScreen[UploadRequest | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, *, listener: bool = False, loadbalancer_id: str = "", region: str = "") -> None:
+        super().__init__()
+        self.listener, self.loadbalancer_id, self.initial_region = listener, loadbalancer_id, region
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Upload both certificates with the ELB API", classes="dialog-title")
+            title = "Create or move the listener with the ELB API" if self.listener else "Upload both certificates with the ELB API"
+            yield Label(title, classes="dialog-title")
             yield Static(f"Credentials come from {elb.ENV_AK} and {elb.ENV_SK}.", classes="hint")
-            yield FieldRow("Region", Input(id="region", placeholder="cn-north-4", compact=True))
+            yield FieldRow("Region", Input(self.initial_region, id="region", placeholder="cn-north-4", compact=True))
             yield FieldRow("Project id", Input(id="project", compact=True))
             yield FieldRow("Endpoint", Input(id="endpoint", placeholder="optional", compact=True))
+            if self.listener:
+                yield FieldRow("Load balancer id", Input(self.loadbalancer_id, id="lb", compact=True, validators=[ElbUuid()]), note_id="lb-note")
+                yield Checkbox("remove the certificates this replaces, once no listener uses them", id="delete-replaced", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Upload", id="upload", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
@@ -41,4 +60,12 @@ class UploadModal(ModalScreen[tuple[str, str, str] | None]):
         if not region or not project:
             self.notify("give the region and the project id", severity="error")
             return
-        self.dismiss((region, project, self.query_one("#endpoint", Input).value.strip()))
+        lb_id, delete_replaced = "", False
+        if self.listener:
+            field = self.query_one("#lb", Input)
+            problem = first_failure(field.validate(field.value)) or ("give the load balancer id" if not field.value.strip() else None)
+            if problem:
+                self.notify(problem, severity="error")
+                return
+            lb_id, delete_replaced = field.value.strip(), self.query_one("#delete-replaced", Checkbox).value
+        self.dismiss(UploadRequest(region, project, self.query_one("#endpoint", Input).value.strip(), lb_id, delete_replaced))

@@ -11,6 +11,7 @@ from test_app_flow import SIZE, focus, press_button, resume_session, settle, typ
 from textual.widgets import Button
 
 from wizard import elb, steps
+from screens.upload_modal import UploadRequest
 from wizard.app import WizardApp
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
@@ -82,7 +83,7 @@ async def test_a_partial_upload_keeps_what_reached_the_api(tmp_path: Path, api: 
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume_session(pilot)
-        app.start_upload("cn-north-4", PROJECT, api.endpoint)
+        app.start_upload(UploadRequest("cn-north-4", PROJECT, api.endpoint))
         await settle(pilot)
         session = app.session
         assert session.server_cert_id and session.is_done(4)  # the server certificate got there

@@ -239,18 +239,23 @@ class WorkMixin(App[int]):
         self.sync_screen()
 
     # -- steps 4-5: the optional API upload ---------------------------------------------------
-    def start_upload(self, region: str, project_id: str, endpoint: str) -> None:
-        if self.session is not None and self.ws is not None and self._start("upload", "uploading both certificates through the ELB API…"):
-            self._upload_worker(copy.deepcopy(self.session), self.ws, region, project_id, endpoint)
+    def start_upload(self, request: Any) -> None:
+        """Upload both certificates (steps 4-5) and, with a load balancer id, create or move the
+        listener (step 6, a rotation after a renewal); the listener options are the session's."""
+        what = "creating or moving the listener" if request.loadbalancer_id else "uploading both certificates"
+        if self.session is not None and self.ws is not None and self._start("upload", f"{what} through the ELB API…"):
+            self._upload_worker(copy.deepcopy(self.session), self.ws, request)
 
     @work(thread=True, group="upload", description="certificate upload through the ELB API")
-    def _upload_worker(self, answers: Session, ws: Workspace, region: str, project_id: str, endpoint: str) -> None:
+    def _upload_worker(self, answers: Session, ws: Workspace, request: Any) -> None:
         from wizard import elb
         from wizard.errors import WizardError
 
         try:
-            result = elb.upload(ws, answers, region=region, project_id=project_id, endpoint=endpoint or None,
-                                tls_policy=answers.tls_policy)
+            result = elb.upload(ws, answers, region=request.region, project_id=request.project_id,
+                                endpoint=request.endpoint or None, loadbalancer_id=request.loadbalancer_id or None,
+                                port=answers.lb_port, tls_policy=answers.tls_policy, delete_replaced=request.delete_replaced,
+                                forward_client_cert=list(answers.forward_client_cert) or None)
         except elb.UploadFailed as failure:
             self._post_from_thread(UploadStopped(ws.root, str(failure), failure.partial))
         except WizardError as error:

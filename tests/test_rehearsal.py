@@ -390,3 +390,24 @@ def issue_client_named(ws: Workspace, folder: Path, cn: str) -> tuple[Path, Path
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return cert_path, key_path
+
+
+def test_the_reply_shows_the_headers_elb_would_forward(pki_workspace: Workspace) -> None:
+    """A backend developer rehearses against the headers step 6 chose (elb.forwarded_headers)."""
+    import http.client
+    import ssl as ssl_module
+
+    from cryptography import x509
+
+    client = x509.load_pem_x509_certificate(pki_workspace.cert("client").read_bytes())
+    with RehearsalServer(pki_workspace, forward_client_cert=("subjectdn", "serialnumber=x-client-serial")) as server:
+        context = ssl_module.create_default_context(cafile=str(pki_workspace.cert("ca")))
+        context.load_cert_chain(str(pki_workspace.cert("client")), str(pki_workspace.key("client")))
+        connection = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
+        connection.request("GET", "/")
+        body = connection.getresponse().read().decode()
+        connection.close()
+    assert "Headers ELB would add for the backends:" in body
+    assert "X-Forwarded-Clientcert-subjectdn: " in body and "CN=client" in body
+    digits = format(client.serial_number, "X")
+    assert f"x-client-serial: {digits if len(digits) % 2 == 0 else '0' + digits}\n" in body

@@ -127,6 +127,7 @@ class RehearsalServer:
         connection_timeout: float = CONNECTION_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
         max_outcomes: int = MAX_OUTCOMES,
+        forward_client_cert: tuple[str, ...] = (),
     ) -> None:
         if reject_with not in REJECT_STYLES:
             raise InputError(f"unknown rejection style {reject_with!r}: use alert or http400")
@@ -148,6 +149,9 @@ class RehearsalServer:
         self.ciphers = ciphers
         self.connection_timeout = connection_timeout
         self.max_connections = max_connections
+        # The client-certificate headers ELB would add for the backends ("NAME[=alias]" items),
+        # shown in each reply so a backend developer can rehearse against them.
+        self.forward_client_cert = tuple(forward_client_cert)
         self.outcomes: deque[dict[str, str]] = deque(maxlen=max_outcomes)  # one per connection: peer, outcome, detail
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -398,7 +402,22 @@ class RehearsalServer:
             self._answer(conversation, "400 Bad Request", NO_CERT_PAGE, "text/html", ("rejected", f"no client certificate (HTTP 400, {version})"))
             return
         body = f"Hello {subject}: mutual TLS works.\n" if subject else "Hello: one-way TLS, no client certificate asked for.\n"
+        body += self._forwarded(tls)
         self._answer(conversation, "200 OK", body, "text/plain; charset=utf-8", ("accepted", f"{subject or 'no client certificate'} ({version})"))
+
+    def _forwarded(self, tls: ssl.SSLSocket) -> str:
+        """The headers ELB would forward to the backends for this client, as a backend would see them."""
+        der = tls.getpeercert(binary_form=True)
+        if not self.forward_client_cert or not der:
+            return ""
+        from cryptography import x509
+
+        from wizard.elb.headers import forwarded_headers
+
+        cipher = tls.cipher()
+        headers = forwarded_headers(x509.load_der_x509_certificate(der), self.forward_client_cert,
+                                    ciphers=[cipher[0]] if cipher else [])
+        return "\nHeaders ELB would add for the backends:\n" + "".join(f"{name}: {value}\n" for name, value in headers)
 
     def _answer(self, conversation: _Conversation, status: str, body: str, content_type: str, outcome: tuple[str, str]) -> None:
         payload = body.encode("utf-8")

@@ -358,7 +358,8 @@ class WorkMixin(App[int]):
         from wizard.errors import WizardError
         from wizard.rehearsal import RehearsalServer
 
-        server = RehearsalServer(self.ws)
+        forwarded = tuple(self.session.forward_client_cert) if self.session is not None else ()
+        server = RehearsalServer(self.ws, forward_client_cert=forwarded)
         try:
             server.start()
         except (WizardError, OSError) as error:

@@ -195,6 +195,8 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--client-auth", choices=("handshake", "post-handshake"), default="handshake",
                        help="ask for the client certificate during the handshake (default, like a load balancer) or after the request, "
                             "by TLS 1.3 post-handshake authentication (like Apache httpd per location)")
+    serve.add_argument("--forward-client-cert", action="append", metavar="FIELD[=ALIAS]",
+                       help="show in each reply the client-certificate headers ELB would forward (default: the fields chosen in step 6)")
     serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
 
 

@@ -67,7 +67,21 @@ def _banner(ws: Workspace, server: RehearsalServer, args: Any) -> None:
     print(f"  server certificate {ws.relative(ws.cert('server'))}, client CA {ws.relative(ws.cert('ca'))}; {style}")
     print(f"  try:  {shlex.join([PROG, 'check', format_address(address, server.port), '--workspace', str(ws.root)])}")
     print(f"        {curl_command(ws, server)}")
+    if server.forward_client_cert:
+        print(f"  each reply shows the headers ELB would forward: {', '.join(server.forward_client_cert)}")
     print("  Ctrl+C stops it.", flush=True)
+
+
+def _forwarded_fields(ws: Workspace, args: Any) -> tuple[str, ...]:
+    """--forward-client-cert, else what step 6 chose for the listener (the session's)."""
+    from wizard.cli.common import open_session
+    from wizard.elb import validate_forward_fields
+
+    given = getattr(args, "forward_client_cert", None)
+    if given:
+        return tuple(validate_forward_fields(given))
+    _, session = open_session(ws.root)
+    return tuple(session.forward_client_cert)
 
 
 def serve_command(args: Any) -> int:
@@ -80,7 +94,7 @@ def serve_command(args: Any) -> int:
         raise _Shutdown
 
     server = RehearsalServer(ws, host=args.host, port=args.port, reject_with=args.reject_with, log=log,
-                             client_auth=getattr(args, "client_auth", "handshake"))
+                             client_auth=getattr(args, "client_auth", "handshake"), forward_client_cert=_forwarded_fields(ws, args))
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         # Before anything is printed (a script may signal as soon as it reads the first line), and

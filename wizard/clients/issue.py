@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from wizard import pki
 from wizard.clients.names import ClientFiles, client_files, validate_client_names
 from wizard.defaults import CLIENT_DAYS, DEFAULT_KEY_TYPE
+from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.steps import load_ca
 from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write
@@ -81,7 +82,7 @@ def make_client(job: _Job) -> dict[str, bytes | dict[str, str]]:
     return {
         "key": pki.key_to_pem(key), "csr": pki.csr_to_pem(issued.csr), "cert": pki.cert_to_pem(issued.cert),
         "p12": pki.export_p12(key, issued.cert, job.password, legacy=job.legacy, friendly_name=job.name),
-        "info": {**pki.cert_info(issued.cert), "serial": format(issued.cert.serial_number, "X")},
+        "info": {**pki.cert_info(issued.cert), "serial": serial_header_value(issued.cert.serial_number)},
     }
 
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
 from wizard.clients.names import client_files, validate_client_name
+from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.steps import load_ca
 from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write
@@ -46,8 +47,9 @@ def serials_path(ws: Workspace) -> Path:
 
 
 def serial_text(serial: int) -> str:
-    """A serial number as nginx-style proxies forward it ($ssl_client_serial): upper-case hex."""
-    return format(serial, "X")
+    """A serial number in the form ELB forwards it to the backends (X-Forwarded-Clientcert-
+    serialnumber), so ca/revoked-serials.txt can be compared with the header as it is."""
+    return serial_header_value(serial)
 
 
 @dataclass

@@ -98,6 +98,13 @@ def header_names(fields: Iterable[str]) -> list[str]:
     return [alias or FORWARDABLE_FIELDS[field][0] for field, alias in map(_parse, fields)]
 
 
+def serial_header_value(serial: int) -> str:
+    """A serial number as X-Forwarded-Clientcert-serialnumber carries it (nginx's
+    $ssl_client_serial): upper-case hex, whole bytes (an even number of digits)."""
+    digits = f"{serial:X}"
+    return digits if len(digits) % 2 == 0 else "0" + digits
+
+
 def _value(field: str, cert: x509.Certificate, verify: str, ciphers: Sequence[str]) -> str:
     if field == "cert":  # nginx $ssl_client_escaped_cert
         return quote(cert.public_bytes(serialization.Encoding.PEM).decode(), safe="")
@@ -107,9 +114,8 @@ def _value(field: str, cert: x509.Certificate, verify: str, ciphers: Sequence[st
         return cert.issuer.rfc4514_string()
     if field == "fingerprint":  # $ssl_client_fingerprint: SHA-1, lowercase hex
         return cert.fingerprint(hashes.SHA1()).hex()  # noqa: S303 - an identifier, not a signature
-    if field == "serialnumber":  # $ssl_client_serial: uppercase hex, even length
-        digits = f"{cert.serial_number:X}"
-        return digits if len(digits) % 2 == 0 else "0" + digits
+    if field == "serialnumber":
+        return serial_header_value(cert.serial_number)
     if field == "clientverify":  # $ssl_client_verify
         return verify
     if field == "end":  # $ssl_client_v_end, OpenSSL's time format

@@ -253,3 +253,28 @@ def _status_with(ws: Workspace, name: str, port: int) -> int:
         return connection.getresponse().status
     finally:
         connection.close()
+
+
+def test_inspect_a_client_by_name_shows_its_state_and_revocation(cli: CliRunner, ws: Workspace) -> None:
+    assert issue(cli, ws, "alice", "bob").returncode == 0
+    assert cli("client", "revoke", "bob", "--reason", "superseded", "-w", str(ws.root)).returncode == 0
+    alice = cli("inspect", "--client", "alice", "-w", str(ws.root))
+    assert alice.returncode == 0, alice.stderr
+    assert "Client:       alice, valid (" in alice.stdout and "Subject:      CN=alice" in alice.stdout and "Revoked:" not in alice.stdout
+    bob = json.loads(cli("inspect", "--client", "bob", "-w", str(ws.root), "--json").stdout)
+    assert bob["client"]["state"] == "revoked" and bob["revoked"][0]["reason"] == "superseded"
+    # A file inspected with its workspace is matched by serial and fingerprint.
+    by_file = cli("inspect", str(clients.client_files(ws, "bob").cert), "-w", str(ws.root))
+    assert "Revoked:      " in by_file.stdout and "(superseded) in ca/revoked.json" in by_file.stdout
+    other = make_pki(ws.root.parent / "other")  # another CA's certificate is not revoked here
+    assert "Revoked:" not in cli("inspect", str(other.cert("client")), "-w", str(ws.root)).stdout
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    ((), 2, "give a FILE to inspect, or --client NAME"),
+    (("somefile", "--client", "alice"), 2, "one of the two"),
+    (("--client", "nobody"), 1, "no client 'nobody'"),
+])
+def test_inspect_needs_exactly_one_target(cli: CliRunner, ws: Workspace, args: tuple[str, ...], code: int, message: str) -> None:
+    result = cli("inspect", *args, "-w", str(ws.root))
+    assert result.returncode == code and message in result.stderr and "Traceback" not in result.stderr

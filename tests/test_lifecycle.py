@@ -284,3 +284,53 @@ def test_check_trusts_the_system_roots_for_a_brought_server_certificate(cli: Cli
     # root is in none, so it does not verify here), never against the workspace's private CA.
     assert verdict["trust"] == "system" and verdict["server_verified"] is False
     assert [a["outcome"] for a in verdict["attempts"]] == ["accepted", "rejected", "rejected"]
+
+
+def test_generate_brings_an_existing_ca_and_issues_from_it(cli: CliRunner, tmp_path: Path) -> None:
+    cert, key = _openssl_ca(tmp_path / "corp", "Corp mTLS CA")
+    ws = tmp_path / "ws"
+    result = cli("generate", "-w", str(ws), "--server-cn", "localhost", "--ca-cert", str(cert), "--ca-key", str(key), env=PASSWORD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "Step 1  CA: brought in (checked and copied)" in result.stdout and "Step 2  server certificate: created" in result.stdout
+    assert cert_of(ws / "ca" / "ca.crt") == cert_of(cert)
+    assert verify(cert, ws / "server" / "server.crt").returncode == 0
+    assert verify(cert, ws / "client" / "client.crt", purpose="sslclient").returncode == 0
+    assert (ws / "ca" / "ca.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_generate_brings_a_purchased_server_certificate_with_its_chain(cli: CliRunner, tmp_path: Path, chain: dict[str, Path]) -> None:
+    ws = tmp_path / "ws"
+    result = cli("generate", "-w", str(ws), "--server-cn", "shop.example.com", "--server-cert", str(chain["leaf"]),
+                 "--server-key", str(chain["leaf_key"]), "--server-chain", str(chain["intermediate"]), env=PASSWORD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "Step 1  CA: created" in result.stdout and "Step 2  server certificate: brought in" in result.stdout
+    served = x509.load_pem_x509_certificates((ws / "server" / "server.crt").read_bytes())
+    assert [pki.cn_of(c.subject) for c in served] == ["shop.example.com", "intermediate"]
+    assert verify(ws / "ca" / "ca.crt", ws / "client" / "client.crt", purpose="sslclient").returncode == 0  # the client is still ours
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--ca-cert", "{cert}"), "--ca-cert and --ca-key go together"),
+    (("--server-chain", "{cert}"), "--server-chain goes with --server-cert"),
+    (("--ca-cert", "{leaf}", "--ca-key", "{leaf_key}"), "not a CA certificate"),
+    (("--server-cert", "{leaf}", "--server-key", "{leaf_key}", "--server-chain", "{intermediate}"), "does not cover"),
+    (("--ca-cert", "{cert}", "--ca-key", "{locked_key}"), "run this on a terminal"),
+])
+def test_generate_refuses_unusable_brought_files_with_one_line_and_no_keys_written(
+        cli: CliRunner, tmp_path: Path, chain: dict[str, Path], args: tuple[str, ...], message: str) -> None:
+    locked_cert, locked_key = _openssl_ca(tmp_path / "locked", "Locked CA", key_args=("-aes256", "-pass", "pass:key-password"))
+    names = {"cert": locked_cert, "locked_key": locked_key, **chain}
+    ws = tmp_path / "ws"
+    result = cli("generate", "-w", str(ws), "--server-cn", "localhost", *(a.format(**names) for a in args), env=PASSWORD_ENV)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not list(ws.glob("*/*.key"))  # nothing half-made: no key written anywhere
+
+
+def test_generate_with_a_brought_server_certificate_refuses_before_touching_existing_leaves(cli: CliRunner, tmp_path: Path, chain: dict[str, Path]) -> None:
+    ws = make_pki(tmp_path / "ws", server_cn="shop.example.com", sans=())
+    before = {p: p.read_bytes() for p in ws.root.rglob("*") if p.is_file() and p.name != ".mtls-wizard.lock"}  # the lock notes its holder
+    result = cli("generate", "-w", str(ws.root), "--server-cn", "shop.example.com", "--server-cert", str(chain["leaf"]),
+                 "--server-key", str(chain["leaf_key"]), "--server-chain", str(chain["intermediate"]), env=PASSWORD_ENV)
+    assert result.returncode == 1 and "--force" in result.stderr
+    assert [p for p, data in before.items() if p.read_bytes() != data] == []

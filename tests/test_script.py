@@ -216,3 +216,34 @@ def test_a_san_that_is_not_a_host_name_is_refused(tmp_path: Path, cli, pki_works
     ws.cert("server").write_bytes(hostile_cert("ELB", "www.test.com", ("www.test.com, DNS:evil.test",)))
     printed = cli("script", "--workspace", str(ws.root))
     assert printed.returncode == 2 and printed.stdout == "" and "server/server.crt" in printed.stderr
+
+
+def test_the_script_carries_named_clients_and_revocations_where_the_workspace_has_them(tmp_path: Path, cli) -> None:  # noqa: ANN001
+    from wizard import clients
+
+    ws = make_pki(tmp_path / "ws")
+    clients.issue_clients(ws, ["alice", "bob"], P12_PASSWORD, clients.ClientOptions(key_type="ec-p384", days=90, legacy_p12=True))
+    clients.revoke(ws, "bob", "keyCompromise")
+    target = tmp_path / "pki"
+    ran = run_script(cli, ws, target)
+    assert ran.returncode == 0, ran.stderr
+    for name in ("alice", "bob"):
+        cert = target / "clients" / name / f"{name}.crt"
+        verified = subprocess.run([need("openssl"), "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", str(target / "ca" / "ca.crt"),
+                                   str(cert)], capture_output=True, text=True, timeout=60)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        facts = profile_facts(cert)
+        assert facts["key_type"] == "ec-p384" and facts["days"] == 90
+        assert pki.p12_protection(cert.with_suffix(".p12").read_bytes())["mode"] == "legacy"
+    crl = x509.load_pem_x509_crl((target / "ca" / "crl.pem").read_bytes())
+    bob = x509.load_pem_x509_certificate((target / "clients" / "bob" / "bob.crt").read_bytes())
+    alice = x509.load_pem_x509_certificate((target / "clients" / "alice" / "alice.crt").read_bytes())
+    assert crl.get_revoked_certificate_by_serial_number(bob.serial_number) is not None
+    assert crl.get_revoked_certificate_by_serial_number(alice.serial_number) is None
+    again = run_script(cli, ws, target)  # named clients' keys are never overwritten either
+    assert again.returncode != 0 and "refusing to overwrite" in again.stderr
+
+
+def test_a_workspace_without_named_clients_gets_no_client_section(pki_workspace: Workspace) -> None:
+    text = script.full_script(script.profile_from_workspace(pki_workspace))
+    assert "A named client" not in text and "openssl ca" not in text

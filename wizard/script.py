@@ -14,7 +14,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from wizard import pki
+from wizard import clients, pki, teaching
+from wizard.clients import names, revocation
 from wizard.defaults import PROG
 from wizard.errors import InputError
 from wizard.safe_text import has_control_characters, printable
@@ -40,6 +41,17 @@ class Profile:
     client_key_type: str = pki.DEFAULT_KEY_TYPE
     client_days: int = pki.CLIENT_DAYS
     p12_legacy: bool = False
+    named_clients: list[NamedClient] = field(default_factory=list)  # `client issue NAME`, as issued
+    revoked: list[tuple[str, str]] = field(default_factory=list)  # (client name, reason), in revocation order
+
+
+@dataclass(frozen=True)
+class NamedClient:
+    name: str
+    org: str
+    key_type: str
+    days: int
+    legacy: bool
 
 
 def profile_from_session(session: Session) -> Profile:
@@ -149,7 +161,23 @@ def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Pro
         profile.client_days = _days(client)
     if ws.p12.exists():
         profile.p12_legacy = pki.p12_protection(read_bytes(ws.p12))["mode"] == "legacy"
+    profile.named_clients = _named_clients(ws)
+    profile.revoked = [(str(e.get("name", "")), str(e.get("reason", "unspecified"))) for e in revocation.read_record(ws)["revoked"]
+                       if names.NAME_PATTERN.fullmatch(str(e.get("name", ""))) and e.get("reason") in clients.REASONS]
     return profile
+
+
+def _named_clients(ws: Workspace) -> list[NamedClient]:
+    named = []
+    for files in clients.known_clients(ws):
+        cert = _read_cert(files.cert)
+        if files.name == clients.TUTORIAL_CLIENT or cert is None:
+            continue
+        where = ws.relative(files.cert)
+        legacy = files.p12.exists() and pki.p12_protection(read_bytes(files.p12))["mode"] == "legacy"
+        named.append(NamedClient(files.name, _attr(cert.subject, NameOID.ORGANIZATION_NAME, pki.DEFAULT_ORG, where),
+                                 _key_type(cert, where), _days(cert), legacy))
+    return named
 
 
 # ---------------------------------------------------------------------------
@@ -257,6 +285,15 @@ def client_commands(p: Profile) -> str:
     ])
 
 
+def _after_setup(p: Profile) -> list[str]:
+    """The named clients and revocations, where the workspace has them (`client issue`, `client revoke`)."""
+    parts = [teaching.client_commands(c.name, org=c.org, key_type=c.key_type, days=c.days, legacy=c.legacy,
+                                      digest=_digest(p.ca_key_type)) + "\n"
+             for c in p.named_clients]
+    parts += [teaching.revoke_commands(name, reason) + "\n" for name, reason in p.revoked]
+    return parts
+
+
 def full_script(p: Profile, workspace: Path | None = None) -> str:
     """A runnable bash script that builds the same PKI in a new folder (default ./mtls-pki)."""
     origin = f" for {printable(workspace)}" if workspace else ""  # a path may hold a newline: it must stay a comment
@@ -268,7 +305,7 @@ def full_script(p: Profile, workspace: Path | None = None) -> str:
         "set -euo pipefail",
         'target="${1:-./mtls-pki}"',
         ': "${MTLS_WIZARD_P12_PASSWORD:?set MTLS_WIZARD_P12_PASSWORD to the .p12 password first}"',
-        "for f in ca/ca.key server/server.key client/client.key; do",
+        f"for f in ca/ca.key server/server.key client/client.key{''.join(f' clients/{c.name}/{c.name}.key' for c in p.named_clients)}; do",
         '  if [ -e "$target/$f" ]; then echo "refusing to overwrite $target/$f" >&2; exit 1; fi',
         "done",
         "umask 077  # private keys readable by their owner only",
@@ -281,6 +318,7 @@ def full_script(p: Profile, workspace: Path | None = None) -> str:
         "",
         client_commands(p),
         "",
+        *_after_setup(p),
         "chmod 644 ca/ca.crt ca/ca.csr server/server.crt server/server.csr client/client.crt client/client.csr",
         'echo "PKI written to $(pwd)"',
         "",

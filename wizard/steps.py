@@ -311,7 +311,7 @@ def generate_keys(key_types: list[str]) -> list[pki.PrivateKey]:
         return list(pool.map(pki.generate_key, key_types))
 
 
-def _check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
+def check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
     """Every refusal of `generate`, under the lock; the existing CA when it is reused."""
     ws.ensure()
     state = _ca_state(ws)
@@ -337,7 +337,7 @@ def generate(
     validate_answers(session)
     pki.validate_p12_password(password)
     with ws.locked() as hold:
-        existing = _check_generate(ws, force, new_ca)
+        existing = check_generate(ws, force, new_ca)
         before, notices = _files_state(ws), hold.notices
     types = ([] if existing else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
     keys = generate_keys(types)  # unlocked: the slow part

@@ -31,7 +31,8 @@ CLIENT_EXTENSIONS = ("basicConstraints = critical, CA:FALSE\\nkeyUsage = critica
                      "extendedKeyUsage = clientAuth\\nsubjectKeyIdentifier = hash\\nauthorityKeyIdentifier = keyid")
 
 
-def client_commands(name: str, *, org: str = "ELB", key_type: str = "ec-p256", days: int = CLIENT_DAYS, legacy: bool = False) -> str:
+def client_commands(name: str, *, org: str = "ELB", key_type: str = "ec-p256", days: int = CLIENT_DAYS, legacy: bool = False,
+                    digest: str = "-sha256") -> str:
     """`client issue NAME`: key, CSR, certificate (clientAuth) and .p12 in clients/NAME/."""
     folder = f"clients/{name}"
     base = quote(f"{folder}/{name}")
@@ -44,7 +45,7 @@ def client_commands(name: str, *, org: str = "ELB", key_type: str = "ec-p256", d
         f"openssl req -new -key {base}.key -subj {_subject(org, name)} -out {base}.csr",
         f"printf '{CLIENT_EXTENSIONS}\\n' > {base}.ext",
         f"openssl x509 -req -in {base}.csr -CA ca/ca.crt -CAkey ca/ca.key -set_serial \"0x$(openssl rand -hex 16)\" "
-        f"-sha256 -days {days} -extfile {base}.ext -out {base}.crt",
+        f"{digest} -days {days} -extfile {base}.ext -out {base}.crt",
         f"openssl pkcs12 -export -in {base}.crt -inkey {base}.key -name {quote(name)} {protection} "
         f"-passout env:MTLS_WIZARD_P12_PASSWORD -out {base}.p12",
     ])

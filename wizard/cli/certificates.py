@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from wizard import pki, script, steps
+from wizard import clients, pki, script, steps
 from wizard.pki import Inspection
+from wizard.cli.bring import brings_something, generate_with_brought
 from wizard.cli.common import (
     open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, warn,
 )
@@ -29,6 +30,7 @@ def generate_command(args: argparse.Namespace) -> int:
     session.ca_days, session.server_days, session.client_days = args.ca_days, args.server_days, args.client_days
     session.p12_legacy = args.legacy_p12
     steps.validate_answers(session)  # bad input fails before a password is asked for
+    brings_something(args)  # (and half a pair of brought files)
     if password_given_without_prompt(args.p12_password_file):
         password = p12_password(args.p12_password_file)  # a bad password source fails before the workspace is created
         pki.validate_p12_password(password)  # (an empty one too; its warnings come later, once)
@@ -36,8 +38,12 @@ def generate_command(args: argparse.Namespace) -> int:
     else:
         ws.ensure()  # an unwritable workspace fails before the prompt
         password = p12_password(args.p12_password_file)
-    # steps.generate reports the short-password warning itself (through on_warning): once.
-    outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
+    if brings_something(args):
+        outcomes = generate_with_brought(args, ws, session, password)
+        for warning in (w for outcome in outcomes for w in outcome.warnings):
+            warn(warning)
+    else:  # steps.generate reports the short-password warning itself (through on_warning): once.
+        outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
     record_all(session, outcomes)
     session.current_step = max(session.current_step, 4)
     save_session(store, session)
@@ -46,7 +52,8 @@ def generate_command(args: argparse.Namespace) -> int:
         print(f"Old files moved to {printable(outcomes[0].backup)}")
     titles = {"ca": "Step 1  CA", "server": "Step 2  server certificate", "client": "Step 3  client certificate"}
     for outcome in outcomes:
-        state = "reused (existing CA kept, so what was uploaded stays valid)" if outcome.reused else "created"
+        state = ("reused (existing CA kept, so what was uploaded stays valid)" if outcome.reused
+                 else "brought in (checked and copied)" if _brought(args, outcome.role) else "created")
         print(f"{titles[outcome.role]}: {state}")
         print(f"  subject      {printable(outcome.certificate['subject'])}")  # a reused CA's subject is a file's text
         print(f"  SHA-256      {outcome.certificate['fingerprint']}")
@@ -57,21 +64,46 @@ def generate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _brought(args: argparse.Namespace, role: str) -> bool:
+    return bool(args.ca_cert if role == "ca" else args.server_cert if role == "server" else False)
+
+
 def inspect_command(args: argparse.Namespace) -> int:
-    shown = printable(args.file)  # a file name can hold control characters too
-    data = read_bytes(Path(args.file))  # regular files only, at most 1 MiB: never hangs, never floods memory
+    if bool(args.file) == bool(args.client):
+        raise InputError("give a FILE to inspect, or --client NAME (one of the two)")
+    ws = Workspace(resolve_workspace(args.workspace)) if args.client or args.workspace else None
+    path = clients.client_files(ws, args.client).cert if ws and args.client else Path(args.file)
+    client = clients.client_info(ws, args.client) if ws and args.client else None
+    shown = printable(str(path))  # a file name can hold control characters too
+    data = read_bytes(path)  # regular files only, at most 1 MiB: never hangs, never floods memory
     password = read_secret_file(args.password_file, "password") if args.password_file else None
     try:
         inspection = pki.inspect_bytes(data, password, what=shown)
     except ValueError:
         raise InputError(f"{shown} is not a certificate, key, CSR or .p12 this tool can read") from None
+    revoked = [entry for cert in inspection.certificates if ws and (entry := _revocation(ws, cert.serial, cert.sha256_fingerprint))]
     if args.json:
         # json.dumps escapes every control and non-ASCII character (ensure_ascii).
-        print(json.dumps({"file": str(args.file), **inspection.to_dict()}, indent=2))
-    else:
-        print(f"File:         {shown}")
-        print(format_inspection(inspection))
+        extra = {"client": client.to_dict() if client else None, "revoked": revoked} if ws else {}
+        print(json.dumps({"file": str(path), **inspection.to_dict(), **extra}, indent=2))
+        return 0
+    print(f"File:         {shown}")
+    if client:
+        print(printable(f"Client:       {client.name}, {client.state} ({_days_left(client.days_left)})"))
+    print(format_inspection(inspection))
+    for entry in revoked:
+        print(printable(f"Revoked:      {entry.get('date', '')[:10]} ({entry.get('reason', '')}) in {ws.relative(clients.record_path(ws))}"))
     return 0
+
+
+def _revocation(ws: Workspace, hex_serial: str, fingerprint: str) -> dict | None:
+    """The workspace's revocation of this very certificate (same serial and fingerprint), if any."""
+    entry = clients.revocation_of(ws, clients.serial_text(int(hex_serial, 16)))
+    return entry if entry and entry.get("fingerprint", fingerprint) == fingerprint else None
+
+
+def _days_left(days: int) -> str:
+    return f"expired {-days} days ago" if days < 0 else f"{days} days left"
 
 
 def script_command(args: argparse.Namespace) -> int:

@@ -12,12 +12,14 @@ from wizard.clients.names import (
     NAME_RULE, TUTORIAL_CLIENT, ClientFiles, client_files, known_clients, read_names_file, validate_client_name,
     validate_client_names,
 )
-from wizard.clients.registry import STATES, ClientInfo, list_clients
-from wizard.clients.revocation import REASONS, Revocation, crl_path, record_path, refresh_crl, revoke, serials_path
+from wizard.clients.registry import STATES, ClientInfo, client_info, list_clients
+from wizard.clients.revocation import (
+    REASONS, Revocation, crl_path, record_path, refresh_crl, revocation_of, revoke, serial_text, serials_path,
+)
 
 __all__ = [
     "NAME_RULE", "REASONS", "STATES", "TUTORIAL_CLIENT", "BatchResult", "ClientFiles", "ClientInfo", "ClientOptions",
-    "IssuedClient", "Revocation", "client_files", "crl_path", "issue_clients", "known_clients", "list_clients",
-    "read_names_file", "record_path", "refresh_crl", "revoke", "serials_path", "validate_client_name",
+    "IssuedClient", "Revocation", "client_files", "client_info", "crl_path", "issue_clients", "known_clients", "list_clients",
+    "read_names_file", "record_path", "refresh_crl", "revocation_of", "revoke", "serial_text", "serials_path", "validate_client_name",
     "validate_client_names",
 ]

@@ -99,33 +99,34 @@ def issue_clients(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> BatchResult:
     """Issue every named client (`password` for all, or None with random_passwords)."""
-    names = validate_client_names(names)
-    key_type = pki.validate_key_type(options.key_type or workspace_key_type(ws))
-    pki.validate_days(options.days, "client certificate")
-    result = BatchResult()
-    if not options.random_passwords:
-        if password is None:
-            raise WizardError("no .p12 password given")
-        result.warnings += pki.validate_p12_password(password)
-    _refuse_existing(ws, names, options.force)
-    ca_key, ca_cert = load_ca(ws)
-    result.warnings += pki.leaf_validity_warnings("client", options.days, ca_cert)
-    org = pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
-    ws.ensure()
-    passwords = {name: (secrets.token_urlsafe(RANDOM_PASSWORD_BYTES) if options.random_passwords else password or "") for name in names}
-    jobs = [_Job(name, org, options.days, key_type, passwords[name], options.legacy_p12,
-                 pki.key_to_pem(ca_key), pki.cert_to_pem(ca_cert)) for name in names]
-    for done, (job, made) in enumerate(_run(jobs), start=1):
-        if isinstance(made, Exception):
-            result.failed.append((job.name, str(made) if isinstance(made, WizardError) else f"{type(made).__name__}: {made}"))
-        else:
-            try:
-                result.issued.append(_write(ws, job, made, options))
-            except WizardError as error:
-                result.failed.append((job.name, str(error)))
-        if progress:
-            progress(done, len(jobs), job.name)
-    return result
+    with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
+        names = validate_client_names(names)
+        key_type = pki.validate_key_type(options.key_type or workspace_key_type(ws))
+        pki.validate_days(options.days, "client certificate")
+        result = BatchResult(warnings=list(hold.notices))
+        if not options.random_passwords:
+            if password is None:
+                raise WizardError("no .p12 password given")
+            result.warnings += pki.validate_p12_password(password)
+        _refuse_existing(ws, names, options.force)
+        ca_key, ca_cert = load_ca(ws)
+        result.warnings += pki.leaf_validity_warnings("client", options.days, ca_cert)
+        org = pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
+        ws.ensure()
+        passwords = {name: (secrets.token_urlsafe(RANDOM_PASSWORD_BYTES) if options.random_passwords else password or "") for name in names}
+        jobs = [_Job(name, org, options.days, key_type, passwords[name], options.legacy_p12,
+                     pki.key_to_pem(ca_key), pki.cert_to_pem(ca_cert)) for name in names]
+        for done, (job, made) in enumerate(_run(jobs), start=1):
+            if isinstance(made, Exception):
+                result.failed.append((job.name, str(made) if isinstance(made, WizardError) else f"{type(made).__name__}: {made}"))
+            else:
+                try:
+                    result.issued.append(_write(ws, job, made, options))
+                except WizardError as error:
+                    result.failed.append((job.name, str(error)))
+            if progress:
+                progress(done, len(jobs), job.name)
+        return result
 
 
 def _refuse_existing(ws: Workspace, names: list[str], force: bool) -> None:

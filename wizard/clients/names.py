@@ -40,7 +40,7 @@ class ClientFiles:
 
 
 def validate_client_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):  # (match would let a trailing newline through "$")
         shown = repr(name) if name else "an empty name"
         raise InputError(f"{shown} cannot name a client: use {NAME_RULE}")
     return name
@@ -85,6 +85,6 @@ def known_clients(ws: Workspace) -> list[ClientFiles]:
     folder = ws.root / CLIENTS_DIR
     if folder.is_dir():
         for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
-            if NAME_PATTERN.match(entry.name) and entry.name != TUTORIAL_CLIENT and (entry / f"{entry.name}.crt").is_file():
+            if NAME_PATTERN.fullmatch(entry.name) and entry.name != TUTORIAL_CLIENT and (entry / f"{entry.name}.crt").is_file():
                 found.append(client_files(ws, entry.name))
     return found

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from wizard import pki
-from wizard.clients.names import known_clients
+from wizard.clients.names import client_files, known_clients
 from wizard.clients.revocation import revoked_serials, serial_text
-from wizard.errors import InputError
+from wizard.errors import InputError, WizardError
 from wizard.workspace import Workspace
 
 EXPIRING_DAYS = 30
@@ -49,6 +49,18 @@ def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[s
             days_left=int(days_left), state=state_of(serial in revoked, cert.not_valid_after_utc - now),
         ))
     return infos
+
+
+def client_info(ws: Workspace, name: str, now: dt.datetime | None = None) -> ClientInfo:
+    """One client's state, by its name (`client list` shows the names)."""
+    files = client_files(ws, name)
+    if not files.cert.exists():
+        raise WizardError(f"there is no client {name!r} in {ws.root}: see `client list` for the names")
+    problems: list[str] = []
+    for info in list_clients(ws, now, problems):
+        if info.name == name:
+            return info
+    raise WizardError(problems[0] if problems else f"the certificate of {name} cannot be read")
 
 
 def state_of(revoked: bool, left: dt.timedelta) -> str:

@@ -83,33 +83,43 @@ def revoked_serials(ws: Workspace) -> set[str]:
         return set()
 
 
+def revocation_of(ws: Workspace, serial: str) -> dict[str, Any] | None:
+    """The revocation entry (name, date, reason) of the certificate with this serial, if any."""
+    try:
+        return next((dict(e) for e in read_record(ws)["revoked"] if str(e.get("serial", "")) == serial), None)
+    except WizardError:
+        return None
+
+
 def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int = CRL_DAYS) -> Revocation:
     """Record the revocation of client `name` and re-sign the CRL. Revoking twice changes nothing."""
-    validate_client_name(name)
-    if reason not in REASONS:
-        raise InputError(f"unknown reason {reason!r}: use one of {', '.join(REASONS)}")
-    pki.validate_days(crl_days, "CRL")
-    files = client_files(ws, name)
-    if not files.cert.exists():
-        raise WizardError(f"there is no client {name!r} in {ws.root}: see `client list` for the names")
-    cert = pki.load_cert_pem(files.cert.read_bytes(), f"the certificate of {name}")
-    record = read_record(ws)
-    serial = serial_text(cert.serial_number)
-    for entry in record["revoked"]:
-        if entry.get("serial") == serial:
-            return Revocation(name, serial, entry.get("fingerprint", ""), entry.get("date", ""), entry.get("reason", ""), already=True)
-    now = pki.utc_now()
-    entry = {"name": name, "serial": serial, "fingerprint": pki.fingerprint(cert), "date": now.isoformat(), "reason": reason}
-    record["revoked"].append(entry)
-    _publish(ws, record, crl_days, now)
-    return Revocation(name, serial, entry["fingerprint"], entry["date"], reason)
+    with ws.locked():  # one writer at a time, for the whole read-check-write
+        validate_client_name(name)
+        if reason not in REASONS:
+            raise InputError(f"unknown reason {reason!r}: use one of {', '.join(REASONS)}")
+        pki.validate_days(crl_days, "CRL")
+        files = client_files(ws, name)
+        if not files.cert.exists():
+            raise WizardError(f"there is no client {name!r} in {ws.root}: see `client list` for the names")
+        cert = pki.load_cert_pem(files.cert.read_bytes(), f"the certificate of {name}")
+        record = read_record(ws)
+        serial = serial_text(cert.serial_number)
+        for entry in record["revoked"]:
+            if entry.get("serial") == serial:
+                return Revocation(name, serial, entry.get("fingerprint", ""), entry.get("date", ""), entry.get("reason", ""), already=True)
+        now = pki.utc_now()
+        entry = {"name": name, "serial": serial, "fingerprint": pki.fingerprint(cert), "date": now.isoformat(), "reason": reason}
+        record["revoked"].append(entry)
+        _publish(ws, record, crl_days, now)
+        return Revocation(name, serial, entry["fingerprint"], entry["date"], reason)
 
 
 def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
     """Sign the CRL again with a new nextUpdate (and number), with no new revocation."""
-    pki.validate_days(crl_days, "CRL")
-    _publish(ws, read_record(ws), crl_days, pki.utc_now())
-    return crl_path(ws)
+    with ws.locked():  # one writer at a time, for the whole read-check-write
+        pki.validate_days(crl_days, "CRL")
+        _publish(ws, read_record(ws), crl_days, pki.utc_now())
+        return crl_path(ws)
 
 
 def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime) -> None:

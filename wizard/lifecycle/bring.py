@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from wizard import pki
-from wizard.errors import InputError, WizardError
+from wizard.errors import InputError
 from wizard.steps import StepOutcome
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
@@ -66,9 +66,9 @@ def read_key(path: Path, password: str | None) -> pki.PrivateKey:
 
 def _valid_now(cert: x509.Certificate, what: str, now: dt.datetime) -> None:
     if cert.not_valid_before_utc > now:
-        raise WizardError(f"the {what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the clocks, or wait")
+        raise InputError(f"the {what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the clocks, or wait")
     if cert.not_valid_after_utc <= now:
-        raise WizardError(f"the {what} expired on {cert.not_valid_after_utc:%Y-%m-%d}: bring a current one")
+        raise InputError(f"the {what} expired on {cert.not_valid_after_utc:%Y-%m-%d}: bring a current one")
 
 
 def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
@@ -79,14 +79,14 @@ def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
     except x509.ExtensionNotFound:
         constraints = None
     if constraints is None or not constraints.ca:
-        raise WizardError("this certificate is not a CA certificate (no basicConstraints CA:TRUE): bring the CA's own certificate")
+        raise InputError("this certificate is not a CA certificate (no basicConstraints CA:TRUE): bring the CA's own certificate")
     usages = pki.key_usages(ca)
     if usages and "keyCertSign" not in usages:
-        raise WizardError("this CA certificate may not sign certificates (its key usage lacks keyCertSign)")
+        raise InputError("this CA certificate may not sign certificates (its key usage lacks keyCertSign)")
     if pki.signature_hash_name(ca) in WEAK_HASHES:
-        raise WizardError(f"this CA certificate is signed with {pki.signature_hash_name(ca)}, which current TLS stacks refuse: bring a SHA-256 one")
+        raise InputError(f"this CA certificate is signed with {pki.signature_hash_name(ca)}, which current TLS stacks refuse: bring a SHA-256 one")
     if not pki.keys_match(brought.key, ca):
-        raise WizardError("the key does not belong to this CA certificate: bring the CA's own key")
+        raise InputError("the key does not belong to this CA certificate: bring the CA's own key")
     _valid_now(ca, "CA certificate", now or pki.utc_now())
     warnings = []
     if ca.issuer != ca.subject:
@@ -100,24 +100,24 @@ def check_server(brought: Brought, server_name: str, now: dt.datetime | None = N
     """Refuse a server certificate that the load balancer could not serve for `server_name`."""
     leaf = brought.chain[0]
     if pki.is_ca(leaf):
-        raise WizardError("this is a CA certificate, not a server certificate: bring the site's certificate")
+        raise InputError("this is a CA certificate, not a server certificate: bring the site's certificate")
     if not pki.keys_match(brought.key, leaf):
-        raise WizardError("the key does not belong to this server certificate: bring the key it was issued for")
+        raise InputError("the key does not belong to this server certificate: bring the key it was issued for")
     _valid_now(leaf, "server certificate", now or pki.utc_now())
     usages = pki.extended_key_usages(leaf)
     if usages and "serverAuth" not in usages and "2.5.29.37.0" not in usages:
-        raise WizardError("this certificate may not serve TLS servers (its extended key usage lacks serverAuth)")
+        raise InputError("this certificate may not serve TLS servers (its extended key usage lacks serverAuth)")
     if server_name and not covers(leaf, server_name):
         names = ", ".join(pki.san_strings(leaf)) or pki.cn_of(leaf.subject) or "nothing"
-        raise WizardError(f"this certificate does not cover {server_name!r} (it covers {names}): bring one for that name, or use its name")
+        raise InputError(f"this certificate does not cover {server_name!r} (it covers {names}): bring one for that name, or use its name")
     for child, parent in zip(brought.chain, brought.chain[1:]):
         if not pki.verify_issued_by(child, parent):
-            raise WizardError(f"the chain is out of order: {pki.cn_of(child.subject) or child.subject.rfc4514_string()} is not signed by "
+            raise InputError(f"the chain is out of order: {pki.cn_of(child.subject) or child.subject.rfc4514_string()} is not signed by "
                               f"the next certificate ({pki.cn_of(parent.subject) or parent.subject.rfc4514_string()}): put them leaf first, then each issuer")
     # A root's signature on itself is never checked; every other signature is.
     weak = [pki.signature_hash_name(c) for c in brought.chain if c.issuer != c.subject and pki.signature_hash_name(c) in WEAK_HASHES]
     if weak:
-        raise WizardError(f"the chain holds a certificate signed with {weak[0]}, which current TLS stacks refuse")
+        raise InputError(f"the chain holds a certificate signed with {weak[0]}, which current TLS stacks refuse")
     return [] if len(brought.chain) > 1 or leaf.issuer == leaf.subject else [
         "no chain came with the certificate: if its issuer is an intermediate CA, give --server-chain, or clients cannot verify it"]
 
@@ -138,40 +138,53 @@ def covers(cert: x509.Certificate, name: str) -> bool:
     return False
 
 
+def checked_ca(cert_file: Path, key_file: Path, password: str | None = None) -> tuple[Brought, list[str]]:
+    """Read and check a CA to bring (nothing is written); its warnings."""
+    brought = Brought(read_certificates(cert_file, "CA certificate")[:1], read_key(key_file, password))
+    return brought, check_ca(brought)
+
+
+def checked_server(cert_file: Path, key_file: Path, chain_file: Path | None = None, server_name: str = "",
+                   password: str | None = None) -> tuple[Brought, list[str]]:
+    """Read and check a server certificate to bring, with its chain (nothing is written); its warnings."""
+    chain = read_certificates(cert_file, "server certificate")
+    if chain_file is not None:
+        chain += read_certificates(chain_file, "certificate chain")
+    brought = Brought(chain, read_key(key_file, password))
+    return brought, check_server(brought, server_name)
+
+
 def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | None = None, replace: bool = False) -> StepOutcome:
     """Check an existing CA and copy it into ca/ (the originals are only read)."""
-    brought = Brought(read_certificates(cert_file, "CA certificate")[:1], read_key(key_file, password))
-    warnings = check_ca(brought)
-    ws.ensure()
-    present = [p for p in ws.artifacts("ca") if p.exists()]
-    if present and not replace:
-        ws.refuse_existing(present, "this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), or use another --workspace")
-    backup = ws.backup(ws.all_artifacts()) if replace else None
-    ws.write_files({
-        ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE),
-        ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE),
-    })
-    return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(brought.chain[0]), backup=backup, warnings=warnings)
+    with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
+        brought, warnings = checked_ca(cert_file, key_file, password)
+        ws.ensure()
+        present = [p for p in ws.artifacts("ca") if p.exists()]
+        if present and not replace:
+            ws.refuse_existing(present, "this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), or use another --workspace")
+        backup = ws.backup(ws.all_artifacts()) if replace else None
+        ws.write_files({
+            ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE),
+            ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE),
+        })
+        return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 
 
 def bring_server(ws: Workspace, cert_file: Path, key_file: Path, *, chain_file: Path | None = None, server_name: str = "",
                  password: str | None = None, force: bool = False) -> StepOutcome:
     """Check a purchased or corporate server certificate (and its chain) and copy it into server/."""
-    chain = read_certificates(cert_file, "server certificate")
-    if chain_file is not None:
-        chain += read_certificates(chain_file, "certificate chain")
-    brought = Brought(chain, read_key(key_file, password))
-    warnings = check_server(brought, server_name)
-    ws.ensure()
-    present = [p for p in ws.artifacts("server") if p.exists()]
-    if present and not force:
-        ws.refuse_existing(present, "re-run with --force to replace it (the old files are moved to a backup folder first)")
-    backup = ws.backup(present) if force else None
-    ws.write_files({
-        ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
-        ws.cert("server"): (b"".join(pki.cert_to_pem(c) for c in brought.chain), PUBLIC_MODE),
-    })
-    return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), backup=backup, warnings=warnings)
+    with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
+        brought, warnings = checked_server(cert_file, key_file, chain_file, server_name, password)
+        ws.ensure()
+        present = [p for p in ws.artifacts("server") if p.exists()]
+        if present and not force:
+            ws.refuse_existing(present, "re-run with --force to replace it (the old files are moved to a backup folder first)")
+        backup = ws.backup(present) if force else None
+        ws.write_files({
+            ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
+            ws.cert("server"): (b"".join(pki.cert_to_pem(c) for c in brought.chain), PUBLIC_MODE),
+        })
+        return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 
 
 def adopt_brought_server(ws: Workspace) -> StepOutcome:

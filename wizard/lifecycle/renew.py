@@ -62,53 +62,56 @@ def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str) ->
 
 
 def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False) -> StepOutcome:
-    old = _current(ws, ws.cert("server"), "server certificate")
-    ca_key, ca_cert = _signed_by_workspace_ca(ws, old, "server certificate")
-    pki.validate_days(days, "server certificate")
-    key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
-    names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
-    cn = pki.cn_of(old.subject) or (names[0] if names else "")
-    org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
-    issued = pki.issue_server(ca_key, ca_cert, key, cn=cn, sans=names, org=org, days=days)
-    backup = ws.backup(ws.artifacts("server"))
-    files = {ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE), ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE)}
-    files[ws.key("server")] = (pki.key_to_pem(key), SECRET_MODE)  # kept keys are written back: the backup moved them
-    ws.write_files(files)
-    warnings = pki.leaf_validity_warnings("server", days, ca_cert) + ([] if new_key else ["the key is kept: renew without --keep-key to replace it too"])
-    return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
+    with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
+        old = _current(ws, ws.cert("server"), "server certificate")
+        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, "server certificate")
+        pki.validate_days(days, "server certificate")
+        key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
+        names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
+        cn = pki.cn_of(old.subject) or (names[0] if names else "")
+        org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
+        issued = pki.issue_server(ca_key, ca_cert, key, cn=cn, sans=names, org=org, days=days)
+        backup = ws.backup(ws.artifacts("server"))
+        files = {ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE), ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE)}
+        files[ws.key("server")] = (pki.key_to_pem(key), SECRET_MODE)  # kept keys are written back: the backup moved them
+        ws.write_files(files)
+        warnings = pki.leaf_validity_warnings("server", days, ca_cert) + ([] if new_key else ["the key is kept: renew without --keep-key to replace it too"])
+        return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=[*hold.notices, *warnings])
 
 
 def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_DAYS, keep_key: bool = False) -> StepOutcome:
     """A client's certificate and .p12 (the tutorial's `client` or a named one)."""
-    validate_client_name(name)
-    files = client_files(ws, name)
-    old = _current(ws, files.cert, f"certificate of the client {name}")
-    ca_key, ca_cert = _signed_by_workspace_ca(ws, old, f"certificate of the client {name}")
-    pki.validate_days(days, "client certificate")
-    pki.validate_p12_password(password)
-    key, _ = _key_for(ws, files.key, old, keep_key)
-    legacy = files.p12.exists() and pki.p12_protection(read_bytes(files.p12))["mode"] == "legacy"
-    org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
-    issued = pki.issue_client(ca_key, ca_cert, key, cn=pki.cn_of(old.subject) or name, org=org, days=days)
-    p12 = pki.export_p12(key, issued.cert, password, legacy=legacy, friendly_name=name)
-    backup = ws.backup([files.key, files.csr, files.cert, files.p12, files.password])
-    ws.write_files({
-        files.key: (pki.key_to_pem(key), SECRET_MODE), files.csr: (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-        files.cert: (pki.cert_to_pem(issued.cert), PUBLIC_MODE), files.p12: (p12, SECRET_MODE),
-    })
-    return StepOutcome("client", [files.key, files.csr, files.cert, files.p12], pki.cert_info(issued.cert), backup=backup,
-                       warnings=pki.leaf_validity_warnings("client", days, ca_cert))
+    with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
+        validate_client_name(name)
+        files = client_files(ws, name)
+        old = _current(ws, files.cert, f"certificate of the client {name}")
+        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, f"certificate of the client {name}")
+        pki.validate_days(days, "client certificate")
+        pki.validate_p12_password(password)
+        key, _ = _key_for(ws, files.key, old, keep_key)
+        legacy = files.p12.exists() and pki.p12_protection(read_bytes(files.p12))["mode"] == "legacy"
+        org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
+        issued = pki.issue_client(ca_key, ca_cert, key, cn=pki.cn_of(old.subject) or name, org=org, days=days)
+        p12 = pki.export_p12(key, issued.cert, password, legacy=legacy, friendly_name=name)
+        backup = ws.backup([files.key, files.csr, files.cert, files.p12, files.password])
+        ws.write_files({
+            files.key: (pki.key_to_pem(key), SECRET_MODE), files.csr: (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+            files.cert: (pki.cert_to_pem(issued.cert), PUBLIC_MODE), files.p12: (p12, SECRET_MODE),
+        })
+        return StepOutcome("client", [files.key, files.csr, files.cert, files.p12], pki.cert_info(issued.cert), backup=backup,
+                           warnings=[*hold.notices, *pki.leaf_validity_warnings("client", days, ca_cert)])
 
 
 def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
     """A new CA certificate for the same key and subject: every certificate it signed stays valid."""
-    ca_key, old = load_ca(ws)
-    pki.validate_days(days, "CA")
-    cert = renewed_ca_certificate(ca_key, old, days)
-    backup = ws.backup([ws.cert("ca")])
-    ws.write_files({ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})
-    re_upload = ["the CA certificate (step 5: elb upload, or the console), and the listener's CA certificate (step 6)"]
-    return CaRenewal(pki.cert_info(cert), [ws.cert("ca")], backup, re_upload)
+    with ws.locked():  # one writer at a time, for the whole read-check-write
+        ca_key, old = load_ca(ws)
+        pki.validate_days(days, "CA")
+        cert = renewed_ca_certificate(ca_key, old, days)
+        backup = ws.backup([ws.cert("ca")])
+        ws.write_files({ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})
+        re_upload = ["the CA certificate (step 5: elb upload, or the console), and the listener's CA certificate (step 6)"]
+        return CaRenewal(pki.cert_info(cert), [ws.cert("ca")], backup, re_upload)
 
 
 def renewed_ca_certificate(key: pki.PrivateKey, old: x509.Certificate, days: int, now: dt.datetime | None = None) -> x509.Certificate:

@@ -1,0 +1,70 @@
+"""`generate` with what you already have: an existing CA (--ca-cert/--ca-key) and/or a purchased
+or corporate server certificate (--server-cert/--server-key/--server-chain). Every brought file
+is read and checked before anything is written; what is not brought is made as usual."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from wizard import steps
+from wizard.errors import InputError
+from wizard.lifecycle import bring
+from wizard.session import Session
+from wizard.steps import StepOutcome
+from wizard.workspace import Workspace
+
+
+def brings_something(args: argparse.Namespace) -> bool:
+    pairs = (("--ca-cert", args.ca_cert, "--ca-key", args.ca_key), ("--server-cert", args.server_cert, "--server-key", args.server_key))
+    for first, first_value, second, second_value in pairs:
+        if bool(first_value) != bool(second_value):
+            raise InputError(f"{first} and {second} go together: give both files")
+    if args.server_chain and not args.server_cert:
+        raise InputError("--server-chain goes with --server-cert and --server-key")
+    return bool(args.ca_cert or args.server_cert)
+
+
+def _key_password(check: Callable[[str | None], object], what: str) -> str | None:
+    """The password that opens the key `check` reads: none, or (for an encrypted key) typed on a terminal."""
+    try:
+        check(None)
+        return None
+    except bring.KeyPasswordNeeded:
+        if not sys.stdin.isatty():
+            raise InputError(f"the {what} key is encrypted: run this on a terminal to type its password, "
+                             "or decrypt a copy first (openssl pkey -in KEY -out plain.key)") from None
+    secret = getpass.getpass(f"Password of the {what} key: ")
+    check(secret)  # a wrong password fails here, before anything is written
+    return secret
+
+
+def _chain(args: argparse.Namespace) -> Path | None:
+    return Path(args.server_chain) if args.server_chain else None
+
+
+def generate_with_brought(args: argparse.Namespace, ws: Workspace, session: Session, password: str) -> list[StepOutcome]:
+    """Steps 1-3 with the brought files in place of what `generate` would make."""
+    ca_secret = server_secret = None
+    if args.ca_cert:
+        ca_secret = _key_password(lambda secret: bring.checked_ca(Path(args.ca_cert), Path(args.ca_key), secret), "CA")
+    if args.server_cert:
+        server_secret = _key_password(lambda secret: bring.checked_server(
+            Path(args.server_cert), Path(args.server_key), _chain(args), session.server_cn, secret), "server")
+    replace_leaves = args.force or args.new_ca
+    with ws.locked():  # the three steps as one change
+        steps.check_generate(ws, replace_leaves, args.new_ca)  # generate's own refusals, before anything is written
+        if args.ca_cert:
+            ca = bring.bring_ca(ws, Path(args.ca_cert), Path(args.ca_key), password=ca_secret, replace=args.new_ca)
+        else:
+            ca = steps.create_ca(ws, session, replace=args.new_ca)
+        if args.server_cert:
+            server = bring.bring_server(ws, Path(args.server_cert), Path(args.server_key), chain_file=_chain(args),
+                                        server_name=session.server_cn, password=server_secret, force=replace_leaves)
+        else:
+            server = steps.issue_server(ws, session, force=replace_leaves)
+        client = steps.issue_client(ws, session, password, force=replace_leaves)
+    return [ca, server, client]

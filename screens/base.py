@@ -15,9 +15,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Collapsible, Footer, Label, ProgressBar, Select, Static, TextArea
 
+from screens.language import Translated
 from screens.text import display_path, markdown
 from wizard import assets_loader
 
@@ -130,7 +131,7 @@ class PastePanel(Vertical):
 # ---------------------------------------------------------------------------
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(ModalScreen[bool], Translated):
     """A yes/no question; the safe answer (No) has the focus."""
 
     BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
@@ -156,7 +157,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class MessageModal(ModalScreen[None]):
+class MessageModal(ModalScreen[None], Translated):
     """A longer error (or any message) with its fix; Enter or Escape closes it."""
 
     BINDINGS = [Binding("escape", "dismiss", "Close")]
@@ -181,7 +182,7 @@ class MessageModal(ModalScreen[None]):
         self.dismiss()
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ModalScreen[None], Translated):
     """F1: how to move around, copying over SSH, the safety rules."""
 
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
@@ -207,7 +208,7 @@ class HelpScreen(ModalScreen[None]):
 # ---------------------------------------------------------------------------
 
 
-class ScrollingPage(Screen[None]):
+class ScrollingPage(Translated):
     """A page whose long text scrolls with PgUp/PgDn, so the text itself is no focus stop:
     Tab moves between fields and buttons only."""
 
@@ -302,6 +303,10 @@ class StepScreen(ScrollingPage):
     def on_mount(self) -> None:
         self.load_form()
         self._mounted_form = True
+        self.fit_menus()
+        self.sync()
+
+    def after_retranslate(self) -> None:
         self.fit_menus()
         self.sync()
 

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static
 
+from screens.language import Translated
 from screens.base import FieldRow
 from screens.forms import first_failure
 
@@ -57,7 +58,7 @@ class ReadableFile(Validator):
         return self.success()
 
 
-class BringModal(ModalScreen[BringRequest | None]):
+class BringModal(ModalScreen[BringRequest | None], Translated):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, role: str) -> None:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from screens.language import Translated
 from screens.base import FieldRow
 from screens.forms import ElbUuid, first_failure
 from wizard import elb
@@ -26,7 +27,7 @@ class UploadRequest:
     delete_replaced: bool = False
 
 
-class UploadModal(ModalScreen[UploadRequest | None]):
+class UploadModal(ModalScreen[UploadRequest | None], Translated):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, *, listener: bool = False, loadbalancer_id: str = "", region: str = "") -> None:

@@ -13,11 +13,21 @@ from pathlib import Path
 import pytest
 from fake_elb_api import FakeElbApi
 
-from wizard import steps
+from wizard import i18n, steps
 from wizard.session import Session
 from wizard.workspace import Workspace
 
 P12_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts in English whatever this machine's locale (the CLI runs inherit it);
+    the translation tests choose their language themselves."""
+    monkeypatch.setenv("MTLS_WIZARD_LANG", "en")
+    i18n.set_language(i18n.ENGLISH)
+    yield
+    i18n.set_language(i18n.ENGLISH)
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from wizard import i18n
+
 _SOURCE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -26,9 +28,19 @@ def _read_packaged(name: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=64)
 def read_text(name: str) -> str:
-    """The text of assets/`name` (e.g. "steps/step1.md"); empty when the file is missing."""
+    """The text of assets/`name` (e.g. "steps/step1.md") in the current language: its
+    translation in assets/<language>/ where there is one, else the English; empty when missing."""
+    language = i18n.current_language()
+    if language != i18n.ENGLISH:
+        translated = _read(f"{language}/{name}")
+        if translated:
+            return translated
+    return _read(name)
+
+
+@lru_cache(maxsize=128)
+def _read(name: str) -> str:
     text = _read_packaged(name)
     if text is None:
         try:

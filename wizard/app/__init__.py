@@ -20,7 +20,8 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from wizard import assets_loader
+from wizard import assets_loader, i18n
+from wizard.i18n import N_, _
 from wizard.app.clients_work import ClientsWorkMixin
 from wizard.app.work import WorkMixin
 
@@ -35,6 +36,13 @@ if TYPE_CHECKING:
 __all__ = ["SUMMARY", "WizardApp", "run_app"]
 
 SUMMARY = 8
+# Textual's own texts that the wizard shows (its system commands and the palette key), for the catalog.
+TEXTUAL_TEXTS = (
+    N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
+    N_("Keys"), N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"), N_("Maximize the focused widget"),
+    N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"), N_("palette"), N_("Open the command palette"),
+)
 SAVE_DELAY = 0.5  # seconds of quiet typing before the session is written
 
 # step -> (module, class) in screens/; imported on first use so the welcome screen paints quickly.
@@ -255,8 +263,40 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
+    # -- language -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from screens.language import translate_bindings
+
+        translate_bindings(self)
+
+    async def switch_language(self, language: str) -> None:
+        """Every open page in `language` at once, with what was typed kept (no restart)."""
+        from screens.language import Translated, translate_bindings
+
+        i18n.set_language(language)
+        translate_bindings(self)
+        for screen in list(self.screen_stack):
+            if isinstance(screen, Translated):
+                await screen.retranslate()
+        self.refresh_bindings()
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
+    def _language_commands(self) -> Iterable[SystemCommand]:
+        for code, name in i18n.LANGUAGES.items():
+            if code != i18n.current_language():
+                # Named in both languages: whoever reads the other one can still find it.
+                yield SystemCommand(f"Language / 语言: {name}", _("Show the wizard in {language} (what you typed is kept)").format(language=name),
+                                    lambda code=code: self.run_worker(self.switch_language(code), exclusive=True, group="language"))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         from wizard.progress import STEP_TITLES
+
+        yield from self._language_commands()
 
         for step, title in STEP_TITLES.items():
             label = "Summary" if step == SUMMARY else f"Step {step}: {title}"
@@ -267,7 +307,8 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         yield SystemCommand("Workspace folder", "Show the workspace path (and copy it)", self.action_show_workspace)
         yield SystemCommand("Toggle theme", "Switch between the dark and the light theme", self.action_toggle_theme)
         yield SystemCommand("Help", "How to use the wizard (F1)", self.action_help)
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # Textual's own (Theme, Quit, Keys...), in our words
+            yield command._replace(title=_(command.title), help=_(command.help))
 
     # -- errors -----------------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", severity: Any = "information",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from wizard import i18n
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
 from wizard.safe_text import printable
@@ -40,8 +41,21 @@ def start_tui(args: argparse.Namespace | SimpleNamespace) -> int:
     return int(run_app(workspace=workspace) or 0)
 
 
+def requested_language(arguments: Sequence[str]) -> str | None:
+    """The value of --lang, wherever it is given (the texts of --help need it before argparse runs)."""
+    for index, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == "--lang" and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if argument.startswith("--lang="):
+            return argument.split("=", 1)[1]
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    i18n.set_language(i18n.choose_language(requested_language(arguments)))
     if arguments:
         args = build_parser().parse_args(arguments)
     else:

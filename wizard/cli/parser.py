@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from wizard import __version__, defaults
+from wizard import __version__, defaults, i18n
+from wizard.cli.argparse_text import speak_our_language
 from wizard.defaults import PASSWORD_ENV, PROG
 
 
@@ -77,6 +78,7 @@ def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False, top_
 
 
 def build_parser() -> argparse.ArgumentParser:
+    speak_our_language()
     parser = _Parser(prog=PROG, description="HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _workspace_arg(parser, top_level=True)
@@ -123,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_parser(commands)
     _add_serve_parser(commands)
     _add_elb_parser(commands)
+    for index, each in enumerate(_every_parser(parser)):
+        _language_arg(each, top_level=index == 0)
     return parser
 
 
@@ -244,6 +248,22 @@ def _elb_name_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca-cert-name", metavar="NAME", help="ELB name of the CA certificate (default <server CN>-ca)")
     parser.add_argument("--sni-domain", metavar="NAMES", default=None,
                         help="send the server certificate's 'domain' (for SNI certificates only): comma-separated names, or 'auto' for its DNS names (default: left out)")
+
+
+def _language_arg(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    # Read before argparse runs (wizard.cli.requested_language); declared so it is accepted
+    # and listed on every command.
+    parser.add_argument("--lang", choices=sorted(i18n.LANGUAGES), default=None if top_level else argparse.SUPPRESS,
+                        help=f"the language: {', '.join(sorted(i18n.LANGUAGES))} (default: ${i18n.LANGUAGE_ENV}, else the locale)")
+
+
+def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:  # noqa: SLF001 - argparse offers no public walk of its subcommands
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for sub in dict.fromkeys(action.choices.values()):
+                found += _every_parser(sub)
+    return found
 
 
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:

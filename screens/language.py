@@ -1,0 +1,99 @@
+"""The TUI in the chosen language, and switching it while the wizard runs.
+
+Texts are translated where they are built (`wizard.i18n._`), so a screen speaks the new
+language once it is composed again. `Translated` does that without losing anything the
+person typed: it keeps every field's value (and which field had the focus), recomposes the
+screen, and puts them back. Key bindings are declared in English on the class; their
+footer descriptions are translated per instance, when the screen mounts and on a switch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Collapsible, Input, RadioButton, Select, SelectionList, Switch, TextArea
+
+from wizard.i18n import _
+
+_SOURCES = "_binding_sources"  # per node: (key, action) -> (description, tooltip) as declared
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """The node's binding descriptions in the current language (from the English declared)."""
+    sources: dict[tuple[str, str], tuple[str, str]] = node.__dict__.setdefault(_SOURCES, {})
+    bindings = node._bindings.key_to_bindings  # noqa: SLF001 - Textual has no public way to relabel
+    for key, declared in bindings.items():
+        relabelled: list[Binding] = []
+        for binding in declared:
+            description, tooltip = sources.setdefault((key, binding.action), (binding.description, binding.tooltip))
+            relabelled.append(dataclasses.replace(binding, description=_(description) if description else "",
+                                                  tooltip=_(tooltip) if tooltip else ""))
+        bindings[key] = relabelled
+
+
+def form_state(screen: Screen[Any]) -> dict[str, tuple[str, Any]]:
+    """What the person entered or opened on `screen`, by widget id."""
+    state: dict[str, tuple[str, Any]] = {}
+    for widget in screen.query("*"):
+        if not widget.id:
+            continue
+        if isinstance(widget, Input):
+            state[widget.id] = ("value", widget.value)
+        elif isinstance(widget, TextArea) and not widget.read_only:
+            state[widget.id] = ("text", widget.text)
+        elif isinstance(widget, Select):
+            state[widget.id] = ("value", widget.value)
+        elif isinstance(widget, (Checkbox, RadioButton, Switch)):
+            state[widget.id] = ("value", widget.value)
+        elif isinstance(widget, SelectionList):
+            state[widget.id] = ("selected", list(widget.selected))
+        elif isinstance(widget, Collapsible):
+            state[widget.id] = ("collapsed", widget.collapsed)
+    return state
+
+
+def restore_form_state(screen: Screen[Any], state: dict[str, tuple[str, Any]]) -> None:
+    for widget_id, (kind, value) in state.items():
+        found = screen.query(f"#{widget_id}")
+        if not found:
+            continue
+        widget = found.first()
+        try:
+            if kind == "text" and isinstance(widget, TextArea):
+                widget.load_text(value)
+            elif kind == "selected" and isinstance(widget, SelectionList):
+                widget.deselect_all()
+                for selected in value:
+                    widget.select(selected)
+            else:
+                setattr(widget, kind, value)
+        except Exception:  # noqa: BLE001 - a choice the new form no longer offers: keep its default
+            continue
+
+
+class Translated(Screen[Any]):
+    """A screen that can be shown again in another language without losing its form."""
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+
+    async def retranslate(self) -> None:
+        kept = form_state(self)
+        focused = self.focused.id if self.focused is not None else None
+        await self.recompose()
+        restore_form_state(self, kept)
+        translate_bindings(self)
+        self.after_retranslate()
+        if focused:
+            target = self.query(f"#{focused}")
+            if target and isinstance(target.first(), Widget) and target.first().focusable:
+                target.first().focus()
+        self.refresh_bindings()
+
+    def after_retranslate(self) -> None:
+        """What on_mount did beyond composing (fill tables, watch fields, redraw the outcome)."""

@@ -18,6 +18,7 @@ from wizard import clients, pki, teaching
 from wizard.clients import names, revocation
 from wizard.defaults import PROG
 from wizard.errors import InputError
+from wizard.i18n import _
 from wizard.safe_text import has_control_characters, printable
 from wizard.session import Session
 from wizard.workspace import Workspace, read_bytes
@@ -98,12 +99,15 @@ def _days(cert: x509.Certificate) -> int:
 
 
 def _reissue_hint(file: str) -> str:
-    return f"make a new CA with {PROG} generate --new-ca" if file.startswith("ca/") else f"reissue it with {PROG} generate --force"
+    if file.startswith("ca/"):
+        return _("make a new CA with {command}").format(command=f"{PROG} generate --new-ca")
+    return _("reissue it with {command}").format(command=f"{PROG} generate --force")
 
 
 def _safe_value(value: str, file: str, what: str) -> str:
     if has_control_characters(value):
-        raise InputError(f"the {what} in {file} holds control characters ({printable(value)}), which the script cannot reproduce safely: {_reissue_hint(file)}")
+        raise InputError(_("the {what} in {file} holds control characters ({value}), which the script cannot reproduce safely: {hint}").format(
+            what=what, file=file, value=printable(value), hint=_reissue_hint(file)))
     return value
 
 
@@ -115,7 +119,8 @@ def _attr(name: x509.Name, oid: x509.ObjectIdentifier, default: str, file: str) 
 def _key_type(cert: x509.Certificate, file: str) -> str:
     key_type = pki.key_type_of(cert.public_key())
     if key_type not in pki.KEY_TYPES:
-        raise InputError(f"{file} holds a {printable(key_type)} key; the script makes {', '.join(pki.KEY_TYPES)} keys only: {_reissue_hint(file)}")
+        raise InputError(_("{file} holds a {key_type} key; the script makes {key_types} keys only: {hint}").format(
+            file=file, key_type=printable(key_type), key_types=", ".join(pki.KEY_TYPES), hint=_reissue_hint(file)))
     return key_type
 
 
@@ -132,8 +137,8 @@ def _sans(cert: x509.Certificate, file: str) -> list[str]:
         elif isinstance(entry, x509.DNSName) and not pki.name_problem(entry.value) and entry.value == entry.value.strip():
             sans.append(f"DNS:{entry.value}")
         else:
-            raise InputError(f"{file} has a subject alternative name the script cannot reproduce safely "
-                             f"({printable(repr(entry.value))}): {_reissue_hint(file)}")
+            raise InputError(_("{file} has a subject alternative name the script cannot reproduce safely ({value}): {hint}").format(
+                file=file, value=printable(repr(entry.value)), hint=_reissue_hint(file)))
     return sans
 
 
@@ -204,7 +209,7 @@ def _conf_value(value: str) -> str:
     A line break would end the heredoc the config is written with: refused (the last guard;
     values read from files are checked with their file's name before they get here)."""
     if has_control_characters(value):
-        raise InputError(f"{printable(value)} holds control characters, which the script cannot write safely")
+        raise InputError(_("{value} holds control characters, which the script cannot write safely").format(value=printable(value)))
     return "".join("\\" + ch if ch in '\\$#"\'`' else ch for ch in value)
 
 
@@ -228,7 +233,7 @@ def _config(path: str, org: str, cn: str, section: str, extensions: list[str]) -
 def ca_commands(p: Profile) -> str:
     """Step 1: key, CSR, self-signed CA certificate (v3, SHA-256, pathlen 0)."""
     return "\n".join([
-        "# Step 1: the private CA",
+        teaching.comment(_("Step 1: the private CA")),
         _config("ca/ca_cert.conf", p.org, p.ca_cn, "v3_ca", [
             "basicConstraints = critical, CA:TRUE, pathlen:0",
             "keyUsage = critical, keyCertSign, cRLSign",
@@ -242,9 +247,9 @@ def ca_commands(p: Profile) -> str:
     ])
 
 
-def _leaf_commands(role: str, step: int, title: str, org: str, cn: str, key_type: str, ca_key_type: str, days: int, extensions: list[str]) -> str:
+def _leaf_commands(role: str, heading: str, org: str, cn: str, key_type: str, ca_key_type: str, days: int, extensions: list[str]) -> str:
     return "\n".join([
-        f"# Step {step}: {title}",
+        teaching.comment(heading),
         _config(f"{role}/{role}_cert.conf", org, cn, f"v3_{role}", [
             "basicConstraints = critical, CA:FALSE",
             *extensions,
@@ -262,7 +267,7 @@ def _leaf_commands(role: str, step: int, title: str, org: str, cn: str, key_type
 def server_commands(p: Profile) -> str:
     """Step 2: the server certificate, with the SAN clients check and serverAuth usage."""
     usage = "digitalSignature" if p.server_key_type.startswith("ec") else "digitalSignature, keyEncipherment"
-    return _leaf_commands("server", 2, "the server certificate", p.server_org, p.server_cn, p.server_key_type, p.ca_key_type, p.server_days, [
+    return _leaf_commands("server", _("Step 2: the server certificate"), p.server_org, p.server_cn, p.server_key_type, p.ca_key_type, p.server_days, [
         f"keyUsage = critical, {usage}",
         "extendedKeyUsage = serverAuth",
         f"subjectAltName = {', '.join(p.server_sans)}",
@@ -276,7 +281,7 @@ def client_commands(p: Profile) -> str:
     else:
         protection = "-keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256"
     return "\n".join([
-        _leaf_commands("client", 3, "the client certificate", p.client_org, p.client_cn, p.client_key_type, p.ca_key_type, p.client_days, [
+        _leaf_commands("client", _("Step 3: the client certificate"), p.client_org, p.client_cn, p.client_key_type, p.ca_key_type, p.client_days, [
             "keyUsage = critical, digitalSignature",
             "extendedKeyUsage = clientAuth",
         ]),
@@ -294,21 +299,49 @@ def _after_setup(p: Profile) -> list[str]:
     return parts
 
 
+# What the script says to a person is translated; inside double quotes only these characters
+# are special, so a backslash before each keeps any translation plain text. In the message
+# of ${VAR:?message} a closing brace would end the expansion: it is escaped there too.
+_SPECIAL_IN_DOUBLE_QUOTES = '\\$`"'
+
+
+def _double_quoted(text: str, also: str = "") -> str:
+    """`text` for the inside of a double-quoted shell word: printed as it is, never run."""
+    return "".join("\\" + ch if ch in _SPECIAL_IN_DOUBLE_QUOTES + also else ch for ch in text)
+
+
+def _said(message: str, **shell: str) -> str:
+    """A translated message for `echo "..."`, its placeholders filled with shell text
+    (`$target/$f`, `$(pwd)`) that the shell expands when the script runs."""
+    return _double_quoted(message).format(**shell)
+
+
+def _heading(workspace: Path | None) -> list[str]:
+    if workspace:  # printable: a path may hold a newline, and it must stay a comment
+        origin = _("The openssl commands equivalent to what mtls-wizard did for {workspace}.").format(workspace=printable(workspace))
+    else:
+        origin = _("The openssl commands equivalent to what mtls-wizard did.")
+    return [
+        "#!/usr/bin/env bash",
+        teaching.comment(origin),
+        teaching.comment(_("Usage: {command}").format(command="MTLS_WIZARD_P12_PASSWORD=... bash this-script.sh [TARGET_FOLDER]")),
+        teaching.comment(_("Keys are new: the result is a PKI with the same profile, not a copy of the original.")),
+    ]
+
+
 def full_script(p: Profile, workspace: Path | None = None) -> str:
     """A runnable bash script that builds the same PKI in a new folder (default ./mtls-pki)."""
-    origin = f" for {printable(workspace)}" if workspace else ""  # a path may hold a newline: it must stay a comment
+    no_password = _double_quoted(_("set {variable} to the .p12 password first").format(variable="MTLS_WIZARD_P12_PASSWORD"), also="}")
+    refusal = _said(_("refusing to overwrite {path}"), path="$target/$f")
     return "\n".join([
-        "#!/usr/bin/env bash",
-        f"# The openssl commands equivalent to what mtls-wizard did{origin}.",
-        "# Usage: MTLS_WIZARD_P12_PASSWORD=... bash this-script.sh [TARGET_FOLDER]",
-        "# Keys are new: the result is a PKI with the same profile, not a copy of the original.",
+        *_heading(workspace),
         "set -euo pipefail",
         'target="${1:-./mtls-pki}"',
-        ': "${MTLS_WIZARD_P12_PASSWORD:?set MTLS_WIZARD_P12_PASSWORD to the .p12 password first}"',
+        f': "${{MTLS_WIZARD_P12_PASSWORD:?{no_password}}}"',
         f"for f in ca/ca.key server/server.key client/client.key{''.join(f' clients/{c.name}/{c.name}.key' for c in p.named_clients)}; do",
-        '  if [ -e "$target/$f" ]; then echo "refusing to overwrite $target/$f" >&2; exit 1; fi',
+        f'  if [ -e "$target/$f" ]; then echo "{refusal}" >&2; exit 1; fi',
         "done",
-        "umask 077  # private keys readable by their owner only",
+        "umask 077  # " + teaching.remark(_("private keys readable by their owner only")),
         'mkdir -p "$target/ca" "$target/server" "$target/client"',
         'cd "$target"',
         "",
@@ -320,6 +353,6 @@ def full_script(p: Profile, workspace: Path | None = None) -> str:
         "",
         *_after_setup(p),
         "chmod 644 ca/ca.crt ca/ca.csr server/server.crt server/server.csr client/client.crt client/client.csr",
-        'echo "PKI written to $(pwd)"',
+        'echo "' + _said(_("PKI written to {folder}"), folder="$(pwd)") + '"',
         "",
     ])

@@ -27,6 +27,7 @@ from wizard.clients.names import ClientFiles, client_files, validate_client_name
 from wizard.defaults import CLIENT_DAYS, DEFAULT_KEY_TYPE
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
+from wizard.i18n import _
 from wizard.steps import load_ca
 from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write
 
@@ -102,11 +103,11 @@ def issue_clients(
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         names = validate_client_names(names)
         key_type = pki.validate_key_type(options.key_type or workspace_key_type(ws))
-        pki.validate_days(options.days, "client certificate")
+        pki.validate_days(options.days, _("client certificate"))
         result = BatchResult(warnings=list(hold.notices))
         if not options.random_passwords:
             if password is None:
-                raise WizardError("no .p12 password given")
+                raise WizardError(_("no .p12 password given"))
             result.warnings += pki.validate_p12_password(password)
         _refuse_existing(ws, names, options.force)
         ca_key, ca_cert = load_ca(ws)
@@ -131,10 +132,15 @@ def issue_clients(
 
 def _refuse_existing(ws: Workspace, names: list[str], force: bool) -> None:
     present = [name for name in names if any(p.exists() for p in client_files(ws, name).artifacts)]
-    if present and not force:
-        others = f" (and {len(present) - 1} more)" if len(present) > 1 else ""
-        raise WizardError(f"the client {present[0]!r}{others} already exists in {ws.root}: "
-                          "give another name, or re-run with --force to replace it (its files are backed up first)")
+    if not present or force:
+        return
+    if len(present) == 1:
+        message = _("the client {name} already exists in {folder}: "
+                    "give another name, or re-run with --force to replace it (its files are backed up first)")
+    else:
+        message = _("the client {name} (and {more} more) already exists in {folder}: "
+                    "give another name, or re-run with --force to replace it (its files are backed up first)")
+    raise WizardError(message.format(name=repr(present[0]), more=len(present) - 1, folder=ws.root))
 
 
 def _run(jobs: list[_Job]) -> Iterator[tuple[_Job, dict | Exception]]:
@@ -198,4 +204,4 @@ def _make_folder(files: ClientFiles) -> None:
         files.folder.parent.mkdir(mode=DIR_MODE, exist_ok=True)
         files.folder.mkdir(mode=DIR_MODE, exist_ok=True)
     except OSError as error:
-        raise WizardError(f"cannot create {files.folder}: {error.strerror}") from None
+        raise WizardError(_("cannot create {folder}: {reason}").format(folder=files.folder, reason=error.strerror)) from None

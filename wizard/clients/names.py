@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 from wizard.workspace import Workspace
 
 TUTORIAL_CLIENT = "client"
@@ -19,7 +20,7 @@ CLIENTS_DIR = "clients"
 # Letters, digits, dot, underscore, hyphen, @; 1-64 characters; never a leading dot or hyphen,
 # so no name is a path (../x), an option (-x) or a hidden file.
 NAME_PATTERN = re.compile(r"^(?![.-])[A-Za-z0-9._@-]{1,64}$")
-NAME_RULE = "letters, digits, '.', '_', '-' and '@', 1-64 characters, not starting with '.' or '-'"
+NAME_RULE = N_("letters, digits, '.', '_', '-' and '@', 1-64 characters, not starting with '.' or '-'")  # shown with _()
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ class ClientFiles:
 
 def validate_client_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):  # (match would let a trailing newline through "$")
-        shown = repr(name) if name else "an empty name"
-        raise InputError(f"{shown} cannot name a client: use {NAME_RULE}")
+        shown = repr(name) if name else _("an empty name")
+        raise InputError(_("{name} cannot name a client: use {rule}").format(name=shown, rule=_(NAME_RULE)))
     return name
 
 
@@ -52,10 +53,10 @@ def validate_client_names(names: Iterable[str]) -> list[str]:
     for name in names:
         validate_client_name(name)
         if name in checked:
-            raise InputError(f"the client {name!r} is named twice: give each name once")
+            raise InputError(_("the client {name} is named twice: give each name once").format(name=repr(name)))
         checked.append(name)
     if not checked:
-        raise InputError("no client name given: name one or more clients, or give --from FILE")
+        raise InputError(_("no client name given: name one or more clients, or give --from FILE"))
     return checked
 
 

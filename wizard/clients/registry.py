@@ -9,6 +9,7 @@ from wizard import pki
 from wizard.clients.names import client_files, known_clients
 from wizard.clients.revocation import revoked_serials, serial_text
 from wizard.errors import InputError, WizardError
+from wizard.i18n import _
 from wizard.workspace import Workspace
 
 EXPIRING_DAYS = 30
@@ -36,10 +37,10 @@ def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[s
     infos = []
     for files in known_clients(ws):
         try:
-            cert = pki.load_cert_pem(files.cert.read_bytes(), f"the certificate of {files.name}")
+            cert = pki.load_cert_pem(files.cert.read_bytes(), _("the certificate of {name}").format(name=files.name))
         except (OSError, InputError) as error:
             if problems is not None:
-                problems.append(f"{ws.relative(files.cert)} left out: {getattr(error, 'strerror', None) or error}")
+                problems.append(_("{file} left out: {reason}").format(file=ws.relative(files.cert), reason=getattr(error, "strerror", None) or error))
             continue
         serial = serial_text(cert.serial_number)
         days_left = (cert.not_valid_after_utc - now) // dt.timedelta(days=1)
@@ -55,12 +56,12 @@ def client_info(ws: Workspace, name: str, now: dt.datetime | None = None) -> Cli
     """One client's state, by its name (`client list` shows the names)."""
     files = client_files(ws, name)
     if not files.cert.exists():
-        raise WizardError(f"there is no client {name!r} in {ws.root}: see `client list` for the names")
+        raise WizardError(_("there is no client {name} in {folder}: see `client list` for the names").format(name=repr(name), folder=ws.root))
     problems: list[str] = []
     for info in list_clients(ws, now, problems):
         if info.name == name:
             return info
-    raise WizardError(problems[0] if problems else f"the certificate of {name} cannot be read")
+    raise WizardError(problems[0] if problems else _("the certificate of {name} cannot be read").format(name=name))
 
 
 def state_of(revoked: bool, left: dt.timedelta) -> str:

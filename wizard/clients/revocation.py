@@ -21,6 +21,7 @@ from wizard import pki
 from wizard.clients.names import client_files, validate_client_name
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
+from wizard.i18n import _
 from wizard.steps import load_ca
 from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write
 
@@ -70,9 +71,10 @@ def read_record(ws: Workspace) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise WizardError(f"{ws.relative(path)} cannot be read ({error}): restore it from a backup before revoking more") from None
+        raise WizardError(_("{file} cannot be read ({reason}): restore it from a backup before revoking more").format(
+            file=ws.relative(path), reason=error)) from None
     if not isinstance(data, dict) or not isinstance(data.get("revoked"), list):
-        raise WizardError(f"{ws.relative(path)} is not a revocation record: restore it from a backup before revoking more")
+        raise WizardError(_("{file} is not a revocation record: restore it from a backup before revoking more").format(file=ws.relative(path)))
     return data
 
 
@@ -96,12 +98,12 @@ def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int 
     with ws.locked():  # one writer at a time, for the whole read-check-write
         validate_client_name(name)
         if reason not in REASONS:
-            raise InputError(f"unknown reason {reason!r}: use one of {', '.join(REASONS)}")
+            raise InputError(_("unknown reason {reason}: use one of {reasons}").format(reason=repr(reason), reasons=", ".join(REASONS)))
         pki.validate_days(crl_days, "CRL")
         files = client_files(ws, name)
         if not files.cert.exists():
-            raise WizardError(f"there is no client {name!r} in {ws.root}: see `client list` for the names")
-        cert = pki.load_cert_pem(files.cert.read_bytes(), f"the certificate of {name}")
+            raise WizardError(_("there is no client {name} in {folder}: see `client list` for the names").format(name=repr(name), folder=ws.root))
+        cert = pki.load_cert_pem(files.cert.read_bytes(), _("the certificate of {name}").format(name=name))
         record = read_record(ws)
         serial = serial_text(cert.serial_number)
         for entry in record["revoked"]:
@@ -126,7 +128,7 @@ def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datet
     """A new CRL (number + 1), then the record and the serial list: each written atomically."""
     ca_key, ca_cert = load_ca(ws)
     if "cRLSign" not in pki.key_usages(ca_cert) and pki.key_usages(ca_cert):
-        raise WizardError("the workspace CA may not sign CRLs (its key usage lacks cRLSign): revocation needs a CA made for it")
+        raise WizardError(_("the workspace CA may not sign CRLs (its key usage lacks cRLSign): revocation needs a CA made for it"))
     record["crl_number"] = int(record.get("crl_number", 0)) + 1
     crl = build_crl(ca_key, ca_cert, record["revoked"], record["crl_number"], now, now + dt.timedelta(days=crl_days))
     atomic_write(crl_path(ws), crl.public_bytes(serialization.Encoding.PEM), PUBLIC_MODE)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from wizard import pki
 from wizard.errors import InputError
+from wizard.i18n import _
 from wizard.steps import StepOutcome
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
@@ -45,7 +46,7 @@ def read_certificates(path: Path, what: str) -> list[x509.Certificate]:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
     except ValueError:
-        raise InputError(f"{path} is not a readable {what} (PEM or DER)") from None
+        raise InputError(_("{path} is not a readable {what} (PEM or DER)").format(path=path, what=what)) from None
 
 
 def read_key(path: Path, password: str | None) -> pki.PrivateKey:
@@ -55,20 +56,21 @@ def read_key(path: Path, password: str | None) -> pki.PrivateKey:
         key = loader(data, password=password.encode() if password else None)
     except TypeError:
         if password is None:
-            raise KeyPasswordNeeded(f"{path} is encrypted: give its password (on a terminal it is asked for)") from None
-        raise InputError(f"{path} is not encrypted, or not in a form this tool reads: give it without a password") from None
+            raise KeyPasswordNeeded(_("{path} is encrypted: give its password (on a terminal it is asked for)").format(path=path)) from None
+        raise InputError(_("{path} is not encrypted, or not in a form this tool reads: give it without a password").format(path=path)) from None
     except (ValueError, UnsupportedAlgorithm):
-        raise InputError(f"{path} is not a readable private key, or the password is wrong") from None
+        raise InputError(_("{path} is not a readable private key, or the password is wrong").format(path=path)) from None
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise InputError(f"{path} holds a {pki.key_type_of(key)} key: only RSA and ECDSA keys are supported")
+        raise InputError(_("{path} holds a {key_type} key: only RSA and ECDSA keys are supported").format(path=path, key_type=pki.key_type_of(key)))
     return key
 
 
 def _valid_now(cert: x509.Certificate, what: str, now: dt.datetime) -> None:
     if cert.not_valid_before_utc > now:
-        raise InputError(f"the {what} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC: check the clocks, or wait")
+        raise InputError(_("the {what} is not valid before {not_before:%Y-%m-%d %H:%M} UTC: check the clocks, or wait").format(
+            what=what, not_before=cert.not_valid_before_utc))
     if cert.not_valid_after_utc <= now:
-        raise InputError(f"the {what} expired on {cert.not_valid_after_utc:%Y-%m-%d}: bring a current one")
+        raise InputError(_("the {what} expired on {not_after:%Y-%m-%d}: bring a current one").format(what=what, not_after=cert.not_valid_after_utc))
 
 
 def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
@@ -79,20 +81,21 @@ def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
     except x509.ExtensionNotFound:
         constraints = None
     if constraints is None or not constraints.ca:
-        raise InputError("this certificate is not a CA certificate (no basicConstraints CA:TRUE): bring the CA's own certificate")
+        raise InputError(_("this certificate is not a CA certificate (no basicConstraints CA:TRUE): bring the CA's own certificate"))
     usages = pki.key_usages(ca)
     if usages and "keyCertSign" not in usages:
-        raise InputError("this CA certificate may not sign certificates (its key usage lacks keyCertSign)")
+        raise InputError(_("this CA certificate may not sign certificates (its key usage lacks keyCertSign)"))
     if pki.signature_hash_name(ca) in WEAK_HASHES:
-        raise InputError(f"this CA certificate is signed with {pki.signature_hash_name(ca)}, which current TLS stacks refuse: bring a SHA-256 one")
+        raise InputError(_("this CA certificate is signed with {hash}, which current TLS stacks refuse: bring a SHA-256 one").format(
+            hash=pki.signature_hash_name(ca)))
     if not pki.keys_match(brought.key, ca):
-        raise InputError("the key does not belong to this CA certificate: bring the CA's own key")
-    _valid_now(ca, "CA certificate", now or pki.utc_now())
+        raise InputError(_("the key does not belong to this CA certificate: bring the CA's own key"))
+    _valid_now(ca, _("CA certificate"), now or pki.utc_now())
     warnings = []
     if ca.issuer != ca.subject:
-        warnings.append("this CA is an intermediate: the load balancer and `openssl verify` will need the chain up to its root too")
+        warnings.append(_("this CA is an intermediate: the load balancer and `openssl verify` will need the chain up to its root too"))
     if usages and "cRLSign" not in usages:
-        warnings.append("this CA may not sign CRLs: `client revoke` will not work with it")
+        warnings.append(_("this CA may not sign CRLs: `client revoke` will not work with it"))
     return warnings
 
 
@@ -100,26 +103,31 @@ def check_server(brought: Brought, server_name: str, now: dt.datetime | None = N
     """Refuse a server certificate that the load balancer could not serve for `server_name`."""
     leaf = brought.chain[0]
     if pki.is_ca(leaf):
-        raise InputError("this is a CA certificate, not a server certificate: bring the site's certificate")
+        raise InputError(_("this is a CA certificate, not a server certificate: bring the site's certificate"))
     if not pki.keys_match(brought.key, leaf):
-        raise InputError("the key does not belong to this server certificate: bring the key it was issued for")
-    _valid_now(leaf, "server certificate", now or pki.utc_now())
+        raise InputError(_("the key does not belong to this server certificate: bring the key it was issued for"))
+    _valid_now(leaf, _("server certificate"), now or pki.utc_now())
     usages = pki.extended_key_usages(leaf)
     if usages and "serverAuth" not in usages and "2.5.29.37.0" not in usages:
-        raise InputError("this certificate may not serve TLS servers (its extended key usage lacks serverAuth)")
+        raise InputError(_("this certificate may not serve TLS servers (its extended key usage lacks serverAuth)"))
     if server_name and not covers(leaf, server_name):
-        names = ", ".join(pki.san_strings(leaf)) or pki.cn_of(leaf.subject) or "nothing"
-        raise InputError(f"this certificate does not cover {server_name!r} (it covers {names}): bring one for that name, or use its name")
+        names = ", ".join(pki.san_strings(leaf)) or pki.cn_of(leaf.subject) or _("nothing")
+        raise InputError(_("this certificate does not cover {name} (it covers {names}): bring one for that name, or use its name").format(
+            name=repr(server_name), names=names))
     for child, parent in zip(brought.chain, brought.chain[1:]):
         if not pki.verify_issued_by(child, parent):
-            raise InputError(f"the chain is out of order: {pki.cn_of(child.subject) or child.subject.rfc4514_string()} is not signed by "
-                              f"the next certificate ({pki.cn_of(parent.subject) or parent.subject.rfc4514_string()}): put them leaf first, then each issuer")
+            raise InputError(_("the chain is out of order: {child} is not signed by the next certificate ({parent}): "
+                               "put them leaf first, then each issuer").format(child=_subject_name(child), parent=_subject_name(parent)))
     # A root's signature on itself is never checked; every other signature is.
     weak = [pki.signature_hash_name(c) for c in brought.chain if c.issuer != c.subject and pki.signature_hash_name(c) in WEAK_HASHES]
     if weak:
-        raise InputError(f"the chain holds a certificate signed with {weak[0]}, which current TLS stacks refuse")
+        raise InputError(_("the chain holds a certificate signed with {hash}, which current TLS stacks refuse").format(hash=weak[0]))
     return [] if len(brought.chain) > 1 or leaf.issuer == leaf.subject else [
-        "no chain came with the certificate: if its issuer is an intermediate CA, give --server-chain, or clients cannot verify it"]
+        _("no chain came with the certificate: if its issuer is an intermediate CA, give --server-chain, or clients cannot verify it")]
+
+
+def _subject_name(cert: x509.Certificate) -> str:
+    return pki.cn_of(cert.subject) or cert.subject.rfc4514_string()
 
 
 def covers(cert: x509.Certificate, name: str) -> bool:
@@ -129,7 +137,7 @@ def covers(cert: x509.Certificate, name: str) -> bool:
     if not entries:
         return (pki.cn_of(cert.subject) or "").lower() == wanted
     for entry in entries:
-        kind, _, value = entry.partition(":")
+        kind, _colon, value = entry.partition(":")
         value = value.lower().rstrip(".")
         if kind == "IP" and value == wanted:
             return True
@@ -140,16 +148,16 @@ def covers(cert: x509.Certificate, name: str) -> bool:
 
 def checked_ca(cert_file: Path, key_file: Path, password: str | None = None) -> tuple[Brought, list[str]]:
     """Read and check a CA to bring (nothing is written); its warnings."""
-    brought = Brought(read_certificates(cert_file, "CA certificate")[:1], read_key(key_file, password))
+    brought = Brought(read_certificates(cert_file, _("CA certificate"))[:1], read_key(key_file, password))
     return brought, check_ca(brought)
 
 
 def checked_server(cert_file: Path, key_file: Path, chain_file: Path | None = None, server_name: str = "",
                    password: str | None = None) -> tuple[Brought, list[str]]:
     """Read and check a server certificate to bring, with its chain (nothing is written); its warnings."""
-    chain = read_certificates(cert_file, "server certificate")
+    chain = read_certificates(cert_file, _("server certificate"))
     if chain_file is not None:
-        chain += read_certificates(chain_file, "certificate chain")
+        chain += read_certificates(chain_file, _("certificate chain"))
     brought = Brought(chain, read_key(key_file, password))
     return brought, check_server(brought, server_name)
 
@@ -161,7 +169,8 @@ def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | 
         ws.ensure()
         present = [p for p in ws.artifacts("ca") if p.exists()]
         if present and not replace:
-            ws.refuse_existing(present, "this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), or use another --workspace")
+            ws.refuse_existing(present, _("this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), "
+                                          "or use another --workspace"))
         backup = ws.backup(ws.all_artifacts()) if replace else None
         ws.write_files({
             ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE),
@@ -178,7 +187,7 @@ def bring_server(ws: Workspace, cert_file: Path, key_file: Path, *, chain_file: 
         ws.ensure()
         present = [p for p in ws.artifacts("server") if p.exists()]
         if present and not force:
-            ws.refuse_existing(present, "re-run with --force to replace it (the old files are moved to a backup folder first)")
+            ws.refuse_existing(present, _("re-run with --force to replace it (the old files are moved to a backup folder first)"))
         backup = ws.backup(present) if force else None
         ws.write_files({
             ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
@@ -190,12 +199,12 @@ def bring_server(ws: Workspace, cert_file: Path, key_file: Path, *, chain_file: 
 def adopt_brought_server(ws: Workspace) -> StepOutcome:
     """A server certificate in the workspace that another CA issued (brought in earlier): the
     same checks as when it was brought, read from server/server.crt and server.key."""
-    brought = Brought(read_certificates(ws.cert("server"), "server certificate"),
+    brought = Brought(read_certificates(ws.cert("server"), _("server certificate")),
                       pki.load_key_pem(read_bytes(ws.key("server")), ws.relative(ws.key("server"))))
     warnings = check_server(brought, "")
     issuer = pki.cn_of(brought.chain[0].issuer) or brought.chain[0].issuer.rfc4514_string()
-    warnings.insert(0, f"{ws.relative(ws.cert('server'))} was issued by {issuer}, not by this workspace's CA: it is used as a "
-                       "certificate you brought (the handshake test checks it against the system's trusted CAs)")
+    warnings.insert(0, _("{file} was issued by {issuer}, not by this workspace's CA: it is used as a certificate you brought "
+                         "(the handshake test checks it against the system's trusted CAs)").format(file=ws.relative(ws.cert("server")), issuer=issuer))
     return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), reused=True, warnings=warnings)
 
 
@@ -203,7 +212,7 @@ def issued_by_workspace_ca(ws: Workspace) -> bool | None:
     """Whether server/server.crt was issued by ca/ca.crt (None when either is missing or unreadable)."""
     try:
         ca = pki.load_cert_pem(read_bytes(ws.cert("ca")))
-        server = read_certificates(ws.cert("server"), "server certificate")[0]
+        server = read_certificates(ws.cert("server"), _("server certificate"))[0]
     except (InputError, OSError):
         return None
     return pki.verify_issued_by(server, ca)

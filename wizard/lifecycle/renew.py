@@ -20,6 +20,7 @@ from wizard import pki
 from wizard.clients.names import client_files, validate_client_name
 from wizard.defaults import CA_DAYS, CLIENT_DAYS, SERVER_DAYS
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.steps import StepOutcome, load_ca
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
@@ -36,7 +37,7 @@ class CaRenewal:
 
 def _current(ws: Workspace, path: Path, what: str) -> x509.Certificate:
     if not path.exists():
-        raise WizardError(f"there is no {what} to renew at {ws.relative(path)}: issue one first")
+        raise WizardError(_("there is no {what} to renew at {file}: issue one first").format(what=what, file=ws.relative(path)))
     return pki.load_cert_pem(read_bytes(path), what)
 
 
@@ -45,7 +46,7 @@ def _key_for(ws: Workspace, key_path: Path, cert: x509.Certificate, keep_key: bo
     if keep_key:
         key = pki.load_key_pem(read_bytes(key_path), ws.relative(key_path))
         if not pki.keys_match(key, cert):
-            raise WizardError(f"{ws.relative(key_path)} does not belong to the certificate: renew without --keep-key")
+            raise WizardError(_("{file} does not belong to the certificate: renew without --keep-key").format(file=ws.relative(key_path)))
         return key, False
     key_type = pki.key_type_of(cert.public_key())
     if key_type not in pki.KEY_TYPES:
@@ -56,16 +57,17 @@ def _key_for(ws: Workspace, key_path: Path, cert: x509.Certificate, keep_key: bo
 def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str) -> tuple[pki.PrivateKey, x509.Certificate]:
     ca_key, ca_cert = load_ca(ws)
     if not pki.verify_issued_by(cert, ca_cert):
-        raise WizardError(f"the {what} was not issued by this workspace's CA ({pki.cn_of(cert.issuer) or cert.issuer.rfc4514_string()}): "
-                          "renew it where it was issued, then bring the new one in")
+        raise WizardError(_("the {what} was not issued by this workspace's CA ({issuer}): "
+                            "renew it where it was issued, then bring the new one in").format(
+            what=what, issuer=pki.cn_of(cert.issuer) or cert.issuer.rfc4514_string()))
     return ca_key, ca_cert
 
 
 def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False) -> StepOutcome:
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
-        old = _current(ws, ws.cert("server"), "server certificate")
-        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, "server certificate")
-        pki.validate_days(days, "server certificate")
+        old = _current(ws, ws.cert("server"), _("server certificate"))
+        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, _("server certificate"))
+        pki.validate_days(days, _("server certificate"))
         key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
         names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
         cn = pki.cn_of(old.subject) or (names[0] if names else "")
@@ -75,7 +77,8 @@ def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = Fal
         files = {ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE), ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE)}
         files[ws.key("server")] = (pki.key_to_pem(key), SECRET_MODE)  # kept keys are written back: the backup moved them
         ws.write_files(files)
-        warnings = pki.leaf_validity_warnings("server", days, ca_cert) + ([] if new_key else ["the key is kept: renew without --keep-key to replace it too"])
+        kept = [] if new_key else [_("the key is kept: renew without --keep-key to replace it too")]
+        warnings = pki.leaf_validity_warnings("server", days, ca_cert) + kept
         return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=[*hold.notices, *warnings])
 
 
@@ -84,11 +87,12 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         validate_client_name(name)
         files = client_files(ws, name)
-        old = _current(ws, files.cert, f"certificate of the client {name}")
-        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, f"certificate of the client {name}")
-        pki.validate_days(days, "client certificate")
+        what = _("certificate of the client {name}").format(name=name)
+        old = _current(ws, files.cert, what)
+        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, what)
+        pki.validate_days(days, _("client certificate"))
         pki.validate_p12_password(password)
-        key, _ = _key_for(ws, files.key, old, keep_key)
+        key, _new_key = _key_for(ws, files.key, old, keep_key)
         legacy = files.p12.exists() and pki.p12_protection(read_bytes(files.p12))["mode"] == "legacy"
         org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
         issued = pki.issue_client(ca_key, ca_cert, key, cn=pki.cn_of(old.subject) or name, org=org, days=days)
@@ -110,7 +114,7 @@ def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
         cert = renewed_ca_certificate(ca_key, old, days)
         backup = ws.backup([ws.cert("ca")])
         ws.write_files({ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})
-        re_upload = ["the CA certificate (step 5: elb upload, or the console), and the listener's CA certificate (step 6)"]
+        re_upload = [_("the CA certificate (step 5: elb upload, or the console), and the listener's CA certificate (step 6)")]
         return CaRenewal(pki.cert_info(cert), [ws.cert("ca")], backup, re_upload)
 
 

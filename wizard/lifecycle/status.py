@@ -16,9 +16,15 @@ from wizard import pki
 from wizard.clients.names import known_clients
 from wizard.clients.revocation import revoked_serials, serial_text
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 from wizard.workspace import Workspace
 
 WARN_DAYS = 30
+# one message per role: the role's name is part of the sentence, not a word glued in
+NO_READABLE_EXPIRY = {
+    "ca": N_("the ca certificate {id} on ELB has no readable expiry ({expire_time})"),
+    "server": N_("the server certificate {id} on ELB has no readable expiry ({expire_time})"),
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class Status:
 
 def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime | None = None) -> Status:
     if warn_days < 0:
-        raise InputError(f"--warn-days {warn_days}: give a number of days, 0 or more")
+        raise InputError(_("--warn-days {warn_days}: give a number of days, 0 or more").format(warn_days=warn_days))
     now = now or pki.utc_now()
     status = Status(warn_days=warn_days)
     files: list[tuple[str, str, Path]] = [("ca", "ca", ws.cert("ca")), ("server", "server", ws.cert("server"))]
@@ -61,7 +67,7 @@ def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime
         try:
             cert = pki.load_cert_pem(path.read_bytes(), ws.relative(path))
         except (OSError, InputError) as error:
-            status.problems.append(f"{ws.relative(path)} left out: {getattr(error, 'strerror', None) or error}")
+            status.problems.append(_("{file} left out: {reason}").format(file=ws.relative(path), reason=getattr(error, "strerror", None) or error))
             continue
         row = _row(role, name, cert.not_valid_after_utc, now, "workspace", ws.relative(path))
         if role == "client" and serial_text(cert.serial_number) in revoked:
@@ -83,7 +89,7 @@ def _uploaded(ws: Workspace, now: dt.datetime, problems: list[str]) -> list[Stat
     except FileNotFoundError:
         return []
     except (OSError, ValueError):
-        problems.append(f"{ws.relative(path)} cannot be read: what ELB holds is not shown")
+        problems.append(_("{file} cannot be read: what ELB holds is not shown").format(file=ws.relative(path)))
         return []
     rows = []
     for role in ("ca", "server"):
@@ -92,7 +98,7 @@ def _uploaded(ws: Workspace, now: dt.datetime, problems: list[str]) -> list[Stat
             continue
         expires = parse_elb_time(str(record.get("expire_time", "")))
         if expires is None:
-            problems.append(f"the {role} certificate {record['id']} on ELB has no readable expiry ({record.get('expire_time')!r})")
+            problems.append(_(NO_READABLE_EXPIRY[role]).format(id=record["id"], expire_time=repr(record.get("expire_time"))))
             continue
         rows.append(_row(role, str(record.get("name") or record["id"]), expires, now, "elb", str(record["id"])))
     return rows

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.workspace import Workspace
 
 REJECT_STYLES = ("alert", "http400")
@@ -44,6 +45,7 @@ MAX_CONNECTIONS = 256  # open at once; a flood of idle clients must not exhaust 
 MAX_OUTCOMES = 1000  # the outcomes kept in memory; the TUI may keep a listener running for hours
 STOP_GRACE = 2.0  # stop() waits at most this long for the listener to close everything
 MAX_REQUEST_BYTES = 16384
+# The pages and bodies below go over the wire (curl, browsers and the tests read them): English.
 NO_CERT_PAGE = (
     "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
     "<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
@@ -51,25 +53,30 @@ NO_CERT_PAGE = (
 )
 NO_PHA_PAGE = "Forbidden: this listener asks for the client certificate after the handshake (TLS 1.3 post-handshake authentication), and the client does not offer it.\n"
 
+# What a connection's failure means, by OpenSSL's reason (translated where the line is made).
 _SERVER_SIDE_REASONS = {
-    "PEER_DID_NOT_RETURN_A_CERTIFICATE": "no client certificate",
-    "CERTIFICATE_VERIFY_FAILED": "client certificate not issued by our CA (or expired)",
-    "TLSV1_ALERT_UNKNOWN_CA": "the client does not trust our server certificate (give it ca/ca.crt)",
-    "SSLV3_ALERT_BAD_CERTIFICATE": "the client refused our server certificate (name or CA)",
-    "SSLV3_ALERT_CERTIFICATE_UNKNOWN": "the client refused our server certificate (name or CA)",
-    "HTTP_REQUEST": "plain HTTP sent to a TLS port (use https://)",
-    "WRONG_VERSION_NUMBER": "not a TLS client",
-    "UNSUPPORTED_PROTOCOL": "the client's TLS version is not offered here",
-    "NO_SHARED_CIPHER": "no cipher in common with the client",
-    "UNEXPECTED_EOF_WHILE_READING": "the client hung up during the handshake",
+    "PEER_DID_NOT_RETURN_A_CERTIFICATE": N_("no client certificate"),
+    "CERTIFICATE_VERIFY_FAILED": N_("client certificate not issued by our CA (or expired)"),
+    "TLSV1_ALERT_UNKNOWN_CA": N_("the client does not trust our server certificate (give it ca/ca.crt)"),
+    "SSLV3_ALERT_BAD_CERTIFICATE": N_("the client refused our server certificate (name or CA)"),
+    "SSLV3_ALERT_CERTIFICATE_UNKNOWN": N_("the client refused our server certificate (name or CA)"),
+    "HTTP_REQUEST": N_("plain HTTP sent to a TLS port (use https://)"),
+    "WRONG_VERSION_NUMBER": N_("not a TLS client"),
+    "UNSUPPORTED_PROTOCOL": N_("the client's TLS version is not offered here"),
+    "NO_SHARED_CIPHER": N_("no cipher in common with the client"),
+    "UNEXPECTED_EOF_WHILE_READING": N_("the client hung up during the handshake"),
 }
 _CERTIFICATE_REFUSALS = ("PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_VERIFY_FAILED")
 _STAGE_TIMEOUTS = {
-    "handshake": "no TLS handshake within the time limit",
-    "request": "no complete HTTP request within the time limit",
-    "ask": "the certificate request could not be sent in time",
-    "certificate": "no answer to the certificate request within the time limit",
-    "respond": "the client did not take the answer in time",
+    "handshake": N_("no TLS handshake within the time limit"),
+    "request": N_("no complete HTTP request within the time limit"),
+    "ask": N_("the certificate request could not be sent in time"),
+    "certificate": N_("no answer to the certificate request within the time limit"),
+    "respond": N_("the client did not take the answer in time"),
+}
+# A connection's outcome in the log line, for people; `outcomes` keeps the English values.
+_OUTCOME_WORDS = {
+    "accepted": N_("accepted"), "rejected": N_("rejected"), "failed": N_("failed"), "refused": N_("refused"), "closed": N_("closed"),
 }
 
 
@@ -81,7 +88,7 @@ def _subject_of(der: bytes | None) -> str:
     try:
         return x509.load_der_x509_certificate(der).subject.rfc4514_string()
     except ValueError:
-        return "(unreadable certificate)"
+        return _("(unreadable certificate)")
 
 
 @dataclass
@@ -130,13 +137,14 @@ class RehearsalServer:
         forward_client_cert: tuple[str, ...] = (),
     ) -> None:
         if reject_with not in REJECT_STYLES:
-            raise InputError(f"unknown rejection style {reject_with!r}: use alert or http400")
+            raise InputError(_("unknown rejection style {style!r}: use alert or http400").format(style=reject_with))
         if client_auth not in CLIENT_AUTH_MODES:
-            raise InputError(f"unknown client authentication {client_auth!r}: use handshake or post-handshake")
+            raise InputError(_("unknown client authentication {mode!r}: use handshake or post-handshake").format(mode=client_auth))
         if client_auth == "post-handshake" and reject_with != "alert":
-            raise InputError("post-handshake client authentication refuses with a TLS alert, like Apache httpd: --reject-with http400 needs --client-auth handshake")
+            raise InputError(_("post-handshake client authentication refuses with a TLS alert, like Apache httpd: "
+                               "--reject-with http400 needs --client-auth handshake"))
         if client_auth == "post-handshake" and tls_versions and tls_versions[1] not in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.MAXIMUM_SUPPORTED):
-            raise InputError("post-handshake client authentication needs TLS 1.3")
+            raise InputError(_("post-handshake client authentication needs TLS 1.3"))
         self.ws = ws
         self.host = host.strip("[]")
         self.port = port
@@ -213,9 +221,14 @@ class RehearsalServer:
     def _context(self) -> ssl.SSLContext:
         cert, key = self.cert_files or (self.ws.cert("server"), self.ws.key("server"))
         client_ca = self.client_ca_file or self.ws.cert("ca")
-        for what, path in (("server certificate", cert), ("server key", key), ("CA certificate", client_ca)):
+        needed = {  # one whole message per file
+            N_("no server certificate at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace"): cert,
+            N_("no server key at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace"): key,
+            N_("no CA certificate at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace"): client_ca,
+        }
+        for missing, path in needed.items():
             if not Path(path).is_file():
-                raise WizardError(f"no {what} at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace")
+                raise WizardError(_(missing).format(path=path))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
             context.load_cert_chain(str(cert), str(key))
@@ -226,7 +239,8 @@ class RehearsalServer:
                 # With post-handshake auth on, OpenSSL asks for the certificate only when told to, after the handshake.
                 context.post_handshake_auth = self.client_auth == "post-handshake"
         except ssl.SSLError as error:
-            raise WizardError(f"the workspace's server certificate, key or CA cannot be used ({error.reason or error}): re-issue them with mtls-wizard generate") from None
+            raise WizardError(_("the workspace's server certificate, key or CA cannot be used ({reason}): re-issue them with mtls-wizard generate").format(
+                reason=error.reason or error)) from None
         if self.tls_versions:
             context.minimum_version, context.maximum_version = self.tls_versions
         if self.client_auth == "post-handshake":
@@ -239,8 +253,8 @@ class RehearsalServer:
         try:
             infos = socket.getaddrinfo(self.host or None, self.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         except socket.gaierror:
-            raise InputError(f"cannot listen on {self.host!r}: give an IP address of this machine, e.g. 127.0.0.1 or ::1") from None
-        family, _, _, _, sockaddr = infos[0]
+            raise InputError(_("cannot listen on {host!r}: give an IP address of this machine, e.g. 127.0.0.1 or ::1").format(host=self.host)) from None
+        family, sockaddr = infos[0][0], infos[0][4]
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -252,10 +266,10 @@ class RehearsalServer:
             listener.close()
             where = f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
             if error.errno == 98:  # EADDRINUSE
-                raise WizardError(f"{where} is already in use: choose another --port (0 picks a free one)") from None
+                raise WizardError(_("{where} is already in use: choose another --port (0 picks a free one)").format(where=where)) from None
             if error.errno == 13:  # EACCES
-                raise WizardError(f"not allowed to listen on {where}: ports below 1024 need privileges, use e.g. --port 8443") from None
-            raise WizardError(f"cannot listen on {where}: {(error.strerror or str(error)).lower()}") from None
+                raise WizardError(_("not allowed to listen on {where}: ports below 1024 need privileges, use e.g. --port 8443").format(where=where)) from None
+            raise WizardError(_("cannot listen on {where}: {reason}").format(where=where, reason=(error.strerror or str(error)).lower())) from None
         return listener
 
     # -- serving -----------------------------------------------------------------------
@@ -266,7 +280,7 @@ class RehearsalServer:
             selector.register(self._wake_r, selectors.EVENT_READ, "wake")
             try:
                 while not self._stopping.is_set():
-                    for key, _ in selector.select(self._wait_time()):
+                    for key, _events in selector.select(self._wait_time()):
                         if key.data == "wake" or self._stopping.is_set():
                             return
                         if key.data == "accept":
@@ -276,7 +290,7 @@ class RehearsalServer:
                     self._expire(selector)
             finally:
                 for conversation in list(self._conversations.values()):
-                    self._finish(selector, conversation, ("closed", "the listener stopped"))
+                    self._finish(selector, conversation, ("closed", _("the listener stopped")))
 
     def _wait_time(self) -> float | None:
         if not self._conversations:
@@ -294,14 +308,14 @@ class RehearsalServer:
             where = f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
             if len(self._conversations) >= self.max_connections:
                 conn.close()
-                self._record(where, "refused", f"too many open connections (at most {self.max_connections})")
+                self._record(where, "refused", _("too many open connections (at most {limit})").format(limit=self.max_connections))
                 continue
             try:
                 conn.setblocking(False)
                 tls = context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
             except OSError as error:
                 conn.close()
-                self._record(where, "failed", f"connection lost at once ({(error.strerror or str(error)).lower()})")
+                self._record(where, "failed", _("connection lost at once ({reason})").format(reason=(error.strerror or str(error)).lower()))
                 continue
             conversation = _Conversation(tls, where, time.monotonic() + self.connection_timeout)
             self._conversations[tls.fileno()] = conversation
@@ -310,7 +324,7 @@ class RehearsalServer:
     def _expire(self, selector: selectors.BaseSelector) -> None:
         now = time.monotonic()
         for conversation in [c for c in self._conversations.values() if c.deadline <= now]:
-            self._finish(selector, conversation, ("failed", _STAGE_TIMEOUTS[conversation.stage]))
+            self._finish(selector, conversation, ("failed", _(_STAGE_TIMEOUTS[conversation.stage])))
 
     def _finish(self, selector: selectors.BaseSelector, conversation: _Conversation, outcome: tuple[str, str]) -> None:
         self._conversations.pop(conversation.tls.fileno(), None)
@@ -325,8 +339,10 @@ class RehearsalServer:
         with self._lock:
             self.outcomes.append({"peer": where, "outcome": outcome, "detail": detail})
         stamp = dt.datetime.now().strftime("%H:%M:%S")
+        # The peer stays the line's second word (what a reader, or a test, lines up with `outcomes`).
+        line = _("{time} {peer} {outcome}: {detail}").format(time=stamp, peer=where, outcome=_(_OUTCOME_WORDS.get(outcome, outcome)), detail=detail)
         try:
-            self.log(f"{stamp} {where} {outcome}: {detail}")
+            self.log(line)
         except Exception:  # noqa: BLE001 - a broken log sink must not kill the listener
             pass
 
@@ -344,7 +360,8 @@ class RehearsalServer:
         except ssl.SSLError as error:
             outcome = self._tls_failure(conversation, error)
         except OSError as error:
-            outcome = ("failed", f"connection lost ({(error.strerror or str(error) or type(error).__name__).lower()})")
+            reason = (error.strerror or str(error) or type(error).__name__).lower()
+            outcome = ("failed", _("connection lost ({reason})").format(reason=reason))
         self._finish(selector, conversation, outcome)
 
     def _step(self, conversation: _Conversation) -> None:
@@ -357,7 +374,7 @@ class RehearsalServer:
             elif conversation.stage == "request":
                 chunk = tls.recv(4096)
                 if not chunk:
-                    conversation.outcome = ("failed", "no HTTP request received")
+                    conversation.outcome = ("failed", _("no HTTP request received"))
                     return
                 conversation.request += chunk
                 if b"\r\n\r\n" in conversation.request or len(conversation.request) >= MAX_REQUEST_BYTES:
@@ -380,7 +397,7 @@ class RehearsalServer:
                 conversation.tls.verify_client_post_handshake()
             except ssl.SSLError:  # the client did not offer post-handshake authentication
                 self._answer(conversation, "403 Forbidden", NO_PHA_PAGE, "text/plain; charset=utf-8",
-                             ("rejected", f"the client does not offer post-handshake authentication (HTTP 403, {conversation.tls.version()})"))
+                             ("rejected", _("the client does not offer post-handshake authentication (HTTP 403, {version})").format(version=conversation.tls.version())))
                 return
             conversation.stage = "ask"
             return
@@ -399,11 +416,13 @@ class RehearsalServer:
         subject = _subject_of(tls.getpeercert(binary_form=True))
         version = tls.version() or "TLS"
         if self.request_client_cert and not subject:
-            self._answer(conversation, "400 Bad Request", NO_CERT_PAGE, "text/html", ("rejected", f"no client certificate (HTTP 400, {version})"))
+            self._answer(conversation, "400 Bad Request", NO_CERT_PAGE, "text/html",
+                         ("rejected", _("no client certificate (HTTP 400, {version})").format(version=version)))
             return
         body = f"Hello {subject}: mutual TLS works.\n" if subject else "Hello: one-way TLS, no client certificate asked for.\n"
         body += self._forwarded(tls)
-        self._answer(conversation, "200 OK", body, "text/plain; charset=utf-8", ("accepted", f"{subject or 'no client certificate'} ({version})"))
+        accepted = f"{subject} ({version})" if subject else _("no client certificate ({version})").format(version=version)
+        self._answer(conversation, "200 OK", body, "text/plain; charset=utf-8", ("accepted", accepted))
 
     def _forwarded(self, tls: ssl.SSLSocket) -> str:
         """The headers ELB would forward to the backends for this client, as a backend would see them."""
@@ -431,11 +450,15 @@ class RehearsalServer:
 
     def _tls_failure(self, conversation: _Conversation, error: ssl.SSLError) -> tuple[str, str]:
         reason = str(error.reason or "")
-        detail = _SERVER_SIDE_REASONS.get(reason) or reason.replace("_", " ").lower() or str(error)
+        known = _SERVER_SIDE_REASONS.get(reason)
+        detail = _(known) if known else reason.replace("_", " ").lower() or str(error)  # else OpenSSL's own words
         if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
-            detail = f"{_SERVER_SIDE_REASONS['CERTIFICATE_VERIFY_FAILED']}: {error.verify_message}"
-        when = " after the handshake" if conversation.stage == "certificate" else ""
+            detail = _("{reason}: {openssl_message}").format(reason=_(_SERVER_SIDE_REASONS["CERTIFICATE_VERIFY_FAILED"]), openssl_message=error.verify_message)
         if reason in _CERTIFICATE_REFUSALS:
-            return "rejected", f"{detail} (TLS alert{when})"
-        return "failed", f"{detail} (TLS alert)" if conversation.stage == "handshake" else detail
+            if conversation.stage == "certificate":
+                return "rejected", _("{reason} (TLS alert after the handshake)").format(reason=detail)
+            return "rejected", _("{reason} (TLS alert)").format(reason=detail)
+        if conversation.stage == "handshake":
+            return "failed", _("{reason} (TLS alert)").format(reason=detail)
+        return "failed", detail
 

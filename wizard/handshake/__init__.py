@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.errors import WizardError
 from wizard.handshake.model import (
-    FOREIGN_CERT, LABELS, WITH_CERT, WITHOUT_CERT, Attempt, Evidence, Observation, ServerCertificate, Verdict,
+    FOREIGN_CERT, LABELS, WITH_CERT, WITHOUT_CERT, Attempt, Evidence, Observation, ServerCertificate, Verdict, outcome_text,
+    status_text,
 )
 from wizard.handshake.names import format_address, parse_address
+from wizard.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover - what the lazy names below resolve to
     from wizard.handshake.material import foreign_identity_pem
@@ -42,7 +44,7 @@ _LAZY = {
 __all__ = [
     "FOREIGN_CERT", "LABELS", "WITH_CERT", "WITHOUT_CERT", "Attempt", "Evidence", "Observation", "Plan",
     "ServerCertificate", "Verdict", "execute", "foreign_identity_pem", "format_address", "parse_address",
-    "prepare", "probe",
+    "outcome_text", "prepare", "probe", "status_text",
 ]
 
 
@@ -56,4 +58,5 @@ def __getattr__(name: str) -> Any:
         if error.name not in ("OpenSSL", "cryptography"):
             raise
         package = "pyOpenSSL" if error.name == "OpenSSL" else error.name
-        raise WizardError(f"the handshake test needs {package}, which is not installed here: reinstall mtls-wizard (pip install mtls-wizard) or pip install 'pyOpenSSL>=26.3'") from None
+        raise WizardError(_("the handshake test needs {package}, which is not installed here: reinstall mtls-wizard (pip install mtls-wizard) "
+                            "or pip install 'pyOpenSSL>=26.3'").format(package=package)) from None

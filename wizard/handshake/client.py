@@ -21,11 +21,13 @@ from wizard.handshake.material import Material, foreign_identity, name_text
 from wizard.handshake.model import (
     FOREIGN_CERT, REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, REQUEST_UNKNOWN, WITH_CERT,
 )
+from wizard.i18n import _
 
 _READ_SERVER_HELLO = b"SSLv3/TLS read server hello"
 _READ_CERTIFICATE_REQUEST = b"SSLv3/TLS read server certificate request"
 
-# OpenSSL's texts for the verification errors a listener's certificate commonly meets.
+# OpenSSL's texts for the verification errors a listener's certificate commonly meets (as OpenSSL
+# words them, in every language: they are what its docs and the listener's logs say).
 _VERIFY_ERRORS = {
     2: "unable to get issuer certificate", 7: "certificate signature failure", 9: "certificate is not yet valid",
     10: "certificate has expired", 18: "self-signed certificate", 19: "self-signed certificate in certificate chain",
@@ -94,7 +96,7 @@ def _on_verify(connection: SSL.Connection, certificate: object, error: int, dept
     if not ok:
         log = connection.get_app_data()
         if isinstance(log, HandshakeLog) and not log.verify_error:
-            log.verify_error = _VERIFY_ERRORS.get(error, f"verification error {error}")
+            log.verify_error = _VERIFY_ERRORS.get(error) or _("verification error {code}").format(code=error)
     return True  # go on: mutual TLS is still worth testing with a doubtful server certificate
 
 
@@ -160,9 +162,11 @@ class ClientContexts:
                 context.use_certificate(cert)
                 context.use_privatekey(key)
         except SSL.Error as error:
-            raise WizardError(f"the client certificate and key in the workspace cannot be used together ({error_reason(error).replace('_', ' ').lower()}): re-issue the client certificate") from None
+            reason = error_reason(error).replace("_", " ").lower()
+            raise WizardError(_("the client certificate and key in the workspace cannot be used together ({reason}): "
+                                "re-issue the client certificate").format(reason=reason)) from None
         except OSError as error:
-            raise WizardError(f"cannot read the client certificate or key: {error.strerror or error}") from None
+            raise WizardError(_("cannot read the client certificate or key: {reason}").format(reason=error.strerror or error)) from None
 
 
 def error_reason(error: SSL.Error) -> str:

@@ -22,9 +22,10 @@ from __future__ import annotations
 import wizard.handshake.findings as findings
 from wizard.handshake.model import (
     ATTEMPT_ORDER, FOREIGN_CERT, LABELS, REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, WITH_CERT,
-    WITHOUT_CERT, Attempt, Evidence, Observation, Verdict,
+    WITHOUT_CERT, Attempt, Evidence, Observation, Verdict, outcome_text,
 )
 from wizard.handshake.names import format_address, is_ip
+from wizard.i18n import _, ngettext
 
 # The reason texts in the pages nginx (and nginx-based load balancers) send when a client
 # certificate is missing or refused; the status line itself only says "400 Bad Request".
@@ -45,7 +46,7 @@ def judge_attempts(evidence: Evidence) -> list[Attempt]:
     rows = _judged_rows(evidence)
     if rows and rows[0].name == WITH_CERT and evidence.client.name != "client":
         first, name = rows[0], evidence.client.name
-        first.label = f"with {name}'s revoked certificate" if evidence.client.revoked else f"with the certificate of {name}"
+        first.label = (_("with {name}'s revoked certificate") if evidence.client.revoked else _("with the certificate of {name}")).format(name=name)
         if evidence.client.revoked:  # a revoked client must be refused, like a stranger
             first.ok = first.outcome == "rejected"
     return rows
@@ -60,16 +61,18 @@ def _judged_rows(evidence: Evidence) -> list[Attempt]:
     if first.outcome == "accepted" and first.status_code is not None and first.status_code >= 400 and all(
             o.kind == "http" and o.status_code == first.status_code for o in others):
         # The same 4xx/5xx with and without certificates: the server refuses everyone alike.
-        first.outcome, first.ok, first.detail = "denied", False, f"{line} (the same answer as without a certificate)"
+        first.outcome, first.ok = "denied", False
+        first.detail = _("{status_line} (the same answer as without a certificate)").format(status_line=line)
     elif first.outcome == "denied" and all(o.outcome == "rejected" for o in others):
         # TLS refused the strangers and let us through: the application's refusal is about the path, not us.
-        first.outcome, first.ok, first.detail = "accepted", True, f"{line} (our certificate passed TLS; the application refused the request)"
+        first.outcome, first.ok = "accepted", True
+        first.detail = _("{status_line} (our certificate passed TLS; the application refused the request)").format(status_line=line)
     return rows
 
 
 def _judge(name: str, observation: Observation, ours: Observation | None) -> Attempt:
     request = observation.certificate_request
-    attempt = Attempt(name, LABELS[name], "error", observation.detail, False, kind=observation.kind,
+    attempt = Attempt(name, _(LABELS[name]), "error", observation.detail, False, kind=observation.kind,
                       status_code=observation.status_code, tls_version=observation.tls_version,
                       certificate_request=request, elapsed=round(observation.elapsed, 4))
     if request in (REQUEST_IN_HANDSHAKE, REQUEST_AFTER_HANDSHAKE):
@@ -81,11 +84,11 @@ def _judge(name: str, observation: Observation, ours: Observation | None) -> Att
     elif observation.kind in ("alert", "eof", "reset"):
         if attempt.certificate_requested is False:
             # The server never asked for a certificate, so hanging up cannot be a refusal of one.
-            attempt.detail = f"{observation.detail}, although no client certificate was asked for"
+            attempt.detail = _("{detail}, although no client certificate was asked for").format(detail=observation.detail)
         else:
             attempt.outcome = "rejected"
             if request == REQUEST_AFTER_HANDSHAKE:
-                attempt.detail = f"{observation.detail} (the certificate was asked for after the handshake)"
+                attempt.detail = _("{detail} (the certificate was asked for after the handshake)").format(detail=observation.detail)
     elif observation.kind in ("timeout", "silent", "connect_timeout", "dns_timeout"):
         attempt.outcome = "timeout"
     attempt.ok = (attempt.outcome == "accepted") if name == WITH_CERT else (attempt.outcome == "rejected")
@@ -98,30 +101,30 @@ def _judge_answer(name: str, observation: Observation, ours: Observation | None)
     if code is None:
         return "accepted", observation.detail
     if code in _NGINX_CERTIFICATE_CODES:
-        return "rejected", f"{line} (the client certificate was refused)"
+        return "rejected", _("{status_line} (the client certificate was refused)").format(status_line=line)
     ours_code = ours.status_code if ours is not None and ours.kind == "http" else None
     if code == 400:
         reason = rejection_text(observation)
         if reason:
-            return "rejected", f"{line} ({reason})"
+            return "rejected", f"{line} ({reason})"  # the server's own words
         if name != WITH_CERT and ours_code is not None and ours_code != 400:
             # A bodiless 400 to a client without (or with a foreign) certificate, where ours got something else.
-            return "rejected", f"{line} (nginx-style refusal)"
+            return "rejected", _("{status_line} (nginx-style refusal)").format(status_line=line)
     if name == WITH_CERT:
         if code in _DENIAL_CODES:
-            return "denied", f"{line} (the server answered, but refused the request)"
+            return "denied", _("{status_line} (the server answered, but refused the request)").format(status_line=line)
         if code >= 500:
-            return "accepted", f"{line} (from behind the listener: the TLS part passed)"
+            return "accepted", _("{status_line} (from behind the listener: the TLS part passed)").format(status_line=line)
         return "accepted", line
     if code < 400:
         return "accepted", line
     if ours_code == code:
-        return "denied", f"{line} (the same answer as with our certificate)"
+        return "denied", _("{status_line} (the same answer as with our certificate)").format(status_line=line)
     if observation.certificate_request == REQUEST_AFTER_HANDSHAKE:
-        return "rejected", f"{line} (after the server asked for a certificate after the handshake)"
+        return "rejected", _("{status_line} (after the server asked for a certificate after the handshake)").format(status_line=line)
     if observation.certificate_request == REQUEST_IN_HANDSHAKE:
-        return "denied", f"{line} (let through TLS, refused by the application)"
-    return "denied", f"{line} (no certificate was asked for; refused by the application)"
+        return "denied", _("{status_line} (let through TLS, refused by the application)").format(status_line=line)
+    return "denied", _("{status_line} (no certificate was asked for; refused by the application)").format(status_line=line)
 
 
 def diagnose(evidence: Evidence) -> Verdict:
@@ -132,10 +135,12 @@ def diagnose(evidence: Evidence) -> Verdict:
     ending = findings.FIRST_ATTEMPT_ENDINGS.get(first.kind)
     if ending is not None:
         status, summary, diagnosis = ending
-        name = f"the IP address {verdict.sni} (sent without SNI)" if is_ip(verdict.sni) else f"the name {verdict.sni!r}"
+        # How the name was sent, a noun phrase ("{name}" in the texts of FIRST_ATTEMPT_ENDINGS).
+        name = (_("the IP address {address} (sent without SNI)").format(address=verdict.sni) if is_ip(verdict.sni)
+                else _("the name {name!r}").format(name=verdict.sni))
         facts = {"where": verdict.address, "host": verdict.host, "detail": first.detail, "name": name}
-        verdict.status, verdict.summary = status, summary.format(**facts)
-        verdict.diagnosis.append(diagnosis.format(**facts))
+        verdict.status, verdict.summary = status, _(summary).format(**facts)
+        verdict.diagnosis.append(_(diagnosis).format(**facts))
         return verdict
     _judge_whole(verdict, evidence)
     return verdict
@@ -157,7 +162,7 @@ def _header(evidence: Evidence) -> Verdict:
         verdict.tls_version, verdict.cipher = handshaken.tls_version, handshaken.cipher
         if not evidence.insecure:
             facts = evidence.server_certificate
-            name_problem = "" if facts is None or facts.matches_sni else f"certificate is not valid for {evidence.sni!r}"
+            name_problem = "" if facts is None or facts.matches_sni else _("certificate is not valid for {name!r}").format(name=evidence.sni)
             verdict.server_verify_error = handshaken.verify_error or name_problem
             verdict.server_verified = not verdict.server_verify_error
     requested = [o for o in observations if o.certificate_request in (REQUEST_IN_HANDSHAKE, REQUEST_AFTER_HANDSHAKE)]
@@ -175,13 +180,13 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
     if ours.outcome == "accepted" and ours.status_code in _DENIAL_CODES:
         notes.append(findings.denied_but_enforced(evidence.observations[WITH_CERT].status_line))
     if ours.outcome == "accepted" and ours.status_code is not None and ours.status_code >= 500:
-        notes.append(f"With our certificate the answer was {ours.status_code}: that comes from behind the listener (often no healthy backend server), "
-                     "after TLS and the client certificate were accepted. Mutual authentication itself works.")
+        notes.append(_("With our certificate the answer was {code}: that comes from behind the listener (often no healthy backend server), "
+                       "after TLS and the client certificate were accepted. Mutual authentication itself works.").format(code=ours.status_code))
     others = [a for a in (without, foreign) if a is not None]
     pending = [a for a in (ours, *others) if not a.ok and a.outcome != "denied"]
     if failures:
         verdict.status = "fail"
-        verdict.summary = f"FAIL: {'; '.join(failures)} at {verdict.address}"
+        verdict.summary = _("FAIL: {problems} at {where}").format(problems=_("; ").join(failures), where=verdict.address)
     elif ours.outcome == "denied":
         verdict.status = "inconclusive"
         line = evidence.observations[WITH_CERT].status_line
@@ -192,9 +197,10 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
     else:
         verdict.status, verdict.passed = "pass", True
         if evidence.client.revoked:
-            verdict.summary = f"PASS: {verdict.address} demands a client certificate and refuses the revoked {evidence.client.name} and strangers"
+            verdict.summary = _("PASS: {where} demands a client certificate and refuses the revoked {name} and strangers").format(
+                where=verdict.address, name=evidence.client.name)
         else:
-            verdict.summary = f"PASS: {verdict.address} demands a client certificate, accepts ours and refuses strangers"
+            verdict.summary = _("PASS: {where} demands a client certificate, accepts ours and refuses strangers").format(where=verdict.address)
     verdict.diagnosis.extend(notes)
 
 
@@ -219,7 +225,7 @@ def _failures(verdict: Verdict, evidence: Evidence, ours: Attempt, without: Atte
         if phrase:
             failures.append(phrase)
     elif ours.outcome == "rejected":
-        failures.append("our client certificate is refused")
+        failures.append(_("our client certificate is refused"))
         notes.append(findings.our_cert_refused(verdict, evidence.client, ours, evidence))
     server_problem = findings.server_problems(verdict, evidence, notes)
     if server_problem and not verdict.insecure:
@@ -232,16 +238,30 @@ def _inconclusive(verdict: Verdict, pending: list[Attempt], notes: list[str]) ->
     parts = []
     cut_off = []  # hung up although no certificate was asked for: explained once below
     for attempt in pending:
-        parts.append(f"{attempt.label}: {attempt.outcome}")
+        parts.append(_("{attempt}: {outcome}").format(attempt=attempt.label, outcome=outcome_text(attempt.outcome)))
         if attempt.outcome == "timeout":
-            notes.append(f"The attempt {attempt.label} got no answer in time ({attempt.detail}). Neither accepted nor refused proves nothing: "
-                         "run the check again with a larger --timeout and look for something slowing the listener down.")
+            notes.append(_("The attempt {attempt} got no answer in time ({detail}). Neither accepted nor refused proves nothing: "
+                           "run the check again with a larger --timeout and look for something slowing the listener down.").format(
+                attempt=attempt.label, detail=attempt.detail))
         elif attempt.kind in ("eof", "reset", "alert") and attempt.certificate_requested is False:
             cut_off.append(attempt.label)
         else:
-            notes.append(f"The attempt {attempt.label} ended with an error ({attempt.detail}), so it proves nothing: run the check again; if it repeats, check the listener's logs.")
+            notes.append(_("The attempt {attempt} ended with an error ({detail}), so it proves nothing: run the check again; "
+                           "if it repeats, check the listener's logs.").format(attempt=attempt.label, detail=attempt.detail))
     if cut_off:
-        notes.append(f"The listener hung up on the attempt{'s' if len(cut_off) > 1 else ''} {' and '.join(cut_off)} without ever asking for a client certificate, so this is no refusal of one and proves nothing. "
-                     "Something else closes connections (a connection limit, an overloaded listener, a proxy in front): run the check again and look at the listener's logs; "
-                     "if mutual authentication is meant to be on, check that the listener's SSL authentication is set to mutual.")
-    verdict.summary = f"INCONCLUSIVE: {'; '.join(parts)} at {verdict.address}"
+        notes.append(_hung_up_note(cut_off))
+    verdict.summary = _("INCONCLUSIVE: {attempts} at {where}").format(attempts=_("; ").join(parts), where=verdict.address)
+
+
+def _hung_up_note(labels: list[str]) -> str:
+    attempts = labels[0]
+    for label in labels[1:]:
+        attempts = _("{earlier} and {later}").format(earlier=attempts, later=label)
+    return ngettext(
+        "The listener hung up on the attempt {attempts} without ever asking for a client certificate, so this is no refusal of one and proves nothing. "
+        "Something else closes connections (a connection limit, an overloaded listener, a proxy in front): run the check again and look at the listener's logs; "
+        "if mutual authentication is meant to be on, check that the listener's SSL authentication is set to mutual.",
+        "The listener hung up on the attempts {attempts} without ever asking for a client certificate, so this is no refusal of one and proves nothing. "
+        "Something else closes connections (a connection limit, an overloaded listener, a proxy in front): run the check again and look at the listener's logs; "
+        "if mutual authentication is meant to be on, check that the listener's SSL authentication is set to mutual.",
+        len(labels)).format(attempts=attempts)

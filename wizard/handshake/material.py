@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from wizard import pki
 from wizard.errors import WizardError
 from wizard.handshake.model import ClientFacts, ServerCertificate
+from wizard.i18n import N_, _
 from wizard.workspace import Workspace, read_bytes
 
 
@@ -43,11 +44,15 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
     name = validate_client_name(client_name) if client_name else TUTORIAL_CLIENT
     files = client_files(ws, name)
     if name != TUTORIAL_CLIENT and not files.cert.exists():
-        raise WizardError(f"there is no client {name!r} in {ws.root}: see mtls-wizard client list for the names")
-    needed = {"CA certificate": ws.cert("ca"), "client certificate": files.cert, "client key": files.key}
-    for what, path in needed.items():
+        raise WizardError(_("there is no client {name!r} in {workspace}: see mtls-wizard client list for the names").format(name=name, workspace=ws.root))
+    needed = {  # one whole message per file
+        N_("no CA certificate at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace"): ws.cert("ca"),
+        N_("no client certificate at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace"): files.cert,
+        N_("no client key at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace"): files.key,
+    }
+    for missing, path in needed.items():
         if not path.is_file():
-            raise WizardError(f"no {what} at {path}: run mtls-wizard generate (steps 1-3) for this workspace first, or pass --workspace")
+            raise WizardError(_(missing).format(path=path))
     try:
         ca = pki.load_cert_pem(read_bytes(ws.cert("ca")), "the CA certificate")
         client = pki.load_cert_pem(read_bytes(files.cert), "the client certificate")
@@ -57,7 +62,7 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
             server_der = server.public_bytes(serialization.Encoding.DER)
             server_cn = pki.cn_of(server.subject)
     except OSError as error:
-        raise WizardError(f"cannot read the workspace {ws.root}: {error.strerror or error}") from None
+        raise WizardError(_("cannot read the workspace {workspace}: {reason}").format(workspace=ws.root, reason=error.strerror or error)) from None
     facts = ClientFacts(ca_subject=ca.subject.rfc4514_string(), not_before=client.not_valid_before_utc,
                         not_after=client.not_valid_after_utc, has_server_cert=server_der is not None,
                         name=name, revoked=serial_text(client.serial_number) in revoked_serials(ws))

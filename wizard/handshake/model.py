@@ -12,15 +12,35 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.i18n import N_, _
+
 WITH_CERT = "with_client_cert"
 WITHOUT_CERT = "without_client_cert"
 FOREIGN_CERT = "foreign_client_cert"
 ATTEMPT_ORDER = (WITH_CERT, WITHOUT_CERT, FOREIGN_CERT)
+# Human labels, translated where an Attempt is made (`_(LABELS[name])`).
 LABELS = {
-    WITH_CERT: "with our client certificate",
-    WITHOUT_CERT: "without a client certificate",
-    FOREIGN_CERT: "with a foreign CA's certificate",
+    WITH_CERT: N_("with our client certificate"),
+    WITHOUT_CERT: N_("without a client certificate"),
+    FOREIGN_CERT: N_("with a foreign CA's certificate"),
 }
+# The words for the enum-like values, for people. The values themselves stay English
+# (--json, the saved session and the code compare them): translate only where they are shown.
+OUTCOME_WORDS = {
+    "accepted": N_("accepted"), "rejected": N_("rejected"), "denied": N_("denied"),
+    "timeout": N_("timeout"), "error": N_("error"),
+}
+STATUS_WORDS = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE")}
+
+
+def outcome_text(outcome: str) -> str:
+    """An attempt's outcome ("accepted", ...) in the current language; an unknown value as it is."""
+    return _(OUTCOME_WORDS[outcome]) if outcome in OUTCOME_WORDS else outcome
+
+
+def status_text(status: str) -> str:
+    """A verdict's status ("pass", ...) as its badge word (PASS, ...) in the current language."""
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.upper()
 
 # When the server asked for a client certificate (Observation.certificate_request):
 REQUEST_NONE = "none"  # never, neither during nor after the handshake

@@ -5,16 +5,18 @@ from __future__ import annotations
 import ipaddress
 
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 
-_ADDRESS_HELP = "write it as host:port, [IPv6]:port or https://host:port, e.g. 192.0.2.10:443"
+# How to write an address: the end of most messages below, a clause of its own (`{how}` there).
+_ADDRESS_HELP = N_("write it as host:port, [IPv6]:port or https://host:port, e.g. 192.0.2.10:443")
 
 
 def _parse_port(text: str, original: str) -> int:
     if not text.isdigit():
-        raise InputError(f"{text!r} in {original!r} is not a port number: {_ADDRESS_HELP}")
+        raise InputError(_("{text!r} in {original!r} is not a port number: {how}").format(text=text, original=original, how=_(_ADDRESS_HELP)))
     port = int(text)
     if not 1 <= port <= 65535:
-        raise InputError(f"port {port} in {original!r} is out of range (1-65535): {_ADDRESS_HELP}")
+        raise InputError(_("port {port} in {original!r} is out of range (1-65535): {how}").format(port=port, original=original, how=_(_ADDRESS_HELP)))
     return port
 
 
@@ -22,30 +24,31 @@ def _strip_scheme(text: str, original: str) -> tuple[str, int | None]:
     """'https://host:port/path' -> ('host:port', 443); anything without a scheme is left alone."""
     if "://" not in text:
         return text, None
-    scheme, _, rest = text.partition("://")
+    scheme, _sep, rest = text.partition("://")
     if scheme.lower() == "http":
-        raise InputError(f"{original!r} is plain HTTP: mutual TLS needs the HTTPS listener, e.g. https://{rest.split('/')[0]}")
+        raise InputError(_("{original!r} is plain HTTP: mutual TLS needs the HTTPS listener, e.g. https://{host_port}").format(
+            original=original, host_port=rest.split("/")[0]))
     if scheme.lower() != "https":
-        raise InputError(f"{original!r}: only https:// addresses can be checked")
+        raise InputError(_("{original!r}: only https:// addresses can be checked").format(original=original))
     rest = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if "@" in rest:
-        raise InputError(f"{original!r} contains user information: give only host and port")
+        raise InputError(_("{original!r} contains user information: give only host and port").format(original=original))
     return rest, 443
 
 
 def _parse_bracketed(text: str, original: str, default_port: int | None) -> tuple[str, int]:
     inside, bracket, rest = text[1:].partition("]")
     if not bracket:
-        raise InputError(f"{original!r} opens '[' but never closes it: {_ADDRESS_HELP}")
+        raise InputError(_("{original!r} opens '[' but never closes it: {how}").format(original=original, how=_(_ADDRESS_HELP)))
     address, percent, zone = inside.partition("%")
     try:
         host = str(ipaddress.IPv6Address(address)) + (percent + zone)
     except ValueError:
-        raise InputError(f"{inside!r} in {original!r} is not an IPv6 address") from None
+        raise InputError(_("{text!r} in {original!r} is not an IPv6 address").format(text=inside, original=original)) from None
     if rest.startswith(":"):
         return host, _parse_port(rest[1:], original)
     if rest or default_port is None:
-        raise InputError(f"{original!r} has no port: {_ADDRESS_HELP}")
+        raise InputError(_("{original!r} has no port: {how}").format(original=original, how=_(_ADDRESS_HELP)))
     return host, default_port
 
 
@@ -54,30 +57,31 @@ def parse_address(text: str) -> tuple[str, int]:
     original = text
     text = (text or "").strip()
     if not text:
-        raise InputError(f"no address given: {_ADDRESS_HELP}")
+        raise InputError(_("no address given: {how}").format(how=_(_ADDRESS_HELP)))
     if any(ch.isspace() for ch in text):
-        raise InputError(f"{original!r} contains spaces: {_ADDRESS_HELP}")
+        raise InputError(_("{original!r} contains spaces: {how}").format(original=original, how=_(_ADDRESS_HELP)))
     text, default_port = _strip_scheme(text, original)
     if not text:
-        raise InputError(f"{original!r} has no host: {_ADDRESS_HELP}")
+        raise InputError(_("{original!r} has no host: {how}").format(original=original, how=_(_ADDRESS_HELP)))
     if text.startswith("["):
         return _parse_bracketed(text, original, default_port)
     if text.count(":") > 1:
-        raise InputError(f"{original!r}: write an IPv6 address in brackets, e.g. [2001:db8::1]:443")
+        raise InputError(_("{original!r}: write an IPv6 address in brackets, e.g. [2001:db8::1]:443").format(original=original))
     host, colon, port_text = text.partition(":")
     if not host:
-        raise InputError(f"{original!r} has no host: {_ADDRESS_HELP}")
+        raise InputError(_("{original!r} has no host: {how}").format(original=original, how=_(_ADDRESS_HELP)))
     if colon:
         port = _parse_port(port_text, original)
     elif default_port is not None:
         port = default_port
     else:
-        raise InputError(f"{original!r} has no port: {_ADDRESS_HELP}")
+        raise InputError(_("{original!r} has no port: {how}").format(original=original, how=_(_ADDRESS_HELP)))
     try:
         host = str(ipaddress.IPv4Address(host))
     except ValueError:
         if not all(ch.isalnum() or ch in "-._" for ch in host) or host.startswith((".", "-")):
-            raise InputError(f"{host!r} in {original!r} is not a host name or IP address: {_ADDRESS_HELP}") from None
+            raise InputError(_("{text!r} in {original!r} is not a host name or IP address: {how}").format(
+                text=host, original=original, how=_(_ADDRESS_HELP))) from None
         host = host.lower()
     return host, port
 
@@ -103,9 +107,9 @@ def server_name(name: str, given: bool) -> str:
     from wizard import pki  # the name rules live with the certificate profile
 
     name = unbracket(name.strip())
-    problem = pki.name_problem(name) or ("a wildcard cannot be sent as a server name" if "*" in name else None)
+    problem = pki.name_problem(name) or (_("a wildcard cannot be sent as a server name") if "*" in name else None)
     if problem:
         if given:
-            raise InputError(f"--sni: {problem}")
-        raise InputError(f"the workspace's server CN cannot be sent as a server name ({problem}): give --sni NAME")
+            raise InputError(f"--sni: {problem}")  # the option, then the rule's own (translated) words
+        raise InputError(_("the workspace's server CN cannot be sent as a server name ({problem}): give --sni NAME").format(problem=problem))
     return pki.normalise_name(name)

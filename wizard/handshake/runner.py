@@ -18,6 +18,7 @@ from wizard.handshake.material import Material, load_material, server_facts
 from wizard.handshake.model import ATTEMPT_ORDER, WITH_CERT, Attempt, Evidence, Observation, Verdict
 from wizard.handshake.names import is_ip, server_name
 from wizard.handshake.wire import Target, run_attempt
+from wizard.i18n import _
 from wizard.workspace import Workspace
 
 CONNECT_TIMEOUT = 5.0  # the TCP connect alone; the whole attempt is bounded by --timeout
@@ -44,10 +45,10 @@ def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float
             connect_timeout: float | None, client: str | None = None) -> Plan:
     """Check the options and read the workspace; InputError / WizardError before any connection."""
     if trust not in ("auto", "workspace", "system"):
-        raise InputError(f"unknown trust {trust!r}: use auto, workspace or system")
+        raise InputError(_("unknown trust {trust!r}: use auto, workspace or system").format(trust=trust))
     if sni is not None:  # a bad --sni is a usage error, reported before the workspace is read
         if not sni.strip():
-            raise InputError("--sni is empty: give the server name the certificate was issued for")
+            raise InputError(_("--sni is empty: give the server name the certificate was issued for"))
         sni = server_name(sni, given=True)
     material = load_material(ws, client)
     name = sni or server_name(material.server_cn or host, given=False)
@@ -92,7 +93,7 @@ def resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple
     def look_up() -> None:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            found.extend((family, sockaddr) for family, _, _, _, sockaddr in infos)
+            found.extend((info[0], info[4]) for info in infos)  # (family, sockaddr)
         except Exception as error:  # noqa: BLE001 - reported as the lookup's result, never raised in a thread
             problem.append(str(getattr(error, "strerror", "") or error or type(error).__name__))
         finally:
@@ -100,9 +101,10 @@ def resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple
 
     threading.Thread(target=look_up, name=f"resolve-{host}", daemon=True).start()
     if not done.wait(timeout):
-        return [], Observation("dns_timeout", f"cannot resolve {host} within {timeout:g} s", "connect")
+        return [], Observation("dns_timeout", _("cannot resolve {host} within {seconds:g} s").format(host=host, seconds=timeout), "connect")
     if problem or not found:
-        return [], Observation("dns", f"cannot resolve {host} ({problem[0] if problem else 'no address'})", "connect")
+        reason = problem[0] if problem else _("no address")
+        return [], Observation("dns", _("cannot resolve {host} ({reason})").format(host=host, reason=reason), "connect")
     return list(found), None
 
 

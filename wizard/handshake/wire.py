@@ -20,10 +20,12 @@ from OpenSSL import SSL
 
 from wizard.handshake.client import HandshakeLog, error_reason
 from wizard.handshake.model import Observation
+from wizard.i18n import N_, _
 
 MAX_RESPONSE_BYTES = 16384
 USER_AGENT = "mtls-wizard-check"
 
+# The alerts by the names OpenSSL and RFC 8446 give them: shown as they are in every language.
 ALERTS = {
     0: "close notify", 10: "unexpected message", 20: "bad record MAC", 22: "record overflow",
     40: "handshake failure", 42: "bad certificate", 43: "unsupported certificate",
@@ -45,6 +47,13 @@ _NOT_TLS_REASONS = {
 }
 _LOCAL_PROTOCOL_REASONS = {"UNSUPPORTED_PROTOCOL", "NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_SHARED_CIPHER"}
 _RESET_ERRNOS = {104, 32, 103}  # ECONNRESET, EPIPE, ECONNABORTED
+# How a connection ended without an answer: (how, phase) -> words; whole phrases for the translators.
+_CLOSED_DETAILS = {
+    ("closed", "handshake"): N_("connection closed during the TLS handshake"),
+    ("closed", "response"): N_("connection closed before any HTTP response"),
+    ("reset", "handshake"): N_("connection reset during the TLS handshake"),
+    ("reset", "response"): N_("connection reset before any HTTP response"),
+}
 
 Result = TypeVar("Result")
 
@@ -63,7 +72,7 @@ class Target:
 
 
 def alert_name(code: int) -> str:
-    return ALERTS.get(code, f"alert {code}")
+    return ALERTS.get(code) or _("alert {code}").format(code=code)
 
 
 def _alert_code(reason: str) -> int | None:
@@ -75,7 +84,7 @@ def _alert_code(reason: str) -> int | None:
 
 
 def _closed_detail(phase: str, how: str = "closed") -> str:
-    return f"connection {how} " + ("during the TLS handshake" if phase == "handshake" else "before any HTTP response")
+    return _(_CLOSED_DETAILS[how, "handshake" if phase == "handshake" else "response"])
 
 
 def _remaining(deadline: float) -> float:
@@ -99,13 +108,13 @@ def connect(target: Target, deadline: float) -> tuple[socket.socket | None, Obse
             sock.setblocking(False)
             return sock, None
         except ConnectionRefusedError:
-            last = Observation("refused", "connection refused", "connect")
+            last = Observation("refused", _("connection refused"), "connect")
         except (TimeoutError, socket.timeout):
-            last = Observation("connect_timeout", f"no TCP answer within {target.connect_timeout:g} s", "connect")
+            last = Observation("connect_timeout", _("no TCP answer within {seconds:g} s").format(seconds=target.connect_timeout), "connect")
         except OSError as error:
             last = Observation("unreachable", (error.strerror or str(error)).lower(), "connect")
         sock.close()
-    return None, last or Observation("unreachable", "no usable address", "connect")
+    return None, last or Observation("unreachable", _("no usable address"), "connect")
 
 
 class _Channel:
@@ -164,7 +173,7 @@ class _Channel:
 
 def _body_complete(data: bytes, head_end: int) -> bool:
     for line in data[:head_end].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
+        name, _colon, value = line.partition(b":")
         if name.strip().lower() == b"content-length" and value.strip().isdigit():
             return len(data) - head_end - 4 >= int(value.strip())
     return len(data) - head_end - 4 >= 2048  # enough to find a reason text
@@ -213,8 +222,10 @@ def _exchange(channel: _Channel, target: Target, method: str, observation: Obser
         _judge_http(observation, channel.read_http(want_body=method != "HEAD"))
     except TimeoutError:
         observation.kind = "silent" if observation.phase == "handshake" and not log.server_hello else "timeout"
-        where = "during the TLS handshake" if observation.phase == "handshake" else "waiting for the HTTP response"
-        observation.detail = f"no answer within {target.timeout:g} s ({where})"
+        if observation.phase == "handshake":
+            observation.detail = _("no answer within {seconds:g} s (during the TLS handshake)").format(seconds=target.timeout)
+        else:
+            observation.detail = _("no answer within {seconds:g} s (waiting for the HTTP response)").format(seconds=target.timeout)
     except SSL.ZeroReturnError:
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     except SSL.SysCallError as error:
@@ -224,7 +235,7 @@ def _exchange(channel: _Channel, target: Target, method: str, observation: Obser
     except OSError as error:
         observation.kind, observation.detail = "error", (error.strerror or str(error) or type(error).__name__).lower()
     except (ValueError, UnicodeError) as error:  # odd bytes from the server: report, never crash
-        observation.kind, observation.detail = "error", f"unexpected answer ({error})"
+        observation.kind, observation.detail = "error", _("unexpected answer ({error})").format(error=error)
 
 
 def _judge_syscall_error(observation: Observation, error: SSL.SysCallError) -> None:
@@ -234,7 +245,8 @@ def _judge_syscall_error(observation: Observation, error: SSL.SysCallError) -> N
     elif code in (-1, 0):  # EOF without a TLS goodbye
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     else:
-        observation.kind, observation.detail = "error", f"socket error ({error.args[1] if len(error.args) > 1 else code})"
+        reason = error.args[1] if len(error.args) > 1 else code
+        observation.kind, observation.detail = "error", _("socket error ({reason})").format(reason=reason)
 
 
 def _judge_tls_error(observation: Observation, reason: str, log: HandshakeLog) -> None:
@@ -244,11 +256,13 @@ def _judge_tls_error(observation: Observation, reason: str, log: HandshakeLog) -
     elif "EOF" in reason:
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     elif reason in _LOCAL_PROTOCOL_REASONS:
-        observation.kind, observation.detail = "protocol", f"no TLS version or cipher in common ({reason.replace('_', ' ').lower()})"
+        observation.kind = "protocol"
+        observation.detail = _("no TLS version or cipher in common ({reason})").format(reason=reason.replace("_", " ").lower())
     elif reason in _NOT_TLS_REASONS or (observation.phase == "handshake" and not log.server_hello):
-        observation.kind, observation.detail = "not_tls", "the port does not answer in TLS"
+        observation.kind, observation.detail = "not_tls", _("the port does not answer in TLS")
     else:
-        observation.kind, observation.detail = "error", f"TLS error: {reason.replace('_', ' ').lower() or 'unknown'}"
+        observation.kind = "error"
+        observation.detail = _("TLS error: {reason}").format(reason=reason.replace("_", " ").lower() or _("unknown"))
 
 
 def _name_alert(observation: Observation, code: int, log: HandshakeLog) -> None:
@@ -256,12 +270,12 @@ def _name_alert(observation: Observation, code: int, log: HandshakeLog) -> None:
     # name, the versions or the ciphers, never about who we are.
     before_hello = observation.phase == "handshake" and not log.server_hello
     observation.alert = code
-    observation.detail = f"TLS alert: {alert_name(code)}"
+    observation.detail = _("TLS alert: {alert}").format(alert=alert_name(code))
     if code == _UNRECOGNIZED_NAME:
         observation.kind = "name"
     elif code in (70, 71) or (before_hello and code in _PROTOCOL_ALERTS):
         observation.kind = "protocol"
-        observation.detail += " (no TLS version or cipher in common)"
+        observation.detail = _("TLS alert: {alert} (no TLS version or cipher in common)").format(alert=alert_name(code))
     elif before_hello:
         observation.kind = "early_alert"
     else:
@@ -277,7 +291,7 @@ def _add_handshake_facts(observation: Observation, log: HandshakeLog) -> None:
         _name_alert(observation, log.alert, log)  # the alert arrived before the close: name it
     elif observation.kind in ("eof", "reset") and observation.phase == "handshake" and not log.server_hello:
         # Hung up before even choosing a version: that is not about client certificates.
-        observation.kind, observation.detail = "closed", "closed the connection before the TLS handshake began"
+        observation.kind, observation.detail = "closed", _("closed the connection before the TLS handshake began")
 
 
 def _judge_http(observation: Observation, data: bytes) -> None:
@@ -288,7 +302,7 @@ def _judge_http(observation: Observation, data: bytes) -> None:
     parts = first_line.split(" ", 2)
     observation.kind, observation.status_line = "http", first_line[:200]
     if not first_line.startswith("HTTP/") or len(parts) < 2 or not (parts[1].isascii() and parts[1].isdigit()):
-        observation.detail = "answered after the handshake, but not in HTTP"
+        observation.detail = _("answered after the handshake, but not in HTTP")
         return
     head_end = data.find(b"\r\n\r\n")
     observation.status_code = int(parts[1])

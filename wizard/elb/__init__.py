@@ -21,17 +21,19 @@ reused, never uploaded twice; nothing is uploaded before the load balancer is kn
 """
 
 from wizard.elb.domains import validate_sni_domain
-from wizard.elb.headers import FIELD_LABELS, FORWARDABLE_FIELDS, forwarded_headers, header_names, validate_forward_fields
+from wizard.elb.headers import (
+    FIELD_LABELS, FORWARDABLE_FIELDS, field_label, forwarded_headers, header_names, validate_forward_fields,
+)
 from wizard.elb.material import Material, console_text, elb_key_text, load_material, paste_text, readiness
 from wizard.elb.payloads import (
     API_CALLS, CA_BODY, LISTENER_BODY, NO_POOL_WARNING, PASTE_FILES, PLACEHOLDER_CA_CERT_ID, PLACEHOLDER_LOADBALANCER_ID,
     PLACEHOLDER_SERVER_CERT_ID, SERVER_BODY, UPLOADED, Export, ListenerChoices, ca_certificate_body, default_names, export,
-    listener_body, listener_choices, placeholders_in, rest_calls, server_certificate_body, validate_endpoint,
+    listener_body, listener_choices, no_pool_warning, placeholders_in, rest_calls, server_certificate_body, validate_endpoint,
     validate_listener_port, validate_name,
 )
 from wizard.elb.policies import (
     DEDICATED, DEDICATED_ONLY_POLICIES, DEFAULT_TLS_POLICY, LB_TYPES, POLICY_LABELS, SHARED, SHARED_POLICIES, TLS_POLICIES,
-    policies_for, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
+    policies_for, policy_label, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
 )
 from wizard.elb.sdk import DEFAULT_TIMEOUT, ENV_AK, ENV_SK, SDK_LOGGER, credentials_present, sdk_available
 from wizard.elb.uploader import UploadFailed, UploadResult, upload
@@ -42,8 +44,8 @@ __all__ = [
     "PLACEHOLDER_CA_CERT_ID", "PLACEHOLDER_LOADBALANCER_ID", "PLACEHOLDER_SERVER_CERT_ID", "POLICY_LABELS", "SDK_LOGGER",
     "SERVER_BODY", "SHARED", "SHARED_POLICIES", "TLS_POLICIES", "UPLOADED", "Export", "ListenerChoices", "Material",
     "UploadFailed", "UploadResult", "ca_certificate_body", "console_text", "credentials_present", "default_names",
-    "elb_key_text", "export", "forwarded_headers", "header_names", "listener_body", "listener_choices", "load_material",
-    "paste_text", "placeholders_in", "policies_for", "readiness", "rest_calls", "sdk_available", "server_certificate_body",
+    "elb_key_text", "export", "field_label", "forwarded_headers", "header_names", "listener_body", "listener_choices", "load_material",
+    "no_pool_warning", "paste_text", "placeholders_in", "policies_for", "policy_label", "readiness", "rest_calls", "sdk_available", "server_certificate_body",
     "tls_policy_warnings", "upload", "validate_endpoint", "validate_forward_fields", "validate_lb_type",
     "validate_listener_port", "validate_name", "validate_security_policy_id", "validate_sni_domain", "validate_tls_policy",
 ]

@@ -16,6 +16,7 @@ from wizard import pki
 from wizard.elb.policies import DEDICATED, SHARED, validate_security_policy_id, validate_tls_policy
 from wizard.elb.sdk import ElbApi
 from wizard.errors import WizardError
+from wizard.i18n import _
 
 # Listener protocols that are "HTTPS" (CreateListenerOption.protocol: a shared load balancer
 # shows an HTTPS listener as TERMINATED_HTTPS).
@@ -33,8 +34,10 @@ def content_fingerprint(pem: object) -> str:
 def find_certificate(api: ElbApi, kind: str, common_name: str, fingerprint: str, label: str) -> dict[str, Any] | None:
     """A certificate of `kind` ("server"/"client") in ELB holding exactly this one (compared by
     our fingerprint of its content), or None. ListCertificatesRequest filters by type and common
-    name (v3/model/list_certificates_request.py), and the pages are followed."""
-    for item in api.list_certificates(f"looking for the {label} in ELB", kind=kind, common_name=common_name):
+    name (v3/model/list_certificates_request.py), and the pages are followed. `label` names the
+    certificate in the user's language."""
+    action = _("looking for the {what} in ELB").format(what=label)
+    for item in api.list_certificates(action, kind=kind, common_name=common_name):
         if item.get("id") and content_fingerprint(item.get("certificate")) == fingerprint:
             return item
     return None
@@ -57,16 +60,18 @@ class LoadBalancer:
 def read_load_balancer(api: ElbApi, lb_id: str, region: str) -> LoadBalancer:
     """The load balancer `lb_id`, or WizardError when it is missing or cannot take an HTTPS
     listener (a dedicated one without an application, layer-7, flavour)."""
-    found = api.show_load_balancer(lb_id, "reading the load balancer")
+    found = api.show_load_balancer(lb_id, _("reading the load balancer"))
     if found is None:
-        raise WizardError(f"load balancer {lb_id} was not found in region {region}: check --loadbalancer-id, --region and --project-id")
+        raise WizardError(_("load balancer {lb_id} was not found in region {region}: check --loadbalancer-id, --region and "
+                            "--project-id").format(lb_id=lb_id, region=region))
     lb = LoadBalancer(
         id=lb_id, name=str(found.get("name") or ""), lb_type=DEDICATED if found.get("guaranteed") is True else SHARED,
         l7_flavor_id=str(found.get("l7_flavor_id") or ""))
     if lb.lb_type == DEDICATED and not lb.l7_flavor_id:
-        raise WizardError(
-            f"load balancer {lb_id} is a dedicated one without an application (HTTP/HTTPS) flavour, so it cannot take an HTTPS "
-            "listener: add an application-load-balancing specification to it in the console, or choose another load balancer")
+        raise WizardError(_(
+            "load balancer {lb_id} is a dedicated one without an application (HTTP/HTTPS) flavour, so it cannot take an HTTPS "
+            "listener: add an application-load-balancing specification to it in the console, or choose another load "
+            "balancer").format(lb_id=lb_id))
     return lb
 
 
@@ -79,18 +84,19 @@ def check_policy_fits(lb: LoadBalancer, tls_policy: str, security_policy_id: str
 def listener_on_port(api: ElbApi, lb: LoadBalancer, port: int, ca_fingerprint: str, recorded_id: str) -> dict[str, Any] | None:
     """The listener already on `port`: the recorded one, or an HTTPS one that trusts this CA
     (ours in all but the record: adopted). Any other one holds the port: WizardError."""
-    found = api.listeners_on_port(lb.id, port, "looking at the load balancer's listeners")
+    found = api.listeners_on_port(lb.id, port, _("looking at the load balancer's listeners"))
     if not found:
         return None
     listener = found[0]
     if recorded_id and listener.get("id") == recorded_id:
         return listener
-    listener_id, protocol = listener.get("id", "?"), str(listener.get("protocol") or "?")
-    where = f"port {port} of load balancer {lb.id} is used by listener {listener_id} ({protocol}"
-    if protocol not in HTTPS_PROTOCOLS:
-        raise WizardError(f"{where}): choose another --port, or delete that listener in the console")
+    facts = {"port": port, "lb_id": lb.id, "listener_id": listener.get("id", "?"), "protocol": str(listener.get("protocol") or "?")}
+    if facts["protocol"] not in HTTPS_PROTOCOLS:
+        raise WizardError(_("port {port} of load balancer {lb_id} is used by listener {listener_id} ({protocol}): choose "
+                            "another --port, or delete that listener in the console").format(**facts))
     ca_ref = str(listener.get("client_ca_tls_container_ref") or "")
-    ca = api.show_certificate(ca_ref, "reading the CA certificate of that listener") if ca_ref else None
+    ca = api.show_certificate(ca_ref, _("reading the CA certificate of that listener")) if ca_ref else None
     if ca is None or content_fingerprint(ca.get("certificate")) != ca_fingerprint:
-        raise WizardError(f"{where} trusting another CA or none): choose another --port, or delete that listener in the console")
+        raise WizardError(_("port {port} of load balancer {lb_id} is used by listener {listener_id} ({protocol} trusting "
+                            "another CA or none): choose another --port, or delete that listener in the console").format(**facts))
     return listener

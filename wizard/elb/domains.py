@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from wizard.errors import InputError
+from wizard.i18n import _
 
 AUTO = "auto"  # the server certificate's own DNS names
 MAX_DOMAINS = 100
@@ -34,20 +35,25 @@ def validate_sni_domain(value: str, certificate_names: str) -> tuple[str, list[s
         return "", []
     if cleaned.lower() == AUTO:
         if not certificate_names:
-            raise InputError("the SNI domain 'auto': the server certificate has no DNS name ELB takes (IPs and single-label names are not): give the names, or leave the SNI domain out")
+            raise InputError(_("the SNI domain 'auto': the server certificate has no DNS name ELB takes (IPs and single-label "
+                               "names are not): give the names, or leave the SNI domain out"))
         cleaned = certificate_names
     names = [name.strip() for name in cleaned.split(",")]
     if any(not name for name in names):
-        raise InputError("the SNI domain has an empty name: separate names with single commas, e.g. www.example.com,api.example.com")
+        raise InputError(_("the SNI domain has an empty name: separate names with single commas, e.g. www.example.com,api.example.com"))
     bad = [name for name in names if not is_domain_name(name)]
     if bad:
-        raise InputError(f"the SNI domain {bad[0]!r} is not a domain name ELB takes: use DNS names such as www.example.com, or *.example.com")
+        raise InputError(_("the SNI domain {name!r} is not a domain name ELB takes: use DNS names such as www.example.com, or "
+                           "*.example.com").format(name=bad[0]))
     if len(names) > MAX_DOMAINS:
-        raise InputError(f"the SNI domain has {len(names)} names; ELB takes at most {MAX_DOMAINS}: keep the ones clients ask for")
+        raise InputError(_("the SNI domain has {count} names; ELB takes at most {limit}: keep the ones clients ask for").format(
+            count=len(names), limit=MAX_DOMAINS))
     joined = ",".join(names)
     if len(joined) > MAX_DOMAIN_CHARS:
-        raise InputError(f"the SNI domain is {len(joined)} characters; ELB takes at most {MAX_DOMAIN_CHARS}: give fewer names")
+        raise InputError(_("the SNI domain is {count} characters; ELB takes at most {limit}: give fewer names").format(
+            count=len(joined), limit=MAX_DOMAIN_CHARS))
     own = {name.lower() for name in certificate_names.split(",") if name}
     foreign = [name for name in names if name.lower() not in own]
-    warnings = [f"SNI domain {name} is not one of the server certificate's names; ELB wants an SNI certificate's own names" for name in foreign]
+    warnings = [_("SNI domain {name} is not one of the server certificate's names; ELB wants an SNI certificate's own "
+                  "names").format(name=name) for name in foreign]
     return joined, warnings

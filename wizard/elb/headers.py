@@ -22,31 +22,39 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 
-# field -> (the header ELB sends, a short label for a checkbox)
+# field -> (the header ELB sends, a short label for a checkbox: English, `field_label` translates)
 FORWARDABLE_FIELDS: dict[str, tuple[str, str]] = {
-    "cert": ("X-Forwarded-Clientcert", "the whole certificate (PEM, URL-encoded)"),
-    "subjectdn": ("X-Forwarded-Clientcert-subjectdn", "subject (who the client is)"),
-    "issuerdn": ("X-Forwarded-Clientcert-issuerdn", "issuer (the CA that signed it)"),
-    "fingerprint": ("X-Forwarded-Clientcert-fingerprint", "fingerprint"),
-    "serialnumber": ("X-Forwarded-Clientcert-serialnumber", "serial number"),
-    "clientverify": ("X-Forwarded-Clientcert-clientverify", "verification result"),
-    "end": ("X-Forwarded-Clientcert-end", "expiry date"),
-    "ciphers": ("X-Forwarded-Clientcert-ciphers", "cipher suites the client offered"),
+    "cert": ("X-Forwarded-Clientcert", N_("the whole certificate (PEM, URL-encoded)")),
+    "subjectdn": ("X-Forwarded-Clientcert-subjectdn", N_("subject (who the client is)")),
+    "issuerdn": ("X-Forwarded-Clientcert-issuerdn", N_("issuer (the CA that signed it)")),
+    "fingerprint": ("X-Forwarded-Clientcert-fingerprint", N_("fingerprint")),
+    "serialnumber": ("X-Forwarded-Clientcert-serialnumber", N_("serial number")),
+    "clientverify": ("X-Forwarded-Clientcert-clientverify", N_("verification result")),
+    "end": ("X-Forwarded-Clientcert-end", N_("expiry date")),
+    "ciphers": ("X-Forwarded-Clientcert-ciphers", N_("cipher suites the client offered")),
 }
-FIELD_LABELS = {field: label for field, (_, label) in FORWARDABLE_FIELDS.items()}
+FIELD_LABELS = {field: label for field, (_header, label) in FORWARDABLE_FIELDS.items()}
 NONE = "none"  # given alone: forward nothing (clears an earlier choice)
 _ALIAS = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 
+def field_label(field: str) -> str:
+    """The checkbox label of a forwardable field, in the current language (the field itself if unknown)."""
+    return _(FORWARDABLE_FIELDS[field][1]) if field in FORWARDABLE_FIELDS else field
+
+
 def _parse(item: str) -> tuple[str, str]:
-    field, _, alias = item.strip().partition("=")
+    field, _equals, alias = item.strip().partition("=")
     field = field.strip().lower()
     if field not in FORWARDABLE_FIELDS:
-        raise InputError(f"unknown client certificate field {field!r}: use {', '.join(FORWARDABLE_FIELDS)} (or FIELD=ALIAS, or none)")
+        raise InputError(_("unknown client certificate field {field!r}: use {fields} (or FIELD=ALIAS, or none)").format(
+            field=field, fields=", ".join(FORWARDABLE_FIELDS)))
     alias = alias.strip().lower()
     if "=" in item and not _ALIAS.match(alias):
-        raise InputError(f"the header alias {alias!r} for {field} is not valid: use 1-40 characters a-z, 0-9, '-' or '_'")
+        raise InputError(_("the header alias {alias!r} for {field} is not valid: use 1-40 characters a-z, 0-9, '-' or '_'").format(
+            alias=alias, field=field))
     return field, alias
 
 
@@ -72,7 +80,7 @@ def insert_headers(fields: Iterable[str], *, switch_off_others: bool = False) ->
     `switch_off_others` (updating a listener) the fields not chosen are switched off explicitly."""
     chosen = dict(_parse(item) for item in fields)
     body: dict[str, object] = {}
-    for field, (header, _) in FORWARDABLE_FIELDS.items():
+    for field, (header, _label) in FORWARDABLE_FIELDS.items():
         if field in chosen:
             body[_switch(header)] = True
             if chosen[field]:
@@ -86,7 +94,7 @@ def fields_of(headers: dict[str, object] | None) -> list[str]:
     """The forwarded fields a listener's `insert_headers` switches on (as validated items)."""
     headers = headers or {}
     found = []
-    for field, (header, _) in FORWARDABLE_FIELDS.items():
+    for field, (header, _label) in FORWARDABLE_FIELDS.items():
         if headers.get(_switch(header)) is True:
             alias = str(headers.get(f"{header}-alias") or "")
             found.append(f"{field}={alias}" if alias else field)

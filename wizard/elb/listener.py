@@ -11,14 +11,21 @@ from typing import Any
 
 from wizard.elb.headers import fields_of, insert_headers
 from wizard.elb.payloads import ListenerChoices
+from wizard.i18n import N_, _
 
 
-# UpdateListenerOption fields in words, for the log.
+# UpdateListenerOption fields in words, for the log (English; `changed_fields` translates them).
 FIELD_WORDS = {
-    "default_tls_container_ref": "server certificate", "client_ca_tls_container_ref": "CA certificate",
-    "tls_ciphers_policy": "TLS policy", "security_policy_id": "custom security policy",
-    "default_pool_id": "backend server group", "insert_headers": "forwarded client certificate fields",
+    "default_tls_container_ref": N_("server certificate"), "client_ca_tls_container_ref": N_("CA certificate"),
+    "tls_ciphers_policy": N_("TLS policy"), "security_policy_id": N_("custom security policy"),
+    "default_pool_id": N_("backend server group"), "insert_headers": N_("forwarded client certificate fields"),
 }
+
+
+def changed_fields(changes: dict[str, Any]) -> str:
+    """The changed fields in words, as a list in the current language."""
+    # TRANSLATORS: the separator between the items of a list of words.
+    return _(", ").join(_(FIELD_WORDS[name]) for name in changes)
 
 
 def _text(value: object) -> str:
@@ -43,15 +50,16 @@ def listener_changes(
             changes["tls_ciphers_policy"] = choices.tls_policy
         if actual.get("security_policy_id"):
             # The API applies a custom policy over the system one; clearing it is a console action.
-            notes.append(f"the listener keeps its custom security policy {actual['security_policy_id']}, which wins over "
-                         f"{choices.tls_policy}: remove it in the console to use {choices.tls_policy}")
+            notes.append(_("the listener keeps its custom security policy {policy_id}, which wins over {tls_policy}: remove it "
+                           "in the console to use {tls_policy}").format(policy_id=actual["security_policy_id"], tls_policy=choices.tls_policy))
     if choices.pool_id and _text(actual.get("default_pool_id")) != choices.pool_id:
         changes["default_pool_id"] = choices.pool_id
     forwarded = fields_of(actual.get("insert_headers"))
     if choices.forward_given and forwarded != list(choices.forward_client_cert):
         changes["insert_headers"] = insert_headers(choices.forward_client_cert, switch_off_others=True)
     elif not choices.forward_given and forwarded:
-        notes.append(f"the listener forwards client certificate fields {', '.join(forwarded)} (kept; choose 'none' as the forwarded fields to turn them off)")
+        notes.append(_("the listener forwards client certificate fields {fields} (kept; choose 'none' as the forwarded fields to "
+                       "turn them off)").format(fields=", ".join(forwarded)))
     return changes, notes
 
 

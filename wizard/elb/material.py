@@ -14,6 +14,7 @@ from cryptography import x509
 from wizard import pki
 from wizard.defaults import PROG
 from wizard.errors import WizardError
+from wizard.i18n import N_, _
 from wizard.pki.keys import key_to_traditional_pem, load_key_pem
 from wizard.workspace import Workspace, read_text
 
@@ -23,17 +24,21 @@ def console_text(pem: str) -> str:
     return pem.replace("\r\n", "\n").strip()
 
 
-# The three workspace files ELB gets: part -> (role, kind, what).
+# The three workspace files ELB gets: part -> (role, kind, what: English, shown translated).
 _PARTS = {
-    "server_cert": ("server", "cert", "the server certificate"),
-    "server_key": ("server", "key", "the server key"),
-    "ca_cert": ("ca", "cert", "the CA certificate"),
+    "server_cert": ("server", "cert", N_("the server certificate")),
+    "server_key": ("server", "key", N_("the server key")),
+    "ca_cert": ("ca", "cert", N_("the CA certificate")),
 }
 
 
 def _part_path(ws: Workspace, part: str) -> Path:
-    role, kind, _ = _PARTS[part]
+    role, kind, _what = _PARTS[part]
     return ws.cert(role) if kind == "cert" else ws.key(role)
+
+
+def _read_part(ws: Workspace, part: str) -> str:
+    return read_text(_part_path(ws, part), _(_PARTS[part][2]))
 
 
 def elb_key_text(pem: str) -> str:
@@ -41,7 +46,7 @@ def elb_key_text(pem: str) -> str:
     for RSA, SEC1 `BEGIN EC PRIVATE KEY` for EC), whatever form the file has. The tutorial's own
     keys (OpenSSL 1.x genrsa) had it, and Huawei Cloud's Certificate Manager says ELB does not take
     PKCS#8. Raises InputError for a damaged, encrypted or non-RSA/EC key."""
-    key = load_key_pem(pem.encode(), "server key (server/server.key)")
+    key = load_key_pem(pem.encode(), _("server key (server/server.key)"))
     return console_text(key_to_traditional_pem(key).decode())
 
 
@@ -50,7 +55,7 @@ def paste_text(ws: Workspace, part: str) -> str:
     traditional form (see `elb_key_text`)."""
     if part not in _PARTS:
         raise ValueError(f"unknown part {part!r}: use one of {', '.join(_PARTS)}")
-    text = console_text(read_text(_part_path(ws, part), _PARTS[part][2]))
+    text = console_text(_read_part(ws, part))
     return elb_key_text(text) if part == "server_key" else text
 
 
@@ -58,17 +63,19 @@ def paste_text(ws: Workspace, part: str) -> str:
 def _read_checked(ws: Workspace, purpose: str) -> tuple[dict[str, str], list[pki.Finding]]:
     """Read the files of `purpose` once and check them; a missing file is a blocking finding."""
     parts = ("server_cert", "server_key") if purpose == "server" else ("ca_cert",)
-    step = "step 2 (issue the server certificate)" if purpose == "server" else "step 1 (create the CA)"
+    step = _("step 2 (issue the server certificate)") if purpose == "server" else _("step 1 (create the CA)")
     texts: dict[str, str] = {}
     for part in parts:
         path = _part_path(ws, part)
         if not path.exists():
             if texts:  # the certificate is there, its key is lost: only a new pair helps
-                fix = f"redo {step}: {PROG} generate --server-cn NAME --force issues a new pair and keeps the old files in a backup folder"
+                fix = _("redo {step}: {prog} generate --server-cn NAME --force issues a new pair and keeps the old files in a "
+                        "backup folder")
             else:
-                fix = f"run {step} first: {PROG} generate --server-cn NAME, or the wizard"
-            return {}, [pki.Finding("error", "file", f"{ws.relative(path)} does not exist", fix)]
-        texts[part] = read_text(path, _PARTS[part][2])
+                fix = _("run {step} first: {prog} generate --server-cn NAME, or the wizard")
+            problem = _("{path} does not exist").format(path=ws.relative(path))
+            return {}, [pki.Finding("error", "file", problem, fix.format(step=step, prog=PROG))]
+        texts[part] = _read_part(ws, part)
     checked: Literal["server", "ca"] = "server" if purpose == "server" else "ca"
     return texts, pki.elb_readiness(texts[parts[0]], texts.get("server_key"), purpose=checked)
 
@@ -82,12 +89,15 @@ def readiness(ws: Workspace, purpose: str) -> list[pki.Finding]:
 
 def _warnings_unless_blocked(purpose: str, findings: list[pki.Finding]) -> list[str]:
     """Raise WizardError on the first blocking finding (with its fix); return the warnings."""
-    what = "server certificate" if purpose == "server" else "CA certificate"
+    what = _("server certificate") if purpose == "server" else _("CA certificate")
     for finding in findings:
+        if finding.blocking and finding.fix:
+            raise WizardError(_("the {what} is not ready for ELB, {problem}: {fix}").format(what=what, problem=finding.message,
+                                                                                             fix=finding.fix))
         if finding.blocking:
-            fix = f": {finding.fix}" if finding.fix else ""
-            raise WizardError(f"the {what} is not ready for ELB, {finding.message}{fix}")
-    return [f"{what}: {f.message}" + (f" ({f.fix})" if f.fix else "") for f in findings if f.severity == "warning"]
+            raise WizardError(_("the {what} is not ready for ELB, {problem}").format(what=what, problem=finding.message))
+    return [(_("{what}: {problem} ({fix})") if f.fix else _("{what}: {problem}")).format(what=what, problem=f.message, fix=f.fix)
+            for f in findings if f.severity == "warning"]
 
 
 @dataclass(frozen=True)
@@ -122,8 +132,8 @@ def load_material(ws: Workspace) -> Material:
         warnings += _warnings_unless_blocked(purpose, findings)
         texts.update({part: console_text(text) for part, text in part_texts.items()})
     texts["server_key"] = elb_key_text(texts["server_key"])
-    server = pki.load_cert_pem(texts["server_cert"].encode(), "server certificate (server/server.crt)")
-    ca = pki.load_cert_pem(texts["ca_cert"].encode(), "CA certificate (ca/ca.crt)")
+    server = pki.load_cert_pem(texts["server_cert"].encode(), _("server certificate (server/server.crt)"))
+    ca = pki.load_cert_pem(texts["ca_cert"].encode(), _("CA certificate (ca/ca.crt)"))
     return Material(
         server_cert=texts["server_cert"], server_key=texts["server_key"], ca_cert=texts["ca_cert"],
         server_fingerprint=pki.fingerprint(server), ca_fingerprint=pki.fingerprint(ca),

@@ -22,6 +22,7 @@ from wizard.elb.policies import (
     DEFAULT_TLS_POLICY, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
 )
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.session import Session
 from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace
 
@@ -40,6 +41,9 @@ PASTE_FILES = {
     "ca_cert": ("paste-ca-certificate.txt", PUBLIC_MODE),
 }
 MAX_NAME = 255
+# The two certificates in words (English; shown translated).
+SERVER_CERTIFICATE = N_("server certificate")
+CA_CERTIFICATE = N_("CA certificate")
 
 
 def _name_base(cn: str) -> str:
@@ -56,39 +60,53 @@ def default_names(server_cn: str, port: int) -> dict[str, str]:
 
 
 def validate_name(name: str, what: str) -> str:
-    cleaned = name.strip()
+    """`name` as ELB takes it; `what` ("server certificate", "CA certificate") is English and
+    translated here."""
+    cleaned, shown = name.strip(), _(what)
     if not cleaned:
-        raise InputError(f"the {what} name is empty: give a name or leave the option out for the default")
+        raise InputError(_("the {what} name is empty: give a name or leave the option out for the default").format(what=shown))
     if len(cleaned) > MAX_NAME:
-        raise InputError(f"the {what} name is {len(cleaned)} characters; ELB allows {MAX_NAME}: shorten it")
+        raise InputError(_("the {what} name is {count} characters; ELB allows {limit}: shorten it").format(
+            what=shown, count=len(cleaned), limit=MAX_NAME))
     if any(ord(c) < 32 or ord(c) == 127 for c in cleaned):
-        raise InputError(f"the {what} name contains control characters: use letters, digits, '-', '_' or '.'")
+        raise InputError(_("the {what} name contains control characters: use letters, digits, '-', '_' or '.'").format(what=shown))
     return cleaned
 
 
 def validate_listener_port(port: int) -> int:
     if not 1 <= port <= 65535:
-        raise InputError(f"listener port {port} is out of range: give a port from 1 to 65535")
+        raise InputError(_("listener port {port} is out of range: give a port from 1 to 65535").format(port=port))
     return port
 
 
 def validate_endpoint(endpoint: str) -> str:
     parts = urlsplit(endpoint.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--endpoint {endpoint!r} is not a URL: give it as https://HOST[:PORT] (http:// only for local tests)")
+        raise InputError(_("--endpoint {endpoint!r} is not a URL: give it as https://HOST[:PORT] (http:// only for local "
+                           "tests)").format(endpoint=endpoint))
     try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise InputError(f"--endpoint {endpoint!r} has a bad port number: give https://HOST[:PORT]") from None
+        raise InputError(_("--endpoint {endpoint!r} has a bad port number: give https://HOST[:PORT]").format(endpoint=endpoint)) from None
     if parts.path.strip("/") or parts.query:
-        raise InputError(f"--endpoint {endpoint!r} has a path; give only https://HOST[:PORT], the API paths are added")
+        raise InputError(_("--endpoint {endpoint!r} has a path; give only https://HOST[:PORT], the API paths are added").format(
+            endpoint=endpoint))
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# What `required_id` checks, in words: (the id, the option that gives it). English, shown translated.
+PROJECT_ID = (N_("project id"), "--project-id")
+LOADBALANCER_ID = (N_("load balancer id"), "--loadbalancer-id")
+POOL_ID = (N_("backend server group id"), N_("the id"))
+
+
 def required_id(value: str, what: str, option: str) -> str:
+    """`value` as an id the API takes; `what` and `option` (see PROJECT_ID...) are English."""
     cleaned = value.strip()
     if not cleaned or any(c.isspace() or c in "/?#" for c in cleaned):
-        raise InputError(f"the {what} {value!r} is not valid: give {option} as shown in the console")
+        shown_option = option if option.startswith("--") else _(option)
+        raise InputError(_("the {what} {value!r} is not valid: give {option} as shown in the console").format(
+            what=_(what), value=value, option=shown_option))
     return cleaned
 
 
@@ -147,8 +165,13 @@ def listener_body(
     return {"listener": listener}
 
 
-NO_POOL_WARNING = ("the listener has no backend server group: ELB will answer 5xx to every request "
-                   "until one is attached — the handshake test still proves mTLS")
+# English (compared in tests); `no_pool_warning()` gives it translated.
+NO_POOL_WARNING = N_("the listener has no backend server group: ELB will answer 5xx to every request "
+                     "until one is attached — the handshake test still proves mTLS")
+
+
+def no_pool_warning() -> str:
+    return _(NO_POOL_WARNING)
 
 
 @dataclass(frozen=True)
@@ -166,7 +189,7 @@ class ListenerChoices:
     sni_domain: str = ""  # as given: "", "auto" or names (resolved with the certificate)
 
     def warnings(self) -> list[str]:
-        return [*tls_policy_warnings(self.tls_policy, self.lb_type), *([] if self.pool_id else [NO_POOL_WARNING])]
+        return [*tls_policy_warnings(self.tls_policy, self.lb_type), *([] if self.pool_id else [no_pool_warning()])]
 
 
 def listener_choices(
@@ -183,7 +206,7 @@ def listener_choices(
         tls_policy=validate_tls_policy(tls_policy or session.tls_policy or DEFAULT_TLS_POLICY, kind),
         lb_type=kind,
         security_policy_id=validate_security_policy_id(session.security_policy_id if security_policy_id is None else security_policy_id, kind),
-        pool_id=required_id(pool, "backend server group id", "the id") if pool.strip() else "",
+        pool_id=required_id(pool, *POOL_ID) if pool.strip() else "",
         forward_client_cert=tuple(validate_forward_fields(forward)),
         forward_given=forward_client_cert is not None or bool(session.forward_client_cert),
         sni_domain=(session.sni_domain if sni_domain is None else sni_domain).strip(),
@@ -209,16 +232,19 @@ def rest_calls(ws: Workspace, region: str = "{region}", project_id: str = "{proj
     def post(what: str, body: str) -> str:
         return f"curl -sS -X POST '{base}/{what}' {headers} --data @{shlex.quote(str(ws.elb_dir / body))}"
 
+    token_request = f"POST https://iam.{region}.myhuaweicloud.com/v3/auth/tokens"
+    # The comments are for the person running the calls, in their language ("# " is shell syntax).
     lines = [
-        "# Huawei Cloud ELB API v3, token authentication. Get a token from IAM first:",
-        f"#   POST https://iam.{region}.myhuaweicloud.com/v3/auth/tokens  (the token comes in the X-Subject-Token header)",
-        "# then export TOKEN=... and run, in this order:",
+        "# " + _("Huawei Cloud ELB API v3, token authentication. Get a token from IAM first:"),
+        "#   " + _("{request}  (the token comes in the X-Subject-Token header)").format(request=token_request),
+        "# " + _("then export TOKEN=... and run, in this order:"),
         "",
-        "# 1. the server certificate (step 4): note certificate.id in the answer",
+        "# " + _("1. the server certificate (step 4): note certificate.id in the answer"),
         post("certificates", SERVER_BODY),
-        "# 2. the CA certificate (step 5): note certificate.id in the answer",
+        "# " + _("2. the CA certificate (step 5): note certificate.id in the answer"),
         post("certificates", CA_BODY),
-        f"# 3. the listener (step 6): first replace any <...> placeholders in {LISTENER_BODY} with those ids and the load balancer id",
+        "# " + _("3. the listener (step 6): first replace any <...> placeholders in {file} with those ids and the load "
+                 "balancer id").format(file=LISTENER_BODY),
         post("listeners", LISTENER_BODY),
     ]
     return "\n".join(lines) + "\n"
@@ -260,9 +286,9 @@ def export(
         session, port=port if port is not None else int(listener_record.get("port") or 443), tls_policy=tls_policy,
         lb_type=lb_type, security_policy_id=security_policy_id, pool_id=pool_id,
         forward_client_cert=forward_client_cert, sni_domain=sni_domain)
-    lb_id = required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else session.loadbalancer_id
-    server_name = validate_name(server_cert_name, "server certificate") if server_cert_name else ""
-    ca_name = validate_name(ca_cert_name, "CA certificate") if ca_cert_name else ""
+    lb_id = required_id(loadbalancer_id, *LOADBALANCER_ID) if loadbalancer_id else session.loadbalancer_id
+    server_name = validate_name(server_cert_name, SERVER_CERTIFICATE) if server_cert_name else ""
+    ca_name = validate_name(ca_cert_name, CA_CERTIFICATE) if ca_cert_name else ""
     with ws.locked() as hold:  # one writer at a time: read, check and write under the workspace lock
         material = load_material(ws)
         domain, domain_warnings = sni_domain_of(material, choices)
@@ -292,7 +318,8 @@ def ensure_elb_dir(ws: Workspace) -> None:
     try:
         ws.elb_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     except OSError as error:
-        raise WizardError(f"cannot create {ws.elb_dir}: {error.strerror}; choose a workspace folder you can write to") from None
+        raise WizardError(_("cannot create {folder}: {reason}; choose a workspace folder you can write to").format(
+            folder=ws.elb_dir, reason=error.strerror)) from None
 
 
 def _recorded_id(session: Session, role: str, fingerprint: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 
 SHARED = "shared"
 DEDICATED = "dedicated"
@@ -30,29 +31,35 @@ DEFAULT_TLS_POLICY = "tls-1-2-strict"  # on both types
 
 # Short words for a picker (the TUI's step 6), read from ELB's "TLS Security Policy" page
 # (support.huaweicloud.com/intl/en-us/usermanual-elb/elb_ug_jt_0022.html), which also lists
-# the cipher suites of each.
+# the cipher suites of each. English here (catalog texts): `policy_label` gives them translated.
 POLICY_LABELS = {
-    "tls-1-0-inherit": "TLS 1.0-1.2, the older cipher list",
-    "tls-1-0": "TLS 1.0-1.2, broad compatibility",
-    "tls-1-1": "TLS 1.1-1.2",
-    "tls-1-2": "TLS 1.2 (the API's default)",
-    "tls-1-2-strict": "TLS 1.2, strong ciphers only (recommended)",
-    "tls-1-2-fs": "forward-secret ciphers only",
-    "tls-1-0-with-1-3": "TLS 1.0-1.3, broad compatibility",
-    "tls-1-2-fs-with-1-3": "TLS 1.2-1.3, forward-secret ciphers only",
-    "hybrid-policy-1-0": "TLS 1.0-1.2, hybrid cipher list",
-    "tls-1-2-strict-no-cbc": "TLS 1.2, strong ciphers, no CBC",
+    "tls-1-0-inherit": N_("TLS 1.0-1.2, the older cipher list"),
+    "tls-1-0": N_("TLS 1.0-1.2, broad compatibility"),
+    "tls-1-1": N_("TLS 1.1-1.2"),
+    "tls-1-2": N_("TLS 1.2 (the API's default)"),
+    "tls-1-2-strict": N_("TLS 1.2, strong ciphers only (recommended)"),
+    "tls-1-2-fs": N_("forward-secret ciphers only"),
+    "tls-1-0-with-1-3": N_("TLS 1.0-1.3, broad compatibility"),
+    "tls-1-2-fs-with-1-3": N_("TLS 1.2-1.3, forward-secret ciphers only"),
+    "hybrid-policy-1-0": N_("TLS 1.0-1.2, hybrid cipher list"),
+    "tls-1-2-strict-no-cbc": N_("TLS 1.2, strong ciphers, no CBC"),
 }
 
 # A custom policy id as the console shows it (a UUID-like id); kept loose, the API checks it.
 _POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
+def policy_label(policy: str) -> str:
+    """The picker's short words for `policy`, in the current language ("" for an unknown one)."""
+    label = POLICY_LABELS.get(policy, "")
+    return _(label) if label else ""  # never _(""): gettext answers that with the catalog's header
+
+
 def validate_lb_type(lb_type: str) -> str:
     """"" (unknown), "shared" or "dedicated"; anything else is InputError."""
     cleaned = lb_type.strip().lower()
     if cleaned and cleaned not in LB_TYPES:
-        raise InputError(f"unknown load balancer type {lb_type!r}: use shared or dedicated (or leave it out)")
+        raise InputError(_("unknown load balancer type {given!r}: use shared or dedicated (or leave it out)").format(given=lb_type))
     return cleaned
 
 
@@ -64,18 +71,18 @@ def policies_for(lb_type: str = "") -> tuple[str, ...]:
 def validate_tls_policy(policy: str, lb_type: str = "") -> str:
     """One of the documented policies that `lb_type` takes, else InputError (exit 2) listing them."""
     if policy not in TLS_POLICIES:
-        raise InputError(f"unknown TLS policy {policy!r}: use one of {', '.join(TLS_POLICIES)}")
+        raise InputError(_("unknown TLS policy {policy!r}: use one of {policies}").format(policy=policy, policies=", ".join(TLS_POLICIES)))
     if policy not in policies_for(lb_type):
-        raise InputError(
-            f"a shared load balancer does not take the TLS policy {policy}: use one of {', '.join(SHARED_POLICIES)}"
-            " (the others need a dedicated load balancer)")
+        raise InputError(_("a shared load balancer does not take the TLS policy {policy}: use one of {policies} (the others need "
+                           "a dedicated load balancer)").format(policy=policy, policies=", ".join(SHARED_POLICIES)))
     return policy
 
 
 def tls_policy_warnings(policy: str, lb_type: str = "") -> list[str]:
     """A warning when the load balancer's type is not known and `policy` needs a dedicated one."""
     if policy in DEDICATED_ONLY_POLICIES and not validate_lb_type(lb_type):
-        return [f"the TLS policy {policy} works on dedicated load balancers only; a shared one refuses it: use tls-1-2-strict there"]
+        return [_("the TLS policy {policy} works on dedicated load balancers only; a shared one refuses it: use tls-1-2-strict "
+                  "there").format(policy=policy)]
     return []
 
 
@@ -85,7 +92,9 @@ def validate_security_policy_id(policy_id: str, lb_type: str = "") -> str:
     if not cleaned:
         return ""
     if not _POLICY_ID.match(cleaned):
-        raise InputError(f"the security policy id {policy_id!r} is not valid: give the id as the console shows it")
+        raise InputError(_("the security policy id {policy_id!r} is not valid: give the id as the console shows it").format(
+            policy_id=policy_id))
     if validate_lb_type(lb_type) == SHARED:
-        raise InputError("a custom security policy needs a dedicated load balancer: leave it out and pick one of the shared TLS policies")
+        raise InputError(_("a custom security policy needs a dedicated load balancer: leave it out and pick one of the shared "
+                           "TLS policies"))
     return cleaned

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from wizard.elb.sdk import ElbApi
+from wizard.i18n import _
 
 if TYPE_CHECKING:
     from wizard.elb.uploader import UploadResult
@@ -21,12 +22,12 @@ def retire_replaced(api: ElbApi, replaced: Iterable[str], result: UploadResult, 
     """Delete each replaced certificate no listener uses any more; keep (and say why) the others."""
     current = {result.server_cert_id, result.ca_cert_id}
     for cert_id in dict.fromkeys(cert_id for cert_id in replaced if cert_id and cert_id not in current):
-        users = api.listeners_using(cert_id, f"checking who still uses the replaced certificate {cert_id}")
+        users = api.listeners_using(cert_id, _("checking who still uses the replaced certificate {cert_id}").format(cert_id=cert_id))
         if users:
             names = ", ".join(str(listener.get("id")) for listener in users)
             result.kept[cert_id] = names
-            log(f"replaced certificate {cert_id}: kept, still used by listener {names}")
+            log(_("replaced certificate {cert_id}: kept, still used by listener {listeners}").format(cert_id=cert_id, listeners=names))
             continue
-        api.delete_certificate(cert_id, f"deleting the replaced certificate {cert_id}")
+        api.delete_certificate(cert_id, _("deleting the replaced certificate {cert_id}").format(cert_id=cert_id))
         result.deleted.append(cert_id)
-        log(f"replaced certificate {cert_id}: deleted from ELB (no listener uses it any more)")
+        log(_("replaced certificate {cert_id}: deleted from ELB (no listener uses it any more)").format(cert_id=cert_id))

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.elb.hints import ENV_AK, ENV_SK, TLS_TO_ENDPOINT, hint_for
+from wizard.elb.hints import ENV_AK, ENV_SK, hint_for, tls_to_endpoint
 from wizard.errors import InputError, WizardError
+from wizard.i18n import _
+
 # Client._init_logger names it 'HuaweiCloud-SDK-' + the client class name.
 SDK_LOGGER = "HuaweiCloud-SDK-ElbClient"
 INSTALL_HINT = "pip install 'mtls-wizard[cloud]'"
@@ -47,8 +49,11 @@ def credentials() -> tuple[str, str]:
     ak, sk = os.environ.get(ENV_AK, ""), os.environ.get(ENV_SK, "")
     if not ak or not sk:
         missing = [name for name, value in ((ENV_AK, ak), (ENV_SK, sk)) if not value]
-        which = f" ({missing[0]} is not set)" if len(missing) == 1 else ""
-        raise InputError(f"no API credentials: set {ENV_AK} and {ENV_SK} in the environment{which}; they are never taken as arguments")
+        if len(missing) == 1:
+            raise InputError(_("no API credentials: set {ak} and {sk} in the environment ({missing} is not set); they are never "
+                               "taken as arguments").format(ak=ENV_AK, sk=ENV_SK, missing=missing[0]))
+        raise InputError(_("no API credentials: set {ak} and {sk} in the environment; they are never taken as arguments").format(
+            ak=ENV_AK, sk=ENV_SK))
     return ak, sk
 
 
@@ -71,7 +76,7 @@ class ApiTarget:
         return (record.get("project_id"), record.get("region"), record.get("endpoint", "")) == (self.project_id, self.region, self.endpoint)
 
     def describe(self) -> str:
-        return self.endpoint or f"the {self.region} endpoint"
+        return self.endpoint or _("the {region} endpoint").format(region=self.region)
 
 
 def _short(text: object, limit: int = 240) -> str:
@@ -79,34 +84,51 @@ def _short(text: object, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def describe_sdk_error(error: BaseException, action: str, target: ApiTarget, timeout: tuple[float, float]) -> WizardError:
-    """One line for any failure of an SDK call."""
+def describe_sdk_error(error: BaseException, action: str, target: ApiTarget, timeout: tuple[float, float], *,
+                       uploading: bool | None = None) -> WizardError:
+    """One line for any failure of an SDK call. `action` is already in the user's language;
+    `uploading` says the call uploaded a certificate (see `hint_for`)."""
     from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
 
     if isinstance(error, sdk_errors.ServiceResponseException):
-        status = int(error.status_code or 0)
-        code, message = _short(error.error_code, 60), _short(error.error_msg)
-        request_id = f", request id {error.request_id}" if error.request_id else ""
-        return WizardError(f"{action} failed: HTTP {status} {code}: {message}{request_id}; {hint_for(status, code, message, action)}")
+        return WizardError(_refusal(error, action, uploading))
     import requests
 
     if isinstance(error, (sdk_errors.SslHandShakeException, requests.exceptions.SSLError)):
         reason = re.search(r"\[SSL[^\]]*\][^'\")(]*", str(getattr(error, "error_msg", "") or error))
         detail = f" ({reason.group(0).strip()})" if reason else ""
-        return WizardError(f"{action} failed: no TLS connection to {target.describe()}{detail}; {TLS_TO_ENDPOINT}")
+        return WizardError(_("{action} failed: no TLS connection to {target}{detail}; {hint}").format(
+            action=action, target=target.describe(), detail=detail, hint=tls_to_endpoint()))
 
     if isinstance(error, (requests.Timeout, sdk_errors.RequestTimeoutException)) or "timed out" in str(error).lower():
-        connecting = isinstance(error, (requests.ConnectTimeout, sdk_errors.ConnectionException))
-        waited = f"could not connect to {target.describe()} within {timeout[0]:g} s" if connecting else f"{target.describe()} did not answer within {timeout[1]:g} s"
-        return WizardError(f"{action} failed: {waited}; check --endpoint/--region and the network, then run the command again")
+        if isinstance(error, (requests.ConnectTimeout, sdk_errors.ConnectionException)):
+            text = _("{action} failed: could not connect to {target} within {seconds:g} s; check --endpoint/--region and the "
+                     "network, then run the command again")
+            return WizardError(text.format(action=action, target=target.describe(), seconds=timeout[0]))
+        text = _("{action} failed: {target} did not answer within {seconds:g} s; check --endpoint/--region and the network, "
+                 "then run the command again")
+        return WizardError(text.format(action=action, target=target.describe(), seconds=timeout[1]))
     if isinstance(error, (sdk_errors.ConnectionException, requests.ConnectionError)):
         raw = str(getattr(error, "error_msg", "") or error)
         reason = re.search(r"\[Errno -?\d+\][^'\")]*", raw)
         detail = reason.group(0).strip() if reason else _short(raw.split(":")[-1], 120)
-        return WizardError(f"{action} failed: cannot reach {target.describe()} ({detail}); check --endpoint/--region, the network and any proxy")
+        return WizardError(_("{action} failed: cannot reach {target} ({detail}); check --endpoint/--region, the network and "
+                             "any proxy").format(action=action, target=target.describe(), detail=detail))
     if isinstance(error, sdk_errors.SdkException):
-        return WizardError(f"{action} failed: {_short(error.error_msg)}")
-    return WizardError(f"{action} failed: {type(error).__name__}: {_short(error)}")
+        return WizardError(_("{action} failed: {detail}").format(action=action, detail=_short(error.error_msg)))
+    return WizardError(_("{action} failed: {kind}: {detail}").format(action=action, kind=type(error).__name__, detail=_short(error)))
+
+
+def _refusal(error: Any, action: str, uploading: bool | None) -> str:
+    """The API answered with an error: its status, code and message, and what to do."""
+    status = int(error.status_code or 0)
+    code, message = _short(error.error_code, 60), _short(error.error_msg)
+    hint = hint_for(status, code, message, action, uploading=uploading)
+    if error.request_id:
+        return _("{action} failed: HTTP {status} {code}: {message}, request id {request_id}; {hint}").format(
+            action=action, status=status, code=code, message=message, request_id=error.request_id, hint=hint)
+    return _("{action} failed: HTTP {status} {code}: {message}; {hint}").format(
+        action=action, status=status, code=code, message=message, hint=hint)
 
 
 def as_json(model: object) -> dict[str, Any]:
@@ -159,17 +181,18 @@ class ElbApi:
             try:
                 builder = builder.with_region(ElbRegion.value_of(target.region))
             except KeyError:
-                raise InputError(f"the SDK does not know the region {target.region!r}: check --region (e.g. cn-north-4), or give --endpoint URL") from None
+                raise InputError(_("the SDK does not know the region {region!r}: check --region (e.g. cn-north-4), or give "
+                                   "--endpoint URL").format(region=target.region)) from None
         try:
             self.client = builder.build()
         except Exception as error:  # noqa: BLE001 - anything the builder raises becomes one line
-            raise describe_sdk_error(error, "preparing the API client", target, timeout) from None
+            raise describe_sdk_error(error, _("preparing the API client"), target, timeout) from None
 
     def _call(self, action: str, method: str, request: object) -> Any:
         try:
             return getattr(self.client, method)(request)
         except Exception as error:  # noqa: BLE001 - SDK, requests and urllib3 errors alike
-            raise describe_sdk_error(error, action, self.target, self.timeout) from None
+            raise describe_sdk_error(error, action, self.target, self.timeout, uploading=method == "create_certificate") from None
 
     def _find(self, action: str, method: str, request: object) -> Any:
         """The answer of a show call, or None when the resource is not there (404 from ELB;
@@ -181,9 +204,9 @@ class ElbApi:
         except ClientRequestException as error:
             if error.status_code == 404 and not str(error.error_code or "").startswith("APIGW."):
                 return None
-            raise describe_sdk_error(error, action, self.target, self.timeout) from None
+            raise describe_sdk_error(error, action, self.target, self.timeout, uploading=False) from None
         except Exception as error:  # noqa: BLE001 - SDK, requests and urllib3 errors alike
-            raise describe_sdk_error(error, action, self.target, self.timeout) from None
+            raise describe_sdk_error(error, action, self.target, self.timeout, uploading=False) from None
 
     def show_load_balancer(self, lb_id: str, action: str) -> dict[str, Any] | None:
         """The load balancer as JSON fields (`guaranteed`, `l7_flavor_id`, ...), None when not found."""
@@ -211,7 +234,7 @@ class ElbApi:
         from huaweicloudsdkelb.v3 import ListCertificatesRequest
 
         marker: str | None = None
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             request = ListCertificatesRequest(limit=PAGE_SIZE, marker=marker, type=[kind], common_name=[common_name] if common_name else None)
             page = [as_json(item) for item in self._call(action, "list_certificates", request).certificates or []]
             yield from page

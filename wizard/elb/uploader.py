@@ -18,16 +18,18 @@ from wizard.defaults import PROG
 from wizard.elb.cloud import (
     LoadBalancer, check_policy_fits, content_fingerprint, find_certificate, listener_on_port, read_load_balancer,
 )
-from wizard.elb.listener import FIELD_WORDS, listener_changes, listener_state
+from wizard.elb.listener import changed_fields, listener_changes, listener_state
 from wizard.elb.material import Material, load_material
 from wizard.elb.payloads import (
-    NO_POOL_WARNING, UPLOADED, ListenerChoices, ca_certificate_body, default_names, ensure_elb_dir, json_bytes,
-    listener_body, listener_choices, required_id, server_certificate_body, sni_domain_of, validate_endpoint, validate_name,
+    CA_CERTIFICATE, LOADBALANCER_ID, PROJECT_ID, SERVER_CERTIFICATE, UPLOADED, ListenerChoices, ca_certificate_body,
+    default_names, ensure_elb_dir, json_bytes, listener_body, listener_choices, no_pool_warning, required_id,
+    server_certificate_body, sni_domain_of, validate_endpoint, validate_name,
 )
-from wizard.elb.policies import DEFAULT_TLS_POLICY, SHARED, validate_lb_type
+from wizard.elb.policies import DEDICATED, DEFAULT_TLS_POLICY, SHARED, validate_lb_type
 from wizard.elb.rotation import retire_replaced
 from wizard.elb.sdk import DEFAULT_TIMEOUT, INSTALL_HINT, ApiTarget, ElbApi, credentials, sdk_available
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.session import Session
 from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_limited
 
@@ -136,13 +138,13 @@ def _validated(region: str, project_id: str, endpoint: str | None, loadbalancer_
     """Input, cheapest first; nothing touches the network before it is all valid."""
     region = region.strip()
     if not region:
-        raise InputError("--region is empty: give the load balancer's region, e.g. cn-north-4")
-    project_id = required_id(project_id, "project id", "--project-id")
+        raise InputError(_("--region is empty: give the load balancer's region, e.g. cn-north-4"))
+    project_id = required_id(project_id, *PROJECT_ID)
     return _Request(
         target=ApiTarget(region, project_id, validate_endpoint(endpoint) if endpoint else ""),
-        lb_id=required_id(loadbalancer_id, "load balancer id", "--loadbalancer-id") if loadbalancer_id else "",
-        server_name=validate_name(server_cert_name, "server certificate") if server_cert_name else "",
-        ca_name=validate_name(ca_cert_name, "CA certificate") if ca_cert_name else "",
+        lb_id=required_id(loadbalancer_id, *LOADBALANCER_ID) if loadbalancer_id else "",
+        server_name=validate_name(server_cert_name, SERVER_CERTIFICATE) if server_cert_name else "",
+        ca_name=validate_name(ca_cert_name, CA_CERTIFICATE) if ca_cert_name else "",
         choices=choices, expected_lb_type=expected_lb_type,
     )
 
@@ -180,9 +182,10 @@ def upload(
         domain, domain_warnings = sni_domain_of(material, choices)
         result = UploadResult(warnings=[*hold.notices, *material.warnings, *domain_warnings], choices=choices)
         for warning in result.warnings:  # said before anything can stop the upload
-            log(f"warning: {warning}")
+            log(f"warning: {warning}")  # "warning: " marks the line for the caller (not shown as such)
         if not sdk_available():
-            raise WizardError(f"the Huawei Cloud SDK is not installed: {INSTALL_HINT} (or use {PROG} elb export and the console)")
+            raise WizardError(_("the Huawei Cloud SDK is not installed: {install} (or use {prog} elb export and the console)").format(
+                install=INSTALL_HINT, prog=PROG))
         ak, sk = credentials()  # before any client exists
         api = ElbApi(request.target, ak, sk, timeout)
         try:
@@ -205,13 +208,13 @@ def _run(api: ElbApi, ws: Workspace, session: Session, request: _Request, materi
     names = default_names(material.server_cn, request.choices.port)
     plan = _preflight(api, ws, session, request, material, result, log) if request.lb_id else None
     server = _certificate(api, ws, session, request.target, _Upload(
-        "server", "server certificate", "server", material.server_cn, material.server_fingerprint,
+        "server", SERVER_CERTIFICATE, "server", material.server_cn, material.server_fingerprint,
         server_certificate_body(material, request.server_name or names["server"], domain)), result, log)
     result.server_cert_id, result.server_expire_time = server["id"], server.get("expire_time", "")
     result.server_fingerprint = material.server_fingerprint
     result.done(4)
     ca = _certificate(api, ws, session, request.target, _Upload(
-        "ca", "CA certificate", "client", material.ca_cn, material.ca_fingerprint,
+        "ca", CA_CERTIFICATE, "client", material.ca_cn, material.ca_fingerprint,
         ca_certificate_body(material, request.ca_name or names["ca"])), result, log)
     result.ca_cert_id, result.ca_expire_time = ca["id"], ca.get("expire_time", "")
     result.ca_fingerprint = material.ca_fingerprint
@@ -219,6 +222,18 @@ def _run(api: ElbApi, ws: Workspace, session: Session, request: _Request, materi
     if plan is not None:
         _listener(api, ws, result, request, plan, names["listener"], log)
         result.done(6)
+
+
+# What the pre-flight says about the load balancer's type (messages whole, for the translators).
+_LB_IS = {
+    SHARED: N_("load balancer: {lb} is a shared one: ELB shows its HTTPS listeners as TERMINATED_HTTPS, and only the "
+               "shared TLS policies apply"),
+    DEDICATED: N_("load balancer: {lb} is a dedicated one"),
+}
+_TAKEN_AS = {
+    SHARED: N_("load balancer: taken as shared so far; what it really is counts from now on"),
+    DEDICATED: N_("load balancer: taken as dedicated so far; what it really is counts from now on"),
+}
 
 
 @dataclass(frozen=True)
@@ -237,17 +252,16 @@ def _preflight(api: ElbApi, ws: Workspace, session: Session, request: _Request, 
     lb = read_load_balancer(api, request.lb_id, request.target.region)
     result.lb_type = lb.lb_type
     check_policy_fits(lb, choices.tls_policy, choices.security_policy_id)
-    named = f" ({lb.name})" if lb.name else ""
-    shown = ": ELB shows its HTTPS listeners as TERMINATED_HTTPS, and only the shared TLS policies apply" if lb.lb_type == SHARED else ""
-    log(f"load balancer: {lb.id}{named} is a {lb.lb_type} one{shown}")
+    shown = _("{id} ({name})").format(id=lb.id, name=lb.name) if lb.name else lb.id
+    log(_(_LB_IS[lb.lb_type]).format(lb=shown))
     if request.expected_lb_type and request.expected_lb_type != lb.lb_type:
-        log(f"load balancer: taken as {request.expected_lb_type} so far; what it really is counts from now on")
+        log(_(_TAKEN_AS[request.expected_lb_type]))
     previous = _previous(session, ws, "listener", request.target)
     same_place = previous.get("loadbalancer_id") == lb.id and previous.get("port") == str(choices.port)
     recorded_id = previous.get("id", "") if same_place else ""
     existing = listener_on_port(api, lb, choices.port, material.ca_fingerprint, recorded_id)
     if recorded_id and existing is None:
-        log(f"listener: the earlier listener {recorded_id} is gone from ELB; it will be created again")
+        log(_("listener: the earlier listener {listener_id} is gone from ELB; it will be created again").format(listener_id=recorded_id))
     return _Plan(lb, existing, recorded_id)
 
 
@@ -256,7 +270,7 @@ class _Upload:
     """One certificate to upload: its role, words, ELB type and content."""
 
     role: str  # "server" or "ca"
-    label: str
+    label: str  # English (a catalog text): shown translated
     kind: str  # ELB's type: "server" or "client"
     common_name: str
     fingerprint: str
@@ -276,32 +290,39 @@ def _certificate(api: ElbApi, ws: Workspace, session: Session, target: ApiTarget
                  log: Callable[[str], None]) -> dict[str, str]:
     """Reuse the recorded upload if ELB still holds this very certificate, else adopt one ELB
     holds with the same content, else upload it."""
+    what = _(item.label)
     previous = _previous(session, ws, item.role, target)
     if previous.get("id") and previous.get("fingerprint") != item.fingerprint:
         result.replaced.append(previous["id"])  # a renewal: the old one may be retired later
     if previous.get("fingerprint") == item.fingerprint:
-        held = api.show_certificate(previous["id"], f"checking the earlier {item.label} upload")
+        held = api.show_certificate(previous["id"], _("checking the earlier {what} upload").format(what=what))
         if held is not None and content_fingerprint(held.get("certificate")) == item.fingerprint:
-            log(f"{item.label}: already uploaded as {previous['id']} (same content in ELB), reused")
+            log(_("{what}: already uploaded as {cert_id} (same content in ELB), reused").format(what=what, cert_id=previous["id"]))
             setattr(result, f"{item.role}_reused", True)
             _keep(ws, result, item.role, previous)
             return previous
-        why = "is gone from ELB" if held is None else "now holds another certificate in ELB (changed in place)"
-        log(f"{item.label}: the earlier upload {previous['id']} {why}; looking for this one")
+        if held is None:
+            text = _("{what}: the earlier upload {cert_id} is gone from ELB; looking for this one")
+        else:
+            text = _("{what}: the earlier upload {cert_id} now holds another certificate in ELB (changed in place); looking for this one")
+        log(text.format(what=what, cert_id=previous["id"]))
     # From here on no recorded listener may refer to the certificate that will be current.
     result.reopen(6)
-    found = find_certificate(api, item.kind, item.common_name, item.fingerprint, item.label)
+    found = find_certificate(api, item.kind, item.common_name, item.fingerprint, what)
     if found is not None:
         record = {**_record(found, item, target), "adopted_at": _now()}
-        log(f"{item.label}: found in ELB as {record['id']} ({record['name']}, same content), adopted instead of uploading it again")
+        log(_("{what}: found in ELB as {cert_id} ({name}, same content), adopted instead of uploading it again").format(
+            what=what, cert_id=record["id"], name=record["name"]))
         setattr(result, f"{item.role}_reused", True)
         setattr(result, f"{item.role}_adopted", True)
     else:
-        created = api.create_certificate(item.body, f"uploading the {item.label}")
+        created = api.create_certificate(item.body, _("uploading the {what}").format(what=what))
         if not created.get("id"):
-            raise WizardError(f"uploading the {item.label} failed: the API answered without a certificate id; look for it in the console")
+            raise WizardError(_("uploading the {what} failed: the API answered without a certificate id; look for it in the "
+                                "console").format(what=what))
         record = _record(created, item, target)
-        log(f"{item.label}: uploaded as {record['id']} ({record['name']}, expires {record['expire_time'] or 'unknown'})")
+        log(_("{what}: uploaded as {cert_id} ({name}, expires {expires})").format(
+            what=what, cert_id=record["id"], name=record["name"], expires=record["expire_time"] or _("unknown")))
     _keep(ws, result, item.role, record)
     return record
 
@@ -310,40 +331,51 @@ def _listener(api: ElbApi, ws: Workspace, result: UploadResult, request: _Reques
               log: Callable[[str], None]) -> None:
     """Create the listener, or bring the one on the port to these certificates and options."""
     choices, port = request.choices, request.choices.port
-    policy = choices.security_policy_id or choices.tls_policy
     if plan.existing is None:
         body = listener_body(
             loadbalancer_id=plan.lb.id, server_cert_id=result.server_cert_id, ca_cert_id=result.ca_cert_id, port=port,
             tls_policy=choices.tls_policy, name=name, pool_id=choices.pool_id, forward_client_cert=choices.forward_client_cert,
             security_policy_id=choices.security_policy_id)
-        actual = api.create_listener(body, "creating the listener")
+        actual = api.create_listener(body, _("creating the listener"))
         listener_id, changes = _text(actual.get("id")), {}
         if not listener_id:
-            raise WizardError("creating the listener failed: the API answered without a listener id; check it in the console")
-        log(f"listener: created {listener_id} on port {port} ({plan.lb.https_protocol}, client certificates required, {policy})")
+            raise WizardError(_("creating the listener failed: the API answered without a listener id; check it in the console"))
+        log(_("listener: created {listener_id} on port {port} ({protocol}, client certificates required, {policy})").format(
+            listener_id=listener_id, port=port, protocol=plan.lb.https_protocol, policy=choices.security_policy_id or choices.tls_policy))
     else:
         actual, listener_id = plan.existing, _text(plan.existing.get("id"))
-        changes, notes = listener_changes(actual, result.server_cert_id, result.ca_cert_id, choices)
-        for note in notes:
-            log(f"warning: {note}")
-        if listener_id != plan.recorded_id:
-            result.listener_adopted = True
-            log(f"listener: {listener_id} on port {port} already requires client certificates from this CA, adopted")
-        if changes:
-            result.replaced += [_text(actual.get(ref)) for ref in ("default_tls_container_ref", "client_ca_tls_container_ref") if ref in changes]
-            api.update_listener(listener_id, changes, "updating the listener")
-            result.listener_updated = True
-            log(f"listener: {listener_id} on port {port} updated: {', '.join(FIELD_WORDS[name] for name in changes)}")
-        else:
-            result.listener_reused = True
-            log(f"listener: {listener_id} on port {port} already uses these certificates and options, reused")
+        changes = _move_listener(api, result, plan, listener_id, choices, log)
     result.listener_id = listener_id
     if not (changes.get("default_pool_id") or actual.get("default_pool_id")):
-        result.warnings.append(NO_POOL_WARNING)
-        log(f"warning: {NO_POOL_WARNING}")
+        result.warnings.append(no_pool_warning())
+        log(f"warning: {no_pool_warning()}")
     _keep(ws, result, "listener", {
         "id": listener_id, "loadbalancer_id": plan.lb.id, "port": str(port), "lb_type": plan.lb.lb_type,
         **listener_state(actual, changes, choices), "server_cert_id": result.server_cert_id, "ca_cert_id": result.ca_cert_id,
         "project_id": request.target.project_id, "region": request.target.region, "endpoint": request.target.endpoint,
         "created_at": _now(),
     })
+
+
+def _move_listener(api: ElbApi, result: UploadResult, plan: _Plan, listener_id: str, choices: ListenerChoices,
+                   log: Callable[[str], None]) -> dict[str, Any]:
+    """Bring the listener already on the port to these certificates and options; the changes made."""
+    actual, port = plan.existing or {}, choices.port
+    changes, notes = listener_changes(actual, result.server_cert_id, result.ca_cert_id, choices)
+    for note in notes:
+        log(f"warning: {note}")
+    if listener_id != plan.recorded_id:
+        result.listener_adopted = True
+        log(_("listener: {listener_id} on port {port} already requires client certificates from this CA, adopted").format(
+            listener_id=listener_id, port=port))
+    if changes:
+        result.replaced += [_text(actual.get(ref)) for ref in ("default_tls_container_ref", "client_ca_tls_container_ref") if ref in changes]
+        api.update_listener(listener_id, changes, _("updating the listener"))
+        result.listener_updated = True
+        log(_("listener: {listener_id} on port {port} updated: {fields}").format(
+            listener_id=listener_id, port=port, fields=changed_fields(changes)))
+    else:
+        result.listener_reused = True
+        log(_("listener: {listener_id} on port {port} already uses these certificates and options, reused").format(
+            listener_id=listener_id, port=port))
+    return changes

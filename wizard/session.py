@@ -23,6 +23,7 @@ from typing import Any
 
 from wizard import defaults
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.safe_text import printable
 from wizard.workspace import MAX_FILE_BYTES, atomic_write, file_kind, read_up_to
 
@@ -121,12 +122,13 @@ class Session:
     def from_dict(cls, payload: dict[str, Any]) -> Session:
         version = payload.get("version")
         if not isinstance(version, int):
-            raise SessionFileError("it has no version number")
+            raise SessionFileError(_("it has no version number"))
         if version > SESSION_VERSION:
-            raise SessionFileError(f"it was written by a newer mtls-wizard (format {version}, this one reads {SESSION_VERSION})")
+            raise SessionFileError(_("it was written by a newer mtls-wizard (format {version}, this one reads {supported})").format(
+                version=version, supported=SESSION_VERSION))
         data = payload.get("session")
         if not isinstance(data, dict) or "workspace" not in data:
-            raise SessionFileError("it has no session data")
+            raise SessionFileError(_("it has no session data"))
         known = {f.name: f for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
         for name, value in data.items():
@@ -142,7 +144,7 @@ class Session:
         for f in dataclasses.fields(self):
             value, default = getattr(self, f.name), getattr(defaults, f.name)
             if isinstance(default, bool) != isinstance(value, bool) or not isinstance(value, type(default)):
-                raise SessionFileError(f"the field {f.name!r} has the wrong type")
+                raise SessionFileError(_("the field {field!r} has the wrong type").format(field=f.name))
 
 
 class SessionFileError(WizardError):
@@ -166,36 +168,44 @@ _SESSION_FILE = re.compile(r"^[0-9a-f]{16}\.json$")
 def read_own_file(path: Path, what: str, consequence: str) -> bytes:
     """A session file's bytes, only if it is a regular file of ours that no one else can write.
 
+    `what` names the file and `consequence` says what happens instead, both translated.
     Raises FileNotFoundError when there is none, SessionFileError (nothing renamed) otherwise.
     """
+    shown = printable(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError):
         raise FileNotFoundError(path) from None  # none there (yet)
     except OSError as error:
         # Unreadable is not corrupted: leave the file where it is.
-        reason = "it is a symbolic link" if error.errno == errno.ELOOP else error.strerror
-        raise SessionFileError(f"the {what} {printable(path)} cannot be read ({reason}); {consequence}") from None
+        reason = _("it is a symbolic link") if error.errno == errno.ELOOP else error.strerror
+        raise SessionFileError(_("the {what} {path} cannot be read ({reason}); {consequence}").format(
+            what=what, path=shown, reason=reason, consequence=consequence)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SessionFileError(f"the {what} {printable(path)} cannot be read (it is {file_kind(info.st_mode)}); {consequence}")
-        problem = _ownership_problem(info)
+            raise SessionFileError(_("the {what} {path} cannot be read (it is {kind}); {consequence}").format(
+                what=what, path=shown, kind=file_kind(info.st_mode), consequence=consequence))
+        problem = _ownership_problem(info, what=what, path=shown, consequence=consequence)
         if problem:
-            raise SessionFileError(f"the {what} {printable(path)} {problem}, so it was ignored; {consequence}")
+            raise SessionFileError(problem)
         data = read_up_to(fd, MAX_FILE_BYTES + 1)
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        raise SessionFileError(f"the {what} {printable(path)} is over {MAX_FILE_BYTES // 1024} KiB, so it was ignored; {consequence}")
+        raise SessionFileError(_("the {what} {path} is over {size} KiB, so it was ignored; {consequence}").format(
+            what=what, path=shown, size=MAX_FILE_BYTES // 1024, consequence=consequence))
     return data
 
 
-def _ownership_problem(info: os.stat_result) -> str | None:
+def _ownership_problem(info: os.stat_result, *, what: str, path: str, consequence: str) -> str | None:
+    """The message when another user could have written the file, or None."""
     if info.st_uid != os.geteuid():
-        return f"belongs to another user (uid {info.st_uid})"
+        return _("the {what} {path} belongs to another user (uid {uid}), so it was ignored; {consequence}").format(
+            what=what, path=path, uid=info.st_uid, consequence=consequence)
     if info.st_mode & 0o022:
-        return f"can be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
+        return _("the {what} {path} can be written by other users (mode {mode:o}), so it was ignored; {consequence}").format(
+            what=what, path=path, mode=stat.S_IMODE(info.st_mode), consequence=consequence)
     return None
 
 
@@ -245,7 +255,7 @@ class SessionStore:
                     continue
                 os.chmod(folder, PRIVATE_DIR_MODE)
         except OSError as error:
-            raise WizardError(f"cannot create the session folder {printable(self.sessions_dir)}: {error.strerror}") from None
+            raise WizardError(_("cannot create the session folder {path}: {reason}").format(path=printable(self.sessions_dir), reason=error.strerror)) from None
 
     def write(self, snapshot: SessionSnapshot) -> Path:
         """Write a snapshot (and the last-session pointer) atomically; blocking (fsync)."""
@@ -260,17 +270,20 @@ class SessionStore:
     def load_file(self, path: Path) -> Session:
         """Read one session file; a bad one is set aside (renamed) and reported, never deleted.
         One that another user owns or could have written is ignored (and left alone)."""
-        raw = read_own_file(path, "session file", "a new session starts")
+        raw = read_own_file(path, _("session file"), _("a new session starts"))
         try:
             payload = json.loads(raw.decode("utf-8"))
             if not isinstance(payload, dict):
-                raise SessionFileError("it is not a JSON object")
+                raise SessionFileError(_("it is not a JSON object"))
             return Session.from_dict(payload)
         except (ValueError, TypeError, SessionFileError) as error:
-            reason = str(error) if isinstance(error, SessionFileError) else "it is not valid JSON"
+            reason = str(error) if isinstance(error, SessionFileError) else _("it is not valid JSON")
             aside = self._set_aside(path)
-            kept = f"it was kept as {aside.name}" if aside != path else "it was left in place"
-            raise SessionFileError(f"the session file {path} could not be used ({reason}); {kept} and a new session starts") from None
+            if aside != path:
+                message = _("the session file {path} could not be used ({reason}); it was kept as {aside} and a new session starts")
+            else:
+                message = _("the session file {path} could not be used ({reason}); it was left in place and a new session starts")
+            raise SessionFileError(message.format(path=path, reason=reason, aside=aside.name)) from None
 
     def _set_aside(self, path: Path) -> Path:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -296,13 +309,13 @@ class SessionStore:
         """The most recently saved session, for 'resume'. A pointer that another user could
         have written, or that points outside sessions/, is ignored with a SessionFileError."""
         try:
-            raw = read_own_file(self.pointer, "last-session pointer", "no session is resumed")
+            raw = read_own_file(self.pointer, _("last-session pointer"), _("no session is resumed"))
         except FileNotFoundError:
             return None
         target = Path(raw.decode("utf-8", "replace").strip())
         if target.parent != self.sessions_dir or not _SESSION_FILE.match(target.name):
-            raise SessionFileError(f"the last-session pointer {printable(self.pointer)} points outside {printable(self.sessions_dir)}; "
-                                   "it was ignored and no session is resumed")
+            raise SessionFileError(_("the last-session pointer {path} points outside {folder}; it was ignored and no session is resumed").format(
+                path=printable(self.pointer), folder=printable(self.sessions_dir)))
         try:
             return self.load_file(target)
         except FileNotFoundError:
@@ -347,12 +360,12 @@ class SessionWriter:
         while True:
             with self._condition:
                 self._condition.wait_for(lambda: bool(self._pending))
-                _, snapshot = self._pending.popitem()
+                _path, snapshot = self._pending.popitem()
                 self._writing = True
             try:
                 self.store.write(snapshot)
             except (WizardError, OSError) as error:
-                self.on_error(f"the session could not be saved: {error}")
+                self.on_error(_("the session could not be saved: {error}").format(error=error))
             finally:
                 with self._condition:
                     self._writing = False

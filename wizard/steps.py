@@ -20,6 +20,8 @@ from cryptography.x509.oid import NameOID
 
 from wizard import pki
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
+from wizard.pki.issue import too_long_server_name
 from wizard.safe_text import printable
 from wizard.session import Session
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
@@ -49,21 +51,21 @@ class StepOutcome:
 def validate_answers(session: Session, roles: tuple[str, ...] = ("ca", "server", "client")) -> None:
     if "ca" in roles:
         org = pki.validate_org(session.org)
-        pki.validate_common_name(session.ca_cn or pki.default_ca_cn(org), "CA")
+        pki.validate_common_name(session.ca_cn or pki.default_ca_cn(org), "CA")  # "CA" is the same in every language
         pki.validate_key_type(session.ca_key_type)
         pki.validate_days(session.ca_days, "CA")
     if "server" in roles:
         pki.validate_org(session.org)
         names = pki.server_sans(session.server_cn, session.server_sans)
         if len(names[0]) > pki.MAX_CN:
-            raise InputError(f"the server name {names[0]!r} is over {pki.MAX_CN} characters, too long for a CN: use a shorter CN and give the long name with --san")
+            raise InputError(too_long_server_name(names[0]))
         pki.validate_key_type(session.server_key_type)
-        pki.validate_days(session.server_days, "server certificate")
+        pki.validate_days(session.server_days, _("server certificate"))
     if "client" in roles:
         pki.validate_org(session.org)
-        pki.validate_common_name(session.client_cn, "client")
+        pki.validate_common_name(session.client_cn, _("client"))
         pki.validate_key_type(session.client_key_type)
-        pki.validate_days(session.client_days, "client certificate")
+        pki.validate_days(session.client_days, _("client certificate"))
 
 
 # ---------------------------------------------------------------------------
@@ -95,9 +97,13 @@ def _refuse_if_changed(ws: Workspace, before: FilesState) -> None:
         return
     old, new = {entry[0]: entry for entry in before}, {entry[0]: entry for entry in after}
     changed = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
-    others = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
-    raise WizardError(f"{changed[0]}{others} in {printable(ws.root)} changed while this run was generating keys: another "
-                      "mtls-wizard wrote the workspace meanwhile, so this run wrote nothing; look at what is there now, then run this again")
+    if len(changed) == 1:
+        message = _("{file} in {workspace} changed while this run was generating keys: another mtls-wizard wrote the workspace "
+                    "meanwhile, so this run wrote nothing; look at what is there now, then run this again")
+    else:
+        message = _("{file} (and {count} more) in {workspace} changed while this run was generating keys: another mtls-wizard wrote "
+                    "the workspace meanwhile, so this run wrote nothing; look at what is there now, then run this again")
+    raise WizardError(message.format(file=changed[0], count=len(changed) - 1, workspace=printable(ws.root)))
 
 
 def _merged(*notices: list[str]) -> list[str]:
@@ -118,17 +124,18 @@ def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
     can still sign (in its validity, a strong signature, keyCertSign)."""
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
-        raise WizardError(f"no CA in {printable(ws.root)}: {ws.relative(missing[0])} is missing; run step 1 (create the CA) first")
-    key = pki.load_key_pem(read_bytes(ws.key("ca")), "CA key (ca/ca.key)")
-    cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), "CA certificate (ca/ca.crt)")
+        raise WizardError(_("no CA in {workspace}: {file} is missing; run step 1 (create the CA) first").format(
+            workspace=printable(ws.root), file=ws.relative(missing[0])))
+    key = pki.load_key_pem(read_bytes(ws.key("ca")), _("CA key (ca/ca.key)"))
+    cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), _("CA certificate (ca/ca.crt)"))
     if not pki.keys_match(key, cert):
-        raise WizardError("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca")
+        raise WizardError(_("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca"))
     if not pki.is_ca(cert):
-        raise WizardError("ca/ca.crt is not a CA certificate: start over with --new-ca")
+        raise WizardError(_("ca/ca.crt is not a CA certificate: start over with --new-ca"))
     problem = pki.ca_signing_problem(cert)
     if problem:
-        raise WizardError(f"the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
-                          "make a new CA with --new-ca (the old files are moved to a backup folder first)")
+        raise WizardError(_("the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
+                            "make a new CA with --new-ca (the old files are moved to a backup folder first)").format(problem=problem))
     return key, cert
 
 
@@ -140,8 +147,8 @@ def _ca_state(ws: Workspace) -> str:
 
 def _refuse_partial_ca(ws: Workspace) -> None:
     present = next(p for p in ws.artifacts("ca") if p.exists())
-    raise WizardError(f"the CA in {printable(ws.root)} is incomplete ({ws.relative(present)} exists, key or certificate missing): "
-                      "start a new CA with --new-ca, which backs up the old files")
+    raise WizardError(_("the CA in {workspace} is incomplete ({file} exists, key or certificate missing): "
+                        "start a new CA with --new-ca, which backs up the old files").format(workspace=printable(ws.root), file=ws.relative(present)))
 
 
 def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
@@ -164,6 +171,10 @@ def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pk
     return outcome
 
 
+# what the kept CA has, where it differs from the step-1 answers
+_KEPT_CA_VALUE = {"organisation": N_("organisation {value}"), "common name": N_("common name {value}"), "key type": N_("key type {value}")}
+
+
 def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]:
     """When the kept CA differs from the step-1 answers, say so: those answers are not applied."""
     wanted = {
@@ -176,10 +187,11 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
         "common name": pki.cn_of(ca_cert.subject) or "",
         "key type": pki.key_type_of(ca_cert.public_key()),
     }
-    differing = [f"{what} {printable(repr(actual[what]))}" for what in wanted if wanted[what] != actual[what]]
+    differing = [_(_KEPT_CA_VALUE[what]).format(value=printable(repr(actual[what]))) for what in wanted if wanted[what] != actual[what]]
     if not differing:
         return []
-    return [f"the existing CA is kept as it is ({', '.join(differing)}), so your CA answers are not applied to it; use --new-ca to make a new CA with them"]
+    return [_("the existing CA is kept as it is ({differences}), so your CA answers are not applied to it; "
+              "use --new-ca to make a new CA with them").format(differences=", ".join(differing))]
 
 
 def _create_ca(
@@ -211,7 +223,10 @@ def _create_ca(
 # Steps 2 and 3: the leaves
 # ---------------------------------------------------------------------------
 
-LEAF_HINT = "re-run with --force to replace it (the old files are moved to a backup folder first)"
+LEAF_HINT = N_("re-run with --force to replace it (the old files are moved to a backup folder first)")  # shown translated
+# role -> its certificate and its key, as messages name them
+_LEAF_CERTIFICATE = {"server": N_("server certificate"), "client": N_("client certificate")}
+_LEAF_KEY = {"server": N_("server key"), "client": N_("client key")}
 
 
 def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> tuple[CaPair, FilesState, list[str]]:
@@ -220,7 +235,7 @@ def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> t
         ca = ca or load_ca(ws)
         ws.ensure()
         if not force:
-            ws.refuse_existing(ws.artifacts(role), LEAF_HINT)
+            ws.refuse_existing(ws.artifacts(role), _(LEAF_HINT))
         return ca, _files_state(ws), hold.notices
 
 
@@ -280,16 +295,19 @@ def adopt(ws: Workspace, role: str) -> StepOutcome:
     the lock, so a run writing the workspace meanwhile cannot show a half-replaced pair."""
     with ws.locked() as hold:
         missing = [p for p in ws.artifacts(role) if p.suffix != ".csr" and not p.exists()]
+        certificate = _(_LEAF_CERTIFICATE[role])
         if missing:
-            raise WizardError(f"{ws.relative(missing[0])} is missing: issue a new {role} certificate")
-        _, ca_cert = load_ca(ws)
-        cert = pki.load_cert_pem(read_bytes(ws.cert(role)), f"{role} certificate")
-        key = pki.load_key_pem(read_bytes(ws.key(role)), f"{role} key")
+            raise WizardError(_("{file} is missing: issue a new {certificate}").format(file=ws.relative(missing[0]), certificate=certificate))
+        ca_cert = load_ca(ws)[1]
+        cert = pki.load_cert_pem(read_bytes(ws.cert(role)), certificate)
+        key = pki.load_key_pem(read_bytes(ws.key(role)), _(_LEAF_KEY[role]))
         files = existing_files(ws.artifacts(role))
     if not pki.keys_match(key, cert):
-        raise WizardError(f"{ws.relative(ws.key(role))} does not belong to {ws.relative(ws.cert(role))}: issue a new {role} certificate")
+        raise WizardError(_("{key} does not belong to {cert}: issue a new {certificate}").format(
+            key=ws.relative(ws.key(role)), cert=ws.relative(ws.cert(role)), certificate=certificate))
     if not pki.verify_issued_by(cert, ca_cert):
-        raise WizardError(f"{ws.relative(ws.cert(role))} was not signed by this workspace's CA: issue a new {role} certificate")
+        raise WizardError(_("{cert} was not signed by this workspace's CA: issue a new {certificate}").format(
+            cert=ws.relative(ws.cert(role)), certificate=certificate))
     return StepOutcome(role, files, pki.cert_info(cert), reused=True, warnings=list(hold.notices))
 
 
@@ -320,7 +338,8 @@ def check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
     existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken, expired or weak CA stops us here
     if not force and not new_ca:
         leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
-        ws.refuse_existing(leaves, "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace")
+        ws.refuse_existing(leaves, _("re-run with --force to replace the server and client files (they are moved to a backup folder first), "
+                                     "or use another --workspace"))
     return existing
 
 

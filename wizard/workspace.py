@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.safe_text import printable
 
 DIR_MODE = 0o700
@@ -45,15 +46,15 @@ _TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 def _describe_os_error(error: OSError, path: Path) -> str:
     shown = printable(path)
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"cannot write to {shown}: {error.strerror.lower()}; choose a workspace folder you can write to"
+        return _("cannot write to {path}: {reason}; choose a workspace folder you can write to").format(path=shown, reason=error.strerror.lower())
     if error.errno == errno.ENOSPC:
-        return f"no space left to write {shown}: free some space and try again"
+        return _("no space left to write {path}: free some space and try again").format(path=shown)
     if error.errno == errno.ENOENT:
         # e.g. a path under /proc, or a folder removed while we worked
-        return f"cannot create {shown}: a folder on the way cannot be created there; choose a workspace folder you can write to"
+        return _("cannot create {path}: a folder on the way cannot be created there; choose a workspace folder you can write to").format(path=shown)
     if error.errno == errno.ENOTDIR:
-        return f"{shown} is not usable as a folder (a file is in the way): choose another workspace"
-    return f"cannot write {shown}: {error.strerror or error}"
+        return _("{path} is not usable as a folder (a file is in the way): choose another workspace").format(path=shown)
+    return _("cannot write {path}: {reason}").format(path=shown, reason=error.strerror or error)
 
 
 def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
@@ -78,8 +79,8 @@ def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
             raise
     except OSError as error:
         if isinstance(error, FileNotFoundError) and path.parent.parent.is_dir() and not path.parent.exists():
-            raise WizardError(f"cannot write {printable(path)}: its folder is gone (something other than mtls-wizard removed it "
-                              "while it was working?); look at the workspace, then run this again") from None
+            raise WizardError(_("cannot write {path}: its folder is gone (something other than mtls-wizard removed it "
+                                "while it was working?); look at the workspace, then run this again").format(path=printable(path))) from None
         raise WizardError(_describe_os_error(error, path)) from None
     _fsync_dir(path.parent)
 
@@ -90,7 +91,7 @@ def _make_private_folder(folder: Path) -> None:
         folder.mkdir(mode=DIR_MODE)
     except FileExistsError:
         if not folder.is_dir():
-            raise WizardError(f"{printable(folder)} exists and is not a folder: move it away or choose another workspace") from None
+            raise WizardError(_("{path} exists and is not a folder: move it away or choose another workspace").format(path=printable(folder))) from None
         return
     except OSError as error:
         raise WizardError(_describe_os_error(error, folder)) from None
@@ -114,10 +115,11 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def file_kind(mode: int) -> str:
-    """What a non-regular file is, in words ("a folder", "a named pipe (FIFO)", ...)."""
-    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
-             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
-    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+    """What a non-regular file is, in words ("a folder", "a named pipe (FIFO)", ...), translated."""
+    kinds = ((stat.S_ISDIR, N_("a folder")), (stat.S_ISFIFO, N_("a named pipe (FIFO)")), (stat.S_ISCHR, N_("a device")),
+             (stat.S_ISBLK, N_("a device")), (stat.S_ISSOCK, N_("a socket")))
+    kind = next((kind for test, kind in kinds if test(mode)), N_("not a regular file"))
+    return _(kind)
 
 
 def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, pipes: bool = False) -> bytes:
@@ -134,7 +136,7 @@ def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, pipes: bool = False
         if stat.S_ISFIFO(info.st_mode) and pipes:
             os.set_blocking(fd, True)  # the writer is there (or gone: then the read ends at once)
         elif not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(path, f"it is {file_kind(info.st_mode)}, not a file")
+            raise UnreadableFile(path, _("it is {kind}, not a file").format(kind=file_kind(info.st_mode)))
         if info.st_size > limit:
             raise _too_big(path, limit)
         data = read_up_to(fd, limit + 1)
@@ -149,7 +151,7 @@ class UnreadableFile(InputError):
     """A file refused before reading (not a regular file, or too big); `reason` says why."""
 
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"cannot read {printable(path)}: {reason}")
+        super().__init__(_("cannot read {path}: {reason}").format(path=printable(path), reason=reason))
         self.reason = reason
 
 
@@ -166,25 +168,26 @@ def read_up_to(fd: int, size: int) -> bytes:
 
 
 def _too_big(path: Path, limit: int) -> UnreadableFile:
-    return UnreadableFile(path, f"it is over {limit // 1024} KiB, far more than a certificate, key or password file holds; check the file name")
+    return UnreadableFile(path, _("it is over {size} KiB, far more than a certificate, key or password file holds; check the file name").format(size=limit // 1024))
 
 
 def read_text(path: Path, what: str | None = None) -> str:
+    """A workspace file's text; `what` (translated by the caller) names it when it is missing."""
     try:
         return read_limited(Path(path)).decode("utf-8")
     except FileNotFoundError:
-        raise WizardError(f"{what or printable(path)} not found at {printable(path)}: run the earlier step first") from None
+        raise WizardError(_("{what} not found at {path}: run the earlier step first").format(what=what or printable(path), path=printable(path))) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read {printable(path)}: {getattr(error, 'strerror', None) or error}") from None
+        raise InputError(_("cannot read {path}: {reason}").format(path=printable(path), reason=getattr(error, "strerror", None) or error)) from None
 
 
 def read_bytes(path: Path) -> bytes:
     try:
         return read_limited(Path(path))
     except FileNotFoundError:
-        raise InputError(f"{printable(path)} does not exist: check the path") from None
+        raise InputError(_("{path} does not exist: check the path").format(path=printable(path))) from None
     except OSError as error:
-        raise InputError(f"cannot read {printable(path)}: {error.strerror}") from None
+        raise InputError(_("cannot read {path}: {reason}").format(path=printable(path), reason=error.strerror)) from None
 
 
 # ---------------------------------------------------------------------------
@@ -236,8 +239,8 @@ class WorkspaceLock:
         self._key = os.path.realpath(self.ws.root)
         thread_lock = _thread_lock(self._key)
         if not thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise WorkspaceBusy(f"another task of this mtls-wizard (pid {os.getpid()}) is working on this workspace: "
-                                "wait for it to finish, then try again")
+            raise WorkspaceBusy(_("another task of this mtls-wizard (pid {pid}) is working on this workspace: "
+                                  "wait for it to finish, then try again").format(pid=os.getpid()))
         if self._key in _file_locks:  # this thread holds it already
             return LockHold()
         try:
@@ -264,11 +267,11 @@ def _open_lock_file(path: Path) -> int:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, SECRET_MODE)
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise WizardError(f"{printable(path)} is a symbolic link, not mtls-wizard's lock file: remove it and try again") from None
+            raise WizardError(_("{path} is a symbolic link, not mtls-wizard's lock file: remove it and try again").format(path=printable(path))) from None
         raise WizardError(_describe_os_error(error, path)) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise WizardError(f"{printable(path)} is not a regular file, so it cannot be mtls-wizard's lock file: remove it and try again")
+        raise WizardError(_("{path} is not a regular file, so it cannot be mtls-wizard's lock file: remove it and try again").format(path=printable(path)))
     return fd
 
 
@@ -282,11 +285,11 @@ def _flock(path: Path, deadline: float) -> int:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise WorkspaceBusy(f"another mtls-wizard is working on this workspace (pid {_holder(fd)}): "
-                                        "wait for it to finish, then run this again") from None
+                    raise WorkspaceBusy(_("another mtls-wizard is working on this workspace (pid {pid}): "
+                                          "wait for it to finish, then run this again").format(pid=_holder(fd))) from None
                 time.sleep(_LOCK_POLL)
             except OSError as error:
-                raise WizardError(f"cannot lock {printable(path)}: {error.strerror} (the file system may not support locks)") from None
+                raise WizardError(_("cannot lock {path}: {reason} (the file system may not support locks)").format(path=printable(path), reason=error.strerror)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     except BaseException:
@@ -297,7 +300,7 @@ def _flock(path: Path, deadline: float) -> int:
 
 def _holder(fd: int) -> str:
     text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    return text if text.isdigit() else "unknown"
+    return text if text.isdigit() else _("unknown")
 
 
 class Workspace:
@@ -307,7 +310,7 @@ class Workspace:
     def __init__(self, root: Path | str) -> None:
         if not str(root).strip():
             # Path("") would silently mean the current folder.
-            raise InputError("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace")
+            raise InputError(_("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         self.root = Path(root).expanduser().absolute()
 
     def __repr__(self) -> str:
@@ -379,7 +382,7 @@ class Workspace:
                     continue
         if not removed:
             return []
-        return [f"removed {len(removed)} temp file(s) left by an interrupted run: {printable(', '.join(removed))}"]
+        return [_("removed {count} temp file(s) left by an interrupted run: {files}").format(count=len(removed), files=printable(", ".join(removed)))]
 
     # -- writing ------------------------------------------------------------------
     def create_root(self) -> None:
@@ -387,7 +390,7 @@ class Workspace:
         try:
             self.root.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
-            raise WizardError(f"{printable(self.root)} cannot be made: a file is in the way on its path; choose another workspace") from None
+            raise WizardError(_("{path} cannot be made: a file is in the way on its path; choose another workspace").format(path=printable(self.root))) from None
         except OSError as error:
             raise WizardError(_describe_os_error(error, self.root)) from None
         _make_private_folder(self.root)
@@ -408,18 +411,22 @@ class Workspace:
             except OSError:
                 continue
             if mode & 0o066:
-                exposed.append(f"{printable(folder)} (mode {mode:o})")
+                exposed.append(_("{path} (mode {mode:o})").format(path=printable(folder), mode=mode))
         if not exposed:
             return []
-        return [f"other users can read or write {', '.join(exposed)}: the keys stay 0600, but others can list and "
-                f"replace files there; use a private folder, or chmod 700 {printable(self.root)} if it is only for this"]
+        return [_("other users can read or write {folders}: the keys stay 0600, but others can list and replace files there; "
+                  "use a private folder, or chmod 700 {workspace} if it is only for this").format(folders=", ".join(exposed), workspace=printable(self.root))]
 
     def refuse_existing(self, paths: Iterable[Path], hint: str) -> None:
-        """Stop, naming the first file that exists: keys and certificates are never replaced silently."""
+        """Stop, naming the first file that exists: keys and certificates are never replaced silently.
+        `hint` (what to do instead) is translated by the caller."""
         present = [p for p in paths if p.exists()]
+        if len(present) == 1:
+            raise WizardError(_("{file} already exists in {workspace}: {hint}").format(
+                file=self.relative(present[0]), workspace=printable(self.root), hint=hint))
         if present:
-            others = f" (and {len(present) - 1} more)" if len(present) > 1 else ""
-            raise WizardError(f"{self.relative(present[0])}{others} already exists in {printable(self.root)}: {hint}")
+            raise WizardError(_("{file} (and {count} more) already exists in {workspace}: {hint}").format(
+                file=self.relative(present[0]), count=len(present) - 1, workspace=printable(self.root), hint=hint))
 
     def backup(self, paths: Iterable[Path], now: dt.datetime | None = None) -> Path | None:
         """Move existing files into backup-<timestamp>/ (same relative paths); return that folder."""
@@ -440,8 +447,8 @@ class Workspace:
                 os.replace(path, destination)
             except OSError as error:
                 if isinstance(error, FileNotFoundError) and not os.path.lexists(path):
-                    raise WizardError(f"{self.relative(path)} disappeared while it was being moved to {target.name}/: something other "
-                                      "than mtls-wizard is changing the workspace; look at it, then run this again") from None
+                    raise WizardError(_("{file} disappeared while it was being moved to {backup}/: something other than mtls-wizard "
+                                        "is changing the workspace; look at it, then run this again").format(file=self.relative(path), backup=target.name)) from None
                 raise WizardError(_describe_os_error(error, target)) from None
         return target
 

@@ -9,6 +9,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from wizard.i18n import _
+
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -104,18 +106,20 @@ def verify_issued_by(child: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 def ca_signing_problem(cert: x509.Certificate, now: dt.datetime | None = None) -> str | None:
     """Why certificates this CA signs would fail verification, or None: outside its validity,
-    a signature clients refuse (SHA-1, MD5), or no keyCertSign usage."""
+    a signature clients refuse (SHA-1, MD5), or no keyCertSign usage. The reason is what
+    follows "the existing CA (ca/ca.crt)" in a sentence."""
     now = now or utc_now()
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     if end <= now:
-        return f"expired on {end:%Y-%m-%d} (it was valid from {start:%Y-%m-%d} to {end:%Y-%m-%d})"
+        return _("expired on {end:%Y-%m-%d} (it was valid from {start:%Y-%m-%d} to {end:%Y-%m-%d})").format(start=start, end=end)
     if start > now:
-        return f"is not valid before {start:%Y-%m-%d %H:%M} UTC (valid from {start:%Y-%m-%d} to {end:%Y-%m-%d}; check this machine's clock)"
+        return _("is not valid before {start:%Y-%m-%d %H:%M} UTC (valid from {start:%Y-%m-%d} to {end:%Y-%m-%d}; "
+                 "check this machine's clock)").format(start=start, end=end)
     digest = signature_hash_name(cert)
     if digest in ("SHA-1", "MD5"):
-        return f"is signed with {digest}, which current TLS clients refuse"
+        return _("is signed with {digest}, which current TLS clients refuse").format(digest=digest)
     if "keyCertSign" not in key_usages(cert):
-        return "does not allow signing certificates (its key usage lacks keyCertSign)"
+        return _("does not allow signing certificates (its key usage lacks keyCertSign)")
     return None
 
 

@@ -9,6 +9,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from wizard.errors import InputError
+from wizard.i18n import _
 from wizard.pki.certificates import (
     extended_key_usages, fingerprint, is_ca, key_usages, san_strings, signature_hash_name,
 )
@@ -73,8 +74,10 @@ class Inspection:
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 
 
-def inspect_bytes(data: bytes, password: str | None = None, what: str = "the file") -> Inspection:
-    """Recognise a certificate (or chain), private key, CSR or PKCS#12 file, PEM or DER."""
+def inspect_bytes(data: bytes, password: str | None = None, what: str | None = None) -> Inspection:
+    """Recognise a certificate (or chain), private key, CSR or PKCS#12 file, PEM or DER.
+    `what` names the file in messages (its path; "the file" when not given)."""
+    what = what or _("the file")
     blocks = _PEM_BLOCK.findall(data)
     if blocks:
         label = blocks[0].decode()
@@ -85,18 +88,18 @@ def inspect_bytes(data: bytes, password: str | None = None, what: str = "the fil
         if label in ("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"):
             return _inspect_csr(x509.load_pem_x509_csr(data))
         if label in ("ENCRYPTED PRIVATE KEY",) or b"Proc-Type: 4,ENCRYPTED" in data:
-            return Inspection("private key", key_encrypted=True, notes=["the key is encrypted: the load balancer needs it unencrypted"])
+            return Inspection("private key", key_encrypted=True, notes=[_("the key is encrypted: the load balancer needs it unencrypted")])
         if label.endswith("PRIVATE KEY"):
             key = parse_private_key(data)
             return Inspection("private key", key_type=key_type_of(key))
-        raise InputError(f"{what} holds a PEM block of type {label!r}, which this tool does not inspect")
+        raise InputError(_("{what} holds a PEM block of type {label!r}, which this tool does not inspect").format(what=what, label=label))
     for attempt in (_inspect_der_cert, _inspect_der_csr, _inspect_der_key):
         result = attempt(data)
         if result is not None:
             return result
     if not _looks_like_p12(data):
         # Otherwise any unknown file would be reported as "password-protected".
-        raise InputError(f"{what} is not a certificate, key, CSR or .p12 file (PEM or DER) that this tool can read")
+        raise InputError(_("{what} is not a certificate, key, CSR or .p12 file (PEM or DER) that this tool can read").format(what=what))
     p12 = load_p12(data, password, what)
     certs = ([p12.cert.certificate] if p12.cert else []) + [c.certificate for c in p12.additional_certs]
     friendly = p12.cert.friendly_name.decode(errors="replace") if p12.cert and p12.cert.friendly_name else None
@@ -107,9 +110,9 @@ def inspect_bytes(data: bytes, password: str | None = None, what: str = "the fil
         p12=p12_protection(data) | ({"friendly_name": friendly} if friendly else {}),
     )
     if p12.key is not None and p12.cert is not None and not public_keys_equal(p12.key.public_key(), p12.cert.certificate.public_key()):
-        inspection.notes.append("the key inside does not match the certificate")
+        inspection.notes.append(_("the key inside does not match the certificate"))
     if inspection.p12["mode"] == "unprotected":
-        inspection.notes.append("the .p12 is not encrypted: anyone who gets the file has the private key")
+        inspection.notes.append(_("the .p12 is not encrypted: anyone who gets the file has the private key"))
     return inspection
 
 
@@ -133,7 +136,8 @@ def _inspect_csr(csr: x509.CertificateSigningRequest) -> Inspection:
 
 def _inspect_der_cert(data: bytes) -> Inspection | None:
     try:
-        return Inspection("certificate", certificates=[summarise_certificate(x509.load_der_x509_certificate(data))], notes=["DER encoded: the load balancer needs PEM"])
+        certificate = summarise_certificate(x509.load_der_x509_certificate(data))
+        return Inspection("certificate", certificates=[certificate], notes=[_("DER encoded: the load balancer needs PEM")])
     except ValueError:
         return None
 
@@ -152,5 +156,5 @@ def _inspect_der_key(data: bytes) -> Inspection | None:
         return Inspection("private key", key_encrypted=True)
     except (ValueError, UnsupportedAlgorithm):
         return None
-    return Inspection("private key", key_type=key_type_of(key), notes=["DER encoded: the load balancer needs PEM"])
+    return Inspection("private key", key_type=key_type_of(key), notes=[_("DER encoded: the load balancer needs PEM")])
 

@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from wizard.defaults import CA_DAYS, CLIENT_DAYS, DEFAULT_CLIENT_CN, DEFAULT_ORG, DEFAULT_SERVER_CN, SERVER_DAYS
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 from wizard.pki.certificates import utc_now
 from wizard.pki.keys import PrivateKey, signing_hash
 from wizard.pki.names import (
@@ -144,9 +145,9 @@ def issue_server(
     names = server_sans(cn, sans)
     cn = names[0]
     if len(cn) > MAX_CN:
-        raise InputError(f"the server name {cn!r} is over {MAX_CN} characters, too long for a CN: use a shorter CN and give the long name with --san")
+        raise InputError(too_long_server_name(cn))
     org = validate_org(org)
-    validate_days(days, "server certificate")
+    validate_days(days, _("server certificate"))
     general_names = [general_name(n) for n in names]
     csr = _csr(key, _subject(org, cn), general_names)
     digital_signature_only = isinstance(key, ec.EllipticCurvePrivateKey)
@@ -166,28 +167,37 @@ def issue_client(
     now: dt.datetime | None = None,
 ) -> Issued:
     """Step 3: a certificate that may only authenticate a TLS client."""
-    cn = validate_common_name(cn, "client")
+    cn = validate_common_name(cn, _("client"))
     org = validate_org(org)
-    validate_days(days, "client certificate")
+    validate_days(days, _("client certificate"))
     csr = _csr(key, _subject(org, cn))
     cert = _issue_leaf(ca_key, ca_cert, csr, days, now, _key_usage(digital_signature=True), ExtendedKeyUsageOID.CLIENT_AUTH)
     return Issued(key, csr, cert)
+
+
+def too_long_server_name(name: str) -> str:
+    return _("the server name {name!r} is over {max_length} characters, too long for a CN: use a shorter CN and give the "
+             "long name with --san").format(name=name, max_length=MAX_CN)
+
+
+# kind ("server", "client") -> the warning when that certificate would outlive its CA
+_OUTLIVES_CA = {
+    "server": N_("the server certificate would outlive the CA (CA expires {expires:%Y-%m-%d}): clients stop trusting it when the CA expires"),
+    "client": N_("the client certificate would outlive the CA (CA expires {expires:%Y-%m-%d}): clients stop trusting it when the CA expires"),
+}
 
 
 def leaf_validity_warnings(kind: str, days: int, ca_cert: x509.Certificate | None = None, now: dt.datetime | None = None) -> list[str]:
     """Plain-language warnings about a chosen validity (never blocking)."""
     warnings: list[str] = []
     if kind == "server" and days > SERVER_DAYS_APPLE_LIMIT:
-        warnings.append(
-            f"a server certificate valid for {days} days is refused by Apple platforms (limit {SERVER_DAYS_APPLE_LIMIT}): "
-            f"use --server-days {SERVER_DAYS_APPLE_LIMIT} or less unless no Apple client will connect"
-        )
+        warnings.append(_(
+            "a server certificate valid for {days} days is refused by Apple platforms (limit {limit}): "
+            "use --server-days {limit} or less unless no Apple client will connect"
+        ).format(days=days, limit=SERVER_DAYS_APPLE_LIMIT))
     if ca_cert is not None:
         end = (now or utc_now()) + dt.timedelta(days=days)
         if end > ca_cert.not_valid_after_utc:
-            warnings.append(
-                f"the {kind} certificate would outlive the CA (CA expires {ca_cert.not_valid_after_utc:%Y-%m-%d}): "
-                "clients stop trusting it when the CA expires"
-            )
+            warnings.append(_(_OUTLIVES_CA[kind]).format(expires=ca_cert.not_valid_after_utc))
     return warnings
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from wizard.errors import InputError
+from wizard.i18n import _
 from wizard.pki.names import validate_key_type
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
@@ -57,7 +58,7 @@ def key_to_traditional_pem(key: PrivateKey) -> bytes:
     KEY) for EC. The form ELB is given: the tutorial's OpenSSL 1.x keys had it, and Huawei Cloud's
     Certificate Manager notes that ELB does not take PKCS#8. Other key types have no such form."""
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise InputError(f"a {key_type_of(key)} key has no traditional PEM form: ELB takes RSA or ECDSA keys only")
+        raise InputError(_("a {key_type} key has no traditional PEM form: ELB takes RSA or ECDSA keys only").format(key_type=key_type_of(key)))
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     )
@@ -93,23 +94,26 @@ def parse_private_key(data: bytes, *, der: bool = False) -> PrivateKeyTypes:
 _PROBE = b"mtls-wizard key consistency probe"
 
 
-def load_key_pem(data: bytes, what: str = "private key") -> PrivateKey:
+def load_key_pem(data: bytes, what: str | None = None) -> PrivateKey:
+    """`what` names the key in messages ("CA key (ca/ca.key)"), translated by the caller."""
+    what = what or _("private key")
     try:
         key = parse_private_key(data)
     except TypeError:
-        raise InputError(f"the {what} is encrypted: give the unencrypted key") from None
+        raise InputError(_("the {what} is encrypted: give the unencrypted key").format(what=what)) from None
     except (ValueError, UnsupportedAlgorithm):
-        raise InputError(f"the {what} is not a readable PEM private key") from None
+        raise InputError(_("the {what} is not a readable PEM private key").format(what=what)) from None
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise InputError(f"the {what} is a {key_type_of(key)} key: only RSA and ECDSA keys are supported")
+        raise InputError(_("the {what} is a {key_type} key: only RSA and ECDSA keys are supported").format(what=what, key_type=key_type_of(key)))
     return key
 
 
-def load_cert_pem(data: bytes, what: str = "certificate") -> x509.Certificate:
+def load_cert_pem(data: bytes, what: str | None = None) -> x509.Certificate:
+    """`what` names the certificate in messages ("CA certificate (ca/ca.crt)"), translated by the caller."""
     try:
         return x509.load_pem_x509_certificate(data)
     except ValueError:
-        raise InputError(f"the {what} is not a readable PEM certificate") from None
+        raise InputError(_("the {what} is not a readable PEM certificate").format(what=what or _("certificate"))) from None
 
 
 def public_keys_equal(a: object, b: object) -> bool:

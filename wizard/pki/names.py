@@ -13,6 +13,7 @@ from cryptography import x509
 
 from wizard.defaults import KEY_TYPES
 from wizard.errors import InputError
+from wizard.i18n import _
 
 # Apple platforms refuse TLS server certificates valid for longer than this.
 SERVER_DAYS_APPLE_LIMIT = 825
@@ -32,49 +33,52 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 def validate_key_type(key_type: str) -> str:
     if key_type not in KEY_TYPES:
-        raise InputError(f"unknown key type {key_type!r}: choose one of {', '.join(KEY_TYPES)}")
+        raise InputError(_("unknown key type {key_type!r}: choose one of {choices}").format(key_type=key_type, choices=", ".join(KEY_TYPES)))
     return key_type
 
 
 def validate_days(days: int, what: str) -> int:
+    """`what` names the certificate ("CA", a translated "server certificate"): the caller translates it."""
     if days <= 0:
-        raise InputError(f"{what} validity must be at least 1 day (got {days})")
+        raise InputError(_("{what} validity must be at least 1 day (got {days})").format(what=what, days=days))
     if days > MAX_DAYS:
-        raise InputError(f"{what} validity of {days} days is not plausible: use at most {MAX_DAYS} days")
+        raise InputError(_("{what} validity of {days} days is not plausible: use at most {max_days} days").format(what=what, days=days, max_days=MAX_DAYS))
     return days
 
 
 def validate_org(org: str) -> str:
     org = org.strip()
     if not org:
-        raise InputError("the organisation (O) must not be empty, e.g. --org ELB")
+        raise InputError(_("the organisation (O) must not be empty, e.g. --org ELB"))
     if len(org) > MAX_ORG:
-        raise InputError(f"the organisation is {len(org)} characters long: X.509 allows at most {MAX_ORG}")
-    _refuse_control_chars(org, "the organisation")
+        raise InputError(_("the organisation is {length} characters long: X.509 allows at most {max_length}").format(length=len(org), max_length=MAX_ORG))
+    _refuse_control_chars(org, _("the organisation contains control characters: use printable text only"))
     return org
 
 
 def validate_common_name(cn: str, what: str) -> str:
-    """A free-form CN (CA or client): non-empty, at most 64 characters, printable."""
+    """A free-form CN (CA or client): non-empty, at most 64 characters, printable.
+    `what` ("CA", a translated "client") is translated by the caller."""
     cn = cn.strip()
     if not cn:
-        raise InputError(f"the {what} common name must not be empty")
+        raise InputError(_("the {what} common name must not be empty").format(what=what))
     if len(cn) > MAX_CN:
-        raise InputError(f"the {what} common name is {len(cn)} characters long: X.509 allows at most {MAX_CN}")
-    _refuse_control_chars(cn, f"the {what} common name")
+        raise InputError(_("the {what} common name is {length} characters long: X.509 allows at most {max_length}").format(
+            what=what, length=len(cn), max_length=MAX_CN))
+    _refuse_control_chars(cn, _("the {what} common name contains control characters: use printable text only").format(what=what))
     return cn
 
 
-def _refuse_control_chars(value: str, what: str) -> None:
+def _refuse_control_chars(value: str, message: str) -> None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InputError(f"{what} contains control characters: use printable text only")
+        raise InputError(message)
 
 
 def name_problem(value: str) -> str | None:
     """Why `value` is not a usable server name (hostname, wildcard or IP address), or None."""
     value = value.strip()
     if not value:
-        return "the name is empty: give a domain name (www.example.com) or an IP address"
+        return _("the name is empty: give a domain name (www.example.com) or an IP address")
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -82,34 +86,32 @@ def name_problem(value: str) -> str | None:
     else:
         if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
             # A zone (%eth0) only means something on one machine; a certificate cannot carry it.
-            return f"{value!r}: leave out the zone, give only the address ({value.split('%')[0]})"
+            return _("{name!r}: leave out the zone, give only the address ({address})").format(name=value, address=value.split("%")[0])
         return _address_problem(value, address)
     if "://" in value or "/" in value:
-        return f"{value!r} looks like a URL: give only the host name, e.g. www.example.com"
+        return _("{name!r} looks like a URL: give only the host name, e.g. www.example.com").format(name=value)
     if ":" in value:
-        return f"{value!r} is neither a host name nor a valid IP address (a port does not belong here)"
+        return _("{name!r} is neither a host name nor a valid IP address (a port does not belong here)").format(name=value)
     try:
         ascii_name = value.encode("idna").decode("ascii").lower() if not value.isascii() else value.lower()
     except UnicodeError:
-        return f"{value!r} is not a valid internationalised domain name"
+        return _("{name!r} is not a valid internationalised domain name").format(name=value)
     ascii_name = ascii_name.rstrip(".")
     if len(ascii_name) > 253:
-        return f"{value!r} is longer than 253 characters, the limit for a domain name"
+        return _("{name!r} is longer than 253 characters, the limit for a domain name").format(name=value)
     labels = ascii_name.split(".")
     if labels[0] == "*":
         if len(labels) < 3:
-            return f"{value!r}: a wildcard needs at least two labels after '*.' (e.g. *.example.com)"
+            return _("{name!r}: a wildcard needs at least two labels after '*.' (e.g. *.example.com)").format(name=value)
         labels = labels[1:]
     elif "*" in ascii_name:
-        return f"{value!r}: a wildcard is only allowed as the whole leftmost label, like *.example.com"
+        return _("{name!r}: a wildcard is only allowed as the whole leftmost label, like *.example.com").format(name=value)
     for label in labels:
         if not _LABEL.match(label):
-            return (
-                f"{value!r} is not a valid host name: each dot-separated part must be 1-63 letters, "
-                "digits or hyphens, not starting or ending with a hyphen"
-            )
+            return _("{name!r} is not a valid host name: each dot-separated part must be 1-63 letters, "
+                     "digits or hyphens, not starting or ending with a hyphen").format(name=value)
     if labels[-1].isdigit():
-        return f"{value!r} looks like a mistyped IP address: check the numbers"
+        return _("{name!r} looks like a mistyped IP address: check the numbers").format(name=value)
     return None
 
 
@@ -117,9 +119,11 @@ def _address_problem(value: str, address: ipaddress.IPv4Address | ipaddress.IPv6
     """Addresses no client connects to: 0.0.0.0 and :: mean "every address" to a listener,
     multicast and broadcast address groups, not a server."""
     if address.is_unspecified:
-        return f"{value!r} means 'every address' to a listener, no client connects to it: give the address clients use, e.g. the load balancer's IP"
+        return _("{name!r} means 'every address' to a listener, no client connects to it: give the address clients use, "
+                 "e.g. the load balancer's IP").format(name=value)
     if address.is_multicast or address == ipaddress.IPv4Address("255.255.255.255"):
-        return f"{value!r} is a multicast or broadcast address, not a server's: give the address clients use, e.g. the load balancer's IP"
+        return _("{name!r} is a multicast or broadcast address, not a server's: give the address clients use, "
+                 "e.g. the load balancer's IP").format(name=value)
     return None
 
 

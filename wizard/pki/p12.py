@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from wizard.errors import InputError
+from wizard.i18n import _
 from wizard.pki.certificates import cn_of
 from wizard.pki.keys import PrivateKey
 
@@ -19,9 +20,9 @@ P12Mode = Literal["modern", "legacy"]
 def validate_p12_password(password: str) -> list[str]:
     """Refuse an empty password; return warnings for a weak one."""
     if not password:
-        raise InputError("the .p12 password must not be empty: browsers need it to import the file")
+        raise InputError(_("the .p12 password must not be empty: browsers need it to import the file"))
     if len(password) < 8:
-        return [f"the .p12 password has only {len(password)} characters: 8 or more is advisable"]
+        return [_("the .p12 password has only {count} characters: 8 or more is advisable").format(count=len(password))]
     return []
 
 
@@ -54,16 +55,18 @@ def export_p12(
     return pkcs12.serialize_key_and_certificates(name, key, cert, None, encryption)
 
 
-def load_p12(data: bytes, password: str | None, what: str = "the .p12 file") -> pkcs12.PKCS12KeyAndCertificates:
+def load_p12(data: bytes, password: str | None, what: str | None = None) -> pkcs12.PKCS12KeyAndCertificates:
+    """`what` names the file in messages (its path, or "the .p12 file")."""
+    what = what or _("the .p12 file")
     if password is None:
         try:
             return pkcs12.load_pkcs12(data, None)  # an unprotected bundle opens without one
         except ValueError:
-            raise InputError(f"{what} is password-protected: give its password with --password-file FILE") from None
+            raise InputError(_("{what} is password-protected: give its password with --password-file FILE").format(what=what)) from None
     try:
         return pkcs12.load_pkcs12(data, password.encode())
     except ValueError:
-        raise InputError(f"could not open {what}: wrong password, or not a PKCS#12 file") from None
+        raise InputError(_("could not open {what}: wrong password, or not a PKCS#12 file").format(what=what)) from None
 
 
 # DER-encoded OBJECT IDENTIFIERs that tell how a PKCS#12 file is protected.

@@ -20,7 +20,7 @@ PO = ROOT / "wizard" / "locale" / "zh_CN" / "LC_MESSAGES" / "mtls_wizard.po"
 MO = PO.with_suffix(".mo")
 SOURCES = sorted(p for folder in ("wizard", "screens") for p in (ROOT / folder).rglob("*.py"))
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([^)]*\)[a-z]|%[a-z]")
-TECHNICAL_TOKEN = re.compile(r"--[a-z][a-z0-9-]*|\b[\w.-]+/[\w./-]+|`[^`]+`")
+TECHNICAL_TOKEN = re.compile(r"--[a-z][a-z0-9-]*|\b[\w.-]+/[\w./-]*[\w-]|`[^`]+`")  # a path's last character is no full stop
 
 
 def marked_texts() -> dict[str, str]:

@@ -125,6 +125,8 @@ def current_language() -> str:
 
 def _(message: str) -> str:
     """`message` in the current language (the English text itself where no translation exists)."""
+    if not message:
+        return message  # gettext("") is the catalog's header, never a text to show
     return _translations.gettext(message) or message
 
 

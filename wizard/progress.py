@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wizard.errors import WizardError
+from wizard.i18n import N_, _
 from wizard.session import Session
 from wizard.workspace import Workspace
 
@@ -24,15 +25,16 @@ if TYPE_CHECKING:
 
 STEPS = (1, 2, 3, 4, 5, 6, 7)
 SUMMARY = 8
+# Marked for the catalog, translated where they are shown: _(STEP_TITLES[step]).
 STEP_TITLES = {
-    1: "Create a private CA",
-    2: "Issue the server certificate",
-    3: "Issue the client certificate",
-    4: "Hand the server certificate to the load balancer",
-    5: "Hand the CA certificate to the load balancer",
-    6: "Configure the mutual-authentication listener",
-    7: "Verify mutual authentication",
-    SUMMARY: "Summary",
+    1: N_("Create a private CA"),
+    2: N_("Issue the server certificate"),
+    3: N_("Issue the client certificate"),
+    4: N_("Hand the server certificate to the load balancer"),
+    5: N_("Hand the CA certificate to the load balancer"),
+    6: N_("Configure the mutual-authentication listener"),
+    7: N_("Verify mutual authentication"),
+    SUMMARY: N_("Summary"),
 }
 
 
@@ -64,7 +66,7 @@ def survey(ws: Workspace) -> Survey:
     if not ws.root.is_dir():
         return found
     try:
-        _, ca_cert = load_ca(ws)
+        _ca_key, ca_cert = load_ca(ws)
     except WizardError as error:
         if any(path.exists() for path in ws.artifacts("ca")):
             found.problems["ca"] = str(error)
@@ -115,5 +117,5 @@ def progress_line(session: Session) -> str:
     done = sum(1 for step in STEPS if session.is_done(step))
     upcoming = next_step(session)
     if upcoming == SUMMARY:
-        return "all 7 steps done · the summary lists what was made"
-    return f"{done} of 7 steps done · next: step {upcoming}, {STEP_TITLES[upcoming]}"
+        return _("all 7 steps done · the summary lists what was made")
+    return _("{done} of 7 steps done · next: step {step}, {title}").format(done=done, step=upcoming, title=_(STEP_TITLES[upcoming]))

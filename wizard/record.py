@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Union
 
+from wizard.i18n import _
 from wizard.session import Session
 
 if TYPE_CHECKING:  # pragma: no cover - the outcome types, without loading their modules
@@ -39,7 +40,7 @@ def record(session: Session, outcome: Outcome) -> None:
     elif kind == "CaRenewal":
         record_ca_renewal(session, outcome)  # type: ignore[arg-type]
     else:
-        raise TypeError(f"no way to record a {kind} in the session")
+        raise TypeError(_("no way to record a {kind} in the session").format(kind=kind))
 
 
 def record_all(session: Session, outcomes: Iterable[Outcome]) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from wizard import i18n
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
+from wizard.i18n import _
 from wizard.safe_text import printable
 
 if TYPE_CHECKING:
@@ -34,10 +35,10 @@ def start_tui(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         from wizard.app import run_app
     except ImportError as error:
-        raise WizardError(f"the wizard's screens cannot start ({error}): reinstall with pip install mtls-wizard") from None
+        raise WizardError(_("the wizard's screens cannot start ({error}): reinstall with pip install mtls-wizard").format(error=error)) from None
     workspace = args.workspace
     if workspace is not None and not workspace.strip():
-        raise InputError("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace")
+        raise InputError(_("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace"))
     return int(run_app(workspace=workspace) or 0)
 
 
@@ -65,13 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except WizardError as error:
-        print(f"{PROG}: error: {printable(error)}", file=sys.stderr)
+        print(_("{prog}: error: {message}").format(prog=PROG, message=printable(error)), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
     except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
-        print(f"{PROG}: error: unexpected {type(error).__name__}: {printable(error)} (please report this)", file=sys.stderr)
+        print(_("{prog}: error: unexpected {error_type}: {message} (please report this)").format(
+            prog=PROG, error_type=type(error).__name__, message=printable(error)), file=sys.stderr)
         return 1

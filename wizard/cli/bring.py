@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wizard import steps
 from wizard.errors import InputError
+from wizard.i18n import _
 from wizard.lifecycle import bring
 from wizard.session import Session
 from wizard.steps import StepOutcome
@@ -22,22 +23,26 @@ def brings_something(args: argparse.Namespace) -> bool:
     pairs = (("--ca-cert", args.ca_cert, "--ca-key", args.ca_key), ("--server-cert", args.server_cert, "--server-key", args.server_key))
     for first, first_value, second, second_value in pairs:
         if bool(first_value) != bool(second_value):
-            raise InputError(f"{first} and {second} go together: give both files")
+            raise InputError(_("{first} and {second} go together: give both files").format(first=first, second=second))
     if args.server_chain and not args.server_cert:
-        raise InputError("--server-chain goes with --server-cert and --server-key")
+        raise InputError(_("--server-chain goes with --server-cert and --server-key"))
     return bool(args.ca_cert or args.server_cert)
 
 
-def _key_password(check: Callable[[str | None], object], what: str) -> str | None:
-    """The password that opens the key `check` reads: none, or (for an encrypted key) typed on a terminal."""
+def _key_password(check: Callable[[str | None], object], role: str) -> str | None:
+    """The password that opens the key `check` reads (the "ca" or "server" key): none, or
+    (for an encrypted key) typed on a terminal."""
     try:
         check(None)
         return None
     except bring.KeyPasswordNeeded:
         if not sys.stdin.isatty():
-            raise InputError(f"the {what} key is encrypted: run this on a terminal to type its password, "
-                             "or decrypt a copy first (openssl pkey -in KEY -out plain.key)") from None
-    secret = getpass.getpass(f"Password of the {what} key: ")
+            encrypted = (_("the CA key is encrypted: run this on a terminal to type its password, "
+                           "or decrypt a copy first (openssl pkey -in KEY -out plain.key)") if role == "ca" else
+                         _("the server key is encrypted: run this on a terminal to type its password, "
+                           "or decrypt a copy first (openssl pkey -in KEY -out plain.key)"))
+            raise InputError(encrypted) from None
+    secret = getpass.getpass(_("Password of the CA key: ") if role == "ca" else _("Password of the server key: "))
     check(secret)  # a wrong password fails here, before anything is written
     return secret
 
@@ -50,7 +55,7 @@ def generate_with_brought(args: argparse.Namespace, ws: Workspace, session: Sess
     """Steps 1-3 with the brought files in place of what `generate` would make."""
     ca_secret = server_secret = None
     if args.ca_cert:
-        ca_secret = _key_password(lambda secret: bring.checked_ca(Path(args.ca_cert), Path(args.ca_key), secret), "CA")
+        ca_secret = _key_password(lambda secret: bring.checked_ca(Path(args.ca_cert), Path(args.ca_key), secret), "ca")
     if args.server_cert:
         server_secret = _key_password(lambda secret: bring.checked_server(
             Path(args.server_cert), Path(args.server_key), _chain(args), session.server_cn, secret), "server")

@@ -7,13 +7,15 @@ import json
 from pathlib import Path
 
 from wizard import clients, pki, script, steps
-from wizard.pki import Inspection
+from wizard.pki import CertificateSummary, Inspection
 from wizard.cli.bring import brings_something, generate_with_brought
 from wizard.cli.common import (
-    open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, warn,
+    open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, state_word, warn,
 )
+from wizard.cli.layout import label
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.record import record_all
 from wizard.safe_text import printable
 from wizard.workspace import Workspace, read_bytes
@@ -48,20 +50,39 @@ def generate_command(args: argparse.Namespace) -> int:
     session.current_step = max(session.current_step, 4)
     save_session(store, session)
 
-    if outcomes[0].backup:
-        print(f"Old files moved to {printable(outcomes[0].backup)}")
-    titles = {"ca": "Step 1  CA", "server": "Step 2  server certificate", "client": "Step 3  client certificate"}
-    for outcome in outcomes:
-        state = ("reused (existing CA kept, so what was uploaded stays valid)" if outcome.reused
-                 else "brought in (checked and copied)" if _brought(args, outcome.role) else "created")
-        print(f"{titles[outcome.role]}: {state}")
-        print(f"  subject      {printable(outcome.certificate['subject'])}")  # a reused CA's subject is a file's text
-        print(f"  SHA-256      {outcome.certificate['fingerprint']}")
-        print(f"  expires      {outcome.certificate['not_after'][:10]}")
-        print(f"  files        {', '.join(ws.relative(p) for p in outcome.files)}")
-    print(f"Workspace: {printable(ws.root)}")
-    print(f"Next: hand server/server.crt + server.key and ca/ca.crt to the load balancer ({PROG} elb export), then {PROG} check IP:PORT")
+    _print_outcomes(args, ws, outcomes)
     return 0
+
+
+# What generate did with each certificate, shown as "Step 1  CA: created".
+STEP_LINES = {
+    "ca": N_("Step 1  CA: {state}"),
+    "server": N_("Step 2  server certificate: {state}"),
+    "client": N_("Step 3  client certificate: {state}"),
+}
+STATES = {
+    "reused": N_("reused (existing CA kept, so what was uploaded stays valid)"),
+    "brought": N_("brought in (checked and copied)"),
+    "created": N_("created"),
+}
+
+
+def _print_outcomes(args: argparse.Namespace, ws: Workspace, outcomes: list[steps.StepOutcome]) -> None:
+    if outcomes[0].backup:
+        print(_("Old files moved to {path}").format(path=printable(outcomes[0].backup)))
+    for outcome in outcomes:
+        state = "reused" if outcome.reused else "brought" if _brought(args, outcome.role) else "created"
+        print(_(STEP_LINES[outcome.role]).format(state=_(STATES[state])))
+        rows = (
+            (_("subject"), printable(outcome.certificate["subject"])),  # a reused CA's subject is a file's text
+            ("SHA-256", outcome.certificate["fingerprint"]),
+            (_("expires"), outcome.certificate["not_after"][:10]),
+            (_("files"), ", ".join(ws.relative(p) for p in outcome.files)),
+        )
+        for name, value in rows:
+            print(f"  {label(name, 13)}{value}")
+    print(_("Workspace: {path}").format(path=printable(ws.root)))
+    print(_("Next: hand server/server.crt + server.key and ca/ca.crt to the load balancer ({prog} elb export), then {prog} check IP:PORT").format(prog=PROG))
 
 
 def _brought(args: argparse.Namespace, role: str) -> bool:
@@ -70,30 +91,34 @@ def _brought(args: argparse.Namespace, role: str) -> bool:
 
 def inspect_command(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.client):
-        raise InputError("give a FILE to inspect, or --client NAME (one of the two)")
+        raise InputError(_("give a FILE to inspect, or --client NAME (one of the two)"))
     ws = Workspace(resolve_workspace(args.workspace)) if args.client or args.workspace else None
     path = clients.client_files(ws, args.client).cert if ws and args.client else Path(args.file)
     client = clients.client_info(ws, args.client) if ws and args.client else None
     shown = printable(str(path))  # a file name can hold control characters too
     data = read_bytes(path)  # regular files only, at most 1 MiB: never hangs, never floods memory
-    password = read_secret_file(args.password_file, "password") if args.password_file else None
+    password = read_secret_file(args.password_file) if args.password_file else None
     try:
         inspection = pki.inspect_bytes(data, password, what=shown)
     except ValueError:
-        raise InputError(f"{shown} is not a certificate, key, CSR or .p12 this tool can read") from None
+        raise InputError(_("{file} is not a certificate, key, CSR or .p12 this tool can read").format(file=shown)) from None
     revoked = [entry for cert in inspection.certificates if ws and (entry := _revocation(ws, cert.serial, cert.sha256_fingerprint))]
     if args.json:
         # json.dumps escapes every control and non-ASCII character (ensure_ascii).
         extra = {"client": client.to_dict() if client else None, "revoked": revoked} if ws else {}
         print(json.dumps({"file": str(path), **inspection.to_dict(), **extra}, indent=2))
         return 0
-    print(f"File:         {shown}")
+    print(_line(_("File:"), shown))
     if client:
-        print(printable(f"Client:       {client.name}, {client.state} ({_days_left(client.days_left)})"))
+        state = _("{name}, {state} ({days})").format(name=client.name, state=state_word(client.state), days=_days_left(client.days_left))
+        print(printable(_line(_("Client:"), state)))
     print(format_inspection(inspection))
     for entry in revoked:
-        print(printable(f"Revoked:      {entry.get('date', '')[:10]} ({entry.get('reason', '')}) in {ws.relative(clients.record_path(ws))}"))
+        where = _("{date} ({reason}) in {path}").format(
+            date=entry.get("date", "")[:10], reason=entry.get("reason", ""), path=ws.relative(clients.record_path(ws)))
+        print(printable(_line(_("Revoked:"), where)))
     return 0
+
 
 
 def _revocation(ws: Workspace, hex_serial: str, fingerprint: str) -> dict | None:
@@ -103,53 +128,79 @@ def _revocation(ws: Workspace, hex_serial: str, fingerprint: str) -> dict | None
 
 
 def _days_left(days: int) -> str:
-    return f"expired {-days} days ago" if days < 0 else f"{days} days left"
+    return _("expired {days} days ago").format(days=-days) if days < 0 else _("{days} days left").format(days=days)
 
 
 def script_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     if not ws.cert("ca").exists():
-        raise WizardError(f"no certificates in {printable(ws.root)} yet: run {PROG} generate (or the wizard) first")
-    _, session = open_session(ws.root)
+        raise WizardError(_("no certificates in {path} yet: run {prog} generate (or the wizard) first").format(path=printable(ws.root), prog=PROG))
+    _store, session = open_session(ws.root)
     print(script.full_script(script.profile_from_workspace(ws, session), ws.root), end="")
     return 0
 
 
+# What a file holds (Inspection.kind) and how a .p12 is protected, as a person reads them.
+KIND_WORDS = {"certificate": N_("certificate"), "certificate chain": N_("certificate chain"), "private key": N_("private key")}
+P12_MODES = {"modern": N_("modern"), "legacy": N_("legacy"), "other": N_("other")}
+LABEL_WIDTH = 14  # "Valid until:  " and the other labels of inspect
+
+
+def _line(name: str, value: object) -> str:
+    return f"{label(name, LABEL_WIDTH)}{value}"
+
+
+def _listed(items: list[str]) -> str:
+    return ", ".join(items) or _("(none)")
+
+
+def _certificate_lines(cert: CertificateSummary) -> list[str]:
+    issuer = _("{issuer}  (self-signed)").format(issuer=cert.issuer) if cert.self_signed else cert.issuer
+    return [
+        _line(_("Subject:"), cert.subject),
+        _line(_("Issuer:"), issuer),
+        _line(_("Serial:"), cert.serial),
+        _line(_("Version:"), f"v{cert.version}"),
+        _line(_("SANs:"), _listed(cert.sans)),
+        _line(_("Key usage:"), _listed(cert.key_usage)),
+        _line(_("Ext. usage:"), _listed(cert.extended_key_usage)),
+        _line(_("Valid from:"), cert.not_before),
+        _line(_("Valid until:"), cert.not_after),
+        _line(_("Key:"), cert.key_type),
+        _line(_("Signature:"), cert.signature_hash),
+        _line(_("Is a CA:"), _("yes") if cert.is_ca else _("no")),
+        _line("SHA-256:", cert.sha256_fingerprint),
+    ]
+
+
+def _p12_lines(p12: dict[str, str]) -> list[str]:
+    if p12["mode"] == "unprotected":
+        lines = [_line(_("Protection:"), _("none (unprotected: the key is not encrypted)"))]
+    else:
+        mode = _(P12_MODES[p12["mode"]]) if p12["mode"] in P12_MODES else p12["mode"]
+        lines = [_line(_("Protection:"), _("{cipher}, MAC {mac} ({mode})").format(cipher=p12["cipher"], mac=p12["mac"], mode=mode))]
+    if "friendly_name" in p12:
+        lines.append(_line(_("Name:"), p12["friendly_name"]))
+    return lines
+
+
 def format_inspection(inspection: Inspection) -> str:
-    lines = [f"Kind:         {inspection.kind}"]
+    kind = _(KIND_WORDS[inspection.kind]) if inspection.kind in KIND_WORDS else inspection.kind
+    lines = [_line(_("Kind:"), kind)]
     for index, cert in enumerate(inspection.certificates):
         if len(inspection.certificates) > 1:
-            lines.append(f"-- certificate {index + 1} of {len(inspection.certificates)}")
-        lines += [
-            f"Subject:      {cert.subject}",
-            f"Issuer:       {cert.issuer}{'  (self-signed)' if cert.self_signed else ''}",
-            f"Serial:       {cert.serial}",
-            f"Version:      v{cert.version}",
-            f"SANs:         {', '.join(cert.sans) or '(none)'}",
-            f"Key usage:    {', '.join(cert.key_usage) or '(none)'}",
-            f"Ext. usage:   {', '.join(cert.extended_key_usage) or '(none)'}",
-            f"Valid from:   {cert.not_before}",
-            f"Valid until:  {cert.not_after}",
-            f"Key:          {cert.key_type}",
-            f"Signature:    {cert.signature_hash}",
-            f"Is a CA:      {'yes' if cert.is_ca else 'no'}",
-            f"SHA-256:      {cert.sha256_fingerprint}",
-        ]
+            lines.append(_("-- certificate {number} of {count}").format(number=index + 1, count=len(inspection.certificates)))
+        lines += _certificate_lines(cert)
     if inspection.kind in ("private key", "CSR", "PKCS#12") and inspection.key_type:
-        lines.append(f"Key type:     {inspection.key_type}")
+        lines.append(_line(_("Key type:"), inspection.key_type))
     if inspection.key_encrypted:
-        lines.append("Encrypted:    yes")
+        lines.append(_line(_("Encrypted:"), _("yes")))
     if inspection.csr_subject is not None:
-        lines.append(f"Subject:      {inspection.csr_subject}")
-        lines.append(f"SANs:         {', '.join(inspection.csr_sans) or '(none)'}")
-        lines.append(f"Signature:    {'valid' if inspection.csr_signature_valid else 'INVALID'}")
+        lines.append(_line(_("Subject:"), inspection.csr_subject))
+        lines.append(_line(_("SANs:"), _listed(inspection.csr_sans)))
+        lines.append(_line(_("Signature:"), _("valid") if inspection.csr_signature_valid else _("INVALID")))
     if inspection.p12:
-        if inspection.p12["mode"] == "unprotected":
-            lines.append("Protection:   none (unprotected: the key is not encrypted)")
-        else:
-            lines.append(f"Protection:   {inspection.p12['cipher']}, MAC {inspection.p12['mac']} ({inspection.p12['mode']})")
-        if "friendly_name" in inspection.p12:
-            lines.append(f"Name:         {inspection.p12['friendly_name']}")
-    lines += [f"Note:         {note}" for note in inspection.notes]
+        lines += _p12_lines(inspection.p12)
+    lines += [_line(_("Note:"), note) for note in inspection.notes]
     # Subjects, names and SANs are whatever the file's maker wrote: escape ESC, BEL, bidi and the like.
     return "\n".join(printable(line) for line in lines)

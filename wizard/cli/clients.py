@@ -7,9 +7,11 @@ import json
 import sys
 
 from wizard import clients
-from wizard.cli.common import p12_password, resolve_workspace, warn
+from wizard.cli.common import p12_password, resolve_workspace, state_word, warn
+from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.safe_text import printable
 from wizard.workspace import Workspace, read_text
 
@@ -17,35 +19,48 @@ from wizard.workspace import Workspace, read_text
 def _names(args: argparse.Namespace) -> list[str]:
     names = list(args.names)
     if args.from_file:
-        names += clients.read_names_file(read_text(args.from_file, "the names file"))
+        names += clients.read_names_file(read_text(args.from_file, _("the names file")))
     return clients.validate_client_names(names)  # usage errors before any prompt
 
 
 def _progress(done: int, total: int, name: str) -> None:
     if sys.stderr.isatty():
-        print(f"\r  {done}/{total} issued ({printable(name)})\x1b[K", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        issued = _("{done}/{total} issued ({name})").format(done=done, total=total, name=printable(name))
+        print(f"\r  {issued}\x1b[K", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
 def issue_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     names = _names(args)
     if not ws.cert("ca").exists():
-        raise WizardError(f"no CA in {ws.root} yet: run {PROG} generate (or the wizard's step 1) first")
-    password = None if args.random_passwords else p12_password(args.p12_password_file, "the .p12 files")
+        raise WizardError(_("no CA in {path} yet: run {prog} generate (or the wizard's step 1) first").format(path=ws.root, prog=PROG))
+    password = None if args.random_passwords else p12_password(args.p12_password_file, _("the .p12 files"))
     options = clients.ClientOptions(days=args.days, key_type=args.key_type or "", legacy_p12=args.legacy_p12,
                                     random_passwords=args.random_passwords, force=args.force)
     result = clients.issue_clients(ws, names, password, options, progress=_progress)
     for warning in result.warnings:
         warn(warning)
     for issued in result.issued:
-        secret = f"; password in {ws.relative(issued.password_file)}" if issued.password_file else ""
-        backup = f" (old files in {ws.relative(issued.backup)})" if issued.backup else ""
-        print(f"{issued.name}: {ws.relative(clients.client_files(ws, issued.name).p12)}, "
-              f"serial {issued.certificate['serial']}, expires {issued.certificate['not_after'][:10]}{secret}{backup}")
+        print(_issued_line(ws, issued))
     for name, why in result.failed:
-        print(f"{PROG}: error: {name}: {why}", file=sys.stderr)
-    print(f"{len(result.issued)} of {len(names)} clients issued in {ws.root}")
+        print(_("{prog}: error: {message}").format(prog=PROG, message=f"{name}: {why}"), file=sys.stderr)
+    print(_("{issued} of {total} clients issued in {path}").format(issued=len(result.issued), total=len(names), path=ws.root))
     return 1 if result.failed else 0
+
+
+def _issued_line(ws: Workspace, issued: clients.IssuedClient) -> str:
+    if issued.password_file and issued.backup:
+        line = _("{name}: {p12}, serial {serial}, expires {expires}; password in {password_file} (old files in {backup})")
+    elif issued.password_file:
+        line = _("{name}: {p12}, serial {serial}, expires {expires}; password in {password_file}")
+    elif issued.backup:
+        line = _("{name}: {p12}, serial {serial}, expires {expires} (old files in {backup})")
+    else:
+        line = _("{name}: {p12}, serial {serial}, expires {expires}")
+    return line.format(
+        name=issued.name, p12=ws.relative(clients.client_files(ws, issued.name).p12), serial=issued.certificate["serial"],
+        expires=issued.certificate["not_after"][:10], password_file=ws.relative(issued.password_file) if issued.password_file else "",
+        backup=ws.relative(issued.backup) if issued.backup else "")
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -58,12 +73,13 @@ def list_command(args: argparse.Namespace) -> int:
         print(json.dumps([entry.to_dict() for entry in listed], indent=2))
         return 0
     if not listed:
-        print(f"no client certificates in {ws.root} yet")
+        print(_("no client certificates in {path} yet").format(path=ws.root))
         return 0
-    width = max(len(entry.name) for entry in listed)
-    print(f"{'NAME':<{width}}  {'STATE':<8}  {'EXPIRES':<10}  {'DAYS':>5}  SERIAL")
+    width = max(cells(printable(entry.name)) for entry in listed)
+    name, state, expires, days = _("NAME"), _("STATE"), _("EXPIRES"), _("DAYS")
+    print(f"{pad(name, width)}  {pad(state, 8)}  {pad(expires, 10)}  {pad_left(days, 5)}  " + _("SERIAL"))
     for entry in listed:
-        print(f"{printable(entry.name):<{width}}  {entry.state:<8}  {entry.not_after[:10]}  {entry.days_left:>5}  {entry.serial}")
+        print(f"{pad(printable(entry.name), width)}  {pad(state_word(entry.state), 8)}  {entry.not_after[:10]}  {entry.days_left:>5}  {entry.serial}")
     return 0
 
 
@@ -71,9 +87,9 @@ def revoke_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     done = clients.revoke(ws, args.name, args.reason, args.crl_days)
     if done.already:
-        print(f"{done.name} was already revoked on {done.date[:10]} (serial {done.serial}): nothing changed")
+        print(_("{name} was already revoked on {date} (serial {serial}): nothing changed").format(name=done.name, date=done.date[:10], serial=done.serial))
         return 0
-    print(f"{done.name} revoked (serial {done.serial}, reason {done.reason})")
+    print(_("{name} revoked (serial {serial}, reason {reason})").format(name=done.name, serial=done.serial, reason=done.reason))
     _what_enforces_it(ws)
     return 0
 
@@ -81,14 +97,14 @@ def revoke_command(args: argparse.Namespace) -> int:
 def crl_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     path = clients.refresh_crl(ws, args.crl_days)
-    print(f"{ws.relative(path)} signed again, valid for {args.crl_days} days")
+    print(_("{path} signed again, valid for {days} days").format(path=ws.relative(path), days=args.crl_days))
     return 0
 
 
 def _what_enforces_it(ws: Workspace) -> None:
-    print(f"  written: {ws.relative(clients.crl_path(ws))} (the CRL), {ws.relative(clients.record_path(ws))}, "
-          f"{ws.relative(clients.serials_path(ws))}")
-    print("  ELB itself checks no CRL: the load balancer still lets this client in.")
-    print(f"  A backend that loads the CRL refuses it, e.g. nginx: ssl_crl {clients.crl_path(ws)};")
-    print("  Behind ELB, forward the client certificate's serial number (X-Forwarded-Clientcert-serialnumber)")
-    print(f"  and refuse those in {ws.relative(clients.serials_path(ws))}, or move every other client to a new CA.")
+    crl, serials = ws.relative(clients.crl_path(ws)), ws.relative(clients.serials_path(ws))
+    print(_("  written: {crl} (the CRL), {record}, {serials}").format(crl=crl, record=ws.relative(clients.record_path(ws)), serials=serials))
+    print(_("  ELB itself checks no CRL: the load balancer still lets this client in."))
+    print(_("  A backend that loads the CRL refuses it, e.g. nginx: ssl_crl {path};").format(path=clients.crl_path(ws)))
+    print(_("  Behind ELB, forward the client certificate's serial number (X-Forwarded-Clientcert-serialnumber)\n"
+            "  and refuse those in {serials}, or move every other client to a new CA.").format(serials=serials))

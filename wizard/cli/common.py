@@ -13,6 +13,7 @@ from pathlib import Path
 
 from wizard.defaults import PASSWORD_ENV, PROG
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.safe_text import printable
 from wizard.session import Session, SessionFileError, SessionStore, default_workspace
 from wizard.workspace import UnreadableFile, read_limited
@@ -20,14 +21,14 @@ from wizard.workspace import UnreadableFile, read_limited
 
 def warn(message: str) -> None:
     # A warning may quote a file's text (a certificate's subject): never let it steer the terminal.
-    print(f"{PROG}: warning: {printable(message)}", file=sys.stderr)
+    print(_("{prog}: warning: {message}").format(prog=PROG, message=printable(message)), file=sys.stderr)
 
 
 def resolve_workspace(value: str | None) -> Path:
     """--workspace, else the last session's workspace, else ./mtls-workspace."""
     if value is not None:
         if not value.strip():
-            raise InputError("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace")
+            raise InputError(_("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         return Path(value).expanduser().absolute()
     try:
         last = SessionStore().last()
@@ -37,8 +38,9 @@ def resolve_workspace(value: str | None) -> Path:
     return Path(last.workspace) if last else default_workspace()
 
 
-def read_secret_file(path: str, what: str) -> str:
-    """The first line of a file, without its line ending; a clear error if unreadable or empty.
+def read_secret_file(path: str) -> str:
+    """The password on the first line of a file, without its line ending; a clear error if
+    unreadable or empty.
 
     Only a final "\\n" or "\\r\\n" ends the line: str.splitlines() would also cut at Unicode
     separators (U+2028 and others) that may be part of a password.
@@ -48,14 +50,15 @@ def read_secret_file(path: str, what: str) -> str:
         # A pipe is fine (--p12-password-file <(pass show x)); /dev/zero or a huge file is not.
         text = read_limited(Path(path), pipes=True).decode("utf-8")
     except FileNotFoundError:
-        raise InputError(f"the {what} file {shown} does not exist") from None
+        raise InputError(_("the password file {path} does not exist").format(path=shown)) from None
     except UnreadableFile as error:
-        raise InputError(f"cannot read the {what} file {shown}: {error.reason}") from None
+        raise InputError(_("cannot read the password file {path}: {reason}").format(path=shown, reason=error.reason)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the {what} file {shown}: {getattr(error, 'strerror', None) or error}") from None
+        reason = getattr(error, "strerror", None) or error
+        raise InputError(_("cannot read the password file {path}: {reason}").format(path=shown, reason=reason)) from None
     secret = text.split("\n", 1)[0].removesuffix("\r")
     if not secret:
-        raise InputError(f"the {what} file {shown} is empty: put the password on its first line")
+        raise InputError(_("the password file {path} is empty: put the password on its first line").format(path=shown))
     return secret
 
 
@@ -65,17 +68,18 @@ def password_given_without_prompt(password_file: str | None) -> bool:
 
 
 def p12_password(password_file: str | None, what: str = "client.p12") -> str:
-    """The .p12 password: --p12-password-file, else $MTLS_WIZARD_P12_PASSWORD, else a prompt."""
+    """The .p12 password: --p12-password-file, else $MTLS_WIZARD_P12_PASSWORD, else a prompt
+    (for `what`: a file name, or words already translated)."""
     if password_file:
-        return read_secret_file(password_file, "password")
+        return read_secret_file(password_file)
     if PASSWORD_ENV in os.environ:
         return os.environ[PASSWORD_ENV]
     if sys.stdin.isatty():
-        first = getpass.getpass(f"Password for {what}: ")
-        if first != getpass.getpass("Again, to confirm: "):
-            raise InputError("the two passwords differ: run the command again")
+        first = getpass.getpass(_("Password for {what}: ").format(what=what))
+        if first != getpass.getpass(_("Again, to confirm: ")):
+            raise InputError(_("the two passwords differ: run the command again"))
         return first
-    raise InputError(f"no .p12 password: give --p12-password-file FILE or set {PASSWORD_ENV} (never on the command line)")
+    raise InputError(_("no .p12 password: give --p12-password-file FILE or set {variable} (never on the command line)").format(variable=PASSWORD_ENV))
 
 
 def open_session(workspace: Path) -> tuple[SessionStore, Session]:
@@ -92,4 +96,12 @@ def save_session(store: SessionStore, session: Session) -> None:
     try:
         store.save(session)
     except WizardError as error:
-        warn(f"the session could not be saved ({error}); the files are in place")
+        warn(_("the session could not be saved ({error}); the files are in place").format(error=error))
+
+
+# A client's state (wizard.clients.STATES) as a person reads it; --json keeps the English word.
+STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked")}
+
+
+def state_word(state: str) -> str:
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else state

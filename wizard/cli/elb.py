@@ -9,6 +9,7 @@ from wizard import elb
 from wizard.cli.common import open_session, resolve_workspace, save_session, warn
 from wizard.defaults import PROG
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.record import record_upload
 from wizard.session import Session, SessionStore
 from wizard.workspace import SECRET_MODE, Workspace
@@ -17,7 +18,7 @@ from wizard.workspace import SECRET_MODE, Workspace
 def _open(args: argparse.Namespace) -> tuple[Workspace, SessionStore, Session]:
     ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
     if not ws.cert("server").exists() and not ws.cert("ca").exists():
-        raise WizardError(f"no certificates in {ws.root} yet: run {PROG} generate (or the wizard) first")
+        raise WizardError(_("no certificates in {path} yet: run {prog} generate (or the wizard) first").format(path=ws.root, prog=PROG))
     store, session = open_session(ws.root)
     return ws, store, session
 
@@ -66,20 +67,21 @@ def export_command(args: argparse.Namespace) -> int:
         session.loadbalancer_id = listener["loadbalancer_id"]
     if changed or loadbalancer_id:
         save_session(store, session)
-    print(f"Wrote to {ws.elb_dir}:")
+    print(_("Wrote to {path}:").format(path=ws.elb_dir))
     for path in done.paths:
         mode = path.stat().st_mode & 0o777
-        note = "  (holds the private key: keep it private)" if mode == SECRET_MODE else ""
+        note = "  " + _("(holds the private key: keep it private)") if mode == SECRET_MODE else ""
         print(f"  {ws.relative(path):40} {oct(mode)[2:]}{note}")
     left = elb.placeholders_in(done.listener)
     if left:
-        print(f"{elb.LISTENER_BODY}: fill in {', '.join(left)} (marked <...>) once known, or run {PROG} elb upload")
+        print(_("{file}: fill in {placeholders} (marked <...>) once known, or run {prog} elb upload").format(
+            file=elb.LISTENER_BODY, placeholders=", ".join(left), prog=PROG))
     for warning in done.warnings:
         warn(warning)
     print()
-    print("Console: paste the paste-*.txt texts into the certificate forms (steps 4 and 5);")
-    print("the key text is in the traditional PEM form ELB takes (PKCS#1 for RSA, SEC1 for EC).")
-    print("API: the documented REST calls using these files (also in elb/api-calls.txt):")
+    print(_("Console: paste the paste-*.txt texts into the certificate forms (steps 4 and 5);\n"
+            "the key text is in the traditional PEM form ELB takes (PKCS#1 for RSA, SEC1 for EC)."))
+    print(_("API: the documented REST calls using these files (also in elb/api-calls.txt):"))
     print(elb.rest_calls(ws), end="")
     return 0
 
@@ -113,11 +115,11 @@ def upload_command(args: argparse.Namespace) -> int:
         _remember(store, session, failure.partial, argparse.Namespace())
         raise
     _remember(store, session, result, args)
-    print(f"Recorded in {ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)} and the session.")
+    print(_("Recorded in {path} and the session.").format(path=ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)))
     if result.listener_id:
-        print(f"Next: {PROG} check <load balancer address>:{args.port}  (step 7: prove mutual authentication)")
+        print(_("Next: {prog} check <load balancer address>:{port}  (step 7: prove mutual authentication)").format(prog=PROG, port=args.port))
     else:
-        print("Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID")
+        print(_("Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID"))
     return 0
 
 

@@ -6,8 +6,10 @@ import argparse
 import json
 
 from wizard.cli.common import open_session, p12_password, resolve_workspace, save_session, warn
+from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
+from wizard.i18n import N_, _
 from wizard.lifecycle import renew, status
 from wizard.record import record
 from wizard.safe_text import printable
@@ -18,7 +20,7 @@ def status_command(args: argparse.Namespace) -> int:
     """Exit 0 when nothing expires within --warn-days, 1 when something does or has: for cron."""
     ws = Workspace(resolve_workspace(args.workspace))
     if not ws.root.is_dir():
-        raise WizardError(f"there is no workspace at {ws.root}: give --workspace DIR")
+        raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     found = status.workspace_status(ws, args.warn_days)
     for problem in found.problems:
         warn(problem)
@@ -29,51 +31,68 @@ def status_command(args: argparse.Namespace) -> int:
     return 1 if found.warnings else 0
 
 
+# The status table's roles as a person reads them; --json keeps the English word.
+ROLE_WORDS = {"ca": N_("ca"), "server": N_("server"), "client": N_("client")}
+
+
 def _print_table(ws: Workspace, found: status.Status) -> None:
     if not found.rows:
-        print(f"no certificates in {ws.root} yet")
+        print(_("no certificates in {path} yet").format(path=ws.root))
         return
-    width = max(len(printable(row.name)) for row in found.rows)
-    print(f"{'ROLE':<7} {'NAME':<{width}}  {'WHERE':<9} {'EXPIRES':<10} {'DAYS':>5}")
+    width = max(cells(printable(row.name)) for row in found.rows)
+    role, name, where, expires, days = _("ROLE"), _("NAME"), _("WHERE"), _("EXPIRES"), _("DAYS")
+    print(f"{pad(role, 7)} {pad(name, width)}  {pad(where, 9)} {pad(expires, 10)} {pad_left(days, 5)}")
     for row in found.rows:
-        mark = "  revoked" if row.revoked else "  EXPIRED" if row.days_left < 0 else ("  <- renew soon" if row.days_left <= found.warn_days else "")
-        where = "ELB" if row.location == "elb" else "workspace"
-        print(f"{row.role:<7} {printable(row.name):<{width}}  {where:<9} {row.not_after[:10]} {row.days_left:>5}{mark}")
+        mark = _("revoked") if row.revoked else _("EXPIRED") if row.days_left < 0 else (_("<- renew soon") if row.days_left <= found.warn_days else "")
+        where = "ELB" if row.location == "elb" else _("workspace")
+        role = _(ROLE_WORDS[row.role]) if row.role in ROLE_WORDS else row.role
+        print(f"{pad(role, 7)} {pad(printable(row.name), width)}  {pad(where, 9)} {row.not_after[:10]} {row.days_left:>5}{'  ' + mark if mark else ''}")
     if found.warnings:
-        print(f"{len(found.warnings)} certificate(s) expire within {found.warn_days} days: {PROG} renew server|client NAME|ca")
+        print(_("{count} certificate(s) expire within {days} days: {prog} renew server|client NAME|ca").format(
+            count=len(found.warnings), days=found.warn_days, prog=PROG))
     else:
-        print(f"nothing expires within {found.warn_days} days")
+        print(_("nothing expires within {days} days").format(days=found.warn_days))
 
 
 def renew_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     if args.what != "client" and args.name:
-        raise InputError(f"`renew {args.what}` takes no name (only clients have names)")
+        raise InputError(_("`renew {what}` takes no name (only clients have names)").format(what=args.what))
     if args.what == "ca":
-        if args.keep_key:
-            warn("a CA is always renewed with its own key (what it signed stays valid): --keep-key changes nothing")
-        renewal = renew.renew_ca(ws, days=args.days or renew.CA_DAYS)
-        _remember(ws, renewal)
-        print(f"ca/ca.crt renewed for its own key: expires {renewal.certificate['not_after'][:10]}"
-              + (f" (old one in {ws.relative(renewal.backup)})" if renewal.backup else ""))
-        print("Everything it signed stays valid. Upload again: " + "; ".join(renewal.re_upload))
-        return 0
+        return _renew_ca(ws, args)
     if args.what == "server":
         outcome = renew.renew_server(ws, days=args.days or renew.SERVER_DAYS, keep_key=args.keep_key)
         _remember(ws, outcome)
-        next_step = f"upload it and move the listener to it: {PROG} elb upload --loadbalancer-id ID (add --delete-replaced to remove the old one)"
+        next_step = _("Next: upload it and move the listener to it: {prog} elb upload --loadbalancer-id ID (add --delete-replaced to remove the old one)").format(prog=PROG)
     else:
         name = args.name or "client"
         outcome = renew.renew_client(ws, name, p12_password(args.p12_password_file, f"{name}.p12"),
                                      days=args.days or renew.CLIENT_DAYS, keep_key=args.keep_key)
         if name == "client":
             _remember(ws, outcome)
-        next_step = f"hand the new .p12 to {name}; the listener needs nothing new (same CA)"
+        next_step = _("Next: hand the new .p12 to {name}; the listener needs nothing new (same CA)").format(name=name)
     for warning in outcome.warnings:
         warn(warning)
-    print(f"renewed: {', '.join(ws.relative(path) for path in outcome.files)}; expires {outcome.certificate['not_after'][:10]}"
-          + (f" (old files in {ws.relative(outcome.backup)})" if outcome.backup else ""))
-    print(f"Next: {next_step}")
+    files, expires = ", ".join(ws.relative(path) for path in outcome.files), outcome.certificate["not_after"][:10]
+    if outcome.backup:
+        print(_("renewed: {files}; expires {expires} (old files in {backup})").format(files=files, expires=expires, backup=ws.relative(outcome.backup)))
+    else:
+        print(_("renewed: {files}; expires {expires}").format(files=files, expires=expires))
+    print(next_step)
+    return 0
+
+
+def _renew_ca(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.keep_key:
+        warn(_("a CA is always renewed with its own key (what it signed stays valid): --keep-key changes nothing"))
+    renewal = renew.renew_ca(ws, days=args.days or renew.CA_DAYS)
+    _remember(ws, renewal)
+    expires = renewal.certificate["not_after"][:10]
+    if renewal.backup:
+        print(_("ca/ca.crt renewed for its own key: expires {expires} (old one in {backup})").format(expires=expires, backup=ws.relative(renewal.backup)))
+    else:
+        print(_("ca/ca.crt renewed for its own key: expires {expires}").format(expires=expires))
+    print(_("Everything it signed stays valid. Upload again: {what}").format(what="; ".join(renewal.re_upload)))
     return 0
 
 

@@ -11,30 +11,60 @@ from collections.abc import Callable
 
 from wizard import __version__, defaults, i18n
 from wizard.cli.argparse_text import speak_our_language
+from wizard.cli.layout import cells, fill, wrap
 from wizard.defaults import PASSWORD_ENV, PROG
+from wizard.i18n import N_, _
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help wrapped by terminal cells: a Chinese character takes two, and
+    textwrap alone would run the lines past the terminal's width."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(self._whitespace_matcher.sub(" ", text).strip(), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return fill(self._whitespace_matcher.sub(" ", text).strip(), width, initial_indent=indent, subsequent_indent=indent)
+
+    def _format_usage(self, usage, actions, groups, prefix) -> str:  # noqa: ANN001 - argparse's own signature
+        shown = _("usage: ") if prefix is None else prefix
+        extra = cells(shown) - len(shown)  # argparse measures the prefix ("用法：") in characters
+        if extra <= 0:
+            return super()._format_usage(usage, actions, groups, prefix)
+        self._width -= extra  # the usage, laid out as if the prefix took no more than its characters...
+        try:
+            text = super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+        first, *rest = text.split("\n")  # ... then its next lines moved under the program's name
+        return "\n".join([first, *(" " * extra + line if line.strip() else line for line in rest)])
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors in our one-line style (still exit 2)."""
+    """argparse that reports errors in our one-line style (still exit 2) and wraps its help by cells."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(prog=self.prog, message=message) + "\n")
 
 
 def _positive_int(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+        raise argparse.ArgumentTypeError(_("{value} is not a whole number of days").format(value=repr(text))) from None
 
 
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(_("{value} is not a number of seconds").format(value=repr(text))) from None
     if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a timeout between 0 and 600 seconds")
+        raise argparse.ArgumentTypeError(_("{value}: give a timeout between 0 and 600 seconds").format(value=repr(text)))
     return value
 
 
@@ -42,9 +72,9 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+        raise argparse.ArgumentTypeError(_("{value} is not a port number").format(value=repr(text))) from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+        raise argparse.ArgumentTypeError(_("{value} is not a port number (0-65535)").format(value=repr(text)))
     return value
 
 
@@ -56,7 +86,8 @@ class _RefusePassword(argparse.Action):
     """
 
     def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
-        parser.exit(2, f"{parser.prog}: error: never give a password on the command line (other users can see it): use {self.const}\n")
+        message = _("{prog}: error: never give a password on the command line (other users can see it): use {instead}")
+        parser.exit(2, message.format(prog=parser.prog, instead=self.const) + "\n")
 
 
 def _refuse_password_option(parser: argparse.ArgumentParser, instead: str, *names: str) -> None:
@@ -66,12 +97,12 @@ def _refuse_password_option(parser: argparse.ArgumentParser, instead: str, *name
 def _workspace_folder(text: str) -> str:
     # Path("") is the current folder: an empty value must never quietly mean "here".
     if not text.strip():
-        raise argparse.ArgumentTypeError("is empty: give a folder, e.g. --workspace ./mtls-workspace")
+        raise argparse.ArgumentTypeError(_("is empty: give a folder, e.g. --workspace ./mtls-workspace"))
     return text
 
 
 def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False, top_level: bool = False) -> None:
-    help_text = "the workspace folder" + ("" if required else " (default: the last session's, else ./mtls-workspace)")
+    help_text = _("the workspace folder") if required else _("the workspace folder (default: the last session's, else ./mtls-workspace)")
     # A command's own default must not hide a --workspace given before the command name.
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument("--workspace", "-w", metavar="DIR", type=_workspace_folder, required=required, default=default, help=help_text)
@@ -79,44 +110,44 @@ def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False, top_
 
 def build_parser() -> argparse.ArgumentParser:
     speak_our_language()
-    parser = _Parser(prog=PROG, description="HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser = _Parser(prog=PROG, description=_("HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard."))
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}", help=_("show program's version number and exit"))
     _workspace_arg(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    gen = commands.add_parser("generate", help="steps 1-3: CA, server and client certificates, client .p12")
+    gen = commands.add_parser("generate", help=_("steps 1-3: CA, server and client certificates, client .p12"))
     _workspace_arg(gen, required=True)
-    gen.add_argument("--server-cn", required=True, metavar="NAME", help="the site's domain name or IP address")
-    gen.add_argument("--san", action="append", default=[], metavar="NAME", help="an extra name or IP for the server certificate (repeatable)")
-    gen.add_argument("--client-cn", default=defaults.DEFAULT_CLIENT_CN, metavar="NAME", help=f"client certificate CN (default {defaults.DEFAULT_CLIENT_CN})")
-    gen.add_argument("--ca-cn", default="", metavar="NAME", help="CA common name (default '<org> mTLS Root CA')")
-    gen.add_argument("--org", default=defaults.DEFAULT_ORG, help=f"organisation, O= in every subject (default {defaults.DEFAULT_ORG})")
-    gen.add_argument("--key-type", default=defaults.DEFAULT_KEY_TYPE, metavar="TYPE", help=f"{', '.join(defaults.KEY_TYPES)} (default {defaults.DEFAULT_KEY_TYPE})")
-    gen.add_argument("--ca-days", type=_positive_int, default=defaults.CA_DAYS, metavar="N", help=f"CA validity (default {defaults.CA_DAYS})")
-    gen.add_argument("--server-days", type=_positive_int, default=defaults.SERVER_DAYS, metavar="N", help=f"server certificate validity (default {defaults.SERVER_DAYS}; more is refused by Apple clients)")
-    gen.add_argument("--client-days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=f"client certificate validity (default {defaults.CLIENT_DAYS})")
-    gen.add_argument("--legacy-p12", action="store_true", help="3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11")
-    gen.add_argument("--p12-password-file", metavar="FILE", help=f"read the .p12 password from FILE (else ${PASSWORD_ENV}, else a prompt)")
-    _refuse_password_option(gen, f"--p12-password-file FILE or {PASSWORD_ENV}", "--p12-password", "--password")
-    gen.add_argument("--force", action="store_true", help="replace existing server/client files (moved to backup-<timestamp>/ first)")
-    gen.add_argument("--new-ca", action="store_true", help="replace the CA too (everything old is moved to backup-<timestamp>/ first)")
-    gen.add_argument("--ca-cert", metavar="FILE", help="use an existing CA: its certificate (checked, then copied into ca/)")
-    gen.add_argument("--ca-key", metavar="FILE", help="... and its key (an encrypted one asks for its password on a terminal)")
-    gen.add_argument("--server-cert", metavar="FILE", help="use a server certificate you have (a purchased one): checked, then copied into server/")
-    gen.add_argument("--server-key", metavar="FILE", help="... and its key")
-    gen.add_argument("--server-chain", metavar="FILE", help="... and its chain (intermediates, leaf's issuer first)")
+    gen.add_argument("--server-cn", required=True, metavar="NAME", help=_("the site's domain name or IP address"))
+    gen.add_argument("--san", action="append", default=[], metavar="NAME", help=_("an extra name or IP for the server certificate (repeatable)"))
+    gen.add_argument("--client-cn", default=defaults.DEFAULT_CLIENT_CN, metavar="NAME", help=_("client certificate CN (default {default})").format(default=defaults.DEFAULT_CLIENT_CN))
+    gen.add_argument("--ca-cn", default="", metavar="NAME", help=_("CA common name (default '<org> mTLS Root CA')"))
+    gen.add_argument("--org", default=defaults.DEFAULT_ORG, help=_("organisation, O= in every subject (default {default})").format(default=defaults.DEFAULT_ORG))
+    gen.add_argument("--key-type", default=defaults.DEFAULT_KEY_TYPE, metavar="TYPE", help=_("{key_types} (default {default})").format(key_types=", ".join(defaults.KEY_TYPES), default=defaults.DEFAULT_KEY_TYPE))
+    gen.add_argument("--ca-days", type=_positive_int, default=defaults.CA_DAYS, metavar="N", help=_("CA validity (default {default})").format(default=defaults.CA_DAYS))
+    gen.add_argument("--server-days", type=_positive_int, default=defaults.SERVER_DAYS, metavar="N", help=_("server certificate validity (default {default}; more is refused by Apple clients)").format(default=defaults.SERVER_DAYS))
+    gen.add_argument("--client-days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=_("client certificate validity (default {default})").format(default=defaults.CLIENT_DAYS))
+    gen.add_argument("--legacy-p12", action="store_true", help=_("3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11"))
+    gen.add_argument("--p12-password-file", metavar="FILE", help=_("read the .p12 password from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
+    _refuse_password_option(gen, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
+    gen.add_argument("--force", action="store_true", help=_("replace existing server/client files (moved to backup-<timestamp>/ first)"))
+    gen.add_argument("--new-ca", action="store_true", help=_("replace the CA too (everything old is moved to backup-<timestamp>/ first)"))
+    gen.add_argument("--ca-cert", metavar="FILE", help=_("use an existing CA: its certificate (checked, then copied into ca/)"))
+    gen.add_argument("--ca-key", metavar="FILE", help=_("... and its key (an encrypted one asks for its password on a terminal)"))
+    gen.add_argument("--server-cert", metavar="FILE", help=_("use a server certificate you have (a purchased one): checked, then copied into server/"))
+    gen.add_argument("--server-key", metavar="FILE", help=_("... and its key"))
+    gen.add_argument("--server-chain", metavar="FILE", help=_("... and its chain (intermediates, leaf's issuer first)"))
     gen.set_defaults(handler=_lazy("wizard.cli.certificates", "generate_command"))
 
-    insp = commands.add_parser("inspect", help="describe a certificate, key, CSR or .p12 (or a client of the workspace)")
-    insp.add_argument("file", metavar="FILE", nargs="?", help="the file (or give --client NAME)")
-    insp.add_argument("--client", metavar="NAME", help="a client of the workspace, by name: its certificate, with its state and days left")
+    insp = commands.add_parser("inspect", help=_("describe a certificate, key, CSR or .p12 (or a client of the workspace)"))
+    insp.add_argument("file", metavar="FILE", nargs="?", help=_("the file (or give --client NAME)"))
+    insp.add_argument("--client", metavar="NAME", help=_("a client of the workspace, by name: its certificate, with its state and days left"))
     _workspace_arg(insp)
-    insp.add_argument("--password-file", metavar="FILE", help="the .p12 password, read from FILE")
+    insp.add_argument("--password-file", metavar="FILE", help=_("the .p12 password, read from FILE"))
     _refuse_password_option(insp, "--password-file FILE", "--password")
-    insp.add_argument("--json", action="store_true", help="machine-readable output")
+    insp.add_argument("--json", action="store_true", help=_("machine-readable output"))
     insp.set_defaults(handler=_lazy("wizard.cli.certificates", "inspect_command"))
 
-    scr = commands.add_parser("script", help="print the equivalent modern openssl commands as a runnable script")
+    scr = commands.add_parser("script", help=_("print the equivalent modern openssl commands as a runnable script"))
     _workspace_arg(scr)
     scr.set_defaults(handler=_lazy("wizard.cli.certificates", "script_command"))
 
@@ -132,129 +163,130 @@ def build_parser() -> argparse.ArgumentParser:
 
 # The revocation reasons `client revoke` takes (wizard.clients.revocation.REASONS; a test keeps them equal).
 REVOCATION_REASONS = ("unspecified", "keyCompromise", "superseded", "cessationOfOperation")
-CLIENT_NAME_RULE = "letters, digits, '.', '_', '-', '@'; 1-64 characters"
+CLIENT_NAME_RULE = N_("letters, digits, '.', '_', '-', '@'; 1-64 characters")
 
 
 def _add_client_parser(commands: argparse._SubParsersAction) -> None:
-    client = commands.add_parser("client", help="named client certificates: issue, list, revoke")
+    client = commands.add_parser("client", help=_("named client certificates: issue, list, revoke"))
     group = client.add_subparsers(dest="client_command", metavar="CLIENT_COMMAND", required=True, parser_class=_Parser)
-    issue = group.add_parser("issue", help="issue named client certificates, each with its own .p12")
-    issue.add_argument("names", nargs="*", metavar="NAME", help=f"client names ({CLIENT_NAME_RULE})")
-    issue.add_argument("--from", dest="from_file", metavar="FILE", help="read names from FILE, one per line (# comments)")
+    issue = group.add_parser("issue", help=_("issue named client certificates, each with its own .p12"))
+    issue.add_argument("names", nargs="*", metavar="NAME", help=_("client names ({rule})").format(rule=_(CLIENT_NAME_RULE)))
+    issue.add_argument("--from", dest="from_file", metavar="FILE", help=_("read names from FILE, one per line (# comments)"))
     _workspace_arg(issue)
-    issue.add_argument("--days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=f"validity (default {defaults.CLIENT_DAYS})")
-    issue.add_argument("--key-type", metavar="TYPE", help="key type (default: the workspace's client key type)")
-    issue.add_argument("--legacy-p12", action="store_true", help="3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8")
-    issue.add_argument("--p12-password-file", metavar="FILE", help=f"one password for every .p12, read from FILE (else ${PASSWORD_ENV}, else a prompt)")
-    issue.add_argument("--random-passwords", action="store_true", help="a strong password per client, saved beside its .p12 (0600)")
-    issue.add_argument("--force", action="store_true", help="replace existing clients of these names (backed up first)")
-    _refuse_password_option(issue, "--p12-password-file FILE or --random-passwords", "--p12-password", "--password")
+    issue.add_argument("--days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=_("validity (default {default})").format(default=defaults.CLIENT_DAYS))
+    issue.add_argument("--key-type", metavar="TYPE", help=_("key type (default: the workspace's client key type)"))
+    issue.add_argument("--legacy-p12", action="store_true", help=_("3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8"))
+    issue.add_argument("--p12-password-file", metavar="FILE", help=_("one password for every .p12, read from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
+    issue.add_argument("--random-passwords", action="store_true", help=_("a strong password per client, saved beside its .p12 (0600)"))
+    issue.add_argument("--force", action="store_true", help=_("replace existing clients of these names (backed up first)"))
+    _refuse_password_option(issue, _("--p12-password-file FILE or --random-passwords"), "--p12-password", "--password")
     issue.set_defaults(handler=_lazy("wizard.cli.clients", "issue_command"))
-    listing = group.add_parser("list", help="every client with its expiry and state")
+    listing = group.add_parser("list", help=_("every client with its expiry and state"))
     _workspace_arg(listing)
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.add_argument("--json", action="store_true", help=_("machine-readable output"))
     listing.set_defaults(handler=_lazy("wizard.cli.clients", "list_command"))
-    revoke = group.add_parser("revoke", help="revoke a client: a CRL and a revoked-serials list for the backends")
+    revoke = group.add_parser("revoke", help=_("revoke a client: a CRL and a revoked-serials list for the backends"))
     revoke.add_argument("name", metavar="NAME")
     revoke.add_argument("--reason", choices=REVOCATION_REASONS, default="unspecified")
     _workspace_arg(revoke)
-    revoke.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help="the CRL's nextUpdate, in days (default 30)")
+    revoke.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("the CRL's nextUpdate, in days (default 30)"))
     revoke.set_defaults(handler=_lazy("wizard.cli.clients", "revoke_command"))
-    crl = group.add_parser("crl", help="sign the CRL again with a fresh nextUpdate")
+    crl = group.add_parser("crl", help=_("sign the CRL again with a fresh nextUpdate"))
     _workspace_arg(crl)
-    crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help="validity in days (default 30)")
+    crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("validity in days (default 30)"))
     crl.set_defaults(handler=_lazy("wizard.cli.clients", "crl_command"))
 
 
 def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
-    status = commands.add_parser("status", help="every certificate's expiry (and what ELB holds); exit 1 when one expires soon")
+    status = commands.add_parser("status", help=_("every certificate's expiry (and what ELB holds); exit 1 when one expires soon"))
     _workspace_arg(status)
-    status.add_argument("--warn-days", type=_positive_int, default=30, metavar="N", help="warn about what expires within N days (default 30)")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--warn-days", type=_positive_int, default=30, metavar="N", help=_("warn about what expires within N days (default 30)"))
+    status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(handler=_lazy("wizard.cli.lifecycle", "status_command"))
-    renew = commands.add_parser("renew", help="a new certificate from the same CA (or the CA renewed for its own key)")
-    renew.add_argument("what", choices=("server", "client", "ca"), help="server, client [NAME] or ca")
-    renew.add_argument("name", nargs="?", metavar="NAME", help="the client's name (default: the tutorial's client)")
+    renew = commands.add_parser("renew", help=_("a new certificate from the same CA (or the CA renewed for its own key)"))
+    renew.add_argument("what", choices=("server", "client", "ca"), help=_("server, client [NAME] or ca"))
+    renew.add_argument("name", nargs="?", metavar="NAME", help=_("the client's name (default: the tutorial's client)"))
     _workspace_arg(renew)
-    renew.add_argument("--days", type=_positive_int, metavar="N", help="validity (default: server and client 825, CA 3650)")
-    renew.add_argument("--keep-key", action="store_true", help="keep the private key (default: a new one)")
-    renew.add_argument("--p12-password-file", metavar="FILE", help=f"a client's new .p12 password, from FILE (else ${PASSWORD_ENV}, else a prompt)")
-    _refuse_password_option(renew, f"--p12-password-file FILE or {PASSWORD_ENV}", "--p12-password", "--password")
+    renew.add_argument("--days", type=_positive_int, metavar="N", help=_("validity (default: server and client 825, CA 3650)"))
+    renew.add_argument("--keep-key", action="store_true", help=_("keep the private key (default: a new one)"))
+    renew.add_argument("--p12-password-file", metavar="FILE", help=_("a client's new .p12 password, from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
+    _refuse_password_option(renew, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
     renew.set_defaults(handler=_lazy("wizard.cli.lifecycle", "renew_command"))
 
 
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:
-    check = commands.add_parser("check", help="step 7: prove the listener demands and accepts the client certificate")
-    check.add_argument("address", metavar="ADDRESS", help="host:port, [v6]:port or https://host:port")
+    check = commands.add_parser("check", help=_("step 7: prove the listener demands and accepts the client certificate"))
+    check.add_argument("address", metavar="ADDRESS", help=_("host:port, [v6]:port or https://host:port"))
     _workspace_arg(check)
-    check.add_argument("--sni", metavar="NAME", help="server name to send and verify (default: the workspace's server CN)")
-    check.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S", help="per attempt (default 10)")
-    check.add_argument("--insecure", action="store_true", help="do not verify the server certificate (like curl -k); mTLS is still checked")
+    check.add_argument("--sni", metavar="NAME", help=_("server name to send and verify (default: the workspace's server CN)"))
+    check.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S", help=_("per attempt (default 10)"))
+    check.add_argument("--insecure", action="store_true", help=_("do not verify the server certificate (like curl -k); mTLS is still checked"))
     check.add_argument("--trust", choices=("auto", "workspace", "system"), default="auto",
-                       help="verify the server against the workspace CA or the system store (default auto: the system store for a server certificate you brought)")
-    check.add_argument("--client", metavar="NAME", help="present this named client's certificate instead of the tutorial's (a revoked one must be refused)")
-    check.add_argument("--json", action="store_true", help="machine-readable output")
+                       help=_("verify the server against the workspace CA or the system store (default auto: the system store for a server certificate you brought)"))
+    check.add_argument("--client", metavar="NAME", help=_("present this named client's certificate instead of the tutorial's (a revoked one must be refused)"))
+    check.add_argument("--json", action="store_true", help=_("machine-readable output"))
     check.set_defaults(handler=_lazy("wizard.cli.check", "check_command"))
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
-    serve = commands.add_parser("serve", help="a local mTLS listener built from the workspace, to practise against")
+    serve = commands.add_parser("serve", help=_("a local mTLS listener built from the workspace, to practise against"))
     _workspace_arg(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8443, help="port (default 8443; 0 picks a free one)")
-    serve.add_argument("--reject-with", choices=("alert", "http400"), default="alert", help="refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx")
+    serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    serve.add_argument("--port", type=_port, default=8443, help=_("port (default 8443; 0 picks a free one)"))
+    serve.add_argument("--reject-with", choices=("alert", "http400"), default="alert", help=_("refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx"))
     serve.add_argument("--client-auth", choices=("handshake", "post-handshake"), default="handshake",
-                       help="ask for the client certificate during the handshake (default, like a load balancer) or after the request, "
-                            "by TLS 1.3 post-handshake authentication (like Apache httpd per location)")
+                       help=_("ask for the client certificate during the handshake (default, like a load balancer) or after the request, "
+                            "by TLS 1.3 post-handshake authentication (like Apache httpd per location)"))
     serve.add_argument("--forward-client-cert", action="append", metavar="FIELD[=ALIAS]",
-                       help="show in each reply the client-certificate headers ELB would forward (default: the fields chosen in step 6)")
+                       help=_("show in each reply the client-certificate headers ELB would forward (default: the fields chosen in step 6)"))
     serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
 
 
 def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
-    elb = commands.add_parser("elb", help="steps 4-6: upload-ready files, API payloads, optional upload")
+    elb = commands.add_parser("elb", help=_("steps 4-6: upload-ready files, API payloads, optional upload"))
     elb_commands = elb.add_subparsers(dest="elb_command", metavar="ELB_COMMAND", required=True, parser_class=_Parser)
-    export = elb_commands.add_parser("export", help="write the paste-ready texts and the v3 API bodies to WORKSPACE/elb/")
+    export = elb_commands.add_parser("export", help=_("write the paste-ready texts and the v3 API bodies to WORKSPACE/elb/"))
     _workspace_arg(export)
     _elb_name_args(export)
-    export.add_argument("--loadbalancer-id", metavar="ID", help="fill the load balancer id into listener.json (default: the session's, else a placeholder)")
-    export.add_argument("--lb-type", choices=("shared", "dedicated"), default=None, help="the load balancer's type, for the TLS policies it takes (default: the session's, else unknown)")
-    export.add_argument("--port", type=_port, default=None, help="listener port in listener.json (default 443)")
+    export.add_argument("--loadbalancer-id", metavar="ID", help=_("fill the load balancer id into listener.json (default: the session's, else a placeholder)"))
+    export.add_argument("--lb-type", choices=("shared", "dedicated"), default=None, help=_("the load balancer's type, for the TLS policies it takes (default: the session's, else unknown)"))
+    export.add_argument("--port", type=_port, default=None, help=_("listener port in listener.json (default 443)"))
     export.set_defaults(handler=_lazy("wizard.cli.elb", "export_command"))
-    upload = elb_commands.add_parser("upload", help="upload both certificates (and create the listener) with the official SDK",
-                                     description="Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK.")
+    upload = elb_commands.add_parser("upload", help=_("upload both certificates (and create the listener) with the official SDK"),
+                                     description=_("Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK."))
     _workspace_arg(upload)
-    upload.add_argument("--region", required=True, help="e.g. cn-north-4")
+    upload.add_argument("--region", required=True, help=_("e.g. cn-north-4"))
     upload.add_argument("--project-id", required=True, metavar="ID")
-    upload.add_argument("--endpoint", metavar="URL", help="API endpoint (default: the region's)")
-    upload.add_argument("--loadbalancer-id", metavar="ID", help="also create the mutual-auth HTTPS listener on this load balancer (read first: its type decides the TLS policies)")
-    upload.add_argument("--port", type=_port, default=443, help="listener port (default 443)")
-    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help="per API call (default 10 to connect, 60 to answer)")
+    upload.add_argument("--endpoint", metavar="URL", help=_("API endpoint (default: the region's)"))
+    upload.add_argument("--loadbalancer-id", metavar="ID", help=_("also create the mutual-auth HTTPS listener on this load balancer (read first: its type decides the TLS policies)"))
+    upload.add_argument("--port", type=_port, default=443, help=_("listener port (default 443)"))
+    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help=_("per API call (default 10 to connect, 60 to answer)"))
     upload.add_argument("--delete-replaced", action="store_true",
-                        help="after a renewal, delete the certificates this upload replaced, once no listener uses them")
+                        help=_("after a renewal, delete the certificates this upload replaced, once no listener uses them"))
     _elb_name_args(upload)
     upload.set_defaults(handler=_lazy("wizard.cli.elb", "upload_command"))
     for command in (export, upload):  # the listener's options, the same in both
-        command.add_argument("--tls-policy", default=None, metavar="POLICY", help="listener TLS policy (default: the session's, tls-1-2-strict); shared load balancers take tls-1-0-inherit, tls-1-0, tls-1-1, tls-1-2, tls-1-2-strict")
-        command.add_argument("--security-policy-id", metavar="ID", default=None, help="a custom security policy instead of --tls-policy (dedicated load balancers only)")
-        command.add_argument("--pool-id", metavar="ID", default=None, help="the backend server group the listener forwards to (default: the session's; without one ELB answers 5xx)")
+        command.add_argument("--tls-policy", default=None, metavar="POLICY", help=_("listener TLS policy (default: the session's, tls-1-2-strict); shared load balancers take tls-1-0-inherit, tls-1-0, tls-1-1, tls-1-2, tls-1-2-strict"))
+        command.add_argument("--security-policy-id", metavar="ID", default=None, help=_("a custom security policy instead of --tls-policy (dedicated load balancers only)"))
+        command.add_argument("--pool-id", metavar="ID", default=None, help=_("the backend server group the listener forwards to (default: the session's; without one ELB answers 5xx)"))
         command.add_argument("--forward-client-cert", metavar="FIELD[=ALIAS]", action="append", default=None,
-                             help="forward a client certificate field to the backends as a header (repeatable): cert, subjectdn, issuerdn, "
-                                  "fingerprint, serialnumber, clientverify, end, ciphers; 'none' forwards nothing")
+                             help=_("forward a client certificate field to the backends as a header (repeatable): cert, subjectdn, issuerdn, "
+                                  "fingerprint, serialnumber, clientverify, end, ciphers; 'none' forwards nothing"))
 
 
 def _elb_name_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server-cert-name", metavar="NAME", help="ELB name of the server certificate (default <server CN>-server)")
-    parser.add_argument("--ca-cert-name", metavar="NAME", help="ELB name of the CA certificate (default <server CN>-ca)")
+    parser.add_argument("--server-cert-name", metavar="NAME", help=_("ELB name of the server certificate (default <server CN>-server)"))
+    parser.add_argument("--ca-cert-name", metavar="NAME", help=_("ELB name of the CA certificate (default <server CN>-ca)"))
     parser.add_argument("--sni-domain", metavar="NAMES", default=None,
-                        help="send the server certificate's 'domain' (for SNI certificates only): comma-separated names, or 'auto' for its DNS names (default: left out)")
+                        help=_("send the server certificate's 'domain' (for SNI certificates only): comma-separated names, or 'auto' for its DNS names (default: left out)"))
 
 
 def _language_arg(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
     # Read before argparse runs (wizard.cli.requested_language); declared so it is accepted
     # and listed on every command.
     parser.add_argument("--lang", choices=sorted(i18n.LANGUAGES), default=None if top_level else argparse.SUPPRESS,
-                        help=f"the language: {', '.join(sorted(i18n.LANGUAGES))} (default: ${i18n.LANGUAGE_ENV}, else the locale)")
+                        help=_("the language: {languages} (default: ${variable}, else the locale)").format(
+                            languages=", ".join(sorted(i18n.LANGUAGES)), variable=i18n.LANGUAGE_ENV))
 
 
 def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

@@ -11,6 +11,7 @@ from typing import Any
 from wizard.cli.common import resolve_workspace
 from wizard.defaults import PROG
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.handshake import format_address
 from wizard.rehearsal import RehearsalServer
 from wizard.safe_text import printable
@@ -57,19 +58,29 @@ def curl_command(ws: Workspace, server: RehearsalServer) -> str:
     return shlex.join([*base, "--connect-to", f"{url_name}:{server.port}:{bracketed}:{server.port}", f"https://{url_name}:{server.port}/"])
 
 
-def _banner(ws: Workspace, server: RehearsalServer, args: Any) -> None:
+def _setup_line(ws: Workspace, server: RehearsalServer, args: Any) -> str:
+    """What the listener presents and whom it refuses, how."""
     if server.client_auth == "post-handshake":
-        style = "the certificate is asked for after the request (TLS 1.3 post-handshake auth, like Apache per location); refusals are TLS alerts"
+        line = _("  server certificate {server_cert}, client CA {ca_cert}; the certificate is asked for after the request "
+                 "(TLS 1.3 post-handshake auth, like Apache per location); refusals are TLS alerts")
+    elif args.reject_with == "alert":
+        line = _("  server certificate {server_cert}, client CA {ca_cert}; clients without a certificate get a TLS alert")
     else:
-        style = "clients without a certificate get " + ("a TLS alert" if args.reject_with == "alert" else 'HTTP 400 "No required SSL certificate was sent"')
+        line = _("  server certificate {server_cert}, client CA {ca_cert}; clients without a certificate get "
+                 'HTTP 400 "No required SSL certificate was sent"')
+    return line.format(server_cert=ws.relative(ws.cert("server")), ca_cert=ws.relative(ws.cert("ca")))
+
+
+def _banner(ws: Workspace, server: RehearsalServer, args: Any) -> None:
     address = _local_address(server.host)
-    print(f"Rehearsal mTLS listener on {server.url}  (port {server.port})", flush=True)
-    print(f"  server certificate {ws.relative(ws.cert('server'))}, client CA {ws.relative(ws.cert('ca'))}; {style}")
-    print(f"  try:  {shlex.join([PROG, 'check', format_address(address, server.port), '--workspace', str(ws.root)])}")
+    print(_("Rehearsal mTLS listener on {url}  (port {port})").format(url=server.url, port=server.port), flush=True)
+    print(_setup_line(ws, server, args))
+    check = shlex.join([PROG, "check", format_address(address, server.port), "--workspace", str(ws.root)])
+    print(_("  try:  {command}").format(command=check))
     print(f"        {curl_command(ws, server)}")
     if server.forward_client_cert:
-        print(f"  each reply shows the headers ELB would forward: {', '.join(server.forward_client_cert)}")
-    print("  Ctrl+C stops it.", flush=True)
+        print(_("  each reply shows the headers ELB would forward: {fields}").format(fields=", ".join(server.forward_client_cert)))
+    print(_("  Ctrl+C stops it."), flush=True)
 
 
 def _forwarded_fields(ws: Workspace, args: Any) -> tuple[str, ...]:
@@ -80,7 +91,7 @@ def _forwarded_fields(ws: Workspace, args: Any) -> tuple[str, ...]:
     given = getattr(args, "forward_client_cert", None)
     if given:
         return tuple(validate_forward_fields(given))
-    _, session = open_session(ws.root)
+    _store, session = open_session(ws.root)
     return tuple(session.forward_client_cert)
 
 
@@ -110,5 +121,5 @@ def serve_command(args: Any) -> int:
         server.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    print("\nRehearsal listener stopped. Goodbye.", flush=True)
+    print("\n" + _("Rehearsal listener stopped. Goodbye."), flush=True)
     return 0

@@ -27,7 +27,7 @@ def _server_name(ws: Workspace) -> str | None:
     from wizard import pki
 
     try:
-        cn = pki.cn_of(pki.load_cert_pem(ws.cert("server").read_bytes(), "the server certificate").subject)
+        cn = pki.cn_of(pki.load_cert_pem(ws.cert("server").read_bytes(), _("server certificate")).subject)
         return pki.normalise_name(cn) if cn else None
     except (OSError, WizardError):  # the listener itself reports an unusable certificate
         return None

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography.x509.oid import NameOID
 
-from wizard import pki
+from wizard import i18n, pki
 from wizard.clients.names import ClientFiles, client_files, validate_client_names
 from wizard.defaults import CLIENT_DAYS, DEFAULT_KEY_TYPE
 from wizard.elb.headers import serial_header_value
@@ -72,12 +72,15 @@ class _Job:
     legacy: bool
     ca_key_pem: bytes
     ca_cert_pem: bytes
+    language: str  # the messages' language (the worker is another process)
 
 
 def make_client(job: _Job) -> dict[str, bytes | dict[str, str]]:
     """Key, CSR, certificate and .p12 of one client, in memory (runs in a worker process)."""
-    ca_key = pki.load_key_pem(job.ca_key_pem, "CA key")
-    ca_cert = pki.load_cert_pem(job.ca_cert_pem, "CA certificate")
+    if i18n.current_language() != job.language:  # a worker process starts in English
+        i18n.set_language(job.language)
+    ca_key = pki.load_key_pem(job.ca_key_pem, _("CA key"))
+    ca_cert = pki.load_cert_pem(job.ca_cert_pem, _("CA certificate"))
     key = pki.generate_key(job.key_type)
     issued = pki.issue_client(ca_key, ca_cert, key, cn=job.name, org=job.org, days=job.days)
     return {
@@ -116,7 +119,7 @@ def issue_clients(
         ws.ensure()
         passwords = {name: (secrets.token_urlsafe(RANDOM_PASSWORD_BYTES) if options.random_passwords else password or "") for name in names}
         jobs = [_Job(name, org, options.days, key_type, passwords[name], options.legacy_p12,
-                     pki.key_to_pem(ca_key), pki.cert_to_pem(ca_cert)) for name in names]
+                     pki.key_to_pem(ca_key), pki.cert_to_pem(ca_cert), i18n.current_language()) for name in names]
         for done, (job, made) in enumerate(_run(jobs), start=1):
             if isinstance(made, Exception):
                 result.failed.append((job.name, str(made) if isinstance(made, WizardError) else f"{type(made).__name__}: {made}"))

@@ -103,7 +103,7 @@ def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int 
         files = client_files(ws, name)
         if not files.cert.exists():
             raise WizardError(_("there is no client {name} in {folder}: see `client list` for the names").format(name=repr(name), folder=ws.root))
-        cert = pki.load_cert_pem(files.cert.read_bytes(), _("the certificate of {name}").format(name=name))
+        cert = pki.load_cert_pem(files.cert.read_bytes(), _("certificate of {name}").format(name=name))
         record = read_record(ws)
         serial = serial_text(cert.serial_number)
         for entry in record["revoked"]:

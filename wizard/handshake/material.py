@@ -54,11 +54,11 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
         if not path.is_file():
             raise WizardError(_(missing).format(path=path))
     try:
-        ca = pki.load_cert_pem(read_bytes(ws.cert("ca")), "the CA certificate")
-        client = pki.load_cert_pem(read_bytes(files.cert), "the client certificate")
+        ca = pki.load_cert_pem(read_bytes(ws.cert("ca")), _("CA certificate"))
+        client = pki.load_cert_pem(read_bytes(files.cert), _("client certificate"))
         server_der, server_cn = None, None
         if ws.cert("server").is_file():
-            server = pki.load_cert_pem(read_bytes(ws.cert("server")), "the server certificate")
+            server = pki.load_cert_pem(read_bytes(ws.cert("server")), _("server certificate"))
             server_der = server.public_bytes(serialization.Encoding.DER)
             server_cn = pki.cn_of(server.subject)
     except OSError as error:

@@ -232,14 +232,23 @@ async def switch(pilot, language: str) -> None:  # noqa: ANN001
     await pilot.pause()
 
 
+def chinese_for(english: str) -> str:
+    """`english` in Chinese (from the catalog), which must translate it."""
+    translated = i18n._(english)
+    assert translated != english and not translated.isascii(), f"no Chinese for {english!r}"
+    return translated
+
+
 async def test_a_switch_keeps_what_was_typed_and_redraws_what_the_page_filled_in(home: Path) -> None:  # noqa: F811
     from textual.widgets import Input, Static
+
+    from screens.clients import COLUMNS
 
     with_clients(home)
     app = WizardApp()
     async with app.run_test(size=SIZE) as pilot:
         await _still(pilot)
-        assert str(app.screen.query_one("#start", Button).label) == "从第 4 步继续"
+        assert str(app.screen.query_one("#start", Button).label) == chinese_for("Continue at step {step}").format(step=4)
         await switch(pilot, i18n.ENGLISH)
         assert str(app.screen.query_one("#start", Button).label) == "Continue at step 4"  # what the folder holds, again
         await switch(pilot, i18n.CHINESE)
@@ -247,8 +256,7 @@ async def test_a_switch_keeps_what_was_typed_and_redraws_what_the_page_filled_in
         await pilot.pause()
         app.goto(1)
         await pilot.pause()
-        screen = app.screen
-        screen.query_one("#org", Input).value = "Example Org"
+        app.screen.query_one("#org", Input).value = "Example Org"
         await pilot.pause()
         await switch(pilot, i18n.ENGLISH)
         screen = app.screen
@@ -263,9 +271,9 @@ async def test_a_switch_keeps_what_was_typed_and_redraws_what_the_page_filled_in
         await pilot.pause()
         app.screen.query_one("#names", Input).value = "carol dave"
         await switch(pilot, i18n.CHINESE)
-        clients = app.screen
-        table = clients.query_one(DataTable)
-        assert [str(column.label) for column in table.columns.values()] == ["名称", "状态", "到期时间", "剩余天数", "序列号"]
-        assert table.row_count == 3 and "已吊销" in screen_text(app)
-        assert clients.query_one("#names", Input).value == "carol dave"
-        assert "签发：" in screen_text(app)  # the reason Issue is disabled, in Chinese (the password is missing)
+        table = app.screen.query_one(DataTable)
+        assert [str(column.label) for column in table.columns.values()] == [chinese_for(title) for title in COLUMNS]
+        assert table.row_count == 3 and chinese_for("revoked") in screen_text(app)
+        assert app.screen.query_one("#names", Input).value == "carol dave"
+        why = chinese_for("Issue: {reason}").format(reason=chinese_for("a password is required: browsers ask for it when importing client.p12"))
+        assert str(app.screen.query_one("#actions-hint", Static).content) == why  # Issue waits for the password: said again

@@ -21,12 +21,15 @@ from textual.widgets import Button, Collapsible, Footer, Label, ProgressBar, Sel
 from screens.language import Translated
 from screens.text import display_path, markdown
 from wizard import assets_loader
+from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from wizard.app import WizardApp
     from wizard.session import Session
 
-STEP_NAMES = {1: "CA", 2: "Server", 3: "Client", 4: "Cert→ELB", 5: "CA→ELB", 6: "Listener", 7: "Verify"}
+# The step bar's names (translated where shown): short, all seven and "Summary" fit 80 columns.
+STEP_NAMES = {1: N_("CA"), 2: N_("Server"), 3: N_("Client"), 4: N_("Cert→ELB"), 5: N_("CA→ELB"), 6: N_("Listener"),
+              7: N_("Verify")}
 # The fields a step opens on: its first input, choice or button (never the page itself).
 FIRST_FIELD = "#body Input, #body Select, #body TextArea, #body Button"
 SEVERITY_MARK = {"ok": ("✔", "green"), "warning": ("!", "yellow"), "error": ("✘", "red")}
@@ -42,7 +45,7 @@ def findings_text(findings: Iterable[Any]) -> Text:
         text.append(f" {mark} ", style=f"bold {colour}")
         text.append(finding.message)
         if finding.fix and finding.severity != "ok":
-            text.append(f"\n     fix: {finding.fix}", style="dim")
+            text.append("\n     " + _("fix: {fix}").format(fix=finding.fix), style="dim")
     return text
 
 
@@ -66,10 +69,10 @@ class StepIndicator(Static):
                 style, mark = "dim", "·"
             if step > 1:
                 text.append(" ", style="dim")
-            text.append(f"{mark}{step} {name}", style=style)
+            text.append(f"{mark}{step} {_(name)}", style=style)
         if current == 8:
             text.append(" ")
-            text.append("▶Summary", style="bold reverse")
+            text.append("▶" + _("Summary"), style="bold reverse")
         self.update(text)
 
 
@@ -114,8 +117,8 @@ class PastePanel(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="paste-head"):
             yield Label(self.title, classes="paste-title")
-            yield Button("Copy", id=f"copy-{self.part}", classes="copy", compact=True)
-            yield Button("Save to file", id=f"save-{self.part}", classes="save", compact=True)
+            yield Button(_("Copy"), id=f"copy-{self.part}", classes="copy", compact=True)
+            yield Button(_("Save to file"), id=f"save-{self.part}", classes="save", compact=True)
         yield TextArea("", read_only=True, show_line_numbers=False, soft_wrap=False, classes="paste-text")
 
     def set_text(self, text: str) -> None:
@@ -134,11 +137,12 @@ class PastePanel(Vertical):
 class ConfirmModal(ModalScreen[bool], Translated):
     """A yes/no question; the safe answer (No) has the focus."""
 
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(False)", N_("Cancel"))]
 
-    def __init__(self, title: str, body: str, yes: str = "Yes", no: str = "Cancel") -> None:
+    def __init__(self, title: str, body: str, yes: str | None = None, no: str | None = None) -> None:
         super().__init__()
-        self.title_text, self.body, self.yes, self.no = title, body, yes, no
+        self.title_text, self.body = title, body
+        self.yes, self.no = yes or _("Yes"), no or _("Cancel")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -160,7 +164,7 @@ class ConfirmModal(ModalScreen[bool], Translated):
 class MessageModal(ModalScreen[None], Translated):
     """A longer error (or any message) with its fix; Enter or Escape closes it."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close")]
+    BINDINGS = [Binding("escape", "dismiss", N_("Close"))]
 
     def __init__(self, title: str, body: str, *, error: bool = True) -> None:
         super().__init__()
@@ -172,7 +176,7 @@ class MessageModal(ModalScreen[None], Translated):
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ok", variant="primary", compact=True)
+                yield Button(_("OK"), id="ok", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#ok", Button).focus()
@@ -185,14 +189,14 @@ class MessageModal(ModalScreen[None], Translated):
 class HelpScreen(ModalScreen[None], Translated):
     """F1: how to move around, copying over SSH, the safety rules."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close help")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss", N_("Close help"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
             with VerticalScroll(classes="dialog-body", id="help-body"):
                 yield Static(markdown(assets_loader.read_text("help.md")), classes="text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="close", variant="primary", compact=True)
+                yield Button(_("Close"), id="close", variant="primary", compact=True)
             yield Footer()
 
     def on_mount(self) -> None:
@@ -213,8 +217,8 @@ class ScrollingPage(Translated):
     Tab moves between fields and buttons only."""
 
     BINDINGS = [
-        Binding("pageup", "scroll_page(-1)", "Scroll", show=False),
-        Binding("pagedown", "scroll_page(1)", "Scroll", show=False),
+        Binding("pageup", "scroll_page(-1)", N_("Scroll"), show=False),
+        Binding("pagedown", "scroll_page(1)", N_("Scroll"), show=False),
     ]
     SCROLLER = "#body"
 
@@ -256,8 +260,8 @@ class StepScreen(ScrollingPage):
     BINDINGS = [
         # priority: a focused Input would otherwise type the letter. Not alt+b: terminals
         # send it as ESC b, which Textual reads as ctrl+left (word movement).
-        Binding("alt+p", "back", "Back", priority=True),
-        Binding("alt+n", "next", "Next", priority=True),
+        Binding("alt+p", "back", N_("Back"), priority=True),
+        Binding("alt+n", "next", N_("Next"), priority=True),
     ]
     AUTO_FOCUS = FIRST_FIELD
     _was_ready: bool | None = None
@@ -280,8 +284,8 @@ class StepScreen(ScrollingPage):
             yield from self.compose_form()
         with Horizontal(id="nav"):
             yield Static("", id="nav-hint", markup=False)
-            yield Button("◀ Back", id="back", compact=True)
-            yield Button("Next ▶", id="next", compact=True, variant="primary")
+            yield Button(_("◀ Back"), id="back", compact=True)
+            yield Button(_("Next ▶"), id="next", compact=True, variant="primary")
         yield Footer()
 
     def intro_text(self) -> str:
@@ -292,11 +296,11 @@ class StepScreen(ScrollingPage):
 
     def teaching(self, commands_id: str = "commands") -> ComposeResult:
         """The two collapsible teaching panels of a generating step."""
-        with Collapsible(title="Show the openssl commands", id="commands-panel", classes="teach"):
+        with Collapsible(title=_("Show the openssl commands"), id="commands-panel", classes="teach"):
             yield Static("", id=commands_id, classes="commands", markup=False)
         why = assets_loader.why_text(self.STEP)
         if why:
-            with Collapsible(title="Why this differs from the tutorial", classes="teach"):
+            with Collapsible(title=_("Why this differs from the tutorial"), classes="teach"):
                 yield Static(markdown(why), classes="text")
 
     # -- state -------------------------------------------------------------------------
@@ -358,7 +362,7 @@ class StepScreen(ScrollingPage):
         if self.can_advance():
             self.wizard.goto(self.STEP + 1)
         else:
-            self.notify(self.next_hint() or "finish this step first", severity="warning")
+            self.notify(self.next_hint() or _("finish this step first"), severity="warning")
 
     # -- helpers for subclasses ----------------------------------------------------------
     def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:

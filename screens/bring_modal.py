@@ -20,17 +20,21 @@ from textual.widgets import Button, Input, Label, Static
 from screens.language import Translated
 from screens.base import FieldRow
 from screens.forms import first_failure
+from wizard.i18n import N_, _
 
-# role -> (title, hint, [(field id, label, required)])
+# role -> (title, hint, [(field id, label, required)]); the texts are translated where shown
 FORMS = {
-    "ca": ("Use an existing CA", "Its certificate and key are checked (a CA, keyCertSign, the key matches, valid now, "
-           "no SHA-1) and copied into ca/. The originals are not changed.",
-           [("cert", "CA certificate", True), ("key", "CA key", True), ("password", "Key password", False)]),
-    "server": ("Use a certificate I already have", "A purchased or corporate server certificate: checked (the key matches, "
-               "valid now, serverAuth, covers the server name, the chain in order) and copied into server/ with its chain.",
-               [("cert", "Certificate", True), ("key", "Private key", True), ("chain", "Chain (optional)", False),
-                ("password", "Key password", False)]),
+    "ca": (N_("Use an existing CA"), N_("Its certificate and key are checked (a CA, keyCertSign, the key matches, valid now, "
+                                        "no SHA-1) and copied into {folder}. The originals are not changed."),
+           [("cert", N_("CA certificate"), True), ("key", N_("CA key"), True), ("password", N_("Key password"), False)]),
+    "server": (N_("Use a certificate I already have"),
+               N_("A purchased or corporate server certificate: checked (the key matches, "
+                  "valid now, serverAuth, covers the server name, the chain in order) and copied into {folder} with its chain."),
+               [("cert", N_("Certificate"), True), ("key", N_("Private key"), True), ("chain", N_("Chain (optional)"), False),
+                ("password", N_("Key password"), False)]),
 }
+# field id -> how a refusal names it (the English says the id)
+REFUSED = {"cert": N_("cert: {problem}"), "key": N_("key: {problem}"), "chain": N_("chain: {problem}")}
 
 
 @dataclass(frozen=True)
@@ -50,16 +54,16 @@ class ReadableFile(Validator):
     def validate(self, value: str) -> ValidationResult:
         path = os.path.expanduser(value.strip())
         if not path:
-            return self.failure("give the file's path") if self.required else self.success()
+            return self.failure(_("give the file's path")) if self.required else self.success()
         if not os.path.isfile(path):
-            return self.failure(f"{value.strip()} is not a file")
+            return self.failure(_("{path} is not a file").format(path=value.strip()))
         if not os.access(path, os.R_OK):
-            return self.failure(f"{value.strip()} cannot be read (permissions)")
+            return self.failure(_("{path} cannot be read (permissions)").format(path=value.strip()))
         return self.success()
 
 
 class BringModal(ModalScreen[BringRequest | None], Translated):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, role: str) -> None:
         super().__init__()
@@ -68,23 +72,24 @@ class BringModal(ModalScreen[BringRequest | None], Translated):
     def compose(self) -> ComposeResult:
         title, hint, fields = FORMS[self.role]
         with Vertical(classes="dialog"):
-            yield Label(title, classes="dialog-title")
-            yield Static(hint, classes="hint", markup=False)
+            yield Label(_(title), classes="dialog-title")
+            yield Static(_(hint).format(folder=f"{self.role}/"), classes="hint", markup=False)
             for field_id, label, required in fields:
                 secret = field_id == "password"
                 validators = [] if secret else [ReadableFile(required)]
-                placeholder = "only if the key is encrypted" if secret else ("optional" if not required else "")
-                yield FieldRow(label, Input(id=field_id, password=secret, compact=True, placeholder=placeholder,
+                placeholder = _("only if the key is encrypted") if secret else (_("optional") if not required else "")
+                yield FieldRow(_(label), Input(id=field_id, password=secret, compact=True, placeholder=placeholder,
                                             validators=validators), note_id=f"{field_id}-note")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Check and use", id="use", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(_("Check and use"), id="use", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         for note in self.query(".note"):
             note.display = False
         self.query_one("#cert", Input).focus()
 
+    # A language switch puts the typed paths back: their Input.Changed shows the refusals again.
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         note = self.query_one(f"#{event.input.id}-note", Static)
@@ -98,7 +103,7 @@ class BringModal(ModalScreen[BringRequest | None], Translated):
             if field.id != "password":
                 problem = first_failure(field.validate(field.value))
                 if problem:
-                    return f"{field.id}: {problem}"
+                    return _(REFUSED.get(field.id or "", "{field}: {problem}")).format(field=field.id, problem=problem)
         return None
 
     @on(Button.Pressed, "#use")

@@ -17,8 +17,9 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from screens.base import Busy, ConfirmModal, FieldRow, StepScreen
-from screens.forms import KEY_CHOICES, CheckedBy, days_check, existing, first_failure, outcome_text
+from screens.forms import CheckedBy, days_check, existing, first_failure, key_choices, outcome_text
 from wizard import pki, script
+from wizard.i18n import _
 
 COMMANDS: dict[str, Callable[[script.Profile], str]] = {
     "ca": script.ca_commands,
@@ -29,23 +30,23 @@ COMMANDS: dict[str, Callable[[script.Profile], str]] = {
 
 class CertificateStepScreen(StepScreen):
     ROLE: ClassVar[str] = ""
-    WHAT: ClassVar[str] = ""  # "CA", "server certificate": for the validity check's message
+    WHAT: ClassVar[str] = ""  # N_("CA"), N_("server certificate"): for the validity check's message
     CN_FIELD: ClassVar[str] = ""  # session attribute of the common name; its Input has class "cn"
     CHECKED_INPUTS: ClassVar[tuple[str, ...]] = ()  # ids of the Inputs whose validators gate the step
-    REISSUE_TITLE: ClassVar[str] = ""
-    REISSUE_AFTER: ClassVar[str] = ""  # what the confirmation says after the list of files
+    REISSUE_TITLE: ClassVar[str] = ""  # marked with N_ where set, translated when asked
+    REISSUE_AFTER: ClassVar[str] = ""  # what the confirmation says after the list of files (N_ too)
 
     # -- pieces of the form ------------------------------------------------------------
     def key_and_days_rows(self) -> ComposeResult:
-        yield FieldRow("Key type", Select(KEY_CHOICES, id="key-type", allow_blank=False, compact=True))
-        yield FieldRow("Validity (days)", Input(id="days", compact=True, validators=[CheckedBy(days_check(self.WHAT))]),
+        yield FieldRow(_("Key type"), Select(key_choices(), id="key-type", allow_blank=False, compact=True))
+        yield FieldRow(_("Validity (days)"), Input(id="days", compact=True, validators=[CheckedBy(days_check(self.WHAT))]),
                        note_id="days-note")
 
     def leaf_buttons(self) -> ComposeResult:
         with Horizontal(classes="actions"):
-            yield Button("Issue", id="issue", variant="primary", compact=True)
-            yield Button("Use the existing one", id="adopt", compact=True)
-            yield Button("Reissue…", id="reissue", variant="warning", compact=True)
+            yield Button(_("Issue"), id="issue", variant="primary", compact=True)
+            yield Button(_("Use the existing one"), id="adopt", compact=True)
+            yield Button(_("Reissue…"), id="reissue", variant="warning", compact=True)
         yield Static("", id="actions-hint", classes="why-disabled", markup=False)
 
     def show_why_disabled(self, reason: str | None) -> None:
@@ -63,7 +64,7 @@ class CertificateStepScreen(StepScreen):
         """The checks made on a certificate brought in, as openssl commands."""
         from wizard import teaching
 
-        with Collapsible(title="Show the checks on a certificate you bring", classes="teach"):
+        with Collapsible(title=_("Show the checks on a certificate you bring"), classes="teach"):
             yield Static(teaching.bring_checks_commands(role), classes="commands", markup=False)
 
     def load_key_and_days(self) -> None:
@@ -105,7 +106,8 @@ class CertificateStepScreen(StepScreen):
                 button = self.query_one(button_id, Button)
                 button.display = shown
                 button.disabled = bool(busy) or reason is not None
-            self.show_why_disabled(f"{'Reissue' if files_exist else 'Issue'}: {reason}" if reason else None)
+            why = _("Reissue: {reason}") if files_exist else _("Issue: {reason}")
+            self.show_why_disabled(why.format(reason=reason) if reason else None)
             adopt = self.query_one("#adopt", Button)
             adopt.display = files_exist and not self.done()
             adopt.disabled = bool(busy)
@@ -116,14 +118,14 @@ class CertificateStepScreen(StepScreen):
         try:
             commands = COMMANDS[self.ROLE](script.profile_from_session(s))
         except pki.InputError:
-            commands = "(fix the answers above to see the commands)"
+            commands = _("(fix the answers above to see the commands)")
         self.query_one("#commands", Static).update(commands)
         return problems
 
     @staticmethod
     def why_not_ready(problems: dict[str, str | None], blocked: str | None) -> str | None:
         if any(problems.values()):
-            return "fix the answers marked above first"
+            return _("fix the answers marked above first")
         return blocked
 
     def done(self) -> bool:
@@ -155,7 +157,7 @@ class CertificateStepScreen(StepScreen):
     # -- actions -----------------------------------------------------------------------
     def ready_to_issue(self) -> bool:
         if not self.form_valid():
-            self.notify("fix the highlighted answers first", severity="error")
+            self.notify(_("fix the highlighted answers first"), severity="error")
             return False
         return True
 
@@ -185,7 +187,7 @@ class CertificateStepScreen(StepScreen):
     def reissue(self) -> None:
         if not self.ready_to_issue():
             return
-        self.confirm_backup(self.REISSUE_TITLE, (self.ROLE,), self.REISSUE_AFTER, "Back up and reissue", "Keep it")
+        self.confirm_backup(_(self.REISSUE_TITLE), (self.ROLE,), _(self.REISSUE_AFTER), _("Back up and reissue"), _("Keep it"))
 
     def confirm_backup(self, title: str, roles: tuple[str, ...], after: str, yes: str, no: str, *, before: str = "",
                        then: Callable[[], None] | None = None) -> None:
@@ -195,7 +197,8 @@ class CertificateStepScreen(StepScreen):
         lines = [", ".join(ws.relative(p) for p in existing(ws.artifacts(role))) for role in roles]
         listing = "\n".join(f"  {line}" for line in lines if line)
         body = f"{before}\n\n" if before else ""
-        body += f"These files will be moved into a new backup-<date-time>/ folder first:\n{listing}\n\n{after}"
+        body += _("These files will be moved into a new backup-<date-time>/ folder first:\n{listing}").format(listing=listing)
+        body += f"\n\n{after}"
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:

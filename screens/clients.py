@@ -18,6 +18,7 @@ from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, In
 from screens.base import ConfirmModal, FieldRow, ScrollingPage
 from screens.forms import first_failure
 from screens.step3_client import password_hint
+from wizard.i18n import N_, _
 from wizard.safe_text import printable
 
 if TYPE_CHECKING:
@@ -25,15 +26,21 @@ if TYPE_CHECKING:
     from wizard.clients import ClientInfo
 
 STATE_STYLE = {"valid": "green", "expiring": "yellow", "expired": "red", "revoked": "red"}
-REASON_CHOICES = [("reason: not given", "unspecified"), ("key compromised", "keyCompromise"),
-                  ("replaced by a new one", "superseded"), ("no longer needed", "cessationOfOperation")]
-REVOKE_EXPLAINED = (
-    "This records {name} in ca/revoked.json and signs a new ca/crl.pem and ca/revoked-serials.txt.\n\n"
+# a client's state (compared in code) -> how the table says it
+STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked")}
+# (label, CRL reason): the labels are translated where the choice is shown
+REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised"), "keyCompromise"),
+                  (N_("replaced by a new one"), "superseded"), (N_("no longer needed"), "cessationOfOperation")]
+COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
+# the files as placeholders: a path ending a sentence would take the translation's full stop
+REVOKE_EXPLAINED = N_(
+    "This records {name} in {record} and signs a new {crl} and {serials}.\n\n"
     "ELB does NOT check CRLs: the load balancer itself will still let {name} in.\n"
-    "What refuses {name}: a backend that loads ca/crl.pem (nginx: ssl_crl), or a backend that refuses the "
-    "serial numbers in ca/revoked-serials.txt (forward them with the listener's client-certificate headers), "
+    "What refuses {name}: a backend that loads {crl} (nginx: ssl_crl), or a backend that refuses the "
+    "serial numbers in {serials} (forward them with the listener's client-certificate headers), "
     "or a new CA for every other client."
 )
+REVOKE_FILES = {"record": "ca/revoked.json", "crl": "ca/crl.pem", "serials": "ca/revoked-serials.txt"}
 
 
 def split_names(text: str) -> list[str]:
@@ -61,7 +68,7 @@ class ClientsListed(Message):
 
 
 class ClientsScreen(ScrollingPage):
-    BINDINGS = [Binding("escape", "close", "Back")]
+    BINDINGS = [Binding("escape", "close", N_("Back"))]
     AUTO_FOCUS = "#clients-table"
 
     @property
@@ -70,26 +77,27 @@ class ClientsScreen(ScrollingPage):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="body", can_focus=False):
-            yield Label("Clients: one certificate and .p12 for each person, partner or device", classes="section")
+            yield Label(_("Clients: one certificate and .p12 for each person, partner or device"), classes="section")
             yield DataTable(id="clients-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="clients-problems", classes="note -warning", markup=False)
             with Horizontal(classes="actions"):
-                yield Select(REASON_CHOICES, id="reason", allow_blank=False, compact=True)
-                yield Button("Revoke…", id="revoke", variant="warning", compact=True)
-            yield Label("Issue more clients", classes="section")
-            yield FieldRow("Names", Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
-            yield Checkbox("a random password for each (saved beside its .p12, mode 0600)", id="random", compact=True)
-            yield FieldRow(".p12 password", Input(id="password", password=True, compact=True))
-            yield FieldRow("Confirm password", Input(id="confirm", password=True, compact=True), note_id="password-note")
+                yield Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False,
+                             compact=True)
+                yield Button(_("Revoke…"), id="revoke", variant="warning", compact=True)
+            yield Label(_("Issue more clients"), classes="section")
+            yield FieldRow(_("Names"), Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
+            yield Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)
+            yield FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True))
+            yield FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")
             with Horizontal(classes="actions"):
-                yield Button("Issue", id="issue", variant="primary", compact=True)
+                yield Button(_("Issue"), id="issue", variant="primary", compact=True)
                 yield ProgressBar(id="progress", total=1, show_eta=False)
             yield Static("", id="actions-hint", classes="why-disabled", markup=False)
-            with Collapsible(title="Show the openssl commands", classes="teach"):
+            with Collapsible(title=_("Show the openssl commands"), classes="teach"):
                 yield Static(self._commands(), classes="commands", markup=False)
         with Horizontal(id="nav"):
             yield Static("", id="nav-hint", markup=False)
-            yield Button("◀ Back", id="back", compact=True)
+            yield Button(_("◀ Back"), id="back", compact=True)
         yield Footer()
 
     def _commands(self) -> str:
@@ -102,11 +110,13 @@ class ClientsScreen(ScrollingPage):
                 + "\n\n" + teaching.revoke_commands("alice"))
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Name", "State", "Expires", "Days left", "Serial")
+        self.query_one(DataTable).add_columns(*(_(title) for title in COLUMNS))
         self.fit_menus()
         self.reload()
         self.sync()
+
+    def after_retranslate(self) -> None:
+        self.on_mount()  # the table composed again is empty: its columns, and the list read again
 
     # -- the list -------------------------------------------------------------------------
     def reload(self) -> None:
@@ -127,7 +137,7 @@ class ClientsScreen(ScrollingPage):
         table.clear()
         for entry in message.entries:
             style = STATE_STYLE.get(entry.state, "")
-            table.add_row(printable(entry.name), Text(entry.state, style=style), entry.not_after[:10],
+            table.add_row(printable(entry.name), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style), entry.not_after[:10],
                           Text(str(entry.days_left), style=style), entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""),
                           key=entry.name)
         problems = self.query_one("#clients-problems", Static)
@@ -153,7 +163,7 @@ class ClientsScreen(ScrollingPage):
         reason = None if busy else self.why_not_issuable()
         self.query_one("#issue", Button).disabled = bool(busy) or reason is not None
         hint = self.query_one("#actions-hint", Static)
-        hint.update(f"Issue: {reason}" if reason else (busy or ""))
+        hint.update(_("Issue: {reason}").format(reason=reason) if reason else (busy or ""))
         hint.display = bool(reason or busy)
         self.query_one("#revoke", Button).disabled = bool(busy) or self.selected() is None
         names = self.query_one("#names", Input)
@@ -171,13 +181,13 @@ class ClientsScreen(ScrollingPage):
     def why_not_issuable(self) -> str | None:
         names = self.query_one("#names", Input)
         if not names.value.strip():
-            return "give one or more names"
+            return _("give one or more names")
         if first_failure(names.validate(names.value)):
-            return "fix the names"
+            return _("fix the names")
         if not self.query_one("#random", Checkbox).value:
             message, level = password_hint(self.query_one("#password", Input).value, self.query_one("#confirm", Input).value)
             if level == "error":
-                return message or "type the .p12 password twice"
+                return message or _("type the .p12 password twice")
         return None
 
     def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:
@@ -223,7 +233,8 @@ class ClientsScreen(ScrollingPage):
             if confirmed:
                 self.wizard.start_revoke(name, reason)
 
-        self.app.push_screen(ConfirmModal(f"Revoke {name}?", REVOKE_EXPLAINED.format(name=name), yes="Revoke", no="Keep it"), answered)
+        self.app.push_screen(ConfirmModal(_("Revoke {name}?").format(name=name), _(REVOKE_EXPLAINED).format(name=name, **REVOKE_FILES),
+                                          yes=_("Revoke"), no=_("Keep it")), answered)
 
     @on(Button.Pressed, "#back")
     def action_close(self) -> None:

@@ -11,7 +11,12 @@ from textual import on, work
 from textual.message import Message
 from textual.widgets import Static
 
+from wizard.i18n import N_, _
 from wizard.safe_text import printable
+
+HEADINGS = (N_("Role"), N_("Name"), N_("Where"), N_("Expires"), N_("Days"))
+# a row's role as the table says it (the English shows the role as the status data names it)
+ROLE_WORDS = {"ca": N_("ca"), "server": N_("server"), "client": N_("client")}
 
 
 def status_style(days_left: int, warn_days: int, revoked: bool = False) -> str:
@@ -25,13 +30,14 @@ def status_style(days_left: int, warn_days: int, revoked: bool = False) -> str:
 def expiry_table(rows: list[Any], warn_days: int) -> Table:
     """Role, name, where, expiry and days left; expired in red, expiring soon in yellow."""
     table = Table.grid(padding=(0, 2))
-    for _ in range(5):
+    for _column in range(5):
         table.add_column(no_wrap=True)
-    table.add_row(*(Text(title, style="bold") for title in ("Role", "Name", "Where", "Expires", "Days")))
+    table.add_row(*(Text(_(title), style="bold") for title in HEADINGS))
     for row in rows:
         style = status_style(row.days_left, warn_days, getattr(row, "revoked", False))
-        days = "revoked" if getattr(row, "revoked", False) else ("EXPIRED" if row.days_left < 0 else str(row.days_left))
-        table.add_row(row.role, printable(row.name)[:24], "ELB" if row.location == "elb" else "workspace",
+        days = _("revoked") if getattr(row, "revoked", False) else (_("EXPIRED") if row.days_left < 0 else str(row.days_left))
+        role = _(ROLE_WORDS[row.role]) if row.role in ROLE_WORDS else row.role
+        table.add_row(role, printable(row.name)[:24], "ELB" if row.location == "elb" else _("workspace"),
                       row.not_after[:10], Text(days, style=style))
     return table
 
@@ -48,7 +54,7 @@ class ExpiryTable(Static):
     WARN_DAYS = 30
 
     def reload(self, ws: Any) -> None:
-        self.update(Text(" reading the certificates…", style="dim"))
+        self.update(Text(" " + _("reading the certificates…"), style="dim"))
         self._read(ws)
 
     @work(thread=True, exclusive=True, group="status", description="reading certificate expiry")
@@ -58,7 +64,7 @@ class ExpiryTable(Static):
         try:
             found = workspace_status(ws, self.WARN_DAYS)
         except Exception as error:  # noqa: BLE001 - shown in the table's place, never a traceback
-            self.post_message(StatusRead([], 0, [f"cannot read the certificates: {error}"]))
+            self.post_message(StatusRead([], 0, [_("cannot read the certificates: {error}").format(error=error)]))
             return
         self.post_message(StatusRead(found.rows, len(found.warnings), found.problems))
 
@@ -66,8 +72,9 @@ class ExpiryTable(Static):
     def _show(self, message: StatusRead) -> None:
         parts: list[Any] = [expiry_table(message.rows, self.WARN_DAYS)] if message.rows else []
         if message.warnings:
-            parts.append(Text(f" {message.warnings} expire within {self.WARN_DAYS} days: renew them (below, or the Clients page)", style="yellow"))
+            parts.append(Text(" " + _("{count} expire within {days} days: renew them (below, or the Clients page)").format(
+                count=message.warnings, days=self.WARN_DAYS), style="yellow"))
         parts += [Text(f" {printable(problem)}", style="yellow") for problem in message.problems]
         from rich.console import Group
 
-        self.update(Group(*parts) if parts else Text(" no certificates yet", style="dim"))
+        self.update(Group(*parts) if parts else Text(" " + _("no certificates yet"), style="dim"))

@@ -8,24 +8,32 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.validation import ValidationResult, Validator
 
 from wizard import pki
 from wizard.safe_text import printable
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from wizard.session import Session
     from wizard.workspace import Workspace
 
+# (label, key type): the labels are translated where the choice is shown (key_choices)
 KEY_CHOICES = [
-    ("RSA 2048 (as the tutorial; works everywhere)", "rsa2048"),
+    (N_("RSA 2048 (as the tutorial; works everywhere)"), "rsa2048"),
     ("RSA 3072", "rsa3072"),
-    ("RSA 4096 (slow to generate)", "rsa4096"),
-    ("ECDSA P-256 (fast, small)", "ec-p256"),
+    (N_("RSA 4096 (slow to generate)"), "rsa4096"),
+    (N_("ECDSA P-256 (fast, small)"), "ec-p256"),
     ("ECDSA P-384", "ec-p384"),
 ]
+
+
+def key_choices() -> list[tuple[str, str]]:
+    """KEY_CHOICES in the current language."""
+    return [(_(label), value) for label, value in KEY_CHOICES]
 
 
 class CheckedBy(Validator):
@@ -51,8 +59,9 @@ class ServerName(Validator):
     def validate(self, value: str) -> ValidationResult:
         problem = pki.name_problem(value)
         if problem is None and len(pki.normalise_name(value)) > pki.MAX_CN:
-            problem = (f"the name is {len(pki.normalise_name(value))} characters; a CN holds at most {pki.MAX_CN}: "
-                       "give a shorter name here and the long one under Extra names (SAN)")
+            problem = _("the name is {length} characters; a CN holds at most {most}: "
+                        "give a shorter name here and the long one under Extra names (SAN)").format(
+                length=len(pki.normalise_name(value)), most=pki.MAX_CN)
         return self.failure(problem) if problem else self.success()
 
 
@@ -74,10 +83,10 @@ def split_names(value: str) -> list[str]:
 def days_check(what: str):  # noqa: ANN201
     def check(value: str) -> None:
         if not value.strip():
-            raise InputError("give the number of days")
+            raise InputError(_("give the number of days"))
         if not value.strip().isdigit():
-            raise InputError(f"{value.strip()!r} is not a whole number of days (digits only, e.g. 825)")
-        pki.validate_days(int(value), what)
+            raise InputError(_("{value} is not a whole number of days (digits only, e.g. 825)").format(value=repr(value.strip())))
+        pki.validate_days(int(value), _(what))  # `what` is marked where it is defined (a step's WHAT)
 
     return check
 
@@ -90,7 +99,7 @@ class SniName(Validator):
         text = value.strip()
         if not text:
             return self.success()
-        problem = pki.name_problem(text) or ("a wildcard cannot be sent as a server name: give one real name" if "*" in text else None)
+        problem = pki.name_problem(text) or (_("a wildcard cannot be sent as a server name: give one real name") if "*" in text else None)
         return self.failure(problem) if problem else self.success()
 
 
@@ -103,7 +112,8 @@ class ElbUuid(Validator):
         text = value.strip()
         if not text or self.PATTERN.match(text):
             return self.success()
-        return self.failure("an ELB id looks like 3f2b8c1e-0a4d-4b7e-9c21-5d6e7f8a9b0c: copy it again from the console")
+        return self.failure(_("an ELB id looks like {example}: copy it again from the console").format(
+            example="3f2b8c1e-0a4d-4b7e-9c21-5d6e7f8a9b0c"))
 
 
 ELB_ID_LENGTH = 32
@@ -117,15 +127,16 @@ class ElbId(Validator):
         if not text:
             return self.success()
         if len(text) != ELB_ID_LENGTH or any(ch not in "0123456789abcdefABCDEF" for ch in text):
-            return self.failure(f"an ELB id is {ELB_ID_LENGTH} hexadecimal characters (0-9, a-f), "
-                                f"e.g. 6f4e3a1b…; this has {len(text)}: copy it again from the console")
+            return self.failure(_("an ELB id is {length} hexadecimal characters (0-9, a-f), "
+                                  "e.g. 6f4e3a1b…; this has {count}: copy it again from the console").format(
+                length=ELB_ID_LENGTH, count=len(text)))
         return self.success()
 
 
 def first_failure(result: ValidationResult | None) -> str | None:
     if result is None or result.is_valid:
         return None
-    return result.failure_descriptions[0] if result.failure_descriptions else "invalid value"
+    return result.failure_descriptions[0] if result.failure_descriptions else _("invalid value")
 
 
 def fingerprint_lines(fingerprint: str) -> list[str]:
@@ -146,15 +157,23 @@ def outcome_text(ws: Workspace, session: Session, role: str) -> Text:
         secret = mode & 0o077 == 0
         text.append("  " + ws.relative(path).ljust(20))
         text.append(f"{mode:04o}", style="green" if secret else "")
-        text.append("  private: keep it safe\n" if secret else "\n", style="dim")
+        text.append("  " + _("private: keep it safe") + "\n" if secret else "\n", style="dim")
     if info:
-        text.append("  subject      ", style="bold")
+        text.append(_label(_("subject")), style="bold")
         text.append(printable(info.get("subject", "-")) + "\n")
-        text.append("  SHA-256      ", style="bold")
-        text.append("\n               ".join(fingerprint_lines(info.get("fingerprint", "-"))) + "\n")
-        text.append("  expires      ", style="bold")
+        text.append(_label("SHA-256"), style="bold")
+        text.append(("\n" + " " * _LABEL_CELLS).join(fingerprint_lines(info.get("fingerprint", "-"))) + "\n")
+        text.append(_label(_("expires")), style="bold")
         text.append(info.get("not_after", "-")[:10])
     return text
+
+
+_LABEL_CELLS = 15  # "  subject      ": the values line up after the labels, in any language
+
+
+def _label(name: str) -> str:
+    """`name` indented and padded to the values' column (CJK characters take two cells)."""
+    return "  " + name + " " * max(1, _LABEL_CELLS - 2 - cell_len(name))
 
 
 def issued_cn(session: Session, role: str) -> str:

@@ -11,33 +11,38 @@ from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
 from screens.forms import ExtraNames, ServerName, issued_cn, split_names
 from wizard import pki
+from wizard.i18n import N_, _
 
 
-SUGGESTION_PLACEHOLDER = f"e.g. {pki.DEFAULT_SERVER_CN} (Enter takes it) or 192.0.2.10"
-EMPTY_HINT = (f"type the domain or IP address clients will use, or press Enter for the tutorial's "
-              f"example {pki.DEFAULT_SERVER_CN}")
+def suggestion_placeholder() -> str:
+    return _("e.g. {example} (Enter takes it) or 192.0.2.10").format(example=pki.DEFAULT_SERVER_CN)
+
+
+def empty_hint() -> str:
+    return _("type the domain or IP address clients will use, or press Enter for the tutorial's "
+             "example {example}").format(example=pki.DEFAULT_SERVER_CN)
 
 
 class ServerScreen(CertificateStepScreen):
     STEP = 2
     ROLE = "server"
-    WHAT = "server certificate"
+    WHAT = N_("server certificate")
     CN_FIELD = "server_cn"
     CHECKED_INPUTS = ("server-cn", "sans", "days")
-    REISSUE_TITLE = "Issue a new server certificate?"
-    REISSUE_AFTER = "The new certificate must then be uploaded to the load balancer again (step 4)."
+    REISSUE_TITLE = N_("Issue a new server certificate?")
+    REISSUE_AFTER = N_("The new certificate must then be uploaded to the load balancer again (step 4).")
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow("Domain or IP (CN)", Input(id="server-cn", classes="cn", compact=True, placeholder=SUGGESTION_PLACEHOLDER, validators=[ServerName()]), note_id="server-cn-note")
-        yield FieldRow("Extra names (SAN)", Input(id="sans", compact=True, placeholder="optional: api.example.com 192.0.2.10", validators=[ExtraNames()]), note_id="sans-note")
+        yield FieldRow(_("Domain or IP (CN)"), Input(id="server-cn", classes="cn", compact=True, placeholder=suggestion_placeholder(), validators=[ServerName()]), note_id="server-cn-note")
+        yield FieldRow(_("Extra names (SAN)"), Input(id="sans", compact=True, placeholder=_("optional: {example}").format(example="api.example.com 192.0.2.10"), validators=[ExtraNames()]), note_id="sans-note")
         yield from self.key_and_days_rows()
         yield Static("", id="changed", classes="notice", markup=False)
         yield from self.leaf_buttons()
         yield from self.progress_and_result()
         with Horizontal(classes="actions"):
-            yield Button("Use a certificate I already have…", id="bring", compact=True)
-        yield Static("A purchased (publicly trusted) or corporate server certificate, with its chain; "
-                     "the client CA stays this workspace's own.", classes="hint")
+            yield Button(_("Use a certificate I already have…"), id="bring", compact=True)
+        yield Static(_("A purchased (publicly trusted) or corporate server certificate, with its chain; "
+                       "the client CA stays this workspace's own."), classes="hint")
         yield from self.bring_teaching("server")
 
     def load_form(self) -> None:
@@ -61,17 +66,19 @@ class ServerScreen(CertificateStepScreen):
             field.value = self._adopted_name()  # the certificate found in the workspace was just adopted
         problems = self.sync_certificate()
         if not self.query_one("#server-cn", Input).value:
-            self.set_note("server-cn-note", EMPTY_HINT, level="warning")
+            self.set_note("server-cn-note", empty_hint(), level="warning")
         if not problems["days-note"] and s.server_days > pki.SERVER_DAYS_APPLE_LIMIT:
-            self.set_note("days-note", f"over {pki.SERVER_DAYS_APPLE_LIMIT} days: Apple devices will refuse this certificate", level="warning")
+            self.set_note("days-note", _("over {limit} days: Apple devices will refuse this certificate").format(
+                limit=pki.SERVER_DAYS_APPLE_LIMIT), level="warning")
         done, invalid = self.done(), any(problems.values())
         issued = issued_cn(s, "server")
         changed = ""
         if done and issued and not invalid and pki.normalise_name(s.server_cn) != issued:
-            changed = f"The issued certificate is for {issued}. Press Reissue… to make one for {s.server_cn}."
+            changed = _("The issued certificate is for {issued}. Press Reissue… to make one for {name}.").format(
+                issued=issued, name=s.server_cn)
         elif self.files_exist() and not done:
-            changed = ("This workspace already has a server certificate. Use it as it is, or reissue "
-                       "it (the old files are moved to a backup folder first).")
+            changed = _("This workspace already has a server certificate. Use it as it is, or reissue "
+                        "it (the old files are moved to a backup folder first).")
         notice = self.query_one("#changed", Static)
         notice.update(changed)
         notice.display = bool(changed)
@@ -81,12 +88,12 @@ class ServerScreen(CertificateStepScreen):
 
     def next_hint(self) -> str:
         if self.files_exist() and not self.session.is_done(2):
-            return "Use the existing certificate or reissue it to continue"
+            return _("Use the existing certificate or reissue it to continue")
         if not self.query_one("#server-cn", Input).value.strip():
-            return "Give the server name to continue"
+            return _("Give the server name to continue")
         if not self.form_valid():
-            return "Fix the server name to continue"
-        return "Issue the server certificate to continue"
+            return _("Fix the server name to continue")
+        return _("Issue the server certificate to continue")
 
     @on(Button.Pressed, "#bring")
     def bring(self) -> None:
@@ -96,8 +103,8 @@ class ServerScreen(CertificateStepScreen):
             if request is None:
                 return
             if self.files_exist():
-                self.confirm_backup("Replace the server certificate with yours?", ("server",),
-                                    "Then upload it to the load balancer again (step 4).", "Back up and use mine", "Keep it",
+                self.confirm_backup(_("Replace the server certificate with yours?"), ("server",),
+                                    _("Then upload it to the load balancer again (step 4)."), _("Back up and use mine"), _("Keep it"),
                                     then=lambda: self.wizard.start_bring(request))
             else:
                 self.wizard.start_bring(request)

@@ -6,6 +6,8 @@ it is never saved, and the fields are emptied once the work starts.
 
 from __future__ import annotations
 
+import re
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -15,52 +17,62 @@ from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
 from screens.forms import CheckedBy
 from wizard import pki
+from wizard.i18n import N_, _
 
+# (label, value): the labels are translated where the choice is shown
 P12_CHOICES = [
-    ("Modern: AES-256 (current browsers, Firefox, OpenSSL 3)", "modern"),
-    ("Legacy: 3DES (macOS Keychain, old Windows, Java 8, IE 11)", "legacy"),
+    (N_("Modern: AES-256 (current browsers, Firefox, OpenSSL 3)"), "modern"),
+    (N_("Legacy: 3DES (macOS Keychain, old Windows, Java 8, IE 11)"), "legacy"),
 ]
 
 
 def password_hint(password: str, confirmation: str) -> tuple[str | None, str]:
     """(message, level) for the password fields: refused, weak, mismatch or fine."""
     if not password:
-        return "a password is required: browsers ask for it when importing client.p12", "error"
+        return _("a password is required: browsers ask for it when importing client.p12"), "error"
     if confirmation != password:
-        return ("type the same password again in Confirm" if not confirmation else "the two passwords differ"), "error"
+        return (_("type the same password again in Confirm") if not confirmation else _("the two passwords differ")), "error"
     warnings = pki.validate_p12_password(password)
     if warnings:
-        return f"weak: {warnings[0].split(': ', 1)[-1]}", "warning"
+        # the core's warning after its subject ("the .p12 password has only 5 characters: 8 or more ...")
+        reason = re.split(r": |：", warnings[0], maxsplit=1)[-1]
+        return _("weak: {reason}").format(reason=reason), "warning"
     kinds = sum(any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum()))
     if len(password) >= 12 or kinds >= 3:
-        return "strong enough", "ok"
-    return "fair: longer, or mixing letters, digits and symbols, is stronger", "warning"
+        return _("strong enough"), "ok"
+    return _("fair: longer, or mixing letters, digits and symbols, is stronger"), "warning"
 
 
 class ClientScreen(CertificateStepScreen):
     STEP = 3
     ROLE = "client"
-    WHAT = "client certificate"
+    WHAT = N_("client certificate")
     CN_FIELD = "client_cn"
     CHECKED_INPUTS = ("client-cn", "days")
-    REISSUE_TITLE = "Issue a new client certificate?"
-    REISSUE_AFTER = ("Browsers that imported the old client.p12 keep working until it expires; import the "
-                     "new one where you want the new certificate.")
+    REISSUE_TITLE = N_("Issue a new client certificate?")
+    REISSUE_AFTER = N_("Browsers that imported the old client.p12 keep working until it expires; import the "
+                       "new one where you want the new certificate.")
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow("Client name (CN)", Input(id="client-cn", classes="cn", compact=True, validators=[CheckedBy(lambda v: pki.validate_common_name(v.strip(), "client"))]), note_id="client-cn-note")
+        yield FieldRow(_("Client name (CN)"), Input(id="client-cn", classes="cn", compact=True, validators=[CheckedBy(self._check_cn)]),
+                       note_id="client-cn-note")
         yield from self.key_and_days_rows()
-        yield FieldRow(".p12 format", Select(P12_CHOICES, id="p12-format", allow_blank=False, compact=True))
-        yield Static("Choose legacy only if macOS Keychain, older Windows, Java 8 or IE 11 must import it: "
-                     "they misreport the modern format as a wrong password.", classes="hint")
-        yield FieldRow(".p12 password", Input(id="password", password=True, compact=True))
-        yield FieldRow("Confirm password", Input(id="confirm", password=True, compact=True), note_id="password-note")
+        yield FieldRow(_(".p12 format"), Select([(_(label), value) for label, value in P12_CHOICES], id="p12-format",
+                                                allow_blank=False, compact=True))
+        yield Static(_("Choose legacy only if macOS Keychain, older Windows, Java 8 or IE 11 must import it: "
+                       "they misreport the modern format as a wrong password."), classes="hint")
+        yield FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True))
+        yield FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")
         yield from self.leaf_buttons()
         yield from self.progress_and_result()
         with Horizontal(classes="actions"):
-            yield Button("Issue another client…", id="clients", compact=True)
-        yield Static("One certificate per person, partner or device, each with its own .p12 and password; "
-                     "the list also revokes one.", classes="hint")
+            yield Button(_("Issue another client…"), id="clients", compact=True)
+        yield Static(_("One certificate per person, partner or device, each with its own .p12 and password; "
+                       "the list also revokes one."), classes="hint")
+
+    @staticmethod
+    def _check_cn(value: str) -> None:
+        pki.validate_common_name(value.strip(), _("client"))
 
     def load_form(self) -> None:
         s = self.session
@@ -77,13 +89,13 @@ class ClientScreen(CertificateStepScreen):
         self.set_note("password-note", None if untouched else message, level=level)
         blocked = None
         if level == "error":
-            blocked = "type the .p12 password, twice" if untouched else (message or "check the password")
+            blocked = _("type the .p12 password, twice") if untouched else (message or _("check the password"))
         self.sync_certificate(blocked=blocked)
 
     def next_hint(self) -> str:
         if self.files_exist() and not self.session.is_done(3):
-            return "Use the existing certificate or reissue it to continue"
-        return "Issue the client certificate and client.p12 to continue"
+            return _("Use the existing certificate or reissue it to continue")
+        return _("Issue the client certificate and client.p12 to continue")
 
     # -- answers -----------------------------------------------------------------------
     @on(Input.Changed, "#password, #confirm")
@@ -110,7 +122,7 @@ class ClientScreen(CertificateStepScreen):
             return False
         message, level = self.password_problem()
         if level == "error":
-            self.notify(message or "check the password", severity="error")
+            self.notify(message or _("check the password"), severity="error")
             return False
         return True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from screens.base import ScrollingPage
 from screens.text import display_path, markdown
 from wizard import assets_loader
+from wizard.i18n import _
 
 if TYPE_CHECKING:
     from wizard.app import WizardApp
@@ -34,22 +35,36 @@ SURVEY_DELAY = 0.3  # seconds of quiet typing before the folder is read
 def folder_problem(text: str) -> str | None:
     """Why `text` cannot be the workspace folder, or None (cheap: a few stat calls)."""
     if not text.strip():
-        return "give a folder for the workspace, e.g. ~/mtls-workspace"
+        return _("give a folder for the workspace, e.g. {example}").format(example="~/mtls-workspace")
     path = Path(os.path.abspath(os.path.expanduser(text.strip())))
     if path.exists():
         if not path.is_dir():
-            return f"{display_path(path)} is a file: choose a folder"
+            return _("{path} is a file: choose a folder").format(path=display_path(path))
         if not os.access(path, os.W_OK | os.X_OK):
-            return f"you cannot write to {display_path(path)}: choose a folder you can write to"
+            return _("you cannot write to {path}: choose a folder you can write to").format(path=display_path(path))
         return None
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        return f"{display_path(parent)} is a file, so no folder can be made under it: choose another place"
+        return _("{path} is a file, so no folder can be made under it: choose another place").format(path=display_path(parent))
     if not os.access(parent, os.W_OK | os.X_OK):
-        return f"no folder can be made in {display_path(parent)} (no write permission): choose a folder you can write to"
+        return _("no folder can be made in {path} (no write permission): choose a folder you can write to").format(
+            path=display_path(parent))
     return None
+
+
+def expiry_warning(row: Any) -> str:
+    """"the server certificate expires in 12 days", "the client alice on ELB expired 3 days ago"
+    (a row of wizard.lifecycle.status)."""
+    days_left = row.days_left
+    described = {"ca": _("the CA"), "server": _("the server certificate")}
+    what = described.get(row.role) or _("the client {name}").format(name=row.name)
+    if row.location == "elb":
+        sentence = _("{what} on ELB expired {days} days ago") if days_left < 0 else _("{what} on ELB expires in {days} days")
+    else:
+        sentence = _("{what} expired {days} days ago") if days_left < 0 else _("{what} expires in {days} days")
+    return sentence.format(what=what, days=abs(days_left))
 
 
 class WorkspaceFolder(Validator):
@@ -62,13 +77,13 @@ class FolderSurveyed(Message):
     """What a folder holds: its saved session (if any) with what its files prove added."""
 
     def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
-                 expiring: list[str] | None = None) -> None:
+                 expiring: list[Any] | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.session = session
         self.survey = survey
         self.last_workspace = last_workspace
-        self.expiring = expiring or []  # "the server certificate expires in 12 days", ...
+        self.expiring = expiring or []  # status rows, shown by expiry_warning (in the language of the moment)
 
 
 class WelcomeScreen(ScrollingPage):
@@ -89,12 +104,13 @@ class WelcomeScreen(ScrollingPage):
         with VerticalScroll(id="welcome-body", can_focus=False):
             yield Static(markdown(assets_loader.read_text("welcome.md")), id="welcome-text", classes="text")
         with Horizontal(id="workspace-row"):
-            yield Label("Workspace folder", classes="field-label")
-            self._initial = self._initial_folder()
+            yield Label(_("Workspace folder"), classes="field-label")
+            if not self._initial:  # composed again on a language switch: the folder typed is kept anyway
+                self._initial = self._initial_folder()
             yield Input(self._initial, id="workspace", compact=True, validators=[WorkspaceFolder()])
         yield Static("", id="workspace-note", markup=False)
         with Horizontal(id="welcome-actions"):
-            yield Button("Start", id="start", variant="primary", compact=True, disabled=True)
+            yield Button(_("Start"), id="start", variant="primary", compact=True, disabled=True)
             yield Static("", id="start-hint", markup=False)
         yield Footer()
 
@@ -110,6 +126,9 @@ class WelcomeScreen(ScrollingPage):
         use_last = self.wizard.session is None and not self.wizard.requested_workspace
         self.call_after_refresh(self._survey, self.folder_text(), use_last)
         self.show_folder_state()
+
+    def after_retranslate(self) -> None:
+        self.show_folder_state()  # the note, the button and the hint in the new language
 
     def folder_text(self) -> str:
         return self.query_one("#workspace", Input).value
@@ -133,7 +152,7 @@ class WelcomeScreen(ScrollingPage):
         self.post_message(FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
 
     @staticmethod
-    def _expiring(folder: str, found: Survey | None) -> list[str]:
+    def _expiring(folder: str, found: Survey | None) -> list[Any]:
         """What in the workspace expires within 30 days (or has): the first page says so."""
         from wizard.lifecycle.status import workspace_status
         from wizard.workspace import Workspace
@@ -144,10 +163,7 @@ class WelcomeScreen(ScrollingPage):
             rows = workspace_status(Workspace(Path(os.path.abspath(os.path.expanduser(folder.strip()))))).warnings
         except Exception:  # noqa: BLE001 - an unreadable certificate only means no warning here
             return []
-        described = {"ca": "the CA", "server": "the server certificate"}
-        return [f"{described.get(row.role, 'the client ' + row.name)}{' on ELB' if row.location == 'elb' else ''} "
-                + (f"expired {-row.days_left} days ago" if row.days_left < 0 else f"expires in {row.days_left} days")
-                for row in rows]
+        return list(rows)
 
     @staticmethod
     def _read(store: object, folder: str) -> tuple[Session | None, Survey | None]:
@@ -196,26 +212,28 @@ class WelcomeScreen(ScrollingPage):
         note.set_classes("-error" if problem else "")
         if problem:
             note.update(problem)
-            start.label, start.disabled = "Start", True
-            hint.update("fix the folder to start")
+            start.label, start.disabled = _("Start"), True
+            hint.update(_("fix the folder to start"))
         elif surveyed is None:
             note.update("")
             start.disabled = True
-            hint.update("reading the folder…")
+            hint.update(_("reading the folder…"))
         elif session is None or not session.steps_done:
-            note.update("a new workspace: the seven steps start with the CA")
-            start.label, start.disabled = "Start", False
+            note.update(_("a new workspace: the seven steps start with the CA"))
+            start.label, start.disabled = _("Start"), False
             hint.update("")
         else:
             upcoming = next_step(session)
             expiring = surveyed.expiring
             if expiring:
                 note.set_classes("-warning")
-                more = f" (and {len(expiring) - 1} more)" if len(expiring) > 1 else ""
-                note.update(f"{progress_line(session)}\n! {expiring[0]}{more}: renew from the summary")
+                warning = (_("! {expiring} (and {more} more): renew from the summary") if len(expiring) > 1
+                           else _("! {expiring}: renew from the summary")).format(
+                    expiring=expiry_warning(expiring[0]), more=len(expiring) - 1)
+                note.update(f"{progress_line(session)}\n{warning}")
             else:
                 note.update(progress_line(session))
-            start.label = "Open the summary" if upcoming == SUMMARY else f"Continue at step {upcoming}"
+            start.label = _("Open the summary") if upcoming == SUMMARY else _("Continue at step {step}").format(step=upcoming)
             start.disabled = False
             hint.update("")
 
@@ -237,6 +255,6 @@ class WelcomeScreen(ScrollingPage):
             return
         surveyed = self.surveyed if self.surveyed and self.surveyed.folder == folder else None
         if surveyed is None:
-            self.notify("still reading the folder: press again in a moment", severity="warning")
+            self.notify(_("still reading the folder: press again in a moment"), severity="warning")
             return
         self.wizard.open_workspace(os.path.abspath(os.path.expanduser(folder.strip())), survey=surveyed.survey)

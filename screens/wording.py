@@ -10,58 +10,63 @@ from __future__ import annotations
 
 import re
 
-# option (as the core writes it, with its argument if any) -> what to do in the wizard
+from wizard.i18n import N_, _
+
+# option (as the core writes it, with its argument if any) -> what to do in the wizard (translated
+# when the message is shown: a translated core message keeps the option, so it is found the same way)
 TUI_WORDS: dict[str, str] = {
-    "--workspace DIR": "the Workspace folder on the first page",
-    "--workspace": "the Workspace folder on the first page",
-    "--org ELB": "the Organisation field (e.g. ELB)",
-    "--org": "the Organisation field",
-    "--san": "the Extra names (SAN) field",
-    "--server-cn NAME": "the server name of step 2",
-    "--server-days": "the Validity field of step 2",
-    "--client-days": "the Validity field of step 3",
-    "--ca-days": "the Validity field of step 1",
-    "--new-ca": "Replace the CA… in step 1",
-    "--force": "Reissue… (the old files are kept in a backup folder)",
-    "--sni NAME": "the Name (SNI) field",
-    "--sni": "the Name (SNI) field",
-    "--trust system": "the trust choice 'the system's trusted CAs'",
-    "--insecure": "the trust choice 'do not verify'",
-    "--timeout": "a longer wait (run the test again)",
-    "--password-file FILE": "the password field",
-    "--p12-password-file FILE": "the .p12 password fields of step 3",
-    "--legacy-p12": "the .p12 format choice 'Legacy' in step 3",
-    "--region": "the Region field of the upload",
-    "--project-id": "the Project id field of the upload",
-    "--endpoint": "the Endpoint field of the upload",
-    "--loadbalancer-id": "the load balancer id of step 6",
-    "--port": "the Listener port of step 6",
-    "--from FILE": "the Names field of the Clients page",
-    "--server-chain": "the Chain field of 'Use a certificate I already have…' in step 2",
-    "--keep-key": "a renewal that keeps the key",
-    "--warn-days": "the warning threshold",
-    "--pool-id": "the Backend server group of step 6",
-    "--forward-client-cert": "the forwarded client certificate fields of step 6",
-    "--security-policy-id": "the custom security policy of step 6",
-    "--sni-domain": "the SNI domain names",
-    "--tls-policy": "the Security policy of step 6",
-    "--delete-replaced": "'remove the certificates it replaces' of the upload",
-    "--lb-type": "the load balancer type of step 6",
-    "--random-passwords": "'a random password for each' on the Clients page",
-    "--reject-with http400": "a refusal by HTTP 400",
-    "--client-auth handshake": "client authentication during the handshake",
+    "--workspace DIR": N_("the Workspace folder on the first page"),
+    "--workspace": N_("the Workspace folder on the first page"),
+    "--org ELB": N_("the Organisation field (e.g. ELB)"),
+    "--org": N_("the Organisation field"),
+    "--san": N_("the Extra names (SAN) field"),
+    "--server-cn NAME": N_("the server name of step 2"),
+    "--server-days": N_("the Validity field of step 2"),
+    "--client-days": N_("the Validity field of step 3"),
+    "--ca-days": N_("the Validity field of step 1"),
+    "--new-ca": N_("Replace the CA… in step 1"),
+    "--force": N_("Reissue… (the old files are kept in a backup folder)"),
+    "--sni NAME": N_("the Name (SNI) field"),
+    "--sni": N_("the Name (SNI) field"),
+    "--trust system": N_("the trust choice 'the system's trusted CAs'"),
+    "--insecure": N_("the trust choice 'do not verify'"),
+    "--timeout": N_("a longer wait (run the test again)"),
+    "--password-file FILE": N_("the password field"),
+    "--p12-password-file FILE": N_("the .p12 password fields of step 3"),
+    "--legacy-p12": N_("the .p12 format choice 'Legacy' in step 3"),
+    "--region": N_("the Region field of the upload"),
+    "--project-id": N_("the Project id field of the upload"),
+    "--endpoint": N_("the Endpoint field of the upload"),
+    "--loadbalancer-id": N_("the load balancer id of step 6"),
+    "--port": N_("the Listener port of step 6"),
+    "--from FILE": N_("the Names field of the Clients page"),
+    "--server-chain": N_("the Chain field of 'Use a certificate I already have…' in step 2"),
+    "--keep-key": N_("a renewal that keeps the key"),
+    "--warn-days": N_("the warning threshold"),
+    "--pool-id": N_("the Backend server group of step 6"),
+    "--forward-client-cert": N_("the forwarded client certificate fields of step 6"),
+    "--security-policy-id": N_("the custom security policy of step 6"),
+    "--sni-domain": N_("the SNI domain names"),
+    "--tls-policy": N_("the Security policy of step 6"),
+    "--delete-replaced": N_("'remove the certificates it replaces' of the upload"),
+    "--lb-type": N_("the load balancer type of step 6"),
+    "--random-passwords": N_("'a random password for each' on the Clients page"),
+    "--reject-with http400": N_("a refusal by HTTP 400"),
+    "--client-auth handshake": N_("client authentication during the handshake"),
 }
 _OPTION = re.compile("|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])")
-_COMMAND = re.compile(r"\bmtls-wizard (generate|elb export|elb upload|check)\b[^;:)]*")
+# the command with its arguments, up to the end of the clause (in a translated message, up to the
+# next CJK character or full-width punctuation: the words after a command are not its arguments)
+_COMMAND = re.compile(r"\bmtls-wizard (generate|elb export|elb upload|check)\b[^;:)\u3000-\u9fff\uff00-\uffef]*")
 _COMMAND_WORDS = {
-    "generate": "steps 1-3 of the wizard",
-    "elb export": "steps 4-6 of the wizard",
-    "elb upload": "Upload with the API… in step 4",
-    "check": "the handshake test of step 7",
+    "generate": N_("steps 1-3 of the wizard"),
+    "elb export": N_("steps 4-6 of the wizard"),
+    "elb upload": N_("Upload with the API… in step 4"),
+    "check": N_("the handshake test of step 7"),
 }
 
 
 def for_tui(message: str) -> str:
     """`message` with command-line options and commands replaced by the wizard's fields and actions."""
-    message = _COMMAND.sub(lambda match: _COMMAND_WORDS[match.group(1)], message)
-    return _OPTION.sub(lambda match: TUI_WORDS[match.group(0)], message)
+    message = _COMMAND.sub(lambda match: _(_COMMAND_WORDS[match.group(1)]), message)
+    return _OPTION.sub(lambda match: _(TUI_WORDS[match.group(0)]), message)

@@ -13,13 +13,22 @@ import os
 import re
 from pathlib import Path
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 _INLINE = re.compile(r"\*\*(?P<bold>.+?)\*\*|`(?P<code>[^`]+)`|(?<![\w*])\*(?P<italic>[^*\s][^*]*?)\*(?!\w)|\[(?P<link>[^\]]+)\]\([^)]*\)")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*]|\d+[.)])\s+(?P<text>.*)$")
 _HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*$")
+# Chinese breaks between any two characters (Rich breaks only at spaces): one CJK character,
+# or a run of other non-space characters (an ASCII word stays whole), with its trailing spaces.
+_CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d"
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_UNIT = re.compile(f"(?:[{_CJK_CHARS}]|[^\\s{_CJK_CHARS}]+)\\s*|\\s+")
+_NO_LINE_START = set("，。、；：？！）」』”’》】…%")
+_NO_LINE_END = set("（「『“‘《【")
 
 
 def display_path(path: str | Path) -> str:
@@ -52,6 +61,58 @@ def inline(source: str) -> Text:
     return text
 
 
+class _Paragraph:
+    """Styled text that wraps Chinese between characters; text without Chinese is left to Rich."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if not _CJK.search(self.text.plain):
+            return Measurement.get(console, options, self.text)
+        return Measurement(min(4, self.text.cell_len), self.text.cell_len)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not _CJK.search(self.text.plain):
+            yield self.text
+            return
+        lines = self.text.divide(_break_offsets(self.text.plain, options.max_width))
+        for line in lines:
+            line.rstrip()
+        yield Text("\n").join(lines)
+
+
+def _units(plain: str) -> list[tuple[int, str]]:
+    """(offset, unit) pairs; closing punctuation sticks to what precedes it, opening to what follows."""
+    units: list[tuple[int, str]] = []
+    for match in _UNIT.finditer(plain):
+        unit = match.group()
+        if units and (unit[0] in _NO_LINE_START or units[-1][1][-1] in _NO_LINE_END):
+            units[-1] = (units[-1][0], units[-1][1] + unit)
+        else:
+            units.append((match.start(), unit))
+    return units
+
+
+def _break_offsets(plain: str, width: int) -> list[int]:
+    offsets: list[int] = []
+    used = 0
+    for start, unit in _units(plain):
+        length = cell_len(unit.rstrip())
+        if used + length > width and length > width:  # longer than a line: fold it from here
+            for position, char in enumerate(unit, start):
+                if used + cell_len(char) > width and not char.isspace():
+                    offsets += [position] if position else []
+                    used = 0
+                used += cell_len(char)
+            continue
+        if used + length > width and used and start:
+            offsets.append(start)
+            used = 0
+        used += cell_len(unit)
+    return offsets
+
+
 def _blocks(source: str) -> list[list[str]]:
     blocks: list[list[str]] = [[]]
     for line in source.strip().splitlines():
@@ -80,7 +141,7 @@ def markdown(source: str) -> RenderableType:
         elif _ITEM.match(block[0]):
             parts.append(_list(block))
         else:
-            parts.append(inline(" ".join(line.strip() for line in block)))
+            parts.append(_Paragraph(inline(" ".join(line.strip() for line in block))))
         parts.append(Text(""))
     if parts:
         parts.pop()
@@ -100,5 +161,5 @@ def _list(block: list[str]) -> Table:
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(ratio=1)
     for marker, text in items:
-        grid.add_row(Text(" " + marker), inline(text))
+        grid.add_row(Text(" " + marker), _Paragraph(inline(text)))
     return grid

@@ -135,9 +135,6 @@ def test_the_markup_renders_and_is_no_longer_than_the_english(name: str) -> None
     assert len(zh.splitlines()) <= len(en.splitlines())
 
 
-@pytest.mark.xfail(strict=True, reason="screens/text.py wraps Chinese as Rich does: a list item's run of Chinese "
-                                        "longer than the column is cut with '…' (the column's overflow is 'ellipsis'); "
-                                        "remove this mark once it folds (see the i18n-md report)")
 def test_nothing_is_cut_at_80_columns() -> None:
     for name in ENGLISH:
         text = rendered(chinese(name), 74)

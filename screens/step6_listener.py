@@ -142,7 +142,7 @@ class ListenerScreen(StepScreen):
         select = self.query_one("#policy", Select)
         choices = policy_choices(lb_type)
         select.set_options(choices)
-        allowed = [value for _, value in choices]
+        allowed = [value for _label, value in choices]
         wanted = self.session.tls_policy
         select.value = wanted if wanted in allowed else elb.DEFAULT_TLS_POLICY
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -42,6 +43,7 @@ TEXTUAL_TEXTS = (
     N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),
     N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"), N_("Maximize the focused widget"),
     N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"), N_("palette"), N_("Open the command palette"),
+    N_("Dismiss menu"),  # an open choice list's key in the footer
 )
 # Textual's words that mean something else in our catalog ("Keys" is the summary's key files):
 # a msgid of their own, used once it has a translation (the English stays Textual's word).
@@ -280,6 +282,13 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         from screens.language import translate_bindings
 
         translate_bindings(self)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Textual's own widgets declare their keys' words too (an open choice list: "Dismiss
+        # menu"); the footer shows those of the focused one, so they follow the language as well.
+        from screens.language import translate_bindings
+
+        translate_bindings(event.widget)
 
     async def switch_language(self, language: str) -> None:
         """Every open page in `language` at once, with what was typed kept (no restart)."""

@@ -20,6 +20,7 @@ from screens.upload_modal import UploadModal
 from wizard import elb
 from wizard.defaults import PROG
 from wizard.errors import WizardError
+from wizard.i18n import N_, _
 from wizard.pki import Finding
 from wizard.session import Session
 from wizard.workspace import Workspace, atomic_write
@@ -27,31 +28,43 @@ from wizard.workspace import Workspace, atomic_write
 
 class ReadinessChecked(Message):
     """The readiness checks of this step's files finished (from the screen's worker), and
-    what was written for the API route."""
+    what was written for the API route (see `export_for_the_api`; None: nothing, the
+    files are not ready)."""
 
-    def __init__(self, findings: list[Finding], exported: str) -> None:
+    def __init__(self, findings: list[Finding], exported: tuple[str, str] | None) -> None:
         super().__init__()
         self.findings = findings
         self.exported = exported
 
 
-def export_for_the_api(ws: Workspace, answers: Session) -> str:
-    """Write elb/ (the API request bodies, as `mtls-wizard elb export` does); say where they are."""
+def export_for_the_api(ws: Workspace, answers: Session) -> tuple[str, str]:
+    """Write elb/ (the API request bodies, as `mtls-wizard elb export` does): (the request
+    files written, "") or ("", why they could not be). Worded by `api_route_text`, when shown,
+    in the language of that moment."""
     try:
         written = elb.export(ws, answers)
     except WizardError as error:
-        return f"The API request bodies could not be written: {error}"
-    names = ", ".join(ws.relative(path) for path in written.paths if path.suffix == ".json")
-    return (f"By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
-            f"(server-certificate.json holds the key: mode 0600). Or, with {elb.ENV_AK}/{elb.ENV_SK} set: "
-            f"{PROG} elb upload --region REGION --project-id ID")
+        return "", str(error)
+    return ", ".join(ws.relative(path) for path in written.paths if path.suffix == ".json"), ""
+
+
+def api_route_text(exported: tuple[str, str] | None) -> str:
+    """Where the API request bodies are, or why they could not be written ("" for nothing)."""
+    if exported is None:
+        return ""
+    names, error = exported
+    if error:
+        return _("The API request bodies could not be written: {error}").format(error=error)
+    return _("By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
+             "(server-certificate.json holds the key: mode 0600). Or, with {env_ak}/{env_sk} set: "
+             "{prog} elb upload --region REGION --project-id ID").format(names=names, env_ak=elb.ENV_AK, env_sk=elb.ENV_SK, prog=PROG)
 
 def fingerprint_text(info: dict[str, str]) -> Text:
     """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
     fingerprint = info.get("fingerprint", "")
     text = Text()
-    text.append("SHA-256 fingerprint of ca.crt ", style="bold")
-    text.append("(the console shows it too)\n" if fingerprint else "(create the CA in step 1 first)", style="dim")
+    text.append(_("SHA-256 fingerprint of ca.crt") + " ", style="bold")
+    text.append(_("(the console shows it too)") + "\n" if fingerprint else _("(create the CA in step 1 first)"), style="dim")
     if fingerprint:
         text.append("\n".join(f"  {line}" for line in fingerprint_lines(fingerprint)))
     return text
@@ -59,43 +72,59 @@ def fingerprint_text(info: dict[str, str]) -> Text:
 
 class HandOffScreen(StepScreen):
     PURPOSE: ClassVar[str] = "server"
-    PARTS: ClassVar[list[tuple[str, str]]] = []  # (part, title)
+    PARTS: ClassVar[list[tuple[str, str]]] = []  # (part, title marked with N_)
     ID_FIELD: ClassVar[str] = "server_cert_id"
-    DONE_LABEL: ClassVar[str] = "Done: it is in the console"
+    DONE_LABEL: ClassVar[str] = N_("Done: it is in the console")
+    _findings: list[Finding] | None = None
+    _exported: tuple[str, str] | None = None
 
     def compose_form(self) -> ComposeResult:
         for part, title in self.PARTS:
-            yield PastePanel(title, part, id=f"panel-{part}")
+            yield PastePanel(_(title), part, id=f"panel-{part}")
         if self.PURPOSE == "ca":
             # What to compare with the console's certificate details when a client is refused.
             yield Static("", id="fingerprint", classes="result", markup=False)
-        yield Label("Ready for ELB?", classes="section")
+        yield Label(_("Ready for ELB?"), classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
-        yield FieldRow("Certificate id", Input(id="cert-id", compact=True, placeholder="optional: the id the console shows",
-                                               validators=[ElbId()]), note_id="cert-id-note")
+        yield FieldRow(_("Certificate id"), Input(id="cert-id", compact=True, placeholder=_("optional: the id the console shows"),
+                                                  validators=[ElbId()]), note_id="cert-id-note")
         with Horizontal(classes="actions"):
-            yield Button(self.DONE_LABEL, id="done", variant="primary", compact=True)
-            yield Button("Upload with the API…", id="upload", compact=True)
+            yield Button(_(self.DONE_LABEL), id="done", variant="primary", compact=True)
+            yield Button(_("Upload with the API…"), id="upload", compact=True)
         yield Busy(id="busy")
         yield Static("", id="api-route", classes="hint", markup=False)
 
     def load_form(self) -> None:
         ws = self.wizard.ws
         assert ws is not None
-        for part, _ in self.PARTS:
+        self.query_one("#cert-id", Input).value = getattr(self.session, self.ID_FIELD)
+        self._fill_panels()
+        # The files only change in steps 1-3: check them once per visit, in a thread (loading
+        # a large RSA key would freeze the screen for half a second).
+        self._findings = None
+        self._check_readiness(ws, copy.deepcopy(self.session))
+
+    def _fill_panels(self) -> None:
+        """What compose leaves empty: the texts to paste, the fingerprint, the API route."""
+        ws = self.wizard.ws
+        assert ws is not None
+        for part, _title in self.PARTS:
             try:
                 text = elb.paste_text(ws, part)
             except WizardError as error:
                 text = f"({error})"
             self.query_one(f"#panel-{part}", PastePanel).set_text(text)
-        self.query_one("#cert-id", Input).value = getattr(self.session, self.ID_FIELD)
         self.query_one("#upload", Button).display = elb.sdk_available() and elb.credentials_present()
         if self.PURPOSE == "ca":
             self.query_one("#fingerprint", Static).update(fingerprint_text(self.session.certificates.get("ca", {})))
-        # The files only change in steps 1-3: check them once per visit, in a thread (loading
-        # a large RSA key would freeze the screen for half a second).
-        self._findings: list[Finding] | None = None
-        self._check_readiness(ws, copy.deepcopy(self.session))
+        self.query_one("#api-route", Static).update(api_route_text(self._exported))
+
+    def after_retranslate(self) -> None:
+        self._fill_panels()
+        ws = self.wizard.ws
+        if ws is not None:  # the findings in the new language (the old ones stay until then)
+            self._check_readiness(ws, copy.deepcopy(self.session))
+        super().after_retranslate()
 
     @work(thread=True, exclusive=True, group="readiness", description="ELB readiness checks")
     def _check_readiness(self, ws: Workspace, answers: Session) -> None:
@@ -104,14 +133,14 @@ class HandOffScreen(StepScreen):
         except WizardError as error:
             findings = [Finding("error", "file", str(error), "")]
         except Exception as error:  # noqa: BLE001 - shown as a finding, never a traceback
-            findings = [Finding("error", "file", f"unexpected {type(error).__name__}: {error}", "")]
-        exported = export_for_the_api(ws, answers) if not any(f.blocking for f in findings) else ""
+            findings = [Finding("error", "file", _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error), "")]
+        exported = export_for_the_api(ws, answers) if not any(f.blocking for f in findings) else None
         self.post_message(ReadinessChecked(findings, exported))
 
     @on(ReadinessChecked)
     def _readiness_checked(self, message: ReadinessChecked) -> None:
-        self._findings = message.findings
-        self.query_one("#api-route", Static).update(message.exported)
+        self._findings, self._exported = message.findings, message.exported
+        self.query_one("#api-route", Static).update(api_route_text(message.exported))
         self.sync()
 
     def sync_form(self) -> None:
@@ -122,17 +151,17 @@ class HandOffScreen(StepScreen):
         self.set_note("cert-id-note", first_failure(cert_id.validate(cert_id.value)))
         findings = self._findings
         checklist = self.query_one("#checklist", Static)
-        checklist.update(findings_text(findings) if findings is not None else Text(" checking the files…", style="dim"))
+        checklist.update(findings_text(findings) if findings is not None else Text(" " + _("checking the files…"), style="dim"))
         blocked = findings is None or any(f.blocking for f in findings)
         done = self.query_one("#done", Button)
         done.disabled = blocked
-        done.label = "Done ✔" if self.session.is_done(self.STEP) else self.DONE_LABEL
+        done.label = _("Done ✔") if self.session.is_done(self.STEP) else _(self.DONE_LABEL)
         busy = self.busy_with("upload")
         self.query_one("#upload", Button).disabled = blocked or bool(busy)
         self.query_one(Busy).show(busy)
 
     def next_hint(self) -> str:
-        return "Press Done once the console has the certificate"
+        return _("Press Done once the console has the certificate")
 
     @on(Input.Changed, "#cert-id")
     def _cert_id(self, event: Input.Changed) -> None:
@@ -143,15 +172,15 @@ class HandOffScreen(StepScreen):
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
         self.wizard.mark_done(self.STEP)
-        self.notify("Noted. Next ▶ (or Alt+N) continues.", title=f"Step {self.STEP} done")
+        self.notify(_("Noted. Next ▶ (or Alt+N) continues."), title=_("Step {step} done").format(step=self.STEP))
 
     @on(Button.Pressed, ".copy")
     def _copy(self, event: Button.Pressed) -> None:
         part = (event.button.id or "").removeprefix("copy-")
         text = self.query_one(f"#panel-{part}", PastePanel).text
         self.app.copy_to_clipboard(text)
-        self.notify(f"{len(text)} characters sent to the terminal clipboard (OSC 52). "
-                    "Nothing pasted? Your terminal ignores OSC 52: use Save to file.", title="Copied")
+        self.notify(_("{count} characters sent to the terminal clipboard (OSC 52). "
+                      "Nothing pasted? Your terminal ignores OSC 52: use Save to file.").format(count=len(text)), title=_("Copied"))
 
     @on(Button.Pressed, ".save")
     def _save(self, event: Button.Pressed) -> None:
@@ -164,9 +193,9 @@ class HandOffScreen(StepScreen):
             ws.elb_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             atomic_write(path, elb.paste_text(ws, part).encode(), mode)
         except (WizardError, OSError) as error:
-            self.wizard.show_error(f"cannot save {ws.relative(path)}: {error}")
+            self.wizard.show_error(_("cannot save {path}: {error}").format(path=ws.relative(path), error=error))
             return
-        self.notify(f"{path}", title=f"Saved (mode {mode:04o})", timeout=10)
+        self.notify(f"{path}", title=_("Saved (mode {mode})").format(mode=f"{mode:04o}"), timeout=10)
 
     @on(Button.Pressed, "#upload")
     def _upload(self) -> None:

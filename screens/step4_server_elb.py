@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from screens.handoff import HandOffScreen
+from wizard.i18n import N_
 
 
 class ServerHandOffScreen(HandOffScreen):
     STEP = 4
     PURPOSE = "server"
-    PARTS = [("server_cert", "Certificate Content (server/server.crt)"), ("server_key", "Private Key (server/server.key)")]
+    # The console's field names (证书内容, 私钥): what to paste where.
+    PARTS = [("server_cert", N_("Certificate Content (server/server.crt)")), ("server_key", N_("Private Key (server/server.key)"))]
     ID_FIELD = "server_cert_id"
-    DONE_LABEL = "Done: the server certificate is added"
+    DONE_LABEL = N_("Done: the server certificate is added")

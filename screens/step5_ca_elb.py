@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from screens.handoff import HandOffScreen
+from wizard.i18n import N_
 
 
 class CaHandOffScreen(HandOffScreen):
     STEP = 5
     PURPOSE = "ca"
-    PARTS = [("ca_cert", "Certificate Content (ca/ca.crt)")]
+    PARTS = [("ca_cert", N_("Certificate Content (ca/ca.crt)"))]
     ID_FIELD = "ca_cert_id"
-    DONE_LABEL = "Done: the CA certificate is added"
+    DONE_LABEL = N_("Done: the CA certificate is added")

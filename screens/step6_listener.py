@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,12 +17,13 @@ from screens.forms import ElbUuid, first_failure
 from screens.text import markdown
 from wizard import assets_loader, elb
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 from wizard.session import Session
 
-LB_TYPE_CHOICES = [
-    ("not known yet: every policy is listed", ""),
-    ("shared (HTTPS shown as TERMINATED_HTTPS)", "shared"),
-    ("dedicated (an application flavour)", "dedicated"),
+LB_TYPE_CHOICES = [  # (label marked with N_, value)
+    (N_("not known yet: every policy is listed"), ""),
+    (N_("shared (HTTPS shown as TERMINATED_HTTPS)"), "shared"),
+    (N_("dedicated (an application flavour)"), "dedicated"),
 ]
 PREFERRED = ("tls-1-2-strict", "tls-1-2-fs", "tls-1-2", "tls-1-2-fs-with-1-3")
 
@@ -30,7 +32,18 @@ def policy_choices(lb_type: str) -> list[tuple[str, str]]:
     """The system TLS policies the load balancer type takes, the recommended first."""
     allowed = elb.policies_for(lb_type)
     ordered = [p for p in PREFERRED if p in allowed] + [p for p in allowed if p not in PREFERRED]
-    return [(f"{p}  {elb.POLICY_LABELS.get(p, '')}".rstrip(), p) for p in ordered]
+    return [(f"{p}  {_(elb.POLICY_LABELS[p]) if p in elb.POLICY_LABELS else ''}".rstrip(), p) for p in ordered]
+
+
+def header_label(chosen: str) -> str:
+    """A forwarded client-certificate field as the checklist names it (FIELD or FIELD=ALIAS)."""
+    name = chosen.split("=", 1)[0]
+    return _(elb.FIELD_LABELS[name]) if name in elb.FIELD_LABELS else chosen
+
+
+def padded(label: str, width: int) -> str:
+    """`label` filled to `width` terminal cells (a Chinese character takes two)."""
+    return label + " " * max(0, width - cell_len(label))
 
 
 def listener_address(host: str, port: str) -> tuple[str, int] | str:
@@ -40,12 +53,12 @@ def listener_address(host: str, port: str) -> tuple[str, int] | str:
 
     host, port = host.strip(), port.strip()
     if not port:
-        return "give the listener port, 1-65535 (usually 443)"
+        return _("give the listener port, 1-65535 (usually 443)")
     if ":" in host and not host.startswith("["):
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
-            return f"{host!r}: give only the host name or IP address here, and the port below"
+            return _("{host}: give only the host name or IP address here, and the port below").format(host=repr(host))
     try:
         return parse_address(format_address(host.strip("[]") or "placeholder.invalid", port))  # type: ignore[arg-type]
     except InputError as error:
@@ -79,27 +92,29 @@ class ListenerScreen(StepScreen):
         try:
             elb.export(ws, answers, port=answers.lb_port)
         except WizardError as error:
-            self.app.notify(f"elb/listener.json could not be written: {error}", severity="warning", timeout=10)
+            self.app.notify(_("elb/listener.json could not be written: {error}").format(error=error), severity="warning", timeout=10)
 
     STEP = 6
 
     def compose_form(self) -> ComposeResult:
-        yield Label("In the console, Add Listener:", classes="section")
+        yield Label(_("In the console, Add Listener:"), classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
-        yield FieldRow("Load balancer", Select(LB_TYPE_CHOICES, id="lb-type", allow_blank=False, compact=True))
-        yield FieldRow("Security policy", Select(policy_choices(""), id="policy", allow_blank=False, compact=True))
-        yield FieldRow("Backend group", Input(id="pool", compact=True, placeholder="optional: the backend server group's id",
-                                              validators=[ElbUuid()]), note_id="pool-note")
-        yield Label("Forward the client's certificate to the backends as headers:", classes="section")
-        yield SelectionList[str](*[(label, field) for field, label in elb.FIELD_LABELS.items()], id="forward", compact=True)
-        yield Label("Where clients reach the listener (for step 7):", classes="section")
-        yield FieldRow("LB address", Input(id="address", compact=True, placeholder="public IP or domain, e.g. 192.0.2.10"), note_id="address-note")
-        yield FieldRow("Listener port", Input(id="port", compact=True), note_id="port-note")
+        yield FieldRow(_("Load balancer"), Select([(_(label), value) for label, value in LB_TYPE_CHOICES], id="lb-type",
+                                                  allow_blank=False, compact=True))
+        yield FieldRow(_("Security policy"), Select(policy_choices(""), id="policy", allow_blank=False, compact=True))
+        yield FieldRow(_("Backend group"), Input(id="pool", compact=True, placeholder=_("optional: the backend server group's id"),
+                                                 validators=[ElbUuid()]), note_id="pool-note")
+        yield Label(_("Forward the client's certificate to the backends as headers:"), classes="section")
+        yield SelectionList[str](*[(_(label), field) for field, label in elb.FIELD_LABELS.items()], id="forward", compact=True)
+        yield Label(_("Where clients reach the listener (for step 7):"), classes="section")
+        yield FieldRow(_("LB address"), Input(id="address", compact=True, placeholder=_("public IP or domain, e.g. 192.0.2.10")),
+                       note_id="address-note")
+        yield FieldRow(_("Listener port"), Input(id="port", compact=True), note_id="port-note")
         with Horizontal(classes="actions"):
-            yield Button("Done: the listener is configured", id="done", variant="primary", compact=True)
-            yield Button("Create or move it with the API…", id="api", compact=True)
+            yield Button(_("Done: the listener is configured"), id="done", variant="primary", compact=True)
+            yield Button(_("Create or move it with the API…"), id="api", compact=True)
         yield Busy(id="busy")
-        with Collapsible(title="Taking a client certificate back (ELB checks no CRL)", classes="teach"):
+        with Collapsible(title=_("Taking a client certificate back (ELB checks no CRL)"), id="revocation-panel", classes="teach"):
             yield Static(markdown(assets_loader.read_text("steps/step6-revocation.md")), classes="text")
 
     def load_form(self) -> None:
@@ -116,34 +131,42 @@ class ListenerScreen(StepScreen):
         self.query_one("#port", Input).value = str(s.lb_port)
         self.query_one("#api", Button).display = elb.sdk_available() and elb.credentials_present()
 
+    def after_retranslate(self) -> None:
+        # Composed anew: the policies this load balancer type takes (the kept choice stays), the API button.
+        self._offer_policies(self.session.lb_type)
+        self.query_one("#api", Button).display = elb.sdk_available() and elb.credentials_present()
+        super().after_retranslate()
+
     def _offer_policies(self, lb_type: str) -> None:
         """Only the policies this load balancer type takes; the answer is kept when it fits."""
         select = self.query_one("#policy", Select)
         choices = policy_choices(lb_type)
         select.set_options(choices)
-        allowed = [value for _, value in choices]
+        allowed = [value for _label, value in choices]
         wanted = self.session.tls_policy
         select.value = wanted if wanted in allowed else elb.DEFAULT_TLS_POLICY
 
     def checklist(self) -> Text:
         s = self.session
         port = self.query_one("#port", Input).value or "443"
-        server = f"id {s.server_cert_id}" if s.server_cert_id else "the one added in step 4"
-        ca = f"id {s.ca_cert_id}" if s.ca_cert_id else "the one added in step 5"
+        server = _("id {cert_id}").format(cert_id=s.server_cert_id) if s.server_cert_id else _("the one added in step 4")
+        ca = _("id {cert_id}").format(cert_id=s.ca_cert_id) if s.ca_cert_id else _("the one added in step 5")
+        headers = ", ".join(header_label(chosen) for chosen in s.forward_client_cert)
+        # The rows of the console's Add Listener page, in its words.
         rows = [
-            ("Frontend protocol", "HTTPS"),
-            ("Frontend port", port),
-            ("SSL authentication", "Mutual authentication"),
-            ("Server certificate", server),
-            ("CA certificate", ca),
-            ("Security policy", s.tls_policy),
-            ("Backend server group", s.pool_id or "none yet: ELB answers 5xx until one is attached"),
-            ("Client cert headers", ", ".join(elb.FIELD_LABELS.get(f.split("=", 1)[0], f) for f in s.forward_client_cert) or "none"),
+            (_("Frontend protocol"), "HTTPS"),
+            (_("Frontend port"), port),
+            (_("SSL authentication"), _("Mutual authentication")),
+            (_("Server certificate"), server),
+            (_("CA certificate"), ca),
+            (_("Security policy"), s.tls_policy),
+            (_("Backend server group"), s.pool_id or _("none yet: ELB answers 5xx until one is attached")),
+            (_("Client cert headers"), headers or _("none")),
         ]
         text = Text()
         for index, (name, value) in enumerate(rows):
             text.append(" ☐ ", style="bold")
-            text.append(f"{name:<20}", style="bold")
+            text.append(padded(name, 20), style="bold")
             text.append(value + ("\n" if index < len(rows) - 1 else ""))
         return text
 
@@ -154,14 +177,15 @@ class ListenerScreen(StepScreen):
         port = self.query_one("#port", Input).value.strip()
         port_note = None
         if isinstance(listener_address("", port), str):
-            port_note = "give the listener port, 1-65535 (usually 443)" if not port else f"{port!r} is not a port: give a whole number from 1 to 65535 (usually 443)"
+            port_note = (_("give the listener port, 1-65535 (usually 443)") if not port else
+                         _("{port} is not a port: give a whole number from 1 to 65535 (usually 443)").format(port=repr(port)))
         host_note = None
         if host and not split_port(host):
             with_port = ":" in host and isinstance(listener_address(host, "443"), str) and not host.startswith("[")
             if with_port and host.count(":") == 1:
                 host_note = f"{listener_address(host.split(':')[0], host.split(':')[1])}"  # e.g. the port is out of range
             elif isinstance(listener_address(host, "443"), str):
-                host_note = f"{host!r} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10"
+                host_note = _("{host} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10").format(host=repr(host))
         return {"address-note": host_note, "port-note": port_note}
 
     def sync_form(self) -> None:
@@ -171,21 +195,22 @@ class ListenerScreen(StepScreen):
             self.set_note(note_id, problem)
         typed = split_port(self.query_one("#address", Input).value)
         if typed:
-            self.set_note("address-note", f"port {typed[1]}: it moves to the Listener port field when you leave this field", level="warning")
+            self.set_note("address-note", _("port {port}: it moves to the Listener port field when you leave this field").format(port=typed[1]),
+                          level="warning")
         pool = self.query_one("#pool", Input)
         pool_problem = first_failure(pool.validate(pool.value))
         self.set_note("pool-note", pool_problem or (None if pool.value.strip() else
-                      "no backend group: ELB answers 5xx to every request until one is attached (the handshake test still proves mTLS)"),
+                      _("no backend group: ELB answers 5xx to every request until one is attached (the handshake test still proves mTLS)")),
                       level="error" if pool_problem else "warning")
         done = self.query_one("#done", Button)
         done.disabled = any(problems.values()) or bool(pool_problem)
-        done.label = "Done ✔" if self.session.is_done(6) else "Done: the listener is configured"
+        done.label = _("Done ✔") if self.session.is_done(6) else _("Done: the listener is configured")
         busy = self.busy_with("upload")
         self.query_one("#api", Button).disabled = bool(busy) or done.disabled
         self.query_one(Busy).show(busy)
 
     def next_hint(self) -> str:
-        return "Press “Done” once the listener is set up"
+        return _("Press “Done” once the listener is set up")
 
     @on(Select.Changed, "#policy")
     def _policy(self, event: Select.Changed) -> None:
@@ -245,9 +270,9 @@ class ListenerScreen(StepScreen):
     def _done(self) -> None:
         self.split_typed_port()
         if any(self.problems().values()):
-            self.notify("fix the address or port first", severity="error")
+            self.notify(_("fix the address or port first"), severity="error")
             return
         self.wizard.mark_done(6)
         self._export_listener(copy.deepcopy(self.session))
         if not self.session.lb_address:
-            self.notify("No address yet: step 7 can practise against a local listener.", title="Step 6 done")
+            self.notify(_("No address yet: step 7 can practise against a local listener."), title=_("Step {step} done").format(step=6))

@@ -16,14 +16,19 @@ from screens.forms import SniName, first_failure, issued_cn
 from screens.wording import for_tui
 from wizard.safe_text import printable
 from wizard.errors import InputError
+from wizard.i18n import N_, _
 
 STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inconclusive": "bold black on yellow", "unreachable": "bold white on red"}
+# The verdict's status and an attempt's outcome are machine values (kept in the session and
+# in --json); these are the words shown for them.
+STATUS_WORDS = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE")}
+OUTCOME_WORDS = {"accepted": N_("accepted"), "rejected": N_("rejected"), "denied": N_("denied"), "timeout": N_("timeout"), "error": N_("error")}
 
 
-TRUST_CHOICES = [
-    ("automatic (the system's CAs for a certificate you brought)", "auto"),
-    ("this workspace's CA (the certificate of step 2)", "workspace"),
-    ("the system's trusted CAs (a purchased certificate)", "system"),
+TRUST_CHOICES = [  # (label marked with N_, value)
+    (N_("automatic (the system's CAs for a certificate you brought)"), "auto"),
+    (N_("this workspace's CA (the certificate of step 2)"), "workspace"),
+    (N_("the system's trusted CAs (a purchased certificate)"), "system"),
 ]
 
 
@@ -50,12 +55,13 @@ def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful:
     grid.add_column(no_wrap=True)  # outcome
     grid.add_column(ratio=3)  # detail
     for attempt in attempts:
+        outcome = str(attempt.get("outcome", ""))
         grid.add_row(_mark(attempt, doubtful),
                      Text(printable(attempt.get("label", "")), style="bold"),
-                     Text(printable(attempt.get("outcome", ""))),
+                     Text(printable(_(OUTCOME_WORDS[outcome]) if outcome in OUTCOME_WORDS else outcome)),
                      Text(printable(attempt.get("detail", "")), style="dim"))
-    for _ in range(pending):
-        grid.add_row(Text("…", style="dim"), Text("waiting", style="dim"), Text(""), Text(""))
+    for _waiting in range(pending):
+        grid.add_row(Text("…", style="dim"), Text(_("waiting"), style="dim"), Text(""), Text(""))
     return grid
 
 
@@ -63,14 +69,19 @@ def verdict_text(verdict: dict[str, Any]) -> Table:
     """The verdict badge, its line and the diagnosis (in the wizard's words), beside the badge."""
     status = str(verdict.get("status", ""))
     summary = printable(verdict.get("summary", ""))
-    prefix = f"{status.upper()}: "
-    body = Text(summary[len(prefix):] if summary.upper().startswith(prefix) else summary)
+    badge = _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.upper()
+    # The summary starts with the status (in the language of the test): the badge says it already.
+    for prefix in (f"{status.upper()}: ", f"{badge}: ", f"{badge}："):
+        if summary.upper().startswith(prefix.upper()):
+            summary = summary[len(prefix):]
+            break
+    body = Text(summary)
     for finding in verdict.get("diagnosis", []):
         body.append(f"\n• {for_tui(printable(finding))}")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row(Text(f" {status.upper()} ", style=STATUS_STYLE.get(status, "bold")), body)
+    grid.add_row(Text(f" {badge} ", style=STATUS_STYLE.get(status, "bold")), body)
     return grid
 
 
@@ -82,21 +93,24 @@ class VerifyScreen(StepScreen):
     STEP = 7
 
     def compose_form(self) -> ComposeResult:
-        yield FieldRow("Listener address", Input(id="address", compact=True, placeholder="host:port, e.g. 192.0.2.10:443"), note_id="address-note")
-        yield FieldRow("Name (SNI)", Input(id="sni", compact=True, validators=[SniName()]), note_id="sni-note")
-        yield FieldRow("Trust the server", Select(TRUST_CHOICES, id="trust", allow_blank=False, compact=True))
+        yield FieldRow(_("Listener address"), Input(id="address", compact=True, placeholder=_("host:port, e.g. 192.0.2.10:443")),
+                       note_id="address-note")
+        yield FieldRow(_("Name (SNI)"), Input(id="sni", compact=True, validators=[SniName()],
+                                              placeholder=_("default: {name}").format(name=self.server_name())), note_id="sni-note")
+        yield FieldRow(_("Trust the server"), Select([(_(label), value) for label, value in TRUST_CHOICES], id="trust",
+                                                     allow_blank=False, compact=True))
         with Horizontal(classes="actions"):
-            yield Button("Run handshake test", id="run", variant="primary", compact=True)
-            yield Button("Practise locally", id="practise", compact=True)
-            yield Button("Use my listener", id="mine", compact=True)
+            yield Button(_("Run handshake test"), id="run", variant="primary", compact=True)
+            yield Button(_("Practise locally"), id="practise", compact=True)
+            yield Button(_("Use my listener"), id="mine", compact=True)
         yield Static("", id="actions-hint", classes="why-disabled", markup=False)
         yield Static("", id="practice-info", classes="hint", markup=False)
         yield Busy(id="busy")
         yield Static("", id="attempts", classes="result", markup=False)
         yield Static("", id="verdict", classes="verdict", markup=False)
-        with Collapsible(title="The same test with curl", classes="teach"):
+        with Collapsible(title=_("The same test with curl"), id="curl-panel", classes="teach"):
             yield Static("", id="curl", classes="commands", markup=False)
-        with Collapsible(title="Import client.p12 into a browser", classes="teach"):
+        with Collapsible(title=_("Import client.p12 into a browser"), id="browser-panel", classes="teach"):
             yield Static("", id="browser", classes="commands", markup=False)
 
     # -- state -------------------------------------------------------------------------
@@ -111,7 +125,6 @@ class VerifyScreen(StepScreen):
         elif s.lb_address:
             self.query_one("#address", Input).value = format_host(s.lb_address, s.lb_port)
         self.query_one("#sni", Input).value = s.sni
-        self.query_one("#sni", Input).placeholder = f"default: {self.server_name()}"
 
     def server_name(self) -> str:
         """The name the test sends and checks by default: the issued server certificate's CN."""
@@ -152,7 +165,7 @@ class VerifyScreen(StepScreen):
         reason = self.why_not_runnable(problem, sni_problem) if not busy else None
         run.disabled = bool(busy) or reason is not None
         hint = self.query_one("#actions-hint", Static)
-        hint.update(f"Run: {reason}" if reason else "")
+        hint.update(_("Run: {reason}").format(reason=reason) if reason else "")
         hint.display = bool(reason)
         self.sync_practice()
         self.query_one(Busy).show(busy)
@@ -179,21 +192,21 @@ class VerifyScreen(StepScreen):
 
     def why_not_runnable(self, address_problem: str | None, sni_problem: str | None) -> str | None:
         if not self.query_one("#address", Input).value.strip():
-            return "give the listener's address (or press Practise locally)"
+            return _("give the listener's address (or press Practise locally)")
         if address_problem or sni_problem:
-            return "fix the field marked above first"
+            return _("fix the field marked above first")
         return None
 
     def sync_practice(self) -> None:
         rehearsal = self.wizard.rehearsal
         info = self.query_one("#practice-info", Static)
-        info.update(f"Practice listener on {rehearsal.address}: your server certificate, admits only clients of "
-                    "your CA; it stops when you quit." if rehearsal else "")
+        info.update(_("Practice listener on {address}: your server certificate, admits only clients of "
+                      "your CA; it stops when you quit.").format(address=rehearsal.address) if rehearsal else "")
         info.display = rehearsal is not None
         mine = self.my_listener()
         button = self.query_one("#mine", Button)
         button.display = bool(mine) and self.query_one("#address", Input).value.strip() != mine
-        button.label = f"Use {mine}" if mine else "Use my listener"
+        button.label = _("Use {address}").format(address=mine) if mine else _("Use my listener")
 
     def my_listener(self) -> str:
         """The load balancer's address from the answers ('' when none was given)."""
@@ -212,8 +225,8 @@ class VerifyScreen(StepScreen):
 
     def next_hint(self) -> str:
         if self.session.last_verdict:
-            return "The test did not pass: fix what it says, then run it again"
-        return "Run the handshake test to continue"
+            return _("The test did not pass: fix what it says, then run it again")
+        return _("Run the handshake test to continue")
 
     # -- teaching texts -------------------------------------------------------------------
     def curl_text(self) -> str:
@@ -227,12 +240,12 @@ class VerifyScreen(StepScreen):
             resolve = f" \\\n  --resolve {name}:{port}:{f'[{host}]' if ':' in host else host}"
         url_host = f"[{name}]" if ":" in name else name
         return (
-            "Accepted with the client certificate (expect an HTTP status line):\n"
+            _("Accepted with the client certificate (expect an HTTP status line):") + "\n"
             f"curl -I --cacert {display_path(ws.cert('ca'))} \\\n"
             f"  --cert {display_path(ws.cert('client'))} \\\n"
             f"  --key {display_path(ws.key('client'))}{resolve} \\\n"
             f"  https://{url_host}:{port}/\n\n"
-            "Refused without it (expect a TLS alert or HTTP 400): the same without --cert and --key."
+            + _("Refused without it (expect a TLS alert or HTTP 400): the same without --cert and --key.")
         )
 
     def browser_text(self) -> str:
@@ -240,18 +253,20 @@ class VerifyScreen(StepScreen):
         assert ws is not None
         p12 = display_path(ws.p12)
         legacy = self.session.p12_legacy
-        mac = ("macOS: double-click it (Keychain)." if legacy else
-               "macOS Keychain refuses this modern bundle\n       (it says 'wrong password'): reissue it in step 3 with the\n       .p12 format 'Legacy', then double-click it.")
-        return (
-            f"Method 1, a browser. The bundle is {p12} ({'legacy' if legacy else 'modern'}).\n"
-            f"  1. Copy it to your computer: scp USER@THIS-HOST:{p12} .\n"
+        mac = (_("macOS: double-click it (Keychain).") if legacy else
+               _("macOS Keychain refuses this modern bundle\n       (it says 'wrong password'): reissue it in step 3 with the\n"
+                 "       .p12 format 'Legacy', then double-click it."))
+        bundle = (_("Method 1, a browser. The bundle is {p12} (legacy).") if legacy
+                  else _("Method 1, a browser. The bundle is {p12} (modern)."))
+        return bundle.format(p12=p12) + "\n" + _(
+            "  1. Copy it to your computer: scp USER@THIS-HOST:{p12} .\n"
             "  2. Import it with its password:\n"
             "     Windows/Chrome/Edge: double-click it, Certificate Import Wizard;\n"
             "     Firefox: Settings > Privacy & Security > View Certificates >\n"
-            f"       Your Certificates > Import;  {mac}\n"
+            "       Your Certificates > Import;  {mac}\n"
             "  3. Open the site: the browser asks which certificate to present.\n"
             "Method 2, curl: see “The same test with curl” (uses client.crt and client.key)."
-        )
+        ).format(p12=p12, mac=mac)
 
     # -- answers and actions ---------------------------------------------------------------
     @on(Input.Changed, "#address")
@@ -280,7 +295,7 @@ class VerifyScreen(StepScreen):
         sni = self.query_one("#sni", Input)
         reason = self.why_not_runnable(self.address_problem(), first_failure(sni.validate(sni.value)))
         if reason or target is None:
-            self.notify(reason or "give the listener's address first", severity="error")
+            self.notify(reason or _("give the listener's address first"), severity="error")
             return
         trust = self.query_one("#trust", Select).value
         self.wizard.start_handshake(target[0], target[1], sni.value.strip() or None, trust=str(trust))

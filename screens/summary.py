@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual import on
@@ -17,6 +18,7 @@ from screens.expiry import ExpiryTable
 from screens.forms import fingerprint_lines
 from screens.step7_verify import verdict_text
 from wizard import assets_loader
+from wizard.i18n import N_, _
 from wizard.workspace import PUBLIC_MODE, atomic_write
 
 SCRIPT_NAME = "openssl-commands.sh"
@@ -37,13 +39,18 @@ def against_practice_listener(verdict: dict[str, object]) -> bool:
         return False
 
 
-ROLE_NAMES = {"ca": "CA", "server": "Server", "client": "Client"}
-RENEWALS = {
-    "server": ("Renew the server certificate?", "A new certificate from the same CA, for the same names, with a new key; the old "
-               "files move into a backup folder first. Then upload it and move the listener to it (steps 4 and 6)."),
-    "ca": ("Renew the CA certificate?", "A new CA certificate for the same key and name: every certificate it signed stays valid. "
-           "The old one moves into a backup folder first. Then upload the new CA certificate (step 5) and set it on the listener (step 6)."),
+ROLE_NAMES = {"ca": N_("CA"), "server": N_("Server"), "client": N_("Client")}
+RENEWALS = {  # (question, explanation), marked with N_
+    "server": (N_("Renew the server certificate?"), N_("A new certificate from the same CA, for the same names, with a new key; the old "
+               "files move into a backup folder first. Then upload it and move the listener to it (steps 4 and 6).")),
+    "ca": (N_("Renew the CA certificate?"), N_("A new CA certificate for the same key and name: every certificate it signed stays valid. "
+           "The old one moves into a backup folder first. Then upload the new CA certificate (step 5) and set it on the listener (step 6).")),
 }
+
+
+def padded(label: str, width: int) -> str:
+    """`label` filled to `width` terminal cells (a Chinese character takes two)."""
+    return label + " " * max(0, width - cell_len(label))
 
 
 class SummaryScreen(StepScreen):
@@ -53,23 +60,23 @@ class SummaryScreen(StepScreen):
         return assets_loader.read_text("summary.md")
 
     def compose_form(self) -> ComposeResult:
-        yield Label("Expiry", classes="section")
+        yield Label(_("Expiry"), classes="section")
         yield ExpiryTable("", id="expiry", classes="result")
         with Horizontal(classes="actions"):
-            yield Button("Renew the server certificate…", id="renew-server", compact=True)
-            yield Button("Renew the CA…", id="renew-ca", compact=True)
-        with Collapsible(title="Show the openssl commands for renewing", classes="teach"):
+            yield Button(_("Renew the server certificate…"), id="renew-server", compact=True)
+            yield Button(_("Renew the CA…"), id="renew-ca", compact=True)
+        with Collapsible(title=_("Show the openssl commands for renewing"), id="renew-commands-panel", classes="teach"):
             yield Static(self._renew_commands(), classes="commands", markup=False)
-        yield Label("Certificates", classes="section")
+        yield Label(_("Certificates"), classes="section")
         yield Static("", id="artifacts", classes="result", markup=False)
-        yield Label("Load balancer", classes="section")
+        yield Label(_("Load balancer"), classes="section")
         yield Static("", id="uploads", classes="result", markup=False)
-        yield Label("Handshake test", classes="section")
+        yield Label(_("Handshake test"), classes="section")
         yield Static("", id="verdict", classes="verdict", markup=False)
         with Horizontal(classes="actions"):
-            yield Button("Export the openssl script", id="export", variant="primary", compact=True)
-            yield Button("Clients…", id="clients", compact=True)
-            yield Button("Quit", id="quit", compact=True)
+            yield Button(_("Export the openssl script"), id="export", variant="primary", compact=True)
+            yield Button(_("Clients…"), id="clients", compact=True)
+            yield Button(_("Quit"), id="quit", compact=True)
 
     def _renew_commands(self) -> str:
         from wizard import teaching
@@ -80,6 +87,10 @@ class SummaryScreen(StepScreen):
         self.query_one("#next", Button).display = False
         self._reload_expiry()
 
+    def after_retranslate(self) -> None:
+        self.load_form()  # composed anew: no Next button, the expiry table filled again
+        super().after_retranslate()
+
     def _reload_expiry(self) -> None:
         if self.wizard.ws is not None:
             self.query_one(ExpiryTable).reload(self.wizard.ws)
@@ -88,22 +99,26 @@ class SummaryScreen(StepScreen):
         ws, s = self.wizard.ws, self.session
         assert ws is not None
         text = Text()
-        text.append(f" Workspace {display_path(ws.root)}\n", style="bold")
+        text.append(" " + _("Workspace {path}").format(path=display_path(ws.root)) + "\n", style="bold")
+        width = max(7, *(cell_len(_(label)) + 1 for label in (*ROLE_NAMES.values(), N_("Bundle"), N_("Keys"))))
         for role, name in ROLE_NAMES.items():
             info = s.certificates.get(role, {})
-            text.append(f" {name:<7}", style="bold")
+            text.append(" " + padded(_(name), width), style="bold")
             if not info:
-                text.append("not issued\n", style="red")
+                text.append(_("not issued") + "\n", style="red")
                 continue
-            text.append(f"{ws.relative(ws.cert(role))}, expires {info.get('not_after', '')[:10]}{self._soon(info)}\n")
+            text.append(_("{path}, expires {date}").format(path=ws.relative(ws.cert(role)), date=info.get("not_after", "")[:10])
+                        + self._soon(info) + "\n")
             # The whole fingerprint (32 bytes) on two lines, as the step pages show it.
             for index, line in enumerate(fingerprint_lines(info.get("fingerprint", ""))):
-                text.append(f"         {'SHA-256' if index == 0 else '':<8}{line}\n", style="dim")
+                text.append(" " * (width + 2) + f"{'SHA-256' if index == 0 else '':<8}{line}\n", style="dim")
         if ws.p12.exists():
-            text.append(" Bundle ", style="bold")
-            text.append(f"{ws.relative(ws.p12)} (password not stored){' legacy' if s.p12_legacy else ''}\n")
-        text.append(" Keys   ", style="bold")
-        text.append(", ".join(ws.relative(ws.key(role)) for role in ROLE_NAMES if ws.key(role).exists()) + " (mode 0600)")
+            text.append(" " + padded(_("Bundle"), width), style="bold")
+            stored = _("{path} (password not stored) legacy") if s.p12_legacy else _("{path} (password not stored)")
+            text.append(stored.format(path=ws.relative(ws.p12)) + "\n")
+        text.append(" " + padded(_("Keys"), width), style="bold")
+        keys = ", ".join(ws.relative(ws.key(role)) for role in ROLE_NAMES if ws.key(role).exists())
+        text.append(_("{files} (mode 0600)").format(files=keys))
         return text
 
     @staticmethod
@@ -113,23 +128,23 @@ class SummaryScreen(StepScreen):
         except ValueError:
             return ""
         left = (end - now()).days
-        return f" (in {left} days: renew now)" if left < 60 else ""
+        return " " + _("(in {days} days: renew now)").format(days=left) if left < 60 else ""
 
     def uploads(self) -> Text:
         s = self.session
         text = Text()
         rows = [
-            ("Server certificate", s.server_cert_id, 4),
-            ("CA certificate", s.ca_cert_id, 5),
-            ("Listener", s.listener_id, 6),
+            (_("Server certificate"), s.server_cert_id, 4),
+            (_("CA certificate"), s.ca_cert_id, 5),
+            (_("Listener"), s.listener_id, 6),
         ]
         for name, cert_id, step in rows:
-            state = f"id {cert_id}" if cert_id else ("added (no id noted)" if s.is_done(step) else "not done")
-            text.append(f" {name:<20}", style="bold")
+            state = _("id {cert_id}").format(cert_id=cert_id) if cert_id else (_("added (no id noted)") if s.is_done(step) else _("not done"))
+            text.append(" " + padded(name, 20), style="bold")
             text.append(state + "\n", style="" if s.is_done(step) else "yellow")
-        address = f"{s.lb_address}:{s.lb_port}" if s.lb_address else "no address given"
-        text.append(f" {'Listener address':<20}", style="bold")
-        text.append(f"{address}, policy {s.tls_policy}")
+        address = f"{s.lb_address}:{s.lb_port}" if s.lb_address else _("no address given")
+        text.append(" " + padded(_("Listener address"), 20), style="bold")
+        text.append(_("{address}, policy {policy}").format(address=address, policy=s.tls_policy))
         return text
 
     def _sync_sections(self) -> None:
@@ -137,10 +152,10 @@ class SummaryScreen(StepScreen):
         self.query_one("#uploads", Static).update(self.uploads())
         verdict = self.session.last_verdict
         if not verdict:
-            shown: RenderableType = Text(" not run yet: go back to step 7", style="yellow")
+            shown: RenderableType = Text(" " + _("not run yet: go back to step 7"), style="yellow")
         elif against_practice_listener(verdict):
             shown = Group(verdict_text(verdict), Text(
-                " That was the practice listener on this machine — run step 7 again against the load balancer.",
+                " " + _("That was the practice listener on this machine — run step 7 again against the load balancer."),
                 style="yellow"))
         else:
             shown = verdict_text(verdict)
@@ -161,9 +176,9 @@ class SummaryScreen(StepScreen):
             text = script.full_script(script.profile_from_workspace(ws, self.session), ws.root)
             atomic_write(path, text.encode(), PUBLIC_MODE)
         except (WizardError, OSError) as error:
-            self.wizard.show_error(f"cannot write {path}: {error}")
+            self.wizard.show_error(_("cannot write {path}: {error}").format(path=path, error=error))
             return
-        self.notify(display_path(path), title="openssl script saved", timeout=10)
+        self.notify(display_path(path), title=_("openssl script saved"), timeout=10)
 
     @on(Button.Pressed, "#clients")
     def clients(self) -> None:
@@ -178,7 +193,7 @@ class SummaryScreen(StepScreen):
                 self.wizard.start_renewal(what)
 
         title, body = RENEWALS[what]
-        self.app.push_screen(ConfirmModal(title, body, yes="Renew", no="Not now"), answered)
+        self.app.push_screen(ConfirmModal(_(title), _(body), yes=_("Renew"), no=_("Not now")), answered)
 
     def sync_form(self) -> None:
         self._sync_sections()

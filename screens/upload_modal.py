@@ -16,6 +16,7 @@ from screens.language import Translated
 from screens.base import FieldRow
 from screens.forms import ElbUuid, first_failure
 from wizard import elb
+from wizard.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class UploadRequest:
 
 
 class UploadModal(ModalScreen[UploadRequest | None], Translated):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
 
     def __init__(self, *, listener: bool = False, loadbalancer_id: str = "", region: str = "") -> None:
         super().__init__()
@@ -36,18 +37,18 @@ class UploadModal(ModalScreen[UploadRequest | None], Translated):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            title = "Create or move the listener with the ELB API" if self.listener else "Upload both certificates with the ELB API"
+            title = _("Create or move the listener with the ELB API") if self.listener else _("Upload both certificates with the ELB API")
             yield Label(title, classes="dialog-title")
-            yield Static(f"Credentials come from {elb.ENV_AK} and {elb.ENV_SK}.", classes="hint")
-            yield FieldRow("Region", Input(self.initial_region, id="region", placeholder="cn-north-4", compact=True))
-            yield FieldRow("Project id", Input(id="project", compact=True))
-            yield FieldRow("Endpoint", Input(id="endpoint", placeholder="optional", compact=True))
+            yield Static(_("Credentials come from {env_ak} and {env_sk}.").format(env_ak=elb.ENV_AK, env_sk=elb.ENV_SK), classes="hint")
+            yield FieldRow(_("Region"), Input(self.initial_region, id="region", placeholder="cn-north-4", compact=True))
+            yield FieldRow(_("Project id"), Input(id="project", compact=True))
+            yield FieldRow(_("Endpoint"), Input(id="endpoint", placeholder=_("optional"), compact=True))
             if self.listener:
-                yield FieldRow("Load balancer id", Input(self.loadbalancer_id, id="lb", compact=True, validators=[ElbUuid()]), note_id="lb-note")
-                yield Checkbox("remove the certificates this replaces, once no listener uses them", id="delete-replaced", compact=True)
+                yield FieldRow(_("Load balancer id"), Input(self.loadbalancer_id, id="lb", compact=True, validators=[ElbUuid()]), note_id="lb-note")
+                yield Checkbox(_("remove the certificates this replaces, once no listener uses them"), id="delete-replaced", compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Upload", id="upload", variant="primary", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(_("Upload"), id="upload", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -59,12 +60,12 @@ class UploadModal(ModalScreen[UploadRequest | None], Translated):
         region = self.query_one("#region", Input).value.strip()
         project = self.query_one("#project", Input).value.strip()
         if not region or not project:
-            self.notify("give the region and the project id", severity="error")
+            self.notify(_("give the region and the project id"), severity="error")
             return
         lb_id, delete_replaced = "", False
         if self.listener:
             field = self.query_one("#lb", Input)
-            problem = first_failure(field.validate(field.value)) or ("give the load balancer id" if not field.value.strip() else None)
+            problem = first_failure(field.validate(field.value)) or (_("give the load balancer id") if not field.value.strip() else None)
             if problem:
                 self.notify(problem, severity="error")
                 return

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -39,10 +40,14 @@ SUMMARY = 8
 # Textual's own texts that the wizard shows (its system commands and the palette key), for the catalog.
 TEXTUAL_TEXTS = (
     N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
-    N_("Keys"), N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),
+    N_("Hide the keys and widget help panel"), N_("Show help for the focused widget and a summary of available keys"),
     N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"), N_("Maximize the focused widget"),
     N_("Screenshot"), N_("Save an SVG 'screenshot' of the current screen"), N_("palette"), N_("Open the command palette"),
+    N_("Dismiss menu"),  # an open choice list's key in the footer
 )
+# Textual's words that mean something else in our catalog ("Keys" is the summary's key files):
+# a msgid of their own, used once it has a translation (the English stays Textual's word).
+TEXTUAL_OWN_WORDS = {"Keys": N_("Keys (the key bindings panel)")}
 SAVE_DELAY = 0.5  # seconds of quiet typing before the session is written
 
 # step -> (module, class) in screens/; imported on first use so the welcome screen paints quickly.
@@ -58,6 +63,15 @@ STEP_SCREENS = {
 }
 
 
+def textual_word(text: str) -> str:
+    """One of Textual's own texts in the current language."""
+    own = TEXTUAL_OWN_WORDS.get(text)
+    if own is None:
+        return _(text)
+    shown = _(own)
+    return text if shown == own else shown
+
+
 def make_screen(step: int) -> Screen[Any]:
     from importlib import import_module
 
@@ -70,8 +84,8 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
     SUB_TITLE = "HTTPS mutual authentication on Huawei Cloud ELB"
     CSS_PATH = assets_loader.stylesheet_path()
     BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", N_("Help")),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
     ]
 
     def __init__(self, workspace: str | None = None) -> None:
@@ -119,8 +133,8 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
 
         if self.busy:
             # A result must land in the session it was started for: finish the work first.
-            self.notify(f"wait until the wizard has finished {next(iter(self.busy.values())).rstrip('…')}, "
-                        "then switch the workspace", severity="warning", timeout=8)
+            self.notify(_("wait until the wizard has finished {work}, then switch the workspace").format(
+                work=next(iter(self.busy.values())).rstrip("…")), severity="warning", timeout=8)
             return
         root = Path(path).expanduser().absolute()
         self.use_store(self.store or SessionStore())
@@ -152,7 +166,7 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         try:
             self.writer.submit(self.session)
         except ValueError as error:  # a secret-looking field: refused, reported
-            self.notify(f"the session could not be saved: {error}", severity="error", timeout=10)
+            self.notify(_("the session could not be saved: {error}").format(error=error), severity="error", timeout=10)
 
     def save_elsewhere(self, workspace: Path, change: Callable[[Session], None]) -> None:
         """Apply a late result to the session of a workspace that is no longer open."""
@@ -167,8 +181,8 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
             return
         change(session)
         self.writer.submit(session)
-        self.notify(f"work for {workspace} finished after the workspace was switched: "
-                    "its result went to that workspace's session", severity="warning", timeout=10)
+        self.notify(_("work for {workspace} finished after the workspace was switched: "
+                      "its result went to that workspace's session").format(workspace=workspace), severity="warning", timeout=10)
 
     def remember(self, **answers: Any) -> None:
         """Store answers in the session at once; write them once typing pauses (not on
@@ -229,9 +243,9 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
 
     def action_goto(self, step: int) -> None:
         if self.session is None:
-            self.notify("start or resume a session first", severity="warning")
+            self.notify(_("start or resume a session first"), severity="warning")
         elif not self.reachable(step):
-            self.notify("finish the steps before it first", severity="warning")
+            self.notify(_("finish the steps before it first"), severity="warning")
         else:
             self.goto(step)
 
@@ -240,9 +254,9 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         from screens.clients import ClientsScreen
 
         if self.ws is None:
-            self.notify("start or resume a session first", severity="warning")
+            self.notify(_("start or resume a session first"), severity="warning")
         elif not self.ws.cert("ca").exists():
-            self.notify("create the CA first (step 1): clients are issued by it", severity="warning")
+            self.notify(_("create the CA first (step 1): clients are issued by it"), severity="warning")
         elif not any(isinstance(screen, ClientsScreen) for screen in self.screen_stack):
             self.push_screen(ClientsScreen())
 
@@ -254,11 +268,11 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
 
     def action_show_workspace(self) -> None:
         if self.ws is None:
-            self.notify("no workspace yet: start a session first", severity="warning")
+            self.notify(_("no workspace yet: start a session first"), severity="warning")
             return
         path = str(self.ws.root)
         self.copy_to_clipboard(path)
-        self.notify(f"{path}\n(copied to the clipboard)", title="Workspace folder", timeout=10)
+        self.notify(_("{path}\n(copied to the clipboard)").format(path=path), title=_("Workspace folder"), timeout=10)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
@@ -268,6 +282,13 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         from screens.language import translate_bindings
 
         translate_bindings(self)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Textual's own widgets declare their keys' words too (an open choice list: "Dismiss
+        # menu"); the footer shows those of the focused one, so they follow the language as well.
+        from screens.language import translate_bindings
+
+        translate_bindings(event.widget)
 
     async def switch_language(self, language: str) -> None:
         """Every open page in `language` at once, with what was typed kept (no restart)."""
@@ -298,17 +319,17 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
 
         yield from self._language_commands()
 
-        for step, title in STEP_TITLES.items():
-            label = "Summary" if step == SUMMARY else f"Step {step}: {title}"
+        for step, title in STEP_TITLES.items():  # the titles are N_() constants of the core
+            label = _(title) if step == SUMMARY else _("Step {step}: {title}").format(step=step, title=_(title))
             if self.session is not None and self.reachable(step):
-                yield SystemCommand(label, "Jump to this page", lambda s=step: self.action_goto(s))
+                yield SystemCommand(label, _("Jump to this page"), lambda s=step: self.action_goto(s))
         if self.ws is not None:
-            yield SystemCommand("Clients", "Every named client: issue more, revoke one", self.action_clients)
-        yield SystemCommand("Workspace folder", "Show the workspace path (and copy it)", self.action_show_workspace)
-        yield SystemCommand("Toggle theme", "Switch between the dark and the light theme", self.action_toggle_theme)
-        yield SystemCommand("Help", "How to use the wizard (F1)", self.action_help)
+            yield SystemCommand(_("Clients"), _("Every named client: issue more, revoke one"), self.action_clients)
+        yield SystemCommand(_("Workspace folder"), _("Show the workspace path (and copy it)"), self.action_show_workspace)
+        yield SystemCommand(_("Toggle theme"), _("Switch between the dark and the light theme"), self.action_toggle_theme)
+        yield SystemCommand(_("Help"), _("How to use the wizard (F1)"), self.action_help)
         for command in super().get_system_commands(screen):  # Textual's own (Theme, Quit, Keys...), in our words
-            yield command._replace(title=_(command.title), help=_(command.help))
+            yield command._replace(title=textual_word(command.title), help=_(command.help))
 
     # -- errors -----------------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
@@ -323,13 +344,15 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
             self.warnings_shown.append(message)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def show_error(self, message: str, title: str = "That did not work") -> None:
+    def show_error(self, message: str, title: str = "") -> None:
         """Short errors as a notification, long ones in a modal; never a traceback. The core's
-        fixes name command-line options: here they name the wizard's fields instead."""
+        fixes name command-line options: here they name the wizard's fields instead.
+        `title`: already translated; "" is "That did not work"."""
         from screens.base import MessageModal
         from screens.wording import for_tui
         from wizard.safe_text import printable
 
+        title = title or _("That did not work")
         message = for_tui(printable(message))
         self.last_error = message
         if len(message) <= 110:

@@ -13,6 +13,8 @@ from textual import on, work
 from textual.app import App
 from textual.message import Message
 
+from wizard.i18n import _, ngettext
+
 if TYPE_CHECKING:
     from wizard.clients import BatchResult, ClientOptions, Revocation
     from wizard.workspace import Workspace
@@ -46,13 +48,13 @@ class ClientsWorkMixin(App[int]):
     clients_progress: tuple[int, int]
 
     def sync_screen(self) -> None: ...
-    def show_error(self, message: str, title: str = "That did not work") -> None: ...
+    def show_error(self, message: str, title: str = "") -> None: ...
 
     def start_clients(self, names: list[str], password: str, options: ClientOptions) -> None:
         """Issue named clients in a thread (a batch uses worker processes on every core)."""
         if self.ws is None or self.busy.get("clients"):
             return
-        self.busy["clients"] = f"issuing {len(names)} client{'s' if len(names) > 1 else ''}…"
+        self.busy["clients"] = ngettext("issuing {count} client…", "issuing {count} clients…", len(names)).format(count=len(names))
         self.clients_progress = (0, len(names))
         # The password is held by a closure, never a worker argument (Textual logs arguments).
         self._clients_worker(self.ws, names, options, lambda: password)
@@ -71,7 +73,7 @@ class ClientsWorkMixin(App[int]):
         except WizardError as error:
             self.post_message(ClientsIssued(ws.root, None, str(error)))
         except Exception as error:  # noqa: BLE001 - one line, never a traceback
-            self.post_message(ClientsIssued(ws.root, None, f"unexpected {type(error).__name__}: {error}"))
+            self.post_message(ClientsIssued(ws.root, None, _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error)))
         else:
             self.post_message(ClientsIssued(ws.root, result))
 
@@ -84,13 +86,14 @@ class ClientsWorkMixin(App[int]):
     def _clients_issued(self, message: ClientsIssued) -> None:
         self.busy.pop("clients", None)
         if message.error:
-            self.show_error(message.error, "No client issued")
+            self.show_error(message.error, _("No client issued"))
         elif message.result is not None:
             result = message.result
             if result.issued:
-                self.notify(", ".join(issued.name for issued in result.issued), title=f"{len(result.issued)} issued", timeout=8)
+                self.notify(", ".join(issued.name for issued in result.issued), title=ngettext(
+                    "{count} issued", "{count} issued", len(result.issued)).format(count=len(result.issued)), timeout=8)
             for name, why in result.failed:
-                self.show_error(f"{name}: {why}", "A client failed")
+                self.show_error(_("{name}: {reason}").format(name=name, reason=why), _("A client failed"))
             for warning in result.warnings:
                 self.notify(warning, severity="warning", timeout=10)
         self.sync_screen()
@@ -98,7 +101,7 @@ class ClientsWorkMixin(App[int]):
     def start_revoke(self, name: str, reason: str) -> None:
         if self.ws is None or self.busy.get("revoke"):
             return
-        self.busy["revoke"] = f"revoking {name}…"
+        self.busy["revoke"] = _("revoking {name}…").format(name=name)
         self._revoke_worker(self.ws, name, reason)
         self.sync_screen()
 
@@ -112,7 +115,7 @@ class ClientsWorkMixin(App[int]):
         except WizardError as error:
             self.post_message(ClientRevoked(ws.root, None, str(error)))
         except Exception as error:  # noqa: BLE001
-            self.post_message(ClientRevoked(ws.root, None, f"unexpected {type(error).__name__}: {error}"))
+            self.post_message(ClientRevoked(ws.root, None, _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error)))
         else:
             self.post_message(ClientRevoked(ws.root, revocation))
 
@@ -120,9 +123,10 @@ class ClientsWorkMixin(App[int]):
     def _client_revoked(self, message: ClientRevoked) -> None:
         self.busy.pop("revoke", None)
         if message.error:
-            self.show_error(message.error, "Not revoked")
+            self.show_error(message.error, _("Not revoked"))
         elif message.revocation is not None:
             done = message.revocation
-            state = "was already revoked" if done.already else "is revoked: ca/crl.pem and ca/revoked-serials.txt are updated"
-            self.notify(f"{done.name} {state}", title="Revoked", timeout=10)
+            said = (_("{name} was already revoked") if done.already
+                    else _("{name} is revoked: ca/crl.pem and ca/revoked-serials.txt are updated"))
+            self.notify(said.format(name=done.name), title=_("Revoked"), timeout=10)
         self.sync_screen()

@@ -22,6 +22,7 @@ from textual.message import Message
 from wizard.app.messages import (
     AttemptDone, CertificateReady, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
+from wizard.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from wizard.rehearsal import RehearsalServer
@@ -29,12 +30,20 @@ if TYPE_CHECKING:
     from wizard.workspace import Workspace
 
 KEY_NAMES = {"rsa2048": "RSA 2048", "rsa3072": "RSA 3072", "rsa4096": "RSA 4096", "ec-p256": "EC P-256", "ec-p384": "EC P-384"}
-WHAT_IS_MADE = {"ca": "the CA", "server": "the server certificate", "client": "the client certificate and client.p12"}
+# What is busy while a key and certificate are made, a whole sentence per role (the key type is a placeholder).
+GENERATING = {
+    "ca": N_("generating a {key} key and the CA…"),
+    "server": N_("generating a {key} key and the server certificate…"),
+    "client": N_("generating a {key} key and the client certificate and client.p12…"),
+}
+ADOPTING = {"server": N_("checking the existing server certificate and key…"), "client": N_("checking the existing client certificate and key…")}
 ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
+# The handshake verdict's status as a notification title (the status itself stays a machine value).
+VERDICT_TITLES = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE")}
 
 
 def _unexpected(error: Exception) -> str:
-    return f"unexpected {type(error).__name__}: {error}"
+    return _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error)
 
 
 class WorkMixin(App[int]):
@@ -52,7 +61,7 @@ class WorkMixin(App[int]):
     # Provided by WizardApp.
     def save(self) -> None: ...
     def sync_screen(self) -> None: ...
-    def show_error(self, message: str, title: str = "That did not work") -> None: ...
+    def show_error(self, message: str, title: str = "") -> None: ...
     def showing(self, step: int) -> bool: ...
     def save_elsewhere(self, workspace: Path, change: Callable[[Session], None]) -> None: ...
 
@@ -74,7 +83,7 @@ class WorkMixin(App[int]):
         if self.session is None or self.ws is None:
             return False
         if self.busy.get(kind):
-            self.notify("already working on it", severity="warning")
+            self.notify(_("already working on it"), severity="warning")
             return False
         self.busy[kind] = label
         self.sync_screen()
@@ -87,7 +96,7 @@ class WorkMixin(App[int]):
             return
         key_type = getattr(self.session, f"{role}_key_type")
         reuse = role == "ca" and not replace and self.ws.cert("ca").exists() and self.ws.key("ca").exists()
-        label = "checking the existing CA…" if reuse else f"generating a {KEY_NAMES.get(key_type, key_type)} key and {WHAT_IS_MADE[role]}…"
+        label = _("checking the existing CA…") if reuse else _(GENERATING[role]).format(key=KEY_NAMES.get(key_type, key_type))
         if self._start(role, label):
             # The password is held by a closure, never passed as a worker argument: Textual
             # builds a worker's default description (shown in its log) from the arguments.
@@ -116,7 +125,7 @@ class WorkMixin(App[int]):
     def adopt_existing(self, role: str) -> None:
         """Take over the server or client files already in the workspace (checked in a thread:
         loading a large RSA key takes long enough to freeze the screen)."""
-        if self.ws is not None and self._start(role, f"checking the existing {role} certificate and key…"):
+        if self.ws is not None and self._start(role, _(ADOPTING[role])):
             self._adopt_worker(role, self.ws)
 
     @work(thread=True, group="certificates", description="checking existing files")
@@ -148,11 +157,12 @@ class WorkMixin(App[int]):
         self.save()
         step = ROLE_STEP[outcome.role]
         if outcome.reused and outcome.role == "ca":
-            self.notify("The existing CA is reused: certificates already uploaded stay valid.", title="Step 1")
+            self.notify(_("The existing CA is reused: certificates already uploaded stay valid."), title=_("Step {step}").format(step=1))
         elif not self.showing(step):  # the step's page shows the result itself
-            self.notify(f"{len(outcome.files)} files written.", title=f"Step {step} done")
+            self.notify(ngettext("{count} file written.", "{count} files written.", len(outcome.files)).format(count=len(outcome.files)),
+                        title=_("Step {step} done").format(step=step))
         if outcome.backup is not None:
-            self.notify(f"The old files were moved to {self.ws.relative(outcome.backup)}/", title="Backup", timeout=12)
+            self.notify(_("The old files were moved to {folder}/").format(folder=self.ws.relative(outcome.backup)), title=_("Backup"), timeout=12)
         for warning in outcome.warnings:
             self.warn_once(warning)
         self.sync_screen()
@@ -161,7 +171,7 @@ class WorkMixin(App[int]):
     def _work_failed(self, message: WorkFailed) -> None:
         self.busy.pop(message.kind, None)
         if self._is_open(message.workspace):
-            title = "The test could not run" if message.kind == "handshake" else "That did not work"
+            title = _("The test could not run") if message.kind == "handshake" else _("That did not work")
             self.show_error(message.error, title)
         self.sync_screen()
 
@@ -172,7 +182,7 @@ class WorkMixin(App[int]):
         """Check and copy in a CA or server certificate the user already has (steps 1 and 2)."""
         if self.ws is None or self.session is None:
             return
-        if self._start(request.role, f"checking the {'CA' if request.role == 'ca' else 'certificate'} you brought…"):
+        if self._start(request.role, _("checking the CA you brought…") if request.role == "ca" else _("checking the certificate you brought…")):
             server_name = self.session.server_cn if self.session.server_cn != "www.test.com" else ""
             # The password stays in a closure, never a worker argument (Textual logs arguments).
             self._bring_worker(request.role, self.ws, request.cert, request.key, request.chain, server_name,
@@ -202,7 +212,7 @@ class WorkMixin(App[int]):
     # -- renewals (from the summary) -------------------------------------------------------------
     def start_renewal(self, what: str) -> None:
         """Renew the server certificate or the CA (for its own key) in a thread."""
-        if self.ws is not None and self._start("renew", f"renewing the {'server certificate' if what == 'server' else 'CA'}…"):
+        if self.ws is not None and self._start("renew", _("renewing the server certificate…") if what == "server" else _("renewing the CA…")):
             self._renewal_worker(what, self.ws)
 
     @work(thread=True, group="certificates", description="renewing a certificate")
@@ -232,18 +242,19 @@ class WorkMixin(App[int]):
         record(self.session, message.outcome)
         self.save()
         if type(message.outcome).__name__ == "CaRenewal":
-            self.notify("Everything it signed stays valid. Upload the new CA certificate (step 5) and set it on the listener (step 6).",
-                        title="CA renewed", timeout=12)
+            self.notify(_("Everything it signed stays valid. Upload the new CA certificate (step 5) and set it on the listener (step 6)."),
+                        title=_("CA renewed"), timeout=12)
         else:
-            self.notify("Upload it and move the listener to it (steps 4 and 6).", title="Server certificate renewed", timeout=12)
+            self.notify(_("Upload it and move the listener to it (steps 4 and 6)."), title=_("Server certificate renewed"), timeout=12)
         self.sync_screen()
 
     # -- steps 4-5: the optional API upload ---------------------------------------------------
     def start_upload(self, request: Any) -> None:
         """Upload both certificates (steps 4-5) and, with a load balancer id, create or move the
         listener (step 6, a rotation after a renewal); the listener options are the session's."""
-        what = "creating or moving the listener" if request.loadbalancer_id else "uploading both certificates"
-        if self.session is not None and self.ws is not None and self._start("upload", f"{what} through the ELB API…"):
+        label = (_("creating or moving the listener through the ELB API…") if request.loadbalancer_id
+                 else _("uploading both certificates through the ELB API…"))
+        if self.session is not None and self.ws is not None and self._start("upload", label):
             self._upload_worker(copy.deepcopy(self.session), self.ws, request)
 
     @work(thread=True, group="upload", description="certificate upload through the ELB API")
@@ -283,7 +294,8 @@ class WorkMixin(App[int]):
         self._record_upload(message.workspace, message.result)
         if self._is_open(message.workspace):
             result = message.result
-            self.notify(f"server certificate {result.server_cert_id}, CA certificate {result.ca_cert_id}", title="Uploaded")
+            self.notify(_("server certificate {server_id}, CA certificate {ca_id}").format(server_id=result.server_cert_id, ca_id=result.ca_cert_id),
+                        title=_("Uploaded"))
             for warning in result.warnings:
                 self.warn_once(warning)
         self.sync_screen()
@@ -294,12 +306,12 @@ class WorkMixin(App[int]):
         # The core records ids only for what really reached the API: keep them.
         self._record_upload(message.workspace, message.partial)
         if self._is_open(message.workspace):
-            self.show_error(message.error, "Upload failed")
+            self.show_error(message.error, _("Upload failed"))
         self.sync_screen()
 
     # -- step 7: the handshake test and the rehearsal listener -------------------------------
     def start_handshake(self, host: str, port: int, sni: str | None, trust: str = "auto") -> None:
-        if self.ws is None or not self._start("handshake", f"testing {host}:{port}: three connections…"):
+        if self.ws is None or not self._start("handshake", _("testing {host}:{port}: three connections…").format(host=host, port=port)):
             return
         self.live_attempts = []
         # A daemon thread, not a Textual worker: thread workers run in the event loop's pool,
@@ -345,9 +357,10 @@ class WorkMixin(App[int]):
         if self.showing(7):
             return  # the page shows the attempts and the verdict
         if verdict.passed:
-            self.notify(verdict.summary, title="PASS", timeout=10)
+            self.notify(verdict.summary, title=_(VERDICT_TITLES["pass"]), timeout=10)
         else:
-            self.notify(verdict.summary, title=verdict.status.upper(), severity="error", timeout=12)
+            title = _(VERDICT_TITLES[verdict.status]) if verdict.status in VERDICT_TITLES else verdict.status.upper()
+            self.notify(verdict.summary, title=title, severity="error", timeout=12)
 
     def start_rehearsal(self) -> str | None:
         """Start the local mTLS listener (once); return its address, None when it cannot start."""
@@ -363,7 +376,7 @@ class WorkMixin(App[int]):
         try:
             server.start()
         except (WizardError, OSError) as error:
-            self.show_error(f"the practice listener cannot start: {error}")
+            self.show_error(_("the practice listener cannot start: {error}").format(error=error))
             return None
         self.rehearsal = server
         return server.address

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import ipaddress
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +13,7 @@ from textual.widgets import Button, Collapsible, Input, Label, Select, Selection
 
 from screens.base import Busy, FieldRow, StepScreen
 from screens.forms import ElbUuid, first_failure
-from screens.text import markdown
+from screens.text import markdown, padded
 from wizard import assets_loader, elb
 from wizard.errors import InputError
 from wizard.i18n import N_, _
@@ -40,10 +39,6 @@ def header_label(chosen: str) -> str:
     name = chosen.split("=", 1)[0]
     return _(elb.FIELD_LABELS[name]) if name in elb.FIELD_LABELS else chosen
 
-
-def padded(label: str, width: int) -> str:
-    """`label` filled to `width` terminal cells (a Chinese character takes two)."""
-    return label + " " * max(0, width - cell_len(label))
 
 
 def listener_address(host: str, port: str) -> tuple[str, int] | str:
@@ -166,7 +161,7 @@ class ListenerScreen(StepScreen):
         text = Text()
         for index, (name, value) in enumerate(rows):
             text.append(" ☐ ", style="bold")
-            text.append(padded(name, 20), style="bold")
+            text.append(padded(name, 20, at_least=1), style="bold")
             text.append(value + ("\n" if index < len(rows) - 1 else ""))
         return text
 

@@ -17,12 +17,11 @@ from screens.wording import for_tui
 from wizard.safe_text import printable
 from wizard.errors import InputError
 from wizard.i18n import N_, _
+from wizard.handshake.model import outcome_text, status_text
 
 STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inconclusive": "bold black on yellow", "unreachable": "bold white on red"}
 # The verdict's status and an attempt's outcome are machine values (kept in the session and
 # in --json); these are the words shown for them.
-STATUS_WORDS = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE")}
-OUTCOME_WORDS = {"accepted": N_("accepted"), "rejected": N_("rejected"), "denied": N_("denied"), "timeout": N_("timeout"), "error": N_("error")}
 
 
 TRUST_CHOICES = [  # (label marked with N_, value)
@@ -58,7 +57,7 @@ def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful:
         outcome = str(attempt.get("outcome", ""))
         grid.add_row(_mark(attempt, doubtful),
                      Text(printable(attempt.get("label", "")), style="bold"),
-                     Text(printable(_(OUTCOME_WORDS[outcome]) if outcome in OUTCOME_WORDS else outcome)),
+                     Text(printable(outcome_text(outcome))),
                      Text(printable(attempt.get("detail", "")), style="dim"))
     for _waiting in range(pending):
         grid.add_row(Text("…", style="dim"), Text(_("waiting"), style="dim"), Text(""), Text(""))
@@ -69,7 +68,7 @@ def verdict_text(verdict: dict[str, Any]) -> Table:
     """The verdict badge, its line and the diagnosis (in the wizard's words), beside the badge."""
     status = str(verdict.get("status", ""))
     summary = printable(verdict.get("summary", ""))
-    badge = _(STATUS_WORDS[status]) if status in STATUS_WORDS else status.upper()
+    badge = status_text(status)
     # The summary starts with the status (in the language of the test): the badge says it already.
     for prefix in (f"{status.upper()}: ", f"{badge}: ", f"{badge}："):
         if summary.upper().startswith(prefix.upper()):

@@ -16,6 +16,7 @@ from textual.widgets import Button, Collapsible, Label, Static
 from screens.base import ConfirmModal, StepScreen, display_path
 from screens.expiry import ExpiryTable
 from screens.forms import fingerprint_lines
+from screens.text import padded
 from screens.step7_verify import verdict_text
 from wizard import assets_loader
 from wizard.i18n import N_, _
@@ -47,10 +48,6 @@ RENEWALS = {  # (question, explanation), marked with N_
            "The old one moves into a backup folder first. Then upload the new CA certificate (step 5) and set it on the listener (step 6).")),
 }
 
-
-def padded(label: str, width: int) -> str:
-    """`label` filled to `width` terminal cells (a Chinese character takes two)."""
-    return label + " " * max(0, width - cell_len(label))
 
 
 class SummaryScreen(StepScreen):

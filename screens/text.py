@@ -31,6 +31,12 @@ _NO_LINE_START = set("，。、；：？！）」』”’》】…%")
 _NO_LINE_END = set("（「『“‘《【")
 
 
+def padded(label: str, width: int, at_least: int = 0) -> str:
+    """`label` filled to `width` terminal cells (a Chinese character takes two), followed by
+    at least `at_least` spaces (so a label as long as its column never touches its value)."""
+    return label + " " * max(at_least, width - cell_len(label))
+
+
 def display_path(path: str | Path) -> str:
     """A path as shown on screen: the home folder as ~ (shorter, and the same on every machine)."""
     text = str(path)

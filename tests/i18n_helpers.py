@@ -23,7 +23,7 @@ Java Keychain Firefox Chrome Safari Edge iOS Android curl openssl OpenSSL nginx 
 pk12util certutil NSS ssl_crl tls ctrl Ctrl Tab Enter Esc Escape PgUp PgDn Alt Shift Space F1 alt Backspace CBC GCM
 DES MD5 X509 PKIX clientAuth serverAuth keyCertSign cRLSign digitalSignature keyEncipherment basicConstraints
 keyUsage extendedKeyUsage subjectAltName nextUpdate thisUpdate AKI SKI ECDHE TERMINATED_HTTPS HTTPS_PROXY
-REQUESTS_CA_BUNDLE ASCII OK
+REQUESTS_CA_BUNDLE ASCII OK esc
 """.split())
 _TOKEN_EDGES = "()[]{}<>,.;:!?\"'`…·▶◀✔✘✓✗*|“”‘’「」，。：；！？（）"
 _PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")

@@ -118,12 +118,14 @@ def resume_then(step: int, *keys: str):  # noqa: ANN201
     async def run_before(pilot) -> None:  # noqa: ANN001
         await _still(pilot)
         await pilot.press("enter")
-        await pilot.pause()
+        for _tick in range(50):  # the welcome page opens its step (a loaded machine takes a while)
+            await pilot.pause()
+            if getattr(pilot.app.screen, "STEP", None) is not None:
+                break
         if getattr(pilot.app.screen, "STEP", None) != step:
             pilot.app.goto(step)
             await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         no_blink(pilot.app)
         if keys:
             await pilot.press(*keys)
@@ -131,6 +133,17 @@ def resume_then(step: int, *keys: str):  # noqa: ANN201
         no_blink(pilot.app)
 
     return run_before
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    """Every worker done; one replaced by a newer one of its group (exclusive) counts as done."""
+    from textual.worker import WorkerCancelled
+
+    try:
+        await pilot.app.workers.wait_for_complete()
+    except WorkerCancelled:
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def _still(pilot) -> None:  # noqa: ANN001

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from i18n_helpers import screen_text
-from test_screens_snapshots import SIZE, _still, home, no_blink, prepare, resume_then  # noqa: F401 - home is a fixture
+from test_screens_snapshots import PASS_VERDICT, SIZE, _still, home, no_blink, prepare, resume_then  # noqa: F401 - home is a fixture
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Label, Select
@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, La
 from screens.base import STEP_NAMES, StepIndicator
 from wizard import i18n
 from wizard.app import WizardApp
+from wizard.handshake.model import FOREIGN_CERT, LABELS, WITH_CERT, WITHOUT_CERT
 
 RunBefore = Callable[[Any], Awaitable[None]]
 LB_ID = "3f2b8c1e0a4d4b7e9c215d6e7f8a9b0c"
@@ -37,6 +38,18 @@ def chinese(english: None, monkeypatch: pytest.MonkeyPatch) -> None:  # after co
 # ---------------------------------------------------------------------------
 # the screens: how each one is reached (the same data as the English snapshots)
 # ---------------------------------------------------------------------------
+
+
+def chinese_verdict() -> dict[str, Any]:
+    """The recorded verdict as a run in Chinese writes it (a saved verdict keeps the words of its run)."""
+    verdict = {**PASS_VERDICT, "attempts": [dict(attempt) for attempt in PASS_VERDICT["attempts"]]}
+    verdict["summary"] = i18n._("PASS: {where} demands a client certificate, accepts ours and refuses strangers").format(where=verdict["address"])
+    details = {WITH_CERT: "HTTP/1.1 200 OK", WITHOUT_CERT: i18n._("TLS alert: {alert}").format(alert="certificate required"),
+               FOREIGN_CERT: i18n._("TLS alert: {alert}").format(alert="unknown CA")}
+    for attempt in verdict["attempts"]:
+        attempt["label"], attempt["detail"] = i18n._(LABELS[attempt["name"]]), details[attempt["name"]]
+    return verdict
+
 
 
 def then_press(step: int, button: str) -> RunBefore:
@@ -119,9 +132,9 @@ SCREENS: dict[str, tuple[Callable[[Path], Any], RunBefore]] = {
     "step6_listener": (lambda root: prepare(root, 6, **CERT_IDS), resume_then(6, "pagedown", "pagedown")),
     "step6_api_modal": (lambda root: prepare(root, 6, loadbalancer_id=LB_ID, **CERT_IDS),
                         then_upload_modal(6, listener=True, loadbalancer_id=LB_ID)),
-    "step7_verdict": (lambda root: prepare(root, 7, done_upto=7), resume_then(7, "pagedown", "pagedown")),
-    "summary": (lambda root: prepare(root, 8, done_upto=7, **CERT_IDS), resume_then(8, "pagedown")),
-    "summary_expiry": (lambda root: prepare(root, 8, done_upto=7, **CERT_IDS), summary_expiry),
+    "step7_verdict": (lambda root: prepare(root, 7, done_upto=7, last_verdict=chinese_verdict()), resume_then(7, "pagedown", "pagedown")),
+    "summary": (lambda root: prepare(root, 8, done_upto=7, last_verdict=chinese_verdict(), **CERT_IDS), resume_then(8, "pagedown")),
+    "summary_expiry": (lambda root: prepare(root, 8, done_upto=7, last_verdict=chinese_verdict(), **CERT_IDS), summary_expiry),
     "clients_page": (with_clients, clients_page),
     "help": (lambda root: prepare(root, 2), resume_then(2, "f1")),
 }

@@ -23,6 +23,7 @@ from wizard.app.messages import (
     AttemptDone, CertificateReady, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
 from wizard.i18n import N_, _, ngettext
+from wizard.handshake.model import status_text
 
 if TYPE_CHECKING:
     from wizard.rehearsal import RehearsalServer
@@ -39,7 +40,6 @@ GENERATING = {
 ADOPTING = {"server": N_("checking the existing server certificate and key…"), "client": N_("checking the existing client certificate and key…")}
 ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
 # The handshake verdict's status as a notification title (the status itself stays a machine value).
-VERDICT_TITLES = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE")}
 
 
 def _unexpected(error: Exception) -> str:
@@ -357,9 +357,9 @@ class WorkMixin(App[int]):
         if self.showing(7):
             return  # the page shows the attempts and the verdict
         if verdict.passed:
-            self.notify(verdict.summary, title=_(VERDICT_TITLES["pass"]), timeout=10)
+            self.notify(verdict.summary, title=status_text("pass"), timeout=10)
         else:
-            title = _(VERDICT_TITLES[verdict.status]) if verdict.status in VERDICT_TITLES else verdict.status.upper()
+            title = status_text(verdict.status)
             self.notify(verdict.summary, title=title, severity="error", timeout=12)
 
     def start_rehearsal(self) -> str | None:

@@ -10,13 +10,13 @@ from wizard.cli.common import open_session, resolve_workspace, save_session
 from wizard.cli.layout import cells, fill, pad
 from wizard.handshake import Verdict
 from wizard.i18n import N_, _
+from wizard.handshake.model import outcome_text
 from wizard.record import record_verdict
 from wizard.safe_text import printable
 from wizard.workspace import Workspace
 
 
 # How each try went (Attempt.outcome) as a person reads it; --json keeps the English word.
-OUTCOME_WORDS = {"accepted": N_("accepted"), "rejected": N_("rejected"), "denied": N_("denied"), "timeout": N_("timeout"), "error": N_("error")}
 TRUST_WORDS = {"workspace": N_("workspace"), "system": N_("system")}  # what verified the server (--trust)
 FACT_WIDTH = 11  # "server cert", the widest label of the facts under the table
 
@@ -31,7 +31,7 @@ def _attempt_lines(verdict: Verdict) -> list[str]:
     width = max((cells(a.label) for a in verdict.attempts), default=0)
     lines = []
     for attempt in verdict.attempts:
-        outcome = _(OUTCOME_WORDS[attempt.outcome]) if attempt.outcome in OUTCOME_WORDS else attempt.outcome
+        outcome = outcome_text(attempt.outcome)
         lines.append(f"  {pad(ok if attempt.ok else bad, marks)} {pad(attempt.label, width)}  {pad(outcome, 8)}  {attempt.detail}")
     return lines
 

@@ -14,6 +14,7 @@ import pytest
 from conftest import ELB_AK, ELB_PROJECT, make_pki
 from fake_elb_api import FakeElbApi
 from i18n_helpers import untranslated_words
+from test_elb_upload import _session, _upload
 from wizard import elb, i18n, steps
 from wizard.elb.hints import BY_CODE, hint_for
 from wizard.elb.listener import changed_fields, listener_changes
@@ -21,7 +22,6 @@ from wizard.elb.rotation import retire_replaced
 from wizard.elb.sdk import ApiTarget, describe_sdk_error
 from wizard.errors import WizardError
 from wizard.record import record
-from wizard.session import Session
 from wizard.workspace import Workspace
 
 REGION = "cn-north-4"
@@ -57,18 +57,6 @@ def api(api: FakeElbApi) -> FakeElbApi:
 @pytest.fixture
 def own_ws(tmp_path: Path) -> Workspace:
     return make_pki(tmp_path / "ws")
-
-
-def _session(ws: Workspace) -> Session:
-    return Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1", "::1"], server_key_type="ec-p256")
-
-
-def _upload(ws: Workspace, session: Session, api: FakeElbApi, **options: object) -> tuple[elb.UploadResult, list[str]]:
-    lines: list[str] = []
-    kwargs = {"region": REGION, "project_id": ELB_PROJECT, "endpoint": api.endpoint, "log": lines.append, **options}
-    result = elb.upload(ws, session, **kwargs)  # type: ignore[arg-type]
-    record(session, result)
-    return result, lines
 
 
 def _translated(text: str, *data: str) -> None:

@@ -229,22 +229,27 @@ def test_summary(home: Path, snap_compare) -> None:  # noqa: ANN001
     assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=resume_then(8, "pagedown"))
 
 
-def test_clients_page(home: Path, snap_compare) -> None:  # noqa: ANN001
+def with_clients(root: Path) -> None:
+    """Steps 1-3 done, two named clients, one of them revoked."""
     from wizard import clients
 
-    ws = prepare(home, 3, done_upto=3)
+    ws = prepare(root, 3, done_upto=3)
     clients.issue_clients(ws, ["alice", "partner-7"], "snapshot-password", clients.ClientOptions(key_type="ec-p256"))
     clients.revoke(ws, "partner-7", "keyCompromise")
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
-        await resume_then(3)(pilot)
-        pilot.app.action_clients()
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        no_blink(pilot.app)
 
-    assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=run_before)
+async def clients_page(pilot) -> None:  # noqa: ANN001
+    """run_before: the Clients page, from step 3, with its list read."""
+    await resume_then(3)(pilot)
+    pilot.app.action_clients()
+    await pilot.pause()
+    await settle(pilot)
+    no_blink(pilot.app)
+
+
+def test_clients_page(home: Path, snap_compare) -> None:  # noqa: ANN001
+    with_clients(home)
+    assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=clients_page)
 
 
 def test_help(home: Path, snap_compare) -> None:  # noqa: ANN001

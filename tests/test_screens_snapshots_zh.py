@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 from i18n_helpers import screen_text
-from test_screens_snapshots import PASS_VERDICT, SIZE, _still, home, no_blink, prepare, resume_then  # noqa: F401 - home is a fixture
+from test_screens_snapshots import (  # noqa: F401 - home is a fixture
+    PASS_VERDICT, SIZE, _still, clients_page, home, no_blink, prepare, resume_then, with_clients,
+)
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Label, Select
@@ -96,23 +98,6 @@ async def summary_expiry(pilot) -> None:  # noqa: ANN001
     heading = screen.query(".section").first()  # "Expiry", above the table
     screen.query_one("#body", VerticalScroll).scroll_to_widget(heading, top=True, animate=False)
     await pilot.pause()
-
-
-async def clients_page(pilot) -> None:  # noqa: ANN001
-    await resume_then(3)(pilot)
-    pilot.app.action_clients()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    no_blink(pilot.app)
-
-
-def with_clients(root: Path) -> None:
-    from wizard import clients
-
-    ws = prepare(root, 3, done_upto=3)
-    clients.issue_clients(ws, ["alice", "partner-7"], "snapshot-password", clients.ClientOptions(key_type="ec-p256"))
-    clients.revoke(ws, "partner-7", "keyCompromise")
 
 
 SCREENS: dict[str, tuple[Callable[[Path], Any], RunBefore]] = {

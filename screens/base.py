@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Collapsible, Footer, Label, ProgressBar, Select, Static, TextArea
+from textual.widgets import Button, Footer, Label, Select, Static
 
 from screens.language import Translated
 from screens.text import display_path, markdown
@@ -97,6 +97,8 @@ class Busy(Horizontal):
     """Visible progress while the App works for this step (indeterminate bar + what is going on)."""
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import ProgressBar  # the welcome page never shows one: its first paint comes sooner
+
         yield ProgressBar(total=None, show_eta=False, show_percentage=False)
         yield Label("", classes="busy-label")
 
@@ -119,14 +121,16 @@ class PastePanel(Vertical):
             yield Label(self.title, classes="paste-title")
             yield Button(_("Copy"), id=f"copy-{self.part}", classes="copy", compact=True)
             yield Button(_("Save to file"), id=f"save-{self.part}", classes="save", compact=True)
+        from textual.widgets import TextArea  # (as ProgressBar above: not needed for the first page)
+
         yield TextArea("", read_only=True, show_line_numbers=False, soft_wrap=False, classes="paste-text")
 
     def set_text(self, text: str) -> None:
-        self.query_one(TextArea).load_text(text)
+        self.query_one(".paste-text").load_text(text)  # type: ignore[attr-defined]
 
     @property
     def text(self) -> str:
-        return self.query_one(TextArea).text
+        return str(self.query_one(".paste-text").text)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------
@@ -296,6 +300,8 @@ class StepScreen(ScrollingPage):
 
     def teaching(self, commands_id: str = "commands") -> ComposeResult:
         """The two collapsible teaching panels of a generating step."""
+        from textual.widgets import Collapsible
+
         with Collapsible(title=_("Show the openssl commands"), id="commands-panel", classes="teach"):
             yield Static("", id=commands_id, classes="commands", markup=False)
         why = assets_loader.why_text(self.STEP)

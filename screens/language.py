@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Collapsible, Input, RadioButton, Select, SelectionList, Switch, TextArea
 
 from wizard.i18n import _
 
@@ -38,6 +37,9 @@ def translate_bindings(node: DOMNode) -> None:
 
 def form_state(screen: Screen[Any]) -> dict[str, tuple[str, Any]]:
     """What the person entered or opened on `screen`, by widget id."""
+    # Imported here: only a language switch needs them, and the first paint comes sooner.
+    from textual.widgets import Checkbox, Collapsible, Input, RadioButton, Select, SelectionList, Switch, TextArea
+
     state: dict[str, tuple[str, Any]] = {}
     for widget in screen.query("*"):
         if not widget.id:
@@ -58,6 +60,8 @@ def form_state(screen: Screen[Any]) -> dict[str, tuple[str, Any]]:
 
 
 def restore_form_state(screen: Screen[Any], state: dict[str, tuple[str, Any]]) -> None:
+    from textual.widgets import SelectionList, TextArea
+
     for widget_id, (kind, value) in state.items():
         found = screen.query(f"#{widget_id}")
         if not found:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -25,10 +26,22 @@ _HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*$")
 # Chinese breaks between any two characters (Rich breaks only at spaces): one CJK character,
 # or a run of other non-space characters (an ASCII word stays whole), with its trailing spaces.
 _CJK_CHARS = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d"
-_CJK = re.compile(f"[{_CJK_CHARS}]")
-_UNIT = re.compile(f"(?:[{_CJK_CHARS}]|[^\\s{_CJK_CHARS}]+)\\s*|\\s+")
+_CJK_RANGES = (("\u2e80", "\u9fff"), ("\uf900", "\ufaff"), ("\uff00", "\uffef"), ("\u3000", "\u303f"))
 _NO_LINE_START = set("，。、；：？！）」』”’》】…%")
 _NO_LINE_END = set("（「『“‘《【")
+
+
+def _has_cjk(plain: str) -> bool:
+    # Most texts are English: one max() in C decides (compiling a range regex at import cost
+    # the first paint a few milliseconds). Curly quotes alone do not make a text Chinese.
+    if not plain or max(plain) < "\u2e80":
+        return False
+    return any(low <= char <= high for char in plain for low, high in _CJK_RANGES)
+
+
+@lru_cache(maxsize=1)
+def _unit() -> re.Pattern[str]:
+    return re.compile(f"(?:[{_CJK_CHARS}]|[^\\s{_CJK_CHARS}]+)\\s*|\\s+")
 
 
 def padded(label: str, width: int, at_least: int = 0) -> str:
@@ -74,12 +87,12 @@ class _Paragraph:
         self.text = text
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        if not _CJK.search(self.text.plain):
+        if not _has_cjk(self.text.plain):
             return Measurement.get(console, options, self.text)
         return Measurement(min(4, self.text.cell_len), self.text.cell_len)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if not _CJK.search(self.text.plain):
+        if not _has_cjk(self.text.plain):
             yield self.text
             return
         lines = self.text.divide(_break_offsets(self.text.plain, options.max_width))
@@ -91,7 +104,7 @@ class _Paragraph:
 def _units(plain: str) -> list[tuple[int, str]]:
     """(offset, unit) pairs; closing punctuation sticks to what precedes it, opening to what follows."""
     units: list[tuple[int, str]] = []
-    for match in _UNIT.finditer(plain):
+    for match in _unit().finditer(plain):
         unit = match.group()
         if units and (unit[0] in _NO_LINE_START or units[-1][1][-1] in _NO_LINE_END):
             units[-1] = (units[-1][0], units[-1][1] + unit)

@@ -201,8 +201,6 @@ class WelcomeScreen(ScrollingPage):
 
     # -- what the page shows ------------------------------------------------------------------
     def show_folder_state(self) -> None:
-        from wizard.progress import SUMMARY, next_step, progress_line
-
         problem = folder_problem(self.folder_text())
         note = self.query_one("#workspace-note", Static)
         start = self.query_one("#start", Button)
@@ -223,6 +221,9 @@ class WelcomeScreen(ScrollingPage):
             start.label, start.disabled = _("Start"), False
             hint.update("")
         else:
+            # Imported once the folder is read (it loads the session code): not before the first paint.
+            from wizard.progress import SUMMARY, next_step, progress_line
+
             upcoming = next_step(session)
             expiring = surveyed.expiring
             if expiring:

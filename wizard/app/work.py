@@ -23,7 +23,6 @@ from wizard.app.messages import (
     AttemptDone, CertificateReady, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
 from wizard.i18n import N_, _, ngettext
-from wizard.handshake.model import status_text
 
 if TYPE_CHECKING:
     from wizard.rehearsal import RehearsalServer
@@ -342,6 +341,7 @@ class WorkMixin(App[int]):
 
     @on(HandshakeFinished)
     def _handshake_finished(self, message: HandshakeFinished) -> None:
+        from wizard.handshake.model import status_text
         from wizard.record import record
 
         self.busy.pop("handshake", None)

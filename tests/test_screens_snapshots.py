@@ -143,6 +143,10 @@ async def settle(pilot) -> None:  # noqa: ANN001
         await pilot.app.workers.wait_for_complete()
     except WorkerCancelled:
         await pilot.app.workers.wait_for_complete()
+    for _tick in range(50):  # what the workers sent is shown: a table read in a thread has its rows
+        await pilot.pause()
+        if all(table.row_count for table in pilot.app.screen.query("DataTable")):  # type: ignore[attr-defined]
+            break
     await pilot.pause()
 
 

@@ -42,7 +42,13 @@ Step = Callable[[Pilot], Awaitable[None]]
 
 
 async def settled(pilot: Pilot) -> None:
+    """Workers done and what they sent shown: a table read in a thread has its rows (bounded wait)."""
     await pilot.app.workers.wait_for_complete()
+    for _tick in range(50):
+        await pilot.pause()
+        tables = pilot.app.screen.query("DataTable")
+        if all(table.row_count for table in tables):  # type: ignore[attr-defined]
+            break
     await pilot.pause()
     no_blink(pilot.app)
 

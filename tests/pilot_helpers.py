@@ -81,6 +81,27 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def tables_shown(pilot, limit: int = 100) -> None:
+    """Wait (bounded) until the page is at rest: no worker running, and the same tables seen twice
+    in a row, each with rows. A page composed again (a language switch) has new, empty tables for a
+    moment, and a table read in a thread gets its rows a few messages after its worker ends."""
+    from textual.worker import WorkerCancelled, WorkerState
+
+    seen: list[object] = []
+    for _tick in range(limit):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # replaced by a newer worker of its group (exclusive): that one counts
+            continue
+        await pilot.pause()
+        tables = list(pilot.app.screen.query("DataTable"))
+        running = any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in pilot.app.workers)
+        if not running and tables == seen and all(table.row_count for table in tables):
+            break
+        seen = tables
+    await pilot.pause()
+
+
 def plain(content: object) -> str:
     """The text a Static shows (Rich renderables included), without styles."""
     console = Console(width=78, record=True, file=io.StringIO())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pilot_helpers import start
+from pilot_helpers import start, tables_shown
 
 from wizard import pki, steps
 from wizard.record import record
@@ -129,25 +129,14 @@ def resume_then(step: int, *keys: str):  # noqa: ANN201
         no_blink(pilot.app)
         if keys:
             await pilot.press(*keys)
-            await pilot.pause()
+            await settle(pilot)  # what the keys opened (a confirmation, a list) is at rest
         no_blink(pilot.app)
 
     return run_before
 
 
 async def settle(pilot) -> None:  # noqa: ANN001
-    """Every worker done; one replaced by a newer one of its group (exclusive) counts as done."""
-    from textual.worker import WorkerCancelled
-
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerCancelled:
-        await pilot.app.workers.wait_for_complete()
-    for _tick in range(50):  # what the workers sent is shown: a table read in a thread has its rows
-        await pilot.pause()
-        if all(table.row_count for table in pilot.app.screen.query("DataTable")):  # type: ignore[attr-defined]
-            break
-    await pilot.pause()
+    await tables_shown(pilot)
 
 
 async def _still(pilot) -> None:  # noqa: ANN001
@@ -180,7 +169,8 @@ def test_step1_replace_confirmation(home: Path, snap_compare) -> None:  # noqa: 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await resume_then(1)(pilot)
         pilot.app.screen.query_one("#replace").press()
-        await pilot.pause()
+        await settle(pilot)
+        no_blink(pilot.app)
 
     assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=run_before)
 

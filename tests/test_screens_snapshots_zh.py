@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from i18n_helpers import screen_text
 from test_screens_snapshots import (  # noqa: F401 - home is a fixture
-    PASS_VERDICT, SIZE, _still, clients_page, home, no_blink, prepare, resume_then, with_clients,
+    PASS_VERDICT, SIZE, _still, clients_page, home, no_blink, prepare, resume_then, settle, with_clients,
 )
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -60,7 +60,7 @@ def then_press(step: int, button: str) -> RunBefore:
     async def run_before(pilot) -> None:  # noqa: ANN001
         await resume_then(step)(pilot)
         pilot.app.screen.query_one(button, Button).press()
-        await pilot.pause()
+        await settle(pilot)  # the confirmation or modal is up and at rest
         no_blink(pilot.app)
 
     return run_before
@@ -74,7 +74,7 @@ def then_upload_modal(step: int, **modal: Any) -> RunBefore:
 
         await resume_then(step)(pilot)
         pilot.app.push_screen(UploadModal(**modal))
-        await pilot.pause()
+        await settle(pilot)
         no_blink(pilot.app)
 
     return run_before

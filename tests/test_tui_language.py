@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from i18n_helpers import screen_text, untranslated_words
-from pilot_helpers import choose, focus, press_button, start, type_into
+from pilot_helpers import choose, focus, press_button, start, tables_shown, type_into
 import test_screens_snapshots as snapshots
 from test_screens_snapshots import PASS_VERDICT, no_blink, prepare
 from textual.command import CommandList
@@ -42,14 +42,8 @@ Step = Callable[[Pilot], Awaitable[None]]
 
 
 async def settled(pilot: Pilot) -> None:
-    """Workers done and what they sent shown: a table read in a thread has its rows (bounded wait)."""
-    await pilot.app.workers.wait_for_complete()
-    for _tick in range(50):
-        await pilot.pause()
-        tables = pilot.app.screen.query("DataTable")
-        if all(table.row_count for table in tables):  # type: ignore[attr-defined]
-            break
-    await pilot.pause()
+    """Workers done and what they sent shown (a table read in a thread has its rows)."""
+    await tables_shown(pilot)
     no_blink(pilot.app)
 
 

@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import App
 from textual.message import Message
 
+from wizard.app.work import attempt
 from wizard.i18n import _, ngettext
 
 if TYPE_CHECKING:
@@ -63,19 +64,13 @@ class ClientsWorkMixin(App[int]):
     @work(thread=True, group="clients", description="issuing named clients")
     def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: object) -> None:
         from wizard import clients
-        from wizard.errors import WizardError
 
         def progress(done: int, total: int, name: str) -> None:
             self.post_message(ClientsProgress(done, total, name))
 
-        try:
-            result = clients.issue_clients(ws, names, None if options.random_passwords else password(), options, progress)  # type: ignore[operator]
-        except WizardError as error:
-            self.post_message(ClientsIssued(ws.root, None, str(error)))
-        except Exception as error:  # noqa: BLE001 - one line, never a traceback
-            self.post_message(ClientsIssued(ws.root, None, _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error)))
-        else:
-            self.post_message(ClientsIssued(ws.root, result))
+        result, error = attempt(lambda: clients.issue_clients(ws, names, None if options.random_passwords else password(),  # type: ignore[operator]
+                                                              options, progress))
+        self.post_message(ClientsIssued(ws.root, result, error or ""))
 
     @on(ClientsProgress)
     def _clients_progress(self, message: ClientsProgress) -> None:
@@ -108,16 +103,9 @@ class ClientsWorkMixin(App[int]):
     @work(thread=True, group="clients", description="revoking a client")
     def _revoke_worker(self, ws: Workspace, name: str, reason: str) -> None:
         from wizard import clients
-        from wizard.errors import WizardError
 
-        try:
-            revocation = clients.revoke(ws, name, reason)
-        except WizardError as error:
-            self.post_message(ClientRevoked(ws.root, None, str(error)))
-        except Exception as error:  # noqa: BLE001
-            self.post_message(ClientRevoked(ws.root, None, _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error)))
-        else:
-            self.post_message(ClientRevoked(ws.root, revocation))
+        revocation, error = attempt(lambda: clients.revoke(ws, name, reason))
+        self.post_message(ClientRevoked(ws.root, revocation, error or ""))
 
     @on(ClientRevoked)
     def _client_revoked(self, message: ClientRevoked) -> None:

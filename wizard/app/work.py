@@ -13,7 +13,7 @@ import copy
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on, work
 from textual.app import App
@@ -41,8 +41,24 @@ ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
 # The handshake verdict's status as a notification title (the status itself stays a machine value).
 
 
+Result = TypeVar("Result")
+
+
 def _unexpected(error: Exception) -> str:
     return _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error)
+
+
+def attempt(produce: Callable[[], Result]) -> tuple[Result | None, str | None]:
+    """Run the core's work in a worker: its result, or instead the one line a person is shown
+    (an unexpected exception included: a worker's traceback would reach nobody)."""
+    from wizard.errors import WizardError
+
+    try:
+        return produce(), None
+    except WizardError as error:
+        return None, str(error)
+    except Exception as error:  # noqa: BLE001
+        return None, _unexpected(error)
 
 
 class WorkMixin(App[int]):
@@ -105,21 +121,18 @@ class WorkMixin(App[int]):
     def _certificate_worker(self, role: str, answers: Session, ws: Workspace, replace: bool,
                             password: Callable[[], str]) -> None:
         from wizard import steps
-        from wizard.errors import WizardError
 
-        try:
+        def make() -> Any:
             if role == "ca":
-                outcome = steps.create_ca(ws, answers, replace=replace)
-            elif role == "server":
-                outcome = steps.issue_server(ws, answers, force=replace)
-            else:
-                outcome = steps.issue_client(ws, answers, password(), force=replace)
-        except WizardError as error:
-            self._post_from_thread(WorkFailed(role, ws.root, str(error)))
-        except Exception as error:  # noqa: BLE001 - shown as one line, never a traceback
-            self._post_from_thread(WorkFailed(role, ws.root, _unexpected(error)))
-        else:
-            self._post_from_thread(CertificateReady(ws.root, outcome))
+                return steps.create_ca(ws, answers, replace=replace)
+            if role == "server":
+                return steps.issue_server(ws, answers, force=replace)
+            return steps.issue_client(ws, answers, password(), force=replace)
+
+        self._certificate_done(role, ws, *attempt(make))
+
+    def _certificate_done(self, role: str, ws: Workspace, outcome: Any, error: str | None) -> None:
+        self._post_from_thread(CertificateReady(ws.root, outcome) if error is None else WorkFailed(role, ws.root, error))
 
     def adopt_existing(self, role: str) -> None:
         """Take over the server or client files already in the workspace (checked in a thread:
@@ -129,17 +142,9 @@ class WorkMixin(App[int]):
 
     @work(thread=True, group="certificates", description="checking existing files")
     def _adopt_worker(self, role: str, ws: Workspace) -> None:
-        from wizard.errors import WizardError
         from wizard.lifecycle.bring import adopt_existing
 
-        try:
-            outcome = adopt_existing(ws, role)
-        except WizardError as error:
-            self._post_from_thread(WorkFailed(role, ws.root, str(error)))
-        except Exception as error:  # noqa: BLE001
-            self._post_from_thread(WorkFailed(role, ws.root, _unexpected(error)))
-        else:
-            self._post_from_thread(CertificateReady(ws.root, outcome))
+        self._certificate_done(role, ws, *attempt(lambda: adopt_existing(ws, role)))
 
     @on(CertificateReady)
     def _certificate_ready(self, message: CertificateReady) -> None:
@@ -192,21 +197,15 @@ class WorkMixin(App[int]):
                       password: Callable[[], str | None]) -> None:
         from pathlib import Path
 
-        from wizard.errors import WizardError
         from wizard.lifecycle import bring
 
-        try:
+        def check_and_copy() -> Any:
             if role == "ca":
-                outcome = bring.bring_ca(ws, Path(cert), Path(key), password=password(), replace=ws.cert("ca").exists())
-            else:
-                outcome = bring.bring_server(ws, Path(cert), Path(key), chain_file=Path(chain) if chain else None,
-                                             server_name=server_name, password=password(), force=ws.cert("server").exists())
-        except WizardError as error:
-            self._post_from_thread(WorkFailed(role, ws.root, str(error)))
-        except Exception as error:  # noqa: BLE001
-            self._post_from_thread(WorkFailed(role, ws.root, _unexpected(error)))
-        else:
-            self._post_from_thread(CertificateReady(ws.root, outcome))
+                return bring.bring_ca(ws, Path(cert), Path(key), password=password(), replace=ws.cert("ca").exists())
+            return bring.bring_server(ws, Path(cert), Path(key), chain_file=Path(chain) if chain else None,
+                                      server_name=server_name, password=password(), force=ws.cert("server").exists())
+
+        self._certificate_done(role, ws, *attempt(check_and_copy))
 
     # -- renewals (from the summary) -------------------------------------------------------------
     def start_renewal(self, what: str) -> None:
@@ -216,17 +215,10 @@ class WorkMixin(App[int]):
 
     @work(thread=True, group="certificates", description="renewing a certificate")
     def _renewal_worker(self, what: str, ws: Workspace) -> None:
-        from wizard.errors import WizardError
         from wizard.lifecycle import renew
 
-        try:
-            outcome = renew.renew_server(ws) if what == "server" else renew.renew_ca(ws)
-        except WizardError as error:
-            self._post_from_thread(WorkFailed("renew", ws.root, str(error)))
-        except Exception as error:  # noqa: BLE001
-            self._post_from_thread(WorkFailed("renew", ws.root, _unexpected(error)))
-        else:
-            self._post_from_thread(Renewed(ws.root, outcome))
+        outcome, error = attempt(lambda: renew.renew_server(ws) if what == "server" else renew.renew_ca(ws))
+        self._post_from_thread(Renewed(ws.root, outcome) if error is None else WorkFailed("renew", ws.root, error))
 
     @on(Renewed)
     def _renewed(self, message: Renewed) -> None:
@@ -322,17 +314,10 @@ class WorkMixin(App[int]):
 
     def _run_probe(self, ws: Workspace, host: str, port: int, sni: str | None, trust: str) -> None:
         from wizard import handshake
-        from wizard.errors import WizardError
 
-        try:
-            verdict = handshake.probe(host, port, ws, sni=sni or None, timeout=10.0, trust=trust,
-                                      progress=lambda attempt: self._post_from_thread(AttemptDone(attempt)))
-        except WizardError as error:
-            self._post_from_thread(WorkFailed("handshake", ws.root, str(error)))
-        except Exception as error:  # noqa: BLE001
-            self._post_from_thread(WorkFailed("handshake", ws.root, _unexpected(error)))
-        else:
-            self._post_from_thread(HandshakeFinished(ws.root, verdict))
+        verdict, error = attempt(lambda: handshake.probe(host, port, ws, sni=sni or None, timeout=10.0, trust=trust,
+                                                         progress=lambda one: self._post_from_thread(AttemptDone(one))))
+        self._post_from_thread(HandshakeFinished(ws.root, verdict) if error is None else WorkFailed("handshake", ws.root, error))
 
     @on(AttemptDone)
     def _attempt_done(self, message: AttemptDone) -> None:

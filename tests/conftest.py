@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fake_elb_api import FakeElbApi
@@ -16,6 +17,9 @@ from fake_elb_api import FakeElbApi
 from wizard import i18n, steps
 from wizard.session import Session
 from wizard.workspace import Workspace
+
+if TYPE_CHECKING:
+    from wizard.elb import UploadResult
 
 P12_PASSWORD = "correct horse battery"
 
@@ -94,6 +98,7 @@ def cli(isolated_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Cl
 # The ELB API stand-in (tests/fake_elb_api.py), shared by the CLI and the TUI upload tests.
 ELB_AK = "AKTESTFAKE0001"
 ELB_PROJECT = "0a1b2c3d4e5f"
+ELB_REGION = "cn-north-4"
 
 
 @pytest.fixture
@@ -107,3 +112,41 @@ def api(sk: str) -> Iterator[FakeElbApi]:
     """The stand-in ELB API on 127.0.0.1, checking signatures made with `sk`."""
     with FakeElbApi(secret_key=sk, access_key=ELB_AK) as server:
         yield server
+
+
+@pytest.fixture
+def cloud_env(monkeypatch: pytest.MonkeyPatch, sk: str) -> dict[str, str]:
+    """AK/SK in the environment, and no proxy between the SDK and the stand-in on loopback."""
+    from wizard import elb
+
+    monkeypatch.setenv(elb.ENV_AK, ELB_AK)
+    monkeypatch.setenv(elb.ENV_SK, sk)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+    return {elb.ENV_AK: ELB_AK, elb.ENV_SK: sk}
+
+
+@pytest.fixture
+def own_ws(tmp_path: Path) -> Workspace:
+    """A workspace of the test's own (an upload records into its session)."""
+    return make_pki(tmp_path / "ws")
+
+
+def elb_session(ws: Workspace) -> Session:
+    return Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1", "::1"], server_key_type="ec-p256")
+
+
+def upload_recorded(ws: Workspace, session: Session, api: FakeElbApi, **options: object) -> tuple[UploadResult, list[str]]:
+    """Upload to the stand-in and record the outcome in `session`, as both faces do (a partial one too)."""
+    from wizard import elb
+    from wizard.record import record
+
+    lines: list[str] = []
+    kwargs = {"region": ELB_REGION, "project_id": ELB_PROJECT, "endpoint": api.endpoint, "log": lines.append, **options}
+    try:
+        result = elb.upload(ws, session, **kwargs)  # type: ignore[arg-type]
+    except elb.UploadFailed as failure:
+        record(session, failure.partial)
+        raise
+    record(session, result)
+    return result, lines

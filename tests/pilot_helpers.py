@@ -81,6 +81,19 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def resume(pilot, step: int | None = None) -> None:
+    """Continue from the welcome page (the saved session's step), then show `step` if it is another."""
+    await start(pilot)
+    await pilot.press("enter")
+    for _tick in range(50):  # the welcome page opens the step (a loaded machine takes a while)
+        await pilot.pause()
+        if type(pilot.app.screen).__name__ != "WelcomeScreen":
+            break
+    if step is not None and getattr(pilot.app.screen, "STEP", None) != step:
+        pilot.app.goto(step)
+        await pilot.pause()
+
+
 async def tables_shown(pilot, limit: int = 100) -> None:
     """Wait (bounded) until the page is at rest: no worker running, and the same tables seen twice
     in a row, each with rows. A page composed again (a language switch) has new, empty tables for a

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import make_pki
-from pilot_helpers import SIZE, focus, press_button, screen_name, settle, start, type_into
+from pilot_helpers import SIZE, focus, press_button, resume, screen_name, settle, type_into
 from textual.widgets import Checkbox, DataTable
 
 from wizard import clients
@@ -21,11 +21,7 @@ async def test_issue_list_and_revoke_clients_from_step_3(tmp_path: Path) -> None
     SessionStore().save(session)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        app.goto(3)
-        await pilot.pause()
+        await resume(pilot, 3)
         await press_button(pilot, "#clients")
         assert screen_name(app) == "ClientsScreen"
         await settle(pilot)

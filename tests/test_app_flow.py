@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pilot_helpers import SIZE, choose, focus, mode, plain, press_button, screen_name, settle, start, type_into
+from pilot_helpers import SIZE, choose, focus, mode, plain, press_button, resume, screen_name, settle, start, type_into
 from textual.widgets import Button, Input, Select, Static
 
 from wizard import steps
@@ -243,9 +243,7 @@ async def test_an_empty_or_mismatched_p12_password_is_refused(tmp_path: Path) ->
     SessionStore().save(session)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         issue = app.screen.query_one("#issue", Button)
         assert issue.disabled  # empty password
         await type_into(pilot, "#password", "abc")
@@ -342,6 +340,23 @@ async def test_a_failed_step_is_reported_without_a_traceback(tmp_path: Path) -> 
         assert app.is_running
 
 
+def test_a_worker_turns_any_failure_into_one_line() -> None:
+    """What every worker of the App runs its core call through: a result, the core's own message,
+    or one line naming an unexpected exception (a worker's traceback would reach nobody)."""
+    from wizard.app.work import attempt
+    from wizard.errors import WizardError
+
+    def refused() -> None:
+        raise WizardError("ca.key is missing: run step 1 first")
+
+    def broken() -> None:
+        raise KeyError("serial")
+
+    assert attempt(lambda: 42) == (42, None)
+    assert attempt(refused) == (None, "ca.key is missing: run step 1 first")
+    assert attempt(broken) == (None, "unexpected KeyError: 'serial'")
+
+
 async def test_help_palette_and_theme(tmp_path: Path) -> None:
     ws, session = _workspace_with_ca(tmp_path / "workspace")
     app = WizardApp(workspace=str(ws.root))
@@ -419,9 +434,7 @@ async def test_a_foreign_client_is_not_adopted(tmp_path: Path, foreign_workspace
     SessionStore().save(session)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         assert screen_name(app) == "ClientScreen" and not app.session.is_done(3)
         await press_button(pilot, "#adopt")
         await settle(pilot)
@@ -436,9 +449,7 @@ async def test_a_server_certificate_from_another_ca_is_taken_as_brought_with_a_w
         path.write_bytes((foreign_workspace.folder("server") / path.name).read_bytes())
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         assert app.session.is_done(2)
         warned = " ".join(app.warnings_shown)
         assert "not by this workspace's CA" in warned and "system's trusted CAs" in warned and "--server-chain" not in warned

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import make_pki
-from pilot_helpers import SIZE, plain, press_button, screen_name, settle, start, type_into
+from pilot_helpers import SIZE, plain, press_button, resume, screen_name, settle, start, type_into
 from test_lifecycle import _openssl_ca, cert_of, chain  # noqa: F401 - the fixture
 
 from wizard import pki
@@ -69,9 +69,7 @@ async def test_step_1_brings_in_an_existing_ca(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     app = WizardApp(workspace=str(root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         assert screen_name(app) == "CaScreen"
         await press_button(pilot, "#bring")
         assert screen_name(app) == "BringModal"
@@ -88,11 +86,7 @@ async def test_step_2_brings_in_a_purchased_certificate_with_its_chain(tmp_path:
     saved(ws, 2, [1, 2, 3], server_cn="shop.example.com")
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        app.goto(2)
-        await pilot.pause()
+        await resume(pilot, 2)
         await press_button(pilot, "#bring")
         await type_into(pilot, "#cert", str(chain["leaf"]))
         await type_into(pilot, "#key", str(chain["leaf_key"]))
@@ -113,9 +107,7 @@ async def test_a_refused_ca_is_explained_and_nothing_changes(tmp_path: Path) -> 
     root = tmp_path / "ws"
     app = WizardApp(workspace=str(root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         await press_button(pilot, "#bring")
         await type_into(pilot, "#cert", str(cert))
         await type_into(pilot, "#key", str(other_key))

@@ -30,14 +30,10 @@ def _at_step_4(root: Path) -> Workspace:
 
 
 @pytest.fixture
-def credentials(sk: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def credentials(cloud_env: dict[str, str]) -> None:
     """The SDK installed, AK/SK in the environment, and no proxy between it and the stand-in."""
     if not elb.sdk_available():
         pytest.skip("the cloud extra (huaweicloudsdkelb) is not installed")
-    monkeypatch.setenv(elb.ENV_AK, AK)
-    monkeypatch.setenv(elb.ENV_SK, sk)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
 
 
 @pytest.mark.usefixtures("credentials")

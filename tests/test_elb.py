@@ -17,12 +17,6 @@ from wizard.session import Session
 from wizard.workspace import Workspace
 
 
-@pytest.fixture
-def own_ws(tmp_path: Path) -> Workspace:
-    """A workspace this test may write to (export adds elb/)."""
-    return make_pki(tmp_path / "ws")
-
-
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

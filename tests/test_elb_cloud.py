@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ELB_AK, ELB_PROJECT, P12_PASSWORD, make_pki
+from conftest import ELB_AK, ELB_PROJECT, ELB_REGION, P12_PASSWORD, elb_session, make_pki, upload_recorded
 from fake_elb_api import FakeElbApi
 from wizard import elb, steps
 from wizard.elb.sdk import ApiTarget, ElbApi
@@ -21,7 +21,7 @@ from wizard.record import record
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
-AK, PROJECT, REGION = ELB_AK, ELB_PROJECT, "cn-north-4"
+AK, PROJECT, REGION = ELB_AK, ELB_PROJECT, ELB_REGION
 DEDICATED_LB, SHARED_LB, NO_L7_LB = "lb-dedicated", "lb-shared", "lb-no-l7"
 
 
@@ -33,45 +33,15 @@ def api(api: FakeElbApi) -> FakeElbApi:
     return api
 
 
-@pytest.fixture
-def cloud_env(monkeypatch: pytest.MonkeyPatch, sk: str) -> dict[str, str]:
-    monkeypatch.setenv(elb.ENV_AK, AK)
-    monkeypatch.setenv(elb.ENV_SK, sk)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
-    return {elb.ENV_AK: AK, elb.ENV_SK: sk}
-
-
-@pytest.fixture
-def own_ws(tmp_path: Path) -> Workspace:
-    return make_pki(tmp_path / "ws")
-
-
-def _session(ws: Workspace) -> Session:
-    return Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1", "::1"], server_key_type="ec-p256")
-
-
-def _upload(ws: Workspace, session: Session, api: FakeElbApi, **options: object) -> tuple[elb.UploadResult, list[str]]:
-    lines: list[str] = []
-    kwargs = {"region": REGION, "project_id": PROJECT, "endpoint": api.endpoint, "log": lines.append, **options}
-    try:
-        result = elb.upload(ws, session, **kwargs)  # type: ignore[arg-type]
-    except elb.UploadFailed as failure:
-        record(session, failure.partial)
-        raise
-    record(session, result)
-    return result, lines
-
-
 # ---------------------------------------------------------------------------
 # the pre-flight: refusals come before the first upload
 # ---------------------------------------------------------------------------
 
 
 def test_a_shared_load_balancer_refuses_a_dedicated_only_policy_before_any_upload(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
+    session = elb_session(own_ws)
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, session, api, loadbalancer_id=SHARED_LB, tls_policy="tls-1-2-fs")
+        upload_recorded(own_ws, session, api, loadbalancer_id=SHARED_LB, tls_policy="tls-1-2-fs")
     message = str(raised.value)
     assert raised.value.exit_code == 2
     assert "shared load balancer does not take the TLS policy tls-1-2-fs" in message
@@ -83,7 +53,7 @@ def test_a_shared_load_balancer_refuses_a_dedicated_only_policy_before_any_uploa
 
 def test_a_dedicated_load_balancer_without_an_l7_flavour_is_refused_before_any_upload(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=NO_L7_LB)
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=NO_L7_LB)
     assert raised.value.exit_code == 1
     assert NO_L7_LB in str(raised.value) and "application (HTTP/HTTPS) flavour" in str(raised.value)
     assert api.writes() == []
@@ -91,44 +61,44 @@ def test_a_dedicated_load_balancer_without_an_l7_flavour_is_refused_before_any_u
 
 def test_an_unknown_load_balancer_names_the_id_and_region(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     with pytest.raises(elb.UploadFailed, match=f"load balancer lb-nowhere was not found in region {REGION}"):
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id="lb-nowhere")
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id="lb-nowhere")
     assert api.writes() == []
 
 
 def test_a_custom_security_policy_on_a_shared_load_balancer_is_refused_before_any_upload(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     with pytest.raises(elb.UploadFailed, match="custom security policy needs a dedicated load balancer"):
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=SHARED_LB, security_policy_id="sp-0001")
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=SHARED_LB, security_policy_id="sp-0001")
     assert api.writes() == []
 
 
 def test_a_port_held_by_another_listener_is_refused_before_any_upload(own_ws: Workspace, foreign_workspace: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    other = _upload(foreign_workspace, _session(foreign_workspace), api, loadbalancer_id=DEDICATED_LB)[0]
+    other = upload_recorded(foreign_workspace, elb_session(foreign_workspace), api, loadbalancer_id=DEDICATED_LB)[0]
     writes = len(api.writes())
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)
     assert f"port 443 of load balancer {DEDICATED_LB} is used by listener {other.listener_id}" in str(raised.value)
     assert "trusting another CA" in str(raised.value) and "another --port" in str(raised.value)
     assert len(api.writes()) == writes
 
 
 def test_the_load_balancer_itself_decides_which_policies_fit(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
+    session = elb_session(own_ws)
     session.lb_type, session.tls_policy = "shared", "tls-1-2-fs"  # believed earlier, for another load balancer
-    _upload(own_ws, session, api)  # no listener: the policy does not matter yet
-    result, lines = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB, tls_policy=None)
+    upload_recorded(own_ws, session, api)  # no listener: the policy does not matter yet
+    result, lines = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB, tls_policy=None)
     assert api.calls("create_listener")[0].json["listener"]["tls_ciphers_policy"] == "tls-1-2-fs"
     assert any("taken as shared so far" in line for line in lines)
     assert session.lb_type == "dedicated" and result.lb_type == "dedicated"
 
 
 def test_a_shared_load_balancer_gets_a_terminated_https_listener(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    result, lines = _upload(own_ws, session, api, loadbalancer_id=SHARED_LB)
+    session = elb_session(own_ws)
+    result, lines = upload_recorded(own_ws, session, api, loadbalancer_id=SHARED_LB)
     assert any("shared one: ELB shows its HTTPS listeners as TERMINATED_HTTPS" in line for line in lines)
     assert any("TERMINATED_HTTPS, client certificates required" in line for line in lines)
     assert api.listeners[result.listener_id]["protocol"] == "TERMINATED_HTTPS"
     assert session.lb_type == "shared" and session.uploaded["listener"]["protocol"] == "TERMINATED_HTTPS"
-    again, _ = _upload(own_ws, session, api, loadbalancer_id=SHARED_LB)
+    again, _ = upload_recorded(own_ws, session, api, loadbalancer_id=SHARED_LB)
     assert again.listener_reused and len(api.calls("create_listener")) == 1
 
 
@@ -138,8 +108,8 @@ def test_a_shared_load_balancer_gets_a_terminated_https_listener(own_ws: Workspa
 
 
 def test_pool_and_forwarded_fields_reach_the_listener_body(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    result, lines = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB, pool_id="pool-1",
+    session = elb_session(own_ws)
+    result, lines = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB, pool_id="pool-1",
                             forward_client_cert=["cert", "serialnumber=x-client-serial", "fingerprint"])
     listener = api.calls("create_listener")[0].json["listener"]
     assert listener["default_pool_id"] == "pool-1"
@@ -153,16 +123,16 @@ def test_pool_and_forwarded_fields_reach_the_listener_body(own_ws: Workspace, ap
 
 
 def test_a_listener_without_a_backend_group_warns(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    result, lines = _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)
+    result, lines = upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)
     assert elb.NO_POOL_WARNING in result.warnings
     assert f"warning: {elb.NO_POOL_WARNING}" in lines
     assert "5xx" in elb.NO_POOL_WARNING and "handshake test still proves mTLS" in elb.NO_POOL_WARNING
 
 
 def test_forwarded_fields_and_pool_are_updated_on_an_existing_listener(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    first, _ = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["cert"])
-    second, lines = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["subjectdn"], pool_id="pool-2")
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["cert"])
+    second, lines = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["subjectdn"], pool_id="pool-2")
     assert second.listener_updated and second.listener_id == first.listener_id
     [update] = api.calls("update_listener")
     sent = update.json["listener"]
@@ -176,17 +146,17 @@ def test_forwarded_fields_and_pool_are_updated_on_an_existing_listener(own_ws: W
 
 
 def test_unset_forwarded_fields_leave_the_listener_as_it_is(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["cert"])
-    result, lines = _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)  # a session that never chose
+    upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["cert"])
+    result, lines = upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)  # a session that never chose
     assert result.listener_reused and api.calls("update_listener") == []
     assert any("forwards client certificate fields cert (kept" in line for line in lines)
-    off, _ = _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["none"])
+    off, _ = upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB, forward_client_cert=["none"])
     assert off.listener_updated and api.calls("update_listener")[0].json["listener"]["insert_headers"]["X-Forwarded-Clientcert-enable"] is False
 
 
 def test_a_custom_security_policy_replaces_the_system_one_on_a_dedicated_load_balancer(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB, security_policy_id="sp-0001")
+    session = elb_session(own_ws)
+    upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB, security_policy_id="sp-0001")
     listener = api.calls("create_listener")[0].json["listener"]
     assert listener["security_policy_id"] == "sp-0001" and "tls_ciphers_policy" not in listener
     assert session.security_policy_id == "sp-0001"
@@ -199,14 +169,14 @@ def test_a_custom_security_policy_replaces_the_system_one_on_a_dedicated_load_ba
 
 def _forget_everything(ws: Workspace) -> Session:
     (ws.elb_dir / elb.UPLOADED).unlink()
-    return _session(ws)
+    return elb_session(ws)
 
 
 def test_losing_the_record_and_the_session_uploads_nothing_new(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    first, _ = _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB, pool_id="pool-1")
+    first, _ = upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB, pool_id="pool-1")
     writes = len(api.writes())
     session = _forget_everything(own_ws)
-    second, lines = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB, pool_id="pool-1")
+    second, lines = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB, pool_id="pool-1")
     assert len(api.writes()) == writes  # nothing uploaded, created or changed
     assert (second.server_cert_id, second.ca_cert_id, second.listener_id) == (first.server_cert_id, first.ca_cert_id, first.listener_id)
     assert second.server_adopted and second.ca_adopted and second.listener_adopted and second.listener_reused
@@ -217,11 +187,11 @@ def test_losing_the_record_and_the_session_uploads_nothing_new(own_ws: Workspace
 
 
 def test_a_certificate_changed_in_place_is_noticed(own_ws: Workspace, foreign_workspace: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    first, _ = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
     # someone replaces the content behind the same id (the API's UpdateCertificate)
     api.certificates[first.ca_cert_id]["certificate"] = foreign_workspace.cert("ca").read_text()
-    second, lines = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    second, lines = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
     assert any(f"{first.ca_cert_id} now holds another certificate in ELB (changed in place)" in line for line in lines)
     assert not second.ca_reused and second.ca_cert_id != first.ca_cert_id
     assert second.server_reused and second.listener_updated
@@ -229,14 +199,14 @@ def test_a_certificate_changed_in_place_is_noticed(own_ws: Workspace, foreign_wo
 
 
 def test_the_certificate_search_follows_the_pages(own_ws: Workspace, foreign_workspace: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    first, _ = _upload(own_ws, _session(own_ws), api)
+    first, _ = upload_recorded(own_ws, elb_session(own_ws), api)
     ours = api.certificates.pop(first.server_cert_id)
     decoy = {**ours, "certificate": foreign_workspace.cert("server").read_text()}  # same CN and type, other content
     for number in range(450):
         api.certificates[f"decoy-{number:04d}"] = {**decoy, "id": f"decoy-{number:04d}"}
     api.certificates[ours["id"]] = ours  # the last page
     before = len(api.requests)
-    second, _ = _upload(own_ws, _forget_everything(own_ws), api)
+    second, _ = upload_recorded(own_ws, _forget_everything(own_ws), api)
     assert second.server_adopted and second.server_cert_id == first.server_cert_id
     pages = [r for r in api.requests[before:] if r.route == "list_certificates" and r.query.get("type") == ["server"]]
     assert len(pages) == 3 and all(page.query["common_name"] == ["localhost"] for page in pages)
@@ -245,10 +215,10 @@ def test_the_certificate_search_follows_the_pages(own_ws: Workspace, foreign_wor
 
 
 def test_a_listener_that_refers_to_other_certificates_is_updated_after_a_lost_record(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    first, _ = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
     record(session, steps.issue_server(own_ws, session, force=True))
-    second, lines = _upload(own_ws, _forget_everything(own_ws), api, loadbalancer_id=DEDICATED_LB)
+    second, lines = upload_recorded(own_ws, _forget_everything(own_ws), api, loadbalancer_id=DEDICATED_LB)
     assert second.listener_adopted and second.listener_updated and second.listener_id == first.listener_id
     assert api.listeners[first.listener_id]["default_tls_container_ref"] == second.server_cert_id
 
@@ -259,7 +229,7 @@ def test_a_listener_that_refers_to_other_certificates_is_updated_after_a_lost_re
 
 
 def test_expire_time_has_the_api_format(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    result, _ = _upload(own_ws, _session(own_ws), api)
+    result, _ = upload_recorded(own_ws, elb_session(own_ws), api)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result.server_expire_time)
 
 
@@ -280,7 +250,7 @@ def test_a_key_sent_with_a_ca_certificate_is_ignored(own_ws: Workspace, api: Fak
 
 
 def test_a_port_clash_on_a_shared_load_balancer_is_elb_6200(own_ws: Workspace, api: FakeElbApi, sk: str, cloud_env: dict) -> None:
-    result, _ = _upload(own_ws, _session(own_ws), api)
+    result, _ = upload_recorded(own_ws, elb_session(own_ws), api)
     body = elb.listener_body(loadbalancer_id=SHARED_LB, server_cert_id=result.server_cert_id, ca_cert_id=result.ca_cert_id)
     client = _direct_api(api, sk)
     try:
@@ -295,7 +265,7 @@ def test_a_port_clash_on_a_shared_load_balancer_is_elb_6200(own_ws: Workspace, a
 def test_a_certificate_quota_is_reported(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     api.certificate_quota = 1
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api)
+        upload_recorded(own_ws, elb_session(own_ws), api)
     assert "uploading the CA certificate failed: HTTP 400 ELB.9807" in str(raised.value)
     assert "quota is used up" in str(raised.value)
 
@@ -320,7 +290,7 @@ def test_a_certificate_quota_is_reported(own_ws: Workspace, api: FakeElbApi, clo
 def test_error_codes_map_to_their_hints(own_ws: Workspace, api: FakeElbApi, cloud_env: dict, route: str, status: int, code: str, hint: str) -> None:
     api.fail(route, status, code, "the cloud's own words")
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)
     message = str(raised.value)
     assert f"HTTP {status} {code}: the cloud's own words" in message and hint in message and "\n" not in message
     assert raised.value.exit_code == 1
@@ -329,7 +299,7 @@ def test_error_codes_map_to_their_hints(own_ws: Workspace, api: FakeElbApi, clou
 def test_a_wrong_secret_key_names_the_clock_too(own_ws: Workspace, api: FakeElbApi, cloud_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(elb.ENV_SK, "not-the-right-one")
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)
     assert "HTTP 401 APIGW.0301" in str(raised.value) and elb.ENV_SK in str(raised.value) and "clock" in str(raised.value)
 
 
@@ -342,13 +312,13 @@ def test_a_tls_failure_to_the_endpoint_names_the_proxy_and_ca(own_ws: Workspace,
     with FakeElbApi(secret_key=sk, access_key=AK, tls_context=context) as tls_api:
         tls_api.add_load_balancer(DEDICATED_LB)
         with pytest.raises(elb.UploadFailed) as raised:
-            _upload(own_ws, _session(own_ws), tls_api, loadbalancer_id=DEDICATED_LB)
+            upload_recorded(own_ws, elb_session(own_ws), tls_api, loadbalancer_id=DEDICATED_LB)
         message = str(raised.value)
         assert f"no TLS connection to {tls_api.endpoint}" in message and "CERTIFICATE_VERIFY_FAILED" in message
         assert "REQUESTS_CA_BUNDLE" in message and "proxy" in message and "\n" not in message
         # the hint is right: trusting the CA that signed the endpoint's certificate is enough
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(own_ws.cert("ca")))
-        result, _ = _upload(own_ws, _session(own_ws), tls_api, loadbalancer_id=DEDICATED_LB)
+        result, _ = upload_recorded(own_ws, elb_session(own_ws), tls_api, loadbalancer_id=DEDICATED_LB)
         assert result.listener_id
 
 
@@ -362,9 +332,9 @@ def test_elb_gets_the_traditional_key_form(tmp_path: Path, api: FakeElbApi, clou
     ws = make_pki(tmp_path / "ws", key_type=key_type)
     assert ws.key("server").read_text().startswith("-----BEGIN PRIVATE KEY-----")  # the file stays PKCS#8
     assert elb.paste_text(ws, "server_key").startswith(begin)
-    _upload(ws, _session(ws), api)
+    upload_recorded(ws, elb_session(ws), api)
     assert api.calls("create_certificate")[0].json["certificate"]["private_key"].startswith(begin)
-    elb.export(ws, _session(ws))
+    elb.export(ws, elb_session(ws))
     assert (ws.elb_dir / "paste-server-private-key.txt").read_text().startswith(begin)
     assert json.loads((ws.elb_dir / elb.SERVER_BODY).read_text())["certificate"]["private_key"].startswith(begin)
 
@@ -417,9 +387,9 @@ def test_cli_bad_forward_field_is_exit_2(cli, own_ws: Workspace, api: FakeElbApi
 
 
 def test_uploads_keep_no_key_anywhere(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
-    _upload(own_ws, _forget_everything(own_ws), api, loadbalancer_id=DEDICATED_LB)  # the list answers echo keys
+    session = elb_session(own_ws)
+    upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    upload_recorded(own_ws, _forget_everything(own_ws), api, loadbalancer_id=DEDICATED_LB)  # the list answers echo keys
     assert "PRIVATE KEY" in json.dumps(api.certificates)
     assert "PRIVATE KEY" not in (own_ws.elb_dir / elb.UPLOADED).read_text()
     assert "PRIVATE KEY" not in json.dumps(session.to_dict())

@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
-from conftest import make_pki
 from wizard import elb, pki
 from wizard.elb.hints import BY_CODE, hint_for
 from wizard.errors import InputError
@@ -22,11 +21,6 @@ from wizard.pki.keys import key_to_traditional_pem
 from wizard.record import record_upload
 from wizard.session import Session
 from wizard.workspace import Workspace
-
-
-@pytest.fixture
-def own_ws(tmp_path: Path) -> Workspace:
-    return make_pki(tmp_path / "ws")
 
 
 # ---------------------------------------------------------------------------

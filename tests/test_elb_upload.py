@@ -8,28 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ELB_AK, ELB_PROJECT, P12_PASSWORD, make_pki
+from conftest import ELB_AK, ELB_PROJECT, ELB_REGION, P12_PASSWORD, elb_session, upload_recorded
 from fake_elb_api import FakeElbApi
 from wizard import elb, pki, steps
 from wizard.elb.sdk import ApiTarget, describe_sdk_error
 from wizard.record import record
 from wizard.errors import InputError, WizardError
-from wizard.session import Session, SessionStore
+from wizard.session import SessionStore
 from wizard.workspace import Workspace
 
 AK, PROJECT = ELB_AK, ELB_PROJECT
-REGION = "cn-north-4"
+REGION = ELB_REGION
 LB = "lb-0001"
-
-
-@pytest.fixture
-def cloud_env(monkeypatch: pytest.MonkeyPatch, sk: str) -> dict[str, str]:
-    monkeypatch.setenv(elb.ENV_AK, AK)
-    monkeypatch.setenv(elb.ENV_SK, sk)
-    # The stand-in is on loopback: never route it through a proxy the CI machine may have.
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
-    return {elb.ENV_AK: AK, elb.ENV_SK: sk}
 
 
 @pytest.fixture
@@ -37,28 +27,6 @@ def api(api: FakeElbApi) -> FakeElbApi:
     """The stand-in, knowing LB: a dedicated load balancer with an application (L7) flavour."""
     api.add_load_balancer(LB)
     return api
-
-
-@pytest.fixture
-def own_ws(tmp_path: Path) -> Workspace:
-    return make_pki(tmp_path / "ws")
-
-
-def _session(ws: Workspace) -> Session:
-    return Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1", "::1"], server_key_type="ec-p256")
-
-
-def _upload(ws: Workspace, session: Session, api: FakeElbApi, **options: object) -> tuple[elb.UploadResult, list[str]]:
-    """Upload and record the outcome in `session`, as both faces do (a partial one too)."""
-    lines: list[str] = []
-    kwargs = {"region": REGION, "project_id": PROJECT, "endpoint": api.endpoint, "log": lines.append, **options}
-    try:
-        result = elb.upload(ws, session, **kwargs)  # type: ignore[arg-type]
-    except elb.UploadFailed as failure:
-        record(session, failure.partial)
-        raise
-    record(session, result)
-    return result, lines
 
 
 def _free_port() -> int:
@@ -74,8 +42,8 @@ def _free_port() -> int:
 
 
 def test_upload_sends_two_signed_certificates_and_a_listener_using_their_ids(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    result, lines = _upload(own_ws, session, api, loadbalancer_id=LB, port=443)
+    session = elb_session(own_ws)
+    result, lines = upload_recorded(own_ws, session, api, loadbalancer_id=LB, port=443)
 
     creates = [r for r in api.requests if r.method == "POST"]
     assert [(r.path, r.route) for r in creates] == [
@@ -126,8 +94,8 @@ def test_upload_sends_two_signed_certificates_and_a_listener_using_their_ids(own
 
 def test_the_echoed_private_key_is_never_kept(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     """The API echoes the key in its answer; nothing we write may hold it."""
-    session = _session(own_ws)
-    _upload(own_ws, session, api)
+    session = elb_session(own_ws)
+    upload_recorded(own_ws, session, api)
     assert "PRIVATE KEY" in json.dumps(api.certificates)  # the stand-in does echo it
     assert "PRIVATE KEY" not in (own_ws.elb_dir / elb.UPLOADED).read_text()
     store = SessionStore()
@@ -136,10 +104,10 @@ def test_the_echoed_private_key_is_never_kept(own_ws: Workspace, api: FakeElbApi
 
 
 def test_rerun_reuses_both_certificates_and_the_listener(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    first, _ = _upload(own_ws, session, api, loadbalancer_id=LB)
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     posts = len([r for r in api.requests if r.method in ("POST", "PUT")])
-    second, lines = _upload(own_ws, session, api, loadbalancer_id=LB)
+    second, lines = upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert len([r for r in api.requests if r.method in ("POST", "PUT")]) == posts  # no second upload
     assert (second.server_cert_id, second.ca_cert_id, second.listener_id) == (first.server_cert_id, first.ca_cert_id, first.listener_id)
     assert second.server_reused and second.ca_reused and second.listener_reused
@@ -148,25 +116,25 @@ def test_rerun_reuses_both_certificates_and_the_listener(own_ws: Workspace, api:
 
 
 def test_rerun_with_a_fresh_session_reuses_ids_from_uploaded_json(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    _upload(own_ws, _session(own_ws), api)
-    second, _ = _upload(own_ws, _session(own_ws), api)
+    upload_recorded(own_ws, elb_session(own_ws), api)
+    second, _ = upload_recorded(own_ws, elb_session(own_ws), api)
     assert second.server_reused and second.ca_reused
     assert len(api.calls("create_certificate")) == 2
 
 
 def test_another_project_is_a_new_upload(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    _upload(own_ws, session, api)
-    other, _ = _upload(own_ws, session, api, project_id="another-project")
+    session = elb_session(own_ws)
+    upload_recorded(own_ws, session, api)
+    other, _ = upload_recorded(own_ws, session, api, project_id="another-project")
     assert not other.server_reused and not other.ca_reused
     assert [r.path for r in api.calls("create_certificate")][-1] == "/v3/another-project/elb/certificates"
 
 
 def test_a_reissued_server_certificate_is_uploaded_and_the_listener_updated(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    first, _ = _upload(own_ws, session, api, loadbalancer_id=LB)
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     record(session, steps.issue_server(own_ws, session, force=True))
-    second, lines = _upload(own_ws, session, api, loadbalancer_id=LB)
+    second, lines = upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert second.server_cert_id != first.server_cert_id and not second.server_reused
     assert second.ca_reused and second.ca_cert_id == first.ca_cert_id
     assert second.listener_updated and second.listener_id == first.listener_id
@@ -178,23 +146,23 @@ def test_a_reissued_server_certificate_is_uploaded_and_the_listener_updated(own_
 
 
 def test_a_certificate_deleted_in_the_console_is_uploaded_again(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    first, _ = _upload(own_ws, session, api)
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api)
     del api.certificates[first.server_cert_id]
-    second, lines = _upload(own_ws, session, api)
+    second, lines = upload_recorded(own_ws, session, api)
     assert not second.server_reused and second.server_cert_id != first.server_cert_id
     assert second.ca_reused
     assert any("gone" in line for line in lines)
 
 
 def test_names_can_be_overridden(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    _upload(own_ws, _session(own_ws), api, server_cert_name="web-2026", ca_cert_name="clients-ca")
+    upload_recorded(own_ws, elb_session(own_ws), api, server_cert_name="web-2026", ca_cert_name="clients-ca")
     names = [r.json["certificate"]["name"] for r in api.calls("create_certificate")]
     assert names == ["web-2026", "clients-ca"]
 
 
 def test_a_tls13_policy_on_a_dedicated_load_balancer_is_sent_without_a_warning(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    result, lines = _upload(own_ws, _session(own_ws), api, loadbalancer_id=LB, tls_policy="tls-1-2-fs-with-1-3")
+    result, lines = upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=LB, tls_policy="tls-1-2-fs-with-1-3")
     assert any(line.startswith(f"load balancer: {LB}") and "dedicated" in line for line in lines)
     assert not any("dedicated load balancers only" in w for w in result.warnings)
     assert api.calls("create_listener")[0].json["listener"]["tls_ciphers_policy"] == "tls-1-2-fs-with-1-3"
@@ -230,7 +198,7 @@ def test_missing_credentials_refuse_before_any_connection(
         monkeypatch.delenv(name)
     for endpoint in (api.endpoint, None):  # None: the region's endpoint, where the SDK would ask the metadata service
         with pytest.raises(InputError) as raised:
-            elb.upload(own_ws, _session(own_ws), region=REGION, project_id=PROJECT, endpoint=endpoint, log=lambda _: None)
+            elb.upload(own_ws, elb_session(own_ws), region=REGION, project_id=PROJECT, endpoint=endpoint, log=lambda _: None)
         assert elb.ENV_AK in str(raised.value) and elb.ENV_SK in str(raised.value)
     assert no_connections == []
     assert api.requests == []
@@ -239,7 +207,7 @@ def test_missing_credentials_refuse_before_any_connection(
 def test_blocking_readiness_stops_the_upload_with_its_fix(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     own_ws.key("server").write_bytes(pki.key_to_pem(pki.generate_key("ec-p256")))
     with pytest.raises(WizardError) as raised:
-        _upload(own_ws, _session(own_ws), api)
+        upload_recorded(own_ws, elb_session(own_ws), api)
     assert "does not belong" in str(raised.value) and "server/server.key" in str(raised.value)
     assert api.requests == []
 
@@ -247,7 +215,7 @@ def test_blocking_readiness_stops_the_upload_with_its_fix(own_ws: Workspace, api
 def test_a_ca_certificate_that_is_not_a_ca_stops_the_upload(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     own_ws.cert("ca").write_bytes(own_ws.cert("client").read_bytes())
     with pytest.raises(WizardError, match="not a CA certificate"):
-        _upload(own_ws, _session(own_ws), api)
+        upload_recorded(own_ws, elb_session(own_ws), api)
     assert api.requests == []
 
 
@@ -262,20 +230,20 @@ def test_a_ca_certificate_that_is_not_a_ca_stops_the_upload(own_ws: Workspace, a
 ])
 def test_bad_input_is_refused_before_any_request(own_ws: Workspace, api: FakeElbApi, cloud_env: dict, options: dict, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        _upload(own_ws, _session(own_ws), api, **options)
+        upload_recorded(own_ws, elb_session(own_ws), api, **options)
     assert api.requests == []
 
 
 def test_an_unknown_region_without_endpoint_is_input_error(own_ws: Workspace, cloud_env: dict, no_connections: list) -> None:
     with pytest.raises(InputError, match="region 'mars-north-1'"):
-        elb.upload(own_ws, _session(own_ws), region="mars-north-1", project_id=PROJECT, log=lambda _: None)
+        elb.upload(own_ws, elb_session(own_ws), region="mars-north-1", project_id=PROJECT, log=lambda _: None)
     assert no_connections == []
 
 
 def test_without_the_sdk_the_message_says_how_to_install_it(own_ws: Workspace, cloud_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("wizard.elb.uploader.sdk_available", lambda: False)  # the test machine has the SDK
     with pytest.raises(WizardError, match=r"mtls-wizard\[cloud\]"):
-        elb.upload(own_ws, _session(own_ws), region=REGION, project_id=PROJECT, log=lambda _: None)
+        elb.upload(own_ws, elb_session(own_ws), region=REGION, project_id=PROJECT, log=lambda _: None)
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +262,7 @@ def test_without_the_sdk_the_message_says_how_to_install_it(own_ws: Workspace, c
 def test_api_errors_become_one_line(own_ws: Workspace, api: FakeElbApi, cloud_env: dict, capfd: pytest.CaptureFixture[str], status: int, code: str, text: str, hint: str) -> None:
     api.fail("create_certificate", status, code, text)
     with pytest.raises(WizardError) as raised:
-        _upload(own_ws, _session(own_ws), api)
+        upload_recorded(own_ws, elb_session(own_ws), api)
     message = str(raised.value)
     assert raised.value.exit_code == 1
     assert "\n" not in message
@@ -310,27 +278,27 @@ def test_api_errors_become_one_line(own_ws: Workspace, api: FakeElbApi, cloud_en
 def test_wrong_secret_key_is_unauthorised(own_ws: Workspace, api: FakeElbApi, cloud_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(elb.ENV_SK, "not-the-right-one")
     with pytest.raises(WizardError, match="HTTP 401 APIGW.0301"):
-        _upload(own_ws, _session(own_ws), api)
+        upload_recorded(own_ws, elb_session(own_ws), api)
     assert api.requests[0].signature_ok is False
 
 
 def test_a_listener_failure_keeps_the_uploaded_ids_for_the_rerun(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
+    session = elb_session(own_ws)
     api.fail("create_listener", 409, "ELB.8907", "port 443 is already used", times=1)
     with pytest.raises(WizardError, match="HTTP 409 ELB.8907.*another --port"):
-        _upload(own_ws, session, api, loadbalancer_id=LB)
+        upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert session.server_cert_id and session.ca_cert_id and not session.listener_id
     assert json.loads((own_ws.elb_dir / elb.UPLOADED).read_text())["server"]["id"] == session.server_cert_id
-    result, _ = _upload(own_ws, session, api, loadbalancer_id=LB)
+    result, _ = upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert result.server_reused and result.ca_reused and result.listener_id
     assert len(api.calls("create_certificate")) == 2 and len(api.calls("create_listener")) == 2
 
 
 def test_a_failed_ca_upload_leaves_steps_5_and_6_open(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
+    session = elb_session(own_ws)
     api.fail("create_certificate", 400, "ELB.8902", "Invalid certificate content", skip=1)  # the server one passes
     with pytest.raises(WizardError, match="^uploading the CA certificate failed: HTTP 400 ELB.8902"):
-        _upload(own_ws, session, api, loadbalancer_id=LB)
+        upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert session.is_done(4) and not session.is_done(5) and not session.is_done(6)
     assert session.server_cert_id and not session.ca_cert_id and not session.listener_id
     assert api.calls("create_listener") == []
@@ -339,13 +307,13 @@ def test_a_failed_ca_upload_leaves_steps_5_and_6_open(own_ws: Workspace, api: Fa
 
 
 def test_a_new_certificate_reopens_step_6_until_the_listener_uses_it(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
-    session = _session(own_ws)
-    _upload(own_ws, session, api, loadbalancer_id=LB)
+    session = elb_session(own_ws)
+    upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert {4, 5, 6} <= set(session.steps_done)
     record(session, steps.issue_server(own_ws, session, force=True))
-    _upload(own_ws, session, api)  # no load balancer: the listener still holds the old certificate
+    upload_recorded(own_ws, session, api)  # no load balancer: the listener still holds the old certificate
     assert session.is_done(4) and session.is_done(5) and not session.is_done(6)
-    _upload(own_ws, session, api, loadbalancer_id=LB)
+    upload_recorded(own_ws, session, api, loadbalancer_id=LB)
     assert session.is_done(6)
     assert api.listeners[session.listener_id]["default_tls_container_ref"] == session.server_cert_id
 
@@ -354,7 +322,7 @@ def test_a_new_certificate_reopens_step_6_until_the_listener_uses_it(own_ws: Wor
 def test_a_refused_connection_fails_fast_with_one_line(own_ws: Workspace, cloud_env: dict, capfd: pytest.CaptureFixture[str]) -> None:
     endpoint = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(WizardError) as raised:
-        elb.upload(own_ws, _session(own_ws), region=REGION, project_id=PROJECT, endpoint=endpoint, log=lambda _: None)
+        elb.upload(own_ws, elb_session(own_ws), region=REGION, project_id=PROJECT, endpoint=endpoint, log=lambda _: None)
     message = str(raised.value)
     assert f"cannot reach {endpoint}" in message and "Connection refused" in message and "\n" not in message
     assert "object at 0x" not in message
@@ -365,7 +333,7 @@ def test_a_refused_connection_fails_fast_with_one_line(own_ws: Workspace, cloud_
 def test_a_silent_endpoint_times_out(own_ws: Workspace, api: FakeElbApi, cloud_env: dict) -> None:
     api.stall("create_certificate", 20)
     with pytest.raises(WizardError, match=r"did not answer within 0\.5 s"):
-        _upload(own_ws, _session(own_ws), api, timeout=(5, 0.5))
+        upload_recorded(own_ws, elb_session(own_ws), api, timeout=(5, 0.5))
 
 
 # ---------------------------------------------------------------------------

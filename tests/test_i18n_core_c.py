@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from conftest import ELB_AK, ELB_PROJECT, make_pki
+from conftest import ELB_AK, ELB_PROJECT, elb_session, make_pki, upload_recorded
 from fake_elb_api import FakeElbApi
 from i18n_helpers import untranslated_words
-from test_elb_upload import _session, _upload
+
 from wizard import elb, i18n, steps
 from wizard.elb.hints import BY_CODE, hint_for
 from wizard.elb.listener import changed_fields, listener_changes
@@ -39,24 +39,11 @@ def pseudo() -> Iterator[None]:
 
 
 @pytest.fixture
-def cloud_env(monkeypatch: pytest.MonkeyPatch, sk: str) -> None:
-    monkeypatch.setenv(elb.ENV_AK, ELB_AK)
-    monkeypatch.setenv(elb.ENV_SK, sk)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
-
-
-@pytest.fixture
 def api(api: FakeElbApi) -> FakeElbApi:
     api.add_load_balancer(DEDICATED_LB)
     api.add_load_balancer(SHARED_LB, shared=True)
     api.add_load_balancer(NO_L7_LB, l7_flavor_id=None)
     return api
-
-
-@pytest.fixture
-def own_ws(tmp_path: Path) -> Workspace:
-    return make_pki(tmp_path / "ws")
 
 
 def _translated(text: str, *data: str) -> None:
@@ -76,16 +63,16 @@ def _translated(text: str, *data: str) -> None:
 ])
 def test_preflight_refusals_are_translated(own_ws: Workspace, api: FakeElbApi, cloud_env: None, pseudo: None, options: dict) -> None:
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, **options)
+        upload_recorded(own_ws, elb_session(own_ws), api, **options)
     _translated(str(raised.value))
     assert api.writes() == []
 
 
 def test_a_port_held_by_another_listener_is_refused_in_the_language(own_ws: Workspace, foreign_workspace: Workspace, api: FakeElbApi,
                                                                      cloud_env: None, pseudo: None) -> None:
-    _upload(foreign_workspace, _session(foreign_workspace), api, loadbalancer_id=DEDICATED_LB)
+    upload_recorded(foreign_workspace, elb_session(foreign_workspace), api, loadbalancer_id=DEDICATED_LB)
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)
     _translated(str(raised.value))
 
 
@@ -93,12 +80,12 @@ def test_missing_credentials_and_bad_input_are_translated(own_ws: Workspace, api
     monkeypatch.delenv(elb.ENV_AK, raising=False)
     monkeypatch.delenv(elb.ENV_SK, raising=False)
     with pytest.raises(WizardError) as raised:
-        _upload(own_ws, _session(own_ws), api)
+        upload_recorded(own_ws, elb_session(own_ws), api)
     assert elb.ENV_AK in str(raised.value) and elb.ENV_SK in str(raised.value)  # the variables' names as they are
     _translated(str(raised.value))
     for options in ({"region": ""}, {"project_id": "a b"}, {"endpoint": "ftp://x"}, {"server_cert_name": "x" * 300}, {"port": 0}):
         with pytest.raises(WizardError) as raised:
-            _upload(own_ws, _session(own_ws), api, **options)
+            upload_recorded(own_ws, elb_session(own_ws), api, **options)
         _translated(str(raised.value), "ftp")
     assert api.requests == []
 
@@ -120,7 +107,7 @@ def test_api_refusals_and_their_fixes_are_translated(own_ws: Workspace, api: Fak
                                                      route: str, status: int, code: str) -> None:
     api.fail(route, status, code, CLOUD_WORDS)
     with pytest.raises(elb.UploadFailed) as raised:
-        _upload(own_ws, _session(own_ws), api, loadbalancer_id=DEDICATED_LB)
+        upload_recorded(own_ws, elb_session(own_ws), api, loadbalancer_id=DEDICATED_LB)
     message = str(raised.value)
     _translated(message)
     assert f"{status} {code}: {CLOUD_WORDS}" in message  # the code and the cloud's words as they came
@@ -235,12 +222,12 @@ def test_listener_notes_are_translated(pseudo: None) -> None:
 
 
 def test_upload_log_lines_are_translated(own_ws: Workspace, api: FakeElbApi, cloud_env: None, pseudo: None) -> None:
-    session = _session(own_ws)
+    session = elb_session(own_ws)
     session.lb_type = "shared"  # believed so far: the pre-flight says what it is
-    _first, created = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
-    _again, reused = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    _first, created = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    _again, reused = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
     record(session, steps.issue_server(own_ws, session, force=True))
-    _moved, updated = _upload(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
+    _moved, updated = upload_recorded(own_ws, session, api, loadbalancer_id=DEDICATED_LB)
     lines = [*created, *reused, *updated]
     assert any(line.startswith("warning: ") for line in lines)  # the marker the CLI reads stays as it is
     for line in lines:
@@ -269,10 +256,10 @@ def test_payloads_and_machine_files_do_not_depend_on_the_language(tmp_path: Path
         (ws.elb_dir / elb.UPLOADED).unlink(missing_ok=True)
         with FakeElbApi(secret_key=sk, access_key=ELB_AK) as stand_in:
             stand_in.add_load_balancer(DEDICATED_LB)
-            _upload(ws, _session(ws), stand_in, loadbalancer_id=DEDICATED_LB, forward_client_cert=["cert", "subjectdn=x-who"])
+            upload_recorded(ws, elb_session(ws), stand_in, loadbalancer_id=DEDICATED_LB, forward_client_cert=["cert", "subjectdn=x-who"])
             sent = _sent(stand_in)
         uploaded = json.loads((ws.elb_dir / elb.UPLOADED).read_text())
-        done = elb.export(ws, _session(ws), pool_id="pool-1")
+        done = elb.export(ws, elb_session(ws), pool_id="pool-1")
         files = {path.name: path.read_bytes() for path in done.paths}
         runs[language] = (sent, files, uploaded)
     i18n.set_language(i18n.ENGLISH)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_pki
-from pilot_helpers import SIZE, choose, focus, plain, press_button, screen_name, settle, start, type_into
+from pilot_helpers import SIZE, choose, focus, plain, press_button, resume, screen_name, settle, start, type_into
 from textual.widgets import Button, Input, Select, Static
 
 from wizard import steps
@@ -32,9 +32,7 @@ def saved_at(ws: Workspace, step: int, *, done: tuple[int, ...] = (), **answers:
 
 
 async def open_at(pilot, step_screen: str) -> None:
-    await start(pilot)
-    await pilot.press("enter")
-    await pilot.pause()
+    await resume(pilot)
     assert screen_name(pilot.app) == step_screen
 
 
@@ -150,9 +148,7 @@ async def test_errors_name_the_wizards_fields_not_options(tmp_path: Path) -> Non
     ws.key("ca").write_bytes((make_pki(tmp_path / "other").key("ca")).read_bytes())  # not this CA's key
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         assert screen_name(app) == "CaScreen"
         await press_button(pilot, "#create")
         await settle(pilot)
@@ -367,9 +363,7 @@ async def test_the_walk_through_all_seven_steps_meets_no_error(tmp_path: Path) -
     root = tmp_path / "walk"
     app = WizardApp(workspace=str(root))
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await resume(pilot)
         await choose(pilot, "#key-type", "ec-p256")
         await press_button(pilot, "#create")
         await settle(pilot)

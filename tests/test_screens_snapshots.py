@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pilot_helpers import start, tables_shown
+from pilot_helpers import resume, start, tables_shown
 
 from wizard import pki, steps
 from wizard.record import record
@@ -116,15 +116,7 @@ def resume_then(step: int, *keys: str):  # noqa: ANN201
     """run_before: continue from the welcome screen, open `step`, then press `keys`, with the cursor still."""
 
     async def run_before(pilot) -> None:  # noqa: ANN001
-        await _still(pilot)
-        await pilot.press("enter")
-        for _tick in range(50):  # the welcome page opens its step (a loaded machine takes a while)
-            await pilot.pause()
-            if getattr(pilot.app.screen, "STEP", None) is not None:
-                break
-        if getattr(pilot.app.screen, "STEP", None) != step:
-            pilot.app.goto(step)
-            await pilot.pause()
+        await resume(pilot, step)
         await settle(pilot)
         no_blink(pilot.app)
         if keys:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from i18n_helpers import screen_text, untranslated_words
-from pilot_helpers import choose, focus, press_button, start, tables_shown, type_into
+from pilot_helpers import choose, focus, press_button, resume, start, tables_shown, type_into
 import test_screens_snapshots as snapshots
 from test_screens_snapshots import PASS_VERDICT, no_blink, prepare
 from textual.command import CommandList
@@ -49,12 +49,7 @@ async def settled(pilot: Pilot) -> None:
 
 async def open_step(pilot: Pilot, step: int) -> None:
     """Continue from the welcome page (the session of `prepare`), then show `step`."""
-    await start(pilot)
-    await pilot.press("enter")
-    await pilot.pause()
-    if getattr(pilot.app.screen, "STEP", None) != step:
-        pilot.app.goto(step)
-        await pilot.pause()
+    await resume(pilot, step)
     await settled(pilot)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -93,6 +94,14 @@ def cli(isolated_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Cl
         )
 
     return run
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections: bound (so nobody else takes it) but not listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 # The ELB API stand-in (tests/fake_elb_api.py), shared by the CLI and the TUI upload tests.

@@ -32,14 +32,6 @@ def outcomes(verdict: handshake.Verdict) -> list[str]:
 
 
 @pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A port that refuses connections: bound (so nobody else takes it) but not listening."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
-@pytest.fixture
 def silent_port() -> Iterator[int]:
     """Accepts TCP (the kernel completes the handshake) and then never says a word."""
     with socket.socket() as sock:

@@ -6,9 +6,7 @@ Each server is started by the test on loopback with its own config in a temporar
 
 from __future__ import annotations
 
-import socket
 import types
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,25 +15,14 @@ from apache_server import REQUIRE_VERIFIED, ApacheServer, require_apache
 from conftest import make_pki
 from haproxy_server import DENY_WITHOUT_CERTIFICATE, HAProxyServer, require_haproxy
 from nginx_server import NginxServer, require_nginx
+from test_handshake import outcomes
 from wizard import handshake
-from wizard.handshake import Verdict, probe
+from wizard.handshake import probe
 from wizard.handshake.model import REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE
 from wizard.workspace import Workspace
 
 OUR_CA = "CN=ELB mTLS Root CA,O=ELB"
 NGINX_403_WITHOUT_VERIFIED_CERT = "    if ($ssl_client_verify != SUCCESS) { return 403; }\n"
-
-
-def outcomes(verdict: Verdict) -> list[str]:
-    return [a.outcome for a in verdict.attempts]
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A port that refuses connections: bound (so nobody else takes it) but not listening."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -137,7 +137,8 @@ class ClientsScreen(ScrollingPage):
         table.clear()
         for entry in message.entries:
             style = STATE_STYLE.get(entry.state, "")
-            table.add_row(printable(entry.name), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style), entry.not_after[:10],
+            # The name as Text: a DataTable reads a str cell as Rich markup.
+            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style), entry.not_after[:10],
                           Text(str(entry.days_left), style=style), entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""),
                           key=entry.name)
         problems = self.query_one("#clients-problems", Static)

@@ -37,8 +37,9 @@ def expiry_table(rows: list[Any], warn_days: int) -> Table:
         style = status_style(row.days_left, warn_days, getattr(row, "revoked", False))
         days = _("revoked") if getattr(row, "revoked", False) else (_("EXPIRED") if row.days_left < 0 else str(row.days_left))
         role = _(ROLE_WORDS[row.role]) if row.role in ROLE_WORDS else row.role
-        table.add_row(role, printable(row.name)[:24], "ELB" if row.location == "elb" else _("workspace"),
-                      row.not_after[:10], Text(days, style=style))
+        # Text, not str: a name from elb/uploaded.json is data, never Rich markup ("[link=…]").
+        table.add_row(Text(role), Text(printable(row.name)[:24]), Text("ELB" if row.location == "elb" else _("workspace")),
+                      Text(row.not_after[:10]), Text(days, style=style))
     return table
 
 

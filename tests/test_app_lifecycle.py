@@ -115,3 +115,20 @@ async def test_a_refused_ca_is_explained_and_nothing_changes(tmp_path: Path) -> 
         await settle(pilot)
         assert "does not belong" in app.last_error and not app.session.is_done(1)
         assert not Workspace(root).cert("ca").exists()
+
+
+def test_a_name_from_elb_is_shown_as_it_is_never_as_markup() -> None:
+    """elb/uploaded.json holds names ELB returned (or anyone wrote): the expiry table shows them
+    literally; read as Rich markup, "[link=…]" would become a live terminal hyperlink."""
+    import io
+
+    from rich.console import Console
+
+    from screens.expiry import expiry_table
+    from wizard.lifecycle.status import StatusRow
+
+    name = "[link=http://x]ok[/link]"
+    console = Console(width=120, record=True, file=io.StringIO(), force_terminal=True)
+    console.print(expiry_table([StatusRow("server", name, "2031-01-01T00:00:00+00:00", 400, "elb", "id")], 30))
+    assert name in console.export_text()
+    assert "\x1b]8;" not in console.file.getvalue()  # no OSC 8 hyperlink written

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import P12_PASSWORD, CliRunner, console_script
+from conftest import P12_PASSWORD, CliRunner, console_script, make_pki
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -219,6 +219,25 @@ def test_password_files_are_bounded_but_a_pipe_still_works(tmp_path: Path, cli: 
                            env={**os.environ}, stdin=subprocess.DEVNULL)
     assert piped.returncode == 0, piped.stderr
     assert pki.load_p12(Workspace(tmp_path / "ws").p12.read_bytes(), "piped secret").key is not None
+
+
+def test_fifos_in_the_workspace_do_not_hang_status_or_the_client_list(tmp_path: Path, cli: CliRunner) -> None:
+    """What ELB holds (elb/uploaded.json) and a named client's certificate: read by `status`,
+    `client list`, the welcome page and the summary, so a pipe there must be reported, not waited on."""
+    ws = make_pki(tmp_path / "ws")
+    issued = cli("client", "issue", "--workspace", str(ws.root), "bob", env={"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD})
+    assert issued.returncode == 0, issued.stderr
+    bob = ws.root / "clients" / "bob" / "bob.crt"
+    bob.unlink()
+    os.mkfifo(bob)
+    os.mkfifo(ws.elb_dir / "uploaded.json")
+
+    status = bounded(cli, "status", "--workspace", str(ws.root))
+    assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
+    assert "clients/bob/bob.crt left out" in status.stderr and "named pipe" in status.stderr
+    assert "elb/uploaded.json cannot be read" in status.stderr
+    listed = bounded(cli, "client", "list", "--workspace", str(ws.root))
+    assert listed.returncode == 0 and "clients/bob/bob.crt left out" in listed.stderr, listed.stderr
 
 
 def test_a_fifo_in_the_workspace_does_not_hang_script(tmp_path: Path, cli: CliRunner, pki_workspace: Workspace) -> None:

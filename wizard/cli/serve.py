@@ -15,7 +15,7 @@ from wizard.i18n import _
 from wizard.handshake import format_address
 from wizard.rehearsal import RehearsalServer
 from wizard.safe_text import printable
-from wizard.workspace import Workspace
+from wizard.workspace import Workspace, read_bytes
 
 
 class _Shutdown(Exception):
@@ -27,7 +27,7 @@ def _server_name(ws: Workspace) -> str | None:
     from wizard import pki
 
     try:
-        cn = pki.cn_of(pki.load_cert_pem(ws.cert("server").read_bytes(), _("server certificate")).subject)
+        cn = pki.cn_of(pki.load_cert_pem(read_bytes(ws.cert("server")), _("server certificate")).subject)
         return pki.normalise_name(cn) if cn else None
     except (OSError, WizardError):  # the listener itself reports an unusable certificate
         return None

@@ -29,7 +29,7 @@ from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.steps import load_ca
-from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write
+from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes
 
 POOL_FROM = 4  # a batch this large is worth starting worker processes for
 RANDOM_PASSWORD_BYTES = 18  # 24 URL-safe characters
@@ -93,7 +93,7 @@ def make_client(job: _Job) -> dict[str, bytes | dict[str, str]]:
 def workspace_key_type(ws: Workspace) -> str:
     """The key type of the tutorial's client (the workspace's profile), else the default."""
     try:
-        return pki.key_type_of(pki.load_cert_pem(ws.cert("client").read_bytes()).public_key())
+        return pki.key_type_of(pki.load_cert_pem(read_bytes(ws.cert("client"))).public_key())
     except (OSError, ValueError, InputError):
         return DEFAULT_KEY_TYPE
 

@@ -86,6 +86,6 @@ def known_clients(ws: Workspace) -> list[ClientFiles]:
     folder = ws.root / CLIENTS_DIR
     if folder.is_dir():
         for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
-            if NAME_PATTERN.fullmatch(entry.name) and entry.name != TUTORIAL_CLIENT and (entry / f"{entry.name}.crt").is_file():
+            if NAME_PATTERN.fullmatch(entry.name) and entry.name != TUTORIAL_CLIENT and (entry / f"{entry.name}.crt").exists():  # not is_file: a pipe or folder there is reported, not skipped
                 found.append(client_files(ws, entry.name))
     return found

@@ -10,7 +10,7 @@ from wizard.clients.names import client_files, known_clients
 from wizard.clients.revocation import revoked_serials, serial_text
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
-from wizard.workspace import Workspace
+from wizard.workspace import Workspace, read_bytes
 
 EXPIRING_DAYS = 30
 STATES = ("valid", "expiring", "expired", "revoked")
@@ -37,7 +37,7 @@ def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[s
     infos = []
     for files in known_clients(ws):
         try:
-            cert = pki.load_cert_pem(files.cert.read_bytes(), _("certificate of {name}").format(name=files.name))
+            cert = pki.load_cert_pem(read_bytes(files.cert), _("certificate of {name}").format(name=files.name))
         except (OSError, InputError) as error:
             if problems is not None:
                 problems.append(_("{file} left out: {reason}").format(file=ws.relative(files.cert), reason=getattr(error, "strerror", None) or error))

@@ -23,7 +23,7 @@ from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.steps import load_ca
-from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write
+from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_bytes, read_limited
 
 REASONS = {
     "unspecified": x509.ReasonFlags.unspecified,
@@ -69,8 +69,8 @@ def read_record(ws: Workspace) -> dict[str, Any]:
     if not path.exists():
         return {"version": RECORD_VERSION, "crl_number": 0, "revoked": []}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        data = json.loads(read_limited(path).decode("utf-8"))
+    except (OSError, ValueError, WizardError) as error:  # WizardError: not a regular file, or far too big
         raise WizardError(_("{file} cannot be read ({reason}): restore it from a backup before revoking more").format(
             file=ws.relative(path), reason=error)) from None
     if not isinstance(data, dict) or not isinstance(data.get("revoked"), list):
@@ -103,7 +103,7 @@ def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int 
         files = client_files(ws, name)
         if not files.cert.exists():
             raise WizardError(_("there is no client {name} in {folder}: see `client list` for the names").format(name=repr(name), folder=ws.root))
-        cert = pki.load_cert_pem(files.cert.read_bytes(), _("certificate of {name}").format(name=name))
+        cert = pki.load_cert_pem(read_bytes(files.cert), _("certificate of {name}").format(name=name))
         record = read_record(ws)
         serial = serial_text(cert.serial_number)
         for entry in record["revoked"]:

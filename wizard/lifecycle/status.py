@@ -15,9 +15,9 @@ from pathlib import Path
 from wizard import pki
 from wizard.clients.names import known_clients
 from wizard.clients.revocation import revoked_serials, serial_text
-from wizard.errors import InputError
+from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
-from wizard.workspace import Workspace
+from wizard.workspace import Workspace, read_bytes, read_limited
 
 WARN_DAYS = 30
 # one message per role: the role's name is part of the sentence, not a word glued in
@@ -65,7 +65,7 @@ def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime
         if not path.exists():
             continue
         try:
-            cert = pki.load_cert_pem(path.read_bytes(), ws.relative(path))
+            cert = pki.load_cert_pem(read_bytes(path), ws.relative(path))
         except (OSError, InputError) as error:
             status.problems.append(_("{file} left out: {reason}").format(file=ws.relative(path), reason=getattr(error, "strerror", None) or error))
             continue
@@ -85,10 +85,10 @@ def _uploaded(ws: Workspace, now: dt.datetime, problems: list[str]) -> list[Stat
     """The certificates elb/uploaded.json says ELB holds, with the expiry ELB reported."""
     path = ws.elb_dir / "uploaded.json"
     try:
-        records = json.loads(path.read_text(encoding="utf-8"))
+        records = json.loads(read_limited(path).decode("utf-8"))
     except FileNotFoundError:
         return []
-    except (OSError, ValueError):
+    except (OSError, ValueError, WizardError):  # WizardError: not a regular file, or far too big
         problems.append(_("{file} cannot be read: what ELB holds is not shown").format(file=ws.relative(path)))
         return []
     rows = []

@@ -5,6 +5,7 @@ optional upload through the API when the SDK and credentials are there."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,7 +24,7 @@ from wizard.errors import WizardError
 from wizard.i18n import N_, _
 from wizard.pki import Finding
 from wizard.session import Session
-from wizard.workspace import Workspace, atomic_write
+from wizard.workspace import Workspace
 
 
 class ReadinessChecked(Message):
@@ -187,15 +188,12 @@ class HandOffScreen(StepScreen):
         ws = self.wizard.ws
         assert ws is not None
         part = (event.button.id or "").removeprefix("save-")
-        name, mode = elb.PASTE_FILES[part]
-        path = ws.elb_dir / name
-        try:
-            ws.elb_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            atomic_write(path, elb.paste_text(ws, part).encode(), mode)
-        except (WizardError, OSError) as error:
-            self.wizard.show_error(_("cannot save {path}: {error}").format(path=ws.relative(path), error=error))
-            return
-        self.notify(f"{path}", title=_("Saved (mode {mode})").format(mode=f"{mode:04o}"), timeout=10)
+
+        def saved(path: Path) -> None:
+            mode = elb.PASTE_FILES[part][1]
+            self.app.notify(f"{path}", title=_("Saved (mode {mode})").format(mode=f"{mode:04o}"), timeout=10)
+
+        self.wizard.save_in_workspace(lambda: elb.save_paste_text(ws, part)[0], saved)
 
     @on(Button.Pressed, "#upload")
     def _upload(self) -> None:

@@ -20,9 +20,6 @@ from screens.text import padded
 from screens.step7_verify import verdict_text
 from wizard import assets_loader
 from wizard.i18n import N_, _
-from wizard.workspace import PUBLIC_MODE, atomic_write
-
-SCRIPT_NAME = "openssl-commands.sh"
 
 
 def now() -> dt.datetime:
@@ -164,18 +161,11 @@ class SummaryScreen(StepScreen):
     @on(Button.Pressed, "#export")
     def export(self) -> None:
         from wizard import script
-        from wizard.errors import WizardError
 
-        ws = self.wizard.ws
+        ws, session = self.wizard.ws, self.session
         assert ws is not None
-        path = ws.root / SCRIPT_NAME
-        try:
-            text = script.full_script(script.profile_from_workspace(ws, self.session), ws.root)
-            atomic_write(path, text.encode(), PUBLIC_MODE)
-        except (WizardError, OSError) as error:
-            self.wizard.show_error(_("cannot write {path}: {error}").format(path=path, error=error))
-            return
-        self.notify(display_path(path), title=_("openssl script saved"), timeout=10)
+        self.wizard.save_in_workspace(lambda: script.save_full_script(ws, session),
+                                      lambda path: self.app.notify(display_path(path), title=_("openssl script saved"), timeout=10))
 
     @on(Button.Pressed, "#clients")
     def clients(self) -> None:

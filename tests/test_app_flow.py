@@ -80,6 +80,7 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         assert "✘" not in str(app.screen.query_one("#checklist", Static).content)
         await type_into(pilot, "#cert-id", SERVER_CERT_ID)
         await press_button(pilot, "#save-server_cert")
+        await settle(pilot)  # written in a thread, under the workspace lock
         assert (root / "elb" / "paste-server-certificate.txt").read_text() == panel_text
         await press_button(pilot, "#done")
         await pilot.press("alt+n")
@@ -115,6 +116,7 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         await pilot.pause()
         assert screen_name(app) == "SummaryScreen"
         await press_button(pilot, "#export")
+        await settle(pilot)
         assert (root / "openssl-commands.sh").exists()
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -338,6 +340,45 @@ async def test_a_failed_step_is_reported_without_a_traceback(tmp_path: Path) -> 
         assert "incomplete" in app.last_error
         assert not app.session.is_done(1)
         assert app.is_running
+
+
+async def test_a_save_button_waits_for_the_workspace_lock_off_the_event_loop(tmp_path: Path) -> None:
+    """Another run of the wizard holds the workspace: the paste text is written once it lets go,
+    and meanwhile the screen keeps answering (a save on the event loop would freeze it)."""
+    import threading
+
+    from conftest import make_pki
+
+    ws = make_pki(tmp_path / "ws")
+    session = SessionStore().open(ws.root)
+    session.current_step, session.steps_done = 4, [1, 2, 3]
+    SessionStore().save(session)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with ws.locked():
+            holding.set()
+            release.wait(10)
+
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 4)
+        await settle(pilot)
+        (ws.elb_dir / "paste-server-certificate.txt").unlink(missing_ok=True)  # the page's own export wrote it
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        assert holding.wait(5)
+        await press_button(pilot, "#save-server_cert")
+        await pilot.press("f1")  # the screen still answers while the save waits
+        await pilot.pause()
+        assert screen_name(app) == "HelpScreen"
+        assert not (ws.elb_dir / "paste-server-certificate.txt").exists()
+        release.set()
+        writer.join(5)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert (ws.elb_dir / "paste-server-certificate.txt").read_text().startswith("-----BEGIN CERTIFICATE-----")
+        assert app.last_error == ""
 
 
 def test_a_worker_turns_any_failure_into_one_line() -> None:

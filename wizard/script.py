@@ -21,7 +21,7 @@ from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.safe_text import has_control_characters, printable
 from wizard.session import Session
-from wizard.workspace import Workspace, read_bytes
+from wizard.workspace import PUBLIC_MODE, Workspace, read_bytes
 
 
 @dataclass
@@ -327,6 +327,18 @@ def _heading(workspace: Path | None) -> list[str]:
         teaching.comment(_("Usage: {command}").format(command="MTLS_WIZARD_P12_PASSWORD=... bash this-script.sh [TARGET_FOLDER]")),
         teaching.comment(_("Keys are new: the result is a PKI with the same profile, not a copy of the original.")),
     ]
+
+
+SCRIPT_FILE = "openssl-commands.sh"
+
+
+def save_full_script(ws: Workspace, session: Session | None = None) -> Path:
+    """The whole script written into the workspace (the summary's export), under the workspace lock."""
+    path = ws.root / SCRIPT_FILE
+    with ws.locked():
+        text = full_script(profile_from_workspace(ws, session), ws.root)
+        ws.write_files({path: (text.encode(), PUBLIC_MODE)})
+    return path
 
 
 def full_script(p: Profile, workspace: Path | None = None) -> str:

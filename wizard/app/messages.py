@@ -8,6 +8,7 @@ that workspace's own session, never in the open one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,3 +82,11 @@ class WorkFailed(Message):
         self.kind = kind  # "ca", "server", "client", "adopt-server", "handshake", ...
         self.workspace = workspace
         self.error = error
+
+
+class FileSaved(Message):
+    """A save button's file was written (`path`), or could not be (`error`); `saved` tells the user."""
+
+    def __init__(self, path: Path | None, error: str | None, saved: Callable[[Path], None]) -> None:
+        super().__init__()
+        self.path, self.error, self.saved = path, error, saved

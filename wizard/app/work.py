@@ -20,7 +20,7 @@ from textual.app import App
 from textual.message import Message
 
 from wizard.app.messages import (
-    AttemptDone, CertificateReady, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
+    AttemptDone, CertificateReady, FileSaved, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
 from wizard.i18n import N_, _, ngettext
 
@@ -206,6 +206,23 @@ class WorkMixin(App[int]):
                                       server_name=server_name, password=password(), force=ws.cert("server").exists())
 
         self._certificate_done(role, ws, *attempt(check_and_copy))
+
+    # -- the save buttons (a paste-ready text, the openssl script) ------------------------------
+    def save_in_workspace(self, write: Callable[[], Path], saved: Callable[[Path], None]) -> None:
+        """Write a file in a thread: the core's writer takes the workspace lock, which another
+        run of the wizard may hold for seconds; `saved` (on the App's thread) says where it went."""
+        self._save_worker(write, saved)
+
+    @work(thread=True, group="saves", description="writing a file into the workspace")
+    def _save_worker(self, write: Callable[[], Path], saved: Callable[[Path], None]) -> None:
+        self._post_from_thread(FileSaved(*attempt(write), saved))
+
+    @on(FileSaved)
+    def _file_saved(self, message: FileSaved) -> None:
+        if message.error is not None or message.path is None:
+            self.show_error(message.error or "", _("Not saved"))
+        else:
+            message.saved(message.path)
 
     # -- renewals (from the summary) -------------------------------------------------------------
     def start_renewal(self, what: str) -> None:

@@ -28,7 +28,7 @@ from wizard.elb.material import Material, console_text, elb_key_text, load_mater
 from wizard.elb.payloads import (
     API_CALLS, CA_BODY, LISTENER_BODY, NO_POOL_WARNING, PASTE_FILES, PLACEHOLDER_CA_CERT_ID, PLACEHOLDER_LOADBALANCER_ID,
     PLACEHOLDER_SERVER_CERT_ID, SERVER_BODY, UPLOADED, Export, ListenerChoices, ca_certificate_body, default_names, export,
-    listener_body, listener_choices, no_pool_warning, placeholders_in, rest_calls, server_certificate_body, validate_endpoint,
+    listener_body, listener_choices, no_pool_warning, placeholders_in, rest_calls, save_paste_text, server_certificate_body, validate_endpoint,
     validate_listener_port, validate_name,
 )
 from wizard.elb.policies import (
@@ -45,7 +45,7 @@ __all__ = [
     "SERVER_BODY", "SHARED", "SHARED_POLICIES", "TLS_POLICIES", "UPLOADED", "Export", "ListenerChoices", "Material",
     "UploadFailed", "UploadResult", "ca_certificate_body", "console_text", "credentials_present", "default_names",
     "elb_key_text", "export", "field_label", "forwarded_headers", "header_names", "listener_body", "listener_choices", "load_material",
-    "no_pool_warning", "paste_text", "placeholders_in", "policies_for", "policy_label", "readiness", "rest_calls", "sdk_available", "server_certificate_body",
+    "no_pool_warning", "paste_text", "placeholders_in", "policies_for", "policy_label", "readiness", "rest_calls", "save_paste_text", "sdk_available", "server_certificate_body",
     "tls_policy_warnings", "upload", "validate_endpoint", "validate_forward_fields", "validate_lb_type",
     "validate_listener_port", "validate_name", "validate_security_policy_id", "validate_sni_domain", "validate_tls_policy",
 ]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from wizard.defaults import PROG
 from wizard.elb.domains import validate_sni_domain
 from wizard.elb.headers import insert_headers, validate_forward_fields
-from wizard.elb.material import Material, load_material
+from wizard.elb.material import Material, load_material, paste_text
 from wizard.elb.policies import (
     DEFAULT_TLS_POLICY, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
 )
@@ -312,6 +312,18 @@ def export(
         ensure_elb_dir(ws)
         ws.write_files(files)
         return Export(list(files), listener, [*hold.notices, *material.warnings, *choices.warnings(), *domain_warnings], choices)
+
+
+def save_paste_text(ws: Workspace, part: str) -> tuple[Path, int]:
+    """One paste-ready text written to elb/ (the console route's "Save to file"), under the
+    workspace lock like every other writer; returns the file and its mode (0600 for the key)."""
+    file_name, mode = PASTE_FILES[part]
+    path = ws.elb_dir / file_name
+    with ws.locked():
+        data = paste_text(ws, part).encode()
+        ensure_elb_dir(ws)
+        ws.write_files({path: (data, mode)})
+    return path, mode
 
 
 def ensure_elb_dir(ws: Workspace) -> None:

@@ -133,9 +133,10 @@ CASES = {
     "Apache per location, TLS 1.3 post-handshake refusals": Case(
         three(http(200, REQUEST_AFTER_HANDSHAKE), alert("certificate required", REQUEST_AFTER_HANDSHAKE), alert("unknown CA", REQUEST_AFTER_HANDSHAKE)),
         "pass", "PASS", ["accepted", "rejected", "rejected"]),
-    "Apache per location answering 403 after asking post-handshake": Case(
-        three(http(200, REQUEST_AFTER_HANDSHAKE), http(403, REQUEST_AFTER_HANDSHAKE), http(403, REQUEST_AFTER_HANDSHAKE)),
-        "pass", "PASS", ["accepted", "rejected", "rejected"]),
+    "Apache per location, optional + a Require rule: 403 after asking post-handshake": Case(
+        three(http(200, REQUEST_AFTER_HANDSHAKE), http(403, REQUEST_AFTER_HANDSHAKE), alert("unknown CA", REQUEST_AFTER_HANDSHAKE)),
+        "fail", "clients without a certificate get through TLS (the application answered 403)", ["accepted", "denied", "rejected"],
+        "not from the TLS layer"),
     "identical 403s: refuses every request, never 'foreign CA accepted'": Case(
         three(http(403, REQUEST_NONE), http(403, REQUEST_NONE), http(403, REQUEST_NONE)), "inconclusive",
         "refuses every request, with or without a certificate (HTTP/1.1 403 Forbidden)", ["denied", "denied", "denied"],

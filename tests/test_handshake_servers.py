@@ -75,15 +75,21 @@ def test_apache_per_location_without_post_handshake_auth_is_inconclusive(pki_wor
 
 
 @pytest.mark.apache
-def test_apache_optional_with_a_403_rule_fails_for_a_load_balancer(pki_workspace: Workspace, tmp_path: Path) -> None:
+@pytest.mark.parametrize("protocol", ["TLSv1.3", "TLSv1.2"])
+@pytest.mark.parametrize("per_location", [False, True], ids=["server-wide", "per-location"])
+def test_apache_optional_with_a_403_rule_fails_for_a_load_balancer(pki_workspace: Workspace, tmp_path: Path, protocol: str, per_location: bool) -> None:
+    # The access rule refuses clients without a certificate, but the TLS layer let them in: on a
+    # load balancer that is the mistake to report, wherever Apache asks (handshake or per path).
     require_apache()
-    with ApacheServer(pki_workspace, tmp_path / "apache", verify="optional", location_rules=REQUIRE_VERIFIED) as apache:
+    with ApacheServer(pki_workspace, tmp_path / "apache", verify="optional", per_location=per_location, protocols=protocol,
+                      location_rules=REQUIRE_VERIFIED) as apache:
         verdict = probe(apache.host, apache.port, pki_workspace, timeout=5)
-    assert verdict.status == "fail"
+    assert verdict.status == "fail", verdict.summary
     assert outcomes(verdict) == ["accepted", "denied", "rejected"]
-    assert verdict.attempts[1].status_code == 403 and verdict.attempts[1].certificate_request == REQUEST_IN_HANDSHAKE
+    expected = REQUEST_AFTER_HANDSHAKE if per_location else REQUEST_IN_HANDSHAKE
+    assert verdict.attempts[1].status_code == 403 and verdict.attempts[1].certificate_request == expected
     assert "clients without a certificate get through TLS (the application answered 403)" in verdict.summary
-    assert any("not from the listener's TLS layer" in line for line in verdict.diagnosis)
+    assert any("not from the listener's TLS layer" in line or "not from the TLS layer" in line for line in verdict.diagnosis)
 
 
 # ---------------------------------------------------------------------------

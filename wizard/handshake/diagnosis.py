@@ -121,7 +121,9 @@ def _judge_answer(name: str, observation: Observation, ours: Observation | None)
     if ours_code == code:
         return "denied", _("{status_line} (the same answer as with our certificate)").format(status_line=line)
     if observation.certificate_request == REQUEST_AFTER_HANDSHAKE:
-        return "rejected", _("{status_line} (after the server asked for a certificate after the handshake)").format(status_line=line)
+        # The certificate was asked for and the request still answered: optional verification with an
+        # access rule (Apache per <Location>). A required one ends in a TLS alert instead.
+        return "denied", _("{status_line} (asked for a certificate after the handshake, then refused by an access rule)").format(status_line=line)
     if observation.certificate_request == REQUEST_IN_HANDSHAKE:
         return "denied", _("{status_line} (let through TLS, refused by the application)").format(status_line=line)
     return "denied", _("{status_line} (no certificate was asked for; refused by the application)").format(status_line=line)

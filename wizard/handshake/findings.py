@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.handshake.model import REQUEST_IN_HANDSHAKE, REQUEST_NONE, Attempt, ClientFacts, Evidence, Verdict, outcome_text
+from wizard.handshake.model import REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, Attempt, ClientFacts, Evidence, Verdict, outcome_text
 from wizard.i18n import N_, _
 
 # How the check ends when the first attempt (with our certificate) already settles it:
@@ -69,6 +69,12 @@ def not_enforced(without: Attempt, line: str) -> tuple[str, str]:
     """(failure phrase, note) for a client without a certificate that got past the listener; `line` is its HTTP status line."""
     status = without.status_code
     if without.outcome == "denied":
+        if without.certificate_request == REQUEST_AFTER_HANDSHAKE:
+            return (_("clients without a certificate get through TLS (the application answered {code})").format(code=status),
+                    _("The server asks for a client certificate after the handshake, for this path, but lets clients without one through "
+                      "(optional verification, like Apache `SSLVerifyClient optional` in a <Location> with a Require rule); the answer "
+                      "{status_line} came from an access rule, not from the TLS layer. A load balancer's listener must refuse them itself: "
+                      "make the client certificate mandatory (SSL authentication: mutual).").format(status_line=line))
         if without.certificate_request == REQUEST_IN_HANDSHAKE:
             return (_("clients without a certificate get through TLS (the application answered {code})").format(code=status),
                     _("The listener asks for a client certificate during the handshake but lets clients without one through (optional verification); "

@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Label, Select, Static
 
 from screens.language import Translated
 from screens.text import display_path, markdown
+from screens.wording import for_tui
 from wizard import assets_loader
 from wizard.i18n import N_, _
 
@@ -43,9 +44,9 @@ def findings_text(findings: Iterable[Any]) -> Text:
         if text:
             text.append("\n")
         text.append(f" {mark} ", style=f"bold {colour}")
-        text.append(finding.message)
+        text.append(for_tui(finding.message))  # the core names command-line options; here, the wizard's fields
         if finding.fix and finding.severity != "ok":
-            text.append("\n     " + _("fix: {fix}").format(fix=finding.fix), style="dim")
+            text.append("\n     " + _("fix: {fix}").format(fix=for_tui(finding.fix)), style="dim")
     return text
 
 

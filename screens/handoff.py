@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
 from screens.forms import ElbId, fingerprint_lines, first_failure
 from screens.upload_modal import UploadModal
+from screens.wording import for_tui
 from wizard import elb
 from wizard.defaults import PROG
 from wizard.errors import WizardError
@@ -55,10 +56,10 @@ def api_route_text(exported: tuple[str, str] | None) -> str:
         return ""
     names, error = exported
     if error:
-        return _("The API request bodies could not be written: {error}").format(error=error)
+        return _("The API request bodies could not be written: {error}").format(error=for_tui(error))
     return _("By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
              "(server-certificate.json holds the key: mode 0600). Or, with {env_ak}/{env_sk} set: "
-             "{prog} elb upload --region REGION --project-id ID").format(names=names, env_ak=elb.ENV_AK, env_sk=elb.ENV_SK, prog=PROG)
+             "{prog} elb upload --region REGION --project-id ID (with --loadbalancer-id LB_ID it also creates the listener of step 6)").format(names=names, env_ak=elb.ENV_AK, env_sk=elb.ENV_SK, prog=PROG)
 
 def fingerprint_text(info: dict[str, str]) -> Text:
     """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
@@ -113,7 +114,7 @@ class HandOffScreen(StepScreen):
             try:
                 text = elb.paste_text(ws, part)
             except WizardError as error:
-                text = f"({error})"
+                text = f"({for_tui(str(error))})"
             self.query_one(f"#panel-{part}", PastePanel).set_text(text)
         self.query_one("#upload", Button).display = elb.sdk_available() and elb.credentials_present()
         if self.PURPOSE == "ca":

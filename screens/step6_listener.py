@@ -15,6 +15,7 @@ from screens.base import Busy, FieldRow, StepScreen
 from screens.forms import ElbUuid, first_failure
 from screens.text import markdown, padded
 from wizard import assets_loader, elb
+from wizard.defaults import PROG
 from wizard.errors import InputError
 from wizard.i18n import N_, _
 from wizard.session import Session
@@ -39,6 +40,13 @@ def header_label(chosen: str) -> str:
     name = chosen.split("=", 1)[0]
     return _(elb.FIELD_LABELS[name]) if name in elb.FIELD_LABELS else chosen
 
+
+
+def listener_api_route() -> str:
+    """The listener by API instead of the console: which files Done writes, and the command."""
+    return _("By API instead of the console: Done writes elb/listener.json (the request body) and elb/api-calls.txt "
+             "(the calls). Or, with {env_ak}/{env_sk} set: {prog} elb upload --region REGION --project-id ID "
+             "--loadbalancer-id LB_ID").format(env_ak=elb.ENV_AK, env_sk=elb.ENV_SK, prog=PROG)
 
 
 def listener_address(host: str, port: str) -> tuple[str, int] | str:
@@ -79,15 +87,12 @@ class ListenerScreen(StepScreen):
     @work(thread=True, exclusive=True, group="export", description="writing elb/listener.json")
     def _export_listener(self, answers: Session) -> None:
         """elb/listener.json (and the other request bodies) with this step's port and policy."""
-        from wizard.errors import WizardError
-
         ws = self.wizard.ws
-        if ws is None:
-            return
-        try:
-            elb.export(ws, answers, port=answers.lb_port)
-        except WizardError as error:
-            self.app.notify(_("elb/listener.json could not be written: {error}").format(error=error), severity="warning", timeout=10)
+        if ws is not None:
+            self.wizard.save_in_workspace(
+                lambda: elb.export(ws, answers, port=answers.lb_port), lambda _export: None,
+                lambda error: self.app.notify(_("elb/listener.json could not be written: {error}").format(error=error),
+                                              severity="warning", timeout=10))
 
     STEP = 6
 
@@ -109,6 +114,7 @@ class ListenerScreen(StepScreen):
             yield Button(_("Done: the listener is configured"), id="done", variant="primary", compact=True)
             yield Button(_("Create or move it with the API…"), id="api", compact=True)
         yield Busy(id="busy")
+        yield Static(listener_api_route(), id="api-route", classes="hint", markup=False)
         with Collapsible(title=_("Taking a client certificate back (ELB checks no CRL)"), id="revocation-panel", classes="teach"):
             yield Static(markdown(assets_loader.read_text("steps/step6-revocation.md")), classes="text")
 
@@ -244,10 +250,13 @@ class ListenerScreen(StepScreen):
     @on(Input.Changed, "#address, #port")
     def _address(self) -> None:
         # Never split while the cursor is in the field: "10.0.0.5:8" is on its way to ":8443".
+        self._remember_address()
+        self.sync()
+
+    def _remember_address(self) -> None:
         checked = listener_address(self.query_one("#address", Input).value, self.query_one("#port", Input).value)
         if isinstance(checked, tuple):
             self.wizard.remember(lb_address=self.query_one("#address", Input).value.strip(), lb_port=checked[1])
-        self.sync()
 
     @on(Input.Blurred, "#address")
     def _address_complete(self) -> None:
@@ -259,6 +268,7 @@ class ListenerScreen(StepScreen):
         split = split_port(field.value)
         if split:
             field.value, self.query_one("#port", Input).value = split[0], str(split[1])
+            self._remember_address()  # now: their Changed events come after Done has exported the listener
 
     @on(Button.Pressed, "#done")
     @on(Input.Submitted)

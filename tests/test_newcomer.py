@@ -12,6 +12,7 @@ from conftest import make_pki
 from pilot_helpers import SIZE, choose, focus, plain, press_button, resume, screen_name, settle, start, type_into
 from textual.widgets import Button, Input, Select, Static
 
+from screens.base import PastePanel
 from wizard import steps
 from wizard.app import WizardApp
 from wizard.record import record
@@ -64,6 +65,24 @@ async def test_step_6_splits_host_and_port_only_once_the_address_is_complete(tmp
         await pilot.press("alt+n")
         await pilot.pause()
         assert app.screen.query_one("#address", Input).value == "10.0.0.5:8443"
+
+
+async def test_step_6_enter_right_after_host_and_port_exports_the_typed_port(tmp_path: Path) -> None:
+    """Enter in the address field splits it and finishes the step at once: elb/listener.json
+    must carry the port just typed, not the one the field held before."""
+    import json
+
+    ws = make_pki(tmp_path / "ws")
+    saved_at(ws, 6, done=(4, 5))
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_at(pilot, "ListenerScreen")
+        await type_into(pilot, "#address", "10.0.0.5:8443")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session.is_done(6) and (app.session.lb_address, app.session.lb_port) == ("10.0.0.5", 8443)
+        listener = json.loads((ws.elb_dir / "listener.json").read_text())["listener"]
+        assert listener["protocol_port"] == 8443
 
 
 @pytest.mark.parametrize("typed", ["lb.example.com:99999", "lb.example.com:123456"])
@@ -341,7 +360,7 @@ async def test_steps_4_to_6_write_the_api_bodies_and_name_them(tmp_path: Path) -
         await open_at(pilot, "ServerHandOffScreen")
         await settle(pilot)
         route = str(app.screen.query_one("#api-route", Static).content)
-        assert "elb/server-certificate.json" in route and "mtls-wizard elb upload" in route
+        assert "elb/server-certificate.json" in route and "mtls-wizard elb upload" in route and "--loadbalancer-id" in route
         body = ws.elb_dir / "server-certificate.json"
         assert stat.S_IMODE(body.stat().st_mode) == 0o600 and "PRIVATE KEY" in body.read_text()
         app.session.steps_done = [1, 2, 3, 4, 5]
@@ -352,6 +371,25 @@ async def test_steps_4_to_6_write_the_api_bodies_and_name_them(tmp_path: Path) -
         await settle(pilot)
         listener = json.loads((ws.elb_dir / "listener.json").read_text())["listener"]
         assert listener["protocol_port"] == 8443
+        route = str(app.screen.query_one("#api-route", Static).content)
+        assert "elb/listener.json" in route and "mtls-wizard elb upload" in route and "--loadbalancer-id" in route
+
+
+async def test_the_steps_4_and_5_checklist_names_the_wizards_steps_not_options(tmp_path: Path) -> None:
+    """A fix from the core ("redo step 2: mtls-wizard generate --server-cn NAME --force") is told
+    in the wizard's words on the page, as every other core message is."""
+    ws = make_pki(tmp_path / "ws")
+    ws.key("server").unlink()
+    saved_at(ws, 4)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 4)  # the welcome page would continue at step 2 (server.key is missing)
+        await settle(pilot)
+        checklist = str(app.screen.query_one("#checklist", Static).content)
+        panels = " ".join(panel.text for panel in app.screen.query(PastePanel))
+        assert "✘" in checklist and "server.key" in checklist
+        for shown in (checklist, panels):
+            assert "mtls-wizard" not in shown and " --" not in shown, shown
 
 
 # ---------------------------------------------------------------------------

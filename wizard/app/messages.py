@@ -85,8 +85,9 @@ class WorkFailed(Message):
 
 
 class FileSaved(Message):
-    """A save button's file was written (`path`), or could not be (`error`); `saved` tells the user."""
+    """A file written on request: the writer's `result`, or the `error` that stopped it; `saved`
+    or `failed` tells the user."""
 
-    def __init__(self, path: Path | None, error: str | None, saved: Callable[[Path], None]) -> None:
+    def __init__(self, result: Any, error: str | None, saved: Callable[[Any], None], failed: Callable[[str], None]) -> None:
         super().__init__()
-        self.path, self.error, self.saved = path, error, saved
+        self.result, self.error, self.saved, self.failed = result, error, saved, failed

@@ -207,22 +207,24 @@ class WorkMixin(App[int]):
 
         self._certificate_done(role, ws, *attempt(check_and_copy))
 
-    # -- the save buttons (a paste-ready text, the openssl script) ------------------------------
-    def save_in_workspace(self, write: Callable[[], Path], saved: Callable[[Path], None]) -> None:
-        """Write a file in a thread: the core's writer takes the workspace lock, which another
-        run of the wizard may hold for seconds; `saved` (on the App's thread) says where it went."""
-        self._save_worker(write, saved)
+    # -- files written on request (the save buttons, step 6's listener body) -------------------
+    def save_in_workspace(self, write: Callable[[], Result], saved: Callable[[Result], None],
+                          failed: Callable[[str], None] | None = None) -> None:
+        """Write in a thread: the core's writer takes the workspace lock, which another run of
+        the wizard may hold for seconds. `saved` or `failed` (default: the error shown) then run
+        on the App's thread."""
+        self._save_worker(write, saved, failed or (lambda error: self.show_error(error, _("Not saved"))))
 
-    @work(thread=True, group="saves", description="writing a file into the workspace")
-    def _save_worker(self, write: Callable[[], Path], saved: Callable[[Path], None]) -> None:
-        self._post_from_thread(FileSaved(*attempt(write), saved))
+    @work(thread=True, group="saves", description="writing into the workspace")
+    def _save_worker(self, write: Callable[[], Any], saved: Callable[[Any], None], failed: Callable[[str], None]) -> None:
+        self._post_from_thread(FileSaved(*attempt(write), saved, failed))
 
     @on(FileSaved)
     def _file_saved(self, message: FileSaved) -> None:
-        if message.error is not None or message.path is None:
-            self.show_error(message.error or "", _("Not saved"))
+        if message.error is None:
+            message.saved(message.result)
         else:
-            message.saved(message.path)
+            message.failed(message.error)
 
     # -- renewals (from the summary) -------------------------------------------------------------
     def start_renewal(self, what: str) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from screens.base import Busy, FieldRow, StepScreen, display_path
 from screens.forms import SniName, first_failure, issued_cn
+from screens.text import wrapped
 from screens.wording import for_tui
 from wizard.safe_text import printable
 from wizard.errors import InputError
@@ -56,9 +57,9 @@ def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful:
     for attempt in attempts:
         outcome = str(attempt.get("outcome", ""))
         grid.add_row(_mark(attempt, doubtful),
-                     Text(printable(attempt.get("label", "")), style="bold"),
+                     wrapped(Text(printable(attempt.get("label", "")), style="bold")),
                      Text(printable(outcome_text(outcome))),
-                     Text(printable(attempt.get("detail", "")), style="dim"))
+                     wrapped(Text(printable(attempt.get("detail", "")), style="dim")))
     for _waiting in range(pending):
         grid.add_row(Text("…", style="dim"), Text(_("waiting"), style="dim"), Text(""), Text(""))
     return grid
@@ -80,7 +81,7 @@ def verdict_text(verdict: dict[str, Any]) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row(Text(f" {badge} ", style=STATUS_STYLE.get(status, "bold")), body)
+    grid.add_row(Text(f" {badge} ", style=STATUS_STYLE.get(status, "bold")), wrapped(body))
     return grid
 
 

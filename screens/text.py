@@ -101,6 +101,13 @@ class _Paragraph:
         yield Text("\n").join(lines)
 
 
+def wrapped(text: Text) -> RenderableType:
+    """`text` (its lines kept) wrapping Chinese between characters, e.g. in a table cell, where
+    Rich alone would cut a long Chinese line with "…" for want of spaces."""
+    lines = text.split("\n", allow_blank=True)
+    return _Paragraph(text) if len(lines) == 1 else Group(*(_Paragraph(line) for line in lines))
+
+
 def _units(plain: str) -> list[tuple[int, str]]:
     """(offset, unit) pairs; closing punctuation sticks to what precedes it, opening to what follows."""
     units: list[tuple[int, str]] = []

@@ -134,3 +134,30 @@ def test_the_readme_pictures_are_the_snapshot_tests() -> None:
     root = Path(__file__).resolve().parent.parent
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+\.svg)\)", (root / "README.md").read_text(encoding="utf-8"))
     assert pictures and all(p.startswith("tests/__snapshots__/") and (root / p).is_file() for p in pictures)
+
+
+def test_a_chinese_verdict_wraps_whole_at_80_columns(pki_workspace) -> None:  # noqa: ANN001 - fixture
+    """A real FAIL in Chinese (a listener that asks for no certificate): its long lines have no
+    spaces to break at, and must wrap inside their column instead of ending in "…"."""
+    import re
+
+    from screens.step7_verify import attempts_text, verdict_text
+    from wizard import i18n
+    from wizard.handshake import probe
+    from wizard.rehearsal import RehearsalServer
+
+    i18n.set_language(i18n.CHINESE)
+    try:
+        with RehearsalServer(pki_workspace, request_client_cert=False) as server:
+            verdict = probe(server.host, server.port, pki_workspace, timeout=5).to_dict()
+        console = Console(width=76, record=True, file=io.StringIO())  # the page's width at 80x24
+        console.print(attempts_text(verdict["attempts"]))
+        console.print(verdict_text(verdict))
+    finally:
+        i18n.set_language(i18n.ENGLISH)
+    shown = console.export_text()
+    assert verdict["status"] == "fail" and verdict["diagnosis"]
+    assert "…" not in shown, shown
+    flat = re.sub(r"\s+", "", shown)
+    for line in [verdict["summary"].split("：", 1)[-1], *verdict["diagnosis"], *(a["detail"] for a in verdict["attempts"])]:
+        assert re.sub(r"\s+", "", line) in flat, (line, shown)

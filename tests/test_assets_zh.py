@@ -161,3 +161,50 @@ def test_the_step_pages_follow_the_language() -> None:
     i18n.set_language("en")
     assert assets_loader.step_text(4) == english("steps/step4.md")
     assert assets_loader.why_text(1) == english("steps/step1-why.md")
+
+
+# ---------------------------------------------------------------------------
+# The glossary (assets/i18n/glossary.md) is what the catalog and the texts say
+# ---------------------------------------------------------------------------
+
+GLOSSARY = (ASSETS / "i18n" / "glossary.md").read_text(encoding="utf-8")
+
+
+def glossary_rows(section: str) -> list[list[str]]:
+    """The cells of each table row under the heading `section` (the header row left out)."""
+    body = GLOSSARY.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in body.splitlines() if line.startswith("|")]
+    return [row for row in rows[1:] if not set(row[0]) <= set("-: ")]
+
+
+def catalog_strings() -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with (Path(i18n.__file__).parent / "locale" / "zh_CN" / "LC_MESSAGES" / "mtls_wizard.po").open("rb") as source:
+        catalog = read_po(source, locale="zh_CN")
+    return {(m.id if isinstance(m.id, str) else m.id[0]): (m.string if isinstance(m.string, str) else m.string[0])
+            for m in catalog if m.id}
+
+
+def test_the_wizards_own_words_are_the_glossarys() -> None:
+    """Buttons, the summary and the step titles as the glossary gives them (pairs split at " / ")."""
+    from wizard.progress import STEP_TITLES
+
+    strings = catalog_strings()
+    pairs: list[tuple[str, str]] = []
+    for english_cell, chinese_cell, *_note in glossary_rows("The wizard's own words (as the Markdown texts name them)"):
+        if english_cell.startswith("the step titles"):
+            pairs += zip((STEP_TITLES[step] for step in range(1, 8)), chinese_cell.split(" / "))
+        elif english_cell in strings or all(part in strings for part in english_cell.split(" / ")):
+            pairs += zip(english_cell.split(" / "), chinese_cell.split(" / "))
+    assert len(pairs) >= 12, pairs
+    wrong = [(en, strings.get(en), zh) for en, zh in pairs if en in strings and strings[en] != zh]
+    assert not wrong, wrong
+
+
+def test_no_word_the_glossary_replaced_is_left() -> None:
+    banned = [row[0] for row in glossary_rows("Words not used")]
+    assert "总结" in banned
+    found = [(word, text[:60]) for text in catalog_strings().values() for word in banned if word in text]
+    found += [(word, path.name) for path in TRANSLATION.rglob("*.md") for word in banned if word in path.read_text(encoding="utf-8")]
+    assert not found, found

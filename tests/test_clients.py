@@ -177,6 +177,21 @@ def test_revoke_writes_a_signed_crl_a_record_and_the_serials(cli: CliRunner, ws:
     assert unknown.returncode == 1 and "no client 'nobody'" in unknown.stderr
 
 
+def test_a_revoked_client_is_not_renewed_and_reissuing_it_says_so(cli: CliRunner, ws: Workspace) -> None:
+    """A revoked certificate never comes back quietly: `renew` refuses, and a forced reissue under
+    the same name (letting the client back in on purpose) warns."""
+    assert cli("client", "issue", "carol", "-w", str(ws.root), "--key-type", "ec-p256", env=PASSWORD_ENV).returncode == 0
+    assert cli("client", "revoke", "carol", "-w", str(ws.root)).returncode == 0
+    before = clients.client_files(ws, "carol").cert.read_bytes()
+    renewed = cli("renew", "client", "carol", "-w", str(ws.root), env=PASSWORD_ENV)
+    assert renewed.returncode == 1 and "carol is revoked, so it is not renewed" in renewed.stderr, renewed.stderr
+    assert clients.client_files(ws, "carol").cert.read_bytes() == before
+    again = cli("client", "issue", "carol", "--force", "-w", str(ws.root), "--key-type", "ec-p256", env=PASSWORD_ENV)
+    assert again.returncode == 0 and "carol was revoked: its new certificate is valid again" in again.stderr, again.stderr
+    listed = json.loads(cli("client", "list", "-w", str(ws.root), "--json").stdout)
+    assert next(entry for entry in listed if entry["name"] == "carol")["state"] == "valid"
+
+
 def test_the_crl_number_grows_and_client_crl_refreshes_next_update(cli: CliRunner, ws: Workspace) -> None:
     from cryptography import x509
 

@@ -113,6 +113,8 @@ def test_renew_client_rebuilds_its_p12_in_the_same_format(cli: CliRunner, tmp_pa
     opened = run("openssl", "pkcs12", "-legacy", "-in", str(ws.p12), "-passin", "pass:a new pass phrase", "-noout")
     assert opened.returncode == 0, opened.stderr
     assert verify(ws.cert("ca"), ws.cert("client"), purpose="sslclient").returncode == 0
+    kept = list(ws.root.glob("backup-*/client"))
+    assert len(kept) == 1 and cert_of(kept[0] / "client.crt") == old and (kept[0] / "client.p12").exists()
     named = cli("client", "issue", "alice", "-w", str(ws.root), "--key-type", "ec-p256", env=PASSWORD_ENV)
     assert named.returncode == 0
     assert cli("renew", "client", "alice", "-w", str(ws.root), env=PASSWORD_ENV).returncode == 0
@@ -132,6 +134,20 @@ def test_renew_ca_keeps_its_key_so_what_it_signed_stays_valid(cli: CliRunner, tm
     assert new_ca.extensions.get_extension_for_class(ski).value == old_ca.extensions.get_extension_for_class(ski).value
     assert verify(ws.cert("ca"), ws.cert("server")).returncode == 0  # issued under the old certificate, still valid
     assert verify(ws.cert("ca"), ws.cert("client"), purpose="sslclient").returncode == 0
+    backups = list(ws.root.glob("backup-*/ca/ca.crt"))
+    assert len(backups) == 1 and cert_of(backups[0]) == old_ca  # the old certificate kept
+
+
+def test_renew_ca_refuses_a_ca_signed_by_another(cli: CliRunner, tmp_path: Path, chain: dict[str, Path]) -> None:
+    """An intermediate brought in is renewed where it was issued: a self-signed renewal would be
+    a new root that no client trusts, and nothing is written."""
+    ws = Workspace(tmp_path / "ws")
+    bring.bring_ca(ws, chain["intermediate"], chain["intermediate_key"])
+    before = ws.cert("ca").read_bytes()
+    result = cli("renew", "ca", "-w", str(ws.root))
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "not by itself: renew it where it was issued" in result.stderr and "CN=Corp Root" in result.stderr
+    assert ws.cert("ca").read_bytes() == before and not list(ws.root.glob("backup-*"))
 
 
 def test_a_brought_server_certificate_is_renewed_where_it_was_issued(tmp_path: Path, chain: dict[str, Path]) -> None:
@@ -253,8 +269,25 @@ def test_a_purchased_server_certificate_with_its_chain_is_brought_in(tmp_path: P
     assert bring.adopt_existing(ws, "server").certificate["fingerprint"] == pki.fingerprint(served[0])
 
 
+def _expired_copy(leaf: Path, leaf_key: Path, issuer: Path, issuer_key: Path) -> x509.Certificate:
+    """The leaf as it was, signed by the same intermediate, but valid only until yesterday."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes
+
+    old, parent = cert_of(leaf), cert_of(issuer)
+    signer = pki.load_key_pem(issuer_key.read_bytes())
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(parent.subject)
+               .public_key(pki.load_key_pem(leaf_key.read_bytes()).public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(days=30)).not_valid_after(now - dt.timedelta(days=1)))
+    for extension in old.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    return builder.sign(signer, hashes.SHA256())
+
+
 @pytest.mark.parametrize(("problem", "message"), [
-    ("order", "out of order"), ("name", "does not cover"), ("key", "does not belong"),
+    ("order", "out of order"), ("name", "does not cover"), ("key", "does not belong"), ("expired", "expired on"),
 ])
 def test_an_unusable_server_certificate_is_refused_with_nothing_written(tmp_path: Path, chain: dict[str, Path], problem: str, message: str) -> None:
     ws = Workspace(tmp_path / "ws")
@@ -265,6 +298,9 @@ def test_an_unusable_server_certificate_is_refused_with_nothing_written(tmp_path
         chain_file = reversed_chain
     elif problem == "name":
         name = "other.example.com"
+    elif problem == "expired":
+        cert = tmp_path / "expired.crt"
+        cert.write_bytes(pki.cert_to_pem(_expired_copy(chain["leaf"], chain["leaf_key"], chain["intermediate"], chain["intermediate_key"])))
     else:
         key = chain["intermediate_key"]
     with pytest.raises(WizardError, match=message):

@@ -24,6 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from wizard import i18n, pki
 from wizard.clients.names import ClientFiles, client_files, validate_client_names
+from wizard.clients.revocation import revoked_among
 from wizard.defaults import CLIENT_DAYS, DEFAULT_KEY_TYPE
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
@@ -113,6 +114,8 @@ def issue_clients(
                 raise WizardError(_("no .p12 password given"))
             result.warnings += pki.validate_p12_password(password)
         _refuse_existing(ws, names, options.force)
+        result.warnings += [_("{name} was revoked: its new certificate is valid again (a new serial, not on the CRL); "
+                              "revoke it again if that was not meant").format(name=name) for name in revoked_among(ws, names)]
         ca_key, ca_cert = load_ca(ws)
         result.warnings += pki.leaf_validity_warnings("client", options.days, ca_cert)
         org = pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG

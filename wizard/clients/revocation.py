@@ -85,6 +85,23 @@ def revoked_serials(ws: Workspace) -> set[str]:
         return set()
 
 
+def is_revoked(ws: Workspace, cert: x509.Certificate) -> bool:
+    return serial_text(cert.serial_number) in revoked_serials(ws)
+
+
+def revoked_among(ws: Workspace, names: list[str]) -> list[str]:
+    """Which of these clients' current certificates are revoked (an unreadable one counts as not)."""
+    found = []
+    for name in names:
+        path = client_files(ws, name).cert
+        try:
+            if path.exists() and is_revoked(ws, pki.load_cert_pem(read_bytes(path))):
+                found.append(name)
+        except WizardError:
+            continue
+    return found
+
+
 def revocation_of(ws: Workspace, serial: str) -> dict[str, Any] | None:
     """The revocation entry (name, date, reason) of the certificate with this serial, if any."""
     try:

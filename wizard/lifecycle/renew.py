@@ -18,9 +18,11 @@ from cryptography.x509.oid import NameOID
 
 from wizard import pki
 from wizard.clients.names import client_files, validate_client_name
+from wizard.clients.revocation import is_revoked
 from wizard.defaults import CA_DAYS, CLIENT_DAYS, SERVER_DAYS
 from wizard.errors import WizardError
 from wizard.i18n import _
+from wizard.safe_text import printable
 from wizard.steps import StepOutcome, load_ca
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
@@ -89,6 +91,9 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
         files = client_files(ws, name)
         what = _("certificate of the client {name}").format(name=name)
         old = _current(ws, files.cert, what)
+        if is_revoked(ws, old):  # renewing would quietly let a client back in
+            raise WizardError(_("the client {name} is revoked, so it is not renewed: issue a new client under another name "
+                                "(client issue NAME), or, to let {name} back in on purpose, client issue {name} --force").format(name=name))
         ca_key, ca_cert = _signed_by_workspace_ca(ws, old, what)
         pki.validate_days(days, _("client certificate"))
         pki.validate_p12_password(password)
@@ -111,6 +116,12 @@ def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
     with ws.locked():  # one writer at a time, for the whole read-check-write
         ca_key, old = load_ca(ws)
         pki.validate_days(days, "CA")
+        if old.issuer != old.subject:
+            # Signed by another CA (an intermediate brought in): a self-signed renewal would
+            # silently turn it into a new root that no client trusts.
+            raise WizardError(_("the CA in {folder} is signed by {issuer}, not by itself: renew it where it was issued, "
+                                "then bring the new certificate in (generate --ca-cert FILE --ca-key FILE --new-ca)").format(
+                folder=ws.relative(ws.cert("ca").parent), issuer=printable(old.issuer.rfc4514_string())))
         cert = renewed_ca_certificate(ca_key, old, days)
         backup = ws.backup([ws.cert("ca")])
         ws.write_files({ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})

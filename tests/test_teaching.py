@@ -7,6 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import make_pki
 
 from wizard import teaching
@@ -38,6 +39,29 @@ def test_the_ca_renewal_commands_keep_what_it_signed_valid(tmp_path: Path) -> No
     renewed = bash(teaching.renew_ca_commands(days=100), ws.root)
     assert renewed.returncode == 0, renewed.stderr
     assert ws.cert("ca").read_bytes() != old and "server/server.crt: OK" in renewed.stdout
+
+
+@pytest.mark.parametrize("keep_key", [False, True], ids=["new-key", "keep-key"])
+def test_the_server_renewal_commands_work_in_a_workspace_as_the_wizard_leaves_it(tmp_path: Path, keep_key: bool) -> None:
+    """Only what the wizard writes is there (no openssl config file): the same names, a new
+    serial, the server profile, and the old files kept before anything is replaced."""
+    from cryptography import x509
+
+    from wizard import pki
+
+    ws = make_pki(tmp_path / "ws", server_cn="shop.example.com", sans=("www.shop.example.com", "192.0.2.7"))
+    old_cert, old_key = pki.load_cert_pem(ws.cert("server").read_bytes()), ws.key("server").read_bytes()
+    renewed = bash(teaching.renew_server_commands(keep_key=keep_key, days=90), ws.root)
+    assert renewed.returncode == 0, renewed.stderr
+    new = pki.load_cert_pem(ws.cert("server").read_bytes())
+    assert new.subject == old_cert.subject and new.serial_number != old_cert.serial_number
+    san = x509.SubjectAlternativeName
+    assert new.extensions.get_extension_for_class(san).value == old_cert.extensions.get_extension_for_class(san).value
+    assert (ws.key("server").read_bytes() == old_key) is keep_key and (ws.root / "backup" / "server.key").read_bytes() == old_key
+    verified = subprocess.run(["openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", str(ws.cert("ca")), str(ws.cert("server"))],
+                              capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert pki.keys_match(pki.load_key_pem(ws.key("server").read_bytes()), new)
 
 
 def test_values_are_quoted(tmp_path: Path) -> None:

@@ -90,14 +90,17 @@ def revoke_commands(name: str, reason: str = "unspecified", crl_days: int = 30) 
 
 
 def renew_server_commands(*, keep_key: bool = False, days: int = SERVER_DAYS, key_type: str = "ec-p256") -> str:
-    """`renew server`: the same names (the CSR keeps them), a new serial and validity."""
+    """`renew server`: the same subject and names (read from the current certificate, so the
+    commands need no file of their own), a new serial and validity; the old files kept first."""
     lines = [comment(_("Renew the server certificate: keep the old files, then the same subject and names, a new serial")),
-             "mkdir -p backup && cp -p server/server.* backup/"]
+             "mkdir -p backup && cp -p server/server.* backup/",
+             "printf 'subjectKeyIdentifier = hash\\nauthorityKeyIdentifier = keyid\\n' > server/renew.ext"]
     if not keep_key:
-        lines += [_genpkey(key_type, "server/server.key"),
-                  "openssl req -new -key server/server.key -config server/server_cert.conf -out server/server.csr"]
-    lines.append("openssl x509 -req -in server/server.csr -CA ca/ca.crt -CAkey ca/ca.key -set_serial \"0x$(openssl rand -hex 16)\" "
-                 f"-sha256 -days {days} -extfile server/server_cert.conf -extensions v3_server -out server/server.crt")
+        lines.append(_genpkey(key_type, "server/server.key"))
+    lines += [commented("openssl x509 -x509toreq -in backup/server.crt -key server/server.key -copy_extensions copyall -out server/server.csr",
+                        _("the request: the old certificate's subject and extensions, the key's public key")),
+              "openssl x509 -req -in server/server.csr -CA ca/ca.crt -CAkey ca/ca.key -set_serial \"0x$(openssl rand -hex 16)\" "
+              f"-sha256 -days {days} -copy_extensions copyall -extfile server/renew.ext -out server/server.crt"]
     return "\n".join(lines)
 
 

@@ -84,6 +84,7 @@ class ClientsScreen(ScrollingPage):
                 yield Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False,
                              compact=True)
                 yield Button(_("Revoke…"), id="revoke", variant="warning", compact=True)
+                yield Button(_("Renew…"), id="renew", compact=True)
             yield Label(_("Issue more clients"), classes="section")
             yield FieldRow(_("Names"), Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
             yield Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)
@@ -167,6 +168,7 @@ class ClientsScreen(ScrollingPage):
         hint.update(_("Issue: {reason}").format(reason=reason) if reason else (busy or ""))
         hint.display = bool(reason or busy)
         self.query_one("#revoke", Button).disabled = bool(busy) or self.selected() is None
+        self.query_one("#renew", Button).disabled = bool(busy) or self.selected() is None
         names = self.query_one("#names", Input)
         self.set_note("names-note", first_failure(names.validate(names.value)) if names.value.strip() else None)
         random = self.query_one("#random", Checkbox).value
@@ -236,6 +238,29 @@ class ClientsScreen(ScrollingPage):
 
         self.app.push_screen(ConfirmModal(_("Revoke {name}?").format(name=name), _(REVOKE_EXPLAINED).format(name=name, **REVOKE_FILES),
                                           yes=_("Revoke"), no=_("Keep it")), answered)
+
+    @on(Button.Pressed, "#renew")
+    def renew(self) -> None:
+        """The selected client anew (new key, certificate and .p12), with the password typed below."""
+        name = self.selected()
+        if name is None:
+            return
+        message, level = password_hint(self.query_one("#password", Input).value, self.query_one("#confirm", Input).value)
+        if self.query_one("#random", Checkbox).value or level == "error":
+            self.notify(_("Type the new .p12 password twice below (not a random one), then Renew…"), severity="error")
+            return
+        password = self.query_one("#password", Input).value
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                for field in ("#password", "#confirm"):
+                    self.query_one(field, Input).value = ""  # the worker holds the only copy
+                self.wizard.start_client_renewal(name, password)
+
+        self.app.push_screen(ConfirmModal(_("Renew {name}?").format(name=name), _(
+            "A new key and certificate from the same CA, and a new .p12 with the password you typed. The old files are "
+            "kept in a backup folder; the listener needs nothing new. Hand the new .p12 to {name}.").format(name=name),
+            yes=_("Renew"), no=_("Cancel")), answered)
 
     @on(Button.Pressed, "#back")
     def action_close(self) -> None:

@@ -59,3 +59,35 @@ async def test_issue_list_and_revoke_clients_from_step_3(tmp_path: Path) -> None
         await pilot.press("escape")
         await pilot.pause()
         assert screen_name(app) == "ClientScreen"
+
+
+async def test_renew_a_client_from_the_clients_page(tmp_path: Path) -> None:
+    """The expiry table sends a person here to renew: the selected client gets a new key,
+    certificate and .p12 with the password typed twice; the old files are kept."""
+    from wizard import pki
+
+    ws = make_pki(tmp_path / "ws")
+    session = SessionStore().open(ws.root)
+    session.current_step, session.steps_done = 3, [1, 2, 3]
+    SessionStore().save(session)
+    old = pki.load_cert_pem(ws.cert("client").read_bytes())
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 3)
+        await press_button(pilot, "#clients")
+        await settle(pilot)
+        assert app.screen.selected() == "client"
+        await press_button(pilot, "#renew")
+        assert screen_name(app) == "ClientsScreen"  # no password typed yet: refused, nothing asked
+        await type_into(pilot, "#password", "a new pass phrase")
+        await type_into(pilot, "#confirm", "a new pass phrase")
+        await press_button(pilot, "#renew")
+        assert screen_name(app) == "ConfirmModal"
+        await press_button(pilot, "#yes")
+        await settle(pilot)
+        assert screen_name(app) == "ClientsScreen" and app.last_error == ""
+        renewed = pki.load_cert_pem(ws.cert("client").read_bytes())
+        assert renewed.serial_number != old.serial_number and renewed.subject == old.subject
+        assert app.session.certificates["client"]["fingerprint"] == pki.fingerprint(renewed)  # the session follows
+        assert list(ws.root.glob("backup-*/client/client.p12"))
+        assert app.screen.query_one("#password").value == ""  # the password left the form

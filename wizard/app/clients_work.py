@@ -6,6 +6,7 @@ Clients page never loses a result, and comes back as typed messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,8 @@ from wizard.app.work import attempt
 from wizard.i18n import _, ngettext
 
 if TYPE_CHECKING:
+    from wizard.session import Session
+    from wizard.steps import StepOutcome
     from wizard.clients import BatchResult, ClientOptions, Revocation
     from wizard.workspace import Workspace
 
@@ -41,14 +44,22 @@ class ClientRevoked(Message):
         self.workspace, self.revocation, self.error = workspace, revocation, error
 
 
+class ClientRenewed(Message):
+    def __init__(self, workspace: Path, name: str, outcome: StepOutcome | None, error: str = "") -> None:
+        super().__init__()
+        self.workspace, self.name, self.outcome, self.error = workspace, name, outcome, error
+
+
 class ClientsWorkMixin(App[int]):
     """Named clients, for WizardApp (see wizard.app)."""
 
     ws: Workspace | None
+    session: Session | None
     busy: dict[str, str]
     clients_progress: tuple[int, int]
 
     def sync_screen(self) -> None: ...
+    def save(self) -> None: ...
     def show_error(self, message: str, title: str = "") -> None: ...
 
     def start_clients(self, names: list[str], password: str, options: ClientOptions) -> None:
@@ -90,6 +101,39 @@ class ClientsWorkMixin(App[int]):
             for name, why in result.failed:
                 self.show_error(_("{name}: {reason}").format(name=name, reason=why), _("A client failed"))
             for warning in result.warnings:
+                self.notify(warning, severity="warning", timeout=10)
+        self.sync_screen()
+
+    def start_client_renewal(self, name: str, password: str) -> None:
+        """A new key, certificate and .p12 for one client, from the Clients page."""
+        if self.ws is None or self.busy.get("revoke"):
+            return
+        self.busy["revoke"] = _("renewing {name}…").format(name=name)
+        # The password is held by a closure, never a worker argument (Textual logs arguments).
+        self._client_renewal_worker(self.ws, name, lambda: password)
+        self.sync_screen()
+
+    @work(thread=True, group="clients", description="renewing a client")
+    def _client_renewal_worker(self, ws: Workspace, name: str, password: Callable[[], str]) -> None:
+        from wizard.lifecycle import renew
+
+        outcome, error = attempt(lambda: renew.renew_client(ws, name, password()))
+        self.post_message(ClientRenewed(ws.root, name, outcome, error or ""))
+
+    @on(ClientRenewed)
+    def _client_renewed(self, message: ClientRenewed) -> None:
+        from wizard.record import record
+
+        self.busy.pop("revoke", None)
+        if message.error or message.outcome is None:
+            self.show_error(message.error, _("Not renewed"))
+        else:
+            if message.name == "client" and self.session is not None and self.ws is not None and self.ws.root == message.workspace:
+                record(self.session, message.outcome)  # the tutorial's client is the session's too
+                self.save()
+            self.notify(_("Hand the new .p12 to {name}; the listener needs nothing new (same CA)").format(name=message.name),
+                        title=_("{name} renewed").format(name=message.name), timeout=12)
+            for warning in message.outcome.warnings:
                 self.notify(warning, severity="warning", timeout=10)
         self.sync_screen()
 

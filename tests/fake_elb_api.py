@@ -325,6 +325,7 @@ class FakeElbApi:
             "protocol_port": option.get("protocol_port"),
             "default_tls_container_ref": option.get("default_tls_container_ref"),
             "client_ca_tls_container_ref": option.get("client_ca_tls_container_ref"),
+            "sni_container_refs": option.get("sni_container_refs") or [],
             "tls_ciphers_policy": option.get("tls_ciphers_policy", "tls-1-2"),
             "security_policy_id": option.get("security_policy_id"),
             "default_pool_id": option.get("default_pool_id"),

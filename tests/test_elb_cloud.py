@@ -401,7 +401,8 @@ def test_uploads_keep_no_key_anywhere(own_ws: Workspace, api: FakeElbApi, cloud_
 # ---------------------------------------------------------------------------
 
 
-def test_renew_then_upload_rotates_the_listener_and_deletes_the_replaced_certificate(cli, tmp_path, api, sk) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("renewed", "field"), [("server", "default_tls_container_ref"), ("ca", "client_ca_tls_container_ref")])
+def test_renew_then_upload_rotates_the_listener_and_deletes_the_replaced_certificate(cli, tmp_path, api, sk, renewed, field) -> None:  # noqa: ANN001
     from conftest import ELB_AK, ELB_PROJECT, make_pki
 
     ws = make_pki(tmp_path / "ws")
@@ -412,14 +413,14 @@ def test_renew_then_upload_rotates_the_listener_and_deletes_the_replaced_certifi
     first = cli(*base, env=env)
     assert first.returncode == 0, first.stderr
     listener_id = next(iter(api.listeners))
-    old_server = api.listeners[listener_id]["default_tls_container_ref"]
+    old_cert = api.listeners[listener_id][field]
 
-    assert cli("renew", "server", "-w", str(ws.root)).returncode == 0
+    assert cli("renew", renewed, "-w", str(ws.root)).returncode == 0
     rotated = cli(*base, "--delete-replaced", env=env)
     assert rotated.returncode == 0, rotated.stderr
-    new_server = api.listeners[listener_id]["default_tls_container_ref"]
-    assert new_server != old_server and new_server in api.certificates
-    assert old_server not in api.certificates and "deleted from ELB" in rotated.stdout
+    new_cert = api.listeners[listener_id][field]
+    assert new_cert != old_cert and new_cert in api.certificates
+    assert old_cert not in api.certificates and "deleted from ELB" in rotated.stdout
     order = [r.route for r in api.requests[-6:]]
     assert order.index("update_listener") < order.index("delete_certificate")  # moved first, deleted after
 
@@ -439,4 +440,37 @@ def test_a_replaced_certificate_still_used_by_another_listener_is_kept(cli, tmp_
     rotated = cli(*base, "--loadbalancer-id", lb_id, "--delete-replaced", env=env)  # moves the 443 listener only
     assert rotated.returncode == 0, rotated.stderr
     assert old_server in api.certificates and f"kept, still used by listener {second}" in rotated.stdout
+    assert api.calls("delete_certificate") == []
+
+
+def test_a_replaced_certificate_still_used_as_an_sni_certificate_is_kept(cli, tmp_path, api, sk) -> None:  # noqa: ANN001
+    """ListListeners filters no SNI list: a listener that serves the old certificate only for
+    SNI must still keep it from being deleted."""
+    from conftest import ELB_AK, ELB_PROJECT, make_pki
+
+    ws = make_pki(tmp_path / "ws")
+    lb_id = api.add_load_balancer("lb-rotation")["id"]
+    env = {"HUAWEICLOUD_SDK_AK": ELB_AK, "HUAWEICLOUD_SDK_SK": sk, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    base = ("elb", "upload", "-w", str(ws.root), "--region", "cn-north-4", "--project-id", ELB_PROJECT, "--endpoint", api.endpoint,
+            "--loadbalancer-id", lb_id)
+    assert cli(*base, env=env).returncode == 0
+    ours = next(iter(api.listeners))
+    old_server, ca = api.listeners[ours]["default_tls_container_ref"], api.listeners[ours]["client_ca_tls_container_ref"]
+    client = ElbApi(ApiTarget(REGION, PROJECT, api.endpoint), AK, sk, (5.0, 10.0))
+    try:
+        other = client.create_certificate({"certificate": {
+            "name": "other-site", "type": "server", "certificate": ws.cert("server").read_text(),
+            "private_key": ws.key("server").read_text()}}, "uploading")
+        body = elb.listener_body(loadbalancer_id=lb_id, server_cert_id=other["id"], ca_cert_id=ca, port=8443)
+        body["listener"]["sni_container_refs"] = [old_server]
+        sni_listener = client.create_listener(body, "creating another site's listener")["id"]
+    finally:
+        client.close()
+    assert api.listeners[sni_listener]["sni_container_refs"] == [old_server]
+
+    assert cli("renew", "server", "-w", str(ws.root)).returncode == 0
+    rotated = cli(*base, "--delete-replaced", env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert api.listeners[ours]["default_tls_container_ref"] != old_server  # ours moved
+    assert old_server in api.certificates and f"kept, still used by listener {sni_listener}" in rotated.stdout
     assert api.calls("delete_certificate") == []

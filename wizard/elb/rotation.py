@@ -1,9 +1,8 @@
 """Rotation: after a renewal, the certificate a listener no longer uses is deleted from ELB.
 
 Only with `--delete-replaced`, only after the listener has moved to the new certificate, and
-never while any listener of the project still refers to it (ListListeners filtered by
-default_tls_container_ref / client_ca_tls_container_ref): ELB would refuse, and another
-site may depend on it.
+never while any listener of the project still refers to it (as its server, CA or SNI
+certificate): ELB would refuse, and another site may depend on it.
 """
 
 from __future__ import annotations

@@ -256,17 +256,21 @@ class ElbApi:
         return [as_json(item) for item in self._call(action, "list_listeners", request).listeners or []]
 
     def listeners_using(self, cert_id: str, action: str) -> list[dict[str, Any]]:
-        """Every listener of the project that refers to `cert_id`, as its server or CA certificate
-        (ListListenersRequest filters default_tls_container_ref and client_ca_tls_container_ref)."""
+        """Every listener of the project that refers to `cert_id`: as its server or CA certificate,
+        or among its SNI certificates. ListListeners filters no SNI list, so every page is read
+        and checked here (without enterprise_project_id it covers every enterprise project)."""
         from huaweicloudsdkelb.v3 import ListListenersRequest
 
-        found: dict[str, dict[str, Any]] = {}
-        for field_name in ("default_tls_container_ref", "client_ca_tls_container_ref"):
-            request = ListListenersRequest(**{field_name: [cert_id]})
-            for item in self._call(action, "list_listeners", request).listeners or []:
-                listener = as_json(item)
-                found[str(listener.get("id"))] = listener
-        return list(found.values())
+        found: list[dict[str, Any]] = []
+        marker: str | None = None
+        for _page in range(MAX_PAGES):
+            response = self._call(action, "list_listeners", ListListenersRequest(limit=PAGE_SIZE, marker=marker))
+            page = [as_json(item) for item in response.listeners or []]
+            found += [listener for listener in page if _refers_to(listener, cert_id)]
+            if len(page) < PAGE_SIZE:
+                break
+            marker = page[-1].get("id")
+        return found
 
     def delete_certificate(self, cert_id: str, action: str) -> None:
         from huaweicloudsdkelb.v3 import DeleteCertificateRequest
@@ -295,3 +299,7 @@ class ElbApi:
         except Exception:  # noqa: BLE001 - closing is best effort
             pass
 
+
+def _refers_to(listener: dict[str, Any], cert_id: str) -> bool:
+    return cert_id in (listener.get("default_tls_container_ref"), listener.get("client_ca_tls_container_ref")) \
+        or cert_id in (listener.get("sni_container_refs") or [])

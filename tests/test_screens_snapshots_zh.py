@@ -159,8 +159,7 @@ def whole_texts(screen: Any) -> dict[str, str]:
                   if label.classes & {"field-label", "section", "dialog-title"}])
     add("collapsible title", [collapsible.title for collapsible in filter(shown, screen.query(Collapsible))])
     add("checkbox", [str(checkbox.label) for checkbox in filter(shown, screen.query(Checkbox))])
-    add("choice shown", [str(prompt) for select in filter(shown, screen.query(Select))
-                         for prompt, value in select._options if value == select.value])  # noqa: SLF001
+    add("choice shown", [str(select.query_one("SelectCurrent").label) for select in filter(shown, screen.query(Select))])
     add("column", [str(column.label) for table in filter(shown, screen.query(DataTable)) for column in table.columns.values()])
     if screen.query(Footer):
         add("footer", [active.binding.description for active in screen.active_bindings.values()

@@ -8,8 +8,9 @@ leave identical sessions behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Union
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Union
 
 from wizard.i18n import _
 from wizard.session import Session
@@ -29,18 +30,13 @@ DEPENDENT_STEPS = {"ca": (2, 3, 4, 5, 6, 7), "server": (4, 6, 7), "client": (7,)
 
 
 def record(session: Session, outcome: Outcome) -> None:
-    """Change `session` to reflect `outcome` (a StepOutcome, an UploadResult or a Verdict)."""
-    kind = type(outcome).__name__
-    if kind == "StepOutcome":
-        record_certificate(session, outcome)  # type: ignore[arg-type]
-    elif kind == "UploadResult":
-        record_upload(session, outcome)  # type: ignore[arg-type]
-    elif kind == "Verdict":
-        record_verdict(session, outcome)  # type: ignore[arg-type]
-    elif kind == "CaRenewal":
-        record_ca_renewal(session, outcome)  # type: ignore[arg-type]
-    else:
-        raise TypeError(_("no way to record a {kind} in the session").format(kind=kind))
+    """Change `session` to reflect `outcome` (a StepOutcome, an UploadResult, a Verdict or a CaRenewal)."""
+    for module, name, apply in _RECORDERS:
+        loaded = sys.modules.get(module)  # an outcome's module is loaded: none is loaded for the check
+        if loaded is not None and isinstance(outcome, getattr(loaded, name)):
+            apply(session, outcome)
+            return
+    raise TypeError(_("no way to record a {kind} in the session").format(kind=type(outcome).__name__))
 
 
 def record_all(session: Session, outcomes: Iterable[Outcome]) -> None:
@@ -125,3 +121,11 @@ def record_survey(session: Session, survey: Survey) -> None:
         else:
             setattr(session, f"{role}_cert_id", entry["id"])
         session.mark_done(step)
+
+
+_RECORDERS: tuple[tuple[str, str, Callable[[Session, Any], None]], ...] = (
+    ("wizard.steps", "StepOutcome", record_certificate),
+    ("wizard.elb.uploader", "UploadResult", record_upload),
+    ("wizard.handshake.model", "Verdict", record_verdict),
+    ("wizard.lifecycle.renew", "CaRenewal", record_ca_renewal),
+)

@@ -241,6 +241,7 @@ class WorkMixin(App[int]):
 
     @on(Renewed)
     def _renewed(self, message: Renewed) -> None:
+        from wizard.lifecycle.renew import CaRenewal  # loaded already: the outcome is one of its objects
         from wizard.record import record
 
         self.busy.pop("renew", None)
@@ -251,7 +252,7 @@ class WorkMixin(App[int]):
         assert self.session is not None
         record(self.session, message.outcome)
         self.save()
-        if type(message.outcome).__name__ == "CaRenewal":
+        if isinstance(message.outcome, CaRenewal):
             self.notify(_("Everything it signed stays valid. Upload the new CA certificate (step 5) and set it on the listener (step 6)."),
                         title=_("CA renewed"), timeout=12)
         else:

@@ -40,6 +40,7 @@ TUI_WORDS: dict[str, str] = {
     "--loadbalancer-id": N_("the load balancer id of step 6"),
     "--port": N_("the Listener port of step 6"),
     "--from FILE": N_("the Names field of the Clients page"),
+    "--ca-cert FILE --ca-key FILE --new-ca": N_("'Use an existing CA…' in step 1"),
     "--server-chain": N_("the Chain field of 'Use a certificate I already have…' in step 2"),
     "--keep-key": N_("a renewal that keeps the key"),
     "--warn-days": N_("the warning threshold"),

@@ -147,6 +147,7 @@ def test_renew_ca_refuses_a_ca_signed_by_another(cli: CliRunner, tmp_path: Path,
     result = cli("renew", "ca", "-w", str(ws.root))
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "not by itself: renew it where it was issued" in result.stderr and "CN=Corp Root" in result.stderr
+    assert "--ca-cert FILE --ca-key FILE --new-ca" in result.stderr
     assert ws.cert("ca").read_bytes() == before and not list(ws.root.glob("backup-*"))
 
 

@@ -120,7 +120,7 @@ def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
             # Signed by another CA (an intermediate brought in): a self-signed renewal would
             # silently turn it into a new root that no client trusts.
             raise WizardError(_("the CA in {folder} is signed by {issuer}, not by itself: renew it where it was issued, "
-                                "then bring the new certificate in (generate --ca-cert FILE --ca-key FILE --new-ca)").format(
+                                "then bring the new certificate in with --ca-cert FILE --ca-key FILE --new-ca").format(
                 folder=ws.relative(ws.cert("ca").parent), issuer=printable(old.issuer.rfc4514_string())))
         cert = renewed_ca_certificate(ca_key, old, days)
         backup = ws.backup([ws.cert("ca")])

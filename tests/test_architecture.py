@@ -9,6 +9,7 @@ those under `if TYPE_CHECKING:` are typing only and never run).
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -150,6 +151,23 @@ def cycles(imports: list[Import], modules: set[str]) -> list[list[str]]:
 
 def test_the_core_imports_no_face_no_screen_and_no_textual() -> None:
     assert core_violations(all_imports()) == []
+
+
+_MODULE_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
+
+
+def named_modules(source: str) -> list[tuple[str, int]]:
+    """Strings that name a module (what importlib.import_module would be given), with their line."""
+    return [(node.value, node.lineno) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_PATH.fullmatch(node.value)]
+
+
+def test_the_core_names_no_face_module_for_a_dynamic_import() -> None:
+    """importlib.import_module escapes the import check: no core module may even name a face."""
+    found = [f"{module_name(path)}:{line} {name}" for path in source_files() if not is_face(module_name(path))
+             for name, line in named_modules(path.read_text(encoding="utf-8")) if is_forbidden_in_core(name)]
+    assert found == []
+    assert named_modules('LAZY = {"probe": "wizard.cli.check"}') == [("probe", 1), ("wizard.cli.check", 1)]
 
 
 def test_there_is_no_import_cycle() -> None:

@@ -208,3 +208,13 @@ def test_no_word_the_glossary_replaced_is_left() -> None:
     found = [(word, text[:60]) for text in catalog_strings().values() for word in banned if word in text]
     found += [(word, path.name) for path in TRANSLATION.rglob("*.md") for word in banned if word in path.read_text(encoding="utf-8")]
     assert not found, found
+
+
+def test_a_step_in_a_sentence_is_di_n_bu_and_only_headings_say_buzhou_n() -> None:
+    """The glossary: "## 步骤4 – …" as a heading, 第4步 in a sentence (the catalog and the texts)."""
+    in_sentence = re.compile(r"步骤\s*\d")
+    found = [text[:60] for text in catalog_strings().values() if in_sentence.search(text)]
+    found += [f"{path.name}: {line}" for path in TRANSLATION.rglob("*.md")
+              for line in path.read_text(encoding="utf-8").splitlines() if in_sentence.search(line) and not line.startswith("#")]
+    assert not found, found
+

@@ -81,7 +81,6 @@ def make_screen(step: int) -> Screen[Any]:
 
 class WizardApp(WorkMixin, ClientsWorkMixin):
     TITLE = "mtls-wizard"
-    SUB_TITLE = "HTTPS mutual authentication on Huawei Cloud ELB"
     CSS_PATH = assets_loader.stylesheet_path()
     BINDINGS = [
         Binding("f1", "help", N_("Help")),

@@ -204,7 +204,7 @@ def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(handler=_lazy("wizard.cli.lifecycle", "status_command"))
     renew = commands.add_parser("renew", help=_("a new certificate from the same CA (or the CA renewed for its own key)"))
-    renew.add_argument("what", choices=("server", "client", "ca"), help=_("server, client [NAME] or ca"))
+    renew.add_argument("what", choices=("server", "client", "ca"), metavar="{server,client,ca}", help=_("server, client [NAME] or ca"))
     renew.add_argument("name", nargs="?", metavar="NAME", help=_("the client's name (default: the tutorial's client)"))
     _workspace_arg(renew)
     renew.add_argument("--days", type=_positive_int, metavar="N", help=_("validity (default: server and client 825, CA 3650)"))

@@ -268,6 +268,11 @@ def test_a_purchased_server_certificate_with_its_chain_is_brought_in(tmp_path: P
     assert run("openssl", "verify", "-CAfile", str(chain["root"]), "-untrusted", str(chain["intermediate"]), str(ws.cert("server"))).returncode == 0
     assert bring.issued_by_workspace_ca(ws) is False
     assert bring.adopt_existing(ws, "server").certificate["fingerprint"] == pki.fingerprint(served[0])
+    from wizard import script
+
+    taught = script.full_script(script.profile_from_workspace(ws), ws.root)  # says so rather than re-minting it silently
+    assert "# server/server.crt was brought in (issued by CN=intermediate,O=Corp)" in taught
+    assert run("bash", "-n", "-c", taught).returncode == 0
 
 
 def _expired_copy(leaf: Path, leaf_key: Path, issuer: Path, issuer_key: Path) -> x509.Certificate:

@@ -42,6 +42,7 @@ class Profile:
     client_key_type: str = pki.DEFAULT_KEY_TYPE
     client_days: int = pki.CLIENT_DAYS
     p12_legacy: bool = False
+    server_issuer: str = ""  # a server certificate brought in: who issued it (not this CA)
     named_clients: list[NamedClient] = field(default_factory=list)  # `client issue NAME`, as issued
     revoked: list[tuple[str, str]] = field(default_factory=list)  # (client name, reason), in revocation order
 
@@ -158,6 +159,8 @@ def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Pro
         profile.server_sans = _sans(server, "server/server.crt") or profile.server_sans
         profile.server_key_type = _key_type(server, "server/server.crt")
         profile.server_days = _days(server)
+        if ca is not None and server.issuer != ca.subject:
+            profile.server_issuer = printable(server.issuer.rfc4514_string())
     client = _read_cert(ws.cert("client"))
     if client:
         profile.client_org = _attr(client.subject, NameOID.ORGANIZATION_NAME, profile.client_org, "client/client.crt")
@@ -267,7 +270,9 @@ def _leaf_commands(role: str, heading: str, org: str, cn: str, key_type: str, ca
 def server_commands(p: Profile) -> str:
     """Step 2: the server certificate, with the SAN clients check and serverAuth usage."""
     usage = "digitalSignature" if p.server_key_type.startswith("ec") else "digitalSignature, keyEncipherment"
-    return _leaf_commands("server", _("Step 2: the server certificate"), p.server_org, p.server_cn, p.server_key_type, p.ca_key_type, p.server_days, [
+    brought = teaching.comment(_("server/server.crt was brought in (issued by {issuer}): these commands make one from the private CA "
+                                 "in its place; skip them to keep it").format(issuer=p.server_issuer)) + "\n" if p.server_issuer else ""
+    return brought + _leaf_commands("server", _("Step 2: the server certificate"), p.server_org, p.server_cn, p.server_key_type, p.ca_key_type, p.server_days, [
         f"keyUsage = critical, {usage}",
         "extendedKeyUsage = serverAuth",
         f"subjectAltName = {', '.join(p.server_sans)}",

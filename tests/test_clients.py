@@ -108,6 +108,8 @@ def test_a_missing_ca_or_password_file_is_a_clear_error(cli: CliRunner, tmp_path
     assert no_ca.returncode == 1 and "no CA" in no_ca.stderr and not (empty.root / "clients").exists()
     missing = issue(cli, ws, "alice", "--p12-password-file", str(tmp_path / "nope"), env={})
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+    no_names = issue(cli, ws, "--from", str(tmp_path / "names.txt"))  # a usage error, not "run the earlier step first"
+    assert no_names.returncode == 2 and "names.txt does not exist: check the path" in no_names.stderr, no_names.stderr
     assert not (ws.root / "clients").exists()
 
 

@@ -5,21 +5,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from wizard import clients
 from wizard.cli.common import p12_password, resolve_workspace, state_word, warn
 from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
-from wizard.errors import WizardError
+from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.safe_text import printable
-from wizard.workspace import Workspace, read_text
+from wizard.workspace import Workspace, read_bytes
 
 
 def _names(args: argparse.Namespace) -> list[str]:
     names = list(args.names)
-    if args.from_file:
-        names += clients.read_names_file(read_text(args.from_file, _("the names file")))
+    if args.from_file:  # a file the user names: missing or unreadable is a usage error (exit 2)
+        try:
+            text = read_bytes(Path(args.from_file)).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(_("{path} is not UTF-8 text: give a file with one name per line").format(path=printable(args.from_file))) from None
+        names += clients.read_names_file(text)
     return clients.validate_client_names(names)  # usage errors before any prompt
 
 

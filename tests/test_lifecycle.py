@@ -366,7 +366,7 @@ def test_generate_refuses_unusable_brought_files_with_one_line_and_no_keys_writt
     result = cli("generate", "-w", str(ws), "--server-cn", "localhost", *(a.format(**names) for a in args), env=PASSWORD_ENV)
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
-    assert not list(ws.glob("*/*.key"))  # nothing half-made: no key written anywhere
+    assert not ws.exists()  # nothing half-made: not even the folders
 
 
 def test_generate_with_a_brought_server_certificate_refuses_before_touching_existing_leaves(cli: CliRunner, tmp_path: Path, chain: dict[str, Path]) -> None:

@@ -51,14 +51,22 @@ def _chain(args: argparse.Namespace) -> Path | None:
     return Path(args.server_chain) if args.server_chain else None
 
 
-def generate_with_brought(args: argparse.Namespace, ws: Workspace, session: Session, password: str) -> list[StepOutcome]:
-    """Steps 1-3 with the brought files in place of what `generate` would make."""
+def check_brought(args: argparse.Namespace, session: Session) -> tuple[str | None, str | None]:
+    """Every brought file checked (and an encrypted key's password asked for) before the
+    workspace is touched: (the CA key's password, the server key's password)."""
     ca_secret = server_secret = None
     if args.ca_cert:
         ca_secret = _key_password(lambda secret: bring.checked_ca(Path(args.ca_cert), Path(args.ca_key), secret), "ca")
     if args.server_cert:
         server_secret = _key_password(lambda secret: bring.checked_server(
             Path(args.server_cert), Path(args.server_key), _chain(args), session.server_cn, secret), "server")
+    return ca_secret, server_secret
+
+
+def generate_with_brought(args: argparse.Namespace, ws: Workspace, session: Session, password: str,
+                          secrets: tuple[str | None, str | None]) -> list[StepOutcome]:
+    """Steps 1-3 with the brought files (checked by `check_brought`) in place of what `generate` would make."""
+    ca_secret, server_secret = secrets
     replace_leaves = args.force or args.new_ca
     with ws.locked():  # the three steps as one change
         steps.check_generate(ws, replace_leaves, args.new_ca)  # generate's own refusals, before anything is written

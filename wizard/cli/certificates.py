@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wizard import clients, pki, script, steps
 from wizard.pki import CertificateSummary, Inspection
-from wizard.cli.bring import brings_something, generate_with_brought
+from wizard.cli.bring import brings_something, check_brought, generate_with_brought
 from wizard.cli.common import (
     open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, state_word, warn,
 )
@@ -32,7 +32,8 @@ def generate_command(args: argparse.Namespace) -> int:
     session.ca_days, session.server_days, session.client_days = args.ca_days, args.server_days, args.client_days
     session.p12_legacy = args.legacy_p12
     steps.validate_answers(session)  # bad input fails before a password is asked for
-    brings_something(args)  # (and half a pair of brought files)
+    # Brought files (and half a pair of them) refused before the workspace or a prompt exists.
+    secrets = check_brought(args, session) if brings_something(args) else None
     if password_given_without_prompt(args.p12_password_file):
         password = p12_password(args.p12_password_file)  # a bad password source fails before the workspace is created
         pki.validate_p12_password(password)  # (an empty one too; its warnings come later, once)
@@ -40,8 +41,8 @@ def generate_command(args: argparse.Namespace) -> int:
     else:
         ws.ensure()  # an unwritable workspace fails before the prompt
         password = p12_password(args.p12_password_file)
-    if brings_something(args):
-        outcomes = generate_with_brought(args, ws, session, password)
+    if secrets is not None:
+        outcomes = generate_with_brought(args, ws, session, password, secrets)
         for warning in (w for outcome in outcomes for w in outcome.warnings):
             warn(warning)
     else:  # steps.generate reports the short-password warning itself (through on_warning): once.

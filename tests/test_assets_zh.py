@@ -180,7 +180,8 @@ def glossary_rows(section: str) -> list[list[str]]:
 def catalog_strings() -> dict[str, str]:
     from babel.messages.pofile import read_po
 
-    with (Path(i18n.__file__).parent / "locale" / "zh_CN" / "LC_MESSAGES" / "mtls_wizard.po").open("rb") as source:
+    # The source catalog of this checkout (the installed package carries only the compiled .mo).
+    with (ASSETS.parent / "wizard" / "locale" / "zh_CN" / "LC_MESSAGES" / "mtls_wizard.po").open("rb") as source:
         catalog = read_po(source, locale="zh_CN")
     return {(m.id if isinstance(m.id, str) else m.id[0]): (m.string if isinstance(m.string, str) else m.string[0])
             for m in catalog if m.id}

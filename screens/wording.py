@@ -9,6 +9,7 @@ checks that no option used in the core's messages is missing here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from wizard.i18n import N_, _
 
@@ -55,10 +56,10 @@ TUI_WORDS: dict[str, str] = {
     "--reject-with http400": N_("a refusal by HTTP 400"),
     "--client-auth handshake": N_("client authentication during the handshake"),
 }
-_OPTION = re.compile("|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])")
+_OPTION = "|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])"
 # the command with its arguments, up to the end of the clause (in a translated message, up to the
 # next CJK character or full-width punctuation: the words after a command are not its arguments)
-_COMMAND = re.compile(r"\bmtls-wizard (generate|elb export|elb upload|check)\b[^;:)\u3000-\u9fff\uff00-\uffef]*")
+_COMMAND = r"\bmtls-wizard (generate|elb export|elb upload|check)\b[^;:)\u3000-\u9fff\uff00-\uffef]*"
 _COMMAND_WORDS = {
     "generate": N_("steps 1-3 of the wizard"),
     "elb export": N_("steps 4-6 of the wizard"),
@@ -69,5 +70,12 @@ _COMMAND_WORDS = {
 
 def for_tui(message: str) -> str:
     """`message` with command-line options and commands replaced by the wizard's fields and actions."""
-    message = _COMMAND.sub(lambda match: _(_COMMAND_WORDS[match.group(1)]), message)
-    return _OPTION.sub(lambda match: _(TUI_WORDS[match.group(0)]), message)
+    option, command = _patterns()
+    message = command.sub(lambda match: _(_COMMAND_WORDS[match.group(1)]), message)
+    return option.sub(lambda match: _(TUI_WORDS[match.group(0)]), message)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    # Compiled on first use, not at import: the first page paints before any message is shown.
+    return re.compile(_OPTION), re.compile(_COMMAND)

@@ -47,7 +47,6 @@ TUI_WORDS: dict[str, str] = {
     "--warn-days": N_("the warning threshold"),
     "--pool-id": N_("the Backend server group of step 6"),
     "--forward-client-cert": N_("the forwarded client certificate fields of step 6"),
-    "--security-policy-id": N_("the custom security policy of step 6"),
     "--sni-domain": N_("the SNI domain names"),
     "--tls-policy": N_("the Security policy of step 6"),
     "--delete-replaced": N_("'remove the certificates it replaces' of the upload"),

@@ -293,13 +293,16 @@ async def test_every_page_opens_on_a_field_and_tab_never_stops_on_the_page_itsel
             assert not any(widget.id == "body" for widget in app.screen.focus_chain), step
 
 
-async def test_choice_menus_open_clear_of_the_footer(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("step", "selectors"), [
+    (1, ("#key-type",)), (2, ("#key-type",)), (3, ("#key-type", "#p12-format")), (6, ("#lb-type", "#policy")), (7, ("#trust",)),
+])
+async def test_choice_menus_open_clear_of_the_footer(tmp_path: Path, step: int, selectors: tuple[str, ...]) -> None:
     ws = make_pki(tmp_path / "ws")
-    saved_at(ws, 6, done=(4, 5))
+    saved_at(ws, step, done=tuple(range(1, step)))
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
-        await open_at(pilot, "ListenerScreen")
-        for selector in ("#policy",):
+        await resume(pilot, step)
+        for selector in selectors:
             await focus(pilot, selector)
             await pilot.press("enter")
             await pilot.pause()

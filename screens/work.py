@@ -2,9 +2,10 @@
 handshake test and the practice listener.
 
 Everything blocking runs in a thread on a copy of the answers; the outcome comes back as
-one typed message (`wizard.app.messages`) and is recorded into the session on the App's
+one typed message (`screens.messages`) and is recorded into the session on the App's
 thread. The App, not a step screen, owns this work: a screen may be left at any time, and
-a thread cannot be interrupted, so a result must have somewhere to land.
+a thread cannot be interrupted, so a result must have somewhere to land. Part of the TUI
+face beside the screens: WizardApp (wizard/app.py) mixes it in.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual import on, work
 from textual.app import App
 from textual.message import Message
 
-from wizard.app.messages import (
+from screens.messages import (
     AttemptDone, CertificateReady, FileSaved, HandshakeFinished, Renewed, UploadFinished, UploadStopped, WorkFailed,
 )
 from wizard.i18n import N_, _, ngettext

@@ -1,7 +1,7 @@
 """WizardApp: the TUI face. The screen flow, the bindings and the session wiring.
 
 The App is the long-lived owner of everything that outlives a screen: the session (written
-by a background writer after every answer), the work in threads (`wizard.app.work`) and
+by a background writer after every answer), the work in threads (`screens.work`) and
 the local rehearsal listener. Screens ask the App to do things and redraw from the session
 when it tells them something changed (`sync`).
 
@@ -23,8 +23,8 @@ from textual.screen import Screen
 
 from wizard import assets_loader, i18n
 from wizard.i18n import N_, _
-from wizard.app.clients_work import ClientsWorkMixin
-from wizard.app.work import WorkMixin
+from screens.clients_work import ClientsWorkMixin
+from screens.work import WorkMixin
 
 if TYPE_CHECKING:
     from textual.timer import Timer

@@ -1,6 +1,6 @@
-"""The App's work for named clients: issuing a batch (with progress) and revoking one.
+"""The App's work for named clients: issuing a batch (with progress), renewing and revoking one.
 
-Like the step work (wizard.app.work), it runs in a thread owned by the App, so leaving the
+Like the step work (screens.work), it runs in a thread owned by the App, so leaving the
 Clients page never loses a result, and comes back as typed messages.
 """
 
@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import App
 from textual.message import Message
 
-from wizard.app.work import attempt
+from screens.work import attempt
 from wizard.i18n import _, ngettext
 
 if TYPE_CHECKING:

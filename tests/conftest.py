@@ -108,6 +108,15 @@ def closed_port() -> Iterator[int]:
 ELB_AK = "AKTESTFAKE0001"
 ELB_PROJECT = "0a1b2c3d4e5f"
 ELB_REGION = "cn-north-4"
+DEDICATED_LB, SHARED_LB, NO_L7_LB = "lb-dedicated", "lb-shared", "lb-no-l7"
+
+
+def with_three_load_balancers(api: FakeElbApi) -> FakeElbApi:
+    """A dedicated one, a shared one and a dedicated one without an application (L7) flavour."""
+    api.add_load_balancer(DEDICATED_LB)
+    api.add_load_balancer(SHARED_LB, shared=True)
+    api.add_load_balancer(NO_L7_LB, l7_flavor_id=None)
+    return api
 
 
 @pytest.fixture

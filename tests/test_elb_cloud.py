@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ELB_AK, ELB_PROJECT, ELB_REGION, P12_PASSWORD, elb_session, make_pki, upload_recorded
+from conftest import DEDICATED_LB, ELB_AK, ELB_PROJECT, ELB_REGION, NO_L7_LB, P12_PASSWORD, SHARED_LB, elb_session, make_pki, upload_recorded, with_three_load_balancers
 from fake_elb_api import FakeElbApi
 from wizard import elb, steps
 from wizard.elb.sdk import ApiTarget, ElbApi
@@ -22,15 +22,11 @@ from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
 AK, PROJECT, REGION = ELB_AK, ELB_PROJECT, ELB_REGION
-DEDICATED_LB, SHARED_LB, NO_L7_LB = "lb-dedicated", "lb-shared", "lb-no-l7"
 
 
 @pytest.fixture
 def api(api: FakeElbApi) -> FakeElbApi:
-    api.add_load_balancer(DEDICATED_LB)
-    api.add_load_balancer(SHARED_LB, shared=True)
-    api.add_load_balancer(NO_L7_LB, l7_flavor_id=None)
-    return api
+    return with_three_load_balancers(api)
 
 
 # ---------------------------------------------------------------------------

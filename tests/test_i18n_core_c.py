@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ELB_AK, ELB_PROJECT, elb_session, make_pki, upload_recorded
+from conftest import DEDICATED_LB, ELB_AK, ELB_PROJECT, NO_L7_LB, SHARED_LB, elb_session, make_pki, upload_recorded, with_three_load_balancers
 from fake_elb_api import FakeElbApi
 from i18n_helpers import untranslated_words
 
@@ -25,7 +25,6 @@ from wizard.record import record
 from wizard.workspace import Workspace
 
 REGION = "cn-north-4"
-DEDICATED_LB, SHARED_LB, NO_L7_LB = "lb-dedicated", "lb-shared", "lb-no-l7"
 # Data a message may carry as it is: the API's own words, option values, names, commands.
 CLOUD_WORDS = "the cloud's own words"
 DATA = ("the", "cloud's", "own", "words", *elb.FORWARDABLE_FIELDS, "pkey")
@@ -40,10 +39,7 @@ def pseudo() -> Iterator[None]:
 
 @pytest.fixture
 def api(api: FakeElbApi) -> FakeElbApi:
-    api.add_load_balancer(DEDICATED_LB)
-    api.add_load_balancer(SHARED_LB, shared=True)
-    api.add_load_balancer(NO_L7_LB, l7_flavor_id=None)
-    return api
+    return with_three_load_balancers(api)
 
 
 def _translated(text: str, *data: str) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
 from screens.forms import ElbId, fingerprint_lines, first_failure
 from screens.upload_modal import UploadModal
+from screens.work import attempt
 from screens.wording import for_tui
 from wizard import elb
 from wizard.defaults import PROG
@@ -130,12 +131,8 @@ class HandOffScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="readiness", description="ELB readiness checks")
     def _check_readiness(self, ws: Workspace, answers: Session) -> None:
-        try:
-            findings = elb.readiness(ws, self.PURPOSE)
-        except WizardError as error:
-            findings = [Finding("error", "file", str(error), "")]
-        except Exception as error:  # noqa: BLE001 - shown as a finding, never a traceback
-            findings = [Finding("error", "file", _("unexpected {error_type}: {error}").format(error_type=type(error).__name__, error=error), "")]
+        checked, error = attempt(lambda: elb.readiness(ws, self.PURPOSE))
+        findings = checked if error is None else [Finding("error", "file", error, "")]  # a failure shown as a finding
         exported = export_for_the_api(ws, answers) if not any(f.blocking for f in findings) else None
         self.post_message(ReadinessChecked(findings, exported))
 

@@ -2,7 +2,7 @@
 
 The core speaks to both faces, and its fixes often name a command-line option ("give the
 long name with --san"). In the wizard there is no option to type: the same fix is a field
-or a button. `for_tui` rewrites every option the core may mention; tests/test_screens_text.py
+or a button. `for_tui` rewrites every option the core may mention; tests/tui/test_screens_text.py
 checks that no option used in the core's messages is missing here.
 """
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from fake_elb_api import FakeElbApi
+from support.fake_elb_api import FakeElbApi
+from support.openssl_chain import chain  # noqa: F401 - a fixture for the tests that bring their own CA
 
 from wizard import i18n, steps
 from wizard.session import Session
@@ -104,7 +105,7 @@ def closed_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-# The ELB API stand-in (tests/fake_elb_api.py), shared by the CLI and the TUI upload tests.
+# The ELB API stand-in (tests/support/fake_elb_api.py), shared by the CLI and the TUI upload tests.
 ELB_AK = "AKTESTFAKE0001"
 ELB_PROJECT = "0a1b2c3d4e5f"
 ELB_REGION = "cn-north-4"

@@ -1,0 +1,229 @@
+"""The layers hold: the core (wizard/ minus its faces) imports no face, no screen and no
+Textual, not even inside a function; nothing imports in a circle; files and functions stay
+small enough to read.
+
+Imports are read from the source with `ast` (every import, function-level ones included;
+those under `if TYPE_CHECKING:` are typing only and never run).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("wizard", "screens")
+FACES = ("wizard.cli", "wizard.app", "wizard.__main__")
+FORBIDDEN_IN_CORE = ("wizard.cli", "wizard.app", "screens", "textual", "rich")
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 60
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str
+    target: str
+    line: int
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def source_files() -> list[Path]:
+    return sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _walk_runtime(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node that can run: skips the bodies of `if TYPE_CHECKING:` blocks."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _is_type_checking(child):
+            for other in child.orelse:
+                yield other
+                yield from _walk_runtime(other)
+            continue
+        yield child
+        yield from _walk_runtime(child)
+
+
+def imports_of(source: str, importer: str, is_package: bool = False) -> list[Import]:
+    """The modules `importer` imports at run time (relative imports resolved)."""
+    found: list[Import] = []
+    for node in _walk_runtime(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.extend(Import(importer, alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = importer.split(".")
+                anchor = anchor if is_package else anchor[:-1]
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.append(Import(importer, base, node.lineno))
+            # `from package import submodule` imports the submodule too.
+            found.extend(Import(importer, f"{base}.{alias.name}", node.lineno) for alias in node.names)
+    return found
+
+
+def all_imports() -> list[Import]:
+    found: list[Import] = []
+    for path in source_files():
+        found += imports_of(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+    return found
+
+
+def is_face(module: str) -> bool:
+    return any(module == face or module.startswith(face + ".") for face in FACES) or module.split(".")[0] == "screens"
+
+
+def is_forbidden_in_core(target: str) -> bool:
+    return any(target == name or target.startswith(name + ".") for name in FORBIDDEN_IN_CORE)
+
+
+def core_violations(imports: list[Import]) -> list[Import]:
+    return [i for i in imports if not is_face(i.importer) and is_forbidden_in_core(i.target)]
+
+
+def cycles(imports: list[Import], modules: set[str]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), plus self-imports."""
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for item in imports:
+        if item.target in modules and item.target != item.importer:
+            graph[item.importer].add(item.target)
+            # A package's __init__ runs before any of its submodules: importing a submodule
+            # imports its package first.
+            parent = item.target.rsplit(".", 1)[0]
+            if parent in modules and parent != item.importer and not item.importer.startswith(parent + "."):
+                graph[item.importer].add(parent)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for successor in sorted(graph[node]):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in on_stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+# ---------------------------------------------------------------------------
+# The rules, on the real code
+# ---------------------------------------------------------------------------
+
+
+def test_the_core_imports_no_face_no_screen_and_no_textual() -> None:
+    assert core_violations(all_imports()) == []
+
+
+_MODULE_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
+
+
+def named_modules(source: str) -> list[tuple[str, int]]:
+    """Strings that name a module (what importlib.import_module would be given), with their line."""
+    return [(node.value, node.lineno) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_PATH.fullmatch(node.value)]
+
+
+def test_the_core_names_no_face_module_for_a_dynamic_import() -> None:
+    """importlib.import_module escapes the import check: no core module may even name a face."""
+    found = [f"{module_name(path)}:{line} {name}" for path in source_files() if not is_face(module_name(path))
+             for name, line in named_modules(path.read_text(encoding="utf-8")) if is_forbidden_in_core(name)]
+    assert found == []
+    assert named_modules('LAZY = {"probe": "wizard.cli.check"}') == [("probe", 1), ("wizard.cli.check", 1)]
+
+
+def test_there_is_no_import_cycle() -> None:
+    modules = {module_name(path) for path in source_files()}
+    assert cycles(all_imports(), modules) == []
+
+
+@pytest.mark.parametrize("path", source_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_and_functions_stay_readable(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MAX_MODULE_LINES, f"{path.name} has over {MAX_MODULE_LINES} lines: split it along its seams"
+    long = [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
+
+
+def test_plain_commands_do_not_load_textual_or_the_crypto_library_for_help() -> None:
+    code = ("import sys, wizard.cli, wizard.steps, wizard.handshake, wizard.elb, wizard.rehearsal, wizard.record; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'screens', 'rich'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+    code = "import sys, wizard.cli; wizard.cli.build_parser(); print('cryptography' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
+
+
+# ---------------------------------------------------------------------------
+# The checker itself notices what it must
+# ---------------------------------------------------------------------------
+
+
+def test_the_checker_sees_function_level_imports_and_skips_type_checking_blocks() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from textual.app import App\n"
+        "def f():\n    import screens.base\n"
+        "def g():\n    from wizard.cli.common import warn\n"
+    )
+    violations = core_violations(imports_of(source, "wizard.steps"))
+    assert {v.target for v in violations} >= {"screens.base", "wizard.cli.common"}
+    assert not any(v.target.startswith("textual") for v in violations)
+    assert core_violations(imports_of(source, "wizard.cli.check")) == []  # a face may
+
+
+def test_the_checker_finds_a_cycle_through_a_function_level_import() -> None:
+    imports = [
+        *imports_of("from wizard import b\n", "wizard.a"),
+        *imports_of("def late():\n    from wizard.a import x\n", "wizard.b"),
+        *imports_of("import wizard.a\n", "wizard.c"),
+    ]
+    assert cycles(imports, {"wizard", "wizard.a", "wizard.b", "wizard.c"}) == [["wizard.a", "wizard.b"]]
+
+
+def test_the_checker_resolves_relative_imports() -> None:
+    found = imports_of("from .payloads import x\nfrom .. import app\n", "wizard.elb.uploader")
+    assert {i.target for i in found} >= {"wizard.elb.payloads", "wizard.app"}

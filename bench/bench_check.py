@@ -25,7 +25,7 @@ from timing import median_ms, timed
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from nginx_server import NginxServer, nginx_binary  # noqa: E402
+from support.nginx_server import NginxServer, nginx_binary  # noqa: E402
 
 from wizard import handshake, steps  # noqa: E402
 from wizard.session import Session  # noqa: E402

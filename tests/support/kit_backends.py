@@ -24,7 +24,6 @@ from support.apache_server import MODULES, ApacheServer
 from support.haproxy_server import HAProxyServer
 from support.nginx_server import NginxServer
 
-from wizard import backend
 from wizard.backend import apache, haproxy, nginx
 from wizard.clients.revocation import read_record, record_path, serial_text
 from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write
@@ -152,4 +151,4 @@ def kit_backend(server: str, ws: Workspace, folder: Path, kit: Path) -> NginxKit
     return BACKENDS[server](ws, folder, kit)
 
 
-__all__ = ["APP_BODY", "BACKENDS", "add_revoked_serials", "backend", "kit_backend", "readable_folder"]
+__all__ = ["APP_BODY", "BACKENDS", "add_revoked_serials", "kit_backend", "readable_folder"]

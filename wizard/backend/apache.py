@@ -32,12 +32,14 @@ from wizard.backend.refusals import (
     commented,
 )
 from wizard.backend.spec import KitSpec
+from wizard.i18n import N_
 
 CONF = "mtls-wizard.conf"
 MAP = "revoked.map"
 ECHO = "echo.shtml"
 RELOAD = "apachectl graceful"
 TEST = "apachectl configtest"
+WHERE = N_("Include it at the top of the VirtualHost that receives the load balancer's traffic, before any RewriteRule of the site")  # shown with _()
 REFUSAL_VARIABLE = "MTLS_WIZARD_REFUSAL"
 MAP_VALUE = "revoked"
 
@@ -124,11 +126,11 @@ def kit_files(spec: KitSpec, deny: DenyList) -> dict[str, str]:
 
 def include_lines(spec: KitSpec) -> list[str]:
     return [
-        "<VirtualHost ...>    # the one that receives the load balancer's traffic",
+        "<VirtualHost ...>",
         f"    Include {spec.out / CONF}",
         "    ...",
         "</VirtualHost>",
     ]
 
 
-__all__ = ["MARKER", "RELOAD", "TEST", "deny_list_files", "include_lines", "kit_files"]
+__all__ = ["MARKER", "RELOAD", "TEST", "WHERE", "deny_list_files", "include_lines", "kit_files"]

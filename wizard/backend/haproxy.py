@@ -25,6 +25,7 @@ from wizard.backend.refusals import (
     commented,
 )
 from wizard.backend.spec import KitSpec
+from wizard.i18n import N_
 
 RULES = "haproxy-rules.cfg"
 LB_SOURCES = "lb-sources.lst"
@@ -32,6 +33,7 @@ SERIALS = "revoked-serials.lst"
 FINGERPRINTS = "revoked-fingerprints.lst"
 RELOAD = "systemctl reload haproxy"
 TEST = "haproxy -c -f /etc/haproxy/haproxy.cfg"
+WHERE = N_("paste the rules into the frontend (or listen) section that receives the load balancer's traffic, before any other http-request rule and any use_backend")  # shown with _()
 
 
 def _list(spec: KitSpec, what: str, values: list[str]) -> str:
@@ -101,10 +103,10 @@ def kit_files(spec: KitSpec, deny: DenyList) -> dict[str, str]:
 
 def include_lines(spec: KitSpec) -> list[str]:
     return [
-        "frontend ...    # the one that receives the load balancer's traffic",
-        f"    # paste here the lines of {spec.out / RULES}",
+        "frontend ...",
+        f"    # the lines of {spec.out / RULES}",
         "    use_backend ...",
     ]
 
 
-__all__ = ["MARKER", "RELOAD", "TEST", "deny_list_files", "include_lines", "kit_files"]
+__all__ = ["MARKER", "RELOAD", "TEST", "WHERE", "deny_list_files", "include_lines", "kit_files"]

@@ -51,6 +51,7 @@ class WrittenKit:
     spec: KitSpec
     files: list[Path]
     include: list[str]
+    where: str  # where the include lines go, in English (N_): translate with _()
     test: str
     reload: str
     deny: DenyList
@@ -134,7 +135,7 @@ def write_kit(ws: Workspace, spec: KitSpec) -> WrittenKit:
         files = _write_files(spec.out, render.kit_files(spec, deny))
         kits = [kit for kit in kits if (kit.server, kit.out) != (spec.server, spec.out)] + [spec]
         _write_record(ws, kits)
-    return WrittenKit(spec=spec, files=files, include=render.include_lines(spec), test=render.TEST, reload=render.RELOAD, deny=deny)
+    return WrittenKit(spec=spec, files=files, include=render.include_lines(spec), where=render.WHERE, test=render.TEST, reload=render.RELOAD, deny=deny)
 
 
 def refresh_kits(ws: Workspace) -> list[RefreshedKit]:

@@ -28,11 +28,13 @@ from wizard.backend.refusals import (
     commented,
 )
 from wizard.backend.spec import KitSpec
+from wizard.i18n import N_
 
 HTTP_CONF = "http.conf"
 SERVER_CONF = "server.conf"
 RELOAD = "nginx -s reload"
 TEST = "nginx -t"
+WHERE = N_("include http.conf in the http {} block and server.conf in the server {} block that receives the load balancer's traffic")  # shown with _()
 MIN_HASH_SIZE = 2048
 BUCKET_SIZE = 128  # room for the longest key: a SHA-256 fingerprint with colons (95 characters)
 
@@ -123,7 +125,7 @@ def include_lines(spec: KitSpec) -> list[str]:
     return [
         "http {",
         f"    include {spec.out / HTTP_CONF};",
-        "    server {    # the server that receives the load balancer's traffic",
+        "    server {",
         f"        include {spec.out / SERVER_CONF};",
         "        ...",
         "    }",
@@ -131,4 +133,4 @@ def include_lines(spec: KitSpec) -> list[str]:
     ]
 
 
-__all__ = ["MARKER", "RELOAD", "TEST", "deny_list_files", "include_lines", "kit_files"]
+__all__ = ["MARKER", "RELOAD", "TEST", "WHERE", "deny_list_files", "include_lines", "kit_files"]

@@ -60,7 +60,7 @@ def _print_written(written: backend.WrittenKit) -> None:
     print(_("Backend kit for {server} written to {path}:").format(server=spec.server, path=printable(spec.out)))
     for path in written.files:
         print(f"  {printable(path)}")
-    print(_("Add to the configuration:"))
+    print(_("Add to the configuration ({where}):").format(where=_(written.where)))
     for line in written.include:
         print(f"  {printable(line)}")
     print(_("Then test and reload: {test} && {reload}").format(test=written.test, reload=written.reload))

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from wizard.backend import apache, haproxy, nginx
+# Each module by its full name: `from wizard.backend import ...` would import this package's __init__ (a cycle).
+import wizard.backend.apache as apache  # noqa: PLR0402
+import wizard.backend.haproxy as haproxy  # noqa: PLR0402
+import wizard.backend.nginx as nginx  # noqa: PLR0402
 from wizard.backend.denylist import DenyList, read_deny_list
 from wizard.backend.refusals import MARKER
 from wizard.backend.spec import KitSpec

@@ -61,20 +61,22 @@ class NginxKitBackend(NginxServer):
     what = "nginx (backend with the kit)"
     app_marker = APP_BODY
 
-    def __init__(self, ws: Workspace, folder: Path, kit: Path) -> None:
+    def __init__(self, ws: Workspace, folder: Path, kit: Path | None) -> None:
         super().__init__(ws, folder)
-        self.kit = kit
+        self.kit = kit  # None: the same backend without the kit (the benchmark's baseline)
 
     def config(self) -> str:
         temp = self.folder / "tmp"
+        http_include = f"  include {self.kit / nginx.HTTP_CONF};\n" if self.kit else ""
+        server_include = f"    include {self.kit / nginx.SERVER_CONF};\n" if self.kit else ""
         return (
             f"error_log {self.folder / 'error.log'} warn;\npid {self.folder / 'nginx.pid'};\n"
             "events { worker_connections 128; }\n"
             "http {\n  access_log off;\n"
             f"  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;\n"
             f"  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;\n"
-            f"  include {self.kit / nginx.HTTP_CONF};\n"
-            f"  server {{\n    listen {self.address};\n    include {self.kit / nginx.SERVER_CONF};\n"
+            f"{http_include}"
+            f"  server {{\n    listen {self.address};\n{server_include}"
             f'    location / {{ default_type text/plain; return 200 "{APP_BODY}\\n"; }}\n  }}\n}}\n'
         )
 
@@ -89,9 +91,9 @@ class HAProxyKitBackend(HAProxyServer):
     what = "HAProxy (backend with the kit)"
     app_marker = APP_BODY
 
-    def __init__(self, ws: Workspace, folder: Path, kit: Path) -> None:
+    def __init__(self, ws: Workspace, folder: Path, kit: Path | None) -> None:
         super().__init__(ws, folder)
-        self.kit = kit
+        self.kit = kit  # None: without the kit
 
     def prepare(self) -> None:
         pass  # plain HTTP: no certificate file
@@ -100,7 +102,7 @@ class HAProxyKitBackend(HAProxyServer):
         return [self.binary, "-W", "-db", "-f", str(self.config_path)]
 
     def config(self) -> str:
-        rules = "".join(f"  {line}\n" for line in (self.kit / haproxy.RULES).read_text().splitlines())
+        rules = "".join(f"  {line}\n" for line in (self.kit / haproxy.RULES).read_text().splitlines()) if self.kit else ""
         return (
             "global\n  maxconn 256\n"
             "defaults\n  mode http\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\n"
@@ -120,9 +122,9 @@ class ApacheKitBackend(ApacheServer):
     what = "Apache httpd (backend with the kit)"
     app_marker = "Apache Status"  # the site behind the kit: mod_status (its children read no file of ours)
 
-    def __init__(self, ws: Workspace, folder: Path, kit: Path) -> None:
+    def __init__(self, ws: Workspace, folder: Path, kit: Path | None) -> None:
         super().__init__(ws, folder, verify="none")
-        self.kit = kit
+        self.kit = kit  # None: without the kit
 
     def config(self) -> str:
         modules = "".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so\n" for name in ("mpm_event", "authz_core", "rewrite", "include", "status"))
@@ -133,8 +135,8 @@ class ApacheKitBackend(ApacheServer):
             "StartServers 1\nServerLimit 2\nThreadsPerChild 16\nMaxRequestWorkers 32\n"
             "<Directory />\n  Require all denied\n</Directory>\n"
             f"Listen {self.address}\n<VirtualHost {self.address}>\n"
-            f"  Include {self.kit / apache.CONF}\n"
-            '  <Location "/">\n    Require all granted\n    SetHandler server-status\n  </Location>\n'
+            + (f"  Include {self.kit / apache.CONF}\n" if self.kit else "")
+            + '  <Location "/">\n    Require all granted\n    SetHandler server-status\n  </Location>\n'
             "</VirtualHost>\n"
         )
 
@@ -147,7 +149,7 @@ class ApacheKitBackend(ApacheServer):
 BACKENDS = {"nginx": NginxKitBackend, "haproxy": HAProxyKitBackend, "apache": ApacheKitBackend}
 
 
-def kit_backend(server: str, ws: Workspace, folder: Path, kit: Path) -> NginxKitBackend | HAProxyKitBackend | ApacheKitBackend:
+def kit_backend(server: str, ws: Workspace, folder: Path, kit: Path | None) -> NginxKitBackend | HAProxyKitBackend | ApacheKitBackend:
     return BACKENDS[server](ws, folder, kit)
 
 

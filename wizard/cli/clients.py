@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from wizard import clients
+from wizard import backend, clients
+from wizard.cli.backend import print_kit_refresh
 from wizard.cli.common import p12_password, resolve_workspace, state_word, warn
 from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
@@ -96,14 +97,14 @@ def revoke_command(args: argparse.Namespace) -> int:
         return 0
     print(_("{name} revoked (serial {serial}, reason {reason})").format(name=done.name, serial=done.serial, reason=done.reason))
     _what_enforces_it(ws)
-    return 0
+    return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten
 
 
 def crl_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     path = clients.refresh_crl(ws, args.crl_days)
     print(_("{path} signed again, valid for {days} days").format(path=ws.relative(path), days=args.crl_days))
-    return 0
+    return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten
 
 
 def _what_enforces_it(ws: Workspace) -> None:

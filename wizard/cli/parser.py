@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_parser(commands)
     _add_serve_parser(commands)
     _add_elb_parser(commands)
+    _add_backend_parser(commands)
     for index, each in enumerate(_every_parser(parser)):
         _language_arg(each, top_level=index == 0)
     return parser
@@ -272,6 +273,21 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
         command.add_argument("--forward-client-cert", metavar="FIELD[=ALIAS]", action="append", default=None,
                              help=_("forward a client certificate field to the backends as a header (repeatable): cert, subjectdn, issuerdn, "
                                   "fingerprint, serialnumber, clientverify, end, ciphers; 'none' forwards nothing"))
+
+
+def _add_backend_parser(commands: argparse._SubParsersAction) -> None:
+    kit = commands.add_parser("backend", help=_("a backend kit (nginx, HAProxy, Apache) that refuses revoked and forged client certificates behind ELB"),
+                              description=_("ELB checks no CRL: the backend refuses revoked clients from the headers the listener forwards, "
+                                            "and believes those headers only from the load balancer's addresses."))
+    kit.add_argument("server", choices=("nginx", "haproxy", "apache"), help=_("the backend's web server"))
+    kit.add_argument("--out", required=True, metavar="DIR", help=_("the folder for the kit's files (created if missing)"))
+    kit.add_argument("--lb-source", action="append", metavar="CIDR",
+                     help=_("an address range of the load balancer, whose client-certificate headers are believed (repeatable): shared "
+                            "load balancers reach backends from 100.125.0.0/16 (the default), dedicated ones from their backend subnet"))
+    kit.add_argument("--forward-client-cert", action="append", metavar="FIELD[=ALIAS]",
+                     help=_("a header the listener forwards (repeatable; default: the fields chosen in step 6, else serialnumber, fingerprint, clientverify)"))
+    _workspace_arg(kit)
+    kit.set_defaults(handler=_lazy("wizard.cli.backend", "backend_command"))
 
 
 def _elb_name_args(parser: argparse.ArgumentParser) -> None:

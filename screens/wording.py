@@ -54,6 +54,9 @@ TUI_WORDS: dict[str, str] = {
     "--random-passwords": N_("'a random password for each' on the Clients page"),
     "--reject-with http400": N_("a refusal by HTTP 400"),
     "--client-auth handshake": N_("client authentication during the handshake"),
+    "--out DIR": N_("the kit's folder (the backend command's output folder)"),
+    "--out": N_("the kit's folder (the backend command's output folder)"),
+    "--lb-source": N_("the load balancer's source addresses given to the backend command"),
 }
 _OPTION = "|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])"
 # the command with its arguments, up to the end of the clause (in a translated message, up to the

@@ -145,9 +145,11 @@ class RehearsalServer:
             raise InputError(_("unknown rejection style {style!r}: use alert, http400 or app400").format(style=reject_with))
         if client_auth not in CLIENT_AUTH_MODES:
             raise InputError(_("unknown client authentication {mode!r}: use handshake or post-handshake").format(mode=client_auth))
-        if client_auth == "post-handshake" and reject_with != "alert":
+        if client_auth == "post-handshake" and reject_with == "http400":
             raise InputError(_("post-handshake client authentication refuses with a TLS alert, like Apache httpd: "
-                               "--reject-with {style} needs --client-auth handshake").format(style=reject_with))
+                               "--reject-with http400 needs --client-auth handshake"))
+        if client_auth == "post-handshake" and reject_with == "app400":
+            raise InputError(_("the app400 listener lets clients without a certificate through the handshake, so it needs --client-auth handshake"))
         if client_auth == "post-handshake" and tls_versions and tls_versions[1] not in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.MAXIMUM_SUPPORTED):
             raise InputError(_("post-handshake client authentication needs TLS 1.3"))
         self.ws = ws

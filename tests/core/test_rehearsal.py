@@ -243,6 +243,8 @@ def test_post_handshake_mode_asks_after_the_request(pki_workspace: Workspace) ->
 def test_post_handshake_mode_refuses_what_it_cannot_do(pki_workspace: Workspace) -> None:
     with pytest.raises(InputError, match="http400 needs --client-auth handshake"):
         RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="http400")
+    with pytest.raises(InputError, match="app400 listener .* needs --client-auth handshake"):
+        RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="app400")
     with pytest.raises(InputError, match="needs TLS 1.3"):
         RehearsalServer(pki_workspace, client_auth="post-handshake", tls_versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2))
     with pytest.raises(InputError, match="handshake or post-handshake"):

@@ -128,8 +128,7 @@ def server_unverified(verdict: Verdict, first: Observation) -> tuple[str, str]:
         fix = _("It covers {names}: check with --sni NAME using one of those names, or issue the server certificate for {name!r}.").format(
             names=names, name=verdict.sni)
     elif verdict.trust == "system":
-        fix = _("This machine's trusted CAs do not vouch for it: upload the whole chain (the certificate, then its intermediates) on the listener, "
-                "or check a certificate from this workspace's CA with --trust workspace.")
+        fix = _("This machine's trusted CAs do not vouch for it: upload the whole chain (the certificate, then its intermediates) on the listener.")
     else:
         served = _(" It serves {subject}, issued by {issuer}.").format(subject=facts.subject, issuer=facts.issuer) if facts else ""
         fix = _("This workspace's CA did not issue it.{served} Choose the server certificate uploaded from server/server.crt on the listener; "

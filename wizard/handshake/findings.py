@@ -58,10 +58,10 @@ FIRST_ATTEMPT_ENDINGS: dict[str, tuple[str, str, str]] = {
            "Run the check with --sni NAME, using the domain name of the listener's certificate."),
     ),
     "alpn": (
-        "inconclusive", N_("INCONCLUSIVE: {where} speaks only HTTP/2 (it refused HTTP/1.1 in the handshake), so the check could not ask"),
-        N_("The listener ended the handshake with 'no application protocol' when offered HTTP/1.1 (ALPN): it speaks only HTTP/2 (ALPN h2), "
-           "and this check asks in HTTP/1.1, so nothing about client certificates was shown, and this is no refusal of ours. "
-           "Allow HTTP/1.1 on the listener too (ELB's HTTPS listeners speak both), or test it by hand with curl --http2 and the client certificate."),
+        "inconclusive", N_("INCONCLUSIVE: {where} speaks only HTTP/2, so the check could not ask"),
+        N_("{detail}. The listener speaks only HTTP/2 (ALPN h2), and this check asks in HTTP/1.1, so nothing about client certificates was shown, "
+           "and this is no refusal of ours. Allow HTTP/1.1 on the listener too (ELB's HTTPS listeners speak both), "
+           "or test it by hand with curl --http2 and the client certificate."),
     ),
     "early_alert": (
         "fail", N_("FAIL: {where} refused the TLS handshake before any certificate was exchanged"),

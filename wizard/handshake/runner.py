@@ -148,7 +148,9 @@ def _follow_up(context: SSL.Context, target: Target, observation: Observation, d
     - A 400 without a body: nginx and ELB refuse a missing or unverifiable certificate with their own
       400 page, which only a GET carries; any other 400 is the application's. The GET decides.
     - The connection closed after the handshake without an answer and without an alert: the server
-      may just not answer HEAD. If GET gets an answer, that answer counts.
+      may just not answer HEAD. If GET gets an answer, that answer counts. If it does not, and the
+      server chose no protocol when offered HTTP/1.1 but takes HTTP/2 when offered that, it speaks
+      only HTTP/2: no refusal of a certificate (kind "alpn").
     """
     bodiless_400 = observation.kind == "http" and observation.status_code == 400 and not observation.body
     unanswered = observation.kind in ("eof", "reset") and observation.phase == "response" and observation.alert is None
@@ -164,7 +166,18 @@ def _follow_up(context: SSL.Context, target: Target, observation: Observation, d
         return page
     if bodiless_400:
         observation.page_problem = page.detail
+    elif not observation.alpn and _takes_http2(context, target, deadline):
+        observation.kind = "alpn"
+        observation.detail = _("{detail}; offered HTTP/2 instead (ALPN h2), the server took it").format(detail=observation.detail)
     return observation
+
+
+def _takes_http2(context: SSL.Context, target: Target, deadline: float) -> bool:
+    """Whether a handshake offering only HTTP/2 (ALPN h2) gets the server to choose it."""
+    follow_up_deadline = min(deadline, time.monotonic() + FOLLOW_UP_TIMEOUT)
+    if follow_up_deadline - time.monotonic() < 0.05:
+        return False
+    return run_attempt(context, target, method=None, deadline=follow_up_deadline, alpn=[b"h2"]).alpn == "h2"
 
 
 def _record(evidence: Evidence, name: str, observation: Observation, progress: Progress | None) -> None:

@@ -181,8 +181,10 @@ def _body_complete(data: bytes, head_end: int) -> bool:
     return len(data) - head_end - 4 >= 2048  # enough to find a reason text
 
 
-def run_attempt(context: SSL.Context, target: Target, method: str = "HEAD", deadline: float | None = None) -> Observation:
+def run_attempt(context: SSL.Context, target: Target, method: str | None = "HEAD", deadline: float | None = None,
+                alpn: list[bytes] | None = None) -> Observation:
     """One connection: handshake, request, answer, by `deadline` (default: now + the target's timeout).
+    `method` None stops after the handshake (kind "handshake"); `alpn` replaces the protocols offered.
     Never raises for anything the server does."""
     started = time.monotonic()
     deadline = deadline if deadline is not None else started + target.timeout
@@ -192,9 +194,11 @@ def run_attempt(context: SSL.Context, target: Target, method: str = "HEAD", dead
         failure.elapsed = time.monotonic() - started
         return failure
     log = HandshakeLog(expected_name=target.verify_name)
-    observation = Observation("error", phase="handshake", method=method)
+    observation = Observation("error", phase="handshake", method=method or "")
     connection = SSL.Connection(context, sock)
     connection.set_app_data(log)
+    if alpn:
+        connection.set_alpn_protos(alpn)
     if target.sni:
         connection.set_tlsext_host_name(target.sni.encode("ascii"))
     connection.set_connect_state()
@@ -210,7 +214,7 @@ def run_attempt(context: SSL.Context, target: Target, method: str = "HEAD", dead
     return observation
 
 
-def _exchange(channel: _Channel, target: Target, method: str, observation: Observation, log: HandshakeLog) -> None:
+def _exchange(channel: _Channel, target: Target, method: str | None, observation: Observation, log: HandshakeLog) -> None:
     connection = channel.connection
     try:
         channel.drive(connection.do_handshake)
@@ -220,6 +224,9 @@ def _exchange(channel: _Channel, target: Target, method: str, observation: Obser
         peer = connection.get_peer_certificate(as_cryptography=True)
         if peer is not None:
             observation.peer_der = peer.public_bytes(Encoding.DER)
+        if method is None:
+            observation.kind = "handshake"
+            return
         observation.phase = "response"
         request = f"{method} / HTTP/1.1\r\nHost: {target.host_header}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
         channel.send_all(request.encode("ascii"))
@@ -280,8 +287,8 @@ def _name_alert(observation: Observation, code: int, log: HandshakeLog) -> None:
     if code == _UNRECOGNIZED_NAME:
         observation.kind = "name"
     elif code == _NO_APPLICATION_PROTOCOL:
-        observation.kind = "alpn"
-        observation.detail = _("TLS alert: {alert} (the server refused HTTP/1.1: it speaks only HTTP/2)").format(alert=alert_name(code))
+        observation.kind = "alpn"  # the server refused the only protocol offered: HTTP/1.1
+        observation.detail = _("TLS alert: {alert} (when offered HTTP/1.1)").format(alert=alert_name(code))
     elif code in (70, 71) or (before_hello and code in _PROTOCOL_ALERTS):
         observation.kind = "protocol"
         observation.detail = _("TLS alert: {alert} (no TLS version or cipher in common)").format(alert=alert_name(code))

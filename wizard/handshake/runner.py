@@ -132,7 +132,8 @@ def execute(plan: Plan, progress: Progress | None = None) -> Verdict:
                     timeout=plan.timeout, connect_timeout=plan.connect_timeout, sockaddrs=sockaddrs)
     for name in ATTEMPT_ORDER:
         deadline = time.monotonic() + plan.timeout
-        observation = _follow_up(contexts.get(name), target, run_attempt(contexts.get(name), target, deadline=deadline), deadline)
+        first = run_attempt(contexts.get(name), target, deadline=deadline)
+        observation = _follow_up(contexts.get(name), target, first, deadline, ours=name == WITH_CERT)
         evidence.post_handshake_auth_offered = contexts.post_handshake_auth
         _record(evidence, name, observation, progress)
         if name == WITH_CERT and (observation.kind in FIRST_ATTEMPT_ENDINGS or observation.kind == "server_unverified"):
@@ -142,15 +143,17 @@ def execute(plan: Plan, progress: Progress | None = None) -> Verdict:
     return _conclude(evidence, plan, started)
 
 
-def _follow_up(context: SSL.Context, target: Target, observation: Observation, deadline: float) -> Observation:
+def _follow_up(context: SSL.Context, target: Target, observation: Observation, deadline: float, ours: bool) -> Observation:
     """Ask again with GET where the answer to HEAD cannot tell a refusal from something else.
 
     - A 400 without a body: nginx and ELB refuse a missing or unverifiable certificate with their own
       400 page, which only a GET carries; any other 400 is the application's. The GET decides.
     - The connection closed after the handshake without an answer and without an alert: the server
-      may just not answer HEAD. If GET gets an answer, that answer counts. If it does not, and the
-      server chose no protocol when offered HTTP/1.1 but takes HTTP/2 when offered that, it speaks
-      only HTTP/2: no refusal of a certificate (kind "alpn").
+      may just not answer HEAD. If GET gets an answer, that answer counts. If it does not, our own
+      certificate's attempt (`ours`) asks one more question: a server that chose no protocol when
+      offered HTTP/1.1 but takes HTTP/2 when offered that speaks only HTTP/2, which is no refusal
+      of our certificate (kind "alpn"). The others' silent close, once a certificate was asked for,
+      stays the TLS 1.3 refusal it usually is.
     """
     bodiless_400 = observation.kind == "http" and observation.status_code == 400 and not observation.body
     unanswered = observation.kind in ("eof", "reset") and observation.phase == "response" and observation.alert is None
@@ -166,7 +169,7 @@ def _follow_up(context: SSL.Context, target: Target, observation: Observation, d
         return page
     if bodiless_400:
         observation.page_problem = page.detail
-    elif not observation.alpn and _takes_http2(context, target, deadline):
+    elif ours and not observation.alpn and _takes_http2(context, target, deadline):
         observation.kind = "alpn"
         observation.detail = _("{detail}; offered HTTP/2 instead (ALPN h2), the server took it").format(detail=observation.detail)
     return observation

@@ -9,6 +9,9 @@ required. When it is asked for (`client_auth`):
   nginx-based load balancers, with HTTP 400 "No required SSL certificate was sent"
   (`reject_with="http400"`: requested but optional at the TLS level). A certificate from
   another CA is always refused by the handshake.
+- `reject_with="app400"` is the mistake to practise on: the certificate is optional at the TLS
+  level, clients without one get through the handshake, and the application behind answers a
+  plain `400 Bad Request` of its own (not nginx's refusal page). `check` must FAIL it.
 - "post-handshake": after the request arrived, by TLS 1.3 post-handshake authentication, like
   Apache httpd with `SSLVerifyClient require` inside a <Location>. Refusals are TLS alerts;
   a client that does not offer post-handshake authentication gets 403, as from Apache.
@@ -38,7 +41,7 @@ from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.workspace import Workspace
 
-REJECT_STYLES = ("alert", "http400")
+REJECT_STYLES = ("alert", "http400", "app400")
 CLIENT_AUTH_MODES = ("handshake", "post-handshake")
 CONNECTION_TIMEOUT = 10.0  # per client, for everything: handshake, request, certificate, answer
 MAX_CONNECTIONS = 256  # open at once; a flood of idle clients must not exhaust threads or descriptors
@@ -51,6 +54,8 @@ NO_CERT_PAGE = (
     "<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
     "<hr><center>mtls-wizard rehearsal</center>\r\n</body>\r\n</html>\r\n"
 )
+# The application's own 400 (app400): deliberately not nginx's words, which mark a load balancer's refusal.
+APP_400_PAGE = "Bad Request: this application wants a verified client certificate, and the listener let the request in without one.\n"
 NO_PHA_PAGE = "Forbidden: this listener asks for the client certificate after the handshake (TLS 1.3 post-handshake authentication), and the client does not offer it.\n"
 
 # What a connection's failure means, by OpenSSL's reason (translated where the line is made).
@@ -137,12 +142,14 @@ class RehearsalServer:
         forward_client_cert: tuple[str, ...] = (),
     ) -> None:
         if reject_with not in REJECT_STYLES:
-            raise InputError(_("unknown rejection style {style!r}: use alert or http400").format(style=reject_with))
+            raise InputError(_("unknown rejection style {style!r}: use alert, http400 or app400").format(style=reject_with))
         if client_auth not in CLIENT_AUTH_MODES:
             raise InputError(_("unknown client authentication {mode!r}: use handshake or post-handshake").format(mode=client_auth))
-        if client_auth == "post-handshake" and reject_with != "alert":
+        if client_auth == "post-handshake" and reject_with == "http400":
             raise InputError(_("post-handshake client authentication refuses with a TLS alert, like Apache httpd: "
                                "--reject-with http400 needs --client-auth handshake"))
+        if client_auth == "post-handshake" and reject_with == "app400":
+            raise InputError(_("the app400 listener lets clients without a certificate through the handshake, so it needs --client-auth handshake"))
         if client_auth == "post-handshake" and tls_versions and tls_versions[1] not in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.MAXIMUM_SUPPORTED):
             raise InputError(_("post-handshake client authentication needs TLS 1.3"))
         self.ws = ws
@@ -415,6 +422,10 @@ class RehearsalServer:
         tls = conversation.tls
         subject = _subject_of(tls.getpeercert(binary_form=True))
         version = tls.version() or "TLS"
+        if self.request_client_cert and not subject and self.reject_with == "app400":
+            self._answer(conversation, "400 Bad Request", APP_400_PAGE, "text/plain; charset=utf-8",
+                         ("accepted", _("no client certificate, let through TLS; the application answered HTTP 400 ({version})").format(version=version)))
+            return
         if self.request_client_cert and not subject:
             self._answer(conversation, "400 Bad Request", NO_CERT_PAGE, "text/html",
                          ("rejected", _("no client certificate (HTTP 400, {version})").format(version=version)))

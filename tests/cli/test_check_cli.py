@@ -103,8 +103,12 @@ def test_missing_workspace_exits_1_naming_the_fix(cli, tmp_path: Path) -> None:
 def test_insecure_and_sni_options(cli, pki_workspace: Workspace, enforcing: RehearsalServer) -> None:
     wrong = cli("check", enforcing.address, "-w", str(pki_workspace.root), "--sni", "wrong.example")
     ignored = cli("check", enforcing.address, "-w", str(pki_workspace.root), "--sni", "wrong.example", "--insecure")
-    assert wrong.returncode == 1 and "does not match" in wrong.stdout
+    assert wrong.returncode == 1 and "did not verify: it does not cover the name 'wrong.example'" in wrong.stdout
+    assert wrong.stdout.count("FAIL:") == 1
     assert ignored.returncode == 0, ignored.stdout
+    assert "(server not verified: --insecure)" in ignored.stdout.splitlines()[-1]
+    as_json = json.loads(cli("check", enforcing.address, "-w", str(pki_workspace.root), "--insecure", "--json").stdout)
+    assert as_json["passed"] is True and as_json["server_verification"] == "not_verified"
 
 
 @pytest.mark.nginx

@@ -275,6 +275,43 @@ def test_a_timeout_without_certificate_is_inconclusive_not_a_pass(pki_workspace:
     assert any("--timeout" in line for line in verdict.diagnosis)
 
 
+def test_the_page_behind_a_bodiless_400_is_fetched_within_the_timeout(pki_workspace: Workspace) -> None:
+    # Clients without a certificate get a bodiless 400 to HEAD and nothing at all to the GET that
+    # would tell nginx's refusal from the application's: unproven, and still within --timeout.
+    def answer(number: int, tls: ssl.SSLSocket, closing: threading.Event) -> None:
+        head = read_request(tls).startswith(b"HEAD")
+        if tls.getpeercert():
+            tls.sendall(OK_RESPONSE)
+        elif head:
+            tls.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        else:
+            closing.wait(10)
+
+    with ScriptedTLSServer(server_context(pki_workspace, verify=ssl.CERT_OPTIONAL), answer) as server:
+        verdict = probe("127.0.0.1", server.port, pki_workspace, timeout=1)
+    assert outcomes(verdict) == ["accepted", "error", "rejected"]
+    assert verdict.status == "inconclusive" and not verdict.passed
+    assert "could not be read" in verdict.attempts[1].detail and "no answer within" in verdict.attempts[1].detail
+    assert verdict.elapsed < 3 * 1 + 1  # three attempts, each with its follow-up inside its own second
+
+
+def test_an_http2_only_server_that_ignores_alpn_is_no_refusal_of_ours(pki_workspace: Workspace) -> None:
+    # Takes h2 when offered, chooses nothing when offered only HTTP/1.1, and hangs up on an
+    # HTTP/1.1 request: not a refusal of our certificate, a server we cannot ask.
+    def h2_only(number: int, tls: ssl.SSLSocket, closing: threading.Event) -> None:
+        if tls.selected_alpn_protocol() != "h2":
+            read_request(tls)
+
+    context = server_context(pki_workspace, verify=ssl.CERT_REQUIRED)
+    context.set_alpn_protocols(["h2"])
+    with ScriptedTLSServer(context, h2_only) as server:
+        verdict = probe("127.0.0.1", server.port, pki_workspace, timeout=5)
+    assert verdict.status == "inconclusive", verdict.summary
+    assert "speaks only HTTP/2" in verdict.summary
+    assert outcomes(verdict) == ["error"] and "the server took it" in verdict.attempts[0].detail
+    assert any("curl --http2" in line for line in verdict.diagnosis)
+
+
 def test_a_listener_that_never_answers_http_costs_one_timeout_not_three(pki_workspace: Workspace) -> None:
     def hold(number: int, tls: ssl.SSLSocket, closing: threading.Event) -> None:
         closing.wait(10)  # TLS done (client certificate verified), then not a word of HTTP

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -69,31 +70,50 @@ def test_listener_trusting_another_ca_refuses_our_certificate(pki_workspace: Wor
     assert any("trusts a different CA" in line for line in verdict.diagnosis)
 
 
-def test_a_different_server_certificate_is_reported(pki_workspace: Workspace, foreign_workspace: Workspace) -> None:
+def outcomes_seen(server: RehearsalServer, count: int = 1) -> list[dict[str, str]]:
+    """The listener's record of its connections, once `count` of them are recorded (it logs from its own thread)."""
+    deadline = time.monotonic() + 5
+    while len(server.outcomes) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return list(server.outcomes)
+
+
+def assert_stopped_in_the_handshake(verdict: Verdict, server: RehearsalServer) -> None:
+    """The check ended with the first handshake: one connection, cut by us, no certificate or request sent."""
+    assert verdict.status == "fail" and not verdict.passed
+    assert outcomes(verdict) == ["error"] and verdict.attempts[0].kind == "server_unverified"
+    seen = outcomes_seen(server)
+    assert len(seen) == 1 and seen[0]["outcome"] == "failed", seen  # the listener saw no certificate and no request
+    assert verdict.server_verified is False and verdict.server_verification == "failed"
+    assert any("neither our client certificate nor a request" in line and "--insecure" in line for line in verdict.diagnosis)
+
+
+def test_a_server_certificate_from_elsewhere_stops_the_check(pki_workspace: Workspace, foreign_workspace: Workspace) -> None:
     files = (foreign_workspace.cert("server"), foreign_workspace.key("server"))
     with RehearsalServer(pki_workspace, cert_files=files) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
+        assert_stopped_in_the_handshake(verdict, server)
         insecure = probe(server.host, server.port, pki_workspace, timeout=5, insecure=True)
-    # Mutual TLS itself works: the three attempts go as required, after an unverified retry.
-    assert outcomes(verdict) == ["accepted", "rejected", "rejected"]
-    assert verdict.status == "fail" and "different server certificate" in verdict.summary
-    assert verdict.server_verified is False and verdict.server_verify_error
+    assert "did not verify: it is not trusted (unable to get local issuer certificate)" in verdict.summary
     facts = verdict.server_certificate
     assert facts is not None and not facts.is_workspace_cert and not facts.verifies_against_ca
     assert "Elsewhere" in facts.issuer
-    # --insecure (curl -k) still checks mTLS and passes, but says what it ignored.
+    assert any("server/server.crt" in line and "Elsewhere" in line for line in verdict.diagnosis)
+    # --insecure (curl -k) still checks mTLS and passes, but says on the PASS line what it skipped.
     assert insecure.status == "pass", insecure.summary
-    assert insecure.server_verified is None
+    assert insecure.summary.endswith("(server not verified: --insecure)")
+    assert insecure.server_verified is None and insecure.server_verification == "not_verified"
     assert any("ignored with --insecure" in line for line in insecure.diagnosis)
 
 
-def test_name_mismatch_is_reported(pki_workspace: Workspace) -> None:
+def test_name_mismatch_stops_the_check(pki_workspace: Workspace) -> None:
     with RehearsalServer(pki_workspace) as server:
         verdict = probe(server.host, server.port, pki_workspace, sni="www.example.org", timeout=5)
+        assert_stopped_in_the_handshake(verdict, server)
     assert verdict.sni == "www.example.org"
-    assert verdict.status == "fail" and "does not match" in verdict.summary
+    assert "did not verify: it does not cover the name 'www.example.org'" in verdict.summary
     assert verdict.server_certificate is not None and not verdict.server_certificate.matches_sni
-    assert any("--sni" in line for line in verdict.diagnosis)
+    assert any("--sni NAME" in line and "localhost" in line for line in verdict.diagnosis)
 
 
 def test_ip_as_the_name_is_verified_against_the_ip_san(pki_workspace: Workspace) -> None:
@@ -105,28 +125,27 @@ def test_ip_as_the_name_is_verified_against_the_ip_san(pki_workspace: Workspace)
 def test_system_trust_refuses_a_private_ca(pki_workspace: Workspace) -> None:
     with RehearsalServer(pki_workspace) as server:
         verdict = probe(server.host, server.port, pki_workspace, trust="system", timeout=5)
-    assert verdict.status == "fail"
-    assert verdict.server_verified is False
-    assert outcomes(verdict) == ["accepted", "rejected", "rejected"]
+        assert_stopped_in_the_handshake(verdict, server)
+    assert "it is not trusted" in verdict.summary
+    assert any("upload the whole chain" in line for line in verdict.diagnosis)
 
 
 @pytest.mark.parametrize(
-    ("not_before", "not_after", "phrase"),
-    [(-30, -1, "the server certificate has expired"), (1, 30, "the server certificate is not yet valid")],
+    ("not_before", "not_after", "phrase", "fix"),
+    [(-30, -1, "did not verify: it has expired", "renew server"), (1, 30, "did not verify: it is not yet valid", "clocks")],
     ids=["expired", "not-yet-valid"],
 )
-def test_server_certificate_out_of_its_validity_is_reported(pki_workspace: Workspace, tmp_path: Path, not_before: int, not_after: int, phrase: str) -> None:
+def test_server_certificate_out_of_its_validity_stops_the_check(pki_workspace: Workspace, tmp_path: Path, not_before: int, not_after: int,
+                                                                phrase: str, fix: str) -> None:
     files = make_leaf(pki_workspace, tmp_path, not_before=days_from_now(not_before), not_after=days_from_now(not_after))
     with RehearsalServer(pki_workspace, cert_files=files) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
-    # Mutual TLS itself works (after the unverified retry); the certificate is the problem.
-    assert outcomes(verdict) == ["accepted", "rejected", "rejected"]
-    assert verdict.status == "fail" and phrase in verdict.summary
-    assert verdict.server_verified is False
+        assert_stopped_in_the_handshake(verdict, server)
+    assert phrase in verdict.summary
     facts = verdict.server_certificate
     assert facts is not None and facts.verifies_against_ca
     assert (facts.expired, facts.not_yet_valid) == ((True, False) if not_after < 0 else (False, True))
-    assert any(("expired on" if not_after < 0 else "not valid before") in line for line in verdict.diagnosis)
+    assert any(fix in line for line in verdict.diagnosis)
 
 
 def test_expired_client_certificate_is_named_as_the_cause(pki_workspace: Workspace, tmp_path: Path) -> None:

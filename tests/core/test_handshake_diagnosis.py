@@ -34,7 +34,8 @@ SERVER = ServerCertificate(
     not_after="2028-01-01T00:00:00+00:00", fingerprint="AB:" * 31 + "AB", is_workspace_cert=True, verifies_against_ca=True, matches_sni=True,
 )
 NGINX_400_PAGE = b"<html><center>No required SSL certificate was sent</center></html>"
-REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 495: "SSL Certificate Error", 502: "Bad Gateway"}
+REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 495: "SSL Certificate Error",
+           502: "Bad Gateway"}
 
 
 def http(code: int, request: str = REQUEST_IN_HANDSHAKE, body: bytes = b"", names: tuple[str, ...] = (), version: str = "TLSv1.3") -> Observation:
@@ -53,6 +54,12 @@ def closed(kind: str = "eof", request: str = REQUEST_IN_HANDSHAKE) -> Observatio
     how = "closed" if kind == "eof" else "reset"
     return Observation(kind, f"connection {how} before any HTTP response", "response", server_hello=True,
                        certificate_request=request, peer_der=b"server certificate")
+
+
+def unverified(failure: str, reason: str) -> Observation:
+    """The first attempt stopped by our own check of the server certificate (nothing else was sent)."""
+    return Observation("server_unverified", f"the server certificate did not verify: {reason}", "handshake", server_hello=True,
+                       verify_error=reason, verify_failure=failure, peer_der=b"server certificate")
 
 
 def early(kind: str, detail: str, phase: str = "handshake") -> Observation:
@@ -111,7 +118,8 @@ CASES = {
         three(http(200), alert("certificate required"), alert("unknown CA")), "fail", "does not match 'www.test.com'",
         ["accepted", "rejected", "rejected"], "--sni NAME", server=replace(SERVER, matches_sni=False, sans=["DNS:other.example"])),
     "--insecure: the name mismatch is reported, not failed": Case(
-        three(http(200), alert("certificate required"), alert("unknown CA")), "pass", "PASS", ["accepted", "rejected", "rejected"],
+        three(http(200), alert("certificate required"), alert("unknown CA")), "pass", "refuses strangers (server not verified: --insecure)",
+        ["accepted", "rejected", "rejected"],
         "ignored with --insecure", server=replace(SERVER, matches_sni=False), extra={"insecure": True}),
     "system trust: the chain does not verify": Case(
         three(replace(http(200), verify_error="unable to get local issuer certificate"), alert("certificate required"), alert("unknown CA")), "fail",
@@ -160,7 +168,45 @@ CASES = {
         three(http(403), alert("certificate required"), alert("unknown CA")), "pass", "PASS", ["accepted", "rejected", "rejected"],
         "refuses this path"),
     "ours 502 after nginx refused the strangers": Case(
-        three(http(502), http(400), http(400)), "pass", "PASS", ["accepted", "rejected", "rejected"], "Mutual authentication itself works"),
+        three(http(502), http(400, body=NGINX_400_PAGE), http(400, body=NGINX_400_PAGE)), "pass", "PASS", ["accepted", "rejected", "rejected"],
+        "Mutual authentication itself works"),
+    "a bodiless 400 is the application's, not nginx's refusal": Case(
+        three(http(200), http(400), http(400)), "fail",
+        "clients without a certificate get through TLS (the application answered 400); a certificate from a foreign CA gets through TLS",
+        ["accepted", "denied", "denied"], "not from the listener's TLS layer"),
+    "an application 400 page (not nginx's words) is no refusal either": Case(
+        three(http(200), http(400, body=b"<h1>Bad Request</h1>client certificate missing"), alert("unknown CA")), "fail",
+        "clients without a certificate get through TLS (the application answered 400)", ["accepted", "denied", "rejected"]),
+    "a 400 whose page could not be read proves nothing": Case(
+        three(http(200), replace(http(400), page_problem="no answer within 3 s (waiting for the HTTP response)"), alert("unknown CA")),
+        "inconclusive", "without a client certificate: error", ["accepted", "error", "rejected"], "could not be read"),
+    "the same application 400 to everyone proves nothing": Case(
+        three(http(400), http(400), http(400)), "inconclusive", "refuses every request", ["denied", "denied", "denied"]),
+    "a redirect to a login page is the application's refusal": Case(
+        three(http(200), replace(http(302), location="/login"), alert("unknown CA")), "fail",
+        "clients without a certificate get through TLS (the application answered 302)", ["accepted", "denied", "rejected"]),
+    "a 401 to strangers after TLS let them in": Case(
+        three(http(200), http(401), http(401)), "fail", "clients without a certificate get through TLS (the application answered 401)",
+        ["accepted", "denied", "denied"]),
+    "a server that answers only GET (HEAD closed unanswered)": Case(
+        three(replace(http(200), method="GET", head_unanswered=True), alert("certificate required"), alert("unknown CA")), "pass", "PASS",
+        ["accepted", "rejected", "rejected"]),
+    "HTTP/2 only: no refusal of ours, inconclusive with the fix": Case(
+        {WITH_CERT: early("alpn", "TLS alert: no application protocol (when offered HTTP/1.1)")}, "inconclusive",
+        "speaks only HTTP/2", ["error"], "curl --http2"),
+    "an untrusted server certificate stops the check": Case(
+        {WITH_CERT: unverified("untrusted", "unable to get local issuer certificate")}, "fail",
+        "did not verify: it is not trusted (unable to get local issuer certificate)", ["error"], "neither our client certificate nor a request",
+        server=replace(SERVER, verifies_against_ca=False, is_workspace_cert=False, issuer="CN=Public CA")),
+    "a server certificate for another name stops the check": Case(
+        {WITH_CERT: unverified("name", "certificate is not valid for 'www.test.com'")}, "fail", "it does not cover the name 'www.test.com'",
+        ["error"], "It covers other.example: check with --sni NAME", server=replace(SERVER, matches_sni=False, sans=["DNS:other.example"])),
+    "an expired server certificate stops the check": Case(
+        {WITH_CERT: unverified("expired", "certificate has expired")}, "fail", "it has expired", ["error"], "renew server",
+        server=replace(SERVER, expired=True)),
+    "untrusted by the system's CAs": Case(
+        {WITH_CERT: unverified("untrusted", "unable to get local issuer certificate")}, "fail", "it is not trusted", ["error"],
+        "upload the whole chain", extra={"trust": "system"}),
     "optional at TLS, 403 from the application": Case(
         three(http(200), http(403), alert("unknown CA")), "fail", "clients without a certificate get through TLS (the application answered 403)",
         ["accepted", "denied", "rejected"], "not from the listener's TLS layer"),
@@ -196,6 +242,35 @@ def test_the_verdict_a_careful_engineer_would_give(case: Case) -> None:
         assert any(case.diagnosis in line for line in verdict.diagnosis), verdict.diagnosis
     if len(set(a.outcome for a in verdict.attempts)) == 1 and verdict.attempts[0].outcome == "denied":
         assert "foreign CA is accepted" not in verdict.summary and "not enforced" not in verdict.summary
+
+
+def verdict_of(observations: dict[str, Observation], **extra: object) -> object:
+    evidence = Evidence(host="192.0.2.10", port=443, sni="www.test.com", client=CLIENT, observations=observations, server_certificate=SERVER, now=NOW)
+    for name, value in extra.items():
+        setattr(evidence, name, value)
+    return diagnose(evidence)
+
+
+def test_the_attempt_lines_name_what_decided_them() -> None:
+    verdict = verdict_of(three(http(200), http(400, body=NGINX_400_PAGE), http(400)))
+    assert verdict.attempts[1].detail == "HTTP/1.1 400 Bad Request with nginx's (and ELB's) refusal page 'No required SSL certificate was sent'"
+    assert verdict.attempts[2].detail == "HTTP/1.1 400 Bad Request from the application after TLS let us in with a foreign CA's certificate"
+    verdict = verdict_of(three(http(200), http(400), replace(http(302), location="https://sso.example/login")))
+    assert verdict.attempts[1].detail == "HTTP/1.1 400 Bad Request from the application after TLS let us in without a certificate"
+    assert "to https://sso.example/login" in verdict.attempts[2].detail
+    verdict = verdict_of(three(replace(http(200), method="GET", head_unanswered=True), alert("certificate required"), alert("unknown CA")))
+    assert verdict.attempts[0].detail == "HTTP/1.1 200 OK (to GET: HEAD got no answer)"
+
+
+@pytest.mark.parametrize("insecure", [False, True])
+def test_whether_the_server_was_verified_is_a_field_for_scripts(insecure: bool) -> None:
+    verdict = verdict_of(three(http(200), alert("certificate required"), alert("unknown CA")), insecure=insecure)
+    assert verdict.passed
+    data = verdict.to_dict()
+    assert data["server_verification"] == ("not_verified" if insecure else "verified")
+    assert ("server not verified" in verdict.summary) is insecure
+    failed = verdict_of({WITH_CERT: unverified("untrusted", "self-signed certificate")})
+    assert failed.to_dict()["server_verification"] == "failed" and failed.server_verified is False
 
 
 def test_the_table_is_big_enough() -> None:

@@ -77,6 +77,20 @@ def test_http400_style_answers_like_nginx(pki_workspace: Workspace) -> None:
     assert ok.stdout.startswith("HTTP/1.1 200 OK")
 
 
+def test_app400_lets_clients_through_tls_to_an_application_400(pki_workspace: Workspace) -> None:
+    with RehearsalServer(pki_workspace, reject_with="app400") as server:
+        refused = curl(pki_workspace, server.url, with_cert=False)
+        ok = curl(pki_workspace, server.url, with_cert=True, head=True)
+        verdict = probe(server.host, server.port, pki_workspace, timeout=5)
+    assert refused.returncode == 0 and refused.stdout.endswith("400")  # the handshake let curl in without a certificate
+    assert "No required SSL certificate" not in refused.stdout and "Bad Request" in refused.stdout
+    assert ok.stdout.startswith("HTTP/1.1 200 OK")
+    assert verdict.status == "fail", verdict.summary
+    assert "clients without a certificate get through TLS (the application answered 400)" in verdict.summary
+    assert verdict.attempts[1].detail == "HTTP/1.1 400 Bad Request from the application after TLS let us in without a certificate"
+    assert any("not from the listener's TLS layer" in line for line in verdict.diagnosis)
+
+
 def test_start_and_stop_are_idempotent_and_free_the_port(pki_workspace: Workspace) -> None:
     server = RehearsalServer(pki_workspace)
     server.start()
@@ -99,7 +113,7 @@ def test_port_in_use_is_a_clear_error(pki_workspace: Workspace) -> None:
 def test_missing_workspace_and_bad_style_are_refused(tmp_path: Path, pki_workspace: Workspace) -> None:
     with pytest.raises(WizardError, match="mtls-wizard generate"):
         RehearsalServer(Workspace(tmp_path / "nothing")).start()
-    with pytest.raises(InputError, match="alert or http400"):
+    with pytest.raises(InputError, match="alert, http400 or app400"):
         RehearsalServer(pki_workspace, reject_with="shrug")
 
 
@@ -229,6 +243,8 @@ def test_post_handshake_mode_asks_after_the_request(pki_workspace: Workspace) ->
 def test_post_handshake_mode_refuses_what_it_cannot_do(pki_workspace: Workspace) -> None:
     with pytest.raises(InputError, match="http400 needs --client-auth handshake"):
         RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="http400")
+    with pytest.raises(InputError, match="app400 listener .* needs --client-auth handshake"):
+        RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="app400")
     with pytest.raises(InputError, match="needs TLS 1.3"):
         RehearsalServer(pki_workspace, client_auth="post-handshake", tls_versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2))
     with pytest.raises(InputError, match="handshake or post-handshake"):
@@ -299,6 +315,17 @@ def test_serve_http400_style_and_sigterm(serve, pki_workspace: Workspace) -> Non
     assert refused.stdout.endswith("400") and "No required SSL certificate was sent" in refused.stdout
     assert process.returncode == 0 and "Goodbye" in stdout
     assert "Traceback" not in stderr
+
+
+def test_serve_app400_shows_a_newcomer_the_fail_and_its_diagnosis(serve, cli, pki_workspace: Workspace) -> None:
+    process, port = serve("--reject-with", "app400")
+    check = cli("check", f"127.0.0.1:{port}", "--workspace", str(pki_workspace.root))
+    process.send_signal(signal.SIGTERM)
+    stdout, _stderr = process.communicate(timeout=15)
+    assert "no client certificate, let through TLS; the application answered HTTP 400" in stdout
+    assert check.returncode == 1, check.stdout
+    assert check.stdout.splitlines()[-1].startswith("FAIL: clients without a certificate get through TLS (the application answered 400)")
+    assert "from the application after TLS let us in without a certificate" in check.stdout
 
 
 def test_serve_without_workspace_fails_cleanly(cli, tmp_path: Path) -> None:

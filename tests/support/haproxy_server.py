@@ -27,7 +27,8 @@ def require_haproxy() -> str:
 
 
 class HAProxyServer(ServerProcess):
-    """HAProxy with `verify required` / `verify optional` / one-way TLS (`verify none`), optionally one TLS version."""
+    """HAProxy with `verify required` / `verify optional` / one-way TLS (`verify none`), optionally one TLS version;
+    `bind_extra` adds to the bind line (ignored verification errors, `crl-file`)."""
 
     what = "HAProxy"
     config_name = "haproxy.cfg"
@@ -41,9 +42,12 @@ class HAProxyServer(ServerProcess):
         tls_version: str | None = None,
         rules: str = "",
         host: str = "127.0.0.1",
+        client_ca: Path | None = None,
+        bind_extra: str = "",
     ) -> None:
         super().__init__(folder, host)
         self.ws, self.verify, self.tls_version, self.rules = ws, verify, tls_version, rules
+        self.client_ca, self.bind_extra = client_ca or ws.cert("ca"), bind_extra
         self.binary = haproxy_binary() or "haproxy"
 
     @property
@@ -62,7 +66,7 @@ class HAProxyServer(ServerProcess):
     def config(self) -> str:
         bind = f"bind {self.address} ssl crt {self.pem}"
         if self.verify != "none":
-            bind += f" ca-file {self.ws.cert('ca')} verify {self.verify}"
+            bind += f" ca-file {self.client_ca} verify {self.verify}{self.bind_extra}"
         if self.tls_version:
             bind += f" ssl-min-ver {self.tls_version} ssl-max-ver {self.tls_version}"
         return (

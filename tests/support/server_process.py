@@ -78,6 +78,10 @@ class ServerProcess:
     def prepare(self) -> None:
         """Files the server needs besides its config (folders, combined PEMs)."""
 
+    def environment(self) -> dict[str, str] | None:
+        """The child's environment; None: ours."""
+        return None
+
     def start(self) -> ServerProcess:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.prepare()
@@ -85,7 +89,8 @@ class ServerProcess:
         for _ in range(5):  # a free port can be taken between our probe and the server's bind
             self.port = free_port(self.host)
             self.config_path.write_text(self.config())
-            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                            env=self.environment())
             if self._wait_listening():
                 return self
             last_error = self._stop_process()

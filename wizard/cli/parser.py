@@ -234,7 +234,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     _workspace_arg(serve)
     serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
     serve.add_argument("--port", type=_port, default=8443, help=_("port (default 8443; 0 picks a free one)"))
-    serve.add_argument("--reject-with", choices=("alert", "http400"), default="alert", help=_("refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx"))
+    serve.add_argument("--reject-with", choices=("alert", "http400", "app400"), default="alert",
+                       help=_("refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx; "
+                              "app400 lets them through TLS to an application's 400, the mistake check must FAIL"))
     serve.add_argument("--client-auth", choices=("handshake", "post-handshake"), default="handshake",
                        help=_("ask for the client certificate during the handshake (default, like a load balancer) or after the request, "
                             "by TLS 1.3 post-handshake authentication (like Apache httpd per location)"))

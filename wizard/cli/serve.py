@@ -65,6 +65,9 @@ def _setup_line(ws: Workspace, server: RehearsalServer, args: Any) -> str:
                  "(TLS 1.3 post-handshake auth, like Apache per location); refusals are TLS alerts")
     elif args.reject_with == "alert":
         line = _("  server certificate {server_cert}, client CA {ca_cert}; clients without a certificate get a TLS alert")
+    elif args.reject_with == "app400":
+        line = _("  server certificate {server_cert}, client CA {ca_cert}; clients without a certificate get through TLS and the application "
+                 "answers HTTP 400: a listener that does not enforce mutual TLS (check must FAIL it)")
     else:
         line = _("  server certificate {server_cert}, client CA {ca_cert}; clients without a certificate get "
                  'HTTP 400 "No required SSL certificate was sent"')

@@ -1,11 +1,16 @@
 """Step 7: prove the listener demands a client certificate, accepts ours and refuses strangers.
 
 Three attempts against one address, each a real TLS connection followed by `HEAD /`
-(what `curl -I` sends):
+(what `curl -I` sends; a `GET` follows within the same deadline where the answer to `HEAD`
+cannot tell a refusal from something else: a 400 without its page, a close without an answer):
 
 1. with the workspace's client certificate   -> must be accepted (an HTTP answer arrives);
 2. without a client certificate               -> must be rejected;
 3. with a throwaway certificate from a foreign CA (made in memory) -> must be rejected.
+
+A refusal is a TLS-level one or nginx's (ELB's) own 400 page; an application's 400/401/403
+after TLS let the client in is not. Nothing is sent to a server whose certificate did not
+verify (unless --insecure).
 
 The parts:
 - `names`: addresses and server names as typed (no sockets);

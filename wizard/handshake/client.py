@@ -5,8 +5,10 @@ every other failure needs facts the ssl module keeps to itself, and pyOpenSSL sh
 through public calls: whether the server answered our ClientHello, whether and when it asked
 for a client certificate (an info callback and `get_state_string`), the CA names it
 advertised (`get_client_ca_list`) and the alerts it sent. Server-certificate verification is
-OpenSSL's chain check with a callback that notes the first failure and lets the handshake go
-on, so one handshake per attempt is enough (the name is checked by `material.covers_name`).
+OpenSSL's chain check and then the name (`material.covers_name`), both inside the handshake: a
+server certificate that fails either stops the handshake there, before our client certificate
+or any request is sent (unless --insecure, which verifies nothing). Every context offers ALPN
+`http/1.1`, the protocol the check speaks, so a server that speaks only HTTP/2 says so at once.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL
 
 from wizard.errors import WizardError
-from wizard.handshake.material import Material, foreign_identity, name_text
+from wizard.handshake.material import Material, covers_name, foreign_identity, name_text
 from wizard.handshake.model import (
     FOREIGN_CERT, REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, REQUEST_UNKNOWN, WITH_CERT,
 )
@@ -35,6 +38,10 @@ _VERIFY_ERRORS = {
     24: "invalid CA certificate", 26: "unsupported certificate purpose", 28: "certificate rejected",
     79: "invalid or inconsistent certificate extension",
 }
+# What a failed verification means for the person (HandshakeLog.verify_failure); any other code: untrusted.
+FAILURE_EXPIRED, FAILURE_NOT_YET_VALID, FAILURE_NAME, FAILURE_UNTRUSTED = "expired", "not_yet_valid", "name", "untrusted"
+_FAILURE_KINDS = {10: FAILURE_EXPIRED, 9: FAILURE_NOT_YET_VALID}
+ALPN_HTTP1 = b"http/1.1"
 
 
 @dataclass
@@ -46,7 +53,10 @@ class HandshakeLog:
     requested_in_handshake: bool = False
     requested_after_handshake: bool = False
     alert: int | None = None  # the first alert the server sent that is not a plain close
-    verify_error: str = ""  # the first problem OpenSSL's chain check found
+    verify_error: str = ""  # the first problem OpenSSL's chain check (or our name check) found
+    verify_failure: str = ""  # expired | not_yet_valid | name | untrusted: why the handshake was stopped
+    expected_name: str = ""  # the name the server certificate must cover
+    peer_der: bytes | None = None  # the server certificate, kept even when its verification stopped the handshake
     client_ca_names: list[str] = field(default_factory=list)
 
     @property
@@ -93,11 +103,26 @@ def _on_info(connection: SSL.Connection, where: int, value: int) -> None:
 
 
 def _on_verify(connection: SSL.Connection, certificate: object, error: int, depth: int, ok: int) -> bool:
-    if not ok:
-        log = connection.get_app_data()
-        if isinstance(log, HandshakeLog) and not log.verify_error:
-            log.verify_error = _VERIFY_ERRORS.get(error) or _("verification error {code}").format(code=error)
-    return True  # go on: mutual TLS is still worth testing with a doubtful server certificate
+    """OpenSSL's verdict on each certificate of the chain, then ours on the name; False stops the handshake."""
+    log = connection.get_app_data()
+    if not isinstance(log, HandshakeLog):
+        return bool(ok)
+    try:
+        leaf = certificate.to_cryptography() if depth == 0 else None  # type: ignore[attr-defined]
+        if leaf is not None and log.peer_der is None:
+            log.peer_der = leaf.public_bytes(Encoding.DER)
+        if not ok:
+            if not log.verify_error:
+                log.verify_error = _VERIFY_ERRORS.get(error) or _("verification error {code}").format(code=error)
+                log.verify_failure = _FAILURE_KINDS.get(error, FAILURE_UNTRUSTED)
+            return False
+        if leaf is not None and log.expected_name and not covers_name(leaf, log.expected_name):
+            log.verify_error = _("certificate is not valid for {name!r}").format(name=log.expected_name)
+            log.verify_failure = FAILURE_NAME
+            return False
+    except Exception:  # noqa: BLE001 - an exception inside OpenSSL's callback would only be printed
+        return False
+    return True
 
 
 def offer_post_handshake_auth(context: SSL.Context) -> bool:
@@ -148,6 +173,7 @@ class ClientContexts:
         else:
             context.set_verify(SSL.VERIFY_NONE)
         self._load_identity(context, name)
+        context.set_alpn_protos([ALPN_HTTP1])
         self.post_handshake_auth = offer_post_handshake_auth(context)
         return context
 

@@ -5,11 +5,11 @@ Each attempt is first judged on its own (with what our certificate got as the ya
 - accepted: an HTTP answer that lets the client in (a 5xx with our certificate counts: it
   comes from behind the listener, after TLS and the certificate passed);
 - rejected: a refusal of the client certificate: a TLS alert, reset or close once a
-  certificate was asked for (TLS 1.3 refusals arrive after the handshake), nginx's 400 page
-  or 495/496, or a 4xx after the server asked for the certificate after the handshake
-  (Apache httpd per path: TLS 1.3 post-handshake auth or a TLS 1.2 renegotiation);
-- denied: an HTTP refusal that is not about certificates: 401/403 with our certificate, or a
-  4xx/5xx that every attempt got alike. Identical refusals prove nothing either way;
+  certificate was asked for (TLS 1.3 refusals arrive after the handshake), or nginx's (ELB's)
+  own 400 page ("No required SSL certificate was sent", read with a GET) or 495/496;
+- denied: an HTTP refusal after TLS let the client in: 401/403 with our certificate; for the
+  others any other 4xx/5xx or a redirect, the application's refusal (the listener did not
+  enforce); a refusal that every attempt got alike proves nothing either way;
 - timeout / error: proves nothing.
 
 Then the whole: the first attempt may settle it at once (unreachable, not TLS, no common
@@ -27,9 +27,10 @@ from wizard.handshake.model import (
 from wizard.handshake.names import format_address, is_ip
 from wizard.i18n import _, ngettext
 
-# The reason texts in the pages nginx (and nginx-based load balancers) send when a client
-# certificate is missing or refused; the status line itself only says "400 Bad Request".
-# Only these exact phrases: an application page may well mention "SSL certificates".
+# The reason texts in the pages nginx (and nginx-based load balancers such as ELB) send when a
+# client certificate is missing or refused; the status line itself only says "400 Bad Request".
+# Only these exact phrases: an application page may well mention "SSL certificates", and a 400
+# without one of them is the application's answer, never the load balancer's refusal.
 REJECTION_TEXTS = ("No required SSL certificate was sent", "The SSL certificate error")
 _NGINX_CERTIFICATE_CODES = (495, 496)  # certificate error, certificate required
 _DENIAL_CODES = (401, 403)
@@ -96,37 +97,49 @@ def _judge(name: str, observation: Observation, ours: Observation | None) -> Att
 
 
 def _judge_answer(name: str, observation: Observation, ours: Observation | None) -> tuple[str, str]:
-    """(outcome, detail) for an HTTP answer (or a non-HTTP one after the handshake)."""
+    """(outcome, detail) for an HTTP answer (or a non-HTTP one after the handshake), naming what decided it."""
     code, line = observation.status_code, observation.status_line
+    if observation.head_unanswered:  # HEAD went unanswered and GET got this: say so once, here
+        line = _("{status_line} (to GET: HEAD got no answer)").format(status_line=line)
     if code is None:
         return "accepted", observation.detail
     if code in _NGINX_CERTIFICATE_CODES:
-        return "rejected", _("{status_line} (the client certificate was refused)").format(status_line=line)
-    ours_code = ours.status_code if ours is not None and ours.kind == "http" else None
+        return "rejected", _("{status_line} (nginx's refusal of the client certificate)").format(status_line=line)
     if code == 400:
         reason = rejection_text(observation)
         if reason:
-            return "rejected", f"{line} ({reason})"  # the server's own words
-        if name != WITH_CERT and ours_code is not None and ours_code != 400:
-            # A bodiless 400 to a client without (or with a foreign) certificate, where ours got something else.
-            return "rejected", _("{status_line} (nginx-style refusal)").format(status_line=line)
+            return "rejected", _("{status_line} with nginx's (and ELB's) refusal page {reason!r}").format(status_line=line, reason=reason)
+        if observation.page_problem:
+            return "error", _("{status_line}, and the page that would tell the load balancer's refusal from the application's "
+                              "could not be read ({problem})").format(status_line=line, problem=observation.page_problem)
+    ours_code = ours.status_code if ours is not None and ours.kind == "http" else None
     if name == WITH_CERT:
         if code in _DENIAL_CODES:
             return "denied", _("{status_line} (the server answered, but refused the request)").format(status_line=line)
         if code >= 500:
             return "accepted", _("{status_line} (from behind the listener: the TLS part passed)").format(status_line=line)
         return "accepted", line
-    if code < 400:
+    if code < 300 or (code < 400 and ours_code == code):
         return "accepted", line
     if ours_code == code:
         return "denied", _("{status_line} (the same answer as with our certificate)").format(status_line=line)
-    if observation.certificate_request == REQUEST_AFTER_HANDSHAKE:
+    return "denied", _application_refusal(name, observation, line)
+
+
+def _application_refusal(name: str, observation: Observation, line: str) -> str:
+    """The detail of an HTTP refusal (4xx/5xx, or a redirect to a login page) after TLS let a stranger in."""
+    if observation.location:
+        line = _("{status_line} to {location}").format(status_line=line, location=observation.location)
+    request = observation.certificate_request
+    if request == REQUEST_AFTER_HANDSHAKE:
         # The certificate was asked for and the request still answered: optional verification with an
         # access rule (Apache per <Location>). A required one ends in a TLS alert instead.
-        return "denied", _("{status_line} (asked for a certificate after the handshake, then refused by an access rule)").format(status_line=line)
-    if observation.certificate_request == REQUEST_IN_HANDSHAKE:
-        return "denied", _("{status_line} (let through TLS, refused by the application)").format(status_line=line)
-    return "denied", _("{status_line} (no certificate was asked for; refused by the application)").format(status_line=line)
+        return _("{status_line} (asked for a certificate after the handshake, then refused by an access rule)").format(status_line=line)
+    if request == REQUEST_NONE:
+        return _("{status_line} (no certificate was asked for; refused by the application)").format(status_line=line)
+    if name == FOREIGN_CERT:
+        return _("{status_line} from the application after TLS let us in with a foreign CA's certificate").format(status_line=line)
+    return _("{status_line} from the application after TLS let us in without a certificate").format(status_line=line)
 
 
 def diagnose(evidence: Evidence) -> Verdict:
@@ -134,6 +147,11 @@ def diagnose(evidence: Evidence) -> Verdict:
     verdict = _header(evidence)
     verdict.attempts = judge_attempts(evidence)
     first = evidence.observations[WITH_CERT]
+    if first.kind == "server_unverified":  # the check stopped before our certificate or a request was sent
+        verdict.status = "fail"
+        verdict.summary, note = findings.server_unverified(verdict, first)
+        verdict.diagnosis.append(note)
+        return verdict
     ending = findings.FIRST_ATTEMPT_ENDINGS.get(first.kind)
     if ending is not None:
         status, summary, diagnosis = ending
@@ -159,14 +177,17 @@ def _header(evidence: Evidence) -> Verdict:
         checked_at=evidence.checked_at, elapsed=round(evidence.elapsed, 4),
     )
     observations = list(evidence.observations.values())
-    handshaken = next((o for o in observations if o.peer_der is not None), None)
+    handshaken = next((o for o in observations if o.peer_der is not None or o.verify_failure), None)
     if handshaken is not None:
         verdict.tls_version, verdict.cipher = handshaken.tls_version, handshaken.cipher
-        if not evidence.insecure:
+        if evidence.insecure:
+            verdict.server_verification = "not_verified"
+        else:
             facts = evidence.server_certificate
             name_problem = "" if facts is None or facts.matches_sni else _("certificate is not valid for {name!r}").format(name=evidence.sni)
             verdict.server_verify_error = handshaken.verify_error or name_problem
             verdict.server_verified = not verdict.server_verify_error
+            verdict.server_verification = "verified" if verdict.server_verified else "failed"
     requested = [o for o in observations if o.certificate_request in (REQUEST_IN_HANDSHAKE, REQUEST_AFTER_HANDSHAKE)]
     verdict.client_ca_names_known = bool(requested)
     names = next((o.client_ca_names for o in requested if o.client_ca_names), [])
@@ -203,6 +224,8 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
                 where=verdict.address, name=evidence.client.name)
         else:
             verdict.summary = _("PASS: {where} demands a client certificate, accepts ours and refuses strangers").format(where=verdict.address)
+        if evidence.insecure:
+            verdict.summary = _("{summary} (server not verified: --insecure)").format(summary=verdict.summary)
     verdict.diagnosis.extend(notes)
 
 

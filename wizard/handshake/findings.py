@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wizard.handshake.model import REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, Attempt, ClientFacts, Evidence, Verdict, outcome_text
+from wizard.handshake.model import (
+    REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, Attempt, ClientFacts, Evidence, Observation, Verdict, outcome_text,
+)
 from wizard.i18n import N_, _
 
 # How the check ends when the first attempt (with our certificate) already settles it:
@@ -55,11 +57,28 @@ FIRST_ATTEMPT_ENDINGS: dict[str, tuple[str, str, str]] = {
         N_("The listener refused the handshake with 'unrecognized name' before showing any certificate: it only answers for the domain names it is configured for (SNI), and {name} is not one of them. "
            "Run the check with --sni NAME, using the domain name of the listener's certificate."),
     ),
+    "alpn": (
+        "inconclusive", N_("INCONCLUSIVE: {where} speaks only HTTP/2, so the check could not ask"),
+        N_("{detail}. The listener speaks only HTTP/2 (ALPN h2), and this check asks in HTTP/1.1, so nothing about client certificates was shown, "
+           "and this is no refusal of ours. Allow HTTP/1.1 on the listener too (ELB's HTTPS listeners speak both), "
+           "or test it by hand with curl --http2 and the client certificate."),
+    ),
     "early_alert": (
         "fail", N_("FAIL: {where} refused the TLS handshake before any certificate was exchanged"),
         N_("The listener ended the handshake at once ({detail}), before it chose a TLS version or showed its certificate: this is not about client certificates. Check the listener's TLS policy and certificate, and its logs."),
     ),
 }
+
+# Why the server certificate did not verify (Observation.verify_failure): the verdict line's words.
+_UNVERIFIED_WHAT = {
+    "expired": N_("it has expired"),
+    "not_yet_valid": N_("it is not yet valid"),
+    "name": N_("it does not cover the name {name!r}"),
+    "untrusted": N_("it is not trusted ({reason})"),
+}
+# Said at the end of every such finding.
+_NOTHING_SENT = N_("The check stopped there: neither our client certificate nor a request went to a server it could not verify. "
+                   "--insecure skips this verification (like curl -k) to test mutual authentication anyway.")
 
 # The usual fix, a sentence of its own that ends several findings (`{turn_mutual_on}` there).
 MUTUAL_ON = N_("Turn on mutual authentication for the HTTPS listener (SSL authentication: mutual) with the CA certificate made from ca/ca.crt.")
@@ -92,6 +111,29 @@ def not_enforced(without: Attempt, line: str) -> tuple[str, str]:
     else:
         note = _("The listener answered without a client certificate: mutual authentication is not enforced. {turn_mutual_on}").format(turn_mutual_on=_(MUTUAL_ON))
     return _("mutual authentication is not enforced"), note
+
+
+def server_unverified(verdict: Verdict, first: Observation) -> tuple[str, str]:
+    """(summary, note) when the server certificate failed verification and the check stopped."""
+    failure = first.verify_failure if first.verify_failure in _UNVERIFIED_WHAT else "untrusted"
+    what = _(_UNVERIFIED_WHAT[failure]).format(name=verdict.sni, reason=first.verify_error)
+    summary = _("FAIL: the server certificate of {where} did not verify: {what}").format(where=verdict.address, what=what)
+    facts = verdict.server_certificate
+    if failure == "expired":
+        fix = _("Issue a new server certificate (mtls-wizard renew server) and replace it on the listener.")
+    elif failure == "not_yet_valid":
+        fix = _("Check the clocks of this machine and of whoever issued the certificate.")
+    elif failure == "name":
+        names = ", ".join(s.split(":", 1)[1] for s in facts.sans) if facts and facts.sans else (facts.subject if facts else "-")
+        fix = _("It covers {names}: check with --sni NAME using one of those names, or issue the server certificate for {name!r}.").format(
+            names=names, name=verdict.sni)
+    elif verdict.trust == "system":
+        fix = _("This machine's trusted CAs do not vouch for it: upload the whole chain (the certificate, then its intermediates) on the listener.")
+    else:
+        served = _(" It serves {subject}, issued by {issuer}.").format(subject=facts.subject, issuer=facts.issuer) if facts else ""
+        fix = _("This workspace's CA did not issue it.{served} Choose the server certificate uploaded from server/server.crt on the listener; "
+                "for a certificate bought from a public CA, check with --trust system.").format(served=served)
+    return summary, f"{fix} {_(_NOTHING_SENT)}"
 
 
 def foreign_let_in(foreign: Attempt, line: str) -> tuple[str, str]:

@@ -101,6 +101,8 @@ class Verdict:
     server_certificate: ServerCertificate | None = None
     server_verified: bool | None = None  # None with --insecure
     server_verify_error: str = ""
+    # For scripts: "verified", "failed" (the check stopped there) or "not_verified" (--insecure); "" without a handshake.
+    server_verification: str = ""
     accepted_client_cas: list[str] = field(default_factory=list)  # the CA names the server advertised
     client_ca_names_known: bool = False  # True once a certificate request was seen (the list may be empty)
     our_ca_advertised: bool | None = None
@@ -119,8 +121,8 @@ class Verdict:
 class Observation:
     """What happened on the wire during one attempt, before anything is judged."""
 
-    kind: str  # http, alert, eof, reset, timeout, silent, not_tls, protocol, name, early_alert, closed,
-    #            refused, connect_timeout, unreachable, dns, dns_timeout, error
+    kind: str  # http, alert, eof, reset, timeout, silent, not_tls, protocol, name, early_alert, closed, alpn,
+    #            server_unverified, refused, connect_timeout, unreachable, dns, dns_timeout, error
     detail: str = ""
     phase: str = ""  # connect | handshake | response
     status_code: int | None = None
@@ -134,6 +136,12 @@ class Observation:
     alert: int | None = None  # the alert the server sent, if one arrived
     peer_der: bytes | None = None  # the server certificate, DER
     verify_error: str = ""  # why the server certificate failed OpenSSL's chain check or our name check
+    verify_failure: str = ""  # expired | not_yet_valid | name | untrusted, when that stopped the handshake
+    alpn: str = ""  # the application protocol the server chose ("" when it chose none)
+    method: str = "HEAD"  # the request whose answer this is (GET when HEAD told too little)
+    location: str = ""  # a redirect's Location header
+    page_problem: str = ""  # why the page behind a bodiless 400 could not be read
+    head_unanswered: bool = False  # HEAD got no answer, GET did: the server does not answer HEAD
     elapsed: float = 0.0
 
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from OpenSSL import SSL
+
 from wizard.errors import InputError
 from wizard.handshake.client import ClientContexts
 from wizard.handshake.diagnosis import diagnose, judge_attempts
@@ -22,6 +24,9 @@ from wizard.i18n import _
 from wizard.workspace import Workspace
 
 CONNECT_TIMEOUT = 5.0  # the TCP connect alone; the whole attempt is bounded by --timeout
+# A follow-up request (the page behind a bodiless 400, a GET where HEAD went unanswered) gets at most
+# this long, and never more than its attempt has left: every attempt stays within --timeout.
+FOLLOW_UP_TIMEOUT = 3.0
 
 Progress = Callable[[Attempt], None]
 
@@ -122,28 +127,60 @@ def execute(plan: Plan, progress: Progress | None = None) -> Verdict:
         return _conclude(evidence, plan, started)
     contexts = ClientContexts(plan.material, verify=not plan.insecure, trust=plan.trust)
     host_name = f"[{plan.name}]" if ":" in plan.name else plan.name
-    target = Target(host=plan.host, port=plan.port, sni=None if is_ip(plan.name) else plan.name,
+    target = Target(host=plan.host, port=plan.port, sni=None if is_ip(plan.name) else plan.name, verify_name=plan.name,
                     host_header=host_name if plan.port == 443 else f"{host_name}:{plan.port}",
                     timeout=plan.timeout, connect_timeout=plan.connect_timeout, sockaddrs=sockaddrs)
     for name in ATTEMPT_ORDER:
-        observation = run_attempt(contexts.get(name), target)
+        deadline = time.monotonic() + plan.timeout
+        first = run_attempt(contexts.get(name), target, deadline=deadline)
+        observation = _follow_up(contexts.get(name), target, first, deadline, ours=name == WITH_CERT)
         evidence.post_handshake_auth_offered = contexts.post_handshake_auth
-        if _needs_the_page(name, observation, evidence):
-            # HEAD answers carry no body: fetch the page once to read why the server said 400.
-            page = run_attempt(contexts.get(name), target, method="GET")
-            if page.kind == "http" and page.status_code == 400:
-                observation.body = page.body
         _record(evidence, name, observation, progress)
-        if name == WITH_CERT and observation.kind in FIRST_ATTEMPT_ENDINGS:
-            break  # nothing more to learn; and a silent or stalling server must not cost three timeouts
+        if name == WITH_CERT and (observation.kind in FIRST_ATTEMPT_ENDINGS or observation.kind == "server_unverified"):
+            # Nothing more to learn; a silent or stalling server must not cost three timeouts; and
+            # nothing at all goes to a server whose certificate did not verify.
+            break
     return _conclude(evidence, plan, started)
 
 
-def _needs_the_page(name: str, observation: Observation, evidence: Evidence) -> bool:
-    if observation.kind != "http" or observation.status_code != 400 or observation.body:
+def _follow_up(context: SSL.Context, target: Target, observation: Observation, deadline: float, ours: bool) -> Observation:
+    """Ask again with GET where the answer to HEAD cannot tell a refusal from something else.
+
+    - A 400 without a body: nginx and ELB refuse a missing or unverifiable certificate with their own
+      400 page, which only a GET carries; any other 400 is the application's. The GET decides.
+    - The connection closed after the handshake without an answer and without an alert: the server
+      may just not answer HEAD. If GET gets an answer, that answer counts. If it does not, our own
+      certificate's attempt (`ours`) asks one more question: a server that chose no protocol when
+      offered HTTP/1.1 but takes HTTP/2 when offered that speaks only HTTP/2, which is no refusal
+      of our certificate (kind "alpn"). The others' silent close, once a certificate was asked for,
+      stays the TLS 1.3 refusal it usually is.
+    """
+    bodiless_400 = observation.kind == "http" and observation.status_code == 400 and not observation.body
+    unanswered = observation.kind in ("eof", "reset") and observation.phase == "response" and observation.alert is None
+    if not (bodiless_400 or unanswered):
+        return observation
+    follow_up_deadline = min(deadline, time.monotonic() + FOLLOW_UP_TIMEOUT)
+    if follow_up_deadline - time.monotonic() < 0.05:
+        page = Observation("timeout", _("no time left within --timeout"))
+    else:
+        page = run_attempt(context, target, method="GET", deadline=follow_up_deadline)
+    if page.kind == "http":
+        page.head_unanswered = unanswered
+        return page
+    if bodiless_400:
+        observation.page_problem = page.detail
+    elif ours and not observation.alpn and _takes_http2(context, target, deadline):
+        observation.kind = "alpn"
+        observation.detail = _("{detail}; offered HTTP/2 instead (ALPN h2), the server took it").format(detail=observation.detail)
+    return observation
+
+
+def _takes_http2(context: SSL.Context, target: Target, deadline: float) -> bool:
+    """Whether a handshake offering only HTTP/2 (ALPN h2) gets the server to choose it."""
+    follow_up_deadline = min(deadline, time.monotonic() + FOLLOW_UP_TIMEOUT)
+    if follow_up_deadline - time.monotonic() < 0.05:
         return False
-    ours = evidence.observations.get(WITH_CERT)
-    return name == WITH_CERT or (ours is not None and ours.status_code == 400)
+    return run_attempt(context, target, method=None, deadline=follow_up_deadline, alpn=[b"h2"]).alpn == "h2"
 
 
 def _record(evidence: Evidence, name: str, observation: Observation, progress: Progress | None) -> None:

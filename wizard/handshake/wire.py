@@ -41,6 +41,7 @@ _ALERT_CODES = {name.upper().replace(" ", "_"): code for code, name in ALERTS.it
 # insufficient_security mean it at any time.
 _PROTOCOL_ALERTS = {40, 70, 71}
 _UNRECOGNIZED_NAME = 112  # SNI-only listeners (nginx `ssl_reject_handshake on`) refuse unknown names
+_NO_APPLICATION_PROTOCOL = 120  # offered only http/1.1: the server speaks HTTP/2 alone
 _NOT_TLS_REASONS = {
     "WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
     "HTTP_REQUEST", "HTTPS_PROXY_REQUEST", "BAD_PACKET_LENGTH", "RECORD_TOO_LARGE", "UNEXPECTED_RECORD",
@@ -65,6 +66,7 @@ class Target:
     host: str
     port: int
     sni: str | None  # the server name sent; None for an IP address (no SNI is sent for those)
+    verify_name: str  # the name the server certificate must cover (checked only when verifying)
     host_header: str
     timeout: float
     connect_timeout: float
@@ -120,8 +122,9 @@ def connect(target: Target, deadline: float) -> tuple[socket.socket | None, Obse
 class _Channel:
     """A TLS connection driven to completion of each call, within the attempt's deadline."""
 
-    def __init__(self, connection: SSL.Connection, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, connection: SSL.Connection, sock: socket.socket, deadline: float, budget: float) -> None:
         self.connection, self.sock, self.deadline = connection, sock, deadline
+        self.budget = budget  # the seconds this attempt was given, for the timeout's message
         self._selector = selectors.DefaultSelector()
         self._events = selectors.EVENT_READ
         self._selector.register(sock, self._events)
@@ -172,30 +175,34 @@ class _Channel:
 
 
 def _body_complete(data: bytes, head_end: int) -> bool:
-    for line in data[:head_end].split(b"\r\n")[1:]:
-        name, _colon, value = line.partition(b":")
-        if name.strip().lower() == b"content-length" and value.strip().isdigit():
-            return len(data) - head_end - 4 >= int(value.strip())
+    length = _header_value(data[:head_end], b"content-length")
+    if length.isdigit():
+        return len(data) - head_end - 4 >= int(length)
     return len(data) - head_end - 4 >= 2048  # enough to find a reason text
 
 
-def run_attempt(context: SSL.Context, target: Target, method: str = "HEAD") -> Observation:
-    """One connection: handshake, request, answer. Never raises for anything the server does."""
+def run_attempt(context: SSL.Context, target: Target, method: str | None = "HEAD", deadline: float | None = None,
+                alpn: list[bytes] | None = None) -> Observation:
+    """One connection: handshake, request, answer, by `deadline` (default: now + the target's timeout).
+    `method` None stops after the handshake (kind "handshake"); `alpn` replaces the protocols offered.
+    Never raises for anything the server does."""
     started = time.monotonic()
-    deadline = started + target.timeout
+    deadline = deadline if deadline is not None else started + target.timeout
     sock, failure = connect(target, deadline)
     if sock is None:
         assert failure is not None
         failure.elapsed = time.monotonic() - started
         return failure
-    log = HandshakeLog()
-    observation = Observation("error", phase="handshake")
+    log = HandshakeLog(expected_name=target.verify_name)
+    observation = Observation("error", phase="handshake", method=method or "")
     connection = SSL.Connection(context, sock)
     connection.set_app_data(log)
+    if alpn:
+        connection.set_alpn_protos(alpn)
     if target.sni:
         connection.set_tlsext_host_name(target.sni.encode("ascii"))
     connection.set_connect_state()
-    channel = _Channel(connection, sock, deadline)
+    channel = _Channel(connection, sock, deadline, round(deadline - started, 1))
     try:
         _exchange(channel, target, method, observation, log)
     finally:
@@ -207,15 +214,19 @@ def run_attempt(context: SSL.Context, target: Target, method: str = "HEAD") -> O
     return observation
 
 
-def _exchange(channel: _Channel, target: Target, method: str, observation: Observation, log: HandshakeLog) -> None:
+def _exchange(channel: _Channel, target: Target, method: str | None, observation: Observation, log: HandshakeLog) -> None:
     connection = channel.connection
     try:
         channel.drive(connection.do_handshake)
         observation.tls_version = connection.get_protocol_version_name()
         observation.cipher = connection.get_cipher_name() or ""
+        observation.alpn = connection.get_alpn_proto_negotiated().decode("ascii", "replace")
         peer = connection.get_peer_certificate(as_cryptography=True)
         if peer is not None:
             observation.peer_der = peer.public_bytes(Encoding.DER)
+        if method is None:
+            observation.kind = "handshake"
+            return
         observation.phase = "response"
         request = f"{method} / HTTP/1.1\r\nHost: {target.host_header}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
         channel.send_all(request.encode("ascii"))
@@ -223,9 +234,9 @@ def _exchange(channel: _Channel, target: Target, method: str, observation: Obser
     except TimeoutError:
         observation.kind = "silent" if observation.phase == "handshake" and not log.server_hello else "timeout"
         if observation.phase == "handshake":
-            observation.detail = _("no answer within {seconds:g} s (during the TLS handshake)").format(seconds=target.timeout)
+            observation.detail = _("no answer within {seconds:g} s (during the TLS handshake)").format(seconds=channel.budget)
         else:
-            observation.detail = _("no answer within {seconds:g} s (waiting for the HTTP response)").format(seconds=target.timeout)
+            observation.detail = _("no answer within {seconds:g} s (waiting for the HTTP response)").format(seconds=channel.budget)
     except SSL.ZeroReturnError:
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     except SSL.SysCallError as error:
@@ -251,7 +262,9 @@ def _judge_syscall_error(observation: Observation, error: SSL.SysCallError) -> N
 
 def _judge_tls_error(observation: Observation, reason: str, log: HandshakeLog) -> None:
     code = log.alert if log.alert is not None else _alert_code(reason)
-    if code is not None:
+    if log.verify_failure:  # we stopped the handshake: the server certificate did not verify
+        observation.kind, observation.detail = "server_unverified", _("the server certificate did not verify: {reason}").format(reason=log.verify_error)
+    elif code is not None:
         _name_alert(observation, code, log)
     elif "EOF" in reason:
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
@@ -273,6 +286,9 @@ def _name_alert(observation: Observation, code: int, log: HandshakeLog) -> None:
     observation.detail = _("TLS alert: {alert}").format(alert=alert_name(code))
     if code == _UNRECOGNIZED_NAME:
         observation.kind = "name"
+    elif code == _NO_APPLICATION_PROTOCOL:
+        observation.kind = "alpn"  # the server refused the only protocol offered: HTTP/1.1
+        observation.detail = _("TLS alert: {alert} (when offered HTTP/1.1)").format(alert=alert_name(code))
     elif code in (70, 71) or (before_hello and code in _PROTOCOL_ALERTS):
         observation.kind = "protocol"
         observation.detail = _("TLS alert: {alert} (no TLS version or cipher in common)").format(alert=alert_name(code))
@@ -286,7 +302,9 @@ def _add_handshake_facts(observation: Observation, log: HandshakeLog) -> None:
     observation.server_hello = log.server_hello
     observation.certificate_request = log.certificate_request
     observation.client_ca_names = list(log.client_ca_names)
-    observation.verify_error = log.verify_error
+    observation.verify_error, observation.verify_failure = log.verify_error, log.verify_failure
+    if observation.peer_der is None and log.peer_der is not None:
+        observation.peer_der = log.peer_der  # shown even when its verification stopped the handshake
     if observation.kind in ("eof", "reset") and log.alert is not None:
         _name_alert(observation, log.alert, log)  # the alert arrived before the close: name it
     elif observation.kind in ("eof", "reset") and observation.phase == "handshake" and not log.server_hello:
@@ -308,3 +326,13 @@ def _judge_http(observation: Observation, data: bytes) -> None:
     observation.status_code = int(parts[1])
     observation.body = data[head_end + 4:] if head_end >= 0 else b""
     observation.detail = observation.status_line
+    if 300 <= observation.status_code < 400:
+        observation.location = _header_value(data[:head_end if head_end >= 0 else len(data)], b"location")[:200]
+
+
+def _header_value(head: bytes, wanted: bytes) -> str:
+    for line in head.split(b"\r\n")[1:]:
+        name, _colon, value = line.partition(b":")
+        if name.strip().lower() == wanted:
+            return value.strip().decode("latin-1", "replace")
+    return ""

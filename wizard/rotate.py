@@ -123,7 +123,7 @@ def due_certificates(ws: Workspace, options: RotateOptions, report: Report, log:
         if not ours:
             _person(report, log, _("{what} expires in {days} days but was brought, not made here: renew it where it was issued, "
                                    "then bring it in").format(what=_what(item), days=left))
-        elif lifetime <= options.within_days:
+        elif lifetime - 1 <= options.within_days:  # a fresh certificate has lifetime - 1 whole days left
             raise InputError(_("{what} lives {lifetime} days, not more than --within-days {days}: a renewal would be due again at "
                                "once; give a smaller --within-days").format(what=_what(item), lifetime=lifetime, days=options.within_days))
         else:
@@ -178,7 +178,7 @@ def rotate(ws: Workspace, session: Session, options: RotateOptions, log: Log) ->
 
 def _dry_run(ws: Workspace, session: Session, due: list[Due], behind: list[str], log: Log) -> None:
     for item in due:
-        log(_("would renew {what} (expires in {days} days) for another {lifetime} days").format(
+        log(_("would renew {what} ({days} days left) for another {lifetime} days").format(
             what=_what(item), days=item.days_left, lifetime=item.lifetime))
     if recorded_target(session, ws) is None:
         log(_("would not upload: no upload is recorded for this workspace"))

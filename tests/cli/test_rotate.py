@@ -175,3 +175,14 @@ def test_the_tui_core_call_moves_the_recorded_listener_with_nothing_typed(upload
     assert result.listener_updated and result.deleted and session.is_done(6)
     assert api.listeners[result.listener_id]["default_tls_container_ref"] == result.server_cert_id
     assert any("moving the recorded listener" in line for line in lines)
+
+
+def test_rotate_speaks_the_language(cli, uploaded: Workspace, api: FakeElbApi, cloud_env: dict) -> None:  # noqa: ANN001
+    from support.i18n_helpers import untranslated_words
+
+    dry = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--dry-run", env={"MTLS_WIZARD_LANG": "qps"})
+    done = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--no-check", env={**cloud_env, "MTLS_WIZARD_LANG": "qps"})
+    again = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", env={**cloud_env, "MTLS_WIZARD_LANG": "qps"})
+    assert (dry.returncode, done.returncode, again.returncode) == (0, 0, 0), done.stderr
+    for run in (dry, done, again):
+        assert untranslated_words(run.stdout + run.stderr, allowed=("elb-lb-dedicated", "localhost-server")) == [], run.stdout + run.stderr

@@ -34,6 +34,7 @@ from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.record import record
 from wizard.session import Session
+from wizard.steps import StepOutcome
 from wizard.workspace import SECRET_MODE, Workspace, read_bytes, read_limited
 
 Log = Callable[[str], None]
@@ -108,7 +109,7 @@ def due_certificates(ws: Workspace, options: RotateOptions, report: Report, log:
     for name in options.clients:
         files = client_files(ws, validate_client_name(name))
         if not files.cert.exists():
-            raise InputError(_("there is no client {name} in this workspace: check --client").format(name=name))
+            raise InputError(_("there is no client {name} in this workspace: check the name (client list shows them)").format(name=name))
         cert = _cert(files.cert, name)
         if is_revoked(ws, cert):
             log(_("client {name}: revoked, never renewed").format(name=name))
@@ -124,8 +125,8 @@ def due_certificates(ws: Workspace, options: RotateOptions, report: Report, log:
             _person(report, log, _("{what} expires in {days} days but was brought, not made here: renew it where it was issued, "
                                    "then bring it in").format(what=_what(item), days=left))
         elif lifetime - 1 <= options.within_days:  # a fresh certificate has lifetime - 1 whole days left
-            raise InputError(_("{what} lives {lifetime} days, not more than --within-days {days}: a renewal would be due again at "
-                               "once; give a smaller --within-days").format(what=_what(item), lifetime=lifetime, days=options.within_days))
+            raise InputError(_("{what} lives {lifetime} days, no more than the {days} days ahead asked for: a renewal would be due "
+                               "again at once; ask for fewer days ahead").format(what=_what(item), lifetime=lifetime, days=options.within_days))
         else:
             due.append(item)
     return due
@@ -217,8 +218,9 @@ def _renew(ws: Workspace, session: Session, item: Due, options: RotateOptions, r
     return True
 
 
-def _renew_client(ws: Workspace, item: Due, options: RotateOptions):  # noqa: ANN202 - a StepOutcome, or None without a password
-    """A named client, with its own password file (written back: the renewal's backup takes it) or the one given."""
+def _renew_client(ws: Workspace, item: Due, options: RotateOptions) -> StepOutcome | None:
+    """A named client, with its own password file (written back: the renewal's backup takes it) or
+    the one given; None without either."""
     files = client_files(ws, item.name)
     own = read_limited(files.password).decode("utf-8").split("\n", 1)[0].removesuffix("\r") if files.password.exists() else ""
     password = own or options.p12_password
@@ -261,7 +263,7 @@ def _prove(ws: Workspace, session: Session, options: RotateOptions, server_moved
         return
     address = options.check or ((session.lb_address, session.lb_port) if session.lb_address else None)
     if address is None:
-        log(_("check: no address recorded or given (--check HOST[:PORT]): the result is not proved"))
+        log(_("check: no address was tested in step 7 or given: the result is not proved"))
         return
     host, port = address
     session.lb_address, session.lb_port = host, port

@@ -50,7 +50,7 @@ _CERTIFICATE_IN_USE = N_("ELB still uses that certificate (a listener, or anothe
                          "first if it should go")
 _LISTENER_BUSY = N_("ELB is still applying another change to this listener, or a certificate clashes with one it holds: "
                     "wait a minute and run the same command again")
-_LISTENER_OPTION = N_("ELB refused a listener option: check --tls-policy, --security-policy-id, --pool-id and "
+_LISTENER_OPTION = N_("ELB refused a listener option: check --tls-policy (or the custom security policy), --pool-id and "
                       "--forward-client-cert (not every region offers every option)")
 _LISTENER_GONE = N_("the listener is gone from ELB (deleted in the console?): run the command again to create one, with "
                     "--loadbalancer-id ID")

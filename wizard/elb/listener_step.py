@@ -98,8 +98,7 @@ def preflight(api: ElbApi, where: Placement, target: ApiTarget, choices: Listene
         existing = api.show_listener(recorded_id, _("reading the recorded listener"))
         if existing is None or lb.id not in _load_balancers_of(existing):
             return _gone(where, result, log)
-        log(_("listener: moving the recorded listener {listener_id} (load balancer {lb_id}, port {port}); --no-listener "
-              "uploads the certificates only").format(listener_id=recorded_id, lb_id=lb.id, port=existing.get("protocol_port", where.port)))
+        log(_("listener: moving the recorded listener {listener_id} (load balancer {lb_id}, port {port})").format(listener_id=recorded_id, lb_id=lb.id, port=existing.get("protocol_port", where.port)))
     else:
         existing = listener_on_port(api, lb, where.port, ca_fingerprint, recorded_id)
         if recorded_id and existing is None:

@@ -82,7 +82,7 @@ def validate_listener_port(port: int) -> int:
 # What `required_id` checks, in words: (the id, the option that gives it). English, shown translated.
 PROJECT_ID = (N_("project id"), "--project-id")
 LOADBALANCER_ID = (N_("load balancer id"), "--loadbalancer-id")
-ENTERPRISE_PROJECT_ID = (N_("enterprise project id"), "--enterprise-project-id")
+ENTERPRISE_PROJECT_ID = (N_("enterprise project id"), N_("the id"))
 POOL_ID = (N_("backend server group id"), N_("the id"))
 
 

@@ -307,3 +307,16 @@ def test_a_conflict_means_what_the_refused_call_was(call: str, words: str) -> No
     """ELB.8907 (or a bare 409) after a DELETE is a certificate still in use, not a port."""
     for status, code in ((409, "ELB.8907"), (409, "ELB.X"), (400, "ELB.8907")):
         assert words in hint_for(status, code, "conflict", "", call=call)
+
+
+def test_the_whole_insert_headers_object_keeps_the_users_headers() -> None:
+    from wizard.elb.headers import fields_of, merged_insert_headers
+
+    held = {"X-Real-IP": True, "X-Forwarded-Tls-Ja3-enable": True, "X-Forwarded-Clientcert-alias": "x-pem",
+            "X-Forwarded-Clientcert-enable": True, "X-Forwarded-Port": None, "X-Something-New-enable": True}
+    merged = merged_insert_headers(held, ["subjectdn=x-subject"])
+    assert merged["X-Real-IP"] is True and merged["X-Forwarded-Tls-Ja3-enable"] is True and merged["X-Something-New-enable"] is True
+    assert "X-Forwarded-Port" not in merged  # null (not set) is left out, never sent as null
+    assert fields_of(merged) == ["subjectdn=x-subject"] and merged["X-Forwarded-Clientcert-enable"] is False
+    assert merged["X-Forwarded-Clientcert-alias"] == "x-pem"  # switched off, its alias stays as the user set it
+    assert "X-Forwarded-Clientcert-alias" not in merged_insert_headers(merged, ["cert"])  # wanted without one: it goes

@@ -97,8 +97,9 @@ def merged_insert_headers(held: dict[str, object] | None, fields: Iterable[str])
     The API reference does not say whether an update merges `insert_headers` or replaces it,
     so the whole object goes: headers switched on in the console (X-Forwarded-ELB-IP,
     X-Real-IP, the TLS and JA3 headers ...) are sent back as they were and survive either way.
-    An alias no longer wanted is left out rather than sent as null."""
-    merged = dict(held or {})
+    An alias no longer wanted is left out rather than sent as null, and so is a header ELB
+    answered as null (not set: leaving it out keeps it so, merged or replaced)."""
+    merged = {name: value for name, value in (held or {}).items() if value is not None}
     chosen = dict(_parse(item) for item in fields)
     for field, (header, _label) in FORWARDABLE_FIELDS.items():
         merged[_switch(header)] = field in chosen

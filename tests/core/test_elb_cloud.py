@@ -442,13 +442,15 @@ def test_a_replaced_certificate_still_used_by_another_listener_is_kept(cli, tmp_
     base = ("elb", "upload", "-w", str(ws.root), "--region", "cn-north-4", "--project-id", ELB_PROJECT, "--endpoint", api.endpoint)
     assert cli(*base, "--loadbalancer-id", lb_id, env=env).returncode == 0
     assert cli(*base, "--loadbalancer-id", lb_id, "--port", "8443", env=env).returncode == 0  # a second listener, same certificates
-    second = next(lid for lid, listener in api.listeners.items() if listener["protocol_port"] == 8443)
-    old_server = api.listeners[second]["default_tls_container_ref"]
+    other = next(lid for lid, listener in api.listeners.items() if listener["protocol_port"] == 443)
+    old_server = api.listeners[other]["default_tls_container_ref"]
     assert cli("renew", "server", "-w", str(ws.root)).returncode == 0
-    rotated = cli(*base, "--loadbalancer-id", lb_id, "--delete-replaced", env=env)  # moves the 443 listener only
+    rotated = cli(*base, "--loadbalancer-id", lb_id, "--delete-replaced", env=env)  # moves the recorded (8443) listener only
     assert rotated.returncode == 0, rotated.stderr
-    assert old_server in api.certificates and f"kept, still used by listener {second}" in rotated.stdout
+    assert old_server in api.certificates and f"kept, still used by listener {other}" in rotated.stdout
     assert api.calls("delete_certificate") == []
+    moved = next(lid for lid, listener in api.listeners.items() if listener["protocol_port"] == 8443)
+    assert api.listeners[moved]["default_tls_container_ref"] != old_server
 
 
 def test_a_replaced_certificate_still_used_as_an_sni_certificate_is_kept(cli, tmp_path, api, sk) -> None:  # noqa: ANN001

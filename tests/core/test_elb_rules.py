@@ -149,11 +149,13 @@ def test_sni_auto_without_dns_names_and_foreign_names_warn() -> None:
 
 
 def test_every_listed_error_code_has_its_own_hint() -> None:
-    expected = {"ELB.8907", "ELB.6200", "ELB.5151", "ELB.9807", "ELB.1011", "ELB.5013", "ELB.5051", "ELB.5053", "APIGW.0301", "APIGW.0101"}
+    expected = {"ELB.8907", "ELB.6200", "ELB.5151", "ELB.9807", "ELB.1011", "ELB.5013", "ELB.5051", "ELB.5053", "APIGW.0301", "APIGW.0101",
+                "ELB.8903", "ELB.8905", "ELB.8906"}
     assert set(BY_CODE) == expected
     for code in expected:
-        # the code decides, whatever the status and message say
-        assert hint_for(500, code, "Internal error", "creating the listener") == BY_CODE[code]
+        # the code decides, whatever the status and message say (where the call does not)
+        assert hint_for(500, code, "Internal error", "reading the load balancer", call="show_load_balancer") == BY_CODE[code]
+    assert "quota" in BY_CODE["ELB.8905"] and "permissions" in BY_CODE["ELB.8903"]
     assert "another --port" in BY_CODE["ELB.6200"] and "quota" in BY_CODE["ELB.9807"]
     assert "-traditional" in BY_CODE["ELB.1011"] and "ca/ca.crt" in BY_CODE["ELB.5051"]
     assert "clock" in BY_CODE["APIGW.0301"] and "--region" in BY_CODE["APIGW.0101"]
@@ -295,3 +297,26 @@ def test_the_step_6_text_names_every_dedicated_only_policy(language: str) -> Non
     """The page text and the policy table say the same (the text was once left behind)."""
     text = (Path(__file__).resolve().parents[2] / "assets" / f"{language}steps" / "step6.md").read_text(encoding="utf-8")
     assert all(f"`{policy}`" in text for policy in elb.DEDICATED_ONLY_POLICIES), text
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    ("create_listener", "another --port"), ("delete_certificate", "still uses that certificate"),
+    ("update_listener", "another change to this listener"), ("", "a conflict with what it holds"),
+])
+def test_a_conflict_means_what_the_refused_call_was(call: str, words: str) -> None:
+    """ELB.8907 (or a bare 409) after a DELETE is a certificate still in use, not a port."""
+    for status, code in ((409, "ELB.8907"), (409, "ELB.X"), (400, "ELB.8907")):
+        assert words in hint_for(status, code, "conflict", "", call=call)
+
+
+def test_the_whole_insert_headers_object_keeps_the_users_headers() -> None:
+    from wizard.elb.headers import fields_of, merged_insert_headers
+
+    held = {"X-Real-IP": True, "X-Forwarded-Tls-Ja3-enable": True, "X-Forwarded-Clientcert-alias": "x-pem",
+            "X-Forwarded-Clientcert-enable": True, "X-Forwarded-Port": None, "X-Something-New-enable": True}
+    merged = merged_insert_headers(held, ["subjectdn=x-subject"])
+    assert merged["X-Real-IP"] is True and merged["X-Forwarded-Tls-Ja3-enable"] is True and merged["X-Something-New-enable"] is True
+    assert "X-Forwarded-Port" not in merged  # null (not set) is left out, never sent as null
+    assert fields_of(merged) == ["subjectdn=x-subject"] and merged["X-Forwarded-Clientcert-enable"] is False
+    assert merged["X-Forwarded-Clientcert-alias"] == "x-pem"  # switched off, its alias stays as the user set it
+    assert "X-Forwarded-Clientcert-alias" not in merged_insert_headers(merged, ["cert"])  # wanted without one: it goes

@@ -282,3 +282,41 @@ def test_payloads_and_machine_files_do_not_depend_on_the_language(tmp_path: Path
     assert commands[0] == commands[1]  # the curl lines; only the comments for people are in the language
     comments = "\n".join(line.lstrip("# ") for line in api_calls[1].decode().splitlines() if line.startswith("#"))
     _translated(comments, "POST", "iam.cn-north-4.myhuaweicloud.com", "TOKEN", "X-Subject-Token")
+
+
+# ---------------------------------------------------------------------------
+# deadlines, unreadable answers, what ELB kept, rotation from the record
+# ---------------------------------------------------------------------------
+
+
+def test_deadline_and_answer_messages_are_translated(pseudo: None) -> None:
+    from wizard.elb.failures import CONNECT, READ, SEND, WAIT, out_of_time, unreadable_answer
+
+    target = ApiTarget(REGION, ELB_PROJECT, "")
+    for phase in (CONNECT, SEND, WAIT, READ):
+        _translated(str(out_of_time(i18n._("creating the listener"), target, phase, 60)))
+    _translated(str(unreadable_answer(i18n._("reading the listener"), target, b"")))
+    with pytest.raises(WizardError) as raised:
+        elb.validate_endpoint("http://elb.example.com")
+    _translated(str(raised.value), "http", "localhost")
+
+
+def test_what_elb_kept_is_said_in_the_language(pseudo: None) -> None:
+    from wizard.elb.listener import kept_notes
+
+    kept = {"tls_ciphers_policy": ("tls-1-2-strict", "tls-1-0"), "default_pool_id": ("pool-1", "")}
+    for note in [*kept_notes("l-1", kept, elb.SHARED), *kept_notes("l-1", kept, elb.DEDICATED)]:
+        _translated(note, "v3")
+
+
+def test_rotation_from_the_record_is_said_in_the_language(own_ws: Workspace, api: FakeElbApi, cloud_env: None, pseudo: None) -> None:
+    from wizard.lifecycle import renew
+
+    session = elb_session(own_ws)
+    first, _ = upload_recorded(own_ws, session, api, loadbalancer_id=SHARED_LB)
+    record(session, renew.renew_server(own_ws))
+    del api.listeners[first.listener_id]
+    _second, lines = upload_recorded(own_ws, session, api)
+    assert any(first.listener_id in line for line in lines)
+    for line in lines:
+        _translated(line.removeprefix("warning: "), "elb-lb-shared", "localhost-server", "localhost-ca")

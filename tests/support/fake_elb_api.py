@@ -14,7 +14,17 @@ What it knows of real ELB behaviour (huaweicloudsdkelb v3 models and the API ref
 - load balancers: `guaranteed` (False = shared) and `l7_flavor_id` (None = no HTTPS listener).
 - listeners: a shared load balancer stores HTTPS as TERMINATED_HTTPS, takes only the shared
   TLS policies and no custom security policy, and answers a port clash with 400 ELB.6200 (a
-  dedicated one with 409 ELB.8907); list filtered by load balancer and port; update; delete.
+  dedicated one with 409 ELB.8907); UDP and QUIC listeners count their ports apart from the
+  TCP-based ones (a QUIC listener may share 443 with HTTPS); list filtered by load balancer,
+  port and protocol; update (`insert_headers` and `sni_container_refs` are replaced whole, as
+  the safe reading of an undocumented case); delete. Through v3 a shared load balancer's
+  listener keeps its own TLS policy (UpdateListenerOption.tls_ciphers_policy "only for
+  dedicated load balancers"): it answers with tls-1-0, the shared listeners' default.
+- certificates in use (a listener's server, CA or SNI certificate) are not deleted: 409 ELB.8907.
+- the region's system TLS policies (ListSystemSecurityPolicies): `system_policies`, or None for
+  a region whose endpoint does not offer the call (404 APIGW.0101).
+- pages: `page_info.next_marker` is the last id of every non-empty page, as the v3 PageInfo
+  says; the end is an empty page.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import re
 import ssl
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -37,8 +48,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 ROUTES = (
     "create_certificate", "show_certificate", "list_certificates", "update_certificate", "delete_certificate",
     "create_listener", "show_listener", "list_listeners", "update_listener", "delete_listener", "show_loadbalancer",
+    "list_system_security_policies",
 )
-_PATH = re.compile(r"^/v3/(?P<project>[^/]+)/elb/(?P<kind>certificates|listeners|loadbalancers)(?:/(?P<id>[^/]+))?$")
+_PATH = re.compile(r"^/v3/(?P<project>[^/]+)/elb/(?P<kind>certificates|listeners|loadbalancers|system-security-policies)(?:/(?P<id>[^/]+))?$")
 _AUTH = re.compile(r"^SDK-HMAC-SHA256 Access=(?P<ak>[^,]+), SignedHeaders=(?P<signed>[^,]+), Signature=(?P<sig>[0-9a-f]+)$")
 _ROUTE_OF = {
     ("POST", "certificates", False): "create_certificate",
@@ -52,8 +64,13 @@ _ROUTE_OF = {
     ("PUT", "listeners", True): "update_listener",
     ("DELETE", "listeners", True): "delete_listener",
     ("GET", "loadbalancers", True): "show_loadbalancer",
+    ("GET", "system-security-policies", False): "list_system_security_policies",
 }
 SHARED_POLICIES = ("tls-1-0-inherit", "tls-1-0", "tls-1-1", "tls-1-2", "tls-1-2-strict")
+ALL_POLICIES = (*SHARED_POLICIES, "tls-1-2-fs", "tls-1-0-with-1-3", "tls-1-2-fs-with-1-3", "hybrid-policy-1-0", "tls-1-2-strict-no-cbc")
+SHARED_LISTENER_POLICY = "tls-1-0"  # what a shared load balancer's listener holds (v2 CreateListenerReq's default)
+# Protocols that count their ports together (UDP and QUIC count theirs apart).
+TCP_FAMILY = ("TCP", "HTTP", "HTTPS", "TERMINATED_HTTPS", "TLS")
 EXPIRE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # CertificateInfo.expire_time: yyyy-MM-dd'T'HH:mm:ss'Z', UTC
 
 
@@ -95,6 +112,8 @@ class FakeElbApi:
     access_key: str | None = None
     tls_context: ssl.SSLContext | None = None  # serve HTTPS with it
     certificate_quota: int | None = None  # certificates a project may hold
+    system_policies: tuple[str, ...] | None = ALL_POLICIES  # the region's; None: the call is not offered
+    after_write: Callable[[str, dict], None] | None = None  # called (route, record) after each change, under the lock
     requests: list[RecordedRequest] = field(default_factory=list)
     certificates: dict[str, dict] = field(default_factory=dict)
     listeners: dict[str, dict] = field(default_factory=dict)
@@ -214,7 +233,10 @@ class FakeElbApi:
             return 400, _error("ELB.8902", "request body is not JSON", request_id)
         handler = getattr(self, f"_{route}")
         with self._lock:
-            return handler(match["project"], item, payload, recorded.query, request_id)
+            status, answer = handler(match["project"], item, payload, recorded.query, request_id)
+            if self.after_write is not None and status < 300 and recorded.method != "GET":
+                self.after_write(route, answer or {})
+            return status, answer
 
     def _configured_failure(self, route: str, request_id: str) -> tuple[int, dict] | None:
         stall = self._stalls.get(route)
@@ -266,6 +288,7 @@ class FakeElbApi:
             "common_name": str(cn[0].value) if cn else "",
             "fingerprint": cert.fingerprint(hashes.SHA1()).hex(),
             "subject_alternative_names": [], "source": "",
+            "enterprise_project_id": option.get("enterprise_project_id") or "0",  # "0": the default project
         }
         self.certificates[record["id"]] = record
         return 201, {"request_id": request_id, "certificate": record}
@@ -298,7 +321,8 @@ class FakeElbApi:
         if self._own(self.certificates, project, item) is None:
             return 404, _error("ELB.8904", f"certificate {item} could not be found", request_id)
         users = [listener["id"] for listener in self.listeners.values()
-                 if item in (listener.get("default_tls_container_ref"), listener.get("client_ca_tls_container_ref"))]
+                 if item in (listener.get("default_tls_container_ref"), listener.get("client_ca_tls_container_ref"))
+                 or item in (listener.get("sni_container_refs") or [])]
         if users:  # ELB refuses to delete a certificate a listener uses
             return 409, _error("ELB.8907", f"certificate {item} is used by listener {users[0]}", request_id)
         self.certificates.pop(item or "", None)
@@ -326,7 +350,7 @@ class FakeElbApi:
             "default_tls_container_ref": option.get("default_tls_container_ref"),
             "client_ca_tls_container_ref": option.get("client_ca_tls_container_ref"),
             "sni_container_refs": option.get("sni_container_refs") or [],
-            "tls_ciphers_policy": option.get("tls_ciphers_policy", "tls-1-2"),
+            "tls_ciphers_policy": SHARED_LISTENER_POLICY if not lb["guaranteed"] else option.get("tls_ciphers_policy", "tls-1-2"),
             "security_policy_id": option.get("security_policy_id"),
             "default_pool_id": option.get("default_pool_id"),
             "insert_headers": option.get("insert_headers") or {},
@@ -343,11 +367,14 @@ class FakeElbApi:
         if shared and (option.get("security_policy_id") or (policy and policy not in SHARED_POLICIES)):
             return 400, _error("ELB.8902", f"Invalid tls_ciphers_policy {policy} for a shared loadbalancer", request_id)
         for ref, kind in (("default_tls_container_ref", "server"), ("client_ca_tls_container_ref", "client")):
+            if option.get("protocol") != "HTTPS":
+                break
             cert = self.certificates.get(option.get(ref, ""))
             if cert is None or cert["type"] != kind:
                 return 400, _error("ELB.8902", f"{ref} {option.get(ref)!r} is not a {kind} certificate of this project", request_id)
         for other in self.listeners.values():
-            if other["loadbalancers"][0]["id"] == lb["id"] and other["protocol_port"] == option.get("protocol_port"):
+            if other["loadbalancers"][0]["id"] == lb["id"] and other["protocol_port"] == option.get("protocol_port") \
+                    and (other["protocol"] in TCP_FAMILY) == (option.get("protocol") in TCP_FAMILY):
                 if shared:
                     return 400, _error("ELB.6200", f"The port {other['protocol_port']} is already used", request_id)
                 return 409, _error("ELB.8907", f"port {other['protocol_port']} is already used by listener {other['id']}", request_id)
@@ -363,6 +390,7 @@ class FakeElbApi:
         found = [listener for listener in self.listeners.values() if listener["project_id"] == project
                  and ("loadbalancer_id" not in query or listener["loadbalancers"][0]["id"] in query["loadbalancer_id"])
                  and ("protocol_port" not in query or str(listener["protocol_port"]) in query["protocol_port"])
+                 and ("protocol" not in query or listener["protocol"] in query["protocol"])
                  and all(field not in query or listener.get(field) in query[field]
                          for field in ("default_tls_container_ref", "client_ca_tls_container_ref"))]
         page, page_info = _page(found, query)
@@ -373,16 +401,26 @@ class FakeElbApi:
         if record is None:
             return 404, _error("ELB.8904", f"listener {item} could not be found", request_id)
         changes = {k: v for k, v in (payload.get("listener") or {}).items() if v is not None}
-        headers = changes.pop("insert_headers", None)
-        record.update(changes)
-        if headers is not None:  # the switches given change, the others stay
-            record["insert_headers"] = {**(record.get("insert_headers") or {}), **headers}
+        wanted = [(changes.get(ref), kind) for ref, kind in (("default_tls_container_ref", "server"), ("client_ca_tls_container_ref", "client"))]
+        for cert_id, kind in [*wanted, *((ref, "server") for ref in changes.get("sni_container_refs") or [])]:
+            if cert_id is not None and (self._own(self.certificates, project, cert_id) or {}).get("type") != kind:
+                return 400, _error("ELB.8902", f"{cert_id!r} is not a {kind} certificate of this project", request_id)
+        lb = self.load_balancers.get(record["loadbalancers"][0]["id"]) or {}
+        if not lb.get("guaranteed", True):
+            changes.pop("tls_ciphers_policy", None)  # v3: a TLS policy applies on dedicated load balancers only
+        record.update(changes)  # insert_headers and sni_container_refs: the object or list sent replaces the one held
         return 200, {"request_id": request_id, "listener": record}
 
     def _delete_listener(self, project: str, item: str | None, _payload: dict, _query: dict, request_id: str) -> tuple[int, dict | None]:
         if self._own(self.listeners, project, item) is None or self.listeners.pop(item or "", None) is None:
             return 404, _error("ELB.8904", f"listener {item} could not be found", request_id)
         return 204, None
+
+    def _list_system_security_policies(self, project: str, _item: str | None, _payload: dict, _query: dict, request_id: str) -> tuple[int, dict]:
+        if self.system_policies is None:
+            return 404, _error("APIGW.0101", "The API does not exist or has not been published in the environment", request_id)
+        policies = [{"name": name, "protocols": "TLSv1.2", "ciphers": "", "project_id": project} for name in self.system_policies]
+        return 200, {"request_id": request_id, "system_security_policies": policies}
 
     # -- signature (our own reading of the documented AK/SK scheme) ---------------------
     def _signature_ok(self, request: RecordedRequest, raw_path: str) -> bool:
@@ -416,8 +454,7 @@ def _page(items: list[dict], query: dict) -> tuple[list[dict], dict]:
         start = ids.index(query["marker"][0]) + 1 if query["marker"][0] in ids else len(items)
     limit = int(query.get("limit", ["2000"])[0])
     page = items[start:start + limit]
-    more = start + limit < len(items)
-    return page, {"previous_marker": page[0]["id"] if page else None, "next_marker": page[-1]["id"] if page and more else None,
+    return page, {"previous_marker": page[0]["id"] if page else None, "next_marker": page[-1]["id"] if page else None,
                   "current_count": len(page)}
 
 

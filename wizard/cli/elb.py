@@ -99,14 +99,20 @@ def _log(line: str) -> None:
         print(line, flush=True)
 
 
+def api_timeout(seconds: float | None) -> tuple[float, float]:
+    """--timeout S: the whole call within S seconds, connecting within at most 10 of them."""
+    return (min(elb.DEFAULT_TIMEOUT[0], seconds), seconds) if seconds else elb.DEFAULT_TIMEOUT
+
+
 def upload_command(args: argparse.Namespace) -> int:
     ws, store, session = _open(args)
     try:
         result = elb.upload(
             ws, session, region=args.region, project_id=args.project_id, endpoint=args.endpoint,
-            loadbalancer_id=args.loadbalancer_id, port=args.port,
+            loadbalancer_id=args.loadbalancer_id, port=args.port, no_listener=args.no_listener,
+            enterprise_project_id=getattr(args, "enterprise_project_id", None),
             server_cert_name=getattr(args, "server_cert_name", None), ca_cert_name=getattr(args, "ca_cert_name", None),
-            timeout=(args.timeout, args.timeout) if getattr(args, "timeout", None) else elb.DEFAULT_TIMEOUT,
+            timeout=api_timeout(getattr(args, "timeout", None)),
             log=_log, delete_replaced=args.delete_replaced, **_listener_options(args),  # type: ignore[arg-type]
         )
     except elb.UploadFailed as failure:
@@ -116,11 +122,22 @@ def upload_command(args: argparse.Namespace) -> int:
         raise
     _remember(store, session, result, args)
     print(_("Recorded in {path} and the session.").format(path=ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)))
-    if result.listener_id:
-        print(_("Next: {prog} check <load balancer address>:{port}  (step 7: prove mutual authentication)").format(prog=PROG, port=args.port))
-    else:
-        print(_("Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID"))
+    print(_next_step(result))
     return 0
+
+
+def _next_step(result: elb.UploadResult) -> str:
+    """What to do next, by where the listener stands: never "create" when one is recorded."""
+    if result.listener_id:
+        port = result.choices.port if result.choices else 443
+        return _("Next: {prog} check <load balancer address>:{port}  (step 7: prove mutual authentication)").format(prog=PROG, port=port)
+    if result.listener_gone:
+        return _("Next: the recorded listener {listener_id} is gone from ELB: create one with {prog} elb upload --loadbalancer-id ID "
+                 "(or in the console, step 6)").format(listener_id=result.listener_gone, prog=PROG)
+    if result.listener_recorded:
+        return _("Next: the listener {listener_id} still uses the earlier certificates: run {prog} elb upload again without "
+                 "--no-listener to move it").format(listener_id=result.listener_recorded, prog=PROG)
+    return _("Next: create the HTTPS listener with mutual authentication in the console (step 6), or run again with --loadbalancer-id ID")
 
 
 def _remember(store: SessionStore, session: Session, result: elb.UploadResult, args: argparse.Namespace) -> None:

@@ -63,7 +63,8 @@ def renew_command(args: argparse.Namespace) -> int:
     if args.what == "server":
         outcome = renew.renew_server(ws, days=args.days or renew.SERVER_DAYS, keep_key=args.keep_key)
         _remember(ws, outcome)
-        next_step = _("Next: upload it and move the listener to it: {prog} elb upload --loadbalancer-id ID (add --delete-replaced to remove the old one)").format(prog=PROG)
+        next_step = _("Next: {prog} elb upload --delete-replaced uploads it, moves the recorded listener to it and deletes the old one "
+                      "(the first time: add --region, --project-id and --loadbalancer-id)").format(prog=PROG)
     else:
         name = args.name or "client"
         outcome = renew.renew_client(ws, name, p12_password(args.p12_password_file, f"{name}.p12"),

@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_parser(commands)
     _add_elb_parser(commands)
     _add_backend_parser(commands)
+    _add_rotate_parser(commands)
     for index, each in enumerate(_every_parser(parser)):
         _language_arg(each, top_level=index == 0)
     return parser
@@ -258,14 +259,18 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     upload = elb_commands.add_parser("upload", help=_("upload both certificates (and create the listener) with the official SDK"),
                                      description=_("Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK."))
     _workspace_arg(upload)
-    upload.add_argument("--region", required=True, help=_("e.g. cn-north-4"))
-    upload.add_argument("--project-id", required=True, metavar="ID")
-    upload.add_argument("--endpoint", metavar="URL", help=_("API endpoint (default: the region's)"))
-    upload.add_argument("--loadbalancer-id", metavar="ID", help=_("also create the mutual-auth HTTPS listener on this load balancer (read first: its type decides the TLS policies)"))
-    upload.add_argument("--port", type=_port, default=443, help=_("listener port (default 443)"))
-    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help=_("per API call (default 10 to connect, 60 to answer)"))
+    upload.add_argument("--region", help=_("e.g. cn-north-4 (default: the recorded upload's region, project and endpoint)"))
+    upload.add_argument("--project-id", metavar="ID", help=_("the project (default: the recorded upload's)"))
+    upload.add_argument("--endpoint", metavar="URL", help=_("API endpoint (default: the region's; http:// only on 127.0.0.1, ::1 or localhost)"))
+    place = upload.add_mutually_exclusive_group()
+    place.add_argument("--loadbalancer-id", metavar="ID", help=_("create or move the mutual-auth HTTPS listener on this load balancer (default: move the recorded listener)"))
+    place.add_argument("--no-listener", action="store_true", help=_("upload the certificates only; the recorded listener is left as it is"))
+    upload.add_argument("--port", type=_port, default=None, help=_("listener port (default: the recorded listener's, else 443)"))
+    upload.add_argument("--enterprise-project-id", metavar="ID", help=_("the enterprise project the certificates go into (default: the recorded one, else ELB's default project)"))
+    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S",
+                        help=_("the deadline of each API call, connecting, sending and reading together (default 60; connecting at most 10)"))
     upload.add_argument("--delete-replaced", action="store_true",
-                        help=_("after a renewal, delete the certificates this upload replaced, once no listener uses them"))
+                        help=_("after a renewal, delete the certificates this upload replaced, once the listener moved and nothing uses them"))
     _elb_name_args(upload)
     upload.set_defaults(handler=_lazy("wizard.cli.elb", "upload_command"))
     for command in (export, upload):  # the listener's options, the same in both
@@ -290,6 +295,29 @@ def _add_backend_parser(commands: argparse._SubParsersAction) -> None:
                      help=_("a header the listener forwards (repeatable; default: the fields chosen in step 6, else serialnumber, fingerprint, clientverify)"))
     _workspace_arg(kit)
     kit.set_defaults(handler=_lazy("wizard.cli.backend", "backend_command"))
+def _days_ahead(text: str) -> int:
+    value = _positive_int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{value}: give a number of days, 0 or more").format(value=repr(text)))
+    return value
+
+
+def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
+    rotate = commands.add_parser("rotate", help=_("unattended: renew what expires soon, upload it, move the listener, delete the old, prove it"),
+                                 description=_("Safe from cron: a second run does nothing. Exit 0: nothing to do, or done; 1: needs a person; 2: bad usage."))
+    _workspace_arg(rotate)
+    rotate.add_argument("--within-days", type=_days_ahead, default=30, metavar="N", help=_("renew what expires within N days (default 30)"))
+    rotate.add_argument("--dry-run", action="store_true", help=_("say what would be done; change nothing, call no API"))
+    rotate.add_argument("--client", action="append", default=[], metavar="NAME", help=_("renew this client too when due (repeatable); its .p12 must reach its holder"))
+    rotate.add_argument("--p12-password-file", metavar="FILE",
+                        help=_("the .p12 password for named clients without their own NAME.p12-password (else ${variable})").format(variable=PASSWORD_ENV))
+    _refuse_password_option(rotate, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
+    proof = rotate.add_mutually_exclusive_group()
+    proof.add_argument("--check", metavar="ADDRESS", help=_("prove the result here with the handshake test (default: the address step 7 tested)"))
+    proof.add_argument("--no-check", action="store_true", help=_("do not run the handshake test"))
+    rotate.add_argument("--check-wait", type=_positive_float, default=60.0, metavar="S", help=_("how long the test waits for ELB to apply the move (default 60)"))
+    rotate.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help=_("the deadline of each API call (default 60)"))
+    rotate.set_defaults(handler=_lazy("wizard.cli.rotate", "rotate_command"))
 
 
 def _elb_name_args(parser: argparse.ArgumentParser) -> None:

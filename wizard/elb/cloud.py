@@ -7,13 +7,14 @@ lead to a second copy of a certificate that ELB already holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 
 from wizard import pki
-from wizard.elb.policies import DEDICATED, SHARED, validate_security_policy_id, validate_tls_policy
+from wizard.elb.policies import DEDICATED, SHARED, check_type_takes, validate_security_policy_id, validate_tls_policy
 from wizard.elb.sdk import ElbApi
 from wizard.errors import WizardError
 from wizard.i18n import _
@@ -21,6 +22,10 @@ from wizard.i18n import _
 # Listener protocols that are "HTTPS" (CreateListenerOption.protocol: a shared load balancer
 # shows an HTTPS listener as TERMINATED_HTTPS).
 HTTPS_PROTOCOLS = ("HTTPS", "TERMINATED_HTTPS")
+# The protocols that take a TCP port: one of these on the port holds it for an HTTPS listener.
+# UDP and QUIC listeners count their ports apart (a QUIC listener may share 443 with HTTPS), so
+# they are never asked for (ListListenersRequest.protocol).
+TCP_PROTOCOLS = ("TCP", "HTTP", "TLS", *HTTPS_PROTOCOLS)
 
 
 def content_fingerprint(pem: object) -> str:
@@ -57,10 +62,12 @@ class LoadBalancer:
         return "TERMINATED_HTTPS" if self.lb_type == SHARED else "HTTPS"
 
 
-def read_load_balancer(api: ElbApi, lb_id: str, region: str) -> LoadBalancer:
-    """The load balancer `lb_id`, or WizardError when it is missing or cannot take an HTTPS
-    listener (a dedicated one without an application, layer-7, flavour)."""
+def read_load_balancer(api: ElbApi, lb_id: str, region: str, missing_ok: bool = False) -> LoadBalancer | None:
+    """The load balancer `lb_id`, or WizardError when it is missing (None with `missing_ok`) or
+    cannot take an HTTPS listener (a dedicated one without an application, layer-7, flavour)."""
     found = api.show_load_balancer(lb_id, _("reading the load balancer"))
+    if found is None and missing_ok:
+        return None
     if found is None:
         raise WizardError(_("load balancer {lb_id} was not found in region {region}: check --loadbalancer-id, --region and "
                             "--project-id").format(lb_id=lb_id, region=region))
@@ -75,21 +82,39 @@ def read_load_balancer(api: ElbApi, lb_id: str, region: str) -> LoadBalancer:
     return lb
 
 
-def check_policy_fits(lb: LoadBalancer, tls_policy: str, security_policy_id: str) -> None:
-    """InputError (listing what fits) when the load balancer cannot take the policy."""
-    validate_tls_policy(tls_policy, lb.lb_type)
+def region_policies(api: ElbApi, log: Callable[[str], None]) -> tuple[str, ...] | None:
+    """The system TLS policies this region offers, or None (the documented list then applies,
+    and the log says so) where the call is not available."""
+    offered = api.system_security_policies(_("listing the region's TLS policies"))
+    if offered is None:
+        log(_("TLS policies: this endpoint does not list its policies; checked against the documented list"))
+        return None
+    return tuple(offered)
+
+
+def check_policy_fits(lb: LoadBalancer, tls_policy: str, security_policy_id: str, offered: tuple[str, ...] | None = None,
+                      *, type_only: bool = False) -> None:
+    """InputError (listing what fits) when the load balancer, or its region, cannot take the
+    policy; `type_only`: what the load balancer's type refuses, before the region is asked."""
     validate_security_policy_id(security_policy_id, lb.lb_type)
+    if security_policy_id:
+        return
+    if type_only:
+        check_type_takes(tls_policy, lb.lb_type)
+    else:
+        validate_tls_policy(tls_policy, lb.lb_type, offered)
 
 
 def listener_on_port(api: ElbApi, lb: LoadBalancer, port: int, ca_fingerprint: str, recorded_id: str) -> dict[str, Any] | None:
     """The listener already on `port`: the recorded one, or an HTTPS one that trusts this CA
-    (ours in all but the record: adopted). Any other one holds the port: WizardError."""
-    found = api.listeners_on_port(lb.id, port, _("looking at the load balancer's listeners"))
+    (ours in all but the record: adopted). Any other one on the TCP port holds it: WizardError."""
+    found = api.listeners_on_port(lb.id, port, TCP_PROTOCOLS, _("looking at the load balancer's listeners"))
+    recorded = [listener for listener in found if recorded_id and listener.get("id") == recorded_id]
+    if recorded:
+        return recorded[0]
     if not found:
         return None
-    listener = found[0]
-    if recorded_id and listener.get("id") == recorded_id:
-        return listener
+    listener = next((item for item in found if str(item.get("protocol") or "") in HTTPS_PROTOCOLS), found[0])
     facts = {"port": port, "lb_id": lb.id, "listener_id": listener.get("id", "?"), "protocol": str(listener.get("protocol") or "?")}
     if facts["protocol"] not in HTTPS_PROTOCOLS:
         raise WizardError(_("port {port} of load balancer {lb_id} is used by listener {listener_id} ({protocol}): choose "

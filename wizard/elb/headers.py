@@ -90,6 +90,26 @@ def insert_headers(fields: Iterable[str], *, switch_off_others: bool = False) ->
     return body
 
 
+def merged_insert_headers(held: dict[str, object] | None, fields: Iterable[str]) -> dict[str, object]:
+    """The whole `insert_headers` object to send for `fields`: the listener's own (`held`, as
+    ELB answered it) with only the client-certificate switches and aliases changed.
+
+    The API reference does not say whether an update merges `insert_headers` or replaces it,
+    so the whole object goes: headers switched on in the console (X-Forwarded-ELB-IP,
+    X-Real-IP, the TLS and JA3 headers ...) are sent back as they were and survive either way.
+    An alias no longer wanted is left out rather than sent as null, and so is a header ELB
+    answered as null (not set: leaving it out keeps it so, merged or replaced)."""
+    merged = {name: value for name, value in (held or {}).items() if value is not None}
+    chosen = dict(_parse(item) for item in fields)
+    for field, (header, _label) in FORWARDABLE_FIELDS.items():
+        merged[_switch(header)] = field in chosen
+        if chosen.get(field):
+            merged[f"{header}-alias"] = chosen[field]
+        elif field in chosen:
+            merged.pop(f"{header}-alias", None)
+    return merged
+
+
 def fields_of(headers: dict[str, object] | None) -> list[str]:
     """The forwarded fields a listener's `insert_headers` switches on (as validated items)."""
     headers = headers or {}

@@ -12,7 +12,6 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from wizard.defaults import PROG
 from wizard.elb.domains import validate_sni_domain
@@ -20,6 +19,7 @@ from wizard.elb.headers import insert_headers, validate_forward_fields
 from wizard.elb.material import Material, load_material, paste_text
 from wizard.elb.policies import (
     DEFAULT_TLS_POLICY, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
+    validate_tls_policy_name,
 )
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
@@ -79,24 +79,10 @@ def validate_listener_port(port: int) -> int:
     return port
 
 
-def validate_endpoint(endpoint: str) -> str:
-    parts = urlsplit(endpoint.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(_("--endpoint {endpoint!r} is not a URL: give it as https://HOST[:PORT] (http:// only for local "
-                           "tests)").format(endpoint=endpoint))
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise InputError(_("--endpoint {endpoint!r} has a bad port number: give https://HOST[:PORT]").format(endpoint=endpoint)) from None
-    if parts.path.strip("/") or parts.query:
-        raise InputError(_("--endpoint {endpoint!r} has a path; give only https://HOST[:PORT], the API paths are added").format(
-            endpoint=endpoint))
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 # What `required_id` checks, in words: (the id, the option that gives it). English, shown translated.
 PROJECT_ID = (N_("project id"), "--project-id")
 LOADBALANCER_ID = (N_("load balancer id"), "--loadbalancer-id")
+ENTERPRISE_PROJECT_ID = (N_("enterprise project id"), N_("the id"))
 POOL_ID = (N_("backend server group id"), N_("the id"))
 
 
@@ -187,6 +173,9 @@ class ListenerChoices:
     forward_client_cert: tuple[str, ...] = ()
     forward_given: bool = False  # chosen (also "none"), not merely unset: an update then enforces it
     sni_domain: str = ""  # as given: "", "auto" or names (resolved with the certificate)
+    # The options given for this call (not taken from the session), by their record keys
+    # (wizard.elb.listener.RECORD_KEYS): moving a recorded listener changes only these.
+    given: frozenset[str] = frozenset()
 
     def warnings(self) -> list[str]:
         return [*tls_policy_warnings(self.tls_policy, self.lb_type), *([] if self.pool_id else [no_pool_warning()])]
@@ -196,20 +185,26 @@ def listener_choices(
     session: Session, *, port: int, tls_policy: str | None = None, lb_type: str | None = None,
     security_policy_id: str | None = None, pool_id: str | None = None,
     forward_client_cert: list[str] | tuple[str, ...] | None = None, sni_domain: str | None = None,
+    known_policies: bool = True,
 ) -> ListenerChoices:
-    """Validate the options (None: the session's value); InputError (exit 2) names the bad one."""
+    """Validate the options (None: the session's value); InputError (exit 2) names the bad one.
+    Without `known_policies` (an upload: the region's own list is asked for later) only the
+    TLS policy's form is checked here."""
     kind = validate_lb_type(session.lb_type if lb_type is None else lb_type)
     pool = session.pool_id if pool_id is None else pool_id
     forward = session.forward_client_cert if forward_client_cert is None else forward_client_cert
+    policy = tls_policy or session.tls_policy or DEFAULT_TLS_POLICY
+    given = {"tls_policy": tls_policy, "security_policy_id": security_policy_id, "pool_id": pool_id, "forward_client_cert": forward_client_cert}
     return ListenerChoices(
         port=validate_listener_port(port),
-        tls_policy=validate_tls_policy(tls_policy or session.tls_policy or DEFAULT_TLS_POLICY, kind),
+        tls_policy=validate_tls_policy(policy, kind) if known_policies else validate_tls_policy_name(policy),
         lb_type=kind,
         security_policy_id=validate_security_policy_id(session.security_policy_id if security_policy_id is None else security_policy_id, kind),
         pool_id=required_id(pool, *POOL_ID) if pool.strip() else "",
         forward_client_cert=tuple(validate_forward_fields(forward)),
         forward_given=forward_client_cert is not None or bool(session.forward_client_cert),
         sni_domain=(session.sni_domain if sni_domain is None else sni_domain).strip(),
+        given=frozenset(name for name, value in given.items() if value is not None),
     )
 
 

@@ -9,6 +9,9 @@ Sources (huaweicloudsdkelb 3.1.219):
   balancers' listener: tls-1-0 to tls-1-2-strict; `tls-1-0-inherit` is the legacy policy the
   v3 list keeps for listeners created with it.
 - v3 `LoadBalancer.guaranteed` (v3/model/load_balancer.py): false = shared, true = dedicated.
+- v3 `ListSystemSecurityPolicies` (v3/model/system_security_policy.py): the policies a region
+  really offers (some have no TLS 1.3 ones); an upload asks for them before it makes a listener,
+  and the list above is only the fallback where the call is not available.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ POLICY_LABELS = {
 
 # A custom policy id as the console shows it (a UUID-like id); kept loose, the API checks it.
 _POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# A system policy's name as ELB writes them (tls-1-2-strict, hybrid-policy-1-0).
+_POLICY_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{0,63}$")
 
 
 def policy_label(policy: str) -> str:
@@ -68,13 +73,33 @@ def policies_for(lb_type: str = "") -> tuple[str, ...]:
     return SHARED_POLICIES if validate_lb_type(lb_type) == SHARED else TLS_POLICIES
 
 
-def validate_tls_policy(policy: str, lb_type: str = "") -> str:
-    """One of the documented policies that `lb_type` takes, else InputError (exit 2) listing them."""
-    if policy not in TLS_POLICIES:
-        raise InputError(_("unknown TLS policy {policy!r}: use one of {policies}").format(policy=policy, policies=", ".join(TLS_POLICIES)))
-    if policy not in policies_for(lb_type):
+def validate_tls_policy(policy: str, lb_type: str = "", offered: tuple[str, ...] | list[str] | None = None) -> str:
+    """A policy that `lb_type` takes, else InputError (exit 2) listing them. `offered` is the
+    region's list (ListSystemSecurityPolicies); None: the documented ten above."""
+    known = tuple(offered) if offered is not None else TLS_POLICIES
+    if policy not in known:
+        if offered is not None:
+            raise InputError(_("this region does not offer the TLS policy {policy!r}: use one of {policies}").format(
+                policy=policy, policies=", ".join(known)))
+        raise InputError(_("unknown TLS policy {policy!r}: use one of {policies}").format(policy=policy, policies=", ".join(known)))
+    return check_type_takes(policy, lb_type, known)
+
+
+def check_type_takes(policy: str, lb_type: str, known: tuple[str, ...] = TLS_POLICIES) -> str:
+    """InputError when a load balancer of `lb_type` cannot take `policy` (a shared one takes
+    the shared policies only), listing those of `known` that fit."""
+    if validate_lb_type(lb_type) == SHARED and policy not in SHARED_POLICIES:
+        fitting = [name for name in SHARED_POLICIES if name in known]
         raise InputError(_("a shared load balancer does not take the TLS policy {policy}: use one of {policies} (the others need "
-                           "a dedicated load balancer)").format(policy=policy, policies=", ".join(SHARED_POLICIES)))
+                           "a dedicated load balancer)").format(policy=policy, policies=", ".join(fitting)))
+    return policy
+
+
+def validate_tls_policy_name(policy: str) -> str:
+    """Only the form of a policy name, for when the region's list is not known yet (it is asked
+    for before a listener is made, see `validate_tls_policy`)."""
+    if not _POLICY_NAME.match(policy):
+        raise InputError(_("the TLS policy {policy!r} is not a policy name: use one such as tls-1-2-strict").format(policy=policy))
     return policy
 
 

@@ -2,7 +2,9 @@
 
 Only with `--delete-replaced`, only after the listener has moved to the new certificate, and
 never while any listener of the project still refers to it (as its server, CA or SNI
-certificate): ELB would refuse, and another site may depend on it.
+certificate): ELB would refuse, and another site may depend on it. Something else may still
+use it that the listeners do not show (another service); ELB then refuses the delete with a
+conflict, and the certificate is kept with that reason instead of failing the upload.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from wizard.elb.failures import ApiRefusal
 from wizard.elb.sdk import ElbApi
 from wizard.i18n import _
 
@@ -27,6 +30,17 @@ def retire_replaced(api: ElbApi, replaced: Iterable[str], result: UploadResult, 
             result.kept[cert_id] = names
             log(_("replaced certificate {cert_id}: kept, still used by listener {listeners}").format(cert_id=cert_id, listeners=names))
             continue
-        api.delete_certificate(cert_id, _("deleting the replaced certificate {cert_id}").format(cert_id=cert_id))
+        try:
+            api.delete_certificate(cert_id, _("deleting the replaced certificate {cert_id}").format(cert_id=cert_id))
+        except ApiRefusal as refusal:
+            if refusal.status == 404:
+                log(_("replaced certificate {cert_id}: already gone from ELB").format(cert_id=cert_id))
+                continue
+            if refusal.status != 409 and refusal.code != "ELB.8907":
+                raise
+            result.kept[cert_id] = _("in use (ELB)")
+            log(_("replaced certificate {cert_id}: kept, ELB refuses to delete it as still in use (HTTP {status} {code}; by "
+                  "another service?)").format(cert_id=cert_id, status=refusal.status, code=refusal.code or "-"))
+            continue
         result.deleted.append(cert_id)
         log(_("replaced certificate {cert_id}: deleted from ELB (no listener uses it any more)").format(cert_id=cert_id))

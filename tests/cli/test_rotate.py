@@ -92,6 +92,20 @@ def test_a_dry_run_says_what_it_would_do_and_touches_nothing(cli, uploaded: Work
     assert len(api.requests) == before and uploaded.cert("server").read_bytes() == server
 
 
+def test_a_rotation_rewrites_the_backend_kits_deny_list_and_a_dry_run_does_not(
+        cli, uploaded: Workspace, cloud_env: dict, tmp_path: Path) -> None:  # noqa: ANN001
+    kit = tmp_path / "kit"
+    assert cli("backend", "nginx", "--out", str(kit), "-w", str(uploaded.root), "--lb-source", "192.168.0.0/24").returncode == 0
+    deny_list = kit / "http.conf"
+    deny_list.write_text("# stale\n")
+    dry = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--dry-run")
+    assert dry.returncode == 0 and deny_list.read_text() == "# stale\n"
+    run = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--no-check", env=cloud_env)
+    assert run.returncode == 0, run.stderr
+    assert f"backend kit for nginx updated in {kit}" in run.stdout and "reload: nginx -s reload" in run.stdout
+    assert deny_list.read_text() != "# stale\n"
+
+
 def test_an_upload_that_failed_is_done_by_the_next_run(cli, uploaded: Workspace, api: FakeElbApi, cloud_env: dict) -> None:  # noqa: ANN001
     api.fail("create_certificate", 500, "ELB.8906", "internal error", times=1)
     first = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--no-check", env=cloud_env)

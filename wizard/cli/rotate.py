@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from wizard import handshake
+from wizard import backend, handshake
 from wizard.cli.common import open_session, read_secret_file, resolve_workspace, save_session, warn
 from wizard.cli.elb import api_timeout
 from wizard.defaults import PASSWORD_ENV, PROG
@@ -14,6 +14,7 @@ from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.rotate import PERSON, WARNING, RotateOptions, rotate
 from wizard.safe_text import printable
+from wizard.cli.backend import print_kit_refresh
 from wizard.workspace import Workspace
 
 
@@ -42,4 +43,6 @@ def rotate_command(args: argparse.Namespace) -> int:
     finally:
         if not args.dry_run:
             save_session(store, session)  # what was renewed, uploaded or proved, also when a later part failed
+    if report.changed and not args.dry_run and not print_kit_refresh(ws, backend.refresh_kits(ws)):
+        return 1  # a backend kit left with an out-of-date deny-list needs a person
     return report.exit_code

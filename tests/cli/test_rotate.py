@@ -97,13 +97,13 @@ def test_a_rotation_rewrites_the_backend_kits_deny_list_and_a_dry_run_does_not(
     kit = tmp_path / "kit"
     assert cli("backend", "nginx", "--out", str(kit), "-w", str(uploaded.root), "--lb-source", "192.168.0.0/24").returncode == 0
     deny_list = kit / "http.conf"
-    deny_list.write_text("# stale\n")
+    written = deny_list.stat().st_ino  # the kit's files are replaced atomically: a rewrite is a new inode
     dry = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--dry-run")
-    assert dry.returncode == 0 and deny_list.read_text() == "# stale\n"
+    assert dry.returncode == 0 and deny_list.stat().st_ino == written
     run = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--no-check", env=cloud_env)
     assert run.returncode == 0, run.stderr
     assert f"backend kit for nginx updated in {kit}" in run.stdout and "reload: nginx -s reload" in run.stdout
-    assert deny_list.read_text() != "# stale\n"
+    assert deny_list.stat().st_ino != written
 
 
 def test_an_upload_that_failed_is_done_by_the_next_run(cli, uploaded: Workspace, api: FakeElbApi, cloud_env: dict) -> None:  # noqa: ANN001

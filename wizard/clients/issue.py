@@ -157,7 +157,8 @@ def _refuse_case_twins(ws: Workspace, names: list[str]) -> None:
     existing = {TUTORIAL_CLIENT: TUTORIAL_CLIENT} if ws.cert("client").exists() else {}
     folder = ws.root / CLIENTS_DIR
     if folder.is_dir():
-        existing.update((entry.name.lower(), entry.name) for entry in os.scandir(folder))
+        with os.scandir(folder) as entries:
+            existing.update((entry.name.lower(), entry.name) for entry in entries)
     for name in names:
         other = existing.get(name.lower())
         if other is not None and other != name:

@@ -38,3 +38,11 @@ def printable(text: object) -> str:
 def has_control_characters(text: str) -> bool:
     """True when `text` holds a character `printable` would escape (a space is fine)."""
     return printable(text) != text
+
+
+def first_control_character(text: str) -> str | None:
+    """The first C0 control character or DEL (NUL, ESC, a tab, a line break) in `text`,
+    escaped, or None: a password holding one cannot be typed back, and a NUL ends it early in
+    C libraries. (Unicode's other separators may stay: they are typed and kept like letters.)"""
+    found = next((char for char in text if ord(char) < 0x20 or char == "\x7f"), None)
+    return None if found is None else _escape(found)

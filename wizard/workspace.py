@@ -5,6 +5,9 @@ WORKSPACE/server/server.key server.csr server.crt
 WORKSPACE/client/client.key client.csr client.crt client.p12
 WORKSPACE/elb/   upload-ready files and API payloads
 WORKSPACE/.mtls-wizard.lock   held (flock) by whoever writes the workspace
+
+A workspace is used only when no other user could have prepared or changed it
+(`Workspace.refuse_untrusted`, with the checks of wizard.ownership).
 """
 
 from __future__ import annotations
@@ -23,18 +26,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from wizard import ownership
 from wizard.errors import InputError, WizardError
-from wizard.i18n import N_, _
+from wizard.files import MAX_FILE_BYTES, UnreadableFile, file_kind, read_bytes, read_limited, read_text, read_up_to
+from wizard.i18n import _
 from wizard.safe_text import printable
+
+# Reading moved to wizard.files; these names stay importable from here for every caller.
+__all__ = [
+    "DIR_MODE", "LOCK_NAME", "LOCK_WAIT", "MAX_FILE_BYTES", "PUBLIC_MODE", "ROLES", "SECRET_MODE", "LockHold", "UnreadableFile",
+    "Workspace", "WorkspaceBusy", "WorkspaceLock", "atomic_write", "file_kind", "read_bytes", "read_limited", "read_text", "read_up_to",
+]
 
 DIR_MODE = 0o700
 SECRET_MODE = 0o600  # private keys, .p12, anything holding a key
 PUBLIC_MODE = 0o644
 
 ROLES = ("ca", "server", "client")
-
-# Certificate material is small: a chain of ten RSA-4096 certificates is under 25 KiB.
-MAX_FILE_BYTES = 1024 * 1024
+CLIENTS_FOLDER = "clients"  # clients/NAME/ (wizard.clients.names)
+# The folders whose every entry is checked (wizard.ownership), and under which no other
+# workspace may be made (its files would mix with this one's).
+CHECKED_FOLDERS = (*ROLES, "elb", CLIENTS_FOLDER)
 
 LOCK_NAME = ".mtls-wizard.lock"
 LOCK_WAIT = 5.0  # seconds a second writer waits before it gives up
@@ -114,82 +126,6 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dir_fd)
 
 
-def file_kind(mode: int) -> str:
-    """What a non-regular file is, in words ("a folder", "a named pipe (FIFO)", ...), translated."""
-    kinds = ((stat.S_ISDIR, N_("a folder")), (stat.S_ISFIFO, N_("a named pipe (FIFO)")), (stat.S_ISCHR, N_("a device")),
-             (stat.S_ISBLK, N_("a device")), (stat.S_ISSOCK, N_("a socket")))
-    kind = next((kind for test, kind in kinds if test(mode)), N_("not a regular file"))
-    return _(kind)
-
-
-def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, pipes: bool = False) -> bytes:
-    """A user-given file's bytes, refusing what could hang or flood memory.
-
-    Only regular files (and, with `pipes`, a pipe such as `<(pass show x)`); at most `limit`
-    bytes: certificate material is small, and /dev/zero or a 200 MB log must fail at once.
-    Opening never blocks (O_NONBLOCK: a FIFO without a writer would wait forever).
-    Raises FileNotFoundError, UnreadableFile (refused) or OSError.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISFIFO(info.st_mode) and pipes:
-            os.set_blocking(fd, True)  # the writer is there (or gone: then the read ends at once)
-        elif not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(path, _("it is {kind}, not a file").format(kind=file_kind(info.st_mode)))
-        if info.st_size > limit:
-            raise _too_big(path, limit)
-        data = read_up_to(fd, limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:  # it grew, or the size was not known (a pipe, /proc)
-        raise _too_big(path, limit)
-    return data
-
-
-class UnreadableFile(InputError):
-    """A file refused before reading (not a regular file, or too big); `reason` says why."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(_("cannot read {path}: {reason}").format(path=printable(path), reason=reason))
-        self.reason = reason
-
-
-def read_up_to(fd: int, size: int) -> bytes:
-    """At most `size` bytes from `fd` (fewer at the end of the file)."""
-    chunks: list[bytes] = []
-    while size > 0:
-        chunk = os.read(fd, min(size, 65536))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _too_big(path: Path, limit: int) -> UnreadableFile:
-    return UnreadableFile(path, _("it is over {size} KiB, far more than a certificate, key or password file holds; check the file name").format(size=limit // 1024))
-
-
-def read_text(path: Path, what: str | None = None) -> str:
-    """A workspace file's text; `what` (translated by the caller) names it when it is missing."""
-    try:
-        return read_limited(Path(path)).decode("utf-8")
-    except FileNotFoundError:
-        raise WizardError(_("{what} not found at {path}: run the earlier step first").format(what=what or printable(path), path=printable(path))) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(_("cannot read {path}: {reason}").format(path=printable(path), reason=getattr(error, "strerror", None) or error)) from None
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return read_limited(Path(path))
-    except FileNotFoundError:
-        raise InputError(_("{path} does not exist: check the path").format(path=printable(path))) from None
-    except OSError as error:
-        raise InputError(_("cannot read {path}: {reason}").format(path=printable(path), reason=error.strerror)) from None
-
-
 # ---------------------------------------------------------------------------
 # The workspace lock: one writer at a time
 # ---------------------------------------------------------------------------
@@ -235,7 +171,6 @@ class WorkspaceLock:
 
     def __enter__(self) -> LockHold:
         deadline = time.monotonic() + self.wait
-        self.ws.create_root()
         self._key = os.path.realpath(self.ws.root)
         thread_lock = _thread_lock(self._key)
         if not thread_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -244,6 +179,8 @@ class WorkspaceLock:
         if self._key in _file_locks:  # this thread holds it already
             return LockHold()
         try:
+            self.ws.refuse_untrusted()  # before anything is created, read or written
+            self.ws.create_root()
             _file_locks[self._key] = _flock(Path(self._key) / LOCK_NAME, deadline)
         except BaseException:
             thread_lock.release()
@@ -262,6 +199,10 @@ class WorkspaceLock:
         _thread_lock(self._key).release()
 
 
+def _looks_like_workspace(folder: Path) -> bool:
+    return any(os.path.lexists(folder / name) for name in (LOCK_NAME, "ca/ca.crt", "ca/ca.key"))
+
+
 def _open_lock_file(path: Path) -> int:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, SECRET_MODE)
@@ -269,10 +210,25 @@ def _open_lock_file(path: Path) -> int:
         if error.errno == errno.ELOOP:
             raise WizardError(_("{path} is a symbolic link, not mtls-wizard's lock file: remove it and try again").format(path=printable(path))) from None
         raise WizardError(_describe_os_error(error, path)) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise WizardError(_("{path} is not a regular file, so it cannot be mtls-wizard's lock file: remove it and try again").format(path=printable(path)))
+        ownership.check_lock_file(path, fd)
+    except BaseException:
         os.close(fd)
-        raise WizardError(_("{path} is not a regular file, so it cannot be mtls-wizard's lock file: remove it and try again").format(path=printable(path)))
+        raise
     return fd
+
+
+def release_inherited_locks() -> None:
+    """In a forked worker process: close the lock files inherited from the parent, so the
+    parent's flock ends with the parent (flock belongs to the open file, which a fork shares)."""
+    for fd in _file_locks.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _file_locks.clear()
 
 
 def _flock(path: Path, deadline: float) -> int:
@@ -358,7 +314,7 @@ class Workspace:
     def temp_folders(self) -> list[Path]:
         """Where atomic_write may have left temp files: the root, its role folders, clients/*."""
         folders = [self.root, *(self.folder(r) for r in ROLES), self.elb_dir]
-        clients = self.root / "clients"
+        clients = self.root / CLIENTS_FOLDER
         if clients.is_dir():
             folders += sorted(p for p in clients.iterdir() if p.is_dir() and not p.is_symlink())
         return folders
@@ -403,19 +359,72 @@ class Workspace:
             _make_private_folder(folder)
 
     def exposure_warnings(self) -> list[str]:
-        """A warning when an existing workspace folder is readable or writable by other users."""
+        """A warning when other users can read (list) an existing workspace folder; one they
+        could write is refused before this (refuse_untrusted)."""
         exposed = []
         for folder in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir):
             try:
                 mode = stat.S_IMODE(folder.stat().st_mode)
             except OSError:
                 continue
-            if mode & 0o066:
+            if mode & 0o044:
                 exposed.append(_("{path} (mode {mode:o})").format(path=printable(folder), mode=mode))
         if not exposed:
             return []
-        return [_("other users can read or write {folders}: the keys stay 0600, but others can list and replace files there; "
+        return [_("other users can read {folders}: the keys stay 0600, but others can list the files there; "
                   "use a private folder, or chmod 700 {workspace} if it is only for this").format(folders=", ".join(exposed), workspace=printable(self.root))]
+
+    # -- trust --------------------------------------------------------------------
+    def refuse_untrusted(self) -> None:
+        """Refuse (ownership.Untrusted) a workspace that another user could have prepared or
+        changed: the folder itself, each entry of it and of its role folders, clients/*/ and
+        every private key (see wizard.ownership). A symbolic link anywhere is refused, and so
+        is a workspace inside another one. What does not exist yet is fine: we make it, 0700."""
+        self.refuse_nested()
+        try:
+            info = os.lstat(self.root)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise WizardError(_describe_os_error(error, self.root)) from None
+        if stat.S_ISLNK(info.st_mode):
+            ownership.refuse_link(self.root, workspace_itself=True)
+        if not stat.S_ISDIR(info.st_mode):
+            return  # create_root says what is in the way
+        ownership.check_entry(self.root, info)
+        self._check_entries(self.root, depth=0)
+
+    def _check_entries(self, folder: str | Path, depth: int) -> None:
+        """Every entry of `folder`; the role folders' entries too, and clients/NAME/'s.
+        (Strings, not Paths: a workspace with thousands of clients is checked on every run.)"""
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as error:
+            raise WizardError(_describe_os_error(error, Path(folder))) from None
+        euid = os.geteuid()
+        for entry in entries:
+            if depth == 0 and entry.name == LOCK_NAME:
+                continue  # checked as it is opened (WorkspaceLock), with its own message
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # gone meanwhile
+            secret = entry.name.endswith(".key")
+            if info.st_uid != euid or info.st_mode & (0o077 if secret else 0o022) or stat.S_ISLNK(info.st_mode):
+                ownership.check_entry(entry.path, info, secret=secret)  # refuses (or allows a private group's bits)
+            descend = depth == 0 and entry.name in CHECKED_FOLDERS or depth == 1 and os.path.basename(folder) == CLIENTS_FOLDER
+            if descend and stat.S_ISDIR(info.st_mode):
+                self._check_entries(entry.path, depth + 1)
+
+    def refuse_nested(self) -> None:
+        """A workspace inside another workspace's folders (ca/, clients/, a backup, ...) would
+        mix its files with that one's: refuse it."""
+        for folder in (self.root, *self.root.parents):
+            inside = folder.name in CHECKED_FOLDERS or folder.name.startswith("backup-")
+            if inside and _looks_like_workspace(folder.parent):
+                raise InputError(_("{path} is inside {folder}/ of the workspace {workspace}: a workspace within another one would mix "
+                                   "their files; choose a folder outside it").format(
+                    path=printable(self.root), folder=folder.name, workspace=printable(folder.parent)))
 
     def refuse_existing(self, paths: Iterable[Path], hint: str) -> None:
         """Stop, naming the first file that exists: keys and certificates are never replaced silently.

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from wizard import pki
-from wizard.workspace import MAX_FILE_BYTES, Workspace
+from wizard.workspace import MAX_FILE_BYTES, SECRET_MODE, Workspace, atomic_write
 
 PASSWORD_ENV = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
 GENERATE = ("generate", "--server-cn", "localhost", "--key-type", "ec-p256")
@@ -63,7 +63,7 @@ def odd_ca(*, start: dt.datetime, end: dt.datetime, cert_sign: bool = True, subj
 def install_ca(root: Path, key: pki.PrivateKey, cert: x509.Certificate) -> Workspace:
     ws = Workspace(root)
     ws.ensure()
-    ws.key("ca").write_bytes(pki.key_to_pem(key))
+    atomic_write(ws.key("ca"), pki.key_to_pem(key), SECRET_MODE)  # a key others can read is refused
     ws.cert("ca").write_bytes(pki.cert_to_pem(cert))
     return ws
 

@@ -19,7 +19,7 @@ from wizard import clients, pki
 from wizard.errors import WizardError
 from wizard.lifecycle import bring
 from wizard.steps import load_ca
-from wizard.workspace import Workspace
+from wizard.workspace import SECRET_MODE, Workspace, atomic_write
 
 PASSWORD_ENV = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
 
@@ -74,7 +74,7 @@ def _client_from_the_past(ws: Workspace, name: str) -> None:
     files = clients.client_files(ws, name)
     files.folder.mkdir(parents=True)
     files.cert.write_bytes(pki.cert_to_pem(issued.cert))
-    files.key.write_bytes(pki.key_to_pem(key))
+    atomic_write(files.key, pki.key_to_pem(key), SECRET_MODE)  # a key others can read is refused
 
 
 # ---------------------------------------------------------------------------

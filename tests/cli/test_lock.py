@@ -327,14 +327,19 @@ def test_temp_files_of_a_killed_run_are_removed_by_the_next_locked_run(tmp_path:
     (root / "notes.abcdefgh.tmp").write_text("no leading dot")
     victim = tmp_path / "victim"
     victim.write_text("keep")
-    (root / "client" / ".client.key.abcd1234.tmp").symlink_to(victim)
+    link = root / "client" / ".client.key.abcd1234.tmp"
+    link.symlink_to(victim)
+    # a link in the workspace stops the run before anything is removed (issue 30)
+    refused = cli(*GENERATE, "--workspace", str(root), env={"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD})
+    assert refused.returncode == 1 and "client/.client.key.abcd1234.tmp is a symbolic link to" in refused.stderr, refused.stderr
+    assert temp.exists() and link.is_symlink() and victim.read_text() == "keep"
+    link.unlink()
 
     result = cli(*GENERATE, "--workspace", str(root), env={"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD})
     assert result.returncode == 0, result.stderr
     assert not temp.exists()
     assert f"removed 1 temp file(s) left by an interrupted run: server/{temp.name}" in result.stderr
     assert (root / "server" / ".server.key.tmp").exists() and (root / "notes.abcdefgh.tmp").exists()
-    assert (root / "client" / ".client.key.abcd1234.tmp").is_symlink() and victim.read_text() == "keep"
 
 
 def test_elb_export_and_upload_hold_the_lock_and_pass_on_its_notices(tmp_path: Path, pki_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,39 +75,43 @@ def test_ensure_makes_new_folders_0700_whatever_the_umask(tmp_path: Path) -> Non
 
 
 def test_ensure_leaves_existing_folders_alone_and_warns(tmp_path: Path) -> None:
-    """Item 2: an existing folder (a project folder, /tmp, a symlink's target) is never chmodded."""
+    """Item 2: an existing folder (a project folder, /tmp) is never chmodded; one others can
+    read is used with a warning (one they can write is refused: the next tests)."""
     root = tmp_path / "ws"
     (root / "ca").mkdir(parents=True)
     os.chmod(root, 0o755)
-    os.chmod(root / "ca", 0o775)
+    os.chmod(root / "ca", 0o750)
     ws = Workspace(root)
     ws.ensure()
-    assert mode(root) == 0o755 and mode(root / "ca") == 0o775
+    assert mode(root) == 0o755 and mode(root / "ca") == 0o750
     assert mode(root / "server") == 0o700  # made by us
     (warning,) = ws.exposure_warnings()
-    assert str(root) in warning and "mode 755" in warning and "mode 775" in warning and "chmod 700" in warning
+    assert str(root) in warning and "mode 755" in warning and "mode 750" in warning and "chmod 700" in warning
     with ws.locked() as hold:
         assert hold.notices == [warning]  # said once, by the outermost holder of the lock
 
 
-def test_a_sticky_shared_folder_keeps_its_sticky_bit(tmp_path: Path) -> None:
+def test_a_sticky_shared_folder_is_refused_as_a_workspace_and_never_chmodded(tmp_path: Path) -> None:
+    """Another user could plant files in it (issue 30): as the workspace, or through a link to it."""
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o1777)
     link = tmp_path / "link"
     link.symlink_to(shared)
-    for root in (shared, link):
-        steps.generate(Workspace(root), session_for(Workspace(root)), P12_PASSWORD, force=True)
-        assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
-    assert mode(shared / "ca") == 0o700
+    with pytest.raises(WizardError, match=r"shared can be written by other users \(mode 1777"):
+        steps.generate(Workspace(shared), session_for(Workspace(shared)), P12_PASSWORD)
+    with pytest.raises(WizardError, match=r"the workspace .*link is a symbolic link to .*shared"):
+        steps.generate(Workspace(link), session_for(Workspace(link)), P12_PASSWORD)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777 and list(shared.iterdir()) == []
+    steps.generate(Workspace(shared / "mine"), session_for(Workspace(shared / "mine")), P12_PASSWORD)  # a folder of our own in it is fine
+    assert mode(shared / "mine") == 0o700 and stat.S_IMODE(shared.stat().st_mode) == 0o1777
 
 
-def test_generate_warns_about_an_open_workspace_folder(tmp_path: Path) -> None:
+def test_generate_refuses_an_open_workspace_folder(tmp_path: Path) -> None:
     os.chmod(tmp_path, 0o777)
-    warnings: list[str] = []
-    steps.generate(Workspace(tmp_path), session_for(Workspace(tmp_path)), P12_PASSWORD, on_warning=warnings.append)
-    assert mode(tmp_path) == 0o777
-    assert [w for w in warnings if "other users can read or write" in w and "mode 777" in w]
+    with pytest.raises(WizardError, match=r"can be written by other users \(mode 777.*chmod go-w"):
+        steps.generate(Workspace(tmp_path), session_for(Workspace(tmp_path)), P12_PASSWORD)
+    assert mode(tmp_path) == 0o777 and list(tmp_path.iterdir()) == []
 
 
 def test_an_empty_workspace_name_is_refused(tmp_path: Path) -> None:
@@ -369,6 +373,7 @@ def test_an_incomplete_ca_stops_generate_before_anything_moves(tmp_path: Path) -
     ws = Workspace(tmp_path / "ws")
     ws.ensure()
     ws.key("ca").write_bytes(b"a lonely key")
+    os.chmod(ws.key("ca"), 0o600)  # (a key others can read is refused before anything else)
     with pytest.raises(WizardError, match="incomplete.*--new-ca"):
         steps.generate(ws, session_for(ws), P12_PASSWORD)
     assert ws.key("ca").read_bytes() == b"a lonely key"
@@ -379,6 +384,7 @@ def test_a_mismatched_ca_pair_is_refused(tmp_path: Path, pki_workspace: Workspac
     ws = Workspace(tmp_path / "ws")
     ws.ensure()
     ws.key("ca").write_bytes(pki_workspace.key("ca").read_bytes())
+    os.chmod(ws.key("ca"), 0o600)
     ws.cert("ca").write_bytes(foreign_workspace.cert("ca").read_bytes())
     with pytest.raises(WizardError, match="does not belong"):
         steps.generate(ws, session_for(ws), P12_PASSWORD)

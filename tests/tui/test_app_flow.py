@@ -4,6 +4,7 @@ listener, resuming, live validation and the no-overwrite rules. Real keys and fi
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -483,7 +484,7 @@ async def test_a_foreign_client_is_not_adopted(tmp_path: Path, foreign_workspace
     ws, session = _workspace_with_ca(tmp_path / "workspace", server_cn="localhost")
     record(session, steps.issue_server(ws, session))
     for path in foreign_workspace.artifacts("client"):
-        (ws.folder("client") / path.name).write_bytes(path.read_bytes())
+        shutil.copy2(path, ws.folder("client") / path.name)  # with its mode: a key others can read is refused first
     SessionStore().save(session)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:

@@ -9,6 +9,7 @@ the TUI starts, so plain commands start fast.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -54,26 +55,62 @@ def requested_language(arguments: Sequence[str]) -> str | None:
     return None
 
 
+def _streams_that_never_fail() -> None:
+    """Output that cannot be encoded (an ASCII-only or GBK terminal, PYTHONIOENCODING=ascii)
+    is escaped, never an error after the files are written; and Chinese that the terminal
+    cannot show falls back to English."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+    if i18n.current_language() == i18n.CHINESE and not all(_can_encode(stream, "中文：") for stream in (sys.stdout, sys.stderr)):
+        i18n.set_language(i18n.ENGLISH)
+
+
+def _can_encode(stream: object, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: object = None, line: str | None = None) -> None:
+    """A library's warning (e.g. a certificate name over X.509's length limit) as one of our
+    warning lines, without the source path and line it came from."""
+    print(_("{prog}: warning: {message}").format(prog=PROG, message=printable(message)), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     i18n.set_language(i18n.choose_language(requested_language(arguments)))
-    if arguments:
-        args = build_parser().parse_args(arguments)
-    else:
-        # The wizard itself, as most people start it: no grammar to build (faster first paint).
-        args = SimpleNamespace(workspace=None, handler=None)
-    handler = getattr(args, "handler", None) or start_tui
+    _streams_that_never_fail()
+    warnings.showwarning = _one_line_warning
     try:
+        if arguments:
+            args = build_parser().parse_args(arguments)
+        else:
+            # The wizard itself, as most people start it: no grammar to build (faster first paint).
+            args = SimpleNamespace(workspace=None, handler=None)
+        handler = getattr(args, "handler", None) or start_tui
         return handler(args)
     except WizardError as error:
         print(_("{prog}: error: {message}").format(prog=PROG, message=printable(error)), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 1
     except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+        if isinstance(error.__cause__, KeyboardInterrupt):  # Ctrl+C inside an import (a class being made)
+            return _interrupted()
         print(_("{prog}: error: unexpected {error_type}: {message} (please report this)").format(
             prog=PROG, error_type=type(error).__name__, message=printable(error)), file=sys.stderr)
         return 1
+
+
+def _interrupted() -> int:
+    print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
+    return 130

@@ -50,6 +50,11 @@ def issue_command(args: argparse.Namespace) -> int:
         print(_issued_line(ws, issued))
     for name, why in result.failed:
         print(_("{prog}: error: {message}").format(prog=PROG, message=f"{name}: {why}"), file=sys.stderr)
+    if result.interrupted:
+        print(_("{prog}: interrupted: {issued} of {total} clients issued in {path}, each complete; the others were not started "
+                "(run the command again with the names not listed above)").format(
+            prog=PROG, issued=len(result.issued), total=len(names), path=ws.root), file=sys.stderr)
+        return 130
     print(_("{issued} of {total} clients issued in {path}").format(issued=len(result.issued), total=len(names), path=ws.root))
     return 1 if result.failed else 0
 
@@ -71,6 +76,7 @@ def _issued_line(ws: Workspace, issued: clients.IssuedClient) -> str:
 
 def list_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
+    clients.read_record(ws)  # a record that cannot be trusted stops the list (no revoked client shown as valid)
     problems: list[str] = []
     listed = clients.list_clients(ws, problems=problems)
     for problem in problems:
@@ -105,6 +111,18 @@ def crl_command(args: argparse.Namespace) -> int:
     path = clients.refresh_crl(ws, args.crl_days)
     print(_("{path} signed again, valid for {days} days").format(path=ws.relative(path), days=args.crl_days))
     return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten
+
+
+def rebuild_record_command(args: argparse.Namespace) -> int:
+    ws = Workspace(resolve_workspace(args.workspace))
+    rebuilt = clients.rebuild_record(ws)
+    print(_("{record} rebuilt from {crl} (CRL number {number}): {count} revoked certificate(s), "
+            "{unnamed} of them not matched to a client certificate (listed without a name)").format(
+        record=ws.relative(clients.record_path(ws)), crl=ws.relative(clients.crl_path(ws)), number=rebuilt.crl_number,
+        count=rebuilt.revoked, unnamed=rebuilt.unnamed))
+    if rebuilt.backup:
+        print(_("  the damaged record is kept in {backup}").format(backup=ws.relative(rebuilt.backup)))
+    return 0
 
 
 def _what_enforces_it(ws: Workspace) -> None:

@@ -7,16 +7,17 @@ the core never prints.
 from __future__ import annotations
 
 import getpass
+import ipaddress
 import os
 import sys
 from pathlib import Path
 
-from wizard.defaults import PASSWORD_ENV, PROG
+from wizard.defaults import PASSWORD_ENV, PASSWORD_WAIT, PASSWORD_WAIT_ENV, PROG
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
-from wizard.safe_text import printable
+from wizard.safe_text import first_control_character, printable
 from wizard.session import Session, SessionFileError, SessionStore, default_workspace
-from wizard.workspace import UnreadableFile, read_limited
+from wizard.workspace import UnreadableFile, Workspace, read_limited
 
 
 def warn(message: str) -> None:
@@ -25,22 +26,28 @@ def warn(message: str) -> None:
 
 
 def resolve_workspace(value: str | None) -> Path:
-    """--workspace, else the last session's workspace, else ./mtls-workspace."""
+    """--workspace, else the last session's workspace, else ./mtls-workspace; refused when
+    another user could have prepared or changed it (Workspace.refuse_untrusted), before any
+    command reads or writes it."""
     if value is not None:
         if not value.strip():
             raise InputError(_("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace"))
-        return Path(value).expanduser().absolute()
-    try:
-        last = SessionStore().last()
-    except SessionFileError as error:
-        warn(str(error))
-        last = None
-    return Path(last.workspace) if last else default_workspace()
+        root = Path(value).expanduser().absolute()
+    else:
+        try:
+            last = SessionStore().last()
+        except SessionFileError as error:
+            warn(str(error))
+            last = None
+        root = Path(last.workspace) if last else default_workspace()
+    Workspace(root).refuse_untrusted()
+    return root
 
 
 def read_secret_file(path: str) -> str:
     """The password on the first line of a file, without its line ending; a clear error if
-    unreadable or empty.
+    unreadable, empty or holding a control character. The one place a password is read from a
+    file: a pipe gets PASSWORD_WAIT seconds ($MTLS_WIZARD_PASSWORD_WAIT), never forever.
 
     Only a final "\\n" or "\\r\\n" ends the line: str.splitlines() would also cut at Unicode
     separators (U+2028 and others) that may be part of a password.
@@ -48,7 +55,7 @@ def read_secret_file(path: str) -> str:
     shown = printable(path)
     try:
         # A pipe is fine (--p12-password-file <(pass show x)); /dev/zero or a huge file is not.
-        text = read_limited(Path(path), pipes=True).decode("utf-8")
+        text = read_limited(Path(path), pipes=True, wait=password_wait()).decode("utf-8")
     except FileNotFoundError:
         raise InputError(_("the password file {path} does not exist").format(path=shown)) from None
     except UnreadableFile as error:
@@ -59,7 +66,23 @@ def read_secret_file(path: str) -> str:
     secret = text.split("\n", 1)[0].removesuffix("\r")
     if not secret:
         raise InputError(_("the password file {path} is empty: put the password on its first line").format(path=shown))
+    control = first_control_character(secret)
+    if control:
+        raise InputError(_("the password in {path} holds a control character ({character}): put only the password, "
+                           "in printable characters, on the file's first line").format(path=shown, character=control))
     return secret
+
+
+def password_wait() -> float:
+    """How long a password pipe may take: $MTLS_WIZARD_PASSWORD_WAIT seconds, else the default."""
+    value = os.environ.get(PASSWORD_WAIT_ENV, "")
+    try:
+        seconds = float(value) if value.strip() else PASSWORD_WAIT
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise InputError(_("{variable}={value}: give a number of seconds from 1 to 3600").format(variable=PASSWORD_WAIT_ENV, value=printable(value)))
+    return seconds
 
 
 def password_given_without_prompt(password_file: str | None) -> bool:
@@ -105,3 +128,20 @@ STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("
 
 def state_word(state: str) -> str:
     return _(STATE_WORDS[state]) if state in STATE_WORDS else state
+
+
+def check_listen_address(host: str, public: bool) -> None:
+    """A listener (serve) stays on this machine unless --public says otherwise: 0.0.0.0, :: or
+    any address or name but loopback lets other machines connect, so it needs --public, and
+    then gets a warning."""
+    try:
+        address = ipaddress.ip_address(host)
+        loopback = address.is_loopback or bool(getattr(address, "ipv4_mapped", None) and address.ipv4_mapped.is_loopback)  # type: ignore[union-attr]
+    except ValueError:
+        loopback = host.lower().rstrip(".") == "localhost"
+    if loopback:
+        return
+    if not public:
+        raise InputError(_("--host {host} lets other machines connect to the rehearsal listener: add --public to do that on purpose, "
+                           "or leave --host out to listen on 127.0.0.1 only").format(host=printable(host)))
+    warn(_("listening on {host}: other machines can connect to this rehearsal listener; it is for practice, stop it when done").format(host=printable(host)))

@@ -7,6 +7,8 @@ the TUI start without loading the crypto library.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import re
 from collections.abc import Callable
 
 from wizard import __version__, defaults, i18n
@@ -51,11 +53,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(prog=self.prog, message=message) + "\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole_days(text: str) -> int:
     try:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(_("{value} is not a whole number of days").format(value=repr(text))) from None
+
+
+def _positive_int(text: str) -> int:
+    """A number of days, at least 1 (0 must never quietly mean the default)."""
+    value = _whole_days(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("{value}: give at least 1 day").format(value=repr(text)))
+    return value
+
+
+def _days_ahead(text: str) -> int:
+    """A number of days from today, 0 or more (--warn-days 0: only what has expired)."""
+    value = _whole_days(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{value}: give a number of days, 0 or more").format(value=repr(text)))
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -64,8 +82,26 @@ def _positive_float(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(_("{value} is not a number of seconds").format(value=repr(text))) from None
     if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(_("{value}: give a timeout between 0 and 600 seconds").format(value=repr(text)))
+        raise argparse.ArgumentTypeError(_("{value}: give a timeout of more than 0 and at most 600 seconds").format(value=repr(text)))
     return value
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
+
+
+def _listen_host(text: str) -> str:
+    """An IP address or a host name within DNS limits (253 characters, 63 per label)."""
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    name = text.removesuffix(".")
+    if 0 < len(name) <= 253 and all(_HOST_LABEL.match(label) for label in name.split(".")):
+        return text
+    shown = repr(text) if len(text) <= 80 else repr(text[:60]) + _(" ({count} characters)").format(count=len(text))
+    raise argparse.ArgumentTypeError(_("{value} is neither an IP address nor a host name (at most 253 characters, "
+                                       "dot-separated parts of 1-63 letters, digits or hyphens)").format(value=shown))
 
 
 def _port(text: str) -> int:
@@ -197,12 +233,15 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     _workspace_arg(crl)
     crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("validity in days (default 30)"))
     crl.set_defaults(handler=_lazy("wizard.cli.clients", "crl_command"))
+    rebuild = group.add_parser("rebuild-record", help=_("write a damaged or lost ca/revoked.json again from ca/crl.pem (checked against the CA)"))
+    _workspace_arg(rebuild)
+    rebuild.set_defaults(handler=_lazy("wizard.cli.clients", "rebuild_record_command"))
 
 
 def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
     status = commands.add_parser("status", help=_("every certificate's expiry (and what ELB holds); exit 1 when one expires soon"))
     _workspace_arg(status)
-    status.add_argument("--warn-days", type=_positive_int, default=30, metavar="N", help=_("warn about what expires within N days (default 30)"))
+    status.add_argument("--warn-days", type=_days_ahead, default=30, metavar="N", help=_("warn about what expires within N days (default 30)"))
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(handler=_lazy("wizard.cli.lifecycle", "status_command"))
     renew = commands.add_parser("renew", help=_("a new certificate from the same CA (or the CA renewed for its own key)"))
@@ -233,7 +272,10 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help=_("a local mTLS listener built from the workspace, to practise against"))
     _workspace_arg(serve)
-    serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    serve.add_argument("--host", type=_listen_host, default="127.0.0.1",
+                       help=_("address to listen on (default 127.0.0.1; one other machines can reach needs --public)"))
+    serve.add_argument("--public", action="store_true",
+                       help=_("allow an address other machines can reach (0.0.0.0, ::, a LAN address): anyone there can connect"))
     serve.add_argument("--port", type=_port, default=8443, help=_("port (default 8443; 0 picks a free one)"))
     serve.add_argument("--reject-with", choices=("alert", "http400", "app400"), default="alert",
                        help=_("refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx; "

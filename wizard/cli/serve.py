@@ -8,7 +8,7 @@ import signal
 import threading
 from typing import Any
 
-from wizard.cli.common import resolve_workspace
+from wizard.cli.common import check_listen_address, resolve_workspace
 from wizard.defaults import PROG
 from wizard.errors import WizardError
 from wizard.i18n import _
@@ -99,6 +99,7 @@ def _forwarded_fields(ws: Workspace, args: Any) -> tuple[str, ...]:
 
 
 def serve_command(args: Any) -> int:
+    check_listen_address(args.host, getattr(args, "public", False))  # loopback unless --public
     ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
 
     def log(line: str) -> None:

@@ -1,30 +1,26 @@
 """Issuing named client certificates, one or a batch: key, CSR, certificate and .p12 each.
 
-Everything that can be refused is refused before the first key: bad or repeated names, an
-existing client (unless `force`, which backs its files up first), a missing or unusable
-CA. Keys and bundles are made on every core (key generation and the .p12's key derivation
-hold Python's lock, so a batch runs in worker processes); each client's files are then
-written as one unit: a failure names the client, leaves nothing of it behind and leaves
-the others done.
+Everything that can be refused is refused before the first key: bad, repeated or case-twin
+names, an existing client (unless `force`, which backs its files up first), a missing or
+unusable CA. Keys and bundles are made on every core (wizard.clients.workers); each client's
+files are then written as one unit: a failure names the client, leaves nothing of it behind
+and leaves the others done, and Ctrl+C ends the batch after the client being written.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from cryptography.x509.oid import NameOID
 
 from wizard import i18n, pki
-from wizard.clients.names import ClientFiles, client_files, validate_client_names
+from wizard.clients.names import CLIENTS_DIR, TUTORIAL_CLIENT, ClientFiles, case_twins, client_files, validate_client_names
 from wizard.clients.revocation import revoked_among
+from wizard.clients.workers import DeferredInterrupt, Workers
 from wizard.defaults import CLIENT_DAYS, DEFAULT_KEY_TYPE
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
@@ -32,7 +28,6 @@ from wizard.i18n import _
 from wizard.steps import load_ca
 from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes
 
-POOL_FROM = 4  # a batch this large is worth starting worker processes for
 RANDOM_PASSWORD_BYTES = 18  # 24 URL-safe characters
 
 
@@ -59,6 +54,7 @@ class BatchResult:
     issued: list[IssuedClient] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
     warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl+C: the clients not in `issued` or `failed` were not made
 
 
 @dataclass(frozen=True)
@@ -103,37 +99,70 @@ def issue_clients(
     ws: Workspace, names: list[str], password: str | None, options: ClientOptions,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> BatchResult:
-    """Issue every named client (`password` for all, or None with random_passwords)."""
+    """Issue every named client (`password` for all, or None with random_passwords).
+    Ctrl+C stops the batch: what is issued stays, `interrupted` says the rest was not."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
-        names = validate_client_names(names)
-        key_type = pki.validate_key_type(options.key_type or workspace_key_type(ws))
-        pki.validate_days(options.days, _("client certificate"))
-        result = BatchResult(warnings=list(hold.notices))
-        if not options.random_passwords:
-            if password is None:
-                raise WizardError(_("no .p12 password given"))
-            result.warnings += pki.validate_p12_password(password)
-        _refuse_existing(ws, names, options.force)
-        result.warnings += [_("{name} was revoked: its new certificate is valid again (a new serial, not on the CRL); "
-                              "revoke it again if that was not meant").format(name=name) for name in revoked_among(ws, names)]
-        ca_key, ca_cert = load_ca(ws)
-        result.warnings += pki.leaf_validity_warnings("client", options.days, ca_cert)
-        org = pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
-        ws.ensure()
-        passwords = {name: (secrets.token_urlsafe(RANDOM_PASSWORD_BYTES) if options.random_passwords else password or "") for name in names}
-        jobs = [_Job(name, org, options.days, key_type, passwords[name], options.legacy_p12,
-                     pki.key_to_pem(ca_key), pki.cert_to_pem(ca_cert), i18n.current_language()) for name in names]
-        for done, (job, made) in enumerate(_run(jobs), start=1):
-            if isinstance(made, Exception):
-                result.failed.append((job.name, str(made) if isinstance(made, WizardError) else f"{type(made).__name__}: {made}"))
-            else:
-                try:
-                    result.issued.append(_write(ws, job, made, options))
-                except WizardError as error:
-                    result.failed.append((job.name, str(error)))
-            if progress:
-                progress(done, len(jobs), job.name)
+        result, jobs = _prepared(ws, names, password, options, hold.notices)
+        try:
+            with DeferredInterrupt() as interrupts, Workers(len(jobs)) as workers:
+                for done, (job, made) in enumerate(workers.results(make_client, jobs), start=1):
+                    with interrupts.critical():  # a client's files are written whole, even on Ctrl+C
+                        _keep(ws, job, made, options, result)
+                    if progress:
+                        progress(done, len(jobs), job.name)
+        except KeyboardInterrupt:
+            result.interrupted = True
         return result
+
+
+def _prepared(ws: Workspace, names: list[str], password: str | None, options: ClientOptions,
+              notices: list[str]) -> tuple[BatchResult, list[_Job]]:
+    """Every refusal before the first key, then one job per client."""
+    names = validate_client_names(names)
+    key_type = pki.validate_key_type(options.key_type or workspace_key_type(ws))
+    pki.validate_days(options.days, _("client certificate"))
+    result = BatchResult(warnings=list(notices))
+    if not options.random_passwords:
+        if password is None:
+            raise WizardError(_("no .p12 password given"))
+        result.warnings += pki.validate_p12_password(password)
+    _refuse_case_twins(ws, names)
+    _refuse_existing(ws, names, options.force)
+    result.warnings += [_("{name} was revoked: its new certificate is valid again (a new serial, not on the CRL); "
+                          "revoke it again if that was not meant").format(name=name) for name in revoked_among(ws, names)]
+    ca_key, ca_cert = load_ca(ws)
+    result.warnings += pki.leaf_validity_warnings("client", options.days, ca_cert)
+    org = pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
+    ws.ensure()
+    ca_key_pem, ca_cert_pem, language = pki.key_to_pem(ca_key), pki.cert_to_pem(ca_cert), i18n.current_language()
+    jobs = [_Job(name, org, options.days, key_type, secrets.token_urlsafe(RANDOM_PASSWORD_BYTES) if options.random_passwords else password or "",
+                 options.legacy_p12, ca_key_pem, ca_cert_pem, language) for name in names]
+    return result, jobs
+
+
+def _keep(ws: Workspace, job: _Job, made: dict | Exception, options: ClientOptions, result: BatchResult) -> None:
+    """One client's outcome into `result`: its files written, or why it failed."""
+    if isinstance(made, Exception):
+        result.failed.append((job.name, str(made) if isinstance(made, WizardError) else f"{type(made).__name__}: {made}"))
+        return
+    try:
+        result.issued.append(_write(ws, job, made, options))
+    except WizardError as error:
+        result.failed.append((job.name, str(error)))
+
+
+def _refuse_case_twins(ws: Workspace, names: list[str]) -> None:
+    """A new name that differs from an existing client's only in case would share its folder on
+    Windows and macOS (the tutorial's client is `client`)."""
+    existing = {TUTORIAL_CLIENT: TUTORIAL_CLIENT} if ws.cert("client").exists() else {}
+    folder = ws.root / CLIENTS_DIR
+    if folder.is_dir():
+        with os.scandir(folder) as entries:
+            existing.update((entry.name.lower(), entry.name) for entry in entries)
+    for name in names:
+        other = existing.get(name.lower())
+        if other is not None and other != name:
+            raise InputError(case_twins(name, other))
 
 
 def _refuse_existing(ws: Workspace, names: list[str], force: bool) -> None:
@@ -147,39 +176,6 @@ def _refuse_existing(ws: Workspace, names: list[str], force: bool) -> None:
         message = _("the client {name} (and {more} more) already exists in {folder}: "
                     "give another name, or re-run with --force to replace it (its files are backed up first)")
     raise WizardError(message.format(name=repr(present[0]), more=len(present) - 1, folder=ws.root))
-
-
-def _run(jobs: list[_Job]) -> Iterator[tuple[_Job, dict | Exception]]:
-    """Each job's result as soon as it is ready, on every core for a batch."""
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if len(jobs) < POOL_FROM or workers < 2:
-        for job in jobs:
-            yield job, _attempt(job)
-        return
-    # "spawn", not fork: the caller may be the TUI, with threads a fork would copy half-way.
-    with _stderr_for_the_pool(), ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures: dict[Future, _Job] = {pool.submit(make_client, job): job for job in jobs}
-        for future in as_completed(futures):
-            error = future.exception()
-            yield futures[future], (error if isinstance(error, Exception) else future.result())
-
-
-def _stderr_for_the_pool() -> contextlib.AbstractContextManager[object]:
-    """multiprocessing hands its helper process our stderr's file descriptor. Under the TUI,
-    stderr is a capture with none (-1), which multiprocessing refuses: give it /dev/null."""
-    try:
-        if sys.stderr is not None and sys.stderr.fileno() >= 0:
-            return contextlib.nullcontext()
-    except (OSError, ValueError, AttributeError):
-        pass
-    return contextlib.redirect_stderr(open(os.devnull, "w"))  # noqa: SIM115 - closed with the context
-
-
-def _attempt(job: _Job) -> dict | Exception:
-    try:
-        return make_client(job)
-    except Exception as error:  # noqa: BLE001 - reported against this client, the batch goes on
-        return error
 
 
 def _write(ws: Workspace, job: _Job, made: dict, options: ClientOptions) -> IssuedClient:

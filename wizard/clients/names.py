@@ -21,6 +21,10 @@ CLIENTS_DIR = "clients"
 # so no name is a path (../x), an option (-x) or a hidden file.
 NAME_PATTERN = re.compile(r"^(?![.-])[A-Za-z0-9._@-]{1,64}$")
 NAME_RULE = N_("letters, digits, '.', '_', '-' and '@', 1-64 characters, not starting with '.' or '-'")  # shown with _()
+# A workspace may be copied to Windows, where these names (with any extension) are devices
+# and a trailing dot is dropped; Windows and macOS also see Alice/ and alice/ as one folder.
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))})
+MAX_BATCH = 10_000  # names in one `client issue` run: a file of 100,000 is split up, not run for hours
 
 
 @dataclass(frozen=True)
@@ -42,22 +46,39 @@ class ClientFiles:
 
 def validate_client_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):  # (match would let a trailing newline through "$")
-        shown = repr(name) if name else _("an empty name")
-        raise InputError(_("{name} cannot name a client: use {rule}").format(name=shown, rule=_(NAME_RULE)))
+        shown = repr(name) if len(name) <= 80 else repr(name[:60]) + "..."
+        raise InputError(_("{name} cannot name a client: use {rule}").format(name=shown if name else _("an empty name"), rule=_(NAME_RULE)))
+    if name.split(".", 1)[0].upper() in WINDOWS_RESERVED or name.endswith("."):
+        raise InputError(_("{name} cannot name a client: Windows reserves it (a device name, or a trailing dot), so the workspace "
+                           "could not be copied there; choose another name").format(name=repr(name)))
     return name
 
 
 def validate_client_names(names: Iterable[str]) -> list[str]:
-    """Every name valid and given once; InputError (nothing written) otherwise."""
+    """Every name valid and given once, also ignoring case (Alice and alice would share a
+    folder on Windows and macOS); at most MAX_BATCH. InputError (nothing written) otherwise.
+    Linear in the number of names."""
     checked: list[str] = []
+    seen: dict[str, str] = {}  # lower case -> the name as given
     for name in names:
+        if len(checked) == MAX_BATCH:
+            raise InputError(_("more than {limit} client names in one run: split the list and run the command once per part").format(limit=MAX_BATCH))
         validate_client_name(name)
-        if name in checked:
+        twin = seen.get(name.lower())
+        if twin == name:
             raise InputError(_("the client {name} is named twice: give each name once").format(name=repr(name)))
+        if twin is not None:
+            raise InputError(case_twins(name, twin))
+        seen[name.lower()] = name
         checked.append(name)
     if not checked:
         raise InputError(_("no client name given: name one or more clients, or give --from FILE"))
     return checked
+
+
+def case_twins(name: str, other: str) -> str:
+    return _("the client names {name} and {other} differ only in case: on Windows and macOS they would be one folder; "
+             "choose names that differ in more than case").format(name=repr(name), other=repr(other))
 
 
 def read_names_file(text: str) -> list[str]:

@@ -31,9 +31,20 @@ class ClientInfo:
 
 
 def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[str] | None = None) -> list[ClientInfo]:
-    """Every readable client certificate; why any other one was left out goes to `problems`."""
+    """Every readable client certificate; why any other one was left out goes to `problems`.
+
+    A workspace another user could have changed, or a revocation record that cannot be
+    trusted, leaves every client out (never a revoked one shown as valid): with `problems`
+    that is the one problem reported, without it the WizardError is raised."""
     now = now or pki.utc_now()
-    revoked = revoked_serials(ws)
+    try:
+        ws.refuse_untrusted()
+        revoked = revoked_serials(ws)
+    except WizardError as error:
+        if problems is None:
+            raise
+        problems.append(str(error))
+        return []
     infos = []
     for files in known_clients(ws):
         try:

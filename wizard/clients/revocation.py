@@ -18,33 +18,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
-from wizard.clients.names import client_files, validate_client_name
+from wizard.clients.names import NAME_PATTERN, client_files, known_clients, validate_client_name
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
+from wizard.clients.revocation_record import (
+    REASONS, RECORD_VERSION, RecordDamaged, crl_number_on_disk, crl_path, read_record, record_path, serials_path,
+)
 from wizard.steps import load_ca
-from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_bytes, read_limited
+from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_bytes
 
-REASONS = {
-    "unspecified": x509.ReasonFlags.unspecified,
-    "keyCompromise": x509.ReasonFlags.key_compromise,
-    "superseded": x509.ReasonFlags.superseded,
-    "cessationOfOperation": x509.ReasonFlags.cessation_of_operation,
-}
 CRL_DAYS = 30
-RECORD_VERSION = 1
-
-
-def crl_path(ws: Workspace) -> Path:
-    return ws.folder("ca") / "crl.pem"
-
-
-def record_path(ws: Workspace) -> Path:
-    return ws.folder("ca") / "revoked.json"
-
-
-def serials_path(ws: Workspace) -> Path:
-    return ws.folder("ca") / "revoked-serials.txt"
 
 
 def serial_text(serial: int) -> str:
@@ -63,26 +47,9 @@ class Revocation:
     already: bool = False  # it was revoked before: nothing changed
 
 
-def read_record(ws: Workspace) -> dict[str, Any]:
-    """ca/revoked.json, or an empty record; an unreadable one stops (never silently emptied)."""
-    path = record_path(ws)
-    if not path.exists():
-        return {"version": RECORD_VERSION, "crl_number": 0, "revoked": []}
-    try:
-        data = json.loads(read_limited(path).decode("utf-8"))
-    except (OSError, ValueError, WizardError) as error:  # WizardError: not a regular file, or far too big
-        raise WizardError(_("{file} cannot be read ({reason}): restore it from a backup before revoking more").format(
-            file=ws.relative(path), reason=error)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("revoked"), list):
-        raise WizardError(_("{file} is not a revocation record: restore it from a backup before revoking more").format(file=ws.relative(path)))
-    return data
-
-
 def revoked_serials(ws: Workspace) -> set[str]:
-    try:
-        return {str(entry.get("serial", "")) for entry in read_record(ws)["revoked"]}
-    except WizardError:
-        return set()
+    """The revoked serials; RecordDamaged when the record cannot be trusted (never "none")."""
+    return {entry["serial"] for entry in read_record(ws)["revoked"]}
 
 
 def is_revoked(ws: Workspace, cert: x509.Certificate) -> bool:
@@ -90,12 +57,12 @@ def is_revoked(ws: Workspace, cert: x509.Certificate) -> bool:
 
 
 def revoked_among(ws: Workspace, names: list[str]) -> list[str]:
-    """Which of these clients' current certificates are revoked (an unreadable one counts as not)."""
-    found = []
+    """Which of these clients' current certificates are revoked (an unreadable certificate counts as not)."""
+    revoked, found = revoked_serials(ws), []
     for name in names:
         path = client_files(ws, name).cert
         try:
-            if path.exists() and is_revoked(ws, pki.load_cert_pem(read_bytes(path))):
+            if path.exists() and serial_text(pki.load_cert_pem(read_bytes(path)).serial_number) in revoked:
                 found.append(name)
         except WizardError:
             continue
@@ -104,10 +71,7 @@ def revoked_among(ws: Workspace, names: list[str]) -> list[str]:
 
 def revocation_of(ws: Workspace, serial: str) -> dict[str, Any] | None:
     """The revocation entry (name, date, reason) of the certificate with this serial, if any."""
-    try:
-        return next((dict(e) for e in read_record(ws)["revoked"] if str(e.get("serial", "")) == serial), None)
-    except WizardError:
-        return None
+    return next((dict(e) for e in read_record(ws)["revoked"] if e["serial"] == serial), None)
 
 
 def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int = CRL_DAYS) -> Revocation:
@@ -124,8 +88,8 @@ def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int 
         record = read_record(ws)
         serial = serial_text(cert.serial_number)
         for entry in record["revoked"]:
-            if entry.get("serial") == serial:
-                return Revocation(name, serial, entry.get("fingerprint", ""), entry.get("date", ""), entry.get("reason", ""), already=True)
+            if entry["serial"] == serial:
+                return Revocation(name, serial, entry["fingerprint"], entry["date"], entry["reason"], already=True)
         now = pki.utc_now()
         entry = {"name": name, "serial": serial, "fingerprint": pki.fingerprint(cert), "date": now.isoformat(), "reason": reason}
         record["revoked"].append(entry)
@@ -141,12 +105,86 @@ def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
         return crl_path(ws)
 
 
+@dataclass
+class Rebuilt:
+    revoked: int  # entries taken from the CRL
+    unnamed: int  # of which no client certificate in the workspace (or its backups) carries the serial
+    crl_number: int
+    backup: Path | None  # where the damaged record went
+
+
+def rebuild_record(ws: Workspace) -> Rebuilt:
+    """Write ca/revoked.json (and revoked-serials.txt) again from ca/crl.pem, once the workspace
+    CA's signature on it is checked; each serial named after the client certificate that
+    carries it. The damaged record is kept in a backup folder; an intact one is left alone."""
+    with ws.locked():
+        try:
+            read_record(ws)
+        except RecordDamaged:
+            pass
+        else:  # intact, or no revocation yet (no CRL either)
+            raise WizardError(_("{file} is in order (or there is no CRL to rebuild it from): nothing to rebuild").format(file=ws.relative(record_path(ws))))
+        crl = _own_crl(ws)
+        names = _certificates_by_serial(ws)
+        entries = [_entry_from_crl(revoked, names) for revoked in crl]
+        number = int(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number)
+        record = {"version": RECORD_VERSION, "crl_number": number, "revoked": entries}
+        backup = ws.backup([record_path(ws)])
+        atomic_write(record_path(ws), (json.dumps(record, indent=2) + "\n").encode(), PUBLIC_MODE)
+        atomic_write(serials_path(ws), "".join(f"{entry['serial']}\n" for entry in entries).encode(), PUBLIC_MODE)
+        return Rebuilt(len(entries), sum(1 for entry in entries if not entry["name"]), number, backup)
+
+
+def _own_crl(ws: Workspace) -> x509.CertificateRevocationList:
+    """ca/crl.pem, signed by the workspace CA and carrying a CRL number."""
+    path = ws.relative(crl_path(ws))
+    ca_cert = load_ca(ws)[1]
+    try:
+        crl = x509.load_pem_x509_crl(read_bytes(crl_path(ws)))
+        crl.extensions.get_extension_for_class(x509.CRLNumber)
+    except (ValueError, x509.ExtensionNotFound):
+        raise WizardError(_("{file} is not a CRL this tool signed, so the record cannot be rebuilt from it: "
+                            "restore both from a backup").format(file=path)) from None
+    if crl.issuer != ca_cert.subject or not crl.is_signature_valid(ca_cert.public_key()):
+        raise WizardError(_("{file} is not signed by the workspace CA (ca/ca.crt), so the record cannot be rebuilt from it: "
+                            "restore both from a backup").format(file=path))
+    return crl
+
+
+def _certificates_by_serial(ws: Workspace) -> dict[str, tuple[str, str]]:
+    """serial -> (client name, fingerprint) of every client certificate in the workspace and its backups."""
+    found: dict[str, tuple[str, str]] = {}
+    paths = [*ws.root.glob("backup-*/client/client.crt"), *ws.root.glob("backup-*/clients/*/*.crt"),
+             *(files.cert for files in known_clients(ws))]
+    for path in paths:
+        name = "client" if path.parent.name == "client" else path.parent.name
+        try:
+            cert = pki.load_cert_pem(read_bytes(path))
+        except WizardError:
+            continue
+        if NAME_PATTERN.fullmatch(name):
+            found[serial_text(cert.serial_number)] = (name, pki.fingerprint(cert))
+    return found
+
+
+def _entry_from_crl(revoked: x509.RevokedCertificate, names: dict[str, tuple[str, str]]) -> dict[str, str]:
+    serial = serial_text(revoked.serial_number)
+    name, fingerprint = names.get(serial, ("", ""))
+    try:
+        flag = revoked.extensions.get_extension_for_class(x509.CRLReason).value.reason
+        reason = next((word for word, value in REASONS.items() if value == flag), "unspecified")
+    except x509.ExtensionNotFound:
+        reason = "unspecified"
+    return {"name": name, "serial": serial, "fingerprint": fingerprint, "date": revoked.revocation_date_utc.isoformat(), "reason": reason}
+
+
 def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime) -> None:
     """A new CRL (number + 1), then the record and the serial list: each written atomically."""
     ca_key, ca_cert = load_ca(ws)
     if "cRLSign" not in pki.key_usages(ca_cert) and pki.key_usages(ca_cert):
         raise WizardError(_("the workspace CA may not sign CRLs (its key usage lacks cRLSign): revocation needs a CA made for it"))
-    record["crl_number"] = int(record.get("crl_number", 0)) + 1
+    # Never backwards: a record restored from an older backup still gets a higher number.
+    record["crl_number"] = max(record["crl_number"], crl_number_on_disk(ws)) + 1
     crl = build_crl(ca_key, ca_cert, record["revoked"], record["crl_number"], now, now + dt.timedelta(days=crl_days))
     atomic_write(crl_path(ws), crl.public_bytes(serialization.Encoding.PEM), PUBLIC_MODE)
     record["version"] = RECORD_VERSION

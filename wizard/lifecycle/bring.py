@@ -73,8 +73,38 @@ def _valid_now(cert: x509.Certificate, what: str, now: dt.datetime) -> None:
         raise InputError(_("the {what} expired on {not_after:%Y-%m-%d}: bring a current one").format(what=what, not_after=cert.not_valid_after_utc))
 
 
+MIN_RSA_BITS = 2048
+
+
+def _refuse_unfit(brought: Brought, what: str) -> None:
+    """What no current TLS stack or ELB takes, whatever the role: names over X.509's limits,
+    RSA keys under 2048 bits (in the key or any certificate of the chain)."""
+    for cert in brought.chain:
+        problem = pki.name_length_problem(cert)
+        if problem:
+            raise InputError(_("the {what} cannot be used: {problem}; bring one within the limits").format(what=what, problem=problem))
+    keys = [brought.key.public_key(), *(cert.public_key() for cert in brought.chain)]
+    weak = [key.key_size for key in keys if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS]
+    if weak:
+        raise InputError(_("the {what} comes with an RSA key of {bits} bits: current TLS stacks and ELB need at least {minimum}; "
+                           "bring one with a 2048-bit or larger key").format(what=what, bits=weak[0], minimum=MIN_RSA_BITS))
+
+
+def _refuse_oversized_chain(chain: list[x509.Certificate]) -> None:
+    """ELB takes at most 11 certificates and 65,536 characters (leaf and chain): refuse more now,
+    not at `status`, `elb export` or the upload."""
+    if len(chain) > pki.ELB_MAX_CHAIN:
+        raise InputError(_("the certificate with its chain is {count} certificates; ELB takes at most {limit}: "
+                           "give only the intermediates between the leaf and its root").format(count=len(chain), limit=pki.ELB_MAX_CHAIN))
+    size = sum(len(pki.cert_to_pem(cert)) for cert in chain)
+    if size > pki.ELB_MAX_CERT_CHARS:
+        raise InputError(_("the certificate with its chain is {size} characters of PEM; ELB takes at most {limit}: "
+                           "give only the intermediates between the leaf and its root").format(size=size, limit=pki.ELB_MAX_CERT_CHARS))
+
+
 def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
     """Refuse what cannot serve as the workspace CA; return warnings for what merely may surprise."""
+    _refuse_unfit(brought, _("CA certificate"))
     ca = brought.chain[0]
     try:
         constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
@@ -101,6 +131,8 @@ def check_ca(brought: Brought, now: dt.datetime | None = None) -> list[str]:
 
 def check_server(brought: Brought, server_name: str, now: dt.datetime | None = None) -> list[str]:
     """Refuse a server certificate that the load balancer could not serve for `server_name`."""
+    _refuse_oversized_chain(brought.chain)
+    _refuse_unfit(brought, _("server certificate"))
     leaf = brought.chain[0]
     if pki.is_ca(leaf):
         raise InputError(_("this is a CA certificate, not a server certificate: bring the site's certificate"))

@@ -57,6 +57,7 @@ def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime
     if warn_days < 0:
         raise InputError(_("--warn-days {warn_days}: give a number of days, 0 or more").format(warn_days=warn_days))
     now = now or pki.utc_now()
+    ws.refuse_untrusted()
     status = Status(warn_days=warn_days)
     files: list[tuple[str, str, Path]] = [("ca", "ca", ws.cert("ca")), ("server", "server", ws.cert("server"))]
     files += [("client", client.name, client.cert) for client in known_clients(ws)]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import warnings
 from collections.abc import Iterable
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from wizard.defaults import KEY_TYPES
 from wizard.errors import InputError
@@ -160,3 +162,27 @@ def server_sans(cn: str, extra: Iterable[str] = ()) -> list[str]:
             names.append(name)
     return names
 
+
+# RFC 5280 (Appendix A.1) upper bounds, in characters; an attribute not listed may hold MAX_OTHER.
+_ATTRIBUTE_LIMITS = {
+    NameOID.COMMON_NAME: 64, NameOID.ORGANIZATION_NAME: 64, NameOID.ORGANIZATIONAL_UNIT_NAME: 64,
+    NameOID.LOCALITY_NAME: 128, NameOID.STATE_OR_PROVINCE_NAME: 128, NameOID.COUNTRY_NAME: 2,
+    NameOID.SERIAL_NUMBER: 64, NameOID.EMAIL_ADDRESS: 255, NameOID.DOMAIN_COMPONENT: 63,
+}
+MAX_OTHER = 256
+
+
+def name_length_problem(cert: x509.Certificate) -> str | None:
+    """Why the certificate's subject or issuer is over X.509's length limits, or None.
+
+    Read with the library's own length warnings silenced: the refusal says it in one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for which, name in ((_("subject"), cert.subject), (_("issuer"), cert.issuer)):
+            for attribute in name:
+                value = attribute.value if isinstance(attribute.value, str) else attribute.value.hex()
+                limit = _ATTRIBUTE_LIMITS.get(attribute.oid, MAX_OTHER)
+                if len(value) > limit:
+                    return _("its {which} has a {attribute} of {length} characters, over X.509's limit of {limit}").format(
+                        which=which, attribute=attribute.rfc4514_attribute_name, length=len(value), limit=limit)
+    return None

@@ -12,6 +12,7 @@ from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.pki.certificates import cn_of
 from wizard.pki.keys import PrivateKey
+from wizard.safe_text import first_control_character
 
 
 P12Mode = Literal["modern", "legacy"]
@@ -21,6 +22,10 @@ def validate_p12_password(password: str) -> list[str]:
     """Refuse an empty password; return warnings for a weak one."""
     if not password:
         raise InputError(_("the .p12 password must not be empty: browsers need it to import the file"))
+    control = first_control_character(password)
+    if control:
+        raise InputError(_("the .p12 password holds a control character ({character}): OpenSSL and browsers would read another "
+                           "password or none; use printable characters only").format(character=control))
     if len(password) < 8:
         return [_("the .p12 password has only {count} characters: 8 or more is advisable").format(count=len(password))]
     return []
@@ -63,6 +68,10 @@ def load_p12(data: bytes, password: str | None, what: str | None = None) -> pkcs
             return pkcs12.load_pkcs12(data, None)  # an unprotected bundle opens without one
         except ValueError:
             raise InputError(_("{what} is password-protected: give its password with --password-file FILE").format(what=what)) from None
+    control = first_control_character(password)
+    if control:  # a NUL would even crash the loader
+        raise InputError(_("the password for {what} holds a control character ({character}): give the password alone, "
+                           "on the first line of the file").format(what=what, character=control))
     try:
         return pkcs12.load_pkcs12(data, password.encode())
     except ValueError:

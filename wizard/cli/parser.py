@@ -337,13 +337,6 @@ def _add_backend_parser(commands: argparse._SubParsersAction) -> None:
                      help=_("a header the listener forwards (repeatable; default: the fields chosen in step 6, else serialnumber, fingerprint, clientverify)"))
     _workspace_arg(kit)
     kit.set_defaults(handler=_lazy("wizard.cli.backend", "backend_command"))
-def _days_ahead(text: str) -> int:
-    value = _positive_int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("{value}: give a number of days, 0 or more").format(value=repr(text)))
-    return value
-
-
 def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
     rotate = commands.add_parser("rotate", help=_("unattended: renew what expires soon, upload it, move the listener, delete the old, prove it"),
                                  description=_("Safe from cron: a second run does nothing. Exit 0: nothing to do, or done; 1: needs a person; 2: bad usage."))

@@ -337,6 +337,8 @@ def _add_backend_parser(commands: argparse._SubParsersAction) -> None:
                      help=_("a header the listener forwards (repeatable; default: the fields chosen in step 6, else serialnumber, fingerprint, clientverify)"))
     _workspace_arg(kit)
     kit.set_defaults(handler=_lazy("wizard.cli.backend", "backend_command"))
+
+
 def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
     rotate = commands.add_parser("rotate", help=_("unattended: renew what expires soon, upload it, move the listener, delete the old, prove it"),
                                  description=_("Safe from cron: a second run does nothing. Exit 0: nothing to do, or done; 1: needs a person; 2: bad usage."))

@@ -12,5 +12,3 @@ CLIENT_DAYS = 825
 
 # The command's name, in every hint that tells the user what to run next.
 PROG = "mtls-wizard"
-# Where `generate` (and the client commands) read the .p12 password when no file is given.
-PASSWORD_ENV = "MTLS_WIZARD_P12_PASSWORD"

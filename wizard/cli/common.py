@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from wizard.defaults import PASSWORD_ENV, PROG
+from wizard.defaults import PROG
+from wizard.environment import PASSWORD_ENV
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.safe_text import printable

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.elb.hints import ENV_AK, ENV_SK, hint_for, tls_to_endpoint
+from wizard.elb.hints import hint_for, tls_to_endpoint
+from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 

@@ -22,7 +22,7 @@ from support.pilot_helpers import (
 )
 from textual.widgets import Button, Input, Select, Static
 
-from screens.messages import CertificateReady
+from wizard.app.outcomes import CertificateReady
 from wizard import steps
 from wizard.app import WizardApp
 from wizard.record import record
@@ -396,7 +396,7 @@ async def test_a_save_button_waits_for_the_workspace_lock_off_the_event_loop(tmp
 def test_a_worker_turns_any_failure_into_one_line() -> None:
     """What every worker of the App runs its core call through: a result, the core's own message,
     or one line naming an unexpected exception (a worker's traceback would reach nobody)."""
-    from screens.work import attempt
+    from wizard.app.work import attempt
     from wizard.errors import WizardError
 
     def refused() -> None:

@@ -58,15 +58,16 @@ class ClientNames(Validator):
         return self.success()
 
 
-class ClientsListed(Message):
-    def __init__(self, entries: list[ClientInfo], problems: list[str]) -> None:
-        super().__init__()
-        self.entries, self.problems = entries, problems
-
-
 class ClientsScreen(WorkspacePage):
     BINDINGS = [Binding("escape", "close", N_("Back"))]
     AUTO_FOCUS = "#clients-table"
+
+    class Listed(Message):
+        """The page's own worker read the client certificates (and what it could not read)."""
+
+        def __init__(self, entries: list[ClientInfo], problems: list[str]) -> None:
+            super().__init__()
+            self.entries, self.problems = entries, problems
 
     class IssueRequested(Message):
         """Issue named clients (a batch: with progress); `password` is every .p12's unless
@@ -142,10 +143,10 @@ class ClientsScreen(WorkspacePage):
 
         problems: list[str] = []
         entries = list_clients(ws, problems=problems)
-        self.post_message(ClientsListed(entries, problems))
+        self.post_message(self.Listed(entries, problems))
 
-    @on(ClientsListed)
-    def _listed(self, message: ClientsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for entry in message.entries:

@@ -72,24 +72,24 @@ class WorkspaceFolder(Validator):
         return self.failure(problem) if problem else self.success()
 
 
-class FolderSurveyed(Message):
-    """What a folder holds: its saved session (if any) with what its files prove added."""
-
-    def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
-                 expiring: list[Any] | None = None) -> None:
-        super().__init__()
-        self.folder = folder
-        self.session = session
-        self.survey = survey
-        self.last_workspace = last_workspace
-        self.expiring = expiring or []  # status rows, shown by expiry_warning (in the language of the moment)
-
-
 class WelcomeScreen(ScrollingPage):
     """Made with the folder given on the command line (None: none) and the open session, if any."""
 
     SCROLLER = "#welcome-body"
     AUTO_FOCUS = "#workspace"
+
+    class FolderSurveyed(Message):
+        """What a folder holds (read by the page's own worker): its saved session (if any) with
+        what its files prove added."""
+
+        def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
+                     expiring: list[Any] | None = None) -> None:
+            super().__init__()
+            self.folder = folder
+            self.session = session
+            self.survey = survey
+            self.last_workspace = last_workspace
+            self.expiring = expiring or []  # status rows, shown by expiry_warning (in the language of the moment)
 
     class StoreFound(Message):
         """The session store, found off the event loop: the App keeps it."""
@@ -110,7 +110,7 @@ class WelcomeScreen(ScrollingPage):
         super().__init__()
         self.requested_workspace = requested_workspace
         self.session = session
-        self.surveyed: FolderSurveyed | None = None
+        self.surveyed: WelcomeScreen.FolderSurveyed | None = None
         self._initial = ""
         self._survey_timer: Timer | None = None
 
@@ -163,7 +163,7 @@ class WelcomeScreen(ScrollingPage):
                 last_workspace = folder = display_path(last.workspace)
         self.post_message(self.StoreFound(store))
         session, found = self._read(store, folder)
-        self.post_message(FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
+        self.post_message(self.FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
 
     @staticmethod
     def _expiring(folder: str, found: Survey | None) -> list[Any]:

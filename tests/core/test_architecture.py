@@ -262,6 +262,22 @@ def test_plain_commands_do_not_load_textual_or_the_crypto_library_for_help() -> 
     assert out == "False"
 
 
+def test_the_tests_live_in_folders_by_face() -> None:
+    tests = ROOT / "tests"
+    folders = {path.name for path in tests.iterdir() if path.is_dir() and not path.name.startswith((".", "__"))}
+    assert folders == {"core", "cli", "tui", "support"}
+    assert [path.name for path in tests.glob("*.py")] == ["conftest.py"]
+    assert list((tests / "support").glob("test_*.py")) == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in tests/support/ (`from support.x import ...`) or tests/conftest.py."""
+    found = [f"{path.relative_to(ROOT)}:{i.line} {i.target}" for path in sorted((ROOT / "tests").rglob("test_*.py"))
+             for i in imports_of(path.read_text(encoding="utf-8"), path.stem, typing_too=True)
+             if i.target.split(".")[0].startswith("test_")]
+    assert found == []
+
+
 # ---------------------------------------------------------------------------
 # The checker itself notices what it must
 # ---------------------------------------------------------------------------

@@ -1,20 +1,24 @@
 """What every step screen shares: the step bar, the page layout, Back/Next, form rows,
 the copy/save text panel, the result and checklist panels, and the modals.
 
-A step screen only describes its own form and outcome; the App owns the session, saves
-it and runs the long work, so a screen can be left at any time without losing anything.
+A step screen only describes its own form and outcome. It is given what it reads when it
+is made (the session, the workspace, the App's work in progress) and asks for everything
+else with a message that bubbles up to the App (`StepScreen.PageRequested`, a step's own
+`…Requested`): the App owns the session, saves it and runs the long work, so a screen can
+be left at any time without losing anything. No screen imports the App.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Select, Static
 
@@ -25,8 +29,9 @@ from wizard import assets_loader
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
-    from wizard.app import WizardApp
+    from screens.upload_modal import UploadRequest
     from wizard.session import Session
+    from wizard.workspace import Workspace
 
 # The step bar's names (translated where shown): short, all seven and "Summary" fit 80 columns.
 STEP_NAMES = {1: N_("CA"), 2: N_("Server"), 3: N_("Client"), 4: N_("Cert→ELB"), 5: N_("CA→ELB"), 6: N_("Listener"),
@@ -34,6 +39,26 @@ STEP_NAMES = {1: N_("CA"), 2: N_("Server"), 3: N_("Client"), 4: N_("Cert→ELB")
 # The fields a step opens on: its first input, choice or button (never the page itself).
 FIRST_FIELD = "#body Input, #body Select, #body TextArea, #body Button"
 SEVERITY_MARK = {"ok": ("✔", "green"), "warning": ("!", "yellow"), "error": ("✘", "red")}
+
+
+class WorkInProgress(Protocol):
+    """What a page reads of the App's work while it runs (the App is one; a page sees no more)."""
+
+    @property
+    def busy(self) -> Mapping[str, str]:
+        """Kind of work ("ca", "upload", "handshake", ...) -> what the user sees while it runs."""
+
+    @property
+    def live_attempts(self) -> Sequence[Any]:
+        """The handshake test's attempts finished so far (while it runs)."""
+
+    @property
+    def clients_progress(self) -> tuple[int, int]:
+        """(done, total) of the batch of named clients being issued."""
+
+    @property
+    def rehearsal_address(self) -> str | None:
+        """The practice listener's address, None while it is not running."""
 
 
 def findings_text(findings: Iterable[Any]) -> Text:
@@ -75,23 +100,6 @@ class StepIndicator(Static):
             text.append(" ")
             text.append("▶" + _("Summary"), style="bold reverse")
         self.update(text)
-
-
-class FieldRow(Horizontal):
-    """A label and its input on one line, with room for the reason the value is refused."""
-
-    def __init__(self, label: str, widget: Any, *, note_id: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._label = label
-        self._widget = widget
-        self._note_id = note_id
-
-    def compose(self) -> ComposeResult:
-        yield Label(self._label, classes="field-label")
-        with Vertical(classes="field-value"):
-            yield self._widget
-            if self._note_id:
-                yield Static("", id=self._note_id, classes="note", markup=False)
 
 
 class Busy(Horizontal):
@@ -254,12 +262,62 @@ class ScrollingPage(Translated):
         select.query_one("SelectOverlay").styles.max_height = min(max(3, limit - top), 12)
 
 
-class StepScreen(ScrollingPage):
+class WorkspacePage(ScrollingPage):
+    """A page of one workspace: made with the session and the workspace it shows, and what the
+    App is working on (read at every redraw, `sync`)."""
+
+    def __init__(self, session: Session, ws: Workspace, work: WorkInProgress) -> None:
+        super().__init__()
+        self.session = session
+        self.ws = ws
+        self.work = work
+
+    def busy_with(self, kind: str) -> str | None:
+        return self.work.busy.get(kind)
+
+    def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:
+        note = self.query_one(f"#{note_id}", Static)
+        note.set_classes(f"note -{level}" if message else "note")
+        note.update(message or "")
+        note.display = bool(message)
+
+
+class StepScreen(WorkspacePage):
     """Step bar, the step's text and form in a scrolling body, Back/Next, Footer.
 
     Subclasses set STEP, implement `compose_form`, `can_advance` and `sync_form`; the App
-    calls `sync()` whenever the session or the work in progress changes.
+    calls `sync()` whenever the session or the work in progress changes. A step asks the
+    App for work with the messages below or its own `…Requested` (the App's handlers are in
+    wizard/app/).
     """
+
+    class PageRequested(Message):
+        """Show another page: a step (1-7), the summary (8) or the welcome page (0)."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    class AnswersChanged(Message):
+        """New answers are in the session (`remember`): the App writes it once typing pauses."""
+
+    class DoneRequested(Message):
+        """Mark a step done that the person did elsewhere (the console: steps 4-6)."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    class ClientsRequested(Message):
+        """Open the Clients page."""
+
+    class UploadRequested(Message):
+        """Upload the certificates through the ELB API (steps 4-5), and with a load balancer id
+        create or move the listener (step 6)."""
+
+        def __init__(self, request: UploadRequest) -> None:
+            super().__init__()
+            self.request = request
 
     STEP = 0
     BINDINGS = [
@@ -271,15 +329,6 @@ class StepScreen(ScrollingPage):
     AUTO_FOCUS = FIRST_FIELD
     _was_ready: bool | None = None
     _mounted_form = False
-
-    @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> Session:
-        assert self.wizard.session is not None
-        return self.wizard.session
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -331,7 +380,7 @@ class StepScreen(ScrollingPage):
     def sync(self) -> None:
         if not self._mounted_form:
             return
-        self.query_one(StepIndicator).show(self.wizard.session, self.STEP)
+        self.query_one(StepIndicator).show(self.session, self.STEP)
         self.sync_form()
         ready = self.can_advance()
         next_button = self.query_one("#next", Button)
@@ -362,24 +411,24 @@ class StepScreen(ScrollingPage):
     # -- navigation --------------------------------------------------------------------
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:
-        self.wizard.goto(self.STEP - 1)
+        self.post_message(self.PageRequested(self.STEP - 1))
 
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
         if self.can_advance():
-            self.wizard.goto(self.STEP + 1)
+            self.post_message(self.PageRequested(self.STEP + 1))
         else:
             self.notify(self.next_hint() or _("finish this step first"), severity="warning")
 
     # -- helpers for subclasses ----------------------------------------------------------
-    def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:
-        note = self.query_one(f"#{note_id}", Static)
-        note.set_classes(f"note -{level}" if message else "note")
-        note.update(message or "")
-        note.display = bool(message)
-
-    def busy_with(self, kind: str) -> str | None:
-        return self.wizard.busy.get(kind)
+    def remember(self, **answers: Any) -> None:
+        """Put answers into the session at once (the page reads them back as it redraws); the
+        App writes the session once typing pauses, not on every keystroke."""
+        changed = [name for name, value in answers.items() if getattr(self.session, name) != value]
+        for name in changed:
+            setattr(self.session, name, answers[name])
+        if changed:
+            self.post_message(self.AnswersChanged())
 
 
 __all__ = ["display_path"]  # re-exported for the step screens

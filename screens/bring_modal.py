@@ -17,9 +17,8 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static
 
+from screens.forms import FieldRow, first_failure
 from screens.language import Translated
-from screens.base import FieldRow
-from screens.forms import first_failure
 from wizard.i18n import N_, _
 
 # role -> (title, hint, [(field id, label, required)]); the texts are translated where shown

@@ -3,23 +3,29 @@ rows, the answers they store, form validation, the Issue / Use the existing one 
 Reissue… buttons with the backup confirmation, progress, the result and the openssl panel.
 
 A subclass names its ROLE and its own fields; its module keeps only what is particular
-to the step (the CA's organisation, the server's extra names, the client's .p12).
+to the step (the CA's organisation, the server's extra names, the client's .p12). The work
+itself (keys, certificates, checking files) is the App's: the page asks with
+`IssueRequested`, `AdoptRequested` or `BringRequested`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, Collapsible, Input, Select, Static
 
-from screens.base import Busy, ConfirmModal, FieldRow, StepScreen
-from screens.forms import CheckedBy, days_check, existing, first_failure, key_choices, outcome_text
+from screens.base import Busy, ConfirmModal, StepScreen
+from screens.forms import CheckedBy, FieldRow, days_check, existing, first_failure, key_choices, outcome_text
 from wizard import pki, script
 from wizard.i18n import _
+
+if TYPE_CHECKING:
+    from screens.bring_modal import BringRequest
 
 COMMANDS: dict[str, Callable[[script.Profile], str]] = {
     "ca": script.ca_commands,
@@ -35,6 +41,29 @@ class CertificateStepScreen(StepScreen):
     CHECKED_INPUTS: ClassVar[tuple[str, ...]] = ()  # ids of the Inputs whose validators gate the step
     REISSUE_TITLE: ClassVar[str] = ""  # marked with N_ where set, translated when asked
     REISSUE_AFTER: ClassVar[str] = ""  # what the confirmation says after the list of files (N_ too)
+
+    class IssueRequested(Message):
+        """Make this step's key and certificate (the CA: reuse the one there unless `replace`);
+        `replace` moves the existing files into a backup first. `password`: the client's .p12
+        (a Message shows no fields in Textual's log)."""
+
+        def __init__(self, role: str, *, replace: bool, password: str = "") -> None:
+            super().__init__()
+            self.role, self.replace, self.password = role, replace, password
+
+    class AdoptRequested(Message):
+        """Take over the certificate and key already in the workspace, once checked."""
+
+        def __init__(self, role: str) -> None:
+            super().__init__()
+            self.role = role
+
+    class BringRequested(Message):
+        """Check a CA or server certificate the person has and copy it in (steps 1 and 2)."""
+
+        def __init__(self, request: BringRequest) -> None:
+            super().__init__()
+            self.request = request
 
     # -- pieces of the form ------------------------------------------------------------
     def key_and_days_rows(self) -> ComposeResult:
@@ -84,16 +113,13 @@ class CertificateStepScreen(StepScreen):
         return not any(self.form_problems().values())
 
     def files_exist(self) -> bool:
-        ws = self.wizard.ws
-        assert ws is not None
-        return bool(existing(ws.artifacts(self.ROLE)))
+        return bool(existing(self.ws.artifacts(self.ROLE)))
 
     def sync_certificate(self, *, blocked: str | None = None) -> dict[str, str | None]:
         """Notes, progress, result, teaching text and (for leaves) the three buttons; returns
         the problems so the step can add its own notices. `blocked`: the step's own reason
         (e.g. the password) not to issue yet."""
-        ws, s = self.wizard.ws, self.session
-        assert ws is not None
+        ws, s = self.ws, self.session
         problems = self.form_problems()
         for note_id, problem in problems.items():
             self.set_note(note_id, problem)
@@ -129,14 +155,13 @@ class CertificateStepScreen(StepScreen):
         return blocked
 
     def done(self) -> bool:
-        ws = self.wizard.ws
-        return self.session.is_done(self.STEP) and ws is not None and ws.cert(self.ROLE).exists()
+        return self.session.is_done(self.STEP) and self.ws.cert(self.ROLE).exists()
 
     # -- answers -----------------------------------------------------------------------
     def remember_valid(self, event: Input.Changed, **answers: object) -> None:
         """Keep a typed answer once it is valid (the note says why otherwise)."""
         if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(**answers)
+            self.remember(**answers)
         self.sync()
 
     @on(Input.Changed, ".cn")
@@ -151,7 +176,7 @@ class CertificateStepScreen(StepScreen):
     @on(Select.Changed, "#key-type")
     def _key_choice(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
-            self.wizard.remember(**{f"{self.ROLE}_key_type": event.value})
+            self.remember(**{f"{self.ROLE}_key_type": event.value})
         self.sync()
 
     # -- actions -----------------------------------------------------------------------
@@ -162,7 +187,10 @@ class CertificateStepScreen(StepScreen):
         return True
 
     def start(self, replace: bool) -> None:
-        self.wizard.start_certificate(self.ROLE, replace=replace)
+        self.post_message(self.IssueRequested(self.ROLE, replace=replace))
+
+    def bring_in(self, request: BringRequest) -> None:
+        self.post_message(self.BringRequested(request))
 
     @on(Button.Pressed, "#issue")
     def _issue_pressed(self) -> None:
@@ -170,7 +198,7 @@ class CertificateStepScreen(StepScreen):
 
     @on(Button.Pressed, "#adopt")
     def _adopt_pressed(self) -> None:
-        self.wizard.adopt_existing(self.ROLE)
+        self.post_message(self.AdoptRequested(self.ROLE))
 
     @on(Button.Pressed, "#reissue")
     def _reissue_pressed(self) -> None:
@@ -192,8 +220,7 @@ class CertificateStepScreen(StepScreen):
     def confirm_backup(self, title: str, roles: tuple[str, ...], after: str, yes: str, no: str, *, before: str = "",
                        then: Callable[[], None] | None = None) -> None:
         """Ask before anything is replaced, naming every file that moves into the backup."""
-        ws = self.wizard.ws
-        assert ws is not None
+        ws = self.ws
         lines = [", ".join(ws.relative(p) for p in existing(ws.artifacts(role))) for role in roles]
         listing = "\n".join(f"  {line}" for line in lines if line)
         body = f"{before}\n\n" if before else ""

@@ -1,6 +1,9 @@
 """The Clients page (from step 3 and the summary): every client with its days left and state,
 issuing more (one or a batch, with progress), and revoking one after a confirmation that
-says what the load balancer will and will not do."""
+says what the load balancer will and will not do.
+
+The page reads the client certificates itself; issuing, renewing and revoking are the App's
+work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
@@ -15,15 +18,13 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Input, Label, ProgressBar, Select, Static
 
-from screens.base import ConfirmModal, FieldRow, ScrollingPage
-from screens.forms import first_failure
-from screens.step3_client import password_hint
+from screens.base import ConfirmModal, WorkspacePage
+from screens.forms import FieldRow, first_failure, password_hint, split_names
 from wizard.i18n import N_, _
 from wizard.safe_text import printable
 
 if TYPE_CHECKING:
-    from wizard.app import WizardApp
-    from wizard.clients import ClientInfo
+    from wizard.clients import ClientInfo, ClientOptions
 
 STATE_STYLE = {"valid": "green", "expiring": "yellow", "expired": "red", "revoked": "red"}
 # a client's state (compared in code) -> how the table says it
@@ -43,10 +44,6 @@ REVOKE_EXPLAINED = N_(
 REVOKE_FILES = {"record": "ca/revoked.json", "crl": "ca/crl.pem", "serials": "ca/revoked-serials.txt"}
 
 
-def split_names(text: str) -> list[str]:
-    return [part for part in text.replace(",", " ").split() if part]
-
-
 class ClientNames(Validator):
     def validate(self, value: str) -> ValidationResult:
         from wizard.clients import validate_client_names
@@ -61,19 +58,38 @@ class ClientNames(Validator):
         return self.success()
 
 
-class ClientsListed(Message):
-    def __init__(self, entries: list[ClientInfo], problems: list[str]) -> None:
-        super().__init__()
-        self.entries, self.problems = entries, problems
-
-
-class ClientsScreen(ScrollingPage):
+class ClientsScreen(WorkspacePage):
     BINDINGS = [Binding("escape", "close", N_("Back"))]
     AUTO_FOCUS = "#clients-table"
 
-    @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
+    class Listed(Message):
+        """The page's own worker read the client certificates (and what it could not read)."""
+
+        def __init__(self, entries: list[ClientInfo], problems: list[str]) -> None:
+            super().__init__()
+            self.entries, self.problems = entries, problems
+
+    class IssueRequested(Message):
+        """Issue named clients (a batch: with progress); `password` is every .p12's unless
+        `options.random_passwords` (a Message shows no fields in Textual's log)."""
+
+        def __init__(self, names: list[str], password: str, options: ClientOptions) -> None:
+            super().__init__()
+            self.names, self.password, self.options = names, password, options
+
+    class RenewalRequested(Message):
+        """A new key, certificate and .p12 (with `password`) for the client `name`."""
+
+        def __init__(self, name: str, password: str) -> None:
+            super().__init__()
+            self.name, self.password = name, password
+
+    class RevocationRequested(Message):
+        """Revoke the client `name` (a CRL `reason`)."""
+
+        def __init__(self, name: str, reason: str) -> None:
+            super().__init__()
+            self.name, self.reason = name, reason
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="body", can_focus=False):
@@ -104,10 +120,8 @@ class ClientsScreen(ScrollingPage):
     def _commands(self) -> str:
         from wizard import teaching
 
-        session = self.wizard.session
-        key_type = session.client_key_type if session else "ec-p256"
-        return (teaching.client_commands("alice", org=session.org if session else "ELB", key_type=key_type,
-                                         legacy=bool(session and session.p12_legacy))
+        session = self.session
+        return (teaching.client_commands("alice", org=session.org, key_type=session.client_key_type, legacy=session.p12_legacy)
                 + "\n\n" + teaching.revoke_commands("alice"))
 
     def on_mount(self) -> None:
@@ -121,8 +135,7 @@ class ClientsScreen(ScrollingPage):
 
     # -- the list -------------------------------------------------------------------------
     def reload(self) -> None:
-        if self.wizard.ws is not None:
-            self._list(self.wizard.ws)
+        self._list(self.ws)
 
     @work(thread=True, exclusive=True, group="clients-list", description="reading the client certificates")
     def _list(self, ws: Any) -> None:
@@ -130,10 +143,10 @@ class ClientsScreen(ScrollingPage):
 
         problems: list[str] = []
         entries = list_clients(ws, problems=problems)
-        self.post_message(ClientsListed(entries, problems))
+        self.post_message(self.Listed(entries, problems))
 
-    @on(ClientsListed)
-    def _listed(self, message: ClientsListed) -> None:
+    @on(Listed)
+    def _listed(self, message: Listed) -> None:
         table = self.query_one(DataTable)
         table.clear()
         for entry in message.entries:
@@ -157,10 +170,10 @@ class ClientsScreen(ScrollingPage):
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        busy = self.wizard.busy.get("clients") or self.wizard.busy.get("revoke")
+        busy = self.busy_with("clients") or self.busy_with("revoke")
         progress = self.query_one("#progress", ProgressBar)
-        progress.display = bool(self.wizard.busy.get("clients"))
-        done, total = getattr(self.wizard, "clients_progress", (0, 1))
+        progress.display = bool(self.busy_with("clients"))
+        done, total = self.work.clients_progress
         progress.update(total=max(total, 1), progress=done)
         reason = None if busy else self.why_not_issuable()
         self.query_one("#issue", Button).disabled = bool(busy) or reason is not None
@@ -193,12 +206,6 @@ class ClientsScreen(ScrollingPage):
                 return message or _("type the .p12 password twice")
         return None
 
-    def set_note(self, note_id: str, message: str | None, *, level: str = "error") -> None:
-        note = self.query_one(f"#{note_id}", Static)
-        note.set_classes(f"note -{level}" if message else "note")
-        note.update(message or "")
-        note.display = bool(message)
-
     @on(Input.Changed)
     @on(Checkbox.Changed)
     @on(DataTable.RowHighlighted)
@@ -215,15 +222,13 @@ class ClientsScreen(ScrollingPage):
         if reason:
             self.notify(reason, severity="error")
             return
-        session = self.wizard.session
         random = self.query_one("#random", Checkbox).value
-        options = ClientOptions(days=session.client_days if session else 825, legacy_p12=bool(session and session.p12_legacy),
-                                random_passwords=random)
+        options = ClientOptions(days=self.session.client_days, legacy_p12=self.session.p12_legacy, random_passwords=random)
         names = split_names(self.query_one("#names", Input).value)
         password = self.query_one("#password", Input).value
         for field in ("#password", "#confirm", "#names"):
             self.query_one(field, Input).value = ""  # the worker holds the only copy of the password
-        self.wizard.start_clients(names, password, options)
+        self.post_message(self.IssueRequested(names, password, options))
 
     @on(Button.Pressed, "#revoke")
     def revoke(self) -> None:
@@ -234,7 +239,7 @@ class ClientsScreen(ScrollingPage):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.wizard.start_revoke(name, reason)
+                self.post_message(self.RevocationRequested(name, reason))
 
         self.app.push_screen(ConfirmModal(_("Revoke {name}?").format(name=name), _(REVOKE_EXPLAINED).format(name=name, **REVOKE_FILES),
                                           yes=_("Revoke"), no=_("Keep it")), answered)
@@ -255,7 +260,7 @@ class ClientsScreen(ScrollingPage):
             if confirmed:
                 for field in ("#password", "#confirm"):
                     self.query_one(field, Input).value = ""  # the worker holds the only copy
-                self.wizard.start_client_renewal(name, password)
+                self.post_message(self.RenewalRequested(name, password))
 
         self.app.push_screen(ConfirmModal(_("Renew {name}?").format(name=name), _(
             "A new key and certificate from the same CA, and a new .p12 with the password you typed. The old files are "

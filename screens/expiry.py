@@ -43,16 +43,17 @@ def expiry_table(rows: list[Any], warn_days: int) -> Table:
     return table
 
 
-class StatusRead(Message):
-    def __init__(self, rows: list[Any], warnings: int, problems: list[str]) -> None:
-        super().__init__()
-        self.rows, self.warnings, self.problems = rows, warnings, problems
-
-
 class ExpiryTable(Static):
     """Reads the status in a thread (parsing every certificate) and shows it."""
 
     WARN_DAYS = 30
+
+    class StatusRead(Message):
+        """The table's own worker read the workspace's status."""
+
+        def __init__(self, rows: list[Any], warnings: int, problems: list[str]) -> None:
+            super().__init__()
+            self.rows, self.warnings, self.problems = rows, warnings, problems
 
     def reload(self, ws: Any) -> None:
         self.update(Text(" " + _("reading the certificates…"), style="dim"))
@@ -65,9 +66,9 @@ class ExpiryTable(Static):
         try:
             found = workspace_status(ws, self.WARN_DAYS)
         except Exception as error:  # noqa: BLE001 - shown in the table's place, never a traceback
-            self.post_message(StatusRead([], 0, [_("cannot read the certificates: {error}").format(error=error)]))
+            self.post_message(self.StatusRead([], 0, [_("cannot read the certificates: {error}").format(error=error)]))
             return
-        self.post_message(StatusRead(found.rows, len(found.warnings), found.problems))
+        self.post_message(self.StatusRead(found.rows, len(found.warnings), found.problems))
 
     @on(StatusRead)
     def _show(self, message: StatusRead) -> None:

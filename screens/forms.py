@@ -1,4 +1,5 @@
-"""Form pieces the three generating steps share: key-type choices, validators, result text."""
+"""Form pieces the pages share: the labelled field row, key-type choices, validators, the
+.p12 password hint, result text."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.validation import ValidationResult, Validator
+from textual.widgets import Label, Static
 
 from wizard import pki
 from wizard.safe_text import printable
@@ -20,6 +24,23 @@ from wizard.i18n import N_, _
 if TYPE_CHECKING:
     from wizard.session import Session
     from wizard.workspace import Workspace
+
+class FieldRow(Horizontal):
+    """A label and its input on one line, with room for the reason the value is refused."""
+
+    def __init__(self, label: str, widget: Any, *, note_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._label = label
+        self._widget = widget
+        self._note_id = note_id
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._label, classes="field-label")
+        with Vertical(classes="field-value"):
+            yield self._widget
+            if self._note_id:
+                yield Static("", id=self._note_id, classes="note", markup=False)
+
 
 # (label, key type): the labels are translated where the choice is shown (key_choices)
 KEY_CHOICES = [
@@ -131,6 +152,23 @@ class ElbId(Validator):
                                   "e.g. 6f4e3a1b…; this has {count}: copy it again from the console").format(
                 length=ELB_ID_LENGTH, count=len(text)))
         return self.success()
+
+
+def password_hint(password: str, confirmation: str) -> tuple[str | None, str]:
+    """(message, level) for the password fields: refused, weak, mismatch or fine."""
+    if not password:
+        return _("a password is required: browsers ask for it when importing client.p12"), "error"
+    if confirmation != password:
+        return (_("type the same password again in Confirm") if not confirmation else _("the two passwords differ")), "error"
+    warnings = pki.validate_p12_password(password)
+    if warnings:
+        # the core's warning after its subject ("the .p12 password has only 5 characters: 8 or more ...")
+        reason = re.split(r": |：", warnings[0], maxsplit=1)[-1]
+        return _("weak: {reason}").format(reason=reason), "warning"
+    kinds = sum(any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum()))
+    if len(password) >= 12 or kinds >= 3:
+        return _("strong enough"), "ok"
+    return _("fair: longer, or mixing letters, digits and symbols, is stronger"), "warning"
 
 
 def first_failure(result: ValidationResult | None) -> str | None:

@@ -1,54 +1,34 @@
 """Steps 4 and 5 share one page: text to paste into the ELB console, the readiness
 checklist, the certificate id the console shows, a "done" confirmation, and the
-optional upload through the API when the SDK and credentials are there."""
+optional upload through the API when the SDK and credentials are there.
+
+The page reads the workspace's files itself; what writes (elb/'s request bodies, a text
+saved to a file, the upload) is the App's work, asked for with `ReadinessRequested`,
+`SaveRequested` and `StepScreen.UploadRequested`."""
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from screens.base import Busy, FieldRow, PastePanel, StepScreen, findings_text
-from screens.forms import ElbId, fingerprint_lines, first_failure
-from screens.upload_modal import UploadModal
-from screens.work import attempt
+from screens.base import Busy, PastePanel, StepScreen, findings_text
+from screens.forms import ElbId, FieldRow, fingerprint_lines, first_failure
+from screens.upload_modal import UploadModal, UploadRequest
 from screens.wording import for_tui
 from wizard import elb
 from wizard.defaults import PROG
+from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import WizardError
 from wizard.i18n import N_, _
-from wizard.pki import Finding
-from wizard.session import Session
-from wizard.workspace import Workspace
 
-
-class ReadinessChecked(Message):
-    """The readiness checks of this step's files finished (from the screen's worker), and
-    what was written for the API route (see `export_for_the_api`; None: nothing, the
-    files are not ready)."""
-
-    def __init__(self, findings: list[Finding], exported: tuple[str, str] | None) -> None:
-        super().__init__()
-        self.findings = findings
-        self.exported = exported
-
-
-def export_for_the_api(ws: Workspace, answers: Session) -> tuple[str, str]:
-    """Write elb/ (the API request bodies, as `mtls-wizard elb export` does): (the request
-    files written, "") or ("", why they could not be). Worded by `api_route_text`, when shown,
-    in the language of that moment."""
-    try:
-        written = elb.export(ws, answers)
-    except WizardError as error:
-        return "", str(error)
-    return ", ".join(ws.relative(path) for path in written.paths if path.suffix == ".json"), ""
+if TYPE_CHECKING:
+    from wizard.pki import Finding
 
 
 def api_route_text(exported: tuple[str, str] | None) -> str:
@@ -60,7 +40,7 @@ def api_route_text(exported: tuple[str, str] | None) -> str:
         return _("The API request bodies could not be written: {error}").format(error=for_tui(error))
     return _("By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
              "(server-certificate.json holds the key: mode 0600). Or, with {env_ak}/{env_sk} set: "
-             "{prog} elb upload --region REGION --project-id ID (with --loadbalancer-id LB_ID it also creates the listener of step 6)").format(names=names, env_ak=elb.ENV_AK, env_sk=elb.ENV_SK, prog=PROG)
+             "{prog} elb upload --region REGION --project-id ID (with --loadbalancer-id LB_ID it also creates the listener of step 6)").format(names=names, env_ak=ENV_AK, env_sk=ENV_SK, prog=PROG)
 
 def fingerprint_text(info: dict[str, str]) -> Text:
     """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
@@ -81,6 +61,29 @@ class HandOffScreen(StepScreen):
     _findings: list[Finding] | None = None
     _exported: tuple[str, str] | None = None
 
+    class ReadinessRequested(Message):
+        """Check this step's files for ELB and, when they are ready, write elb/'s API request
+        bodies (as `mtls-wizard elb export` does); the App answers `page` with ReadinessChecked."""
+
+        def __init__(self, page: HandOffScreen, purpose: str) -> None:
+            super().__init__()
+            self.page, self.purpose = page, purpose
+
+    class ReadinessChecked(Message):
+        """The App's answer to ReadinessRequested: the findings, and what was written for the
+        API route (names, error) or None (nothing: the files are not ready)."""
+
+        def __init__(self, findings: list[Finding], exported: tuple[str, str] | None) -> None:
+            super().__init__()
+            self.findings, self.exported = findings, exported
+
+    class SaveRequested(Message):
+        """Save one of the texts to paste (`part`, a key of elb.PASTE_FILES) as a file in elb/."""
+
+        def __init__(self, part: str) -> None:
+            super().__init__()
+            self.part = part
+
     def compose_form(self) -> ComposeResult:
         for part, title in self.PARTS:
             yield PastePanel(_(title), part, id=f"panel-{part}")
@@ -98,22 +101,18 @@ class HandOffScreen(StepScreen):
         yield Static("", id="api-route", classes="hint", markup=False)
 
     def load_form(self) -> None:
-        ws = self.wizard.ws
-        assert ws is not None
         self.query_one("#cert-id", Input).value = getattr(self.session, self.ID_FIELD)
         self._fill_panels()
         # The files only change in steps 1-3: check them once per visit, in a thread (loading
         # a large RSA key would freeze the screen for half a second).
         self._findings = None
-        self._check_readiness(ws, copy.deepcopy(self.session))
+        self.post_message(self.ReadinessRequested(self, self.PURPOSE))
 
     def _fill_panels(self) -> None:
         """What compose leaves empty: the texts to paste, the fingerprint, the API route."""
-        ws = self.wizard.ws
-        assert ws is not None
         for part, _title in self.PARTS:
             try:
-                text = elb.paste_text(ws, part)
+                text = elb.paste_text(self.ws, part)
             except WizardError as error:
                 text = f"({for_tui(str(error))})"
             self.query_one(f"#panel-{part}", PastePanel).set_text(text)
@@ -124,17 +123,9 @@ class HandOffScreen(StepScreen):
 
     def after_retranslate(self) -> None:
         self._fill_panels()
-        ws = self.wizard.ws
-        if ws is not None:  # the findings in the new language (the old ones stay until then)
-            self._check_readiness(ws, copy.deepcopy(self.session))
+        # The findings in the new language (the old ones stay until then).
+        self.post_message(self.ReadinessRequested(self, self.PURPOSE))
         super().after_retranslate()
-
-    @work(thread=True, exclusive=True, group="readiness", description="ELB readiness checks")
-    def _check_readiness(self, ws: Workspace, answers: Session) -> None:
-        checked, error = attempt(lambda: elb.readiness(ws, self.PURPOSE))
-        findings = checked if error is None else [Finding("error", "file", error, "")]  # a failure shown as a finding
-        exported = export_for_the_api(ws, answers) if not any(f.blocking for f in findings) else None
-        self.post_message(ReadinessChecked(findings, exported))
 
     @on(ReadinessChecked)
     def _readiness_checked(self, message: ReadinessChecked) -> None:
@@ -165,12 +156,12 @@ class HandOffScreen(StepScreen):
     @on(Input.Changed, "#cert-id")
     def _cert_id(self, event: Input.Changed) -> None:
         if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(**{self.ID_FIELD: event.value.strip()})
+            self.remember(**{self.ID_FIELD: event.value.strip()})
         self.sync()
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
-        self.wizard.mark_done(self.STEP)
+        self.post_message(self.DoneRequested(self.STEP))
         self.notify(_("Noted. Next ▶ (or Alt+N) continues."), title=_("Step {step} done").format(step=self.STEP))
 
     @on(Button.Pressed, ".copy")
@@ -183,20 +174,12 @@ class HandOffScreen(StepScreen):
 
     @on(Button.Pressed, ".save")
     def _save(self, event: Button.Pressed) -> None:
-        ws = self.wizard.ws
-        assert ws is not None
-        part = (event.button.id or "").removeprefix("save-")
-
-        def saved(path: Path) -> None:
-            mode = elb.PASTE_FILES[part][1]
-            self.app.notify(f"{path}", title=_("Saved (mode {mode})").format(mode=f"{mode:04o}"), timeout=10)
-
-        self.wizard.save_in_workspace(lambda: elb.save_paste_text(ws, part)[0], saved)
+        self.post_message(self.SaveRequested((event.button.id or "").removeprefix("save-")))
 
     @on(Button.Pressed, "#upload")
     def _upload(self) -> None:
-        def answered(request: object) -> None:
+        def answered(request: UploadRequest | None) -> None:
             if request:
-                self.wizard.start_upload(request)
+                self.post_message(self.UploadRequested(request))
 
         self.app.push_screen(UploadModal(), answered)

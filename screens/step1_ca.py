@@ -7,9 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
-from screens.forms import CheckedBy
+from screens.forms import CheckedBy, FieldRow
 from wizard import pki
 from wizard.i18n import N_, _
 
@@ -53,9 +52,7 @@ class CaScreen(CertificateStepScreen):
         super().after_retranslate()
 
     def ca_exists(self) -> bool:
-        ws = self.wizard.ws
-        assert ws is not None
-        return ws.cert("ca").exists() and ws.key("ca").exists()
+        return self.ws.cert("ca").exists() and self.ws.key("ca").exists()
 
     def sync_form(self) -> None:
         problems = self.sync_certificate()
@@ -98,18 +95,18 @@ class CaScreen(CertificateStepScreen):
 
     @on(Button.Pressed, "#bring")
     def bring(self) -> None:
-        from screens.bring_modal import BringModal
+        from screens.bring_modal import BringModal, BringRequest
 
-        def answered(request: object) -> None:
+        def answered(request: BringRequest | None) -> None:
             if request is None:
                 return
             if self.ca_exists():
                 self.confirm_backup(_("Replace the CA with yours?"), ("ca", "server", "client"),
                                     _("Then issue the server and client certificates again from your CA."),
                                     _("Back up and use mine"), _("Keep the CA"),
-                                    then=lambda: self.wizard.start_bring(request))
+                                    then=lambda: self.bring_in(request))
             else:
-                self.wizard.start_bring(request)
+                self.bring_in(request)
 
         self.app.push_screen(BringModal("ca"), answered)
 

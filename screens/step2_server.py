@@ -7,9 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
-from screens.forms import ExtraNames, ServerName, issued_cn, split_names
+from screens.forms import ExtraNames, FieldRow, ServerName, issued_cn, split_names
 from wizard import pki
 from wizard.i18n import N_, _
 
@@ -97,17 +96,17 @@ class ServerScreen(CertificateStepScreen):
 
     @on(Button.Pressed, "#bring")
     def bring(self) -> None:
-        from screens.bring_modal import BringModal
+        from screens.bring_modal import BringModal, BringRequest
 
-        def answered(request: object) -> None:
+        def answered(request: BringRequest | None) -> None:
             if request is None:
                 return
             if self.files_exist():
                 self.confirm_backup(_("Replace the server certificate with yours?"), ("server",),
                                     _("Then upload it to the load balancer again (step 4)."), _("Back up and use mine"), _("Keep it"),
-                                    then=lambda: self.wizard.start_bring(request))
+                                    then=lambda: self.bring_in(request))
             else:
-                self.wizard.start_bring(request)
+                self.bring_in(request)
 
         self.app.push_screen(BringModal("server"), answered)
 

@@ -6,16 +6,13 @@ it is never saved, and the fields are emptied once the work starts.
 
 from __future__ import annotations
 
-import re
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Select, Static
 
-from screens.base import FieldRow
 from screens.certificate import CertificateStepScreen
-from screens.forms import CheckedBy
+from screens.forms import CheckedBy, FieldRow, password_hint
 from wizard import pki
 from wizard.i18n import N_, _
 
@@ -24,23 +21,6 @@ P12_CHOICES = [
     (N_("Modern: AES-256 (current browsers, Firefox, OpenSSL 3)"), "modern"),
     (N_("Legacy: 3DES (macOS Keychain, old Windows, Java 8, IE 11)"), "legacy"),
 ]
-
-
-def password_hint(password: str, confirmation: str) -> tuple[str | None, str]:
-    """(message, level) for the password fields: refused, weak, mismatch or fine."""
-    if not password:
-        return _("a password is required: browsers ask for it when importing client.p12"), "error"
-    if confirmation != password:
-        return (_("type the same password again in Confirm") if not confirmation else _("the two passwords differ")), "error"
-    warnings = pki.validate_p12_password(password)
-    if warnings:
-        # the core's warning after its subject ("the .p12 password has only 5 characters: 8 or more ...")
-        reason = re.split(r": |：", warnings[0], maxsplit=1)[-1]
-        return _("weak: {reason}").format(reason=reason), "warning"
-    kinds = sum(any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum()))
-    if len(password) >= 12 or kinds >= 3:
-        return _("strong enough"), "ok"
-    return _("fair: longer, or mixing letters, digits and symbols, is stronger"), "warning"
 
 
 class ClientScreen(CertificateStepScreen):
@@ -105,12 +85,12 @@ class ClientScreen(CertificateStepScreen):
     @on(Select.Changed, "#p12-format")
     def _p12(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
-            self.wizard.remember(p12_legacy=event.value == "legacy")
+            self.remember(p12_legacy=event.value == "legacy")
         self.sync()
 
     @on(Button.Pressed, "#clients")
     def _clients(self) -> None:
-        self.wizard.action_clients()
+        self.post_message(self.ClientsRequested())
 
     @on(Input.Submitted, "#confirm")
     def _submitted(self) -> None:
@@ -132,4 +112,4 @@ class ClientScreen(CertificateStepScreen):
         # The worker keeps the only copy; the fields are emptied at once.
         password_field.value = ""
         confirm_field.value = ""
-        self.wizard.start_certificate("client", password=password, replace=replace)
+        self.post_message(self.IssueRequested("client", replace=replace, password=password))

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import copy
 import ipaddress
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, Collapsible, Input, Label, Select, SelectionList, Static
 
-from screens.base import Busy, FieldRow, StepScreen
-from screens.forms import ElbUuid, first_failure
+from screens.base import Busy, StepScreen
+from screens.forms import ElbUuid, FieldRow, first_failure
 from screens.text import markdown, padded
 from wizard import assets_loader, elb
 from wizard.defaults import PROG
+from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import InputError
 from wizard.i18n import N_, _
-from wizard.session import Session
+
+if TYPE_CHECKING:
+    from screens.upload_modal import UploadRequest
 
 LB_TYPE_CHOICES = [  # (label marked with N_, value)
     (N_("not known yet: every policy is listed"), ""),
@@ -46,7 +50,7 @@ def listener_api_route() -> str:
     """The listener by API instead of the console: which files Done writes, and the command."""
     return _("By API instead of the console: Done writes elb/listener.json (the request body) and elb/api-calls.txt "
              "(the calls). Or, with {env_ak}/{env_sk} set: {prog} elb upload --region REGION --project-id ID "
-             "--loadbalancer-id LB_ID").format(env_ak=elb.ENV_AK, env_sk=elb.ENV_SK, prog=PROG)
+             "--loadbalancer-id LB_ID").format(env_ak=ENV_AK, env_sk=ENV_SK, prog=PROG)
 
 
 def listener_address(host: str, port: str) -> tuple[str, int] | str:
@@ -84,17 +88,10 @@ def split_port(text: str) -> tuple[str, int] | None:
 
 
 class ListenerScreen(StepScreen):
-    @work(thread=True, exclusive=True, group="export", description="writing elb/listener.json")
-    def _export_listener(self, answers: Session) -> None:
-        """elb/listener.json (and the other request bodies) with this step's port and policy."""
-        ws = self.wizard.ws
-        if ws is not None:
-            self.wizard.save_in_workspace(
-                lambda: elb.export(ws, answers, port=answers.lb_port), lambda _export: None,
-                lambda error: self.app.notify(_("elb/listener.json could not be written: {error}").format(error=error),
-                                              severity="warning", timeout=10))
-
     STEP = 6
+
+    class ExportRequested(Message):
+        """Write elb/listener.json (and the other request bodies) with this step's answers."""
 
     def compose_form(self) -> ComposeResult:
         yield Label(_("In the console, Add Listener:"), classes="section")
@@ -216,34 +213,34 @@ class ListenerScreen(StepScreen):
     @on(Select.Changed, "#policy")
     def _policy(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
-            self.wizard.remember(tls_policy=event.value)
+            self.remember(tls_policy=event.value)
         self.sync()
 
     @on(Select.Changed, "#lb-type")
     def _lb_type(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
-            self.wizard.remember(lb_type=event.value)
+            self.remember(lb_type=event.value)
             self._offer_policies(event.value)
         self.sync()
 
     @on(Input.Changed, "#pool")
     def _pool(self, event: Input.Changed) -> None:
         if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(pool_id=event.value.strip())
+            self.remember(pool_id=event.value.strip())
         self.sync()
 
     @on(SelectionList.SelectedChanged, "#forward")
     def _forward(self, event: SelectionList.SelectedChanged) -> None:
-        self.wizard.remember(forward_client_cert=[str(field) for field in event.selection_list.selected])
+        self.remember(forward_client_cert=[str(field) for field in event.selection_list.selected])
         self.sync()
 
     @on(Button.Pressed, "#api")
     def _api(self) -> None:
         from screens.upload_modal import UploadModal
 
-        def answered(request: object) -> None:
+        def answered(request: UploadRequest | None) -> None:
             if request:
-                self.wizard.start_upload(request)
+                self.post_message(self.UploadRequested(request))
 
         self.app.push_screen(UploadModal(listener=True, loadbalancer_id=self.session.loadbalancer_id), answered)
 
@@ -256,7 +253,7 @@ class ListenerScreen(StepScreen):
     def _remember_address(self) -> None:
         checked = listener_address(self.query_one("#address", Input).value, self.query_one("#port", Input).value)
         if isinstance(checked, tuple):
-            self.wizard.remember(lb_address=self.query_one("#address", Input).value.strip(), lb_port=checked[1])
+            self.remember(lb_address=self.query_one("#address", Input).value.strip(), lb_port=checked[1])
 
     @on(Input.Blurred, "#address")
     def _address_complete(self) -> None:
@@ -277,7 +274,7 @@ class ListenerScreen(StepScreen):
         if any(self.problems().values()):
             self.notify(_("fix the address or port first"), severity="error")
             return
-        self.wizard.mark_done(6)
-        self._export_listener(copy.deepcopy(self.session))
+        self.post_message(self.DoneRequested(6))
+        self.post_message(self.ExportRequested())
         if not self.session.lb_address:
             self.notify(_("No address yet: step 7 can practise against a local listener."), title=_("Step {step} done").format(step=6))

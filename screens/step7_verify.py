@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Collapsible, Input, Select, Static
 
-from screens.base import Busy, FieldRow, StepScreen, display_path
-from screens.forms import SniName, first_failure, issued_cn
-from screens.text import wrapped
-from screens.wording import for_tui
-from wizard.safe_text import printable
+from screens.base import Busy, StepScreen, display_path
+from screens.forms import FieldRow, SniName, first_failure, issued_cn
+from screens.verdict import attempts_text, served_by_someone_else, verdict_text
 from wizard.errors import InputError
 from wizard.i18n import N_, _
-from wizard.handshake.model import outcome_text, status_text
-
-STATUS_STYLE = {"pass": "bold black on green", "fail": "bold white on red", "inconclusive": "bold black on yellow", "unreachable": "bold white on red"}
-# The verdict's status and an attempt's outcome are machine values (kept in the session and
-# in --json); these are the words shown for them.
-
 
 TRUST_CHOICES = [  # (label marked with N_, value)
     (N_("automatic (the system's CAs for a certificate you brought)"), "auto"),
@@ -32,65 +23,34 @@ TRUST_CHOICES = [  # (label marked with N_, value)
 ]
 
 
-def served_by_someone_else(verdict: dict[str, Any]) -> bool:
-    """The listener answered with a server certificate that is not this workspace's."""
-    facts = verdict.get("server_certificate") or {}
-    return bool(facts) and verdict.get("trust", "workspace") == "workspace" and not facts.get("verifies_against_ca", True)
-
-
-def _mark(attempt: dict[str, Any], doubtful: bool) -> Text:
-    if not attempt.get("ok"):
-        return Text("✘", style="bold red")
-    if doubtful and attempt.get("name") == "with_client_cert":
-        return Text("!", style="bold yellow")  # let in, but by a server that is not ours
-    return Text("✔", style="bold green")
-
-
-def attempts_text(attempts: list[dict[str, Any]], pending: int = 0, *, doubtful: bool = False) -> Table:
-    """One row per attempt; a long detail wraps inside its own column, not to column 1.
-    `doubtful`: the server certificate is not ours, so an acceptance proves little."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)  # mark
-    grid.add_column(ratio=2)  # what was tried
-    grid.add_column(no_wrap=True)  # outcome
-    grid.add_column(ratio=3)  # detail
-    for attempt in attempts:
-        outcome = str(attempt.get("outcome", ""))
-        grid.add_row(_mark(attempt, doubtful),
-                     wrapped(Text(printable(attempt.get("label", "")), style="bold")),
-                     Text(printable(outcome_text(outcome))),
-                     wrapped(Text(printable(attempt.get("detail", "")), style="dim")))
-    for _waiting in range(pending):
-        grid.add_row(Text("…", style="dim"), Text(_("waiting"), style="dim"), Text(""), Text(""))
-    return grid
-
-
-def verdict_text(verdict: dict[str, Any]) -> Table:
-    """The verdict badge, its line and the diagnosis (in the wizard's words), beside the badge."""
-    status = str(verdict.get("status", ""))
-    summary = printable(verdict.get("summary", ""))
-    badge = status_text(status)
-    # The summary starts with the status (in the language of the test): the badge says it already.
-    for prefix in (f"{status.upper()}: ", f"{badge}: ", f"{badge}："):
-        if summary.upper().startswith(prefix.upper()):
-            summary = summary[len(prefix):]
-            break
-    body = Text(summary)
-    for finding in verdict.get("diagnosis", []):
-        body.append(f"\n• {for_tui(printable(finding))}")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1)
-    grid.add_row(Text(f" {badge} ", style=STATUS_STYLE.get(status, "bold")), wrapped(body))
-    return grid
-
-
 def format_host(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class VerifyScreen(StepScreen):
     STEP = 7
+
+    class TestRequested(Message):
+        """Run the three connections against host:port (`sni`: the name to send, None for the
+        default; `trust`: how the server certificate is verified)."""
+
+        def __init__(self, host: str, port: int, sni: str | None, trust: str) -> None:
+            super().__init__()
+            self.host, self.port, self.sni, self.trust = host, port, sni, trust
+
+    class PracticeRequested(Message):
+        """Start the local practice listener; the App answers `page` with PracticeReady."""
+
+        def __init__(self, page: VerifyScreen) -> None:
+            super().__init__()
+            self.page = page
+
+    class PracticeReady(Message):
+        """The App's answer to PracticeRequested: the listener's address, None when it cannot start."""
+
+        def __init__(self, address: str | None) -> None:
+            super().__init__()
+            self.address = address
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow(_("Listener address"), Input(id="address", compact=True, placeholder=_("host:port, e.g. 192.0.2.10:443")),
@@ -119,9 +79,9 @@ class VerifyScreen(StepScreen):
     def load_form(self) -> None:
         s = self.session
         self._shown_verdict = s.last_verdict  # already on the page when it opens: no jump
-        rehearsal = self.wizard.rehearsal
-        if rehearsal is not None:
-            self.query_one("#address", Input).value = rehearsal.address
+        practice = self.work.rehearsal_address
+        if practice is not None:
+            self.query_one("#address", Input).value = practice
         elif s.lb_address:
             self.query_one("#address", Input).value = format_host(s.lb_address, s.lb_port)
         self.query_one("#sni", Input).value = s.sni
@@ -172,7 +132,7 @@ class VerifyScreen(StepScreen):
         attempts = self.query_one("#attempts", Static)
         verdict = self.query_one("#verdict", Static)
         if busy:
-            live = [vars(a) if not isinstance(a, dict) else a for a in self.wizard.live_attempts]
+            live = [vars(a) if not isinstance(a, dict) else a for a in self.work.live_attempts]
             attempts.update(attempts_text(live, pending=max(0, 3 - len(live))))
             verdict.update("")
         elif s.last_verdict:
@@ -198,11 +158,11 @@ class VerifyScreen(StepScreen):
         return None
 
     def sync_practice(self) -> None:
-        rehearsal = self.wizard.rehearsal
+        practice = self.work.rehearsal_address
         info = self.query_one("#practice-info", Static)
         info.update(_("Practice listener on {address}: your server certificate, admits only clients of "
-                      "your CA; it stops when you quit.").format(address=rehearsal.address) if rehearsal else "")
-        info.display = rehearsal is not None
+                      "your CA; it stops when you quit.").format(address=practice) if practice else "")
+        info.display = practice is not None
         mine = self.my_listener()
         button = self.query_one("#mine", Button)
         button.display = bool(mine) and self.query_one("#address", Input).value.strip() != mine
@@ -230,8 +190,7 @@ class VerifyScreen(StepScreen):
 
     # -- teaching texts -------------------------------------------------------------------
     def curl_text(self) -> str:
-        ws = self.wizard.ws
-        assert ws is not None
+        ws = self.ws
         target = self.target() or ("LB_ADDRESS", 443)
         host, port = target
         name = self.query_one("#sni", Input).value.strip() or self.server_name()
@@ -249,9 +208,7 @@ class VerifyScreen(StepScreen):
         )
 
     def browser_text(self) -> str:
-        ws = self.wizard.ws
-        assert ws is not None
-        p12 = display_path(ws.p12)
+        p12 = display_path(self.ws.p12)
         legacy = self.session.p12_legacy
         mac = (_("macOS: double-click it (Keychain).") if legacy else
                _("macOS Keychain refuses this modern bundle\n       (it says 'wrong password'): reissue it in step 3 with the\n"
@@ -272,16 +229,15 @@ class VerifyScreen(StepScreen):
     @on(Input.Changed, "#address")
     def _address(self, event: Input.Changed) -> None:
         target = self.target()
-        rehearsal = self.wizard.rehearsal
         # The practice listener's address is not the user's answer: keep step 6's in the session.
-        if target and not (rehearsal is not None and event.value.strip() == rehearsal.address):
-            self.wizard.remember(lb_address=target[0], lb_port=target[1])
+        if target and event.value.strip() != self.work.rehearsal_address:
+            self.remember(lb_address=target[0], lb_port=target[1])
         self.sync()
 
     @on(Input.Changed, "#sni")
     def _sni(self, event: Input.Changed) -> None:
         if event.validation_result is None or event.validation_result.is_valid:
-            self.wizard.remember(sni=event.value.strip())
+            self.remember(sni=event.value.strip())
         self.sync()
 
     @on(Select.Changed, "#trust")
@@ -298,15 +254,18 @@ class VerifyScreen(StepScreen):
             self.notify(reason or _("give the listener's address first"), severity="error")
             return
         trust = self.query_one("#trust", Select).value
-        self.wizard.start_handshake(target[0], target[1], sni.value.strip() or None, trust=str(trust))
+        self.post_message(self.TestRequested(target[0], target[1], sni.value.strip() or None, str(trust)))
 
     @on(Button.Pressed, "#practise")
     def practise(self) -> None:
         """Test against a listener on this machine. The address typed for the load balancer
         is kept (in the answers) and comes back with "Use <address>"."""
-        address = self.wizard.start_rehearsal()
-        if address:
-            self.query_one("#address", Input).value = address
+        self.post_message(self.PracticeRequested(self))
+
+    @on(PracticeReady)
+    def _practice_ready(self, message: PracticeReady) -> None:
+        if message.address:
+            self.query_one("#address", Input).value = message.address
             self.query_one("#run", Button).focus()
         self.sync()
 

@@ -11,13 +11,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, Collapsible, Label, Static
 
 from screens.base import ConfirmModal, StepScreen, display_path
 from screens.expiry import ExpiryTable
 from screens.forms import fingerprint_lines
 from screens.text import padded
-from screens.step7_verify import verdict_text
+from screens.verdict import verdict_text
 from wizard import assets_loader
 from wizard.i18n import N_, _
 
@@ -49,6 +50,19 @@ RENEWALS = {  # (question, explanation), marked with N_
 
 class SummaryScreen(StepScreen):
     STEP = 8
+
+    class ScriptRequested(Message):
+        """Save the openssl script that redoes every step into the workspace."""
+
+    class RenewalRequested(Message):
+        """Renew the server certificate or the CA (`what`: "server" or "ca")."""
+
+        def __init__(self, what: str) -> None:
+            super().__init__()
+            self.what = what
+
+    class QuitRequested(Message):
+        """Leave the wizard (the session is written first)."""
 
     def intro_text(self) -> str:
         return assets_loader.read_text("summary.md")
@@ -86,12 +100,10 @@ class SummaryScreen(StepScreen):
         super().after_retranslate()
 
     def _reload_expiry(self) -> None:
-        if self.wizard.ws is not None:
-            self.query_one(ExpiryTable).reload(self.wizard.ws)
+        self.query_one(ExpiryTable).reload(self.ws)
 
     def artifacts(self) -> Text:
-        ws, s = self.wizard.ws, self.session
-        assert ws is not None
+        ws, s = self.ws, self.session
         text = Text()
         text.append(" " + _("Workspace {path}").format(path=display_path(ws.root)) + "\n", style="bold")
         width = max(7, *(cell_len(_(label)) + 1 for label in (*ROLE_NAMES.values(), N_("Bundle"), N_("Keys"))))
@@ -160,16 +172,11 @@ class SummaryScreen(StepScreen):
 
     @on(Button.Pressed, "#export")
     def export(self) -> None:
-        from wizard import script
-
-        ws, session = self.wizard.ws, self.session
-        assert ws is not None
-        self.wizard.save_in_workspace(lambda: script.save_full_script(ws, session),
-                                      lambda path: self.app.notify(display_path(path), title=_("openssl script saved"), timeout=10))
+        self.post_message(self.ScriptRequested())
 
     @on(Button.Pressed, "#clients")
     def clients(self) -> None:
-        self.wizard.action_clients()
+        self.post_message(self.ClientsRequested())
 
     @on(Button.Pressed, "#renew-server, #renew-ca")
     def renew(self, event: Button.Pressed) -> None:
@@ -177,7 +184,7 @@ class SummaryScreen(StepScreen):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.wizard.start_renewal(what)
+                self.post_message(self.RenewalRequested(what))
 
         title, body = RENEWALS[what]
         self.app.push_screen(ConfirmModal(_(title), _(body), yes=_("Renew"), no=_("Not now")), answered)
@@ -192,5 +199,5 @@ class SummaryScreen(StepScreen):
         self._renewing = bool(busy)
 
     @on(Button.Pressed, "#quit")
-    async def quit(self) -> None:
-        await self.wizard.action_quit()
+    def quit(self) -> None:
+        self.post_message(self.QuitRequested())

@@ -12,10 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from screens.forms import ElbUuid, FieldRow, first_failure
 from screens.language import Translated
-from screens.base import FieldRow
-from screens.forms import ElbUuid, first_failure
-from wizard import elb
+from wizard.environment import ENV_AK, ENV_SK
 from wizard.i18n import N_, _
 
 
@@ -39,7 +38,7 @@ class UploadModal(ModalScreen[UploadRequest | None], Translated):
         with Vertical(classes="dialog"):
             title = _("Create or move the listener with the ELB API") if self.listener else _("Upload both certificates with the ELB API")
             yield Label(title, classes="dialog-title")
-            yield Static(_("Credentials come from {env_ak} and {env_sk}.").format(env_ak=elb.ENV_AK, env_sk=elb.ENV_SK), classes="hint")
+            yield Static(_("Credentials come from {env_ak} and {env_sk}.").format(env_ak=ENV_AK, env_sk=ENV_SK), classes="hint")
             yield FieldRow(_("Region"), Input(self.initial_region, id="region", placeholder="cn-north-4", compact=True))
             yield FieldRow(_("Project id"), Input(id="project", compact=True))
             yield FieldRow(_("Endpoint"), Input(id="endpoint", placeholder=_("optional"), compact=True))

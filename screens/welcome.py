@@ -25,9 +25,8 @@ from wizard import assets_loader
 from wizard.i18n import _
 
 if TYPE_CHECKING:
-    from wizard.app import WizardApp
     from wizard.progress import Survey
-    from wizard.session import Session
+    from wizard.session import Session, SessionStore
 
 SURVEY_DELAY = 0.3  # seconds of quiet typing before the folder is read
 
@@ -73,32 +72,47 @@ class WorkspaceFolder(Validator):
         return self.failure(problem) if problem else self.success()
 
 
-class FolderSurveyed(Message):
-    """What a folder holds: its saved session (if any) with what its files prove added."""
-
-    def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
-                 expiring: list[Any] | None = None) -> None:
-        super().__init__()
-        self.folder = folder
-        self.session = session
-        self.survey = survey
-        self.last_workspace = last_workspace
-        self.expiring = expiring or []  # status rows, shown by expiry_warning (in the language of the moment)
-
-
 class WelcomeScreen(ScrollingPage):
+    """Made with the folder given on the command line (None: none) and the open session, if any."""
+
     SCROLLER = "#welcome-body"
     AUTO_FOCUS = "#workspace"
 
-    def __init__(self) -> None:
+    class FolderSurveyed(Message):
+        """What a folder holds (read by the page's own worker): its saved session (if any) with
+        what its files prove added."""
+
+        def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
+                     expiring: list[Any] | None = None) -> None:
+            super().__init__()
+            self.folder = folder
+            self.session = session
+            self.survey = survey
+            self.last_workspace = last_workspace
+            self.expiring = expiring or []  # status rows, shown by expiry_warning (in the language of the moment)
+
+    class StoreFound(Message):
+        """The session store, found off the event loop: the App keeps it."""
+
+        def __init__(self, store: SessionStore) -> None:
+            super().__init__()
+            self.store = store
+
+    class StartRequested(Message):
+        """Start or continue the session of `folder` (an absolute path) and show its first step not
+        done; `survey`: what its files prove, added to the session."""
+
+        def __init__(self, folder: str, survey: Survey | None) -> None:
+            super().__init__()
+            self.folder, self.survey = folder, survey
+
+    def __init__(self, requested_workspace: str | None = None, session: Session | None = None) -> None:
         super().__init__()
-        self.surveyed: FolderSurveyed | None = None
+        self.requested_workspace = requested_workspace
+        self.session = session
+        self.surveyed: WelcomeScreen.FolderSurveyed | None = None
         self._initial = ""
         self._survey_timer: Timer | None = None
-
-    @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="welcome-body", can_focus=False):
@@ -115,15 +129,15 @@ class WelcomeScreen(ScrollingPage):
         yield Footer()
 
     def _initial_folder(self) -> str:
-        if self.wizard.session is not None:
-            return display_path(self.wizard.session.workspace)
-        if self.wizard.requested_workspace:
-            return self.wizard.requested_workspace
+        if self.session is not None:
+            return display_path(self.session.workspace)
+        if self.requested_workspace:
+            return self.requested_workspace
         return display_path(os.path.join(os.getcwd(), "mtls-workspace"))
 
     def on_mount(self) -> None:
         # Reading sessions and files loads the crypto core: off the event loop, after the first paint.
-        use_last = self.wizard.session is None and not self.wizard.requested_workspace
+        use_last = self.session is None and not self.requested_workspace
         self.call_after_refresh(self._survey, self.folder_text(), use_last)
         self.show_folder_state()
 
@@ -147,9 +161,9 @@ class WelcomeScreen(ScrollingPage):
                 last = None
             if last is not None:
                 last_workspace = folder = display_path(last.workspace)
-        self.app.call_from_thread(self.wizard.use_store, store)
+        self.post_message(self.StoreFound(store))
         session, found = self._read(store, folder)
-        self.post_message(FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
+        self.post_message(self.FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
 
     @staticmethod
     def _expiring(folder: str, found: Survey | None) -> list[Any]:
@@ -258,4 +272,4 @@ class WelcomeScreen(ScrollingPage):
         if surveyed is None:
             self.notify(_("still reading the folder: press again in a moment"), severity="warning")
             return
-        self.wizard.open_workspace(os.path.abspath(os.path.expanduser(folder.strip())), survey=surveyed.survey)
+        self.post_message(self.StartRequested(os.path.abspath(os.path.expanduser(folder.strip())), surveyed.survey))

@@ -12,8 +12,5 @@ CLIENT_DAYS = 825
 
 # The command's name, in every hint that tells the user what to run next.
 PROG = "mtls-wizard"
-# Where `generate` (and the client commands) read the .p12 password when no file is given.
-PASSWORD_ENV = "MTLS_WIZARD_P12_PASSWORD"
 # Seconds a password pipe (--p12-password-file <(pass show x)) may take; `pass` may ask GPG first.
-PASSWORD_WAIT_ENV = "MTLS_WIZARD_PASSWORD_WAIT"
 PASSWORD_WAIT = 30.0

@@ -15,13 +15,14 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from wizard.environment import LANGUAGE_ENV
+
 DOMAIN = "mtls_wizard"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 ENGLISH = "en"
 CHINESE = "zh_CN"
 # code -> the language's own name (how the choice is shown, in any language)
 LANGUAGES: dict[str, str] = {ENGLISH: "English", CHINESE: "简体中文"}
-LANGUAGE_ENV = "MTLS_WIZARD_LANG"
 # A pseudo-locale for finding what is not marked for translation: every marked text is shown
 # with accented letters, so plain English left on a screen or in a message was never marked.
 PSEUDO = "qps"

@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 from wizard import clients, pki, teaching
 from wizard.clients import names, revocation
 from wizard.defaults import PROG
+from wizard.environment import PASSWORD_ENV
 from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.safe_text import has_control_characters, printable
@@ -291,7 +292,7 @@ def client_commands(p: Profile) -> str:
             "extendedKeyUsage = clientAuth",
         ]),
         f"openssl pkcs12 -export -in client/client.crt -inkey client/client.key -name {shlex.quote(p.client_cn)} "
-        f"{protection} -passout env:MTLS_WIZARD_P12_PASSWORD -out client/client.p12",
+        f"{protection} -passout env:{PASSWORD_ENV} -out client/client.p12",
     ])
 
 
@@ -329,7 +330,7 @@ def _heading(workspace: Path | None) -> list[str]:
     return [
         "#!/usr/bin/env bash",
         teaching.comment(origin),
-        teaching.comment(_("Usage: {command}").format(command="MTLS_WIZARD_P12_PASSWORD=... bash this-script.sh [TARGET_FOLDER]")),
+        teaching.comment(_("Usage: {command}").format(command=f"{PASSWORD_ENV}=... bash this-script.sh [TARGET_FOLDER]")),
         teaching.comment(_("Keys are new: the result is a PKI with the same profile, not a copy of the original.")),
     ]
 
@@ -348,13 +349,13 @@ def save_full_script(ws: Workspace, session: Session | None = None) -> Path:
 
 def full_script(p: Profile, workspace: Path | None = None) -> str:
     """A runnable bash script that builds the same PKI in a new folder (default ./mtls-pki)."""
-    no_password = _double_quoted(_("set {variable} to the .p12 password first").format(variable="MTLS_WIZARD_P12_PASSWORD"), also="}")
+    no_password = _double_quoted(_("set {variable} to the .p12 password first").format(variable=PASSWORD_ENV), also="}")
     refusal = _said(_("refusing to overwrite {path}"), path="$target/$f")
     return "\n".join([
         *_heading(workspace),
         "set -euo pipefail",
         'target="${1:-./mtls-pki}"',
-        f': "${{MTLS_WIZARD_P12_PASSWORD:?{no_password}}}"',
+        f': "${{{PASSWORD_ENV}:?{no_password}}}"',
         f"for f in ca/ca.key server/server.key client/client.key{''.join(f' clients/{c.name}/{c.name}.key' for c in p.named_clients)}; do",
         f'  if [ -e "$target/$f" ]; then echo "{refusal}" >&2; exit 1; fi',
         "done",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import defaults
+from wizard.environment import DATA_DIR_ENV
 from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.safe_text import printable
@@ -36,7 +37,7 @@ SECRET_WORDS = ("password", "private_key", "secret", "passphrase", "sk")
 
 def data_dir() -> Path:
     """Where sessions live: $MTLS_WIZARD_DATA_DIR, else the platform's user data dir."""
-    override = os.environ.get("MTLS_WIZARD_DATA_DIR")
+    override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override)
     from platformdirs import user_data_path

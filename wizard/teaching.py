@@ -14,6 +14,7 @@ from __future__ import annotations
 from shlex import quote
 
 from wizard.defaults import CLIENT_DAYS, SERVER_DAYS
+from wizard.environment import PASSWORD_ENV
 from wizard.i18n import _
 
 
@@ -68,7 +69,7 @@ def client_commands(name: str, *, org: str = "ELB", key_type: str = "ec-p256", d
         f"openssl x509 -req -in {base}.csr -CA ca/ca.crt -CAkey ca/ca.key -set_serial \"0x$(openssl rand -hex 16)\" "
         f"{digest} -days {days} -extfile {base}.ext -out {base}.crt",
         f"openssl pkcs12 -export -in {base}.crt -inkey {base}.key -name {quote(name)} {protection} "
-        f"-passout env:MTLS_WIZARD_P12_PASSWORD -out {base}.p12",
+        f"-passout env:{PASSWORD_ENV} -out {base}.p12",
     ])
 
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support.handshake_cases import outcomes
 
-from wizard import handshake
 from wizard.errors import WizardError
 from wizard.handshake import (
     FOREIGN_CERT,
@@ -27,10 +27,6 @@ from wizard.workspace import Workspace
 TLS12 = (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2)
 UP_TO_TLS12 = (ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.TLSv1_2)  # an older policy: TLS 1.3 is not offered
 OK_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-
-
-def outcomes(verdict: handshake.Verdict) -> list[str]:
-    return [a.outcome for a in verdict.attempts]
 
 
 # ---------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from support.haproxy_server import (
     HAProxyServer,
     require_haproxy,
 )
+from support.handshake_cases import outcomes
 from support.nginx_server import NginxServer, require_nginx
-from test_handshake import outcomes
 
 from wizard import handshake
 from wizard.handshake import probe

@@ -17,8 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from support.handshake_cases import CASES, NOW
 from support.i18n_helpers import untranslated_words
-from test_handshake_diagnosis import CASES, NOW
 
 from wizard import i18n
 from wizard.handshake import Verdict, parse_address, probe

@@ -94,6 +94,13 @@ async def resume(pilot, step: int | None = None) -> None:
         await pilot.pause()
 
 
+async def resume_session(pilot) -> None:
+    """Continue the saved session from the welcome page, as a person presses Enter there."""
+    await start(pilot)
+    await pilot.press("enter")  # resume the workspace's session
+    await pilot.pause()
+
+
 async def tables_shown(pilot, limit: int = 100) -> None:
     """Wait (bounded) until the page is at rest: no worker running, and the same tables seen twice
     in a row, each with rows. A page composed again (a language switch) has new, empty tables for a

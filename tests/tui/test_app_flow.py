@@ -16,6 +16,7 @@ from support.pilot_helpers import (
     plain,
     press_button,
     resume,
+    resume_session,
     screen_name,
     settle,
     start,
@@ -23,7 +24,7 @@ from support.pilot_helpers import (
 )
 from textual.widgets import Button, Input, Select, Static
 
-from screens.messages import CertificateReady
+from wizard.app.outcomes import CertificateReady
 from wizard import steps
 from wizard.app import WizardApp
 from wizard.record import record
@@ -40,6 +41,9 @@ CA_CERT_ID = "a0b1c2d3e4f5061728394a5b6c7d8e9f"
 # ---------------------------------------------------------------------------
 
 
+# The whole walk, key by key: about 70 s alone on a busy 2-core machine, and up to the suite's
+# 120 s beside another worker; a hang still fails, later.
+@pytest.mark.timeout(300)
 async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_data_dir: Path) -> None:
     root = tmp_path / "workspace"
     app = WizardApp(workspace=str(root))
@@ -397,7 +401,7 @@ async def test_a_save_button_waits_for_the_workspace_lock_off_the_event_loop(tmp
 def test_a_worker_turns_any_failure_into_one_line() -> None:
     """What every worker of the App runs its core call through: a result, the core's own message,
     or one line naming an unexpected exception (a worker's traceback would reach nobody)."""
-    from screens.work import attempt
+    from wizard.app.work import attempt
     from wizard.errors import WizardError
 
     def refused() -> None:
@@ -512,12 +516,6 @@ async def test_a_server_certificate_from_another_ca_is_taken_as_brought_with_a_w
 # ---------------------------------------------------------------------------
 # Secrets, workspaces, quitting and stale results (review findings)
 # ---------------------------------------------------------------------------
-
-
-async def resume_session(pilot) -> None:
-    await start(pilot)
-    await pilot.press("enter")  # resume the workspace's session
-    await pilot.pause()
 
 
 async def test_the_p12_password_never_reaches_a_worker_description(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_pki
+from conftest import ELB_PROJECT, make_pki
 from support.fake_elb_api import FakeElbApi
 from support.pilot_helpers import (
     SIZE,
@@ -20,7 +20,6 @@ from support.pilot_helpers import (
     start,
     type_into,
 )
-from test_app_upload import PROJECT, credentials  # noqa: F401 - the fixture
 from textual.widgets import Checkbox, OptionList, Select
 
 from wizard import elb
@@ -29,6 +28,7 @@ from wizard.session import SessionStore
 from wizard.workspace import Workspace
 
 POOL = "5ac2e3d6-4e1d-49c3-a2a9-0d5e6f7a8b9c"
+PROJECT = ELB_PROJECT
 
 
 def at_step_6(root: Path) -> Workspace:

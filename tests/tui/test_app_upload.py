@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ELB_AK, ELB_PROJECT, P12_PASSWORD
+from conftest import ELB_PROJECT, P12_PASSWORD
 from support.fake_elb_api import FakeElbApi
-from test_app_flow import SIZE, focus, press_button, resume_session, settle, type_into
+from support.pilot_helpers import SIZE, focus, press_button, resume_session, settle, type_into
 from textual.widgets import Button
 
 from screens.upload_modal import UploadRequest
@@ -16,7 +16,7 @@ from wizard.app import WizardApp
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 
-AK, PROJECT = ELB_AK, ELB_PROJECT
+PROJECT = ELB_PROJECT
 
 
 def _at_step_4(root: Path) -> Workspace:
@@ -27,13 +27,6 @@ def _at_step_4(root: Path) -> Workspace:
     session.current_step = 4
     SessionStore().save(session)
     return ws
-
-
-@pytest.fixture
-def credentials(cloud_env: dict[str, str]) -> None:
-    """The SDK installed, AK/SK in the environment, and no proxy between it and the stand-in."""
-    if not elb.sdk_available():
-        pytest.skip("the cloud extra (huaweicloudsdkelb) is not installed")
 
 
 @pytest.mark.usefixtures("credentials")

@@ -1,5 +1,5 @@
 """The Chinese edition at 80x24: an SVG snapshot of every screen in zh_CN, beside the English
-ones (tests/tui/test_screens_snapshots.py, whose stable data this reuses), and a check that nothing
+ones (tests/tui/test_screens_snapshots.py; the same stable data, tests/support/screen_scenes.py), and a check that nothing
 on them is cut: every button, field label, section and dialog title, collapsible title, the step
 bar and the footer's key descriptions appear whole on the screen (CJK characters take two cells).
 
@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 from support.i18n_helpers import screen_text
-from test_screens_snapshots import (  # noqa: F401 - home is a fixture
+from support.screen_scenes import (  # noqa: F401 - home is a fixture
     PASS_VERDICT,
     SIZE,
-    _still,
     clients_page,
     home,
     no_blink,
     prepare,
     resume_then,
     settle,
+    still,
     with_clients,
 )
 from textual.containers import VerticalScroll
@@ -118,8 +118,8 @@ async def summary_expiry(pilot) -> None:  # noqa: ANN001
 
 
 SCREENS: dict[str, tuple[Callable[[Path], Any], RunBefore]] = {
-    "welcome_first_run": (lambda root: None, _still),
-    "welcome_offers_resume": (lambda root: prepare(root, 3), _still),
+    "welcome_first_run": (lambda root: None, still),
+    "welcome_offers_resume": (lambda root: prepare(root, 3), still),
     "step1_form": (lambda root: prepare(root, 1), resume_then(1, "tab")),
     "step1_done": (lambda root: prepare(root, 1, done_upto=1), resume_then(1, "pagedown", "pagedown")),
     "step1_replace_confirmation": (lambda root: prepare(root, 1, done_upto=3), then_press(1, "#replace")),
@@ -261,7 +261,7 @@ async def test_a_switch_keeps_what_was_typed_and_redraws_what_the_page_filled_in
     with_clients(home)
     app = WizardApp()
     async with app.run_test(size=SIZE) as pilot:
-        await _still(pilot)
+        await still(pilot)
         assert str(app.screen.query_one("#start", Button).label) == chinese_for("Continue at step {step}").format(step=4)
         await switch(pilot, i18n.ENGLISH)
         assert str(app.screen.query_one("#start", Button).label) == "Continue at step 4"  # what the folder holds, again

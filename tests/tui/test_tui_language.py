@@ -1,7 +1,7 @@
 """The TUI in another language: switched from the command palette without losing the form,
 chosen at start from the environment, and no visible text left unmarked (pseudo-locale).
 
-The pages are made with the snapshot tests' stable data (tests/tui/test_screens_snapshots.py).
+The pages are made with the snapshot tests' stable data (tests/support/screen_scenes.py).
 The Markdown texts (assets/) are translated as files, not through the catalog: the sweep
 shows them pseudo-translated so that only the catalog's texts are judged.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_screens_snapshots as snapshots
 from support.i18n_helpers import screen_text, untranslated_words
 from support.pilot_helpers import (
     choose,
@@ -25,7 +24,7 @@ from support.pilot_helpers import (
     tables_shown,
     type_into,
 )
-from test_screens_snapshots import PASS_VERDICT, no_blink, prepare
+from support.screen_scenes import PASS_VERDICT, home, no_blink, prepare  # noqa: F401 - home is a fixture
 from textual.command import CommandList
 from textual.widgets import Input, Select, SelectionList
 
@@ -34,7 +33,6 @@ from wizard.app import SUMMARY, WizardApp
 from wizard.defaults import DEFAULT_CLIENT_CN, DEFAULT_ORG
 from wizard.pki.names import default_ca_cn
 
-home = snapshots.home  # the fixture: a fake home (paths shown as ~), a frozen clock, fixed serials
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TALL = (100, 70)  # no page scrolls: what is shown before and after a switch compares line by line
 LARGE = (140, 60)

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from wizard.defaults import PASSWORD_ENV, PASSWORD_WAIT, PASSWORD_WAIT_ENV, PROG
+from wizard.defaults import PASSWORD_WAIT, PROG
+from wizard.environment import PASSWORD_ENV, PASSWORD_WAIT_ENV
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.safe_text import first_control_character, printable

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from wizard import __version__, defaults, i18n
 from wizard.cli.argparse_text import speak_our_language
 from wizard.cli.layout import cells, fill, wrap
-from wizard.defaults import PASSWORD_ENV, PROG
+from wizard.defaults import PROG
+from wizard.environment import LANGUAGE_ENV, PASSWORD_ENV
 from wizard.i18n import N_, _
 
 
@@ -369,7 +370,7 @@ def _language_arg(parser: argparse.ArgumentParser, top_level: bool = False) -> N
     # and listed on every command.
     parser.add_argument("--lang", choices=sorted(i18n.LANGUAGES), default=None if top_level else argparse.SUPPRESS,
                         help=_("the language: {languages} (default: ${variable}, else the locale)").format(
-                            languages=", ".join(sorted(i18n.LANGUAGES)), variable=i18n.LANGUAGE_ENV))
+                            languages=", ".join(sorted(i18n.LANGUAGES)), variable=LANGUAGE_ENV))
 
 
 def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

@@ -9,7 +9,8 @@ import sys
 from wizard import backend, handshake
 from wizard.cli.common import open_session, read_secret_file, resolve_workspace, save_session, warn
 from wizard.cli.elb import api_timeout
-from wizard.defaults import PASSWORD_ENV, PROG
+from wizard.defaults import PROG
+from wizard.environment import PASSWORD_ENV
 from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.rotate import PERSON, WARNING, RotateOptions, rotate

@@ -21,10 +21,8 @@ their placeholders are the technical tokens below, filled in after translation.
 from __future__ import annotations
 
 from wizard.defaults import PROG
+from wizard.environment import ENV_AK, ENV_SK
 from wizard.i18n import N_, _
-
-ENV_AK = "HUAWEICLOUD_SDK_AK"
-ENV_SK = "HUAWEICLOUD_SDK_SK"
 
 KEY_CONVERSION = "openssl pkey -in server/server.key -traditional -out server-elb.key"
 # What the hints' placeholders stand for (never translated).

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from wizard.elb.failures import CONNECT, ApiRefusal, describe_sdk_error, out_of_time, unreadable_answer
-from wizard.elb.hints import ENV_AK, ENV_SK
 from wizard.elb.target import ApiTarget
+from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 

@@ -1,9 +1,9 @@
-"""WizardApp: the TUI face. The screen flow, the bindings and the session wiring.
+"""WizardApp: the screen flow, the bindings and the session wiring.
 
 The App is the long-lived owner of everything that outlives a screen: the session (written
-by a background writer after every answer), the work in threads (`screens.work`) and
-the local rehearsal listener. Screens ask the App to do things and redraw from the session
-when it tells them something changed (`sync`).
+by a background writer after every answer), the work in threads (the `*_work` modules beside
+this one) and the local rehearsal listener. Pages ask with messages (see wizard.app) and
+redraw from the session when the App tells them something changed (`sync`).
 
 Heavy modules (cryptography through the core, the step screens) are imported lazily so
 the first screen paints about as fast as a bare Textual app.
@@ -22,13 +22,18 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from wizard import assets_loader, i18n
+from wizard.app.certificate_work import CertificateWork
+from wizard.app.clients_work import ClientsWork
+from wizard.app.elb_work import ElbWork
+from wizard.app.handshake_work import HandshakeWork
 from wizard.i18n import N_, _
-from screens.clients_work import ClientsWorkMixin
-from screens.work import WorkMixin
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
+    from screens.base import StepScreen
+    from screens.summary import SummaryScreen
+    from screens.welcome import WelcomeScreen
     from wizard.progress import Survey
     from wizard.rehearsal import RehearsalServer
     from wizard.session import Session, SessionStore, SessionWriter
@@ -72,14 +77,7 @@ def textual_word(text: str) -> str:
     return text if shown == own else shown
 
 
-def make_screen(step: int) -> Screen[Any]:
-    from importlib import import_module
-
-    module, name = STEP_SCREENS[step]
-    return getattr(import_module(module), name)()
-
-
-class WizardApp(WorkMixin, ClientsWorkMixin):
+class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork):
     TITLE = "mtls-wizard"
     CSS_PATH = assets_loader.stylesheet_path()
     BINDINGS = [
@@ -108,7 +106,37 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         from screens.welcome import WelcomeScreen
 
         # The welcome page is the base of the stack; one step page at a time sits on top of it.
-        return WelcomeScreen()
+        return WelcomeScreen(self.requested_workspace, self.session)
+
+    def make_screen(self, step: int) -> Screen[Any]:
+        """The page of `step`, given what it reads: the session, the workspace, the work in progress."""
+        from importlib import import_module
+
+        assert self.session is not None and self.ws is not None
+        module, name = STEP_SCREENS[step]
+        return getattr(import_module(module), name)(self.session, self.ws, self)
+
+    # -- what the pages ask for (their work: the *_work modules) ----------------------------
+    def on_welcome_screen_store_found(self, message: WelcomeScreen.StoreFound) -> None:
+        self.use_store(message.store)
+
+    def on_welcome_screen_start_requested(self, message: WelcomeScreen.StartRequested) -> None:
+        self.open_workspace(message.folder, survey=message.survey)
+
+    def on_step_screen_page_requested(self, message: StepScreen.PageRequested) -> None:
+        self.goto(message.step)
+
+    def on_step_screen_answers_changed(self, _message: StepScreen.AnswersChanged) -> None:
+        self.save_soon()
+
+    def on_step_screen_done_requested(self, message: StepScreen.DoneRequested) -> None:
+        self.mark_done(message.step)
+
+    def on_step_screen_clients_requested(self, _message: StepScreen.ClientsRequested) -> None:
+        self.action_clients()
+
+    async def on_summary_screen_quit_requested(self, _message: SummaryScreen.QuitRequested) -> None:
+        await self.action_quit()
 
     # -- the session ------------------------------------------------------------------
     def use_store(self, store: SessionStore) -> None:
@@ -184,8 +212,8 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
                       "its result went to that workspace's session").format(workspace=workspace), severity="warning", timeout=10)
 
     def remember(self, **answers: Any) -> None:
-        """Store answers in the session at once; write them once typing pauses (not on
-        every keystroke). Quitting, leaving the step and every result save right away."""
+        """Store answers in the session at once; write them once typing pauses (a page does the
+        same with `StepScreen.remember`)."""
         if self.session is None:
             return
         changed = False
@@ -194,9 +222,14 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
                 setattr(self.session, name, value)
                 changed = True
         if changed:
-            if self._save_timer is not None:
-                self._save_timer.stop()
-            self._save_timer = self.set_timer(SAVE_DELAY, self.save, name="save-session")
+            self.save_soon()
+
+    def save_soon(self) -> None:
+        """Write the session once typing pauses, not on every keystroke. Quitting, leaving the
+        step and every result save right away."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.save, name="save-session")
 
     def mark_done(self, step: int) -> None:
         if self.session is not None and not self.session.is_done(step):
@@ -236,9 +269,9 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
         self.session.current_step = step
         self.save()
         if len(self.screen_stack) > 1:
-            self.switch_screen(make_screen(step))
+            self.switch_screen(self.make_screen(step))
         else:
-            self.push_screen(make_screen(step))
+            self.push_screen(self.make_screen(step))
 
     def action_goto(self, step: int) -> None:
         if self.session is None:
@@ -256,8 +289,8 @@ class WizardApp(WorkMixin, ClientsWorkMixin):
             self.notify(_("start or resume a session first"), severity="warning")
         elif not self.ws.cert("ca").exists():
             self.notify(_("create the CA first (step 1): clients are issued by it"), severity="warning")
-        elif not any(isinstance(screen, ClientsScreen) for screen in self.screen_stack):
-            self.push_screen(ClientsScreen())
+        elif self.session is not None and not any(isinstance(screen, ClientsScreen) for screen in self.screen_stack):
+            self.push_screen(ClientsScreen(self.session, self.ws, self))
 
     def action_help(self) -> None:
         from screens.base import HelpScreen

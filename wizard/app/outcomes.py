@@ -1,9 +1,11 @@
-"""The typed outcomes of the TUI's background work, one Message class per outcome.
+"""The typed outcomes of the App's background work, one Message class per outcome.
 
 A worker thread never touches the live session: it posts one of these, and the App
 applies it on its own thread with `wizard.record.record`. Each carries the workspace it
 was started for, so a result that arrives after the user switched workspace lands in
 that workspace's own session, never in the open one.
+
+(What a page asks for is declared on the page's own class: `VerifyScreen.TestRequested`, ...)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from wizard.clients import BatchResult, Revocation
     from wizard.elb.uploader import UploadResult
     from wizard.handshake import Verdict
     from wizard.steps import StepOutcome
@@ -91,3 +94,32 @@ class FileSaved(Message):
     def __init__(self, result: Any, error: str | None, saved: Callable[[Any], None], failed: Callable[[str], None]) -> None:
         super().__init__()
         self.result, self.error, self.saved, self.failed = result, error, saved, failed
+
+
+# -- the Clients page's work ------------------------------------------------------------
+
+
+class ClientsProgress(Message):
+    """One more client of a batch is done."""
+
+    def __init__(self, done: int, total: int, name: str) -> None:
+        super().__init__()
+        self.done, self.total, self.name = done, total, name
+
+
+class ClientsIssued(Message):
+    def __init__(self, workspace: Path, result: BatchResult | None, error: str = "") -> None:
+        super().__init__()
+        self.workspace, self.result, self.error = workspace, result, error
+
+
+class ClientRevoked(Message):
+    def __init__(self, workspace: Path, revocation: Revocation | None, error: str = "") -> None:
+        super().__init__()
+        self.workspace, self.revocation, self.error = workspace, revocation, error
+
+
+class ClientRenewed(Message):
+    def __init__(self, workspace: Path, name: str, outcome: StepOutcome | None, error: str = "") -> None:
+        super().__init__()
+        self.workspace, self.name, self.outcome, self.error = workspace, name, outcome, error

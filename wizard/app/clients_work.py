@@ -1,67 +1,41 @@
-"""The App's work for named clients: issuing a batch (with progress), renewing and revoking one.
+"""The App's work for the Clients page: issuing named clients (a batch, with progress),
+renewing and revoking one.
 
-Like the step work (screens.work), it runs in a thread owned by the App, so leaving the
-Clients page never loses a result, and comes back as typed messages.
+Like the steps' work, it runs in a thread owned by the App, so leaving the Clients page never
+loses a result, and comes back as typed messages (wizard.app.outcomes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App
-from textual.message import Message
 
-from screens.work import attempt
+from wizard.app.outcomes import ClientRenewed, ClientRevoked, ClientsIssued, ClientsProgress
+from wizard.app.work import WorkBase, attempt
 from wizard.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from wizard.session import Session
-    from wizard.steps import StepOutcome
-    from wizard.clients import BatchResult, ClientOptions, Revocation
+    from screens.clients import ClientsScreen
+    from wizard.clients import ClientOptions
     from wizard.workspace import Workspace
 
 
-class ClientsProgress(Message):
-    """One more client of a batch is done."""
-
-    def __init__(self, done: int, total: int, name: str) -> None:
-        super().__init__()
-        self.done, self.total, self.name = done, total, name
-
-
-class ClientsIssued(Message):
-    def __init__(self, workspace: Path, result: BatchResult | None, error: str = "") -> None:
-        super().__init__()
-        self.workspace, self.result, self.error = workspace, result, error
-
-
-class ClientRevoked(Message):
-    def __init__(self, workspace: Path, revocation: Revocation | None, error: str = "") -> None:
-        super().__init__()
-        self.workspace, self.revocation, self.error = workspace, revocation, error
-
-
-class ClientRenewed(Message):
-    def __init__(self, workspace: Path, name: str, outcome: StepOutcome | None, error: str = "") -> None:
-        super().__init__()
-        self.workspace, self.name, self.outcome, self.error = workspace, name, outcome, error
-
-
-class ClientsWorkMixin(App[int]):
+class ClientsWork(WorkBase):
     """Named clients, for WizardApp (see wizard.app)."""
 
-    ws: Workspace | None
-    session: Session | None
-    busy: dict[str, str]
-    clients_progress: tuple[int, int]
+    # -- what the page asks for -----------------------------------------------------------
+    def on_clients_screen_issue_requested(self, message: ClientsScreen.IssueRequested) -> None:
+        self.start_clients(message.names, message.password, message.options)
 
-    def sync_screen(self) -> None: ...
-    def save(self) -> None: ...
-    def show_error(self, message: str, title: str = "") -> None: ...
+    def on_clients_screen_renewal_requested(self, message: ClientsScreen.RenewalRequested) -> None:
+        self.start_client_renewal(message.name, message.password)
 
+    def on_clients_screen_revocation_requested(self, message: ClientsScreen.RevocationRequested) -> None:
+        self.start_revoke(message.name, message.reason)
+
+    # -- the work -------------------------------------------------------------------------
     def start_clients(self, names: list[str], password: str, options: ClientOptions) -> None:
         """Issue named clients in a thread (a batch uses worker processes on every core)."""
         if self.ws is None or self.busy.get("clients"):
@@ -73,15 +47,15 @@ class ClientsWorkMixin(App[int]):
         self.sync_screen()
 
     @work(thread=True, group="clients", description="issuing named clients")
-    def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: object) -> None:
+    def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: Callable[[], str]) -> None:
         from wizard import clients
 
         def progress(done: int, total: int, name: str) -> None:
-            self.post_message(ClientsProgress(done, total, name))
+            self._post_from_thread(ClientsProgress(done, total, name))
 
-        result, error = attempt(lambda: clients.issue_clients(ws, names, None if options.random_passwords else password(),  # type: ignore[operator]
+        result, error = attempt(lambda: clients.issue_clients(ws, names, None if options.random_passwords else password(),
                                                               options, progress))
-        self.post_message(ClientsIssued(ws.root, result, error or ""))
+        self._post_from_thread(ClientsIssued(ws.root, result, error or ""))
 
     @on(ClientsProgress)
     def _clients_progress(self, message: ClientsProgress) -> None:
@@ -118,7 +92,7 @@ class ClientsWorkMixin(App[int]):
         from wizard.lifecycle import renew
 
         outcome, error = attempt(lambda: renew.renew_client(ws, name, password()))
-        self.post_message(ClientRenewed(ws.root, name, outcome, error or ""))
+        self._post_from_thread(ClientRenewed(ws.root, name, outcome, error or ""))
 
     @on(ClientRenewed)
     def _client_renewed(self, message: ClientRenewed) -> None:
@@ -149,7 +123,7 @@ class ClientsWorkMixin(App[int]):
         from wizard import clients
 
         revocation, error = attempt(lambda: clients.revoke(ws, name, reason))
-        self.post_message(ClientRevoked(ws.root, revocation, error or ""))
+        self._post_from_thread(ClientRevoked(ws.root, revocation, error or ""))
 
     @on(ClientRevoked)
     def _client_revoked(self, message: ClientRevoked) -> None:

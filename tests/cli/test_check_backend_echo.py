@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,13 @@ from pathlib import Path
 import pytest
 from conftest import P12_PASSWORD, CliRunner
 from support.elb_front import LB_ADDRESS, ElbFront
+from support.i18n_helpers import untranslated_words
 from support.kit_backends import NginxKitBackend, kit_backend, readable_folder
 from support.server_process import require_binary
 
-from wizard import backend, clients
+from wizard import backend, clients, i18n
 from wizard.handshake.backend_echo import FORGED_SERIAL
+from wizard.i18n import _
 from wizard.workspace import Workspace
 
 FIELDS = ("subjectdn", "fingerprint", "serialnumber", "clientverify")
@@ -64,8 +67,9 @@ def path(request: pytest.FixtureRequest, echo_ws: Workspace, tmp_path_factory: p
             yield EchoPath(server, echo_ws, front, keeping, silent, clients.client_info(echo_ws, "alice").serial)
 
 
-def _check(cli: CliRunner, ws: Workspace, address: str, client: str, *extra: str):
-    return cli("check", address, "--workspace", str(ws.root), "--client", client, "--backend-echo", "--timeout", TIMEOUT, *extra, timeout=90)
+def _check(cli: CliRunner, ws: Workspace, address: str, client: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return cli("check", address, "--workspace", str(ws.root), "--client", client, "--backend-echo", "--timeout", TIMEOUT, *extra,
+               env=env, timeout=90)
 
 
 def _line(output: str, *fragments: str) -> str:
@@ -228,3 +232,20 @@ def test_the_backend_echo_is_off_unless_asked(cli: CliRunner, path: EchoPath) ->
     done = cli("check", path.front.address, "--workspace", str(path.ws.root), "--client", "alice", "--json", timeout=90)
     assert json.loads(done.stdout)["backend_echo"] is None
     assert "Behind the listener" not in cli("check", path.front.address, "-w", str(path.ws.root), "--client", "alice").stdout
+
+
+def test_every_backend_line_is_translated(cli: CliRunner, path: EchoPath) -> None:
+    if path.server != "nginx":
+        pytest.skip("the words are the same for every web server")
+    pseudo = {"MTLS_WIZARD_LANG": "qps"}
+    runs = [_check(cli, path.ws, address, client, env=pseudo) for address, client in
+            ((path.front.address, "alice"), (path.front.address, "bob"), (path.silent_front.address, "alice"),
+             (path.keeping_front.address, "bob"))]
+    # Data: what the servers said (status lines, the kit's fixed refusal texts), names, header names.
+    allowed = ["alice", "bob", "nginx", "Forbidden", *backend.REVOKED.split(), *backend.UNVERIFIED.split(), "DIR"]
+    i18n.set_language(i18n.PSEUDO)
+    heading = _("Behind the listener: {path}, the backend kit's echo").split(":", 1)[0]  # where the backend's section starts
+    left = [untranslated_words(run.stdout.split(heading, 1)[1], allowed) for run in runs]
+    assert left == [[]] * len(runs), left
+    chinese = _check(cli, path.ws, path.front.address, "bob", env={"MTLS_WIZARD_LANG": "zh_CN"})
+    assert chinese.returncode == 0 and "后端的拒绝列表" in chinese.stdout and chinese.stderr == ""

@@ -174,6 +174,8 @@ def test_a_forged_fingerprint_reaching_the_backend_fails_where_no_serial_is_forw
     (refusal(FORGED), "pass", "backend_kit"),
     (echoed(FORGED_SERIAL), "fail", "listener_headers"),
     (echoed(SERIAL), "fail", "backend_deny_list"),
+    (answer(200, "app ok\n"), "fail", "backend_kit"),
+    (refusal(UNVERIFIED), "inconclusive", "listener_headers"),
 ])
 def test_a_revoked_client_with_a_forged_serial_must_still_be_refused(forged: Observation, status: str, layer: str) -> None:
     check = judge_backend_echo(evidence(refusal(REVOKED), forged, revoked=True)).checks[1]

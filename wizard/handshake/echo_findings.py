@@ -136,6 +136,9 @@ FORGED_REVOKED = {
     "let_in": Outcome("fail", "backend_deny_list", N_("the revoked {name} with a forged {header} is let in: the backend ({server}) "
                                                       "received {received}"),
                       N_("the backend lets the revoked {name} in")),
+    "no_kit": Outcome("fail", "backend_kit", N_("the revoked {name} with a forged {header} is let in: {path} answered {status_line}, "
+                                                "and no kit refused it"),
+                      N_("the backend lets the revoked {name} in (no backend kit)"), "install"),
 }
 
 SUMMARY_PASS = N_("PASS: behind {where} the backend ({server}) receives {name}'s certificate details as the listener forwards them, and "

@@ -193,6 +193,8 @@ def _revocation(evidence: Evidence, answer: Answer, facts: dict[str, str]) -> Re
 
 
 def _forged_key(evidence: Evidence, answer: Answer, identity: Identity, table: dict[str, Outcome], reached: bool) -> str:
+    if answer.echo is None and evidence.client.revoked and answer.kind in ("missing", "not_echo"):
+        return "no_kit"
     if answer.echo is None:
         return answer.kind if answer.kind in table else ""
     if reached:

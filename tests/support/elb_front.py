@@ -13,7 +13,8 @@ upper-case hex serial (whole bytes), SHA-1 fingerprint in lower-case hex, SUCCES
 subject and issuer. The later practice load balancer can be compared against it.
 
 A header the listener forwards is always set by the front (`proxy_set_header` replaces whatever the
-client sent under that name), so a client cannot smuggle its own value through. The front reaches
+client sent under that name), so a client cannot smuggle its own value through; `keeps_client_headers`
+makes the deliberately broken front that passes a client's own header on instead. The front reaches
 the backend from 127.0.0.2 (`proxy_bind`), standing in for the load balancer's addresses; a direct
 request from 127.0.0.1 is "from elsewhere".
 """
@@ -43,15 +44,18 @@ NGINX_VALUES = {
 
 
 class ElbFront(ServerProcess):
-    """nginx with `ssl_verify_client on`, forwarding `fields` ("NAME[=alias]") to `backend` (host:port)."""
+    """nginx with `ssl_verify_client on`, forwarding `fields` ("NAME[=alias]") to `backend` (host:port).
+    With `keeps_client_headers` a header the client sent itself is passed on as it came (the broken
+    front a backend must not trust), and the certificate's value only fills in where it sent none."""
 
     what = "nginx (ELB-like front)"
     config_name = "front.conf"
 
-    def __init__(self, ws: Workspace, folder: Path, backend: str, fields: Iterable[str]) -> None:
+    def __init__(self, ws: Workspace, folder: Path, backend: str, fields: Iterable[str], keeps_client_headers: bool = False) -> None:
         super().__init__(folder)
         self.ws, self.backend = ws, backend
         self.fields = validate_forward_fields(fields)
+        self.keeps_client_headers = keeps_client_headers
         self.binary = find_binary("nginx") or "nginx"
 
     def prepare(self) -> None:
@@ -60,12 +64,20 @@ class ElbFront(ServerProcess):
     def command(self) -> list[str]:
         return [self.binary, "-p", str(self.folder), "-e", str(self.folder / "error.log"), "-c", str(self.config_path), "-g", "daemon off;"]
 
+    def _headers(self) -> list[tuple[str, str]]:
+        """(field, header name) of each forwarded field."""
+        return [(field, alias or FORWARDABLE_FIELDS[field][0]) for field, _sep, alias in (item.partition("=") for item in self.fields)]
+
     def forwarded(self) -> str:
-        lines = []
-        for item in self.fields:
-            field, _sep, alias = item.partition("=")
-            lines.append(f"      proxy_set_header {alias or FORWARDABLE_FIELDS[field][0]} {NGINX_VALUES[field]};\n")
-        return "".join(lines)
+        values = {field: f"$front_{field}" if self.keeps_client_headers else NGINX_VALUES[field] for field, _header in self._headers()}
+        return "".join(f"      proxy_set_header {header} {values[field]};\n" for field, header in self._headers())
+
+    def client_header_maps(self) -> str:
+        """For the broken front: the client's own header where it sent one, else the certificate's value."""
+        if not self.keeps_client_headers:
+            return ""
+        return "".join(f'  map $http_{header.lower().replace("-", "_")} $front_{field} {{ "" {NGINX_VALUES[field]}; default $http_{header.lower().replace("-", "_")}; }}\n'
+                       for field, header in self._headers())
 
     def config(self) -> str:
         folder, temp = self.folder, self.folder / "tmp"
@@ -76,6 +88,7 @@ class ElbFront(ServerProcess):
             "http {\n  access_log off;\n"
             f"  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;\n"
             f"  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;\n"
+            f"{self.client_header_maps()}"
             "  server {\n"
             f"    listen {self.address} ssl;\n"
             f"    ssl_certificate {self.ws.cert('server')};\n    ssl_certificate_key {self.ws.key('server')};\n"

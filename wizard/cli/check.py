@@ -10,7 +10,7 @@ from wizard.cli.common import open_session, resolve_workspace, save_session
 from wizard.cli.layout import cells, fill, pad
 from wizard.handshake import Verdict
 from wizard.i18n import N_, _
-from wizard.handshake.model import outcome_text
+from wizard.handshake.model import BackendEcho, layer_text, outcome_text, status_text
 from wizard.record import record_verdict
 from wizard.safe_text import printable
 from wizard.workspace import Workspace
@@ -79,11 +79,26 @@ def format_verdict(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+def format_backend_echo(echo: BackendEcho) -> str:
+    """The backend-echo checks: one line per check with the layer that decided it, the fixes, one summary
+    line. What the backend echoed (header values) is escaped like everything a server sent."""
+    lines = [printable(_("Behind the listener: {path}, the backend kit's echo").format(path=echo.path))]
+    width = max((cells(status_text(check.status)) for check in echo.checks), default=0)
+    for check in echo.checks:
+        line = _("{layer}: {detail}").format(layer=layer_text(check.layer), detail=check.detail)
+        lines.append(fill(printable(line), width=78, initial_indent=f"  {pad(status_text(check.status), width)}  ",
+                          subsequent_indent=" " * (width + 4), break_on_hyphens=False))
+    for finding in echo.diagnosis:
+        lines.append(fill(printable(finding), width=78, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False))
+    lines.append(printable(echo.summary))
+    return "\n".join(lines)
+
+
 def check_command(args: argparse.Namespace) -> int:
     host, port = handshake.parse_address(args.address)
     ws = Workspace(resolve_workspace(args.workspace))
     # Validated (usage errors, a missing workspace) before we say we are checking.
-    plan = handshake.prepare(host, port, ws, args.sni, args.timeout, args.insecure, args.trust, None, args.client)
+    plan = handshake.prepare(host, port, ws, args.sni, args.timeout, args.insecure, args.trust, None, args.client, args.backend_echo)
     if not args.json:
         print(_("Checking {address} ...").format(address=handshake.format_address(host, port)), flush=True)
     verdict = handshake.execute(plan)
@@ -91,6 +106,8 @@ def check_command(args: argparse.Namespace) -> int:
         print(json.dumps(verdict.to_dict(), indent=2))
     else:
         print(format_verdict(verdict))
+        if verdict.backend_echo is not None:
+            print(format_backend_echo(verdict.backend_echo))
     if args.client in (None, "client"):  # step 7 is the tutorial client's test; a named client's is its own
         store, session = open_session(ws.root)
         session.lb_address, session.lb_port = host, port
@@ -98,4 +115,5 @@ def check_command(args: argparse.Namespace) -> int:
             session.sni = verdict.sni
         record_verdict(session, verdict)
         save_session(store, session)
-    return 0 if verdict.passed else 1
+    backend_passed = verdict.backend_echo is None or verdict.backend_echo.passed
+    return 0 if verdict.passed and backend_passed else 1

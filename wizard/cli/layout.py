@@ -39,15 +39,17 @@ def label(text: str, width: int) -> str:
     return pad(text, width, at_least=1)
 
 
-def fill(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
+def fill(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "", break_on_hyphens: bool = True) -> str:
     """textwrap.fill by cells: a line breaks between words or between two wide characters."""
-    return "\n".join(wrap(text, width, initial_indent, subsequent_indent))
+    return "\n".join(wrap(text, width, initial_indent, subsequent_indent, break_on_hyphens))
 
 
-def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:
-    """textwrap.wrap by cells (the very same lines for text without wide characters)."""
+def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "", break_on_hyphens: bool = True) -> list[str]:
+    """textwrap.wrap by cells (the very same lines for text without wide characters). Without
+    `break_on_hyphens` a header name or an --option stays whole on its line, to be copied as it is."""
     if cells(text) == len(text):
-        return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent)
+        return textwrap.wrap(text, width=width, initial_indent=initial_indent, subsequent_indent=subsequent_indent,
+                             break_on_hyphens=break_on_hyphens)
     lines, line, space = [], initial_indent, False
     for token in _tokens(text):
         if token.isspace():

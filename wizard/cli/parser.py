@@ -266,6 +266,9 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument("--trust", choices=("auto", "workspace", "system"), default="auto",
                        help=_("verify the server against the workspace CA or the system store (default auto: the system store for a server certificate you brought)"))
     check.add_argument("--client", metavar="NAME", help=_("present this named client's certificate instead of the tutorial's (a revoked one must be refused)"))
+    check.add_argument("--backend-echo", action="store_true",
+                       help=_("then read the backend kit's echo through the listener: our client's serial arrives, a forged serial header "
+                              "does not, a revoked --client is refused by the backend's deny-list"))
     check.add_argument("--json", action="store_true", help=_("machine-readable output"))
     check.set_defaults(handler=_lazy("wizard.cli.check", "check_command"))
 

@@ -48,9 +48,14 @@ def judge_attempts(evidence: Evidence) -> list[Attempt]:
     if rows and rows[0].name == WITH_CERT and evidence.client.name != "client":
         first, name = rows[0], evidence.client.name
         first.label = (_("with {name}'s revoked certificate") if evidence.client.revoked else _("with the certificate of {name}")).format(name=name)
-        if evidence.client.revoked:  # a revoked client must be refused, like a stranger
-            first.ok = first.outcome == "rejected"
+        if evidence.client.revoked:  # a revoked client must be refused, like a stranger (or behind the listener: --backend-echo)
+            first.ok = first.outcome == "rejected" or (first.outcome == "accepted" and evidence.revoked_refused_behind)
     return rows
+
+
+def judge_alone(name: str, observation: Observation) -> Attempt:
+    """One observation judged on its own (no other attempt as a yardstick): is it a refusal of the certificate?"""
+    return _judge(name, observation, None)
 
 
 def _judged_rows(evidence: Evidence) -> list[Attempt]:
@@ -219,7 +224,10 @@ def _judge_whole(verdict: Verdict, evidence: Evidence) -> None:
         _inconclusive(verdict, pending, notes)
     else:
         verdict.status, verdict.passed = "pass", True
-        if evidence.client.revoked:
+        if evidence.client.revoked and evidence.revoked_refused_behind and ours.outcome == "accepted":
+            verdict.summary = _("PASS: {where} demands a client certificate and refuses strangers; the revoked {name} passes its TLS "
+                                "and is refused behind it by the backend's deny-list").format(where=verdict.address, name=evidence.client.name)
+        elif evidence.client.revoked:
             verdict.summary = _("PASS: {where} demands a client certificate and refuses the revoked {name} and strangers").format(
                 where=verdict.address, name=evidence.client.name)
         else:
@@ -244,7 +252,9 @@ def _failures(verdict: Verdict, evidence: Evidence, ours: Attempt, without: Atte
         phrase, note = findings.foreign_let_in(foreign, lines.get(FOREIGN_CERT, ""))
         failures.append(phrase)
         notes.append(note)
-    if evidence.client.revoked:
+    if evidence.client.revoked and evidence.revoked_refused_behind and ours.outcome == "accepted":
+        notes.append(findings.revoked_refused_behind(evidence.client.name))
+    elif evidence.client.revoked:
         phrase, note = findings.revoked_client(evidence.client.name, ours)
         notes.append(note)
         if phrase:

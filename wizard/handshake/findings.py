@@ -162,6 +162,12 @@ def revoked_client(name: str, attempt: Attempt) -> tuple[str, str]:
         name=name, outcome=outcome_text(attempt.outcome))
 
 
+def revoked_refused_behind(name: str) -> str:
+    """The note when a revoked client passed the listener and the backend's deny-list refused it (--backend-echo)."""
+    return _("{name} is revoked and the listener let it through TLS: it checks no CRL, as ELB never does. The backend's deny-list "
+             "refused it (see the backend checks below), which is where revocation holds behind ELB.").format(name=name)
+
+
 def our_cert_refused(verdict: Verdict, client: ClientFacts, attempt: Attempt, evidence: Evidence) -> str:
     detail = attempt.detail
     if client.not_after < evidence.now:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 from wizard import pki
 from wizard.errors import WizardError
@@ -63,9 +63,11 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
             server_cn = pki.cn_of(server.subject)
     except OSError as error:
         raise WizardError(_("cannot read the workspace {workspace}: {reason}").format(workspace=ws.root, reason=error.strerror or error)) from None
+    serial = serial_text(client.serial_number)
     facts = ClientFacts(ca_subject=ca.subject.rfc4514_string(), not_before=client.not_valid_before_utc,
                         not_after=client.not_valid_after_utc, has_server_cert=server_der is not None,
-                        name=name, revoked=serial_text(client.serial_number) in revoked_serials(ws))
+                        name=name, revoked=serial in revoked_serials(ws), serial=serial,
+                        fingerprints=(client.fingerprint(hashes.SHA1()).hex(), client.fingerprint(hashes.SHA256()).hex()))  # noqa: S303 - identifiers
     return Material(ca_file=ws.cert("ca"), client_cert_file=files.cert, client_key_file=files.key,
                     ca=ca, server_der=server_der, server_cn=server_cn, client=facts,
                     server_issued_by_ca=pki.verify_issued_by(server, ca) if server_der is not None else None)

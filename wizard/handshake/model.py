@@ -30,7 +30,8 @@ OUTCOME_WORDS = {
     "accepted": N_("accepted"), "rejected": N_("rejected"), "denied": N_("denied"),
     "timeout": N_("timeout"), "error": N_("error"),
 }
-STATUS_WORDS = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE")}
+STATUS_WORDS = {"pass": N_("PASS"), "fail": N_("FAIL"), "inconclusive": N_("INCONCLUSIVE"), "unreachable": N_("UNREACHABLE"),
+                "not_run": N_("NOT RUN")}
 
 
 def outcome_text(outcome: str) -> str:
@@ -83,6 +84,51 @@ class ServerCertificate:
     not_yet_valid: bool = False
 
 
+# Which layer decided a backend-echo check (EchoCheck.layer), for people; --json keeps the key.
+LAYER_WORDS = {
+    "listener_tls": N_("the listener's TLS"),
+    "listener_headers": N_("the listener's headers"),
+    "backend_kit": N_("the backend kit"),
+    "backend_deny_list": N_("the backend's deny-list"),
+    "backend": N_("the backend"),
+}
+
+
+def layer_text(layer: str) -> str:
+    return _(LAYER_WORDS[layer]) if layer in LAYER_WORDS else layer
+
+
+@dataclass
+class EchoCheck:
+    """One backend-echo check: what was asked, which layer decided, and how it went."""
+
+    name: str  # serial_arrives | revoked_refused | forged_header
+    status: str  # pass | fail | inconclusive
+    layer: str  # listener_tls | listener_headers | backend_kit | backend_deny_list | backend
+    detail: str  # one sentence, for people
+    status_line: str = ""  # the HTTP answer, if one came
+    refusal: str = ""  # the kit's refusal text (its 403's body), if that was the answer
+    header: str = ""  # the header the identity was read from (lower case)
+    received: str = ""  # its value as the backend received it
+    expected: str = ""  # our client's serial (or fingerprint), canonical
+    forged: str = ""  # the value our request forged, for forged_header
+
+
+@dataclass
+class BackendEcho:
+    """`check --backend-echo`: the backend kit's echo read through the listener, layer by layer."""
+
+    status: str  # pass | fail | inconclusive | not_run
+    passed: bool
+    summary: str
+    checks: list[EchoCheck]
+    diagnosis: list[str]
+    path: str = ""  # the echo location asked for
+    server: str = ""  # the web server the echo names (nginx, haproxy, apache)
+    source: str = ""  # where the backend saw our request come from (the load balancer's address)
+    received: dict[str, str] = field(default_factory=dict)  # the echo's header lines, as the backend received them
+
+
 @dataclass
 class Verdict:
     status: str  # "pass" | "fail" | "inconclusive" | "unreachable"
@@ -109,6 +155,7 @@ class Verdict:
     post_handshake_auth_offered: bool = False  # TLS 1.3: may the server ask for our certificate after the handshake?
     client: str = "client"  # whose certificate the first attempt presented
     client_revoked: bool = False  # ... and it is revoked: the listener should refuse it
+    backend_echo: BackendEcho | None = None  # check --backend-echo: what the backend behind the listener received
     workspace: str = ""
     checked_at: str = ""
     elapsed: float = 0.0
@@ -155,6 +202,20 @@ class ClientFacts:
     has_server_cert: bool = True  # WORKSPACE/server/server.crt exists
     name: str = "client"  # the client whose certificate is presented (the tutorial's unless --client)
     revoked: bool = False  # recorded in ca/revoked.json: a CRL-enforcing listener must refuse it
+    serial: str = ""  # upper-case hex of whole bytes, as ELB forwards it
+    fingerprints: tuple[str, ...] = ()  # SHA-1 and SHA-256, lower-case hex without colons
+
+
+@dataclass
+class EchoEvidence:
+    """What `check --backend-echo` sent to the echo location and what came back."""
+
+    serial_headers: list[str]  # where the backend may receive the serial (ELB's name, the kits' aliases), lower case
+    fingerprint_headers: list[str]
+    forged_serial: str  # the made-up values the forged request carries
+    forged_fingerprint: str
+    observations: dict[str, Observation] = field(default_factory=dict)  # "plain", "forged"
+    reloads: list[str] = field(default_factory=list)  # the reload commands of the workspace's kits
 
 
 @dataclass
@@ -170,6 +231,8 @@ class Evidence:
     trust: str = "workspace"
     insecure: bool = False
     post_handshake_auth_offered: bool = False
+    backend_echo: EchoEvidence | None = None  # with --backend-echo
+    revoked_refused_behind: bool = False  # the backend refused our revoked client that the listener let in
     workspace: str = ""
     checked_at: str = ""
     elapsed: float = 0.0

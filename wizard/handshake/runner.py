@@ -14,7 +14,9 @@ from OpenSSL import SSL
 
 from wizard.errors import InputError
 from wizard.handshake.client import ClientContexts
-from wizard.handshake.diagnosis import diagnose, judge_attempts
+from wizard.handshake.backend_echo import echo_evidence, read_echo
+from wizard.handshake.diagnosis import judge_attempts
+from wizard.handshake.echo_verdict import conclude
 from wizard.handshake.findings import FIRST_ATTEMPT_ENDINGS
 from wizard.handshake.material import Material, load_material, server_facts
 from wizard.handshake.model import ATTEMPT_ORDER, WITH_CERT, Attempt, Evidence, Observation, Verdict
@@ -44,10 +46,11 @@ class Plan:
     insecure: bool
     trust: str
     connect_timeout: float
+    backend_echo: bool = False  # then read the backend kit's echo through the listener (backend_echo.read_echo)
 
 
 def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float, insecure: bool, trust: str,
-            connect_timeout: float | None, client: str | None = None) -> Plan:
+            connect_timeout: float | None, client: str | None = None, backend_echo: bool = False) -> Plan:
     """Check the options and read the workspace; InputError / WizardError before any connection."""
     if trust not in ("auto", "workspace", "system"):
         raise InputError(_("unknown trust {trust!r}: use auto, workspace or system").format(trust=trust))
@@ -61,7 +64,7 @@ def prepare(host: str, port: int, ws: Workspace, sni: str | None, timeout: float
         # A server certificate the workspace CA did not issue was brought in (a purchased one):
         # it is verified against the system's trusted CAs, as browsers do.
         trust = "system" if material.server_issued_by_ca is False else "workspace"
-    return Plan(host, port, ws, material, name, timeout, insecure, trust, min(timeout, connect_timeout or CONNECT_TIMEOUT))
+    return Plan(host, port, ws, material, name, timeout, insecure, trust, min(timeout, connect_timeout or CONNECT_TIMEOUT), backend_echo)
 
 
 def probe(
@@ -76,6 +79,7 @@ def probe(
     progress: Progress | None = None,
     connect_timeout: float | None = None,
     client: str | None = None,
+    backend_echo: bool = False,
 ) -> Verdict:
     """Run the three attempts against host:port and judge them. Blocking; safe in a worker thread.
 
@@ -84,9 +88,10 @@ def probe(
     unusable name; whatever the server does becomes part of the verdict, never an exception.
     The name lookup and every attempt are each bounded by `timeout`. `client`: a named client
     whose certificate the first attempt presents instead of the tutorial's (a revoked one must
-    be refused).
+    be refused). `backend_echo`: then read the backend kit's echo location through the listener
+    with that certificate (Verdict.backend_echo).
     """
-    return execute(prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout, client), progress)
+    return execute(prepare(host, port, ws, sni, timeout, insecure, trust, connect_timeout, client, backend_echo), progress)
 
 
 def resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple[Any, ...]]], Observation | None]:
@@ -140,6 +145,11 @@ def execute(plan: Plan, progress: Progress | None = None) -> Verdict:
             # Nothing more to learn; a silent or stalling server must not cost three timeouts; and
             # nothing at all goes to a server whose certificate did not verify.
             break
+    if plan.backend_echo:
+        evidence.backend_echo = echo_evidence(plan.ws, plan.material.client)
+        first = evidence.observations[WITH_CERT]
+        if first.kind not in FIRST_ATTEMPT_ENDINGS and first.kind != "server_unverified":  # else: not run, said in the verdict
+            read_echo(contexts.get(WITH_CERT), target, evidence.backend_echo, plan.timeout)
     return _conclude(evidence, plan, started)
 
 
@@ -194,4 +204,4 @@ def _conclude(evidence: Evidence, plan: Plan, started: float) -> Verdict:
     if handshaken is not None and handshaken.peer_der is not None:
         evidence.server_certificate = server_facts(handshaken.peer_der, plan.material, plan.name, evidence.now)
     evidence.elapsed = time.monotonic() - started
-    return diagnose(evidence)
+    return conclude(evidence)

@@ -59,6 +59,25 @@ _CLOSED_DETAILS = {
 Result = TypeVar("Result")
 
 
+@dataclass(frozen=True)
+class Request:
+    """An HTTP/1.1 request of a check: `method path`, our fixed headers, then `headers` (name, value)."""
+
+    method: str
+    host_header: str
+    path: str = "/"
+    headers: tuple[tuple[str, str], ...] = ()
+    whole_body: bool = False  # read the whole answer (up to MAX_RESPONSE_BYTES), not just enough for a reason text
+
+    def encode(self) -> bytes:
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {self.host_header}", f"User-Agent: {USER_AGENT}", "Accept: */*"]
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        text = "\r\n".join([*lines, "Connection: close", "", ""])
+        if any(char in line for line in lines for char in "\r\n\0"):
+            raise ValueError("a request line holds a line break")  # our own values only: a bug, never a server's doing
+        return text.encode("latin-1")
+
+
 @dataclass
 class Target:
     """Where and how to connect; `sockaddrs` is reordered so later attempts start with what worked."""
@@ -155,8 +174,9 @@ class _Channel:
             sent = self.drive(lambda: self.connection.send(view))
             view = view[sent:]
 
-    def read_http(self, want_body: bool) -> bytes:
-        """The server's answer, up to the end of its head (and a short body); whatever came before a close."""
+    def read_http(self, want_body: bool, whole: bool = False) -> bytes:
+        """The server's answer, up to the end of its head (and a short body, or with `whole` all of it up
+        to MAX_RESPONSE_BYTES); whatever came before a close."""
         data = b""
         while len(data) < MAX_RESPONSE_BYTES:
             try:
@@ -169,23 +189,31 @@ class _Channel:
                 break
             data += chunk
             head_end = data.find(b"\r\n\r\n")
-            if head_end >= 0 and (not want_body or _body_complete(data, head_end)):
+            if head_end >= 0 and (not want_body or _body_complete(data, head_end, whole)):
                 break
         return data
 
 
-def _body_complete(data: bytes, head_end: int) -> bool:
-    length = _header_value(data[:head_end], b"content-length")
+def _body_complete(data: bytes, head_end: int, whole: bool = False) -> bool:
+    head, body = data[:head_end], data[head_end + 4:]
+    length = _header_value(head, b"content-length")
     if length.isdigit():
-        return len(data) - head_end - 4 >= int(length)
-    return len(data) - head_end - 4 >= 2048  # enough to find a reason text
+        return len(body) >= int(length)
+    if not whole:
+        return len(body) >= 2048  # enough to find a reason text
+    if _header_value(head, b"transfer-encoding").lower() == "chunked":
+        return body.endswith(b"0\r\n\r\n")  # the last chunk (trailers are not used by the servers we read)
+    return False  # until the server closes (we asked for Connection: close)
 
 
 def run_attempt(context: SSL.Context, target: Target, method: str | None = "HEAD", deadline: float | None = None,
-                alpn: list[bytes] | None = None) -> Observation:
+                alpn: list[bytes] | None = None, request: Request | None = None) -> Observation:
     """One connection: handshake, request, answer, by `deadline` (default: now + the target's timeout).
-    `method` None stops after the handshake (kind "handshake"); `alpn` replaces the protocols offered.
+    `method` None stops after the handshake (kind "handshake"); else `method /` is asked, or `request`
+    when given (another path, more headers, the whole body). `alpn` replaces the protocols offered.
     Never raises for anything the server does."""
+    if request is None and method is not None:
+        request = Request(method, target.host_header)
     started = time.monotonic()
     deadline = deadline if deadline is not None else started + target.timeout
     sock, failure = connect(target, deadline)
@@ -194,7 +222,7 @@ def run_attempt(context: SSL.Context, target: Target, method: str | None = "HEAD
         failure.elapsed = time.monotonic() - started
         return failure
     log = HandshakeLog(expected_name=target.verify_name)
-    observation = Observation("error", phase="handshake", method=method or "")
+    observation = Observation("error", phase="handshake", method=request.method if request else "")
     connection = SSL.Connection(context, sock)
     connection.set_app_data(log)
     if alpn:
@@ -204,7 +232,7 @@ def run_attempt(context: SSL.Context, target: Target, method: str | None = "HEAD
     connection.set_connect_state()
     channel = _Channel(connection, sock, deadline, round(deadline - started, 1))
     try:
-        _exchange(channel, target, method, observation, log)
+        _exchange(channel, request, observation, log)
     finally:
         log.read_ca_names(connection)
         channel.close()
@@ -214,7 +242,7 @@ def run_attempt(context: SSL.Context, target: Target, method: str | None = "HEAD
     return observation
 
 
-def _exchange(channel: _Channel, target: Target, method: str | None, observation: Observation, log: HandshakeLog) -> None:
+def _exchange(channel: _Channel, request: Request | None, observation: Observation, log: HandshakeLog) -> None:
     connection = channel.connection
     try:
         channel.drive(connection.do_handshake)
@@ -224,13 +252,12 @@ def _exchange(channel: _Channel, target: Target, method: str | None, observation
         peer = connection.get_peer_certificate(as_cryptography=True)
         if peer is not None:
             observation.peer_der = peer.public_bytes(Encoding.DER)
-        if method is None:
+        if request is None:
             observation.kind = "handshake"
             return
         observation.phase = "response"
-        request = f"{method} / HTTP/1.1\r\nHost: {target.host_header}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-        channel.send_all(request.encode("ascii"))
-        _judge_http(observation, channel.read_http(want_body=method != "HEAD"))
+        channel.send_all(request.encode())
+        _judge_http(observation, channel.read_http(want_body=request.method != "HEAD", whole=request.whole_body))
     except TimeoutError:
         observation.kind = "silent" if observation.phase == "handshake" and not log.server_hello else "timeout"
         if observation.phase == "handshake":
@@ -325,6 +352,8 @@ def _judge_http(observation: Observation, data: bytes) -> None:
     head_end = data.find(b"\r\n\r\n")
     observation.status_code = int(parts[1])
     observation.body = data[head_end + 4:] if head_end >= 0 else b""
+    if head_end >= 0 and _header_value(data[:head_end], b"transfer-encoding").lower() == "chunked":
+        observation.body = dechunk(observation.body)
     observation.detail = observation.status_line
     if 300 <= observation.status_code < 400:
         observation.location = _header_value(data[:head_end if head_end >= 0 else len(data)], b"location")[:200]
@@ -336,3 +365,18 @@ def _header_value(head: bytes, wanted: bytes) -> str:
         if name.strip().lower() == wanted:
             return value.strip().decode("latin-1", "replace")
     return ""
+
+
+def dechunk(body: bytes) -> bytes:
+    """A chunked body's data (as much of it as arrived); what does not parse is kept as it came."""
+    data, rest = b"", body
+    while rest:
+        size_line, separator, rest = rest.partition(b"\r\n")
+        size_text = size_line.split(b";", 1)[0].strip()
+        if not separator or not size_text or not all(c in b"0123456789abcdefABCDEF" for c in size_text):
+            return body
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        data, rest = data + rest[:size], rest[size + 2:]
+    return data

@@ -226,3 +226,15 @@ def test_the_script_lists_the_very_bodies_that_were_sent(ws: Workspace, ccm: Fak
     csr_body = listed["POST /v1/private-certificates/csr"][0]
     assert csr_body == {**ccm.calls("create_certificate_by_csr")[0].json, "csr": "<client/client.csr>"}
     assert run("sh", "-n", input=listing).returncode == 0  # what runs here is valid shell
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_ccm_step_page_says_what_ccm_does_in_each_language(language: str) -> None:
+    from wizard import i18n
+    from wizard.ccm.teaching import STEP_TEXTS, step_text
+
+    i18n.set_language(language)
+    texts = {page: step_text(page) for page in STEP_TEXTS}
+    assert all(text.startswith("## ") for text in texts.values())
+    assert "--i-accept-ccm-charges" in texts["step1"] and ("billed" in texts["step1"] or "计费" in texts["step1"])
+    assert "client/client.csr" in texts["step3"] and "--crl-bucket BUCKET" in texts["step6-revocation"]

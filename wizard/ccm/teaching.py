@@ -15,7 +15,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from wizard import pki
+from wizard import assets_loader, pki
 from wizard.ccm import profile
 from wizard.ccm.record import IssuerRecord, read_record
 from wizard.errors import WizardError
@@ -31,6 +31,16 @@ _ROUTE_NOTE = {
     "csr": N_("the key is made here and never leaves this machine: only its CSR is sent"),
     "ccm": N_("CCM makes the key; it is exported once with the certificate and written here (0600)"),
 }
+
+
+STEP_TEXTS = ("step1", "step2", "step3", "step6-revocation")  # the pages that have a CCM edition
+
+
+def step_text(page: str) -> str:
+    """The CCM edition of a step page ("step1", ...), in the current language: what CCM does and costs."""
+    if page not in STEP_TEXTS:
+        raise ValueError(page)
+    return assets_loader.read_text(f"steps/{page}-ccm.md")
 
 
 def api_call(method: str, path: str, body: dict[str, Any] | None = None) -> str:

@@ -51,7 +51,7 @@ def wants_ccm(args: argparse.Namespace, ws: Workspace) -> bool:
 
 
 def charges_notice(choice: CaChoice) -> str | None:
-    return _("note: {costs}").format(costs=_(COSTS)) if choice.create else None
+    return _(COSTS) if choice.create else None
 
 
 def print_held_in_ccm(ws: Workspace) -> None:

@@ -238,3 +238,32 @@ def test_every_ccm_step_page_says_what_ccm_does_in_each_language(language: str) 
     assert all(text.startswith("## ") for text in texts.values())
     assert "--i-accept-ccm-charges" in texts["step1"] and ("billed" in texts["step1"] or "计费" in texts["step1"])
     assert "client/client.csr" in texts["step3"] and "--crl-bucket BUCKET" in texts["step6-revocation"]
+
+
+# ---------------------------------------------------------------------------
+# switching between a CA here and a CA in CCM
+# ---------------------------------------------------------------------------
+
+
+def test_a_local_workspace_moves_to_a_ccm_ca_only_with_new_ca(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    from conftest import make_pki
+
+    local = make_pki(tmp_path / "local")
+    with pytest.raises(WizardError, match="has its CA on this machine \\(ca/ca.key\\): add --new-ca"):
+        _generate(local, ccm, force=True)
+    assert ccm.requests == []
+    outcomes = _generate(local, ccm, new_ca=True)
+    assert not local.key("ca").exists() and outcomes[0].backup is not None and (outcomes[0].backup / "ca" / "ca.key").exists()
+    _verify(local, local.cert("server"), local.cert("client"))
+
+
+def test_a_ccm_workspace_gets_a_local_ca_again_with_new_ca(ws: Workspace, ccm: FakeCcmApi) -> None:
+    from wizard import steps
+
+    _generate(ws, ccm)
+    with pytest.raises(WizardError, match="held in CCM"):
+        steps.generate(ws, ccm_session(ws.root), P12_PASSWORD, force=True)
+    outcomes = steps.generate(ws, ccm_session(ws.root), P12_PASSWORD, new_ca=True)
+    assert ws.key("ca").exists() and read_record(ws) is None
+    assert outcomes[0].backup is not None and (outcomes[0].backup / "ca" / "issuer.json").exists()
+    _verify(ws, ws.cert("server"), ws.cert("client"))

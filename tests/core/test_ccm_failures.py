@@ -68,6 +68,13 @@ def test_a_bad_target_is_refused_before_any_client_exists(region: str, endpoint:
         checked_target("cn-north-4", "", "")
 
 
+def test_a_recorded_plain_http_endpoint_elsewhere_is_refused_too(ws: Workspace, cloud_env: dict) -> None:
+    from wizard.ccm.api import CcmApi
+
+    with pytest.raises(InputError, match="plain http only to this machine"):
+        CcmApi.connect(CcmTarget("", ACCOUNT, "http://192.0.2.10"))
+
+
 def test_a_region_without_ccm_names_the_ones_the_sdk_knows(ws: Workspace, cloud_env: dict) -> None:
     with pytest.raises(InputError, match="CCM is not offered in the region 'eu-nowhere-9'.*cn-north-4"):
         generate(ws, ccm_session(ws.root), P12_PASSWORD, CcmTarget("eu-nowhere-9", ACCOUNT), CREATE)
@@ -176,10 +183,11 @@ def test_a_failure_half_way_writes_nothing_and_the_retry_adopts_what_was_made(ws
 
 
 @pytest.mark.parametrize("route", ["create_certificate", "create_certificate_by_csr", "create_ca"])
-def test_a_lost_answer_is_found_and_adopted_not_made_twice(ws: Workspace, ccm: FakeCcmApi, route: str) -> None:
+def test_a_lost_answer_is_found_and_adopted_not_made_twice(ws: Workspace, ccm: FakeCcmApi, route: str, capfd: pytest.CaptureFixture[str]) -> None:
     ccm.lose_response(route)
     with pytest.raises(WizardError, match="cannot reach"):
         _generate(ws, ccm)
+    assert capfd.readouterr() == ("", "")  # the SDK's own logging of the dropped connection stays silent
     _nothing_written(ws)
     outcomes = _generate(ws, ccm)
     assert len(ccm.calls(route)) == 1  # the retry made none: it found the first call's

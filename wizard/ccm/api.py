@@ -125,8 +125,8 @@ def model(cls: type, data: dict[str, Any]) -> Any:
 
 
 def as_json(response: object) -> dict[str, Any]:
-    """A response (or a model in it) as the API's JSON fields; a private key in it is kept only
-    where the caller asked for it (export), never in what is logged or recorded."""
+    """A response (or a model in it) as the API's JSON fields. Not used for an export's answer,
+    whose private key is read from the answer directly and kept in memory only."""
     from huaweicloudsdkcore.utils.http_utils import sanitize_for_serialization
 
     data = sanitize_for_serialization(response)
@@ -145,6 +145,7 @@ class CcmApi:
         if not sdk_available():
             raise WizardError(_("the CCM SDK is not installed: {command}").format(command="pip install 'mtls-wizard[cloud]'"))
         ak, sk = credentials()
+        check_endpoint(target.endpoint)  # a recorded target too: plain http to this machine only
         quiet_sdk_logger()
         from huaweicloudsdkccm.v1 import CcmClient
         from huaweicloudsdkccm.v1.region.ccm_region import CcmRegion

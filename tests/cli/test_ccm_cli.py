@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from conftest import ELB_PROJECT, ELB_REGION, P12_PASSWORD, CliRunner, with_three_load_balancers
-from support.ccm_setup import ccm, cli_target  # noqa: F401 - ccm is a fixture
+from support.ccm_setup import cli_target
 from support.fake_ccm_api import FakeCcmApi
 from support.fake_elb_api import FakeElbApi
 from support.nginx_server import NginxServer, require_nginx

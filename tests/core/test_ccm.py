@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import P12_PASSWORD
-from support.ccm_setup import ACCOUNT, CREATE, ccm, ccm_session, connect, target  # noqa: F401 - ccm is a fixture
+from support.ccm_setup import ACCOUNT, CREATE, ccm_session, connect, target
 from support.fake_ccm_api import FakeCcmApi
 from support.tools import run, tool
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 from conftest import P12_PASSWORD
-from support.ccm_setup import ACCOUNT, CREATE, ccm, ccm_session, connect, target  # noqa: F401 - ccm is a fixture
+from support.ccm_setup import ACCOUNT, CREATE, ccm_session, connect, target
 from support.fake_ccm_api import CA_STATE, QUOTA, FakeCcmApi
 
 from wizard import clients
 from wizard.ccm import dispatch
-from wizard.ccm.api import CcmTarget, checked_target
+from wizard.ccm.api import CcmTarget
 from wizard.ccm.authority import CaChoice
 from wizard.ccm.generate import generate
 from wizard.ccm.record import pending_folder, read_record, working_record
+from wizard.cli.ccm import checked_target
 from wizard.elb import ENV_AK, ENV_SK
 from wizard.errors import InputError, WizardError
 from wizard.workspace import Workspace
@@ -92,7 +93,7 @@ def test_what_ccm_would_refuse_is_refused_before_any_call(ws: Workspace, ccm: Fa
 
 
 def test_creating_a_ca_needs_the_charges_accepted(ws: Workspace, ccm: FakeCcmApi) -> None:
-    with pytest.raises(InputError, match="costs money.*billed from the moment it exists.*--i-accept-ccm-charges"):
+    with pytest.raises(InputError, match="costs money.*billed from the moment it exists.*only with your consent to the charges"):
         _generate(ws, ccm, CaChoice(create=True, place=CREATE.place))
     assert ccm.calls("create_ca") == []
 
@@ -159,7 +160,7 @@ def test_a_ca_state_refused_by_the_service_is_told_by_its_message(ws: Workspace,
 def test_a_ca_of_another_region_is_not_found_there(ws: Workspace, ccm: FakeCcmApi, cloud_env: dict) -> None:
     ca_id = ccm.add_root_ca()
     with FakeCcmApi(secret_key=cloud_env[ENV_SK], access_key=cloud_env[ENV_AK], account=ACCOUNT) as elsewhere:
-        with pytest.raises(WizardError, match=f"CCM has no private CA {ca_id} at {elsewhere.endpoint}.*--region or --endpoint"):
+        with pytest.raises(WizardError, match=f"CCM has no private CA {ca_id} at {elsewhere.endpoint}.*the region or endpoint \\(each CA lives in one region\\)"):
             _generate(ws, elsewhere, CaChoice(ca_id=ca_id))
     _nothing_written(ws)
 

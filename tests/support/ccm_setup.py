@@ -1,7 +1,7 @@
 """Fixtures and helpers for the tests of a CA held in CCM: the stand-in API (fake_ccm_api) on
 127.0.0.1, the target the SDK is pointed at, and a session with the wizard's answers.
 
-Import the fixtures into a test module: `from support.ccm_setup import ccm  # noqa: F401`.
+The `ccm` fixture is made known to every test by tests/conftest.py.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import logging
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -35,7 +34,6 @@ DEFAULT_TIMEOUT = (10.0, 60.0)  # seconds: (connect, read), per socket operation
 DEADLINE = 90.0  # seconds for a whole call, answer included
 PAGE_SIZE = 50  # ListCertificateRequest.limit (the service's default is 10)
 MAX_PAGES = 40  # a misbehaving endpoint cannot keep us paging forever
-_ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def sdk_available() -> bool:
@@ -65,16 +63,6 @@ class CcmTarget:
         if not isinstance(data, dict) or not data.get("account"):
             return None
         return cls(str(data.get("region") or ""), str(data["account"]), str(data.get("endpoint") or ""))
-
-
-def checked_target(region: str | None, account: str | None, endpoint: str | None) -> CcmTarget:
-    """The target from the command line, or InputError naming what to fix."""
-    if not account or not _ACCOUNT.fullmatch(account):
-        raise InputError(_("CCM needs the account (domain) ID: give --account ID (My Credentials in the console shows it); "
-                           "CCM is a global service and takes no project ID"))
-    if not region and not endpoint:
-        raise InputError(_("give --region (e.g. cn-north-4) or --endpoint URL for CCM"))
-    return CcmTarget(region or "", account, check_endpoint(endpoint or ""))
 
 
 def check_endpoint(endpoint: str) -> str:

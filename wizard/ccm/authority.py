@@ -31,7 +31,7 @@ COSTS = N_("a private CA in CCM is billed from the moment it exists (a root CA f
 # CertificateAuthorities.status -> why it cannot issue, and what to do
 _NOT_ACTIVE = {
     "DISABLED": N_("the private CA {ca_id} is disabled in CCM: enable it in the CCM console (Private CAs, Enable), then run this again"),
-    "EXPIRED": N_("the private CA {ca_id} has expired in CCM: it can no longer issue; create a new one with --ccm-create-ca"),
+    "EXPIRED": N_("the private CA {ca_id} has expired in CCM: it can no longer issue; create a new private CA"),
     "PENDING": N_("the private CA {ca_id} is not activated yet: activate it in the CCM console, then run this again"),
     "DELETED": N_("the private CA {ca_id} is scheduled for deletion: restore it in the CCM console, or choose another CA"),
 }
@@ -45,15 +45,15 @@ class CaChoice:
     create: bool = False
     issuer_id: str = ""
     accept_charges: bool = False
-    place: dict[str, str] = field(default_factory=dict)  # C, ST, L, OU of a root CA's name (wizard.ccm.profile.parse_place)
+    place: dict[str, str] = field(default_factory=dict)  # C, ST, L, OU of a root CA's name (PLACE_FIELDS of wizard.ccm.profile)
 
 
 def checked_active(api: CcmApi, ca_id: str) -> dict[str, Any]:
     """The CA as CCM shows it, when it can issue; else one line saying why not and what to do."""
     shown = api.show_ca(ca_id)
     if shown is None:
-        raise WizardError(_("CCM has no private CA {ca_id} at {target} for account {account}: check the id, --region or --endpoint "
-                            "(each CA lives in one region) and --account").format(ca_id=ca_id, target=api.target.describe(), account=api.target.account))
+        raise WizardError(_("CCM has no private CA {ca_id} at {target} for account {account}: check the id, the region or endpoint "
+                            "(each CA lives in one region) and the account ID").format(ca_id=ca_id, target=api.target.describe(), account=api.target.account))
     status = str(shown.get("status") or "")
     if status in _NOT_ACTIVE:
         raise WizardError(_(_NOT_ACTIVE[status]).format(ca_id=ca_id))
@@ -95,8 +95,7 @@ def resolve_ca(ws: Workspace, api: CcmApi, record: IssuerRecord, choice: CaChoic
     else:
         ca_id = record.ca_id
     if not ca_id:
-        raise InputError(_("choose where the CA lives in CCM: --ccm-ca ID to use a private CA of the account, or --ccm-create-ca "
-                           "to create one"))
+        raise InputError(_("choose where the CA lives in CCM: a private CA of the account to use, or one to create"))
     shown = checked_active(api, ca_id)
     record.ca.update(id=ca_id, type=str(shown.get("type") or ""), common_name=str((shown.get("distinguished_name") or {}).get("common_name") or ""))
     record.target = api.target.to_record()
@@ -106,11 +105,10 @@ def resolve_ca(ws: Workspace, api: CcmApi, record: IssuerRecord, choice: CaChoic
 
 def _created(ws: Workspace, api: CcmApi, record: IssuerRecord, choice: CaChoice, **wanted: Any) -> str:
     if not choice.accept_charges:
-        raise InputError(_("creating a private CA costs money: {costs}. Add --i-accept-ccm-charges to create it, or use an existing "
-                           "one with --ccm-ca ID").format(costs=_(COSTS)))
+        raise InputError(_("creating a private CA costs money: {costs}; it is created only with your consent to the charges, "
+                           "or use an existing private CA").format(costs=_(COSTS)))
     if not choice.place and not choice.issuer_id:
-        raise InputError(_("CCM requires a root CA's country, state, locality and unit: give --ccm-ca-subject "
-                           "'C=CN,ST=Beijing,L=Beijing,OU=Operations'"))
+        raise InputError(_("CCM requires a root CA's country, state, locality and unit (C, ST, L, OU): give them"))
     body = profile.ca_body(wanted["org"], wanted["cn"], wanted["key_type"], wanted["days"], choice.place, choice.issuer_id)
     intent = record.pending.get("ca")
     if intent is not None and intent.get("common_name") == wanted["cn"]:

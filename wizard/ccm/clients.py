@@ -42,7 +42,7 @@ def connect(ws: Workspace, target: CcmTarget | None) -> tuple[CcmApi, IssuerReco
         raise WizardError(_("the CA of {workspace} is not held in CCM (no ca/issuer.json)").format(workspace=ws.root))
     target = target or CcmTarget.from_record(record.target)
     if target is None:
-        raise InputError(_("give --account ID and --region (or --endpoint) to reach CCM"))
+        raise InputError(_("the workspace records no way to reach CCM: give the account ID and the region or endpoint"))
     return CcmApi.connect(target), record
 
 
@@ -177,7 +177,7 @@ def _revoke_in_ccm(api: CcmApi, entry: dict, reason: str, name: str) -> None:
 def enable_crl(ws: Workspace, bucket: str, valid_days: int, *, target: CcmTarget | None = None, api: CcmApi | None = None) -> str:
     """Turn on CCM's CRL for the workspace's CA, published to the OBS bucket; where backends fetch it."""
     if not _BUCKET.fullmatch(bucket):
-        raise InputError(_("--crl-bucket {bucket!r}: an OBS bucket name has 3-63 lowercase letters, digits, '-' and '.'").format(bucket=bucket))
+        raise InputError(_("{bucket!r} is not an OBS bucket name: it has 3-63 lowercase letters, digits, '-' and '.'").format(bucket=bucket))
     own = api is None
     api, record = (api, working_record(ws)) if api is not None else connect(ws, target)
     try:

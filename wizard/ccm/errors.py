@@ -30,12 +30,12 @@ _HINTS = {
                         "cn-north-4, ap-southeast-3) and --endpoint"),
     "permission": N_("the account or IAM user may not do this in CCM: ask for the CCM FullAccess policy (or a custom policy "
                      "with the pca:* action named above), then run the command again"),
-    "not_found": N_("CCM does not know it here: each private CA lives in one region and one account, so check --region or "
-                    "--endpoint and --account, and the id"),
+    "not_found": N_("CCM does not know it here: each private CA lives in one region and one account, so check the region or "
+                    "endpoint, the account ID and the id"),
     "quota": N_("the account's CCM quota is used up: revoke and delete private certificates (or CAs) you no longer need in "
                 "the CCM console, or ask for a higher quota; nothing was issued"),
     "ca_state": N_("the private CA cannot issue now (disabled, expired or not activated): enable it in the CCM console, or "
-                   "choose another CA with --ccm-ca ID"),
+                   "use another private CA"),
     "revoked": N_("the certificate is revoked in CCM, which no longer exports it: issue a new one"),
     "parameter": N_("CCM refused a value of the request: check the names (CCM takes letters, digits, spaces and - _ . , "
                     "in a name), the key type and the validity"),

@@ -49,8 +49,8 @@ def _checked_workspace(ws: Workspace, choice: authority.CaChoice, force: bool, n
                             "are moved to a backup folder first), or use another --workspace").format(
                                 workspace=ws.root, recorded=settled.ca_id, asked=choice.ca_id))
     if settled and choice.create and not new_ca:
-        raise WizardError(_("{workspace} already has its private CA {recorded} in CCM: it is reused without --ccm-create-ca; add --new-ca "
-                            "to create another").format(workspace=ws.root, recorded=settled.ca_id))
+        raise WizardError(_("{workspace} already has its private CA {recorded} in CCM, which is reused; to create another, add "
+                            "--new-ca").format(workspace=ws.root, recorded=settled.ca_id))
     if not force and not new_ca:
         ws.refuse_existing([*ws.artifacts("server"), *ws.artifacts("client")], _(
             "re-run with --force to replace the server and client files (they are moved to a backup folder first), or use another --workspace"))
@@ -75,7 +75,7 @@ def generate(
         before, notices = steps._files_state(ws), list(hold.notices)  # noqa: SLF001 - the same guard as the local generate
     target = target or CcmTarget.from_record(record.target)
     if target is None:
-        raise InputError(_("give --account ID and --region (or --endpoint) to reach CCM"))
+        raise InputError(_("the workspace records no way to reach CCM: give the account ID and the region or endpoint"))
     own_api = api is None
     api = api or CcmApi.connect(target)
     try:

@@ -33,7 +33,7 @@ _EKU = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID
 
 def key_algorithm(key_type: str) -> str:
     if key_type not in KEY_ALGORITHMS:
-        raise InputError(_("CCM makes and signs {choices} keys only: choose --key-type {ours}, not {key_type}").format(
+        raise InputError(_("CCM makes and signs {choices} keys only: choose the key type {ours}, not {key_type}").format(
             choices="RSA2048, RSA4096, EC256, EC384", ours=" / ".join(KEY_ALGORITHMS), key_type=key_type))
     return KEY_ALGORITHMS[key_type]
 
@@ -68,27 +68,6 @@ def check_request(request: LeafRequest) -> None:
     validity(request.days)
     if len(request.all_sans) > MAX_SANS:
         raise InputError(_("CCM puts at most {count} names in a certificate: give fewer --san").format(count=MAX_SANS))
-
-
-def parse_place(text: str) -> dict[str, str]:
-    """--ccm-ca-subject 'C=CN,ST=Beijing,L=Beijing,OU=Operations': the parts of a root CA's name
-    CCM requires besides O and CN."""
-    found: dict[str, str] = {}
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        key, _sep, value = part.partition("=")
-        field = PLACE_FIELDS.get(key.strip().upper())
-        if field is None or not value.strip():
-            raise InputError(_("--ccm-ca-subject {part!r}: give C=, ST=, L= and OU=, e.g. 'C=CN,ST=Beijing,L=Beijing,OU=Operations'").format(part=part))
-        found[field] = value.strip()
-    missing = [key for key, field in PLACE_FIELDS.items() if field not in found]
-    if missing:
-        raise InputError(_("--ccm-ca-subject lacks {missing}: CCM requires a root CA's country, state, locality and unit, e.g. "
-                           "'C=CN,ST=Beijing,L=Beijing,OU=Operations'").format(missing=", ".join(f"{key}=" for key in missing)))
-    if len(found["country"]) != 2 or not found["country"].isascii() or not found["country"].isalpha():
-        raise InputError(_("--ccm-ca-subject C={country}: give the two-letter country code").format(country=found["country"]))
-    for field in ("state", "locality", "organizational_unit"):
-        check_name(found[field], field.replace("_", " "), limit=128 if field != "organizational_unit" else 64)
-    return found
 
 
 def ca_body(org: str, cn: str, key_type: str, days: int, place: dict[str, str], issuer_id: str = "") -> dict[str, Any]:
@@ -167,7 +146,7 @@ def problems_with(cert: x509.Certificate, request: LeafRequest, ca_cert: x509.Ce
         found.append(_("its extended key usage lacks {usage}").format(usage=wanted_eku))
     missing = [name for name in (_san_string(n) for n in request.all_sans) if name not in pki.san_strings(cert)]
     if missing:
-        found.append(_("it lacks the names {names} (CCM ignores the names of a CSR: use --ccm-keys ccm for the server)").format(names=", ".join(missing)))
+        found.append(_("it lacks the names {names} (CCM ignores the names of a CSR: let CCM make the server's key)").format(names=", ".join(missing)))
     if not pki.verify_issued_by(cert, ca_cert):
         found.append(_("it was not signed by the private CA's certificate in ca/ca.crt"))
     if not pki.keys_match(key, cert):

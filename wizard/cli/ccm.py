@@ -4,11 +4,12 @@ read into the core's terms, and what is printed about CCM."""
 from __future__ import annotations
 
 import argparse
+import re
 
 from wizard.ccm import clients as ccm_clients
-from wizard.ccm.api import CcmTarget, checked_target
+from wizard.ccm.api import CcmTarget, check_endpoint
 from wizard.ccm.authority import COSTS, CaChoice
-from wizard.ccm.profile import parse_place
+from wizard.ccm.profile import PLACE_FIELDS, check_name
 from wizard.ccm.record import read_record, records_ccm
 from wizard.clients import Revocation, serials_path
 from wizard.errors import InputError
@@ -16,6 +17,40 @@ from wizard.i18n import _
 from wizard.workspace import Workspace
 
 _BROUGHT = ("ca_cert", "ca_key", "server_cert", "server_key", "server_chain")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def checked_target(region: str | None, account: str | None, endpoint: str | None) -> CcmTarget:
+    """The target from the command line, or InputError naming what to fix."""
+    if not account or not _ACCOUNT.fullmatch(account):
+        raise InputError(_("CCM needs the account (domain) ID: give --account ID (My Credentials in the console shows it); "
+                           "CCM is a global service and takes no project ID"))
+    if not region and not endpoint:
+        raise InputError(_("give --region (e.g. cn-north-4) or --endpoint URL for CCM"))
+    return CcmTarget(region or "", account, check_endpoint(endpoint or ""))
+
+
+def parse_place(text: str) -> dict[str, str]:
+    """--ccm-ca-subject 'C=CN,ST=Beijing,L=Beijing,OU=Operations': the parts of a root CA's name
+    CCM requires besides O and CN."""
+    found: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        key, _sep, value = part.partition("=")
+        field = PLACE_FIELDS.get(key.strip().upper())
+        if field is None or not value.strip():
+            raise InputError(_("--ccm-ca-subject {part!r}: give C=, ST=, L= and OU=, e.g. 'C=CN,ST=Beijing,L=Beijing,OU=Operations'").format(part=part))
+        found[field] = value.strip()
+    missing = [key for key, field in PLACE_FIELDS.items() if field not in found]
+    if missing:
+        raise InputError(_("--ccm-ca-subject lacks {missing}: CCM requires a root CA's country, state, locality and unit, e.g. "
+                           "'C=CN,ST=Beijing,L=Beijing,OU=Operations'").format(missing=", ".join(f"{key}=" for key in missing)))
+    if len(found["country"]) != 2 or not found["country"].isascii() or not found["country"].isalpha():
+        raise InputError(_("--ccm-ca-subject C={country}: give the two-letter country code").format(country=found["country"]))
+    for field in ("state", "locality", "organizational_unit"):
+        check_name(found[field], field.replace("_", " "), limit=128 if field != "organizational_unit" else 64)
+    return found
+
+
 
 
 def target_from(args: argparse.Namespace) -> CcmTarget | None:
@@ -36,7 +71,10 @@ def choice_from(args: argparse.Namespace) -> CaChoice:
     if any(getattr(args, name, None) for name in _BROUGHT):
         raise InputError(_("a CA in CCM issues the certificates itself: --ca-cert, --ca-key and --server-cert do not go with it"))
     place = parse_place(args.ccm_ca_subject) if args.ccm_ca_subject else {}
-    if args.ccm_create_ca and args.i_accept_ccm_charges and not place and not args.ccm_issuer:
+    if args.ccm_create_ca and not args.i_accept_ccm_charges:
+        raise InputError(_("creating a private CA costs money: {costs}. Add --i-accept-ccm-charges to create it, or use an existing "
+                           "one with --ccm-ca ID").format(costs=_(COSTS)))
+    if args.ccm_create_ca and not place and not args.ccm_issuer:
         raise InputError(_("CCM requires a root CA's country, state, locality and unit: give --ccm-ca-subject "
                            "'C=CN,ST=Beijing,L=Beijing,OU=Operations'"))
     return CaChoice(ca_id=args.ccm_ca or "", create=args.ccm_create_ca, issuer_id=args.ccm_issuer or "",

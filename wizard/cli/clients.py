@@ -119,6 +119,9 @@ def revoke_command(args: argparse.Namespace) -> int:
 
 def crl_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
+    if records_ccm(ws):
+        raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself: turn that on with "
+                            "`client revoke NAME --crl-bucket BUCKET`"))
     path = clients.refresh_crl(ws, args.crl_days)
     print(_("{path} signed again, valid for {days} days").format(path=ws.relative(path), days=args.crl_days))
     return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten

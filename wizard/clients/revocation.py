@@ -139,8 +139,8 @@ def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
     with ws.locked():  # one writer at a time, for the whole read-check-write
         pki.validate_days(crl_days, "CRL")
         if records_ccm(ws):
-            raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself: turn that on with "
-                                "`client revoke NAME --crl-bucket BUCKET`"))
+            raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself (to an OBS bucket, "
+                                "once turned on when a client is revoked)"))
         _publish(ws, read_record(ws), crl_days, pki.utc_now())
         return crl_path(ws)
 

@@ -150,3 +150,14 @@ def test_script_shows_the_api_calls_of_a_ccm_workspace(cli: CliRunner, ws: Works
     assert listing.returncode == 0
     assert "# POST /v1/private-certificate-authorities\n" in listing.stdout and "# POST /v1/private-certificates/csr" in listing.stdout
     assert "-CAkey" not in listing.stdout  # no CA key to sign with here
+
+
+def test_renew_says_it_cannot_go_through_ccm_yet_and_inspect_shows_a_revocation(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    assert _generate(cli, ws, ccm).returncode == 0
+    renewed = cli("renew", "server", "-w", str(ws.root))
+    assert renewed.returncode == 1 and "held in CCM" in renewed.stderr and "renewing through CCM is not available yet" in renewed.stderr
+    assert len(renewed.stderr.strip().splitlines()) == 1 and len(ccm.issued) == 2
+    assert cli("client", "issue", "bob", "-w", str(ws.root), env=PASSWORD_ENV).returncode == 0
+    assert cli("client", "revoke", "bob", "--reason", "superseded", "-w", str(ws.root)).returncode == 0
+    shown = json.loads(cli("inspect", "--client", "bob", "-w", str(ws.root), "--json").stdout)
+    assert shown["client"]["state"] == "revoked" and shown["revoked"][0]["reason"] == "superseded"

@@ -112,7 +112,7 @@ def _created(ws: Workspace, api: CcmApi, record: IssuerRecord, choice: CaChoice,
     body = profile.ca_body(wanted["org"], wanted["cn"], wanted["key_type"], wanted["days"], choice.place, choice.issuer_id)
     intent = record.pending.get("ca")
     if intent is not None and intent.get("common_name") == wanted["cn"]:
-        found = _made_earlier(api, record, intent, body["type"])
+        found = _made_earlier(api, intent, body["type"])
         if found:
             wanted["note"](_("adopted the private CA {ca_id} an earlier run had created (no second CA was created)").format(ca_id=found))
             record.pending.pop("ca", None)
@@ -137,7 +137,7 @@ def _created(ws: Workspace, api: CcmApi, record: IssuerRecord, choice: CaChoice,
     return ca_id
 
 
-def _made_earlier(api: CcmApi, record: IssuerRecord, intent: dict[str, Any], kind: str) -> str:
+def _made_earlier(api: CcmApi, intent: dict[str, Any], kind: str) -> str:
     """The CA an earlier run created for this intent (same name and type, made since), the oldest one."""
     since = int(intent.get("started", 0)) - CLOCK_SLACK_MS
     found = [str(ca["ca_id"]) for ca in api.list_cas(str(intent["common_name"]), kind)

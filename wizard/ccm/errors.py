@@ -70,7 +70,8 @@ def kind_of(status: int, code: str, message: str) -> str:
     return "server" if status >= 500 else "other"
 
 
-def hint(kind: str, status: int, code: str, message: str, action: str) -> str:
+def hint(kind: str, message: str, action: str) -> str:
+    """What to do about a refusal of this kind, in the user's language."""
     if kind == "signature":  # the same words as ELB's: the same AK/SK and the same clock
         return hint_for(401, "APIGW.0301", message, action, uploading=False)
     return _(_HINTS[kind])
@@ -79,7 +80,7 @@ def hint(kind: str, status: int, code: str, message: str, action: str) -> str:
 def refusal_line(status: int, code: str, message: str, request_id: str, action: str) -> str:
     kind = kind_of(status, code, message)
     values = {"action": action, "status": status, "code": _short(code, 60), "message": _short(message),
-              "request_id": request_id, "hint": hint(kind, status, code, message, action)}
+              "request_id": request_id, "hint": hint(kind, message, action)}
     if request_id:
         return _("{action} failed: HTTP {status} {code}: {message}, request id {request_id}; {hint}").format(**values)
     return _("{action} failed: HTTP {status} {code}: {message}; {hint}").format(**values)

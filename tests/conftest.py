@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from support.fake_elb_api import FakeElbApi
+from support.ccm_setup import ccm  # noqa: F401 - the CCM stand-in, a fixture for the tests of a CA held in CCM
 from support.openssl_chain import chain  # noqa: F401 - a fixture for the tests that bring their own CA
 
 from wizard import i18n, steps

@@ -60,13 +60,13 @@ class Survey:
 def survey(ws: Workspace) -> Survey:
     """Read the workspace (blocking: parses certificates and keys; run it in a thread)."""
     from wizard.lifecycle.bring import adopt_existing  # the crypto library, only when a survey runs
-    from wizard.steps import load_ca
+    from wizard.steps import load_ca_certificate
 
     found = Survey()
     if not ws.root.is_dir():
         return found
     try:
-        _ca_key, ca_cert = load_ca(ws)
+        ca_cert = load_ca_certificate(ws)  # a CA key here, or a CA held in CCM
     except WizardError as error:
         if any(path.exists() for path in ws.artifacts("ca")):
             found.problems["ca"] = str(error)

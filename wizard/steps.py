@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from wizard import pki
+from wizard.ccm.record import ca_held_in_ccm, ccm_ca_certificate, record_path, records_ccm
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.pki.issue import too_long_server_name
@@ -122,6 +123,8 @@ def _merged(*notices: list[str]) -> list[str]:
 def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
     """The workspace's CA key and certificate, checked to belong together and to be a CA that
     can still sign (in its validity, a strong signature, keyCertSign)."""
+    if records_ccm(ws):  # the CA is held in CCM (wizard.ccm): no key here to sign with
+        raise ca_held_in_ccm(ws)
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
         raise WizardError(_("no CA in {workspace}: {file} is missing; run step 1 (create the CA) first").format(
@@ -137,6 +140,11 @@ def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
         raise WizardError(_("the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
                             "make a new CA with --new-ca (the old files are moved to a backup folder first)").format(problem=problem))
     return key, cert
+
+
+def load_ca_certificate(ws: Workspace) -> x509.Certificate:
+    """The workspace CA's certificate, whichever holds the CA: the key here (checked by load_ca) or CCM."""
+    return ccm_ca_certificate(ws) if records_ccm(ws) else load_ca(ws)[1]
 
 
 def _ca_state(ws: Workspace) -> str:
@@ -298,7 +306,7 @@ def adopt(ws: Workspace, role: str) -> StepOutcome:
         certificate = _(_LEAF_CERTIFICATE[role])
         if missing:
             raise WizardError(_("{file} is missing: issue a new {certificate}").format(file=ws.relative(missing[0]), certificate=certificate))
-        ca_cert = load_ca(ws)[1]
+        ca_cert = load_ca_certificate(ws)
         cert = pki.load_cert_pem(read_bytes(ws.cert(role)), certificate)
         key = pki.load_key_pem(read_bytes(ws.key(role)), _(_LEAF_KEY[role]))
         files = existing_files(ws.artifacts(role))
@@ -332,6 +340,8 @@ def generate_keys(key_types: list[str]) -> list[pki.PrivateKey]:
 def check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
     """Every refusal of `generate`, under the lock; the existing CA when it is reused."""
     ws.ensure()
+    if records_ccm(ws) and not new_ca:
+        raise ca_held_in_ccm(ws)
     state = _ca_state(ws)
     if state == "partial" and not new_ca:
         _refuse_partial_ca(ws)
@@ -364,7 +374,7 @@ def generate(
     server_key, client_key = keys
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
-        backup = ws.backup(ws.all_artifacts() if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")])
+        backup = ws.backup([*ws.all_artifacts(), record_path(ws)] if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")])
         ca_outcome, ca = _create_ca(ws, session, key=ca_key, existing=existing)
         outcomes = [ca_outcome, issue_server(ws, session, key=server_key, ca=ca), issue_client(ws, session, password, key=client_key, ca=ca)]
     outcomes[0].warnings[:0] = _merged(notices, hold.notices)

@@ -7,6 +7,10 @@ import json
 from pathlib import Path
 
 from wizard import clients, pki, script, steps
+from wizard.ccm.authority import CaChoice
+from wizard.ccm.record import records_ccm
+from wizard.cli import ccm as ccm_cli
+from wizard.elb.sdk import credentials
 from wizard.pki import CertificateSummary, Inspection
 from wizard.cli.bring import brings_something, check_brought, generate_with_brought
 from wizard.cli.common import (
@@ -18,6 +22,7 @@ from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.record import record_all
 from wizard.safe_text import printable
+from wizard.session import Session
 from wizard.workspace import Workspace, read_bytes
 
 
@@ -32,8 +37,12 @@ def generate_command(args: argparse.Namespace) -> int:
     session.ca_days, session.server_days, session.client_days = args.ca_days, args.server_days, args.client_days
     session.p12_legacy = args.legacy_p12
     steps.validate_answers(session)  # bad input fails before a password is asked for
+    through_ccm = ccm_cli.wants_ccm(args, ws)
+    choice = ccm_cli.choice_from(args) if through_ccm else None
+    if through_ccm:
+        credentials()  # checked before any prompt, and nothing is sent without them
     # Brought files (and half a pair of them) refused before the workspace or a prompt exists.
-    secrets = check_brought(args, session) if brings_something(args) else None
+    secrets = check_brought(args, session) if brings_something(args) and not through_ccm else None
     if password_given_without_prompt(args.p12_password_file):
         password = p12_password(args.p12_password_file)  # a bad password source fails before the workspace is created
         pki.validate_p12_password(password)  # (an empty one too; its warnings come later, once)
@@ -41,7 +50,9 @@ def generate_command(args: argparse.Namespace) -> int:
     else:
         ws.ensure()  # an unwritable workspace fails before the prompt
         password = p12_password(args.p12_password_file)
-    if secrets is not None:
+    if choice is not None:
+        outcomes = _generate_through_ccm(args, ws, session, password, choice)
+    elif secrets is not None:
         outcomes = generate_with_brought(args, ws, session, password, secrets)
         for warning in (w for outcome in outcomes for w in outcome.warnings):
             warn(warning)
@@ -53,6 +64,16 @@ def generate_command(args: argparse.Namespace) -> int:
 
     _print_outcomes(args, ws, outcomes)
     return 0
+
+
+def _generate_through_ccm(args: argparse.Namespace, ws: Workspace, session: Session, password: str, choice: CaChoice) -> list[steps.StepOutcome]:
+    from wizard.ccm.generate import generate
+
+    notice = ccm_cli.charges_notice(choice)
+    if notice and choice.accept_charges:
+        warn(notice)
+    return generate(ws, session, password, ccm_cli.target_from(args), choice, keys=args.ccm_keys, force=args.force, new_ca=args.new_ca,
+                    on_warning=warn)
 
 
 # What generate did with each certificate, shown as "Step 1  CA: created".
@@ -82,6 +103,7 @@ def _print_outcomes(args: argparse.Namespace, ws: Workspace, outcomes: list[step
         )
         for name, value in rows:
             print(f"  {label(name, 13)}{value}")
+    ccm_cli.print_held_in_ccm(ws)
     print(_("Workspace: {path}").format(path=printable(ws.root)))
     print(_("Next: hand server/server.crt + server.key and ca/ca.crt to the load balancer ({prog} elb export), then {prog} check IP:PORT").format(prog=PROG))
 
@@ -137,6 +159,11 @@ def script_command(args: argparse.Namespace) -> int:
     if not ws.cert("ca").exists():
         raise WizardError(_("no certificates in {path} yet: run {prog} generate (or the wizard) first").format(path=printable(ws.root), prog=PROG))
     _store, session = open_session(ws.root)
+    if records_ccm(ws):  # the CA is in CCM: its API calls, and what runs here
+        from wizard.ccm.teaching import workspace_script
+
+        print(workspace_script(ws, session), end="")
+        return 0
     print(script.full_script(script.profile_from_workspace(ws, session), ws.root), end="")
     return 0
 

@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 
 from wizard import backend, clients
+from wizard.ccm import dispatch
+from wizard.ccm.record import records_ccm
+from wizard.cli import ccm as ccm_cli
 from wizard.cli.backend import print_kit_refresh
 from wizard.cli.common import p12_password, resolve_workspace, state_word, warn
 from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
+from wizard.elb.sdk import credentials
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.safe_text import printable
@@ -40,10 +44,13 @@ def issue_command(args: argparse.Namespace) -> int:
     names = _names(args)
     if not ws.cert("ca").exists():
         raise WizardError(_("no CA in {path} yet: run {prog} generate (or the wizard's step 1) first").format(path=ws.root, prog=PROG))
+    target = ccm_cli.target_from(args)
+    if records_ccm(ws):
+        credentials()  # checked before any prompt, and nothing is sent without them
     password = None if args.random_passwords else p12_password(args.p12_password_file, _("the .p12 files"))
     options = clients.ClientOptions(days=args.days, key_type=args.key_type or "", legacy_p12=args.legacy_p12,
                                     random_passwords=args.random_passwords, force=args.force)
-    result = clients.issue_clients(ws, names, password, options, progress=_progress)
+    result = dispatch.issue_clients(ws, names, password, options, progress=_progress, target=target, keys=args.ccm_keys)
     for warning in result.warnings:
         warn(warning)
     for issued in result.issued:
@@ -97,17 +104,30 @@ def list_command(args: argparse.Namespace) -> int:
 
 def revoke_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
-    done = clients.revoke(ws, args.name, args.reason, args.crl_days)
-    if done.already:
+    in_ccm = records_ccm(ws)
+    if args.crl_bucket and not in_ccm:
+        raise InputError(_("--crl-bucket is for a CA held in CCM; this workspace's CRL is ca/crl.pem, signed here"))
+    if in_ccm:
+        credentials()  # nothing is sent without them
+    done = dispatch.revoke_client(ws, args.name, args.reason, args.crl_days, target=ccm_cli.target_from(args))
+    crl_point = ccm_cli.enable_crl(args, ws)
+    if done.already and not crl_point:
         print(_("{name} was already revoked on {date} (serial {serial}): nothing changed").format(name=done.name, date=done.date[:10], serial=done.serial))
         return 0
-    print(_("{name} revoked (serial {serial}, reason {reason})").format(name=done.name, serial=done.serial, reason=done.reason))
-    _what_enforces_it(ws)
+    if not done.already:
+        print(_("{name} revoked (serial {serial}, reason {reason})").format(name=done.name, serial=done.serial, reason=done.reason))
+    if in_ccm:
+        ccm_cli.print_ccm_revocation(ws, done, crl_point)
+    else:
+        _what_enforces_it(ws)
     return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten
 
 
 def crl_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
+    if records_ccm(ws):
+        raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself: turn that on with "
+                            "`client revoke NAME --crl-bucket BUCKET`"))
     path = clients.refresh_crl(ws, args.crl_days)
     print(_("{path} signed again, valid for {days} days").format(path=ws.relative(path), days=args.crl_days))
     return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from wizard.cli.ccm import print_held_in_ccm
 from wizard.cli.common import open_session, p12_password, resolve_workspace, save_session, warn
 from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
@@ -28,6 +29,7 @@ def status_command(args: argparse.Namespace) -> int:
         print(json.dumps([row.to_dict() for row in found.rows], indent=2))
     else:
         _print_table(ws, found)
+        print_held_in_ccm(ws)
     return 1 if found.warnings else 0
 
 

@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--server-cert", metavar="FILE", help=_("use a server certificate you have (a purchased one): checked, then copied into server/"))
     gen.add_argument("--server-key", metavar="FILE", help=_("... and its key"))
     gen.add_argument("--server-chain", metavar="FILE", help=_("... and its chain (intermediates, leaf's issuer first)"))
+    _add_ccm_generate_args(gen)
     gen.set_defaults(handler=_lazy("wizard.cli.certificates", "generate_command"))
 
     insp = commands.add_parser("inspect", help=_("describe a certificate, key, CSR or .p12 (or a client of the workspace)"))
@@ -200,6 +201,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CCM_KEYS = ("auto", "local", "ccm")
+
+
+def _ccm_target_args(parser: argparse.ArgumentParser) -> None:
+    """Where CCM is: the same options as `elb upload`, with the account (domain) ID CCM takes instead of a project ID."""
+    group = parser.add_argument_group(_("CCM (Certificate Manager) Private CA"),
+                                      _("Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK."))
+    group.add_argument("--region", default=None, help=_("CCM's region, e.g. cn-north-4 (default: the one recorded in the workspace)"))
+    group.add_argument("--account", "--domain-id", dest="account", metavar="ID", default=None,
+                       help=_("the account (domain) ID; CCM is a global service and takes no project ID"))
+    group.add_argument("--endpoint", metavar="URL", default=None, help=_("CCM's API endpoint (default: the region's)"))
+
+
+def _ccm_keys_arg(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--ccm-keys", choices=CCM_KEYS, default=default,
+                        help=_("with a CA in CCM, who makes the keys: auto (default: CCM for the server, whose names a CSR cannot carry, "
+                               "this machine for clients), local (every key made here, only CSRs sent) or ccm (CCM makes them, exported once)"))
+
+
+def _add_ccm_generate_args(gen: argparse.ArgumentParser) -> None:
+    gen.add_argument("--ccm-ca", metavar="ID", default=None, help=_("step 1 in CCM: issue with this private CA of the account (no CA key on this machine)"))
+    gen.add_argument("--ccm-create-ca", action="store_true", help=_("step 1 in CCM: create a private CA (a root, or a subordinate with --ccm-issuer); it is billed from creation"))
+    gen.add_argument("--ccm-issuer", metavar="ID", default=None, help=_("with --ccm-create-ca: create a subordinate CA under this CA of the account"))
+    gen.add_argument("--ccm-ca-subject", metavar="C=..,ST=..,L=..,OU=..", default=None,
+                     help=_("with --ccm-create-ca: the country, state, locality and unit CCM requires in a root CA's name"))
+    gen.add_argument("--i-accept-ccm-charges", action="store_true", help=_("with --ccm-create-ca: agree to the charges a private CA brings"))
+    _ccm_keys_arg(gen, "auto")
+    _ccm_target_args(gen)
+
+
 # The revocation reasons `client revoke` takes (wizard.clients.revocation.REASONS; a test keeps them equal).
 REVOCATION_REASONS = ("unspecified", "keyCompromise", "superseded", "cessationOfOperation")
 CLIENT_NAME_RULE = N_("letters, digits, '.', '_', '-', '@'; 1-64 characters")
@@ -219,6 +250,8 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     issue.add_argument("--random-passwords", action="store_true", help=_("a strong password per client, saved beside its .p12 (0600)"))
     issue.add_argument("--force", action="store_true", help=_("replace existing clients of these names (backed up first)"))
     _refuse_password_option(issue, _("--p12-password-file FILE or --random-passwords"), "--p12-password", "--password")
+    _ccm_keys_arg(issue, "auto")
+    _ccm_target_args(issue)
     issue.set_defaults(handler=_lazy("wizard.cli.clients", "issue_command"))
     listing = group.add_parser("list", help=_("every client with its expiry and state"))
     _workspace_arg(listing)
@@ -229,6 +262,9 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     revoke.add_argument("--reason", choices=REVOCATION_REASONS, default="unspecified")
     _workspace_arg(revoke)
     revoke.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("the CRL's nextUpdate, in days (default 30)"))
+    revoke.add_argument("--crl-bucket", metavar="BUCKET", default=None,
+                        help=_("with a CA in CCM: also turn on CCM's CRL, published to this OBS bucket every --crl-days days"))
+    _ccm_target_args(revoke)
     revoke.set_defaults(handler=_lazy("wizard.cli.clients", "revoke_command"))
     crl = group.add_parser("crl", help=_("sign the CRL again with a fresh nextUpdate"))
     _workspace_arg(crl)

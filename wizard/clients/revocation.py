@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
+from wizard.ccm.record import records_ccm, revoked_in_ccm
 from wizard.clients.names import NAME_PATTERN, client_files, known_clients, validate_client_name
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
@@ -101,6 +102,9 @@ def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
     """Sign the CRL again with a new nextUpdate (and number), with no new revocation."""
     with ws.locked():  # one writer at a time, for the whole read-check-write
         pki.validate_days(crl_days, "CRL")
+        if records_ccm(ws):
+            raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself (to an OBS bucket, "
+                                "once turned on when a client is revoked)"))
         _publish(ws, read_record(ws), crl_days, pki.utc_now())
         return crl_path(ws)
 
@@ -179,7 +183,13 @@ def _entry_from_crl(revoked: x509.RevokedCertificate, names: dict[str, tuple[str
 
 
 def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime) -> None:
-    """A new CRL (number + 1), then the record and the serial list: each written atomically."""
+    """A new CRL (number + 1), then the record and the serial list: each written atomically. A CA held in
+    CCM has no key here: CCM signs its CRL (wizard.ccm.clients), so only the record and the list are written."""
+    if records_ccm(ws):
+        if not all(revoked_in_ccm(ws, str(entry.get("fingerprint", ""))) for entry in record["revoked"][-1:]):
+            raise WizardError(_("this client was issued through CCM: revoke it with `mtls-wizard client revoke NAME`, which revokes it in CCM first"))
+        _write_record_and_serials(ws, record)
+        return
     ca_key, ca_cert = load_ca(ws)
     if "cRLSign" not in pki.key_usages(ca_cert) and pki.key_usages(ca_cert):
         raise WizardError(_("the workspace CA may not sign CRLs (its key usage lacks cRLSign): revocation needs a CA made for it"))
@@ -187,6 +197,10 @@ def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datet
     record["crl_number"] = max(record["crl_number"], crl_number_on_disk(ws)) + 1
     crl = build_crl(ca_key, ca_cert, record["revoked"], record["crl_number"], now, now + dt.timedelta(days=crl_days))
     atomic_write(crl_path(ws), crl.public_bytes(serialization.Encoding.PEM), PUBLIC_MODE)
+    _write_record_and_serials(ws, record)
+
+
+def _write_record_and_serials(ws: Workspace, record: dict[str, Any]) -> None:
     record["version"] = RECORD_VERSION
     atomic_write(record_path(ws), (json.dumps(record, indent=2) + "\n").encode(), PUBLIC_MODE)
     serials = "".join(f"{entry['serial']}\n" for entry in record["revoked"])

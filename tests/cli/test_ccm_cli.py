@@ -1,0 +1,163 @@
+"""The commands with the CA held in CCM, as real processes: the official SDK against the stand-ins
+of CCM and ELB on 127.0.0.1, the certificates judged by openssl and by a real nginx (mutual TLS),
+which admits the CCM-issued client and refuses a stranger."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from conftest import ELB_PROJECT, ELB_REGION, P12_PASSWORD, CliRunner, with_three_load_balancers
+from support.ccm_setup import cli_target
+from support.fake_ccm_api import FakeCcmApi
+from support.fake_elb_api import FakeElbApi
+from support.nginx_server import NginxServer, require_nginx
+from support.tools import run, tool
+
+from wizard import clients
+from wizard.ccm.record import read_record
+from wizard.elb import ENV_SK
+from wizard.progress import progress_line
+from wizard.session import SessionStore
+from wizard.workspace import Workspace
+
+PASSWORD_ENV = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
+SUBJECT = "C=CN,ST=Beijing,L=Beijing,OU=Operations"
+
+
+def _generate(cli: CliRunner, ws: Workspace, api: FakeCcmApi, *extra: str) -> subprocess.CompletedProcess:
+    return cli("generate", "-w", str(ws.root), "--server-cn", "localhost", "--san", "127.0.0.1", "--key-type", "ec-p256",
+               "--ccm-create-ca", "--i-accept-ccm-charges", "--ccm-ca-subject", SUBJECT, *cli_target(api), *extra, env=PASSWORD_ENV)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "ws")
+
+
+def _get(ws: Workspace, port: int, cert: Path | None, key: Path | None) -> int | str:
+    """The status nginx answers a client with this certificate (or the TLS error that refused it)."""
+    context = ssl.create_default_context(cafile=str(ws.cert("ca")))
+    if cert and key:
+        context.load_cert_chain(str(cert), str(key))
+    connection = http.client.HTTPSConnection("localhost", port, context=context, timeout=10)
+    try:
+        connection.request("GET", "/")
+        return connection.getresponse().status
+    except (ssl.SSLError, ConnectionError) as error:
+        return type(error).__name__
+    finally:
+        connection.close()
+
+
+def test_the_seven_steps_complete_with_a_ccm_ca(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi, api: FakeElbApi, tmp_path: Path) -> None:
+    require_nginx()
+    made = _generate(cli, ws, ccm)
+    assert made.returncode == 0, made.stderr
+    assert "Step 1  CA: created" in made.stdout and "The CA is held in CCM: private CA" in made.stdout
+    assert "billed from the moment it exists" in made.stderr
+    assert not ws.key("ca").exists() and not list(ws.root.rglob("ca.key"))
+    with_three_load_balancers(api)
+    uploaded = cli("elb", "upload", "-w", str(ws.root), "--region", ELB_REGION, "--project-id", ELB_PROJECT, "--endpoint", api.endpoint,
+                   "--loadbalancer-id", "lb-dedicated")
+    assert uploaded.returncode == 0, uploaded.stderr
+    client_ca = next(c for c in api.certificates.values() if c["type"] == "client")
+    assert client_ca["certificate"].strip() == ws.cert("ca").read_text().strip()  # step 5: the CA certificate exported from CCM
+    with NginxServer(ws, tmp_path / "nginx") as nginx:  # the listener: mutual TLS with ca/ca.crt
+        checked = cli("check", nginx.address, "-w", str(ws.root), "--timeout", "5")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    session = SessionStore().open(ws.root)
+    assert session.steps_done == [1, 2, 3, 4, 5, 6, 7] and progress_line(session).startswith("all 7 steps done")
+    assert cli("status", "-w", str(ws.root)).returncode == 0
+
+
+def test_nginx_admits_the_ccm_client_and_refuses_a_stranger_and_a_revoked_one_where_it_loads_the_crl(
+        cli: CliRunner, ws: Workspace, ccm: FakeCcmApi, foreign_workspace: Workspace, tmp_path: Path) -> None:
+    require_nginx()
+    assert _generate(cli, ws, ccm).returncode == 0
+    issued = cli("client", "issue", "alice", "bob", "-w", str(ws.root), env=PASSWORD_ENV)
+    assert issued.returncode == 0, issued.stderr
+    verified = run(tool("openssl"), "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", str(ws.cert("ca")),
+                   *(str(clients.client_files(ws, n).cert) for n in ("client", "alice", "bob")))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    revoked = cli("client", "revoke", "bob", "-w", str(ws.root))
+    assert revoked.returncode == 0, revoked.stderr
+    assert "revoked in CCM (certificate " in revoked.stdout and "ELB itself checks no CRL" in revoked.stdout
+    listed = {c["name"]: c["state"] for c in json.loads(cli("client", "list", "-w", str(ws.root), "--json").stdout)}
+    assert listed == {"client": "valid", "alice": "valid", "bob": "revoked"}
+    record = read_record(ws)
+    assert record is not None
+    crl = tmp_path / "ccm.crl"  # what CCM publishes to OBS, fetched by a backend that loads a CRL
+    crl.write_bytes(ccm.crl(record.ca_id).public_bytes(serialization.Encoding.PEM))
+
+    class CrlNginx(NginxServer):
+        def config(self) -> str:
+            return super().config().replace("    ssl_verify_client on;\n", f"    ssl_verify_client on;\n    ssl_crl {crl};\n")
+
+    stranger = clients.client_files(foreign_workspace, "client")
+    with NginxServer(ws, tmp_path / "plain") as plain, CrlNginx(ws, tmp_path / "crl") as with_crl:
+        files = {name: clients.client_files(ws, name) for name in ("alice", "bob")}
+        assert _get(ws, plain.port, files["alice"].cert, files["alice"].key) == 200
+        assert _get(ws, plain.port, stranger.cert, stranger.key) == 400  # another CA's client: refused
+        assert _get(ws, plain.port, None, None) == 400  # no certificate: refused
+        assert _get(ws, plain.port, files["bob"].cert, files["bob"].key) == 200  # like ELB: no CRL, the revoked one gets in
+        assert _get(ws, with_crl.port, files["bob"].cert, files["bob"].key) == 400  # a backend that loads CCM's CRL refuses it
+        assert _get(ws, with_crl.port, files["alice"].cert, files["alice"].key) == 200
+
+
+def test_revoke_turns_on_the_crl_and_prints_where_backends_fetch_it(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    assert _generate(cli, ws, ccm).returncode == 0
+    assert cli("client", "issue", "bob", "-w", str(ws.root), env=PASSWORD_ENV).returncode == 0
+    refused = cli("client", "revoke", "bob", "-w", str(ws.root), "--crl-bucket", "mtls-crl")
+    assert refused.returncode == 1 and "OBS agency" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    ccm.obs_agency, ccm.buckets = True, {"mtls-crl"}
+    again = cli("client", "revoke", "bob", "-w", str(ws.root), "--crl-bucket", "mtls-crl", "--crl-days", "7")
+    assert again.returncode == 0, again.stderr
+    assert "backends that load a CRL fetch it from: http://mtls-crl.obs." in again.stdout
+    assert len(ccm.calls("revoke_certificate")) == 1  # revoked once, the CRL turned on the second time
+    local = cli("client", "crl", "-w", str(ws.root))
+    assert local.returncode == 1 and "CCM, which signs and publishes its CRL itself" in local.stderr
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("--ccm-create-ca",), 2, "--i-accept-ccm-charges"),
+    (("--ccm-create-ca", "--i-accept-ccm-charges"), 2, "--ccm-ca-subject"),
+    (("--ccm-ca", "x", "--ccm-create-ca"), 2, "not both"),
+    (("--ccm-issuer", "x"), 2, "--ccm-issuer goes with --ccm-create-ca"),
+    (("--ccm-ca", "nope"), 1, "CCM has no private CA nope"),
+])
+def test_generate_refusals_are_one_line(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi, args: tuple[str, ...], code: int, message: str) -> None:
+    result = cli("generate", "-w", str(ws.root), "--server-cn", "localhost", *args, *cli_target(ccm), env=PASSWORD_ENV)
+    assert result.returncode == code, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and "Traceback" not in result.stderr
+    assert ccm.calls("create_ca") == []
+
+
+def test_without_credentials_no_prompt_and_no_request(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    result = cli("generate", "-w", str(ws.root), "--server-cn", "localhost", "--ccm-ca", "x", *cli_target(ccm), env={ENV_SK: ""})
+    assert result.returncode == 2 and "HUAWEICLOUD_SDK_SK" in result.stderr and ccm.requests == []
+
+
+def test_script_shows_the_api_calls_of_a_ccm_workspace(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    assert _generate(cli, ws, ccm).returncode == 0
+    listing = cli("script", "-w", str(ws.root))
+    assert listing.returncode == 0
+    assert "# POST /v1/private-certificate-authorities\n" in listing.stdout and "# POST /v1/private-certificates/csr" in listing.stdout
+    assert "-CAkey" not in listing.stdout  # no CA key to sign with here
+
+
+def test_renew_says_it_cannot_go_through_ccm_yet_and_inspect_shows_a_revocation(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    assert _generate(cli, ws, ccm).returncode == 0
+    renewed = cli("renew", "server", "-w", str(ws.root))
+    assert renewed.returncode == 1 and "held in CCM" in renewed.stderr and "renewing through CCM is not available yet" in renewed.stderr
+    assert len(renewed.stderr.strip().splitlines()) == 1 and len(ccm.issued) == 2
+    assert cli("client", "issue", "bob", "-w", str(ws.root), env=PASSWORD_ENV).returncode == 0
+    assert cli("client", "revoke", "bob", "--reason", "superseded", "-w", str(ws.root)).returncode == 0
+    shown = json.loads(cli("inspect", "--client", "bob", "-w", str(ws.root), "--json").stdout)
+    assert shown["client"]["state"] == "revoked" and shown["revoked"][0]["reason"] == "superseded"

@@ -1,0 +1,43 @@
+"""The workspace decides who signs: its CA key here, or its private CA in CCM (ca/issuer.json).
+
+The faces call these instead of choosing themselves, so the CLI and (later) the TUI issue,
+revoke and sign the same way for both kinds of CA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wizard import clients
+from wizard.ccm import clients as ccm_clients
+from wizard.ccm.api import CcmApi, CcmTarget
+from wizard.ccm.issuer import CcmIssuer
+from wizard.ccm.record import ccm_ca_certificate, records_ccm, working_record
+from wizard.issuers import Issuer, LocalIssuer
+from wizard.steps import load_ca
+from wizard.workspace import Workspace
+
+
+def issuer_for(ws: Workspace, *, api: CcmApi | None = None, keys: str = "auto") -> Issuer:
+    """The workspace's issuer. A CCM one uses `api` (the caller closes it), else the recorded target
+    (seam for renewals: `issuer_for(ws).sign_leaf(LeafRequest(...))`, then `settle`)."""
+    if not records_ccm(ws):
+        return LocalIssuer(*load_ca(ws))
+    record = working_record(ws)
+    if api is None:
+        api = ccm_clients.connect(ws, None)[0]
+    return CcmIssuer(ws, api, record, ccm_ca_certificate(ws), keys=keys)
+
+
+def issue_clients(ws: Workspace, names: list[str], password: str | None, options: clients.ClientOptions,
+                  progress: Callable[[int, int, str], None] | None = None, *, target: CcmTarget | None = None,
+                  keys: str = "auto") -> clients.BatchResult:
+    if records_ccm(ws):
+        return ccm_clients.issue_clients(ws, names, password, options, progress, target=target, keys=keys)
+    return clients.issue_clients(ws, names, password, options, progress)
+
+
+def revoke_client(ws: Workspace, name: str, reason: str, crl_days: int, *, target: CcmTarget | None = None) -> clients.Revocation:
+    if records_ccm(ws):
+        return ccm_clients.revoke_client(ws, name, reason, crl_days, target=target)
+    return clients.revoke(ws, name, reason, crl_days)

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Select, Static
 
+from screens.download import PASTE_TEXT, DownloadButton
 from screens.language import Translated
 from screens.text import display_path, markdown
 from screens.wording import for_tui
@@ -118,7 +119,8 @@ class Busy(Horizontal):
 
 
 class PastePanel(Vertical):
-    """Text to paste into the console: read-only, with Copy (OSC 52) and Save to file beside it."""
+    """Text to paste into the console: read-only, with Copy (OSC 52) and Save to file beside it
+    (and Download, in a browser)."""
 
     def __init__(self, title: str, part: str, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="paste-panel")
@@ -130,6 +132,7 @@ class PastePanel(Vertical):
             yield Label(self.title, classes="paste-title")
             yield Button(_("Copy"), id=f"copy-{self.part}", classes="copy", compact=True)
             yield Button(_("Save to file"), id=f"save-{self.part}", classes="save", compact=True)
+            yield DownloadButton(_("Download"), PASTE_TEXT, self.part, id=f"download-{self.part}")  # in a browser only
         from textual.widgets import TextArea  # (as ProgressBar above: not needed for the first page)
 
         yield TextArea("", read_only=True, show_line_numbers=False, soft_wrap=False, classes="paste-text")

@@ -19,6 +19,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Input, Label, ProgressBar, Select, Static
 
 from screens.base import ConfirmModal, WorkspacePage
+from screens.download import P12, DownloadButton
 from screens.forms import FieldRow, first_failure, password_hint, split_names
 from wizard.i18n import N_, _
 from wizard.safe_text import printable
@@ -101,6 +102,7 @@ class ClientsScreen(WorkspacePage):
                              compact=True)
                 yield Button(_("Revoke…"), id="revoke", variant="warning", compact=True)
                 yield Button(_("Renew…"), id="renew", compact=True)
+                yield DownloadButton(_("Download .p12…"), P12, id="download-p12")  # in a browser only
             yield Label(_("Issue more clients"), classes="section")
             yield FieldRow(_("Names"), Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
             yield Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)
@@ -182,6 +184,8 @@ class ClientsScreen(WorkspacePage):
         hint.display = bool(reason or busy)
         self.query_one("#revoke", Button).disabled = bool(busy) or self.selected() is None
         self.query_one("#renew", Button).disabled = bool(busy) or self.selected() is None
+        download = self.query_one("#download-p12", DownloadButton)
+        download.item, download.disabled = self.selected() or "", self.selected() is None
         names = self.query_one("#names", Input)
         self.set_note("names-note", first_failure(names.validate(names.value)) if names.value.strip() else None)
         random = self.query_one("#random", Checkbox).value

@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Select, Static
 
 from screens.certificate import CertificateStepScreen
+from screens.download import P12, DownloadButton
 from screens.forms import CheckedBy, FieldRow, password_hint
 from wizard import pki
 from wizard.i18n import N_, _
@@ -47,6 +48,7 @@ class ClientScreen(CertificateStepScreen):
         yield from self.progress_and_result()
         with Horizontal(classes="actions"):
             yield Button(_("Issue another client…"), id="clients", compact=True)
+            yield DownloadButton(_("Download client.p12…"), P12, id="download-p12")  # in a browser only
         yield Static(_("One certificate per person, partner or device, each with its own .p12 and password; "
                        "the list also revokes one."), classes="hint")
 

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, Label, Static
 
 from screens.base import ConfirmModal, StepScreen, display_path
+from screens.download import SCRIPT, DownloadButton
 from screens.expiry import ExpiryTable
 from screens.forms import fingerprint_lines
 from screens.text import padded
@@ -83,6 +84,7 @@ class SummaryScreen(StepScreen):
         yield Static("", id="verdict", classes="verdict", markup=False)
         with Horizontal(classes="actions"):
             yield Button(_("Export the openssl script"), id="export", variant="primary", compact=True)
+            yield DownloadButton(_("Download the script"), SCRIPT, id="download-script")  # in a browser only
             yield Button(_("Clients…"), id="clients", compact=True)
             yield Button(_("Quit"), id="quit", compact=True)
 

@@ -81,6 +81,12 @@ def console_script() -> str:
 
 
 @pytest.fixture
+def console_command() -> str:
+    """The installed `mtls-wizard` command, for a test that runs it in the background."""
+    return console_script()
+
+
+@pytest.fixture
 def cli(isolated_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
     """Run the installed `mtls-wizard ARGS` as a real process, from a temporary working
     directory (never the source tree); returns the CompletedProcess (text)."""

@@ -342,9 +342,14 @@ def save_full_script(ws: Workspace, session: Session | None = None) -> Path:
     """The whole script written into the workspace (the summary's export), under the workspace lock."""
     path = ws.root / SCRIPT_FILE
     with ws.locked():
-        text = full_script(profile_from_workspace(ws, session), ws.root)
-        ws.write_files({path: (text.encode(), PUBLIC_MODE)})
+        ws.write_files({path: (script_text(ws, session).encode(), PUBLIC_MODE)})
     return path
+
+
+def script_text(ws: Workspace, session: Session | None = None) -> str:
+    """The whole script for this workspace, as the summary's export writes it (and the web face
+    sends it to a browser)."""
+    return full_script(profile_from_workspace(ws, session), ws.root)
 
 
 def full_script(p: Profile, workspace: Path | None = None) -> str:

@@ -21,11 +21,13 @@ from pathlib import Path
 
 import pytest
 from conftest import P12_PASSWORD, make_pki
+from support.lock_holder import HOLDER, env, start
 
 from wizard import pki
 from wizard.errors import WizardError
 from wizard.workspace import LOCK_NAME, Workspace, WorkspaceBusy
 
+# HOLDER (support.lock_holder) holds the workspace lock until its stdin closes (or it is killed).
 # A racer imports everything first and waits for the start signal on stdin, so both runs
 # really overlap (start-up time would otherwise decide who goes first).
 RACER = """
@@ -36,14 +38,6 @@ sys.stdin.readline()
 sys.exit(wizard.cli.main(sys.argv[1:]))
 """
 
-# Holds the workspace lock until its stdin closes (or it is killed).
-HOLDER = """
-import sys
-from wizard.workspace import Workspace
-with Workspace(sys.argv[1]).locked():
-    print("locked", flush=True)
-    sys.stdin.read()
-"""
 
 GENERATE = ("generate", "--server-cn", "localhost", "--key-type", "ec-p256")
 
@@ -55,21 +49,6 @@ def need(name: str) -> str:
             pytest.fail(f"CI=true but {name} is not installed")
         pytest.skip(f"{name} is not installed")
     return found
-
-
-def env(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "MTLS_WIZARD_DATA_DIR": str(data_dir), "MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
-
-
-def start(code: str, args: list[str], data_dir: Path) -> subprocess.Popen:
-    # cwd: `python -c` puts the current folder first on sys.path; run where no other copy of
-    # the package can be picked up, so the installed one is what runs (as for the cli fixture).
-    process = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env(data_dir), cwd=data_dir)
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    assert first.strip() in ("ready", "locked"), first + process.stderr.read()  # type: ignore[union-attr]
-    return process
 
 
 def race(ws: Path, data_dir: Path, *extra: str) -> list[tuple[int, str, str]]:

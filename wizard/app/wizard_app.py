@@ -24,6 +24,7 @@ from textual.screen import Screen
 from wizard import assets_loader, i18n
 from wizard.app.certificate_work import CertificateWork
 from wizard.app.clients_work import ClientsWork
+from wizard.app.download_work import DownloadWork
 from wizard.app.elb_work import ElbWork
 from wizard.app.handshake_work import HandshakeWork
 from wizard.i18n import N_, _
@@ -77,7 +78,7 @@ def textual_word(text: str) -> str:
     return text if shown == own else shown
 
 
-class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork):
+class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, DownloadWork):
     TITLE = "mtls-wizard"
     CSS_PATH = assets_loader.stylesheet_path()
     BINDINGS = [

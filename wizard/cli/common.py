@@ -131,16 +131,20 @@ def state_word(state: str) -> str:
     return _(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
+def is_loopback_host(host: str) -> bool:
+    """Only this machine can reach `host`: a loopback address (127.0.0.0/8, ::1, ::ffff:127.x) or localhost."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.lower().rstrip(".") == "localhost"
+    return address.is_loopback or bool(getattr(address, "ipv4_mapped", None) and address.ipv4_mapped.is_loopback)  # type: ignore[union-attr]
+
+
 def check_listen_address(host: str, public: bool) -> None:
     """A listener (serve) stays on this machine unless --public says otherwise: 0.0.0.0, :: or
     any address or name but loopback lets other machines connect, so it needs --public, and
     then gets a warning."""
-    try:
-        address = ipaddress.ip_address(host)
-        loopback = address.is_loopback or bool(getattr(address, "ipv4_mapped", None) and address.ipv4_mapped.is_loopback)  # type: ignore[union-attr]
-    except ValueError:
-        loopback = host.lower().rstrip(".") == "localhost"
-    if loopback:
+    if is_loopback_host(host):
         return
     if not public:
         raise InputError(_("--host {host} lets other machines connect to the rehearsal listener: add --public to do that on purpose, "

@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lifecycle_parsers(commands)
     _add_check_parser(commands)
     _add_serve_parser(commands)
+    _add_web_parser(commands)
     _add_elb_parser(commands)
     _add_backend_parser(commands)
     _add_rotate_parser(commands)
@@ -326,6 +327,20 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--forward-client-cert", action="append", metavar="FIELD[=ALIAS]",
                        help=_("show in each reply the client-certificate headers ELB would forward (default: the fields chosen in step 6)"))
     serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
+
+
+def _add_web_parser(commands: argparse._SubParsersAction) -> None:
+    web = commands.add_parser("web", help=_("the wizard in a browser, for a training room: each browser tab runs its own wizard (needs the web extra)"),
+                              description=_("Serves the wizard to a browser with textual-serve: pip install 'mtls-wizard[web]'. "
+                                            "It listens on 127.0.0.1 only; from another computer, forward the port over SSH."))
+    _workspace_arg(web)
+    web.add_argument("--host", type=_listen_host, default="127.0.0.1",
+                     help=_("address to listen on (default 127.0.0.1; any other needs --i-understand-anyone-can-connect)"))
+    web.add_argument("--port", type=_port, default=8000, help=_("port (default 8000; 0 picks a free one)"))
+    web.add_argument("--i-understand-anyone-can-connect", dest="anyone_can_connect", action="store_true",
+                     help=_("allow an address other machines can reach: there is no password, and whoever reaches the page can "
+                            "issue certificates from this CA and download its private keys"))
+    web.set_defaults(handler=_lazy("wizard.cli.web", "web_command"))
 
 
 def _add_elb_parser(commands: argparse._SubParsersAction) -> None:

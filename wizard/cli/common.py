@@ -124,7 +124,8 @@ def save_session(store: SessionStore, session: Session) -> None:
 
 
 # A client's state (wizard.clients.STATES) as a person reads it; --json keeps the English word.
-STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked")}
+STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked"),
+               "broken": N_("broken"), "old-ca": N_("old-ca")}
 
 
 def state_word(state: str) -> str:

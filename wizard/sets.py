@@ -50,8 +50,8 @@ class Checked:
 def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None) -> Checked:
     """The set's state; `ca_cert` None (no readable workspace CA) leaves the issuer unchecked."""
     missing = [path for path in leaf.files if not os.path.lexists(path)]
-    if missing:
-        return Checked(None, BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
+    if missing:  # the certificate, when it is there, still tells what to renew
+        return Checked(_readable_cert(ws, leaf.cert), BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
     try:
         cert = pki.load_cert_pem(read_bytes(leaf.cert), ws.relative(leaf.cert))
         matches = pki.key_pem_matches(read_bytes(leaf.key), cert)
@@ -64,6 +64,13 @@ def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None) -
     if ca_cert is not None and not pki.verify_issued_by(cert, ca_cert):
         return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(leaf.cert)))
     return Checked(cert)
+
+
+def _readable_cert(ws: Workspace, path: Path) -> x509.Certificate | None:
+    try:
+        return pki.load_cert_pem(read_bytes(path), ws.relative(path)) if os.path.lexists(path) else None
+    except WizardError:
+        return None
 
 
 def workspace_ca(ws: Workspace) -> x509.Certificate | None:

@@ -55,7 +55,7 @@ def restore(ws: Workspace, name: str) -> Restored:
         backup = ws.replace_files(f"restore {source.name}", files, remove=_rest_of_sets(ws, set(found)))
         folders = {relative.rsplit("/", 1)[0] + "/" for relative in found}
         warnings = [finding.message for finding in findings(ws) if finding.folder in folders]
-        return Restored(source, list(files), backup, left_out, [*hold.notices, *warnings])
+        return Restored(source, sorted(files), backup, left_out, [*hold.notices, *warnings])
 
 
 def backup_folder(ws: Workspace, name: str) -> Path:

@@ -10,7 +10,7 @@ from wizard import pki
 from wizard.clients.names import client_files, present_clients
 from wizard.clients.revocation import revoked_serials, serial_text
 from wizard.errors import WizardError
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.sets import BROKEN, OLD_CA, Checked, LeafSet, check_leaf, workspace_ca
 from wizard.workspace import Workspace
 
@@ -18,6 +18,9 @@ EXPIRING_DAYS = 30
 # broken: a piece of its set is missing or unreadable, or its key is not its certificate's;
 # old-ca: issued by a CA the workspace replaced since (no listener holding the new CA lets it in).
 STATES = ("valid", "expiring", "expired", "revoked", BROKEN, OLD_CA)
+# Each state as a person reads it (both faces show these; --json keeps the English word).
+STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked"),
+               BROKEN: N_("broken"), OLD_CA: N_("old-ca")}
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,7 @@ from wizard.safe_text import printable
 if TYPE_CHECKING:
     from wizard.clients import ClientInfo, ClientOptions
 
-STATE_STYLE = {"valid": "green", "expiring": "yellow", "expired": "red", "revoked": "red"}
-# a client's state (compared in code) -> how the table says it
-STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked")}
+STATE_STYLE = {"valid": "green", "expiring": "yellow", "expired": "red", "revoked": "red", "broken": "red", "old-ca": "red"}
 # (label, CRL reason): the labels are translated where the choice is shown
 REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised"), "keyCompromise"),
                   (N_("replaced by a new one"), "superseded"), (N_("no longer needed"), "cessationOfOperation")]
@@ -149,6 +147,8 @@ class ClientsScreen(WorkspacePage):
 
     @on(Listed)
     def _listed(self, message: Listed) -> None:
+        from wizard.clients import STATE_WORDS
+
         table = self.query_one(DataTable)
         table.clear()
         for entry in message.entries:

@@ -13,3 +13,6 @@ DATA_DIR_ENV = "MTLS_WIZARD_DATA_DIR"
 # The cloud API's credentials, under the Huawei Cloud SDK's own names (never taken as arguments).
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
+# Tests only: stop the process with SIGKILL right after this many writes, renames or removals of
+# a replacement (wizard.replacement), to prove a run killed at any point leaves one complete set.
+KILL_AFTER_ENV = "MTLS_WIZARD_TEST_KILL_AFTER"

@@ -35,7 +35,7 @@ from wizard.i18n import N_, _
 from wizard.record import record
 from wizard.session import Session
 from wizard.steps import StepOutcome
-from wizard.workspace import SECRET_MODE, Workspace, read_bytes, read_limited
+from wizard.workspace import Workspace, read_bytes, read_limited
 
 Log = Callable[[str], None]
 PERSON, WARNING = "person: ", "warning: "
@@ -219,17 +219,14 @@ def _renew(ws: Workspace, session: Session, item: Due, options: RotateOptions, r
 
 
 def _renew_client(ws: Workspace, item: Due, options: RotateOptions) -> StepOutcome | None:
-    """A named client, with its own password file (written back: the renewal's backup takes it) or
-    the one given; None without either."""
+    """A named client, with its own password file (written again with the new set: the renewal's
+    backup takes the old one) or the one given; None without either."""
     files = client_files(ws, item.name)
     own = read_limited(files.password).decode("utf-8").split("\n", 1)[0].removesuffix("\r") if files.password.exists() else ""
     password = own or options.p12_password
     if not password:
         return None
-    outcome = renew.renew_client(ws, item.name, password, days=item.lifetime)
-    if own:
-        ws.write_files({files.password: ((own + "\n").encode(), SECRET_MODE)})
-    return outcome
+    return renew.renew_client(ws, item.name, password, days=item.lifetime, password_file=bool(own))
 
 
 def _upload(ws: Workspace, session: Session, options: RotateOptions, report: Report, log: Log) -> bool:

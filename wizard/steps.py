@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from wizard import pki
-from wizard.ccm.record import ca_held_in_ccm, ccm_ca_certificate, record_path, records_ccm
+from wizard.ccm.record import ca_held_in_ccm, ccm_ca_certificate, records_ccm
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.pki.issue import too_long_server_name
@@ -167,14 +167,14 @@ def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pk
         ws.ensure()
         state = _ca_state(ws)
         if state != "none" and not replace:
-            outcome = _create_ca(ws, session)[0]  # reuses it, or refuses a partial CA
+            outcome = _create_ca(ws, session)  # reuses it, or refuses a partial CA
             outcome.warnings[:0] = hold.notices
             return outcome
         before, notices = _files_state(ws), hold.notices
     key = key or pki.generate_key(session.ca_key_type)  # unlocked: see above
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
-        outcome = _create_ca(ws, session, replace=replace, key=key)[0]
+        outcome = _create_ca(ws, session, replace=replace, key=key)
     outcome.warnings[:0] = _merged(notices, hold.notices)
     return outcome
 
@@ -202,29 +202,33 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
               "use --new-ca to make a new CA with them").format(differences=", ".join(differing))]
 
 
-def _create_ca(
-    ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None, existing: CaPair | None = None
-) -> tuple[StepOutcome, CaPair]:
-    """Step 1 under the lock, also returning the CA pair (`existing`: the workspace's CA, already loaded)."""
+def _create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
+    """Step 1 under the lock."""
     with ws.locked():
         ws.ensure()
         state = _ca_state(ws)
         if state == "complete" and not replace:
-            ca = existing or load_ca(ws)
-            outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True, warnings=_reuse_differences(session, ca[1]))
-            return outcome, ca
+            return _generated_ca(ws, session, load_ca(ws), None)
         if state == "partial" and not replace:
             _refuse_partial_ca(ws)
-        backup = ws.backup(ws.all_artifacts()) if replace else None
-        key = key or pki.generate_key(session.ca_key_type)
-        issued = pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
-        ws.write_files({
-            ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
-            ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-            ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
-        })
-    outcome = StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
-    return outcome, (issued.key, issued.cert)
+        issued = _new_ca(session, key)
+        # A new CA: what the old one signed and its records go to the backup with it.
+        remove = [*ws.all_artifacts(), *ws.ca_records()] if replace else []
+        backup = ws.replace_files("step 1: a new CA" if replace else "step 1: the CA", _ca_files(ws, issued), remove=remove)
+    return StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
+
+
+def _new_ca(session: Session, key: pki.PrivateKey | None) -> pki.Issued:
+    key = key or pki.generate_key(session.ca_key_type)
+    return pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
+
+
+def _ca_files(ws: Workspace, issued: pki.Issued) -> dict[Path, tuple[bytes, int]]:
+    return {
+        ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
+        ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+        ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -253,16 +257,10 @@ def issue_server(
     """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded)."""
     validate_answers(session, ("server",))
     (ca_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca)
-    key = key or pki.generate_key(session.server_key_type)
-    issued = pki.issue_server(ca_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
+    issued = _new_server(session, key, (ca_key, ca_cert))
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
-        backup = ws.backup(ws.artifacts("server")) if force else None
-        ws.write_files({
-            ws.key("server"): (pki.key_to_pem(issued.key), SECRET_MODE),
-            ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-            ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
-        })
+        backup = ws.replace_files("step 2: the server certificate", leaf_files(ws, "server", issued), remove=ws.artifacts("server"))
     warnings = _merged(notices, hold.notices) + pki.leaf_validity_warnings("server", session.server_days, ca_cert)
     return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
 
@@ -280,20 +278,37 @@ def issue_client(
     validate_answers(session, ("client",))
     warnings = pki.validate_p12_password(password)
     (ca_key, ca_cert), before, notices = _checked_leaf(ws, "client", force, ca)
-    key = key or pki.generate_key(session.client_key_type)
-    issued = pki.issue_client(ca_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
+    issued = _new_client(session, key, (ca_key, ca_cert))
     p12 = pki.export_p12(issued.key, issued.cert, password, legacy=session.p12_legacy)
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
-        backup = ws.backup(ws.artifacts("client")) if force else None
-        ws.write_files({
-            ws.key("client"): (pki.key_to_pem(issued.key), SECRET_MODE),
-            ws.csr("client"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-            ws.cert("client"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
-            ws.p12: (p12, SECRET_MODE),
-        })
+        backup = ws.replace_files("step 3: the client certificate", leaf_files(ws, "client", issued, p12), remove=ws.artifacts("client"))
     warnings = _merged(notices, hold.notices) + warnings + pki.leaf_validity_warnings("client", session.client_days, ca_cert)
     return StepOutcome("client", ws.artifacts("client"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
+
+
+def _new_server(session: Session, key: pki.PrivateKey | None, ca: CaPair) -> pki.Issued:
+    ca_key, ca_cert = ca
+    key = key or pki.generate_key(session.server_key_type)
+    return pki.issue_server(ca_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
+
+
+def _new_client(session: Session, key: pki.PrivateKey | None, ca: CaPair) -> pki.Issued:
+    ca_key, ca_cert = ca
+    key = key or pki.generate_key(session.client_key_type)
+    return pki.issue_client(ca_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
+
+
+def leaf_files(ws: Workspace, role: str, issued: pki.Issued, p12: bytes | None = None) -> dict[Path, tuple[bytes, int]]:
+    """The server's or the tutorial client's new files (key, CSR, certificate, and the client's .p12)."""
+    files = {
+        ws.key(role): (pki.key_to_pem(issued.key), SECRET_MODE),
+        ws.csr(role): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+        ws.cert(role): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
+    }
+    if p12 is not None:
+        files[ws.p12] = (p12, SECRET_MODE)
+    return files
 
 
 def adopt(ws: Workspace, role: str) -> StepOutcome:
@@ -372,11 +387,18 @@ def generate(
     keys = generate_keys(types)  # unlocked: the slow part
     ca_key = None if existing else keys.pop(0)
     server_key, client_key = keys
+    ca_issued = None if existing else _new_ca(session, ca_key)
+    ca = existing or (ca_issued.key, ca_issued.cert)
+    server, client = _new_server(session, server_key, ca), _new_client(session, client_key, ca)
+    p12 = pki.export_p12(client.key, client.cert, password, legacy=session.p12_legacy)
+    files = {**(_ca_files(ws, ca_issued) if ca_issued else {}), **leaf_files(ws, "server", server), **leaf_files(ws, "client", client, p12)}
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
-        backup = ws.backup([*ws.all_artifacts(), record_path(ws)] if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")])
-        ca_outcome, ca = _create_ca(ws, session, key=ca_key, existing=existing)
-        outcomes = [ca_outcome, issue_server(ws, session, key=server_key, ca=ca), issue_client(ws, session, password, key=client_key, ca=ca)]
+        # A new CA takes everything old with it to the backup, its CRL and revocation record too.
+        remove = [*ws.all_artifacts(), *ws.ca_records()] if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")]
+        backup = ws.replace_files("generate --new-ca" if new_ca else "generate --force" if force else "generate", files, remove=remove)
+    outcomes = [_generated_ca(ws, session, existing, ca_issued), _issued_outcome(ws, "server", server, session.server_days, ca[1]),
+                _issued_outcome(ws, "client", client, session.client_days, ca[1], pki.validate_p12_password(password))]
     outcomes[0].warnings[:0] = _merged(notices, hold.notices)
     for outcome in outcomes:
         outcome.backup = backup
@@ -384,3 +406,17 @@ def generate(
             if on_warning:
                 on_warning(warning)
     return outcomes
+
+
+def _generated_ca(ws: Workspace, session: Session, existing: CaPair | None, issued: pki.Issued | None) -> StepOutcome:
+    if existing is not None:
+        return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(existing[1]), reused=True,
+                           warnings=_reuse_differences(session, existing[1]))
+    assert issued is not None
+    return StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert))
+
+
+def _issued_outcome(ws: Workspace, role: str, issued: pki.Issued, days: int, ca_cert: x509.Certificate,
+                    warnings: list[str] | None = None) -> StepOutcome:
+    return StepOutcome(role, ws.artifacts(role), pki.cert_info(issued.cert),
+                       warnings=[*(warnings or []), *pki.leaf_validity_warnings(role, days, ca_cert)])

@@ -18,112 +18,44 @@ import fcntl
 import os
 import re
 import stat
-import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from wizard import ownership
+from wizard import ownership, replacement
 from wizard.errors import InputError, WizardError
 from wizard.files import MAX_FILE_BYTES, UnreadableFile, file_kind, read_bytes, read_limited, read_text, read_up_to
 from wizard.i18n import _
 from wizard.safe_text import printable
+from wizard.writing import DIR_MODE, PUBLIC_MODE, SECRET_MODE, atomic_write, describe_os_error, make_private_folder
 
-# Reading moved to wizard.files; these names stay importable from here for every caller.
+_describe_os_error = describe_os_error  # the old name, still used by a test
+_make_private_folder = make_private_folder
+
+# Reading moved to wizard.files, writing to wizard.writing; these names stay importable from here for every caller.
 __all__ = [
     "DIR_MODE", "LOCK_NAME", "LOCK_WAIT", "MAX_FILE_BYTES", "PUBLIC_MODE", "ROLES", "SECRET_MODE", "LockHold", "UnreadableFile",
     "Workspace", "WorkspaceBusy", "WorkspaceLock", "atomic_write", "file_kind", "read_bytes", "read_limited", "read_text", "read_up_to",
 ]
 
-DIR_MODE = 0o700
-SECRET_MODE = 0o600  # private keys, .p12, anything holding a key
-PUBLIC_MODE = 0o644
-
 ROLES = ("ca", "server", "client")
 CLIENTS_FOLDER = "clients"  # clients/NAME/ (wizard.clients.names)
 # The folders whose every entry is checked (wizard.ownership), and under which no other
 # workspace may be made (its files would mix with this one's).
-CHECKED_FOLDERS = (*ROLES, "elb", CLIENTS_FOLDER)
+CHECKED_FOLDERS = (*ROLES, "elb", CLIENTS_FOLDER, replacement.STAGING_NAME)
+# What belongs to a CA beside its key and certificate: its CRL, revocation record and list of
+# revoked serials (wizard.clients.revocation_record), and the record of a CA held in CCM
+# (wizard.ccm.record). A new CA starts its own: the old ones go to the backup with the old CA.
+CA_RECORDS = ("crl.pem", "revoked.json", "revoked-serials.txt", "issuer.json")
 
 LOCK_NAME = ".mtls-wizard.lock"
 LOCK_WAIT = 5.0  # seconds a second writer waits before it gives up
 _LOCK_POLL = 0.05
 # atomic_write's temp files: ".<name>.<8 random characters from mkstemp>.tmp"
 _TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-
-
-def _describe_os_error(error: OSError, path: Path) -> str:
-    shown = printable(path)
-    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return _("cannot write to {path}: {reason}; choose a workspace folder you can write to").format(path=shown, reason=error.strerror.lower())
-    if error.errno == errno.ENOSPC:
-        return _("no space left to write {path}: free some space and try again").format(path=shown)
-    if error.errno == errno.ENOENT:
-        # e.g. a path under /proc, or a folder removed while we worked
-        return _("cannot create {path}: a folder on the way cannot be created there; choose a workspace folder you can write to").format(path=shown)
-    if error.errno == errno.ENOTDIR:
-        return _("{path} is not usable as a folder (a file is in the way): choose another workspace").format(path=shown)
-    return _("cannot write {path}: {reason}").format(path=shown, reason=error.strerror or error)
-
-
-def atomic_write(path: Path, data: bytes, mode: int = PUBLIC_MODE) -> None:
-    """Write via a temp file in the same folder, fsync, then rename: never a half-written file.
-
-    The temp file gets its final mode before any byte is written, so a key is never
-    readable by others, not even for a moment.
-    """
-    path = Path(path)
-    try:
-        # Inside the try: a missing or read-only folder is reported like any other write failure.
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:  # owns fd from here: closed whatever happens
-                os.fchmod(handle.fileno(), mode)  # before the first byte
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            os.unlink(temp_name)  # a failed rename must not leave the temp file behind either
-            raise
-    except OSError as error:
-        if isinstance(error, FileNotFoundError) and path.parent.parent.is_dir() and not path.parent.exists():
-            raise WizardError(_("cannot write {path}: its folder is gone (something other than mtls-wizard removed it "
-                                "while it was working?); look at the workspace, then run this again").format(path=printable(path))) from None
-        raise WizardError(_describe_os_error(error, path)) from None
-    _fsync_dir(path.parent)
-
-
-def _make_private_folder(folder: Path) -> None:
-    """mkdir 0700 whatever the umask; an existing folder is left exactly as it is."""
-    try:
-        folder.mkdir(mode=DIR_MODE)
-    except FileExistsError:
-        if not folder.is_dir():
-            raise WizardError(_("{path} exists and is not a folder: move it away or choose another workspace").format(path=printable(folder))) from None
-        return
-    except OSError as error:
-        raise WizardError(_describe_os_error(error, folder)) from None
-    try:
-        os.chmod(folder, DIR_MODE)  # ours: the umask may have taken bits away (or left 0777)
-    except OSError as error:
-        raise WizardError(_describe_os_error(error, folder)) from None
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 # ---------------------------------------------------------------------------
@@ -137,9 +69,21 @@ class WorkspaceBusy(WizardError):
 
 @dataclass
 class LockHold:
-    """What taking the lock did: `notices` (e.g. stale temp files removed) to pass on to the user."""
+    """What taking the lock did: `notices` (e.g. stale temp files removed) to pass on to the user;
+    `recovered`, an interrupted replacement this hold finished or rolled back (wizard.replacement)."""
 
     notices: list[str] = field(default_factory=list)
+    recovered: replacement.Recovered | None = None
+
+
+# Where the line saying a replacement was recovered goes (the CLI prints it at once, whatever the
+# command); without a listener it is one of the hold's notices, which the outcomes carry.
+_recovery_listener: Callable[[str], None] | None = None
+
+
+def tell_recoveries_to(listener: Callable[[str], None] | None) -> None:
+    global _recovery_listener
+    _recovery_listener = listener
 
 
 # Per process: flock() belongs to an open file, so a second open() by this process would
@@ -187,7 +131,13 @@ class WorkspaceLock:
             raise
         self._outermost = True
         try:
-            return LockHold([*self.ws.remove_stale_temp_files(), *self.ws.exposure_warnings()])
+            notices = self.ws.remove_stale_temp_files()
+            recovered = replacement.recover(self.ws.root)  # before anything reads the workspace: one complete set
+            if recovered is not None and _recovery_listener is not None:
+                _recovery_listener(recovered.line)
+            elif recovered is not None:
+                notices.append(recovered.line)
+            return LockHold([*notices, *self.ws.exposure_warnings()], recovered)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -268,6 +218,7 @@ class Workspace:
             # Path("") would silently mean the current folder.
             raise InputError(_("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         self.root = Path(root).expanduser().absolute()
+        self._last_backup = ("", 1)  # (stamp, suffix) of the last backup folder named
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
@@ -310,6 +261,21 @@ class Workspace:
     def locked(self, wait: float = LOCK_WAIT) -> WorkspaceLock:
         """`with ws.locked() as hold:` one writer at a time (re-entrant; see WorkspaceLock)."""
         return WorkspaceLock(self, wait)
+
+    def writer_active(self) -> bool:
+        """Whether a run holds the lock right now (so a replacement's journal is in progress, not
+        interrupted). Reads only: the lock file is not created."""
+        try:
+            fd = os.open(self.root / LOCK_NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def temp_folders(self) -> list[Path]:
         """Where atomic_write may have left temp files: the root, its role folders, clients/*."""
@@ -437,29 +403,44 @@ class Workspace:
             raise WizardError(_("{file} (and {count} more) already exists in {workspace}: {hint}").format(
                 file=self.relative(present[0]), count=len(present) - 1, workspace=printable(self.root), hint=hint))
 
-    def backup(self, paths: Iterable[Path], now: dt.datetime | None = None) -> Path | None:
-        """Move existing files into backup-<timestamp>/ (same relative paths); return that folder."""
-        present = [p for p in paths if p.exists()]
-        if not present:
-            return None
+    def new_backup_folder(self, now: dt.datetime | None = None) -> Path:
+        """A backup-<timestamp>[-N]/ folder name not taken yet (made when a file first moves in).
+        Linear over a batch: the next probe starts where the last one stopped, not at 1."""
         stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-        target = self.root / f"backup-{stamp}"
-        suffix = 1
-        while target.exists():
+        last_stamp, suffix = self._last_backup
+        suffix = suffix if last_stamp == stamp else 1
+        while os.path.lexists(self.root / (f"backup-{stamp}" if suffix == 1 else f"backup-{stamp}-{suffix}")):
             suffix += 1
-            target = self.root / f"backup-{stamp}-{suffix}"
-        for path in present:
-            destination = target / self.relative(path)
-            try:
-                destination.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                os.chmod(target, DIR_MODE)  # made just now, by us
-                os.replace(path, destination)
-            except OSError as error:
-                if isinstance(error, FileNotFoundError) and not os.path.lexists(path):
-                    raise WizardError(_("{file} disappeared while it was being moved to {backup}/: something other than mtls-wizard "
-                                        "is changing the workspace; look at it, then run this again").format(file=self.relative(path), backup=target.name)) from None
-                raise WizardError(_describe_os_error(error, target)) from None
-        return target
+        self._last_backup = (stamp, suffix)
+        return self.root / (f"backup-{stamp}" if suffix == 1 else f"backup-{stamp}-{suffix}")
+
+    def replace_files(self, label: str, files: Mapping[Path, tuple[bytes, int]], *, remove: Iterable[Path] = (),
+                      backup: bool | Path = True, now: dt.datetime | None = None) -> Path | None:
+        """Put `files` (path -> (bytes, mode)) in place as one set, all or nothing even if the run is
+        killed (wizard.replacement); the old files, and those in `remove`, move to a backup folder
+        (`backup`: that folder, shared by a batch; False: the old files are replaced, not kept).
+        `label` names the replacement as a command ("renew server"). Returns the backup folder
+        when an old file went there."""
+        remove = list(remove)
+        if not files and not any(os.path.lexists(path) for path in remove):
+            return None
+        with self.locked():
+            folder = backup if isinstance(backup, Path) else self.new_backup_folder(now) if backup else None
+            moved = replacement.replace_files(self.root, label, {self._inside(path): content for path, content in files.items()},
+                                              [self._inside(path) for path in remove], folder.name if folder else None)
+        return folder if moved else None
+
+    def _inside(self, path: Path) -> str:
+        relative = Path(path).relative_to(self.root)  # ValueError: a bug, never a user's input
+        return relative.as_posix()
+
+    def backup(self, paths: Iterable[Path], now: dt.datetime | None = None) -> Path | None:
+        """Move existing files into backup-<timestamp>/ (same relative paths), as one set; return that folder."""
+        return self.replace_files("backup", {}, remove=[p for p in paths if os.path.lexists(p)], now=now)
+
+    def ca_records(self) -> list[Path]:
+        """The CA's records beside its key and certificate (CA_RECORDS): they go with the CA it replaces."""
+        return [self.folder("ca") / name for name in CA_RECORDS]
 
     def write_files(self, files: Mapping[Path, tuple[bytes, int]]) -> None:
         """Write each file atomically with its mode (after `ensure`)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import P12_PASSWORD, CliRunner, make_pki
+from support.aging import client_from_the_past
 from support.nginx_server import NginxServer, require_nginx
 from support.tools import run, tool
 
@@ -134,15 +135,7 @@ def test_list_json_has_exactly_the_promised_keys_and_states(cli: CliRunner, ws: 
 
 def _expired_client(ws: Workspace, name: str) -> None:
     """A client whose validity ended yesterday (made with a past clock, as the test's own fixture)."""
-    from wizard.steps import load_ca
-
-    ca_key, ca_cert = load_ca(ws)
-    key = pki.generate_key("ec-p256")
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=11)
-    issued = pki.issue_client(ca_key, ca_cert, key, cn=name, days=10, now=past)
-    files = clients.client_files(ws, name)
-    files.folder.mkdir(parents=True)
-    files.cert.write_bytes(pki.cert_to_pem(issued.cert))
+    client_from_the_past(ws, name, P12_PASSWORD)
 
 
 # ---------------------------------------------------------------------------

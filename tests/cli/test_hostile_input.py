@@ -232,12 +232,13 @@ def test_fifos_in_the_workspace_do_not_hang_status_or_the_client_list(tmp_path: 
     os.mkfifo(bob)
     os.mkfifo(ws.elb_dir / "uploaded.json")
 
-    status = bounded(cli, "status", "--workspace", str(ws.root))
-    assert status.returncode == 0 and "Traceback" not in status.stderr, status.stderr
-    assert "clients/bob/bob.crt left out" in status.stderr and "named pipe" in status.stderr
+    status = bounded(cli, "status", "--workspace", str(ws.root))  # bob's set is broken: a finding, exit 1
+    assert status.returncode == 1 and "Traceback" not in status.stderr, status.stderr
+    assert "the client bob is broken" in status.stderr and "named pipe" in status.stderr
     assert "elb/uploaded.json cannot be read" in status.stderr
     listed = bounded(cli, "client", "list", "--workspace", str(ws.root))
-    assert listed.returncode == 0 and "clients/bob/bob.crt left out" in listed.stderr, listed.stderr
+    assert listed.returncode == 0 and "bob is broken" in listed.stderr and "named pipe" in listed.stderr, listed.stderr
+    assert "broken" in next(line for line in listed.stdout.splitlines() if line.startswith("bob"))
 
 
 def test_a_fifo_in_the_workspace_does_not_hang_script(tmp_path: Path, cli: CliRunner, pki_workspace: Workspace) -> None:

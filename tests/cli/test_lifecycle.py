@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from conftest import P12_PASSWORD, CliRunner, make_pki
 from cryptography import x509
+from support.aging import client_from_the_past
 from support.openssl_chain import _openssl_ca, cert_of
 from support.tools import run
 
 from wizard import clients, pki
 from wizard.errors import WizardError
 from wizard.lifecycle import bring
-from wizard.steps import load_ca
-from wizard.workspace import SECRET_MODE, Workspace, atomic_write
+from wizard.workspace import Workspace
 
 PASSWORD_ENV = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
 
@@ -68,13 +68,7 @@ def test_status_shows_what_elb_holds(cli: CliRunner, tmp_path: Path, api, sk: st
 
 
 def _client_from_the_past(ws: Workspace, name: str) -> None:
-    ca_key, ca_cert = load_ca(ws)
-    key = pki.generate_key("ec-p256")
-    issued = pki.issue_client(ca_key, ca_cert, key, cn=name, days=10, now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=11))
-    files = clients.client_files(ws, name)
-    files.folder.mkdir(parents=True)
-    files.cert.write_bytes(pki.cert_to_pem(issued.cert))
-    atomic_write(files.key, pki.key_to_pem(key), SECRET_MODE)  # a key others can read is refused
+    client_from_the_past(ws, name, P12_PASSWORD)
 
 
 # ---------------------------------------------------------------------------

@@ -95,9 +95,11 @@ def test_status_hints_are_marked(pseudo: None, ws: Workspace, tmp_path: Path) ->
     uploaded.write_text("{")
     assert_translated(*status.workspace_status(ws).problems)
     odd = Workspace(tmp_path / "odd")
-    odd.cert("ca").mkdir(parents=True)  # there, but not a file: left out, with the system's reason
-    (left_out,) = status.workspace_status(odd).problems
-    assert_translated(left_out.split(": ", 1)[0])
+    odd.cert("ca").mkdir(parents=True)  # there, but not a file: a broken CA, with the command that mends it
+    found = status.workspace_status(odd)
+    (broken,) = found.findings
+    assert found.problems == [] and broken.subject == "ca"
+    assert_translated(broken.message.split(" -w ", 1)[0], allowed=("mtls-wizard", "generate", "--new-ca", "--server-cn", "NAME"))
 
 
 def test_bring_refusals_and_warnings_are_marked(pseudo: None, ws: Workspace, tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 
 from cryptography.x509.oid import NameOID
 
@@ -24,13 +23,13 @@ from wizard.ccm.errors import CcmRefusal
 from wizard.ccm.issuer import CcmIssuer, ensure_quota
 from wizard.ccm.record import IssuerRecord, ccm_ca_certificate, leaf_label, settle_record, working_record
 from wizard.clients import BatchResult, ClientOptions, IssuedClient, Revocation, client_files, revoke, validate_client_name
-from wizard.clients.issue import RANDOM_PASSWORD_BYTES, _make_folder, _refuse_existing, workspace_key_type
+from wizard.clients.issue import RANDOM_PASSWORD_BYTES, _refuse_existing, issue_label, workspace_key_type
 from wizard.clients.revocation import REASONS, revoked_among
 from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.issuers import IssuedLeaf, LeafRequest
-from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
 _BUCKET = re.compile(r"^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # OBS bucket names: 3-63 characters
 
@@ -100,27 +99,17 @@ def _issue_one(ws: Workspace, issuer: CcmIssuer, request: LeafRequest, password:
 
 
 def _write_client(ws: Workspace, name: str, leaf: IssuedLeaf, p12: bytes, random_password: str | None, force: bool) -> IssuedClient:
-    """One client's files as a unit: on any failure, none of its new files stay (a key made by CCM has no CSR)."""
+    """One client's files as one set (wizard.replacement): all or none (a key made by CCM has no CSR)."""
     files = client_files(ws, name)
-    backup = ws.backup(files.artifacts) if force else None
-    contents: list[tuple[Path, bytes, int]] = [(files.key, pki.key_to_pem(leaf.key), SECRET_MODE)]
+    contents = {files.key: (pki.key_to_pem(leaf.key), SECRET_MODE)}
     if leaf.csr is not None:
-        contents.append((files.csr, pki.csr_to_pem(leaf.csr), PUBLIC_MODE))
-    contents += [(files.cert, pki.cert_to_pem(leaf.cert), PUBLIC_MODE), (files.p12, p12, SECRET_MODE)]
+        contents[files.csr] = (pki.csr_to_pem(leaf.csr), PUBLIC_MODE)
+    contents |= {files.cert: (pki.cert_to_pem(leaf.cert), PUBLIC_MODE), files.p12: (p12, SECRET_MODE)}
     if random_password is not None:
-        contents.append((files.password, (random_password + "\n").encode(), SECRET_MODE))
-    written: list[Path] = []
-    try:
-        _make_folder(files)
-        for path, data, mode in contents:
-            atomic_write(path, data, mode)
-            written.append(path)
-    except WizardError:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+        contents[files.password] = ((random_password + "\n").encode(), SECRET_MODE)
+    backup = ws.replace_files(issue_label(name, force), contents, remove=files.artifacts)
     info = {**pki.cert_info(leaf.cert), "serial": serial_header_value(leaf.cert.serial_number)}
-    return IssuedClient(name, written, info, backup, files.password if random_password is not None else None)
+    return IssuedClient(name, list(contents), info, backup, files.password if random_password is not None else None)
 
 
 # -- revocation ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from wizard.i18n import _
 from wizard.issuers import IssuedLeaf, LeafRequest
 from wizard.session import Session
 from wizard.steps import StepOutcome
-from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
 
 def leaf_requests(session: Session) -> tuple[LeafRequest, LeafRequest]:
@@ -86,8 +86,7 @@ def generate(
     p12 = pki.export_p12(leaves[1].key, leaves[1].cert, password, legacy=session.p12_legacy)
     with ws.locked() as hold:
         steps._refuse_if_changed(ws, before)  # noqa: SLF001
-        backup = _backup(ws, force, new_ca)
-        _write(ws, ca_cert, chain, leaves, p12)
+        backup = _write(ws, ca_cert, chain, leaves, p12, force=force, new_ca=new_ca)
         for request, leaf in zip(requests, leaves):
             issuer.settle(request, leaf)
         settle_record(ws, record)
@@ -114,15 +113,10 @@ def _through_ccm(ws: Workspace, api: CcmApi, record: IssuerRecord, choice: autho
     return ca_cert, chain, leaves, issuer
 
 
-def _backup(ws: Workspace, force: bool, new_ca: bool) -> Path | None:
-    leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
-    if new_ca:
-        return ws.backup([*ws.all_artifacts(), record_path(ws)])
-    return ws.backup(leaves) if force else None
-
-
-def _write(ws: Workspace, ca_cert: x509.Certificate, chain: list[x509.Certificate], leaves: list[IssuedLeaf], p12: bytes) -> None:
-    """ca/ca.crt (with the chain of a subordinate CA), the server's and the client's files."""
+def _write(ws: Workspace, ca_cert: x509.Certificate, chain: list[x509.Certificate], leaves: list[IssuedLeaf], p12: bytes, *,
+           force: bool, new_ca: bool) -> Path | None:
+    """ca/ca.crt (with the chain of a subordinate CA), the server's and the client's files, as one set
+    (wizard.replacement); the old ones go to a backup folder (with a new CA, everything the old one had)."""
     server, client = leaves
     files = {
         ws.cert("ca"): (b"".join(pki.cert_to_pem(cert) for cert in [ca_cert, *chain]), PUBLIC_MODE),
@@ -133,7 +127,12 @@ def _write(ws: Workspace, ca_cert: x509.Certificate, chain: list[x509.Certificat
     for role, leaf in (("server", server), ("client", client)):
         if leaf.csr is not None:
             files[ws.csr(role)] = (pki.csr_to_pem(leaf.csr), PUBLIC_MODE)
-    ws.write_files(files)
+    if not new_ca and ws.cert("ca").is_file() and read_bytes(ws.cert("ca")) == files[ws.cert("ca")][0]:
+        del files[ws.cert("ca")]  # the same CA certificate: nothing to replace (or to back up)
+    leaf_files = [*ws.artifacts("server"), *ws.artifacts("client")]
+    remove = [*ws.all_artifacts(), *ws.ca_records()] if new_ca else leaf_files
+    label = "generate --new-ca" if new_ca else "generate --force" if force else "generate"
+    return ws.replace_files(label, files, remove=remove)
 
 
 def _outcomes(ws: Workspace, ca_cert: x509.Certificate, leaves: list[IssuedLeaf], backup: Path | None, warnings: list[str],

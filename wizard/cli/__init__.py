@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The wizard itself, as most people start it: no grammar to build (faster first paint).
             args = SimpleNamespace(workspace=None, handler=None)
         handler = getattr(args, "handler", None) or start_tui
-        return handler(args)
+        return handler(args) if handler is start_tui else _run_command(handler, args)
     except WizardError as error:
         print(_("{prog}: error: {message}").format(prog=PROG, message=printable(error)), file=sys.stderr)
         return error.exit_code
@@ -109,6 +109,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_("{prog}: error: unexpected {error_type}: {message} (please report this)").format(
             prog=PROG, error_type=type(error).__name__, message=printable(error)), file=sys.stderr)
         return 1
+
+
+def _run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """A command, saying at once (on stderr) when taking the workspace lock finished or rolled back
+    a replacement a killed run left, whatever the command."""
+    from wizard.cli.common import warn
+    from wizard.workspace import tell_recoveries_to
+
+    tell_recoveries_to(warn)
+    try:
+        return handler(args)
+    finally:
+        tell_recoveries_to(None)
 
 
 def _interrupted() -> int:

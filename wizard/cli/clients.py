@@ -17,7 +17,7 @@ from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
 from wizard.elb.sdk import credentials
 from wizard.errors import InputError, WizardError
-from wizard.i18n import _
+from wizard.i18n import _, ngettext
 from wizard.safe_text import printable
 from wizard.workspace import Workspace, read_bytes
 
@@ -88,6 +88,12 @@ def list_command(args: argparse.Namespace) -> int:
     listed = clients.list_clients(ws, problems=problems)
     for problem in problems:
         warn(problem)
+    replaced = sum(1 for entry in listed if entry.state == "old-ca")
+    if replaced:
+        warn(ngettext("{count} client was issued by a CA this workspace replaced since (old-ca): no listener holding the workspace CA "
+                      "lets it in; renew it ({prog} renew client NAME) or revoke it",
+                      "{count} clients were issued by a CA this workspace replaced since (old-ca): no listener holding the workspace CA "
+                      "lets them in; renew each ({prog} renew client NAME) or revoke it", replaced).format(count=replaced, prog=PROG))
     if args.json:
         print(json.dumps([entry.to_dict() for entry in listed], indent=2))
         return 0

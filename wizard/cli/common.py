@@ -15,7 +15,7 @@ from pathlib import Path
 from wizard.defaults import PASSWORD_WAIT, PROG
 from wizard.environment import PASSWORD_ENV, PASSWORD_WAIT_ENV
 from wizard.errors import InputError, WizardError
-from wizard.i18n import N_, _
+from wizard.i18n import _
 from wizard.safe_text import first_control_character, printable
 from wizard.session import Session, SessionFileError, SessionStore, default_workspace
 from wizard.workspace import UnreadableFile, Workspace, read_limited
@@ -123,11 +123,10 @@ def save_session(store: SessionStore, session: Session) -> None:
         warn(_("the session could not be saved ({error}); the files are in place").format(error=error))
 
 
-# A client's state (wizard.clients.STATES) as a person reads it; --json keeps the English word.
-STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("expired"), "revoked": N_("revoked")}
-
-
 def state_word(state: str) -> str:
+    """A client's state (wizard.clients.STATES) as a person reads it; --json keeps the English word."""
+    from wizard.clients.registry import STATE_WORDS
+
     return _(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 

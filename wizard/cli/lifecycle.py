@@ -10,8 +10,8 @@ from wizard.cli.common import open_session, p12_password, resolve_workspace, sav
 from wizard.cli.layout import cells, pad, pad_left
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
-from wizard.i18n import N_, _
-from wizard.lifecycle import renew, status
+from wizard.i18n import N_, _, ngettext
+from wizard.lifecycle import integrity, renew, restore, status
 from wizard.record import record
 from wizard.safe_text import printable
 from wizard.workspace import Workspace
@@ -25,12 +25,18 @@ def status_command(args: argparse.Namespace) -> int:
     found = status.workspace_status(ws, args.warn_days)
     for problem in found.problems:
         warn(problem)
+    for finding in found.findings:  # what is broken, each with the command that mends it (exit 1)
+        warn(finding.message)
     if args.json:
         print(json.dumps([row.to_dict() for row in found.rows], indent=2))
     else:
         _print_table(ws, found)
         print_held_in_ccm(ws)
-    return 1 if found.warnings else 0
+        if found.findings:
+            print(ngettext("{count} problem in the workspace: it is named above, with the command that mends it",
+                           "{count} problems in the workspace: each is named above, with the command that mends it",
+                           len(found.findings)).format(count=len(found.findings)))
+    return 1 if found.warnings or found.findings else 0
 
 
 # The status table's roles as a person reads them; --json keeps the English word.
@@ -39,7 +45,8 @@ ROLE_WORDS = {"ca": N_("ca"), "server": N_("server"), "client": N_("client")}
 
 def _print_table(ws: Workspace, found: status.Status) -> None:
     if not found.rows:
-        print(_("no certificates in {path} yet").format(path=ws.root))
+        if not found.findings:
+            print(_("no certificates in {path} yet").format(path=ws.root))
         return
     width = max(cells(printable(row.name)) for row in found.rows)
     role, name, where, expires, days = _("ROLE"), _("NAME"), _("WHERE"), _("EXPIRES"), _("DAYS")
@@ -90,6 +97,8 @@ def _renew_ca(ws: Workspace, args: argparse.Namespace) -> int:
         warn(_("a CA is always renewed with its own key (what it signed stays valid): --keep-key changes nothing"))
     renewal = renew.renew_ca(ws, days=args.days or renew.CA_DAYS)
     _remember(ws, renewal)
+    for warning in renewal.warnings:
+        warn(warning)
     expires = renewal.certificate["not_after"][:10]
     if renewal.backup:
         print(_("ca/ca.crt renewed for its own key: expires {expires} (old one in {backup})").format(expires=expires, backup=ws.relative(renewal.backup)))
@@ -103,3 +112,40 @@ def _remember(ws: Workspace, outcome: object) -> None:
     store, session = open_session(ws.root)
     record(session, outcome)  # type: ignore[arg-type]
     save_session(store, session)
+
+
+def recover_command(args: argparse.Namespace) -> int:
+    """Take the lock, which finishes or rolls back what a killed run left (the line is said by the
+    lock's listener); then say whether anything else is broken."""
+    ws = Workspace(resolve_workspace(args.workspace))
+    if not ws.root.is_dir():
+        raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
+    with ws.locked() as hold:
+        for notice in hold.notices:
+            warn(notice)
+        if hold.recovered is None:
+            print(_("nothing to recover in {path}: no replacement was interrupted").format(path=printable(ws.root)))
+        broken = integrity.findings(ws)
+    for finding in broken:
+        warn(finding.message)
+    return 1 if broken else 0
+
+
+def restore_command(args: argparse.Namespace) -> int:
+    ws = Workspace(resolve_workspace(args.workspace))
+    if not ws.root.is_dir():
+        raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
+    restored = restore.restore(ws, args.backup)
+    for name in restored.left_out:
+        warn(_("{backup}/{file} is not put back: it is not a certificate, key, .p12 or CA record of the workspace").format(
+            backup=restored.source.name, file=printable(name)))
+    for warning in restored.warnings:
+        warn(warning)
+    files = ", ".join(ws.relative(path) for path in restored.files)
+    if restored.backup:
+        print(_("put back from {source}: {files} (what they replaced is in {backup})").format(
+            source=restored.source.name, files=files, backup=ws.relative(restored.backup)))
+    else:
+        print(_("put back from {source}: {files}").format(source=restored.source.name, files=files))
+    print(_("Next: {prog} status shows what the workspace holds now; upload again what the load balancer must hold").format(prog=PROG))
+    return 0

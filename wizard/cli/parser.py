@@ -291,6 +291,13 @@ def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
     renew.add_argument("--p12-password-file", metavar="FILE", help=_("a client's new .p12 password, from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
     _refuse_password_option(renew, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
     renew.set_defaults(handler=_lazy("wizard.cli.lifecycle", "renew_command"))
+    recover = commands.add_parser("recover", help=_("finish or roll back a replacement a killed run left (any writing command does it first)"))
+    _workspace_arg(recover)
+    recover.set_defaults(handler=_lazy("wizard.cli.lifecycle", "recover_command"))
+    restore = commands.add_parser("restore", help=_("put a backup's files back (what they replace goes to a new backup)"))
+    restore.add_argument("backup", metavar="BACKUP", help=_("one of the workspace's backup-<timestamp> folders"))
+    _workspace_arg(restore)
+    restore.set_defaults(handler=_lazy("wizard.cli.lifecycle", "restore_command"))
 
 
 def _add_check_parser(commands: argparse._SubParsersAction) -> None:

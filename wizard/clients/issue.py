@@ -3,8 +3,10 @@
 Everything that can be refused is refused before the first key: bad, repeated or case-twin
 names, an existing client (unless `force`, which backs its files up first), a missing or
 unusable CA. Keys and bundles are made on every core (wizard.clients.workers); each client's
-files are then written as one unit: a failure names the client, leaves nothing of it behind
-and leaves the others done, and Ctrl+C ends the batch after the client being written.
+files are then written as one set (wizard.replacement, all or nothing even when the run is
+killed): a failure names the client, leaves nothing of it behind and leaves the others done,
+and Ctrl+C ends the batch after the client being written. The old files of a batch replaced
+with `force` go to one backup folder.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from cryptography.x509.oid import NameOID
 
 from wizard import i18n, pki
-from wizard.clients.names import CLIENTS_DIR, TUTORIAL_CLIENT, ClientFiles, case_twins, client_files, validate_client_names
+from wizard.clients.names import CLIENTS_DIR, TUTORIAL_CLIENT, case_twins, client_files, validate_client_names
 from wizard.clients.revocation import revoked_among
 from wizard.clients.workers import DeferredInterrupt, Workers
 from wizard.defaults import CLIENT_DAYS, DEFAULT_KEY_TYPE
@@ -26,7 +28,7 @@ from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.steps import load_ca
-from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
 RANDOM_PASSWORD_BYTES = 18  # 24 URL-safe characters
 
@@ -103,11 +105,12 @@ def issue_clients(
     Ctrl+C stops the batch: what is issued stays, `interrupted` says the rest was not."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         result, jobs = _prepared(ws, names, password, options, hold.notices)
+        backup = ws.new_backup_folder()  # one for the whole batch
         try:
             with DeferredInterrupt() as interrupts, Workers(len(jobs)) as workers:
                 for done, (job, made) in enumerate(workers.results(make_client, jobs), start=1):
                     with interrupts.critical():  # a client's files are written whole, even on Ctrl+C
-                        _keep(ws, job, made, options, result)
+                        _keep(ws, job, made, options, result, backup)
                     if progress:
                         progress(done, len(jobs), job.name)
         except KeyboardInterrupt:
@@ -140,13 +143,13 @@ def _prepared(ws: Workspace, names: list[str], password: str | None, options: Cl
     return result, jobs
 
 
-def _keep(ws: Workspace, job: _Job, made: dict | Exception, options: ClientOptions, result: BatchResult) -> None:
+def _keep(ws: Workspace, job: _Job, made: dict | Exception, options: ClientOptions, result: BatchResult, backup: Path) -> None:
     """One client's outcome into `result`: its files written, or why it failed."""
     if isinstance(made, Exception):
         result.failed.append((job.name, str(made) if isinstance(made, WizardError) else f"{type(made).__name__}: {made}"))
         return
     try:
-        result.issued.append(_write(ws, job, made, options))
+        result.issued.append(_write(ws, job, made, options, backup))
     except WizardError as error:
         result.failed.append((job.name, str(error)))
 
@@ -178,32 +181,18 @@ def _refuse_existing(ws: Workspace, names: list[str], force: bool) -> None:
     raise WizardError(message.format(name=repr(present[0]), more=len(present) - 1, folder=ws.root))
 
 
-def _write(ws: Workspace, job: _Job, made: dict, options: ClientOptions) -> IssuedClient:
-    """One client's files as a unit: on any failure, none of its new files stay."""
+def _write(ws: Workspace, job: _Job, made: dict, options: ClientOptions, backup: Path) -> IssuedClient:
+    """One client's files as one set (wizard.replacement): all of them or, killed or failed, none;
+    with `force`, its old files go to `backup`, the batch's backup folder."""
     files = client_files(ws, job.name)
-    backup = ws.backup(files.artifacts) if options.force else None
-    contents: list[tuple[Path, bytes, int]] = [
-        (files.key, made["key"], SECRET_MODE), (files.csr, made["csr"], PUBLIC_MODE),
-        (files.cert, made["cert"], PUBLIC_MODE), (files.p12, made["p12"], SECRET_MODE),
-    ]
+    contents = {files.key: (made["key"], SECRET_MODE), files.csr: (made["csr"], PUBLIC_MODE),
+                files.cert: (made["cert"], PUBLIC_MODE), files.p12: (made["p12"], SECRET_MODE)}
     if options.random_passwords:
-        contents.append((files.password, (job.password + "\n").encode(), SECRET_MODE))
-    written: list[Path] = []
-    try:
-        _make_folder(files)
-        for path, data, mode in contents:
-            atomic_write(path, data, mode)
-            written.append(path)
-    except WizardError:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return IssuedClient(job.name, written, made["info"], backup, files.password if options.random_passwords else None)
+        contents[files.password] = ((job.password + "\n").encode(), SECRET_MODE)
+    moved = ws.replace_files(issue_label(job.name, options.force), contents, remove=files.artifacts, backup=backup)
+    return IssuedClient(job.name, list(contents), made["info"], moved, files.password if options.random_passwords else None)
 
 
-def _make_folder(files: ClientFiles) -> None:
-    try:
-        files.folder.parent.mkdir(mode=DIR_MODE, exist_ok=True)
-        files.folder.mkdir(mode=DIR_MODE, exist_ok=True)
-    except OSError as error:
-        raise WizardError(_("cannot create {folder}: {reason}").format(folder=files.folder, reason=error.strerror)) from None
+def issue_label(name: str, force: bool) -> str:
+    """How a replacement names the issuing of one client (the command that does it)."""
+    return f"client issue {name} --force" if force else f"client issue {name}"

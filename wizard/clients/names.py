@@ -110,3 +110,17 @@ def known_clients(ws: Workspace) -> list[ClientFiles]:
             if NAME_PATTERN.fullmatch(entry.name) and entry.name != TUTORIAL_CLIENT and (entry / f"{entry.name}.crt").exists():  # not is_file: a pipe or folder there is reported, not skipped
                 found.append(client_files(ws, entry.name))
     return found
+
+
+def present_clients(ws: Workspace) -> list[ClientFiles]:
+    """Every client with any of its files in the workspace, also one whose certificate is missing
+    (a broken set, which `client list` and `status` show): the tutorial's first, then by name."""
+    found = [client_files(ws, TUTORIAL_CLIENT)] if any(path.exists() for path in client_files(ws, TUTORIAL_CLIENT).artifacts) else []
+    folder = ws.root / CLIENTS_DIR
+    if folder.is_dir():
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
+            if NAME_PATTERN.fullmatch(entry.name) and entry.name != TUTORIAL_CLIENT and entry.is_dir():
+                files = client_files(ws, entry.name)
+                if any(path.exists() for path in files.artifacts):
+                    found.append(files)
+    return found

@@ -27,7 +27,7 @@ from wizard.clients.revocation_record import (
     REASONS, RECORD_VERSION, RecordDamaged, crl_number_on_disk, crl_path, read_record, record_path, serials_path,
 )
 from wizard.steps import load_ca
-from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_bytes
+from wizard.workspace import PUBLIC_MODE, Workspace, read_bytes
 
 CRL_DAYS = 30
 
@@ -94,7 +94,7 @@ def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int 
         now = pki.utc_now()
         entry = {"name": name, "serial": serial, "fingerprint": pki.fingerprint(cert), "date": now.isoformat(), "reason": reason}
         record["revoked"].append(entry)
-        _publish(ws, record, crl_days, now)
+        _publish(ws, record, crl_days, now, f"client revoke {name}")
         return Revocation(name, serial, entry["fingerprint"], entry["date"], reason)
 
 
@@ -105,7 +105,7 @@ def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
         if records_ccm(ws):
             raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself (to an OBS bucket, "
                                 "once turned on when a client is revoked)"))
-        _publish(ws, read_record(ws), crl_days, pki.utc_now())
+        _publish(ws, read_record(ws), crl_days, pki.utc_now(), "client crl")
         return crl_path(ws)
 
 
@@ -133,9 +133,7 @@ def rebuild_record(ws: Workspace) -> Rebuilt:
         entries = [_entry_from_crl(revoked, names) for revoked in crl]
         number = int(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number)
         record = {"version": RECORD_VERSION, "crl_number": number, "revoked": entries}
-        backup = ws.backup([record_path(ws)])
-        atomic_write(record_path(ws), (json.dumps(record, indent=2) + "\n").encode(), PUBLIC_MODE)
-        atomic_write(serials_path(ws), "".join(f"{entry['serial']}\n" for entry in entries).encode(), PUBLIC_MODE)
+        backup = ws.replace_files("client rebuild-record", _record_files(ws, record))
         return Rebuilt(len(entries), sum(1 for entry in entries if not entry["name"]), number, backup)
 
 
@@ -182,13 +180,14 @@ def _entry_from_crl(revoked: x509.RevokedCertificate, names: dict[str, tuple[str
     return {"name": name, "serial": serial, "fingerprint": fingerprint, "date": revoked.revocation_date_utc.isoformat(), "reason": reason}
 
 
-def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime) -> None:
-    """A new CRL (number + 1), then the record and the serial list: each written atomically. A CA held in
-    CCM has no key here: CCM signs its CRL (wizard.ccm.clients), so only the record and the list are written."""
+def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime, label: str) -> None:
+    """A new CRL (number + 1), the record and the serial list, replaced as one set (wizard.replacement;
+    the old ones are superseded, not kept). A CA held in CCM has no key here: CCM signs its CRL
+    (wizard.ccm.clients), so only the record and the list are written."""
     if records_ccm(ws):
         if not all(revoked_in_ccm(ws, str(entry.get("fingerprint", ""))) for entry in record["revoked"][-1:]):
             raise WizardError(_("this client was issued through CCM: revoke it with `mtls-wizard client revoke NAME`, which revokes it in CCM first"))
-        _write_record_and_serials(ws, record)
+        ws.replace_files(label, _record_files(ws, record), backup=False)
         return
     ca_key, ca_cert = load_ca(ws)
     if "cRLSign" not in pki.key_usages(ca_cert) and pki.key_usages(ca_cert):
@@ -196,15 +195,15 @@ def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datet
     # Never backwards: a record restored from an older backup still gets a higher number.
     record["crl_number"] = max(record["crl_number"], crl_number_on_disk(ws)) + 1
     crl = build_crl(ca_key, ca_cert, record["revoked"], record["crl_number"], now, now + dt.timedelta(days=crl_days))
-    atomic_write(crl_path(ws), crl.public_bytes(serialization.Encoding.PEM), PUBLIC_MODE)
-    _write_record_and_serials(ws, record)
+    files = {crl_path(ws): (crl.public_bytes(serialization.Encoding.PEM), PUBLIC_MODE), **_record_files(ws, record)}
+    ws.replace_files(label, files, backup=False)
 
 
-def _write_record_and_serials(ws: Workspace, record: dict[str, Any]) -> None:
+def _record_files(ws: Workspace, record: dict[str, Any]) -> dict[Path, tuple[bytes, int]]:
+    """ca/revoked.json and ca/revoked-serials.txt for `record`."""
     record["version"] = RECORD_VERSION
-    atomic_write(record_path(ws), (json.dumps(record, indent=2) + "\n").encode(), PUBLIC_MODE)
     serials = "".join(f"{entry['serial']}\n" for entry in record["revoked"])
-    atomic_write(serials_path(ws), serials.encode(), PUBLIC_MODE)
+    return {record_path(ws): ((json.dumps(record, indent=2) + "\n").encode(), PUBLIC_MODE), serials_path(ws): (serials.encode(), PUBLIC_MODE)}
 
 
 def build_crl(ca_key: pki.PrivateKey, ca_cert: x509.Certificate, entries: list[dict[str, Any]], number: int,

@@ -203,11 +203,9 @@ def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | 
         if present and not replace:
             ws.refuse_existing(present, _("this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), "
                                           "or use another --workspace"))
-        backup = ws.backup(ws.all_artifacts()) if replace else None
-        ws.write_files({
-            ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE),
-            ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE),
-        })
+        # A new CA: what the old one signed and its records go to the backup with it.
+        files = {ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE), ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE)}
+        backup = ws.replace_files("generate --ca-cert --new-ca", files, remove=[*ws.all_artifacts(), *ws.ca_records()] if replace else [])
         return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 
 
@@ -220,11 +218,9 @@ def bring_server(ws: Workspace, cert_file: Path, key_file: Path, *, chain_file: 
         present = [p for p in ws.artifacts("server") if p.exists()]
         if present and not force:
             ws.refuse_existing(present, _("re-run with --force to replace it (the old files are moved to a backup folder first)"))
-        backup = ws.backup(present) if force else None
-        ws.write_files({
-            ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
-            ws.cert("server"): (b"".join(pki.cert_to_pem(c) for c in brought.chain), PUBLIC_MODE),
-        })
+        files = {ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
+                 ws.cert("server"): (b"".join(pki.cert_to_pem(c) for c in brought.chain), PUBLIC_MODE)}
+        backup = ws.replace_files("generate --server-cert --force", files, remove=present)
         return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 
 

@@ -1,8 +1,11 @@
 """Renewing certificates before they expire.
 
 - The server certificate and a client's: a new certificate from the same CA, with the same
-  subject (and SANs), a new serial and validity; a new key unless `keep_key`. The old files
-  move to backup-<timestamp>/ first. A client's .p12 is rebuilt in the format it had.
+  subject (and SANs), a new serial and validity; a new key unless `keep_key`. The new set is
+  staged, then switched in as one (wizard.replacement): the old files move to
+  backup-<timestamp>/. A client's .p12 is rebuilt in the format it had.
+- A half-replaced set is renewed, not refused: an interrupted renewal is finished by taking the
+  lock, and a certificate an older version lost is taken from the last backup.
 - The CA: a new self-signed certificate for the same key and subject, so everything it
   signed stays valid; only what holds the CA certificate (the load balancer) needs it again.
 """
@@ -23,8 +26,9 @@ from wizard.defaults import CA_DAYS, CLIENT_DAYS, SERVER_DAYS
 from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.safe_text import printable
-from wizard.steps import StepOutcome, load_ca
-from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
+from wizard.sets import newest_copy, replaced_ca_of
+from wizard.steps import StepOutcome, leaf_files, load_ca
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, LockHold, Workspace, read_bytes
 
 
 @dataclass
@@ -35,12 +39,21 @@ class CaRenewal:
     files: list[Path]
     backup: Path | None
     re_upload: list[str] = field(default_factory=list)  # what must reach the load balancer again
+    warnings: list[str] = field(default_factory=list)
 
 
-def _current(ws: Workspace, path: Path, what: str) -> x509.Certificate:
-    if not path.exists():
+def _current(ws: Workspace, path: Path, what: str, set_files: list[Path]) -> tuple[x509.Certificate, list[str]]:
+    """The certificate to renew, and a warning when it came from a backup: a set that a run of an
+    older version left half-replaced (its key or .p12 there, its certificate gone) is renewed
+    from the last copy of its certificate, instead of being refused."""
+    if path.exists():
+        return pki.load_cert_pem(read_bytes(path), what), []
+    copy = newest_copy(ws, ws.relative(path)) if any(p.exists() for p in set_files) else None
+    if copy is None:
         raise WizardError(_("there is no {what} to renew at {file}: issue one first").format(what=what, file=ws.relative(path)))
-    return pki.load_cert_pem(read_bytes(path), what)
+    warning = _("{file} was missing (a half-replaced set): renewed from its last copy, {copy}").format(
+        file=ws.relative(path), copy=ws.relative(copy))
+    return pki.load_cert_pem(read_bytes(copy), what), [warning]
 
 
 def _key_for(ws: Workspace, key_path: Path, cert: x509.Certificate, keep_key: bool) -> tuple[pki.PrivateKey, bool]:
@@ -56,45 +69,69 @@ def _key_for(ws: Workspace, key_path: Path, cert: x509.Certificate, keep_key: bo
     return pki.generate_key(key_type), True
 
 
-def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str) -> tuple[pki.PrivateKey, x509.Certificate]:
+def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str) -> tuple[pki.PrivateKey, x509.Certificate, list[str]]:
+    """The CA to sign with, and a warning when `cert` came from a CA this workspace replaced
+    since (renewing it moves it to the workspace CA)."""
     ca_key, ca_cert = load_ca(ws)
-    if not pki.verify_issued_by(cert, ca_cert):
+    if pki.verify_issued_by(cert, ca_cert):
+        return ca_key, ca_cert, []
+    replaced = replaced_ca_of(ws, cert)
+    if replaced is None:
         raise WizardError(_("the {what} was not issued by this workspace's CA ({issuer}): "
                             "renew it where it was issued, then bring the new one in").format(
             what=what, issuer=pki.cn_of(cert.issuer) or cert.issuer.rfc4514_string()))
-    return ca_key, ca_cert
+    return ca_key, ca_cert, [_("the {what} was issued by a CA this workspace replaced since ({file}): the renewed one is issued by the "
+                               "workspace CA").format(what=what, file=ws.relative(replaced))]
+
+
+def _finished_already(hold: LockHold, label: str) -> bool:
+    """True when taking the lock finished an interrupted run of this very renewal: its new set is in
+    place, and renewing again would only replace it once more."""
+    return hold.recovered is not None and hold.recovered.finished and hold.recovered.label == label
+
+
+def _as_finished(ws: Workspace, role: str, files: list[Path], hold: LockHold) -> StepOutcome:
+    assert hold.recovered is not None
+    cert = pki.load_cert_pem(read_bytes(files[2]))
+    backup = ws.root / hold.recovered.backup if hold.recovered.backup else None
+    said = _("the interrupted renewal was finished (its new files are the renewal asked for), so it was not renewed a second time")
+    return StepOutcome(role, files, pki.cert_info(cert), backup=backup, warnings=[*hold.notices, said])
 
 
 def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False) -> StepOutcome:
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
-        old = _current(ws, ws.cert("server"), _("server certificate"))
-        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, _("server certificate"))
+        if _finished_already(hold, "renew server"):
+            return _as_finished(ws, "server", ws.artifacts("server"), hold)
+        old, found = _current(ws, ws.cert("server"), _("server certificate"), ws.artifacts("server"))
+        ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, _("server certificate"))
         pki.validate_days(days, _("server certificate"))
         key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
         names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
         cn = pki.cn_of(old.subject) or (names[0] if names else "")
         org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
         issued = pki.issue_server(ca_key, ca_cert, key, cn=cn, sans=names, org=org, days=days)
-        backup = ws.backup(ws.artifacts("server"))
-        files = {ws.csr("server"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE), ws.cert("server"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE)}
-        files[ws.key("server")] = (pki.key_to_pem(key), SECRET_MODE)  # kept keys are written back: the backup moved them
-        ws.write_files(files)
+        # kept keys are written again: the old set, key too, goes to the backup as a whole
+        backup = ws.replace_files("renew server", leaf_files(ws, "server", issued), remove=ws.artifacts("server"))
         kept = [] if new_key else [_("the key is kept: renew without --keep-key to replace it too")]
-        warnings = pki.leaf_validity_warnings("server", days, ca_cert) + kept
+        warnings = [*found, *moved, *pki.leaf_validity_warnings("server", days, ca_cert), *kept]
         return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=[*hold.notices, *warnings])
 
 
-def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_DAYS, keep_key: bool = False) -> StepOutcome:
-    """A client's certificate and .p12 (the tutorial's `client` or a named one)."""
+def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_DAYS, keep_key: bool = False,
+                 password_file: bool = False) -> StepOutcome:
+    """A client's certificate and .p12 (the tutorial's `client` or a named one); `password_file`:
+    the new .p12's password is written beside it (NAME.p12-password), as --random-passwords does."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         validate_client_name(name)
         files = client_files(ws, name)
+        if _finished_already(hold, f"renew client {name}"):
+            return _as_finished(ws, "client", [files.key, files.csr, files.cert, files.p12], hold)
         what = _("certificate of the client {name}").format(name=name)
-        old = _current(ws, files.cert, what)
+        old, found = _current(ws, files.cert, what, files.artifacts)
         if is_revoked(ws, old):  # renewing would quietly let a client back in
             raise WizardError(_("the client {name} is revoked, so it is not renewed: issue a new client under another name "
                                 "(client issue NAME), or, to let {name} back in on purpose, client issue {name} --force").format(name=name))
-        ca_key, ca_cert = _signed_by_workspace_ca(ws, old, what)
+        ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, what)
         pki.validate_days(days, _("client certificate"))
         pki.validate_p12_password(password)
         key, _new_key = _key_for(ws, files.key, old, keep_key)
@@ -102,18 +139,18 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
         org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
         issued = pki.issue_client(ca_key, ca_cert, key, cn=pki.cn_of(old.subject) or name, org=org, days=days)
         p12 = pki.export_p12(key, issued.cert, password, legacy=legacy, friendly_name=name)
-        backup = ws.backup([files.key, files.csr, files.cert, files.p12, files.password])
-        ws.write_files({
-            files.key: (pki.key_to_pem(key), SECRET_MODE), files.csr: (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
-            files.cert: (pki.cert_to_pem(issued.cert), PUBLIC_MODE), files.p12: (p12, SECRET_MODE),
-        })
+        new_files = {files.key: (pki.key_to_pem(key), SECRET_MODE), files.csr: (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
+                     files.cert: (pki.cert_to_pem(issued.cert), PUBLIC_MODE), files.p12: (p12, SECRET_MODE)}
+        if password_file:
+            new_files[files.password] = ((password + "\n").encode(), SECRET_MODE)
+        backup = ws.replace_files(f"renew client {name}", new_files, remove=files.artifacts)
         return StepOutcome("client", [files.key, files.csr, files.cert, files.p12], pki.cert_info(issued.cert), backup=backup,
-                           warnings=[*hold.notices, *pki.leaf_validity_warnings("client", days, ca_cert)])
+                           warnings=[*hold.notices, *found, *moved, *pki.leaf_validity_warnings("client", days, ca_cert)])
 
 
 def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
     """A new CA certificate for the same key and subject: every certificate it signed stays valid."""
-    with ws.locked():  # one writer at a time, for the whole read-check-write
+    with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         ca_key, old = load_ca(ws)
         pki.validate_days(days, "CA")
         if old.issuer != old.subject:
@@ -123,10 +160,9 @@ def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
                                 "then bring the new certificate in with --ca-cert FILE --ca-key FILE --new-ca").format(
                 folder=ws.relative(ws.cert("ca").parent), issuer=printable(old.issuer.rfc4514_string())))
         cert = renewed_ca_certificate(ca_key, old, days)
-        backup = ws.backup([ws.cert("ca")])
-        ws.write_files({ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})
+        backup = ws.replace_files("renew ca", {ws.cert("ca"): (pki.cert_to_pem(cert), PUBLIC_MODE)})
         re_upload = [_("the CA certificate (step 5: elb upload, or the console), and the listener's CA certificate (step 6)")]
-        return CaRenewal(pki.cert_info(cert), [ws.cert("ca")], backup, re_upload)
+        return CaRenewal(pki.cert_info(cert), [ws.cert("ca")], backup, re_upload, warnings=list(hold.notices))
 
 
 def renewed_ca_certificate(key: pki.PrivateKey, old: x509.Certificate, days: int, now: dt.datetime | None = None) -> x509.Certificate:

@@ -2,7 +2,8 @@
 
 One row per certificate: the CA, the server certificate, the tutorial's client, every named
 client, and the certificates recorded as uploaded to ELB (elb/uploaded.json). Meant for a
-person and for cron: `warnings` is what expires within the threshold (or already has).
+person and for cron: `warnings` is what expires within the threshold (or already has), and
+`findings` what is broken (wizard.lifecycle.integrity), each with the command that mends it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 from wizard import pki
 from wizard.clients.names import known_clients
 from wizard.clients.revocation import revoked_serials, serial_text
+from wizard.clients.revocation_record import RecordDamaged
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
+from wizard.lifecycle.integrity import Finding, findings
 from wizard.workspace import Workspace, read_bytes, read_limited
 
 WARN_DAYS = 30
@@ -46,6 +49,7 @@ class Status:
     rows: list[StatusRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warn_days: int = WARN_DAYS
+    findings: list[Finding] = field(default_factory=list)  # broken sets, an interrupted replacement: exit 1
 
     @property
     def warnings(self) -> list[StatusRow]:
@@ -58,17 +62,22 @@ def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime
         raise InputError(_("--warn-days {warn_days}: give a number of days, 0 or more").format(warn_days=warn_days))
     now = now or pki.utc_now()
     ws.refuse_untrusted()
-    status = Status(warn_days=warn_days)
+    status = Status(warn_days=warn_days, findings=findings(ws))
+    judged = {finding.folder for finding in status.findings}
     files: list[tuple[str, str, Path]] = [("ca", "ca", ws.cert("ca")), ("server", "server", ws.cert("server"))]
-    files += [("client", client.name, client.cert) for client in known_clients(ws)]
-    revoked = revoked_serials(ws)
+    try:
+        revoked = revoked_serials(ws)
+        files += [("client", client.name, client.cert) for client in known_clients(ws)]
+    except RecordDamaged:  # a finding says so (exit 1), with the way back; no client is shown meanwhile (none as not revoked)
+        revoked = set()
     for role, name, path in files:
         if not path.exists():
             continue
         try:
             cert = pki.load_cert_pem(read_bytes(path), ws.relative(path))
         except (OSError, InputError) as error:
-            status.problems.append(_("{file} left out: {reason}").format(file=ws.relative(path), reason=getattr(error, "strerror", None) or error))
+            if ws.relative(path.parent) + "/" not in judged:  # a finding says it already, with the mending command
+                status.problems.append(_("{file} left out: {reason}").format(file=ws.relative(path), reason=getattr(error, "strerror", None) or error))
             continue
         row = _row(role, name, cert.not_valid_after_utc, now, "workspace", ws.relative(path))
         if role == "client" and serial_text(cert.serial_number) in revoked:

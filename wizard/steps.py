@@ -18,7 +18,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from wizard import pki
+from wizard import ca_key, pki
+from wizard.ca_key import Unlock
 from wizard.ccm.record import ca_held_in_ccm, ccm_ca_certificate, record_path, records_ccm
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
@@ -120,31 +121,41 @@ def _merged(*notices: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
+def load_ca(ws: Workspace, unlock: Unlock | None = None) -> tuple[pki.PrivateKey, x509.Certificate]:
     """The workspace's CA key and certificate, checked to belong together and to be a CA that
-    can still sign (in its validity, a strong signature, keyCertSign)."""
+    can still sign (in its validity, a strong signature, keyCertSign). `unlock` gives the
+    passphrase when ca/ca.key is under one (wizard.ca_key)."""
+    cert = _ca_certificate(ws)
+    key = ca_key.load_key(ws, unlock)
+    if not pki.keys_match(key, cert):
+        raise WizardError(_("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca"))
+    return key, cert
+
+
+def _ca_certificate(ws: Workspace) -> x509.Certificate:
+    """ca/ca.crt, checked to be a CA that can still sign, with its key file beside it."""
     if records_ccm(ws):  # the CA is held in CCM (wizard.ccm): no key here to sign with
         raise ca_held_in_ccm(ws)
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
         raise WizardError(_("no CA in {workspace}: {file} is missing; run step 1 (create the CA) first").format(
             workspace=printable(ws.root), file=ws.relative(missing[0])))
-    key = pki.load_key_pem(read_bytes(ws.key("ca")), _("CA key (ca/ca.key)"))
     cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), _("CA certificate (ca/ca.crt)"))
-    if not pki.keys_match(key, cert):
-        raise WizardError(_("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca"))
     if not pki.is_ca(cert):
         raise WizardError(_("ca/ca.crt is not a CA certificate: start over with --new-ca"))
     problem = pki.ca_signing_problem(cert)
     if problem:
         raise WizardError(_("the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
                             "make a new CA with --new-ca (the old files are moved to a backup folder first)").format(problem=problem))
-    return key, cert
+    return cert
 
 
 def load_ca_certificate(ws: Workspace) -> x509.Certificate:
-    """The workspace CA's certificate, whichever holds the CA: the key here (checked by load_ca) or CCM."""
-    return ccm_ca_certificate(ws) if records_ccm(ws) else load_ca(ws)[1]
+    """The workspace CA's certificate, whichever holds the CA: the key here (checked by load_ca) or CCM.
+    A key under a passphrase is not opened: reading never needs the passphrase."""
+    if records_ccm(ws):
+        return ccm_ca_certificate(ws)
+    return _ca_certificate(ws) if ca_key.is_encrypted(ws) else load_ca(ws)[1]
 
 
 def _ca_state(ws: Workspace) -> str:
@@ -159,24 +170,39 @@ def _refuse_partial_ca(ws: Workspace) -> None:
                         "start a new CA with --new-ca, which backs up the old files").format(workspace=printable(ws.root), file=ws.relative(present)))
 
 
-def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
+def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None,
+              protect: str | None = None) -> StepOutcome:
     """Step 1. An existing CA is reused unless `replace`, which backs up the CA and every
-    certificate it signed (they would no longer chain to the new CA)."""
+    certificate it signed (they would no longer chain to the new CA). A new CA's key is put
+    under the passphrase `protect` when one is given (wizard.ca_key)."""
     validate_answers(session, ("ca",))
+    warnings = ca_key.validate_passphrase(protect) if protect is not None else []
     with ws.locked() as hold:
         ws.ensure()
         state = _ca_state(ws)
         if state != "none" and not replace:
             outcome = _create_ca(ws, session)[0]  # reuses it, or refuses a partial CA
             outcome.warnings[:0] = hold.notices
+            if protect and not ca_key.is_encrypted(ws):
+                outcome.warnings.append(_("the existing CA is kept as it is, and its key has no passphrase: add one with {command}").format(
+                    command="mtls-wizard ca-passphrase add"))
             return outcome
+        warnings += _unprotected_replacement(ws, replace, protect)
         before, notices = _files_state(ws), hold.notices
     key = key or pki.generate_key(session.ca_key_type)  # unlocked: see above
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
-        outcome = _create_ca(ws, session, replace=replace, key=key)[0]
-    outcome.warnings[:0] = _merged(notices, hold.notices)
+        outcome = _create_ca(ws, session, replace=replace, key=key, protect=protect)[0]
+    outcome.warnings[:0] = _merged(notices, hold.notices, warnings)
     return outcome
+
+
+def _unprotected_replacement(ws: Workspace, replace: bool, protect: str | None) -> list[str]:
+    """A warning when a CA key under a passphrase is replaced by one without."""
+    if not replace or protect or not ca_key.is_encrypted(ws):
+        return []
+    return [_("the CA it replaces had a passphrase; the new ca/ca.key has none: add one with {command}").format(
+        command="mtls-wizard ca-passphrase add")]
 
 
 # what the kept CA has, where it differs from the step-1 answers
@@ -203,15 +229,18 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
 
 
 def _create_ca(
-    ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None, existing: CaPair | None = None
-) -> tuple[StepOutcome, CaPair]:
-    """Step 1 under the lock, also returning the CA pair (`existing`: the workspace's CA, already loaded)."""
+    ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None, existing: CaPair | None = None,
+    protect: str | None = None, unlock: Unlock | None = None,
+) -> tuple[StepOutcome, CaPair | None]:
+    """Step 1 under the lock, also returning the CA pair (`existing`: the workspace's CA, already
+    loaded). A CA reused without `unlock` is checked by its certificate: its key stays closed (None)."""
     with ws.locked():
         ws.ensure()
         state = _ca_state(ws)
         if state == "complete" and not replace:
-            ca = existing or load_ca(ws)
-            outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(ca[1]), reused=True, warnings=_reuse_differences(session, ca[1]))
+            ca = existing or (load_ca(ws, unlock) if unlock is not None or not ca_key.is_encrypted(ws) else None)
+            cert = ca[1] if ca else load_ca_certificate(ws)
+            outcome = StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(cert), reused=True, warnings=_reuse_differences(session, cert))
             return outcome, ca
         if state == "partial" and not replace:
             _refuse_partial_ca(ws)
@@ -219,7 +248,7 @@ def _create_ca(
         key = key or pki.generate_key(session.ca_key_type)
         issued = pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
         ws.write_files({
-            ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
+            ws.key("ca"): (ca_key.key_file_bytes(issued.key, protect), SECRET_MODE),
             ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
             ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
         })
@@ -237,10 +266,10 @@ _LEAF_CERTIFICATE = {"server": N_("server certificate"), "client": N_("client ce
 _LEAF_KEY = {"server": N_("server key"), "client": N_("client key")}
 
 
-def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> tuple[CaPair, FilesState, list[str]]:
+def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None, unlock: Unlock | None) -> tuple[CaPair, FilesState, list[str]]:
     """Under the lock: the CA, the refusal of existing leaf files (unless `force`), the state."""
     with ws.locked() as hold:
-        ca = ca or load_ca(ws)
+        ca = ca or load_ca(ws, unlock)
         ws.ensure()
         if not force:
             ws.refuse_existing(ws.artifacts(role), _(LEAF_HINT))
@@ -248,13 +277,15 @@ def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> t
 
 
 def issue_server(
-    ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None, ca: CaPair | None = None
+    ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None, ca: CaPair | None = None,
+    unlock: Unlock | None = None,
 ) -> StepOutcome:
-    """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded)."""
+    """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded;
+    else opened with `unlock`'s passphrase when its key is under one)."""
     validate_answers(session, ("server",))
-    (ca_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca)
+    (signing_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca, unlock)
     key = key or pki.generate_key(session.server_key_type)
-    issued = pki.issue_server(ca_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
+    issued = pki.issue_server(signing_key, ca_cert, key, cn=session.server_cn, sans=session.server_sans, org=session.org, days=session.server_days)
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
         backup = ws.backup(ws.artifacts("server")) if force else None
@@ -275,13 +306,15 @@ def issue_client(
     force: bool = False,
     key: pki.PrivateKey | None = None,
     ca: CaPair | None = None,
+    unlock: Unlock | None = None,
 ) -> StepOutcome:
-    """Step 3: the client certificate and its password-protected .p12 (`ca`: the CA, already loaded)."""
+    """Step 3: the client certificate and its password-protected .p12 (`ca`: the CA, already loaded;
+    else opened with `unlock`'s passphrase when its key is under one)."""
     validate_answers(session, ("client",))
     warnings = pki.validate_p12_password(password)
-    (ca_key, ca_cert), before, notices = _checked_leaf(ws, "client", force, ca)
+    (signing_key, ca_cert), before, notices = _checked_leaf(ws, "client", force, ca, unlock)
     key = key or pki.generate_key(session.client_key_type)
-    issued = pki.issue_client(ca_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
+    issued = pki.issue_client(signing_key, ca_cert, key, cn=session.client_cn, org=session.org, days=session.client_days)
     p12 = pki.export_p12(issued.key, issued.cert, password, legacy=session.p12_legacy)
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
@@ -337,15 +370,15 @@ def generate_keys(key_types: list[str]) -> list[pki.PrivateKey]:
         return list(pool.map(pki.generate_key, key_types))
 
 
-def check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
-    """Every refusal of `generate`, under the lock; the existing CA when it is reused."""
+def check_generate(ws: Workspace, force: bool, new_ca: bool, unlock: Unlock | None = None) -> CaPair | None:
+    """Every refusal of `generate`, under the lock; the existing CA when it is reused (opened with `unlock`)."""
     ws.ensure()
     if records_ccm(ws) and not new_ca:
         raise ca_held_in_ccm(ws)
     state = _ca_state(ws)
     if state == "partial" and not new_ca:
         _refuse_partial_ca(ws)
-    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken, expired or weak CA stops us here
+    existing = load_ca(ws, unlock) if state == "complete" and not new_ca else None  # a broken, expired or weak CA (or a wrong passphrase) stops us here
     if not force and not new_ca:
         leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
         ws.refuse_existing(leaves, _("re-run with --force to replace the server and client files (they are moved to a backup folder first), "
@@ -361,23 +394,28 @@ def generate(
     force: bool = False,
     new_ca: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    unlock: Unlock | None = None,
+    protect: str | None = None,
 ) -> list[StepOutcome]:
-    """Steps 1-3. Every refusal happens before any key is generated or any file moves."""
+    """Steps 1-3. Every refusal happens before any key is generated or any file moves. An existing
+    CA key under a passphrase is opened with `unlock`'s; a new CA's key is put under `protect`."""
     validate_answers(session)
     pki.validate_p12_password(password)
+    protect_warnings = ca_key.validate_passphrase(protect) if protect is not None else []
     with ws.locked() as hold:
-        existing = check_generate(ws, force, new_ca)
+        existing = check_generate(ws, force, new_ca, unlock)
         before, notices = _files_state(ws), hold.notices
+        protect_warnings += _unprotected_replacement(ws, new_ca, protect)
     types = ([] if existing else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
     keys = generate_keys(types)  # unlocked: the slow part
-    ca_key = None if existing else keys.pop(0)
+    new_ca_key = None if existing else keys.pop(0)
     server_key, client_key = keys
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
         backup = ws.backup([*ws.all_artifacts(), record_path(ws)] if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")])
-        ca_outcome, ca = _create_ca(ws, session, key=ca_key, existing=existing)
+        ca_outcome, ca = _create_ca(ws, session, key=new_ca_key, existing=existing, protect=protect)
         outcomes = [ca_outcome, issue_server(ws, session, key=server_key, ca=ca), issue_client(ws, session, password, key=client_key, ca=ca)]
-    outcomes[0].warnings[:0] = _merged(notices, hold.notices)
+    outcomes[0].warnings[:0] = _merged(notices, hold.notices, [] if existing else protect_warnings)
     for outcome in outcomes:
         outcome.backup = backup
         for warning in outcome.warnings:

@@ -26,7 +26,7 @@ from wizard.environment import DATA_DIR_ENV
 from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.safe_text import printable
-from wizard.workspace import MAX_FILE_BYTES, atomic_write, file_kind, read_up_to
+from wizard.workspace import MAX_FILE_BYTES, atomic_write, file_kind, make_private_folders, read_up_to
 
 SESSION_VERSION = 1
 APP_NAME = "mtls-wizard"
@@ -244,19 +244,14 @@ class SessionStore:
         return SessionSnapshot(self.path_for(session.workspace), text.encode())
 
     def _make_folders(self) -> None:
-        """The data folder and sessions/, 0700 whatever the umask (under umask 000 a plain mkdir
-        would leave them 0777, and another user could swap the last-session pointer). A folder
-        that already exists keeps its mode: files in it are checked when they are read."""
+        """sessions/ and every missing folder above it (the data folder, a missing
+        $XDG_DATA_HOME), 0700 whatever the umask (under umask 000 a plain mkdir would leave them
+        0777, and another user could swap the last-session pointer). A folder that already exists
+        keeps its mode: files in it are checked when they are read."""
         try:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-            for folder in (self.root, self.sessions_dir):
-                try:
-                    folder.mkdir(mode=PRIVATE_DIR_MODE)
-                except FileExistsError:
-                    continue
-                os.chmod(folder, PRIVATE_DIR_MODE)
-        except OSError as error:
-            raise WizardError(_("cannot create the session folder {path}: {reason}").format(path=printable(self.sessions_dir), reason=error.strerror)) from None
+            make_private_folders(self.sessions_dir)
+        except WizardError as error:
+            raise WizardError(_("cannot create the session folder {path}: {reason}").format(path=printable(self.sessions_dir), reason=error)) from None
 
     def write(self, snapshot: SessionSnapshot) -> Path:
         """Write a snapshot (and the last-session pointer) atomically; blocking (fsync)."""

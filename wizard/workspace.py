@@ -35,7 +35,7 @@ from wizard.safe_text import printable
 # Reading moved to wizard.files; these names stay importable from here for every caller.
 __all__ = [
     "DIR_MODE", "LOCK_NAME", "LOCK_WAIT", "MAX_FILE_BYTES", "PUBLIC_MODE", "ROLES", "SECRET_MODE", "LockHold", "UnreadableFile",
-    "Workspace", "WorkspaceBusy", "WorkspaceLock", "atomic_write", "file_kind", "read_bytes", "read_limited", "read_text", "read_up_to",
+    "Workspace", "WorkspaceBusy", "WorkspaceLock", "atomic_write", "file_kind", "make_private_folders", "read_bytes", "read_limited", "read_text", "read_up_to",
 ]
 
 DIR_MODE = 0o700
@@ -111,6 +111,21 @@ def _make_private_folder(folder: Path) -> None:
         os.chmod(folder, DIR_MODE)  # ours: the umask may have taken bits away (or left 0777)
     except OSError as error:
         raise WizardError(_describe_os_error(error, folder)) from None
+
+
+def make_private_folders(folder: Path) -> None:
+    """`folder` and every missing folder on its way, each 0700 whatever the umask (a plain
+    `mkdir -p` under umask 000 leaves them 0777). Folders that exist already keep their mode:
+    they may be shared on purpose (/tmp, a home folder, the user data directory)."""
+    folder = Path(folder)
+    missing = []
+    while not os.path.lexists(folder) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        _make_private_folder(each)
+    if not missing and not folder.is_dir():
+        raise WizardError(_("{path} exists and is not a folder: move it away or choose another workspace").format(path=printable(folder)))
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -343,13 +358,12 @@ class Workspace:
     # -- writing ------------------------------------------------------------------
     def create_root(self) -> None:
         """Create the workspace folder itself, if missing (0700, like every folder we create)."""
-        try:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise WizardError(_("{path} cannot be made: a file is in the way on its path; choose another workspace").format(path=printable(self.root))) from None
-        except OSError as error:
-            raise WizardError(_describe_os_error(error, self.root)) from None
-        _make_private_folder(self.root)
+        parent = self.root.parent
+        while not os.path.lexists(parent) and parent.parent != parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise WizardError(_("{path} cannot be made: a file is in the way on its path; choose another workspace").format(path=printable(self.root)))
+        make_private_folders(self.root)
 
     def ensure(self) -> None:
         """Create the workspace and its role folders (0700). Folders that already exist keep
@@ -450,9 +464,8 @@ class Workspace:
             target = self.root / f"backup-{stamp}-{suffix}"
         for path in present:
             destination = target / self.relative(path)
+            make_private_folders(destination.parent)
             try:
-                destination.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                os.chmod(target, DIR_MODE)  # made just now, by us
                 os.replace(path, destination)
             except OSError as error:
                 if isinstance(error, FileNotFoundError) and not os.path.lexists(path):

@@ -27,7 +27,7 @@ from wizard.elb.headers import serial_header_value
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.steps import load_ca
-from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, make_private_folders, read_bytes
 
 RANDOM_PASSWORD_BYTES = 18  # 24 URL-safe characters
 
@@ -204,8 +204,4 @@ def _write(ws: Workspace, job: _Job, made: dict, options: ClientOptions) -> Issu
 
 
 def _make_folder(files: ClientFiles) -> None:
-    try:
-        files.folder.parent.mkdir(mode=DIR_MODE, exist_ok=True)
-        files.folder.mkdir(mode=DIR_MODE, exist_ok=True)
-    except OSError as error:
-        raise WizardError(_("cannot create {folder}: {reason}").format(folder=files.folder, reason=error.strerror)) from None
+    make_private_folders(files.folder)  # clients/ and clients/NAME/, 0700 whatever the umask

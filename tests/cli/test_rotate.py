@@ -11,28 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import DEDICATED_LB, ELB_PROJECT, ELB_REGION, P12_PASSWORD, make_pki, with_three_load_balancers
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from support.aging import age
 from support.fake_elb_api import FakeElbApi
 from support.served_listener import ServedListener
 
 from wizard import elb, pki
 from wizard.clients.names import client_files
 from wizard.session import SessionStore
-from wizard.steps import load_ca
 from wizard.workspace import Workspace
-
-
-def age(ws: Workspace, path: Path, *, days_left: int, lifetime: int) -> None:
-    """Sign the certificate at `path` again with the workspace CA: `lifetime` days, `days_left` of them to go."""
-    ca_key, ca_cert = load_ca(ws)
-    old = x509.load_pem_x509_certificate(path.read_bytes())
-    now = dt.datetime.now(dt.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(ca_cert.subject).public_key(old.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=lifetime - days_left, hours=1))
-               .not_valid_after(now + dt.timedelta(days=days_left, hours=-1)))
-    for extension in old.extensions:
-        builder = builder.add_extension(extension.value, extension.critical)
-    path.write_bytes(pki.cert_to_pem(builder.sign(ca_key, hashes.SHA256())))
 
 
 @pytest.fixture

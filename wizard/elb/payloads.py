@@ -25,6 +25,7 @@ from wizard.errors import InputError
 from wizard.i18n import N_, _
 from wizard.session import Session
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, make_private_folders
+from wizard.workspace_progress import UPLOADED_FILE
 
 PLACEHOLDER_SERVER_CERT_ID = "<SERVER_CERTIFICATE_ID: from the server certificate upload>"
 PLACEHOLDER_CA_CERT_ID = "<CA_CERTIFICATE_ID: from the CA certificate upload>"
@@ -33,7 +34,7 @@ PLACEHOLDER_LOADBALANCER_ID = "<LOADBALANCER_ID: from the ELB console>"
 SERVER_BODY = "server-certificate.json"
 CA_BODY = "ca-certificate.json"
 LISTENER_BODY = "listener.json"
-UPLOADED = "uploaded.json"
+UPLOADED = UPLOADED_FILE  # elb/uploaded.json (wizard.workspace_progress reads and writes it)
 API_CALLS = "api-calls.txt"
 PASTE_FILES = {
     "server_cert": ("paste-server-certificate.txt", PUBLIC_MODE),

@@ -14,6 +14,7 @@ from conftest import P12_PASSWORD, CliRunner
 from support.aging import age
 from support.ccm_setup import cli_target
 from support.fake_ccm_api import FakeCcmApi
+from support.openssl_chain import _openssl_ca
 from support.terminal import run_on_a_terminal
 from support.tools import tool
 
@@ -60,6 +61,30 @@ def test_generate_protects_the_ca_key_and_client_issue_opens_it_from_the_file(pr
     assert verified.returncode == 0, verified.stderr
     from_variable = cli("client", "issue", "bob", "-w", str(ws.root), env={**P12, "MTLS_WIZARD_CA_PASSWORD": PASSPHRASE})
     assert from_variable.returncode == 0, from_variable.stderr
+
+
+def test_a_brought_ca_and_a_new_ca_are_put_under_the_passphrase(tmp_path: Path, cli: CliRunner) -> None:
+    """`generate --ca-cert/--ca-key` and `--new-ca` put the CA key they write under the passphrase;
+    a new CA without one replacing a protected CA is said."""
+    passphrase_file = secret_file(tmp_path, "ca-pass", PASSPHRASE)
+    cert, key = _openssl_ca(tmp_path / "corp", "Corp mTLS CA")
+    root = str(tmp_path / "ws")
+    brought = cli("generate", "-w", root, "--server-cn", "localhost", "--ca-cert", str(cert), "--ca-key", str(key),
+                  "--ca-password-file", passphrase_file, env=P12)
+    assert brought.returncode == 0, brought.stderr
+    ws = Workspace(tmp_path / "ws")
+    assert ca_key.is_encrypted(ws)
+    ca_key.check_passphrase(ws, PASSPHRASE)
+    assert ws.cert("ca").read_bytes() == cert.read_bytes()
+    renewed = cli("generate", "-w", root, "--server-cn", "localhost", "--key-type", "ec-p256", "--new-ca", "--force",
+                  "--ca-password-file", passphrase_file, env=P12)
+    assert renewed.returncode == 0, renewed.stderr
+    assert ca_key.is_encrypted(ws) and ws.cert("ca").read_bytes() != cert.read_bytes()
+    ca_key.check_passphrase(ws, PASSPHRASE)
+    unprotected = cli("generate", "-w", root, "--server-cn", "localhost", "--key-type", "ec-p256", "--new-ca", "--force", env=P12)
+    assert unprotected.returncode == 0, unprotected.stderr
+    assert not ca_key.is_encrypted(ws)
+    assert "the CA it replaces had a passphrase; the new ca/ca.key has none" in unprotected.stderr
 
 
 def test_a_wrong_or_missing_passphrase_is_one_line_exit_1_and_nothing_written(protected: tuple[Workspace, str], cli: CliRunner,

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from conftest import P12_PASSWORD
 from support.pilot_helpers import SIZE, choose, focus, press_button, resume, screen_name, settle, start, type_into
 from support.screen_scenes import prepare
@@ -114,6 +115,48 @@ async def test_a_ca_key_under_a_passphrase_is_unlocked_once_per_run_before_signi
             if app.screen.query_one(DataTable).row_count == 3:
                 break
         assert clients.client_files(ws, "bob").cert.exists()
+        nothing_holds(ws, PASSPHRASE, app)
+
+
+async def test_revocation_and_a_renewal_ask_for_it_once_and_sign_with_it(tmp_path: Path) -> None:
+    """The other signing work of the wizard: revoking a client (a new CRL) and renewing the server
+    certificate from the summary wait for the dialog, then sign with the CA key."""
+    from wizard import pki
+
+    ws = protected_workspace(tmp_path / "ws")
+    old_server = pki.load_cert_pem(ws.cert("server").read_bytes())
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 3)
+        app.action_clients()
+        await settle(pilot)
+        assert app.screen.selected() == "client"
+        await press_button(pilot, "#revoke")
+        await press_button(pilot, "#yes")
+        assert screen_name(app) == "PassphraseModal"
+        assert not (ws.root / "ca" / "crl.pem").exists()  # nothing signed before the key is open
+        await type_into(pilot, "#passphrase", PASSPHRASE)
+        await pilot.press("enter")
+        await settle(pilot)
+        for _tick in range(100):
+            await pilot.pause(0.05)
+            if (ws.root / "ca" / "crl.pem").exists() and not app.busy:
+                break
+        crl = x509.load_pem_x509_crl((ws.root / "ca" / "crl.pem").read_bytes())
+        assert crl.get_revoked_certificate_by_serial_number(pki.load_cert_pem(ws.cert("client").read_bytes()).serial_number)
+        app.goto(8)
+        await settle(pilot)
+        assert screen_name(app) == "SummaryScreen"
+        await press_button(pilot, "#renew-server")
+        await press_button(pilot, "#yes")
+        assert screen_name(app) != "PassphraseModal"  # once per run
+        await settle(pilot)
+        for _tick in range(100):
+            await pilot.pause(0.05)
+            if pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number and not app.busy:
+                break
+        assert pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number
+        assert app.last_error == ""
         nothing_holds(ws, PASSPHRASE, app)
 
 

@@ -11,7 +11,7 @@ be left at any time without losing anything. No screen imports the App.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from rich.text import Text
 from textual import on
@@ -149,25 +149,33 @@ class PastePanel(Vertical):
 # Modals
 # ---------------------------------------------------------------------------
 
+# A dialog's text: as it is, or how to say it (a function that builds it with `_`), so an open
+# dialog says it again in the new language when the language is switched (it is composed again).
+Words = Union[str, Callable[[], str]]
+
+
+def said(words: Words) -> str:
+    return words() if callable(words) else words
+
 
 class ConfirmModal(ModalScreen[bool], Translated):
     """A yes/no question; the safe answer (No) has the focus."""
 
     BINDINGS = [Binding("escape", "dismiss(False)", N_("Cancel"))]
 
-    def __init__(self, title: str, body: str, yes: str | None = None, no: str | None = None) -> None:
+    def __init__(self, title: Words, body: Words, yes: Words | None = None, no: Words | None = None) -> None:
         super().__init__()
         self.title_text, self.body = title, body
-        self.yes, self.no = yes or _("Yes"), no or _("Cancel")
+        self.yes, self.no = yes, no
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(said(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self.body, markup=False)
+                yield Static(said(self.body), markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, id="yes", variant="error", compact=True)
-                yield Button(self.no, id="no", variant="primary", compact=True)
+                yield Button(said(self.yes) if self.yes else _("Yes"), id="yes", variant="error", compact=True)
+                yield Button(said(self.no) if self.no else _("Cancel"), id="no", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -182,15 +190,15 @@ class MessageModal(ModalScreen[None], Translated):
 
     BINDINGS = [Binding("escape", "dismiss", N_("Close"))]
 
-    def __init__(self, title: str, body: str, *, error: bool = True) -> None:
+    def __init__(self, title: Words, body: Words, *, error: bool = True) -> None:
         super().__init__()
         self.title_text, self.body, self.error = title, body, error
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog" + (" -error" if self.error else "")):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(said(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self.body, markup=False)
+                yield Static(said(self.body), markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("OK"), id="ok", variant="primary", compact=True)
 

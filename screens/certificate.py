@@ -21,8 +21,8 @@ from textual.widgets import Button, Collapsible, Input, Select, Static
 
 from screens.base import Busy, ConfirmModal, StepScreen
 from screens.forms import CheckedBy, FieldRow, days_check, existing, first_failure, key_choices, outcome_text
-from wizard import pki, script
-from wizard.i18n import _
+from wizard import ca_key, pki, script
+from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from screens.bring_modal import BringRequest
@@ -44,12 +44,13 @@ class CertificateStepScreen(StepScreen):
 
     class IssueRequested(Message):
         """Make this step's key and certificate (the CA: reuse the one there unless `replace`);
-        `replace` moves the existing files into a backup first. `password`: the client's .p12
-        (a Message shows no fields in Textual's log)."""
+        `replace` moves the existing files into a backup first. `password`: the client's .p12;
+        `ca_passphrase`: what a new CA's key is put under, "" none (a Message shows no fields in
+        Textual's log)."""
 
-        def __init__(self, role: str, *, replace: bool, password: str = "") -> None:
+        def __init__(self, role: str, *, replace: bool, password: str = "", ca_passphrase: str = "") -> None:
             super().__init__()
-            self.role, self.replace, self.password = role, replace, password
+            self.role, self.replace, self.password, self.ca_passphrase = role, replace, password, ca_passphrase
 
     class AdoptRequested(Message):
         """Take over the certificate and key already in the workspace, once checked."""
@@ -59,11 +60,12 @@ class CertificateStepScreen(StepScreen):
             self.role = role
 
     class BringRequested(Message):
-        """Check a CA or server certificate the person has and copy it in (steps 1 and 2)."""
+        """Check a CA or server certificate the person has and copy it in (steps 1 and 2);
+        `protect`: the passphrase a brought CA's key is put under, "" none."""
 
-        def __init__(self, request: BringRequest) -> None:
+        def __init__(self, request: BringRequest, protect: str = "") -> None:
             super().__init__()
-            self.request = request
+            self.request, self.protect = request, protect
 
     # -- pieces of the form ------------------------------------------------------------
     def key_and_days_rows(self) -> ComposeResult:
@@ -142,11 +144,17 @@ class CertificateStepScreen(StepScreen):
         result.update(outcome_text(ws, s, self.ROLE) if done else "")
         result.display = done
         try:
-            commands = COMMANDS[self.ROLE](script.profile_from_session(s))
+            commands = COMMANDS[self.ROLE](self.teaching_profile())
         except pki.InputError:
             commands = _("(fix the answers above to see the commands)")
         self.query_one("#commands", Static).update(commands)
         return problems
+
+    def teaching_profile(self) -> script.Profile:
+        """What the openssl panel shows the commands for: the answers, and whether ca/ca.key has a passphrase."""
+        profile = script.profile_from_session(self.session)
+        profile.ca_protected = ca_key.is_encrypted(self.ws)
+        return profile
 
     @staticmethod
     def why_not_ready(problems: dict[str, str | None], blocked: str | None) -> str | None:
@@ -215,21 +223,25 @@ class CertificateStepScreen(StepScreen):
     def reissue(self) -> None:
         if not self.ready_to_issue():
             return
-        self.confirm_backup(_(self.REISSUE_TITLE), (self.ROLE,), _(self.REISSUE_AFTER), _("Back up and reissue"), _("Keep it"))
+        self.confirm_backup(self.REISSUE_TITLE, (self.ROLE,), self.REISSUE_AFTER, N_("Back up and reissue"), N_("Keep it"))
 
     def confirm_backup(self, title: str, roles: tuple[str, ...], after: str, yes: str, no: str, *, before: str = "",
                        then: Callable[[], None] | None = None) -> None:
-        """Ask before anything is replaced, naming every file that moves into the backup."""
+        """Ask before anything is replaced, naming every file that moves into the backup. The
+        texts are given untranslated (marked with N_): the dialog says them in the language of
+        the moment, also after a switch while it is open."""
         ws = self.ws
         lines = [", ".join(ws.relative(p) for p in existing(ws.artifacts(role))) for role in roles]
         listing = "\n".join(f"  {line}" for line in lines if line)
-        body = f"{before}\n\n" if before else ""
-        body += _("These files will be moved into a new backup-<date-time>/ folder first:\n{listing}").format(listing=listing)
-        body += f"\n\n{after}"
+
+        def body() -> str:
+            text = f"{_(before)}\n\n" if before else ""
+            text += _("These files will be moved into a new backup-<date-time>/ folder first:\n{listing}").format(listing=listing)
+            return text + f"\n\n{_(after)}"
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
                 (then or (lambda: self.start(replace=True)))()
 
-        self.app.push_screen(ConfirmModal(title, body, yes=yes, no=no), answered)
+        self.app.push_screen(ConfirmModal(lambda: _(title), body, yes=lambda: _(yes), no=lambda: _(no)), answered)
 

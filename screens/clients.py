@@ -245,8 +245,8 @@ class ClientsScreen(WorkspacePage):
             if confirmed:
                 self.post_message(self.RevocationRequested(name, reason))
 
-        self.app.push_screen(ConfirmModal(_("Revoke {name}?").format(name=name), _(REVOKE_EXPLAINED).format(name=name, **REVOKE_FILES),
-                                          yes=_("Revoke"), no=_("Keep it")), answered)
+        self.app.push_screen(ConfirmModal(lambda: _("Revoke {name}?").format(name=name), lambda: _(REVOKE_EXPLAINED).format(name=name, **REVOKE_FILES),
+                                          yes=lambda: _("Revoke"), no=lambda: _("Keep it")), answered)
 
     @on(Button.Pressed, "#renew")
     def renew(self) -> None:
@@ -266,10 +266,10 @@ class ClientsScreen(WorkspacePage):
                     self.query_one(field, Input).value = ""  # the worker holds the only copy
                 self.post_message(self.RenewalRequested(name, password))
 
-        self.app.push_screen(ConfirmModal(_("Renew {name}?").format(name=name), _(
+        self.app.push_screen(ConfirmModal(lambda: _("Renew {name}?").format(name=name), lambda: _(
             "A new key and certificate from the same CA, and a new .p12 with the password you typed. The old files are "
             "kept in a backup folder; the listener needs nothing new. Hand the new .p12 to {name}.").format(name=name),
-            yes=_("Renew"), no=_("Cancel")), answered)
+            yes=lambda: _("Renew"), no=lambda: _("Cancel")), answered)
 
     @on(Button.Pressed, "#back")
     def action_close(self) -> None:

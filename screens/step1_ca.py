@@ -1,16 +1,39 @@
-"""Step 1: create the private CA (or reuse the one the workspace already has)."""
+"""Step 1: create the private CA (or reuse the one the workspace already has).
+
+A new CA's key can be put under a passphrase: the choice is offered with its recommendation,
+the passphrase lives only in the two hidden fields until the App takes it for the work (and
+keeps it in memory for this run, so steps 2-3 need not ask again); it is never saved."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from screens.certificate import CertificateStepScreen
 from screens.forms import CheckedBy, FieldRow
-from wizard import pki
+from wizard import ca_key, pki, script
+from wizard.errors import InputError
 from wizard.i18n import N_, _
+
+if TYPE_CHECKING:
+    from screens.bring_modal import BringRequest
+
+
+def passphrase_hint(passphrase: str, confirmation: str) -> tuple[str | None, str]:
+    """(message, level) for the CA passphrase fields: refused, short, mismatch or fine."""
+    if not passphrase:
+        return _("type the passphrase twice, or leave the CA key without one"), "error"
+    if confirmation != passphrase:
+        return (_("type the same passphrase again in Confirm") if not confirmation else _("the two passphrases differ")), "error"
+    try:
+        warnings = ca_key.validate_passphrase(passphrase)
+    except InputError as error:
+        return str(error), "error"
+    return (warnings[0], "warning") if warnings else (None, "ok")
 
 
 class CaScreen(CertificateStepScreen):
@@ -24,6 +47,13 @@ class CaScreen(CertificateStepScreen):
         yield FieldRow(_("Organisation (O)"), Input(id="org", compact=True, validators=[CheckedBy(pki.validate_org)]), note_id="org-note")
         yield FieldRow(_("CA common name"), Input(id="ca-cn", classes="cn", compact=True, validators=[CheckedBy(self._check_cn)]), note_id="ca-cn-note")
         yield from self.key_and_days_rows()
+        yield Checkbox(_("Protect the CA key (ca/ca.key) with a passphrase"), id="protect", compact=True)
+        yield Static(_("Recommended on a server others can reach (over SSH, shared, backed up): a copy of ca/ca.key then signs "
+                       "nothing without it. For training on your own machine it can stay off. The wizard asks for it once per "
+                       "run when it signs; it is never saved."), classes="hint", markup=False)
+        yield FieldRow(_("Passphrase"), Input(id="ca-passphrase", password=True, compact=True), id="passphrase-row")
+        yield FieldRow(_("Confirm passphrase"), Input(id="ca-passphrase-confirm", password=True, compact=True),
+                       note_id="ca-passphrase-note", id="confirm-row")
         yield Static("", id="existing", classes="notice", markup=False)
         with Horizontal(classes="actions"):
             yield Button(_("Create CA"), id="create", variant="primary", compact=True)
@@ -54,9 +84,27 @@ class CaScreen(CertificateStepScreen):
     def ca_exists(self) -> bool:
         return self.ws.cert("ca").exists() and self.ws.key("ca").exists()
 
-    def sync_form(self) -> None:
-        problems = self.sync_certificate()
-        ca_exists, done, busy = self.ca_exists(), self.done(), self.busy_with("ca")
+    def protection(self) -> tuple[str | None, str | None]:
+        """(the passphrase a new CA key goes under, None without one; why it cannot be used yet)."""
+        if not self.query_one("#protect", Checkbox).value:
+            return None, None
+        passphrase = self.query_one("#ca-passphrase", Input).value
+        message, level = passphrase_hint(passphrase, self.query_one("#ca-passphrase-confirm", Input).value)
+        return passphrase, message if level == "error" else None
+
+    def sync_protection(self) -> str | None:
+        """The passphrase fields shown while the box is ticked, with their note; why not to go on yet."""
+        protect = self.query_one("#protect", Checkbox).value
+        for row in ("#passphrase-row", "#confirm-row"):
+            self.query_one(row).display = protect
+        passphrase, confirmation = self.query_one("#ca-passphrase", Input).value, self.query_one("#ca-passphrase-confirm", Input).value
+        message, level = passphrase_hint(passphrase, confirmation) if protect else (None, "ok")
+        untouched = not passphrase and not confirmation
+        self.set_note("ca-passphrase-note", None if untouched or level == "ok" else message, level=level)
+        return self.protection()[1]
+
+    def existing_notice(self, ca_exists: bool, done: bool) -> str:
+        """What the page says of a CA that is there, its key's passphrase included."""
         if ca_exists and not done:
             message = _("This workspace already has a CA. It will be reused, so anything already "
                         "signed or uploaded stays valid. Replacing it needs your confirmation.")
@@ -64,20 +112,32 @@ class CaScreen(CertificateStepScreen):
             message = _("The CA is ready. Changing the answers above does not change it; "
                         "use Replace the CA… to make a new one.")
         else:
-            message = ""
+            return ""
+        if ca_key.is_encrypted(self.ws):
+            return message + "\n" + _("Its key (ca/ca.key) is under a passphrase: the wizard asks for it once when it signs.")
+        return message + "\n" + _("Its key (ca/ca.key) has no passphrase; {command} adds one.").format(command="mtls-wizard ca-passphrase add")
+
+    def sync_form(self) -> None:
+        blocked = self.sync_protection()
+        problems = self.sync_certificate()
+        ca_exists, done, busy = self.ca_exists(), self.done(), self.busy_with("ca")
+        message = self.existing_notice(ca_exists, done)
         notice = self.query_one("#existing", Static)
         notice.update(message)
         notice.display = bool(message)
         create = self.query_one("#create", Button)
         create.label = _("Use the existing CA") if ca_exists else _("Create CA")
         create.display = not done
-        create.disabled = bool(busy) or any(problems.values())
-        reason = None if busy or done else self.why_not_ready(problems, None)
-        self.show_why_disabled(_("{button}: {reason}").format(button=create.label, reason=reason) if reason else None)
+        new_ca = not ca_exists  # the passphrase is for a new CA's key: reusing one needs none
+        create.disabled = bool(busy) or any(problems.values()) or bool(blocked and new_ca)
+        reason = None if busy or done else self.why_not_ready(problems, blocked if new_ca else None)
         replace = self.query_one("#replace", Button)
+        button = create.label if reason or not blocked else replace.label  # a passphrase not right yet holds up Replace too
+        reason = reason or (blocked if not busy else None)
+        self.show_why_disabled(_("{button}: {reason}").format(button=button, reason=reason) if reason else None)
         replace.display = ca_exists
-        replace.disabled = bool(busy)
-        self.query_one("#bring", Button).disabled = bool(busy)
+        replace.disabled = bool(busy) or bool(blocked)  # a new CA key: its passphrase first
+        self.query_one("#bring", Button).disabled = bool(busy) or bool(blocked)
 
     def next_hint(self) -> str:
         return _("Create the CA (or reuse the existing one) to continue")
@@ -88,22 +148,55 @@ class CaScreen(CertificateStepScreen):
         self.query_one("#ca-cn", Input).placeholder = pki.default_ca_cn(event.value.strip() or pki.DEFAULT_ORG)
         self.remember_valid(event, org=event.value.strip())
 
+    @on(Checkbox.Changed, "#protect")
+    @on(Input.Changed, "#ca-passphrase, #ca-passphrase-confirm")
+    def _protection_changed(self) -> None:
+        self.sync()
+
+    def passphrase_ready(self) -> bool:
+        """For work that makes a new CA key: False (and why) while the passphrase fields are not right."""
+        problem = self.protection()[1]
+        if problem:
+            self.notify(problem, severity="error")
+        return problem is None
+
+    def teaching_profile(self) -> script.Profile:
+        profile = super().teaching_profile()
+        profile.ca_protected = self.query_one("#protect", Checkbox).value or ca_key.is_encrypted(self.ws)
+        return profile
+
+    def taken_passphrase(self) -> str:
+        """The passphrase for a new CA key ("" none), the fields emptied: the App keeps the only copy."""
+        passphrase = self.protection()[0] or ""
+        self.query_one("#ca-passphrase", Input).value = ""
+        self.query_one("#ca-passphrase-confirm", Input).value = ""
+        return passphrase
+
+    def start(self, replace: bool) -> None:
+        self.post_message(self.IssueRequested(self.ROLE, replace=replace, ca_passphrase=self.taken_passphrase() if replace or not self.ca_exists() else ""))
+
+    def bring_in(self, request: BringRequest) -> None:
+        self.post_message(self.BringRequested(request, protect=self.taken_passphrase()))
+
     @on(Button.Pressed, "#create")
     def create(self) -> None:
-        if self.ready_to_issue():
+        if self.ready_to_issue() and (self.ca_exists() or self.passphrase_ready()):
             self.start(replace=False)  # reuses an existing CA: nothing is replaced
 
     @on(Button.Pressed, "#bring")
     def bring(self) -> None:
-        from screens.bring_modal import BringModal, BringRequest
+        from screens.bring_modal import BringModal
+
+        if not self.passphrase_ready():
+            return
 
         def answered(request: BringRequest | None) -> None:
             if request is None:
                 return
             if self.ca_exists():
-                self.confirm_backup(_("Replace the CA with yours?"), ("ca", "server", "client"),
-                                    _("Then issue the server and client certificates again from your CA."),
-                                    _("Back up and use mine"), _("Keep the CA"),
+                self.confirm_backup(N_("Replace the CA with yours?"), ("ca", "server", "client"),
+                                    N_("Then issue the server and client certificates again from your CA."),
+                                    N_("Back up and use mine"), N_("Keep the CA"),
                                     then=lambda: self.bring_in(request))
             else:
                 self.bring_in(request)
@@ -112,9 +205,11 @@ class CaScreen(CertificateStepScreen):
 
     @on(Button.Pressed, "#replace")
     def replace(self) -> None:
+        if not (self.ready_to_issue() and self.passphrase_ready()):
+            return
         self.confirm_backup(
-            _("Replace the CA?"), ("ca", "server", "client"),
-            _("Then issue the server and client certificates again, and upload the new CA and server certificates."),
-            _("Back up and replace"), _("Keep the CA"),
-            before=_("A new CA makes every certificate it signed useless: the load balancer and your "
-                     "clients trust only the CA they know."))
+            N_("Replace the CA?"), ("ca", "server", "client"),
+            N_("Then issue the server and client certificates again, and upload the new CA and server certificates."),
+            N_("Back up and replace"), N_("Keep the CA"),
+            before=N_("A new CA makes every certificate it signed useless: the load balancer and your "
+                      "clients trust only the CA they know."))

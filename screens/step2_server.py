@@ -102,8 +102,8 @@ class ServerScreen(CertificateStepScreen):
             if request is None:
                 return
             if self.files_exist():
-                self.confirm_backup(_("Replace the server certificate with yours?"), ("server",),
-                                    _("Then upload it to the load balancer again (step 4)."), _("Back up and use mine"), _("Keep it"),
+                self.confirm_backup(N_("Replace the server certificate with yours?"), ("server",),
+                                    N_("Then upload it to the load balancer again (step 4)."), N_("Back up and use mine"), N_("Keep it"),
                                     then=lambda: self.bring_in(request))
             else:
                 self.bring_in(request)

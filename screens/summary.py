@@ -189,7 +189,7 @@ class SummaryScreen(StepScreen):
                 self.post_message(self.RenewalRequested(what))
 
         title, body = RENEWALS[what]
-        self.app.push_screen(ConfirmModal(_(title), _(body), yes=_("Renew"), no=_("Not now")), answered)
+        self.app.push_screen(ConfirmModal(lambda: _(title), lambda: _(body), yes=lambda: _("Renew"), no=lambda: _("Not now")), answered)
 
     def sync_form(self) -> None:
         self._sync_sections()

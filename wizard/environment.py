@@ -6,6 +6,9 @@ LANGUAGE_ENV = "MTLS_WIZARD_LANG"
 # The .p12 password for `generate` and the client commands when no file is given; the exported
 # openssl scripts read it too.
 PASSWORD_ENV = "MTLS_WIZARD_P12_PASSWORD"
+# The CA key's passphrase (ca/ca.key under AES-256) when no --ca-password-file is given: a new
+# CA is protected with it, and every command that signs opens the key with it.
+CA_PASSWORD_ENV = "MTLS_WIZARD_CA_PASSWORD"
 # Seconds a password pipe may take to deliver (wizard.defaults.PASSWORD_WAIT unless set).
 PASSWORD_WAIT_ENV = "MTLS_WIZARD_PASSWORD_WAIT"
 # Where sessions are kept (else the platform's user data directory).

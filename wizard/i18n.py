@@ -138,3 +138,44 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the conventional name the extractor looks for
     """Mark `message` for the catalog without translating it now (a constant, shown later via `_`)."""
     return message
+
+
+class Said(str):
+    """A text said in the current language that keeps its message id and values, so that it can
+    be kept as data (`to_data`) and said again in whatever language is current then (`said_again`).
+
+    It is a `str` in every other respect: printed, formatted, joined, compared, dumped as JSON.
+    Made with the message marked for the catalog: `Said(N_("TLS alert: {alert}"), alert=name)`.
+    """
+
+    msgid: str
+    values: dict[str, object]
+
+    def __new__(cls, msgid: str, **values: object) -> Said:
+        text = _(msgid).format(**values) if values else _(msgid)
+        said = super().__new__(cls, text)
+        said.msgid, said.values = msgid, values
+        return said
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # A copy (copy.deepcopy, dataclasses.asdict, pickle) keeps what it was made from.
+        return _remade, (self.msgid, self.values)
+
+    def to_data(self) -> dict[str, object]:
+        return {"said": self.msgid, "values": {name: said_data(value) for name, value in self.values.items()}}
+
+
+def _remade(msgid: str, values: dict[str, object]) -> Said:
+    return Said(msgid, **values)
+
+
+def said_data(value: object) -> object:
+    """A value as JSON data: a Said as its message id and values, anything else as it is."""
+    return value.to_data() if isinstance(value, Said) else value
+
+
+def said_again(data: object) -> object:
+    """What `said_data` kept, said again in the current language (a Said, or the value as it was)."""
+    if isinstance(data, dict) and isinstance(data.get("said"), str) and isinstance(data.get("values"), dict):
+        return Said(data["said"], **{str(name): said_again(value) for name, value in data["values"].items()})
+    return data

@@ -95,8 +95,14 @@ def _record_listener(session: Session, entry: dict[str, str]) -> None:
 
 def record_verdict(session: Session, verdict: Verdict) -> None:
     """The handshake test's result: step 7 is done only by a pass. The address tested is not
-    taken as the load balancer's: it may be the practice listener on this machine."""
-    session.last_verdict = verdict.to_dict()
+    taken as the load balancer's: it may be the practice listener on this machine. The verdict
+    is kept as data too (`saved`: what the workspace keeps), to be shown in any language."""
+    from wizard.handshake.saved import saved_verdict  # loaded already: the verdict is one of its module's objects
+
+    shown = verdict.to_dict()
+    if verdict.evidence is not None:
+        shown["saved"] = saved_verdict(verdict)
+    session.last_verdict = shown
     if verdict.passed:
         session.mark_done(7)
     else:

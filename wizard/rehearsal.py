@@ -48,15 +48,19 @@ MAX_CONNECTIONS = 256  # open at once; a flood of idle clients must not exhaust 
 MAX_OUTCOMES = 1000  # the outcomes kept in memory; the TUI may keep a listener running for hours
 STOP_GRACE = 2.0  # stop() waits at most this long for the listener to close everything
 MAX_REQUEST_BYTES = 16384
-# The pages and bodies below go over the wire (curl, browsers and the tests read them): English.
+# nginx's own refusal page, word for word: clients and `check` recognise a load balancer's
+# refusal by these words, so it stays English in every language.
 NO_CERT_PAGE = (
     "<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
     "<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
     "<hr><center>mtls-wizard rehearsal</center>\r\n</body>\r\n</html>\r\n"
 )
-# The application's own 400 (app400): deliberately not nginx's words, which mark a load balancer's refusal.
-APP_400_PAGE = "Bad Request: this application wants a verified client certificate, and the listener let the request in without one.\n"
-NO_PHA_PAGE = "Forbidden: this listener asks for the client certificate after the handshake (TLS 1.3 post-handshake authentication), and the client does not offer it.\n"
+# The listener's own replies are said in the language of the run (at reply time: the TUI may
+# switch language while it listens). The application's own 400 (app400) is deliberately not
+# nginx's words, which mark a load balancer's refusal.
+APP_400_PAGE = N_("Bad Request: this application wants a verified client certificate, and the listener let the request in without one.")
+NO_PHA_PAGE = N_("Forbidden: this listener asks for the client certificate after the handshake "
+                 "(TLS 1.3 post-handshake authentication), and the client does not offer it.")
 
 # What a connection's failure means, by OpenSSL's reason (translated where the line is made).
 _SERVER_SIDE_REASONS = {
@@ -403,7 +407,7 @@ class RehearsalServer:
             try:
                 conversation.tls.verify_client_post_handshake()
             except ssl.SSLError:  # the client did not offer post-handshake authentication
-                self._answer(conversation, "403 Forbidden", NO_PHA_PAGE, "text/plain; charset=utf-8",
+                self._answer(conversation, "403 Forbidden", _(NO_PHA_PAGE) + "\n", "text/plain; charset=utf-8",
                              ("rejected", _("the client does not offer post-handshake authentication (HTTP 403, {version})").format(version=conversation.tls.version())))
                 return
             conversation.stage = "ask"
@@ -423,14 +427,17 @@ class RehearsalServer:
         subject = _subject_of(tls.getpeercert(binary_form=True))
         version = tls.version() or "TLS"
         if self.request_client_cert and not subject and self.reject_with == "app400":
-            self._answer(conversation, "400 Bad Request", APP_400_PAGE, "text/plain; charset=utf-8",
+            self._answer(conversation, "400 Bad Request", _(APP_400_PAGE) + "\n", "text/plain; charset=utf-8",
                          ("accepted", _("no client certificate, let through TLS; the application answered HTTP 400 ({version})").format(version=version)))
             return
         if self.request_client_cert and not subject:
             self._answer(conversation, "400 Bad Request", NO_CERT_PAGE, "text/html",
                          ("rejected", _("no client certificate (HTTP 400, {version})").format(version=version)))
             return
-        body = f"Hello {subject}: mutual TLS works.\n" if subject else "Hello: one-way TLS, no client certificate asked for.\n"
+        if subject:
+            body = _("Hello {subject}: mutual TLS works.").format(subject=subject) + "\n"
+        else:
+            body = _("Hello: one-way TLS, no client certificate asked for.") + "\n"
         body += self._forwarded(tls)
         accepted = f"{subject} ({version})" if subject else _("no client certificate ({version})").format(version=version)
         self._answer(conversation, "200 OK", body, "text/plain; charset=utf-8", ("accepted", accepted))
@@ -447,7 +454,7 @@ class RehearsalServer:
         cipher = tls.cipher()
         headers = forwarded_headers(x509.load_der_x509_certificate(der), self.forward_client_cert,
                                     ciphers=[cipher[0]] if cipher else [])
-        return "\nHeaders ELB would add for the backends:\n" + "".join(f"{name}: {value}\n" for name, value in headers)
+        return "\n" + _("Headers ELB would add for the backends:") + "\n" + "".join(f"{name}: {value}\n" for name, value in headers)
 
     def _answer(self, conversation: _Conversation, status: str, body: str, content_type: str, outcome: tuple[str, str]) -> None:
         payload = body.encode("utf-8")

@@ -24,6 +24,7 @@ from pathlib import Path
 from cryptography import x509
 
 from wizard import handshake, pki
+from wizard.ca_key import CaLocked, Unlock
 from wizard.clients.names import client_files, validate_client_name
 from wizard.clients.revocation import is_revoked
 from wizard.elb.records import previous, recorded_target
@@ -31,6 +32,7 @@ from wizard.elb.sdk import DEFAULT_TIMEOUT
 from wizard.elb.uploader import UploadFailed, move_recorded_listener
 from wizard.lifecycle import renew
 from wizard.errors import InputError, WizardError
+from wizard.environment import CA_PASSWORD_ENV
 from wizard.i18n import N_, _
 from wizard.record import record
 from wizard.session import Session
@@ -55,6 +57,7 @@ class RotateOptions:
     no_check: bool = False
     check_wait: float = 60.0  # how long the handshake test may wait for ELB to apply the move
     timeout: tuple[float, float] = DEFAULT_TIMEOUT  # each API call
+    unlock: Unlock | None = None  # the CA key's passphrase, when it is under one (never asked for: unattended)
 
 
 @dataclass(frozen=True)
@@ -191,17 +194,21 @@ def _renew(ws: Workspace, session: Session, item: Due, options: RotateOptions, r
     """Renew one certificate; False (and a line for a person) when it cannot be done unattended."""
     try:
         if item.role == "ca":
-            renewal = renew.renew_ca(ws, days=item.lifetime)
+            renewal = renew.renew_ca(ws, days=item.lifetime, unlock=options.unlock)
             record(session, renewal)
             log(_("renewed the CA certificate for its own key: expires {date}").format(date=renewal.certificate["not_after"][:10]))
             return True
         if item.role == "server":
-            outcome = renew.renew_server(ws, days=item.lifetime)
+            outcome = renew.renew_server(ws, days=item.lifetime, unlock=options.unlock)
             record(session, outcome)
         else:
             outcome = _renew_client(ws, item, options)
             if item.name == "client":
                 record(session, outcome)
+    except CaLocked:
+        _person(report, log, _("{what} expires in {days} days; renewing it needs the CA key's passphrase: give --ca-password-file FILE "
+                               "or set {variable}").format(what=_what(item), days=item.days_left, variable=CA_PASSWORD_ENV))
+        return False
     except (WizardError, OSError) as error:
         reason = getattr(error, "strerror", None) if isinstance(error, OSError) else error
         _person(report, log, _("{what} was not renewed: {error}").format(what=_what(item), error=reason or error))
@@ -226,7 +233,7 @@ def _renew_client(ws: Workspace, item: Due, options: RotateOptions) -> StepOutco
     password = own or options.p12_password
     if not password:
         return None
-    return renew.renew_client(ws, item.name, password, days=item.lifetime, password_file=bool(own))
+    return renew.renew_client(ws, item.name, password, days=item.lifetime, password_file=bool(own), unlock=options.unlock)
 
 
 def _upload(ws: Workspace, session: Session, options: RotateOptions, report: Report, log: Log) -> bool:

@@ -14,10 +14,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from wizard import clients, pki, teaching
+from wizard import ca_key, clients, pki, teaching
 from wizard.clients import names, revocation
 from wizard.defaults import PROG
-from wizard.environment import PASSWORD_ENV
+from wizard.environment import CA_PASSWORD_ENV, PASSWORD_ENV
 from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.safe_text import has_control_characters, printable
@@ -46,6 +46,7 @@ class Profile:
     server_issuer: str = ""  # a server certificate brought in: who issued it (not this CA)
     named_clients: list[NamedClient] = field(default_factory=list)  # `client issue NAME`, as issued
     revoked: list[tuple[str, str]] = field(default_factory=list)  # (client name, reason), in revocation order
+    ca_protected: bool = False  # ca/ca.key under a passphrase (-aes256 / -passin, from $MTLS_WIZARD_CA_PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def profile_from_workspace(ws: Workspace, session: Session | None = None) -> Pro
         profile.client_days = _days(client)
     if ws.p12.exists():
         profile.p12_legacy = pki.p12_protection(read_bytes(ws.p12))["mode"] == "legacy"
+    profile.ca_protected = ca_key.is_encrypted(ws)
     profile.named_clients = _named_clients(ws)
     profile.revoked = [(str(e.get("name", "")), str(e.get("reason", "unspecified"))) for e in revocation.read_record(ws)["revoked"]
                        if names.NAME_PATTERN.fullmatch(str(e.get("name", ""))) and e.get("reason") in clients.REASONS]
@@ -194,12 +196,14 @@ def _named_clients(ws: Workspace) -> list[NamedClient]:
 # ---------------------------------------------------------------------------
 
 
-def _genpkey(key_type: str, out: str) -> str:
+def _genpkey(key_type: str, out: str, *, protected: bool = False) -> str:
+    """`protected`: the key written under a passphrase (PKCS#8, AES-256) from $MTLS_WIZARD_CA_PASSWORD."""
     pki.validate_key_type(key_type)  # only our five: the bits and curve below come from the name
+    protection = f" -aes256 -pass env:{CA_PASSWORD_ENV}" if protected else ""
     if key_type.startswith("rsa"):
-        return f"openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:{key_type[3:]} -out {out}"
+        return f"openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:{key_type[3:]}{protection} -out {out}"
     curve = "P-256" if key_type == "ec-p256" else "P-384"
-    return f"openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:{curve} -out {out}"
+    return f"openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:{curve}{protection} -out {out}"
 
 
 def _digest(key_type: str) -> str:
@@ -244,14 +248,15 @@ def ca_commands(p: Profile) -> str:
             "subjectKeyIdentifier = hash",
             "authorityKeyIdentifier = keyid:always",
         ]),
-        _genpkey(p.ca_key_type, "ca/ca.key"),
-        "openssl req -new -key ca/ca.key -config ca/ca_cert.conf -out ca/ca.csr",
-        f"openssl req -x509 -in ca/ca.csr -key ca/ca.key -config ca/ca_cert.conf -extensions v3_ca "
+        _genpkey(p.ca_key_type, "ca/ca.key", protected=p.ca_protected),
+        f"openssl req -new -key ca/ca.key{teaching.ca_passin(p.ca_protected)} -config ca/ca_cert.conf -out ca/ca.csr",
+        f"openssl req -x509 -in ca/ca.csr -key ca/ca.key{teaching.ca_passin(p.ca_protected)} -config ca/ca_cert.conf -extensions v3_ca "
         f"{_digest(p.ca_key_type)} -days {p.ca_days} -set_serial \"0x$(openssl rand -hex 16)\" -out ca/ca.crt",
     ])
 
 
-def _leaf_commands(role: str, heading: str, org: str, cn: str, key_type: str, ca_key_type: str, days: int, extensions: list[str]) -> str:
+def _leaf_commands(role: str, heading: str, org: str, cn: str, key_type: str, ca_key_type: str, days: int, extensions: list[str],
+                   ca_protected: bool = False) -> str:
     return "\n".join([
         teaching.comment(heading),
         _config(f"{role}/{role}_cert.conf", org, cn, f"v3_{role}", [
@@ -262,7 +267,7 @@ def _leaf_commands(role: str, heading: str, org: str, cn: str, key_type: str, ca
         ]),
         _genpkey(key_type, f"{role}/{role}.key"),
         f"openssl req -new -key {role}/{role}.key -config {role}/{role}_cert.conf -out {role}/{role}.csr",
-        f"openssl x509 -req -in {role}/{role}.csr -CA ca/ca.crt -CAkey ca/ca.key "
+        f"openssl x509 -req -in {role}/{role}.csr -CA ca/ca.crt -CAkey ca/ca.key{teaching.ca_passin(ca_protected)} "
         f"-set_serial \"0x$(openssl rand -hex 16)\" {_digest(ca_key_type)} -days {days} "
         f"-extfile {role}/{role}_cert.conf -extensions v3_{role} -out {role}/{role}.crt",
     ])
@@ -277,7 +282,7 @@ def server_commands(p: Profile) -> str:
         f"keyUsage = critical, {usage}",
         "extendedKeyUsage = serverAuth",
         f"subjectAltName = {', '.join(p.server_sans)}",
-    ])
+    ], p.ca_protected)
 
 
 def client_commands(p: Profile) -> str:
@@ -290,7 +295,7 @@ def client_commands(p: Profile) -> str:
         _leaf_commands("client", _("Step 3: the client certificate"), p.client_org, p.client_cn, p.client_key_type, p.ca_key_type, p.client_days, [
             "keyUsage = critical, digitalSignature",
             "extendedKeyUsage = clientAuth",
-        ]),
+        ], p.ca_protected),
         f"openssl pkcs12 -export -in client/client.crt -inkey client/client.key -name {shlex.quote(p.client_cn)} "
         f"{protection} -passout env:{PASSWORD_ENV} -out client/client.p12",
     ])
@@ -299,15 +304,15 @@ def client_commands(p: Profile) -> str:
 def _after_setup(p: Profile) -> list[str]:
     """The named clients and revocations, where the workspace has them (`client issue`, `client revoke`)."""
     parts = [teaching.client_commands(c.name, org=c.org, key_type=c.key_type, days=c.days, legacy=c.legacy,
-                                      digest=_digest(p.ca_key_type)) + "\n"
+                                      digest=_digest(p.ca_key_type), ca_protected=p.ca_protected) + "\n"
              for c in p.named_clients]
-    parts += [teaching.revoke_commands(name, reason) + "\n" for name, reason in p.revoked]
+    parts += [teaching.revoke_commands(name, reason, ca_protected=p.ca_protected) + "\n" for name, reason in p.revoked]
     return parts
 
 
 # What the script says to a person is translated; inside double quotes only these characters
 # are special, so a backslash before each keeps any translation plain text. In the message
-# of ${VAR:?message} a closing brace would end the expansion: it is escaped there too.
+# of ${VAR:?message} a closing brace would end the expansion, and bash reads a quote there: both are escaped too.
 _SPECIAL_IN_DOUBLE_QUOTES = '\\$`"'
 
 
@@ -322,7 +327,7 @@ def _said(message: str, **shell: str) -> str:
     return _double_quoted(message).format(**shell)
 
 
-def _heading(workspace: Path | None) -> list[str]:
+def _heading(workspace: Path | None, ca_protected: bool = False) -> list[str]:
     if workspace:  # printable: a path may hold a newline, and it must stay a comment
         origin = _("The openssl commands equivalent to what mtls-wizard did for {workspace}.").format(workspace=printable(workspace))
     else:
@@ -331,6 +336,8 @@ def _heading(workspace: Path | None) -> list[str]:
         "#!/usr/bin/env bash",
         teaching.comment(origin),
         teaching.comment(_("Usage: {command}").format(command=f"{PASSWORD_ENV}=... bash this-script.sh [TARGET_FOLDER]")),
+        *([teaching.comment(_("The CA key is put under the passphrase in {variable} (AES-256): set it too, read without echo "
+                              "(read -rs {variable} && export {variable})").format(variable=CA_PASSWORD_ENV))] if ca_protected else []),
         teaching.comment(_("Keys are new: the result is a PKI with the same profile, not a copy of the original.")),
     ]
 
@@ -354,13 +361,15 @@ def script_text(ws: Workspace, session: Session | None = None) -> str:
 
 def full_script(p: Profile, workspace: Path | None = None) -> str:
     """A runnable bash script that builds the same PKI in a new folder (default ./mtls-pki)."""
-    no_password = _double_quoted(_("set {variable} to the .p12 password first").format(variable=PASSWORD_ENV), also="}")
+    no_password = _double_quoted(_("set {variable} to the .p12 password first").format(variable=PASSWORD_ENV), also="}'")
+    no_passphrase = _double_quoted(_("set {variable} to the CA key's passphrase first").format(variable=CA_PASSWORD_ENV), also="}'")
     refusal = _said(_("refusing to overwrite {path}"), path="$target/$f")
     return "\n".join([
-        *_heading(workspace),
+        *_heading(workspace, p.ca_protected),
         "set -euo pipefail",
         'target="${1:-./mtls-pki}"',
         f': "${{{PASSWORD_ENV}:?{no_password}}}"',
+        *([f': "${{{CA_PASSWORD_ENV}:?{no_passphrase}}}"'] if p.ca_protected else []),
         f"for f in ca/ca.key server/server.key client/client.key{''.join(f' clients/{c.name}/{c.name}.key' for c in p.named_clients)}; do",
         f'  if [ -e "$target/$f" ]; then echo "{refusal}" >&2; exit 1; fi',
         "done",

@@ -3,30 +3,35 @@
 One session per workspace, stored under the user data dir (platformdirs), with a
 pointer to the last one so the wizard can resume. It never holds a private key or a
 password: only answers, file paths, fingerprints and ids.
+
+The session file keeps what one person answered. How far the workspace has come (the steps
+done, the ids of steps 4-6, the listener's address, the last verdict) is written into the
+workspace (wizard.workspace_progress), and the uploads are read from elb/uploaded.json: a
+`Session` in memory holds all of it, and a store reads and writes each part where it lives.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
-import errno
 import hashlib
 import json
 import os
 import re
-import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wizard import defaults
+from wizard import defaults, workspace_progress
+from wizard.own_files import SessionFileError, read_own_file
 from wizard.environment import DATA_DIR_ENV
 from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.safe_text import printable
-from wizard.workspace import MAX_FILE_BYTES, atomic_write, file_kind, read_up_to
+from wizard.workspace import atomic_write, make_private_folders
 
 SESSION_VERSION = 1
 APP_NAME = "mtls-wizard"
@@ -115,9 +120,16 @@ class Session:
 
     # -- JSON ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        """The session file's content: the answers (what the workspace holds is left out)."""
+        data = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name not in NOT_IN_SESSION_FILE}
         _refuse_secrets(data)
         return {"version": SESSION_VERSION, "session": data}
+
+    def workspace_part(self) -> dict[str, Any]:
+        """What the workspace keeps of this session (wizard.workspace_progress), checked for secrets."""
+        data = workspace_progress.progress_data(self)
+        _refuse_secrets(data)
+        return data
 
     @classmethod
     def from_dict(cls, payload: dict[str, Any]) -> Session:
@@ -148,10 +160,6 @@ class Session:
                 raise SessionFileError(_("the field {field!r} has the wrong type").format(field=f.name))
 
 
-class SessionFileError(WizardError):
-    """A session file that cannot be used (corrupted, or from a newer version)."""
-
-
 def _refuse_secrets(data: dict[str, Any]) -> None:
     # A belt-and-braces guard: the dataclass has no such field, and nested dicts must not grow one.
     for key, value in data.items():
@@ -161,61 +169,26 @@ def _refuse_secrets(data: dict[str, Any]) -> None:
             _refuse_secrets(value)
 
 
+# Kept in the workspace (progress.json) or read from it (elb/uploaded.json), not in the session file;
+# an older session file that still holds them is read once (and its content moved there).
+NOT_IN_SESSION_FILE = (*workspace_progress.WORKSPACE_FIELDS, "last_verdict", "uploaded")
+
+
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 _SESSION_FILE = re.compile(r"^[0-9a-f]{16}\.json$")
 
 
-def read_own_file(path: Path, what: str, consequence: str) -> bytes:
-    """A session file's bytes, only if it is a regular file of ours that no one else can write.
-
-    `what` names the file and `consequence` says what happens instead, both translated.
-    Raises FileNotFoundError when there is none, SessionFileError (nothing renamed) otherwise.
-    """
-    shown = printable(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except (FileNotFoundError, NotADirectoryError):
-        raise FileNotFoundError(path) from None  # none there (yet)
-    except OSError as error:
-        # Unreadable is not corrupted: leave the file where it is.
-        reason = _("it is a symbolic link") if error.errno == errno.ELOOP else error.strerror
-        raise SessionFileError(_("the {what} {path} cannot be read ({reason}); {consequence}").format(
-            what=what, path=shown, reason=reason, consequence=consequence)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SessionFileError(_("the {what} {path} cannot be read (it is {kind}); {consequence}").format(
-                what=what, path=shown, kind=file_kind(info.st_mode), consequence=consequence))
-        problem = _ownership_problem(info, what=what, path=shown, consequence=consequence)
-        if problem:
-            raise SessionFileError(problem)
-        data = read_up_to(fd, MAX_FILE_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise SessionFileError(_("the {what} {path} is over {size} KiB, so it was ignored; {consequence}").format(
-            what=what, path=shown, size=MAX_FILE_BYTES // 1024, consequence=consequence))
-    return data
-
-
-def _ownership_problem(info: os.stat_result, *, what: str, path: str, consequence: str) -> str | None:
-    """The message when another user could have written the file, or None."""
-    if info.st_uid != os.geteuid():
-        return _("the {what} {path} belongs to another user (uid {uid}), so it was ignored; {consequence}").format(
-            what=what, path=path, uid=info.st_uid, consequence=consequence)
-    if info.st_mode & 0o022:
-        return _("the {what} {path} can be written by other users (mode {mode:o}), so it was ignored; {consequence}").format(
-            what=what, path=path, mode=stat.S_IMODE(info.st_mode), consequence=consequence)
-    return None
-
-
 @dataclass(frozen=True)
 class SessionSnapshot:
-    """A session serialised for one file: what the writer thread puts on disk."""
+    """A session serialised: what the writer thread puts on disk (the session file, and what the
+    workspace keeps: `progress` for progress.json, `uploads` an older session still held)."""
 
     path: Path
     data: bytes
+    workspace: str = ""
+    progress: bytes | None = None
+    uploads: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class SessionStore:
@@ -223,6 +196,7 @@ class SessionStore:
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or data_dir()
+        self.notices: list[str] = []  # what could not be read (a progress file another user could write), for the faces to say
 
     @property
     def sessions_dir(self) -> Path:
@@ -241,28 +215,27 @@ class SessionStore:
         """The session as it will be written (cheap: the caller's thread, no disk access)."""
         session.updated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         text = json.dumps(session.to_dict(), indent=2, sort_keys=True) + "\n"
-        return SessionSnapshot(self.path_for(session.workspace), text.encode())
+        progress = workspace_progress.encoded(session.workspace_part())
+        _refuse_secrets({"uploaded": session.uploaded})  # an older session's copy may move into elb/uploaded.json
+        return SessionSnapshot(self.path_for(session.workspace), text.encode(), session.workspace, progress, copy.deepcopy(session.uploaded))
 
     def _make_folders(self) -> None:
-        """The data folder and sessions/, 0700 whatever the umask (under umask 000 a plain mkdir
-        would leave them 0777, and another user could swap the last-session pointer). A folder
-        that already exists keeps its mode: files in it are checked when they are read."""
+        """sessions/ and every missing folder above it (the data folder, a missing
+        $XDG_DATA_HOME), 0700 whatever the umask (under umask 000 a plain mkdir would leave them
+        0777, and another user could swap the last-session pointer). A folder that already exists
+        keeps its mode: files in it are checked when they are read."""
         try:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-            for folder in (self.root, self.sessions_dir):
-                try:
-                    folder.mkdir(mode=PRIVATE_DIR_MODE)
-                except FileExistsError:
-                    continue
-                os.chmod(folder, PRIVATE_DIR_MODE)
-        except OSError as error:
-            raise WizardError(_("cannot create the session folder {path}: {reason}").format(path=printable(self.sessions_dir), reason=error.strerror)) from None
+            make_private_folders(self.sessions_dir)
+        except WizardError as error:
+            raise WizardError(_("cannot create the session folder {path}: {reason}").format(path=printable(self.sessions_dir), reason=error)) from None
 
     def write(self, snapshot: SessionSnapshot) -> Path:
         """Write a snapshot (and the last-session pointer) atomically; blocking (fsync)."""
         self._make_folders()
         atomic_write(snapshot.path, snapshot.data, PRIVATE_FILE_MODE)
         atomic_write(self.pointer, (str(snapshot.path) + "\n").encode(), PRIVATE_FILE_MODE)
+        if snapshot.progress is not None and snapshot.workspace:
+            workspace_progress.write(snapshot.workspace, snapshot.progress, snapshot.uploads)
         return snapshot.path
 
     def save(self, session: Session) -> Path:
@@ -276,7 +249,7 @@ class SessionStore:
             payload = json.loads(raw.decode("utf-8"))
             if not isinstance(payload, dict):
                 raise SessionFileError(_("it is not a JSON object"))
-            return Session.from_dict(payload)
+            session = Session.from_dict(payload)
         except (ValueError, TypeError, SessionFileError) as error:
             reason = str(error) if isinstance(error, SessionFileError) else _("it is not valid JSON")
             aside = self._set_aside(path)
@@ -285,6 +258,7 @@ class SessionStore:
             else:
                 message = _("the session file {path} could not be used ({reason}); it was left in place and a new session starts")
             raise SessionFileError(message.format(path=path, reason=reason, aside=aside.name)) from None
+        return self.with_workspace(session)
 
     def _set_aside(self, path: Path) -> Path:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -298,6 +272,20 @@ class SessionStore:
         except OSError:
             return path
         return aside
+
+    def with_workspace(self, session: Session) -> Session:
+        """`session` with what its workspace holds: the progress of progress.json (when there is one:
+        it wins over what an older session file held) and the uploads of elb/uploaded.json."""
+        held = session.uploaded
+        try:
+            progress = workspace_progress.read(session.workspace)
+        except WizardError as error:
+            self.notices.append(str(error))
+            progress = None
+        if progress is not None:
+            workspace_progress.apply(session, progress)
+        session.uploaded = {**held, **workspace_progress.uploads_of(session.workspace)}
+        return session
 
     def load(self, workspace: str | Path) -> Session | None:
         """The session of this workspace, or None when there is none yet."""
@@ -325,7 +313,7 @@ class SessionStore:
     def open(self, workspace: str | Path) -> Session:
         """The workspace's session, or a fresh one. Raises SessionFileError after setting a bad file aside."""
         session = self.load(workspace)
-        return session or Session(workspace=str(Path(workspace).expanduser().absolute()))
+        return session or self.with_workspace(Session(workspace=str(Path(workspace).expanduser().absolute())))
 
 
 class SessionWriter:

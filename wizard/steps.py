@@ -18,7 +18,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from wizard import pki
+from wizard import ca_key, pki
+from wizard.ca_key import Unlock
 from wizard.ccm.record import ca_held_in_ccm, ccm_ca_certificate, records_ccm
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
@@ -120,31 +121,41 @@ def _merged(*notices: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def load_ca(ws: Workspace) -> tuple[pki.PrivateKey, x509.Certificate]:
+def load_ca(ws: Workspace, unlock: Unlock | None = None) -> tuple[pki.PrivateKey, x509.Certificate]:
     """The workspace's CA key and certificate, checked to belong together and to be a CA that
-    can still sign (in its validity, a strong signature, keyCertSign)."""
+    can still sign (in its validity, a strong signature, keyCertSign). `unlock` gives the
+    passphrase when ca/ca.key is under one (wizard.ca_key)."""
+    cert = _ca_certificate(ws)
+    key = ca_key.load_key(ws, unlock)
+    if not pki.keys_match(key, cert):
+        raise WizardError(_("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca"))
+    return key, cert
+
+
+def _ca_certificate(ws: Workspace) -> x509.Certificate:
+    """ca/ca.crt, checked to be a CA that can still sign, with its key file beside it."""
     if records_ccm(ws):  # the CA is held in CCM (wizard.ccm): no key here to sign with
         raise ca_held_in_ccm(ws)
     missing = [p for p in (ws.key("ca"), ws.cert("ca")) if not p.exists()]
     if missing:
         raise WizardError(_("no CA in {workspace}: {file} is missing; run step 1 (create the CA) first").format(
             workspace=printable(ws.root), file=ws.relative(missing[0])))
-    key = pki.load_key_pem(read_bytes(ws.key("ca")), _("CA key (ca/ca.key)"))
     cert = pki.load_cert_pem(read_bytes(ws.cert("ca")), _("CA certificate (ca/ca.crt)"))
-    if not pki.keys_match(key, cert):
-        raise WizardError(_("ca/ca.key does not belong to ca/ca.crt: restore the matching pair, or start over with --new-ca"))
     if not pki.is_ca(cert):
         raise WizardError(_("ca/ca.crt is not a CA certificate: start over with --new-ca"))
     problem = pki.ca_signing_problem(cert)
     if problem:
         raise WizardError(_("the existing CA (ca/ca.crt) {problem}, so certificates it signs would not verify: "
                             "make a new CA with --new-ca (the old files are moved to a backup folder first)").format(problem=problem))
-    return key, cert
+    return cert
 
 
 def load_ca_certificate(ws: Workspace) -> x509.Certificate:
-    """The workspace CA's certificate, whichever holds the CA: the key here (checked by load_ca) or CCM."""
-    return ccm_ca_certificate(ws) if records_ccm(ws) else load_ca(ws)[1]
+    """The workspace CA's certificate, whichever holds the CA: the key here (checked by load_ca) or CCM.
+    A key under a passphrase is not opened: reading never needs the passphrase."""
+    if records_ccm(ws):
+        return ccm_ca_certificate(ws)
+    return _ca_certificate(ws) if ca_key.is_encrypted(ws) else load_ca(ws)[1]
 
 
 def _ca_state(ws: Workspace) -> str:
@@ -159,24 +170,39 @@ def _refuse_partial_ca(ws: Workspace) -> None:
                         "start a new CA with --new-ca, which backs up the old files").format(workspace=printable(ws.root), file=ws.relative(present)))
 
 
-def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
+def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None,
+              protect: str | None = None) -> StepOutcome:
     """Step 1. An existing CA is reused unless `replace`, which backs up the CA and every
-    certificate it signed (they would no longer chain to the new CA)."""
+    certificate it signed (they would no longer chain to the new CA). A new CA's key is put
+    under the passphrase `protect` when one is given (wizard.ca_key)."""
     validate_answers(session, ("ca",))
+    warnings = ca_key.validate_passphrase(protect) if protect is not None else []
     with ws.locked() as hold:
         ws.ensure()
         state = _ca_state(ws)
         if state != "none" and not replace:
             outcome = _create_ca(ws, session)  # reuses it, or refuses a partial CA
             outcome.warnings[:0] = hold.notices
+            if protect and not ca_key.is_encrypted(ws):
+                outcome.warnings.append(_("the existing CA is kept as it is, and its key has no passphrase: add one with {command}").format(
+                    command="mtls-wizard ca-passphrase add"))
             return outcome
+        warnings += _unprotected_replacement(ws, replace, protect)
         before, notices = _files_state(ws), hold.notices
     key = key or pki.generate_key(session.ca_key_type)  # unlocked: see above
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
-        outcome = _create_ca(ws, session, replace=replace, key=key)
-    outcome.warnings[:0] = _merged(notices, hold.notices)
+        outcome = _create_ca(ws, session, replace=replace, key=key, protect=protect)
+    outcome.warnings[:0] = _merged(notices, hold.notices, warnings)
     return outcome
+
+
+def _unprotected_replacement(ws: Workspace, replace: bool, protect: str | None) -> list[str]:
+    """A warning when a CA key under a passphrase is replaced by one without."""
+    if not replace or protect or not ca_key.is_encrypted(ws):
+        return []
+    return [_("the CA it replaces had a passphrase; the new ca/ca.key has none: add one with {command}").format(
+        command="mtls-wizard ca-passphrase add")]
 
 
 # what the kept CA has, where it differs from the step-1 answers
@@ -202,19 +228,22 @@ def _reuse_differences(session: Session, ca_cert: x509.Certificate) -> list[str]
               "use --new-ca to make a new CA with them").format(differences=", ".join(differing))]
 
 
-def _create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None) -> StepOutcome:
-    """Step 1 under the lock."""
+def _create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pki.PrivateKey | None = None,
+               protect: str | None = None, unlock: Unlock | None = None) -> StepOutcome:
+    """Step 1 under the lock. A CA reused while its key is under a passphrase and no `unlock` is
+    given is checked by its certificate: its key stays closed."""
     with ws.locked():
         ws.ensure()
         state = _ca_state(ws)
         if state == "complete" and not replace:
-            return _generated_ca(ws, session, load_ca(ws), None)
+            reused = load_ca(ws, unlock)[1] if unlock is not None or not ca_key.is_encrypted(ws) else load_ca_certificate(ws)
+            return _generated_ca(ws, session, reused, None)
         if state == "partial" and not replace:
             _refuse_partial_ca(ws)
         issued = _new_ca(session, key)
         # A new CA: what the old one signed and its records go to the backup with it.
         remove = [*ws.all_artifacts(), *ws.ca_records()] if replace else []
-        backup = ws.replace_files("step 1: a new CA" if replace else "step 1: the CA", _ca_files(ws, issued), remove=remove)
+        backup = ws.replace_files("step 1: a new CA" if replace else "step 1: the CA", _ca_files(ws, issued, protect), remove=remove)
     return StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert), backup=backup)
 
 
@@ -223,9 +252,10 @@ def _new_ca(session: Session, key: pki.PrivateKey | None) -> pki.Issued:
     return pki.create_ca(key, org=session.org, cn=session.ca_cn or None, days=session.ca_days)
 
 
-def _ca_files(ws: Workspace, issued: pki.Issued) -> dict[Path, tuple[bytes, int]]:
+def _ca_files(ws: Workspace, issued: pki.Issued, protect: str | None) -> dict[Path, tuple[bytes, int]]:
+    """The CA's files; its key under the passphrase `protect` when one is given."""
     return {
-        ws.key("ca"): (pki.key_to_pem(issued.key), SECRET_MODE),
+        ws.key("ca"): (ca_key.key_file_bytes(issued.key, protect), SECRET_MODE),
         ws.csr("ca"): (pki.csr_to_pem(issued.csr), PUBLIC_MODE),
         ws.cert("ca"): (pki.cert_to_pem(issued.cert), PUBLIC_MODE),
     }
@@ -241,10 +271,10 @@ _LEAF_CERTIFICATE = {"server": N_("server certificate"), "client": N_("client ce
 _LEAF_KEY = {"server": N_("server key"), "client": N_("client key")}
 
 
-def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> tuple[CaPair, FilesState, list[str]]:
+def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None, unlock: Unlock | None) -> tuple[CaPair, FilesState, list[str]]:
     """Under the lock: the CA, the refusal of existing leaf files (unless `force`), the state."""
     with ws.locked() as hold:
-        ca = ca or load_ca(ws)
+        ca = ca or load_ca(ws, unlock)
         ws.ensure()
         if not force:
             ws.refuse_existing(ws.artifacts(role), _(LEAF_HINT))
@@ -252,12 +282,14 @@ def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None) -> t
 
 
 def issue_server(
-    ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None, ca: CaPair | None = None
+    ws: Workspace, session: Session, *, force: bool = False, key: pki.PrivateKey | None = None, ca: CaPair | None = None,
+    unlock: Unlock | None = None,
 ) -> StepOutcome:
-    """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded)."""
+    """Step 2: the server certificate, signed by the workspace CA (`ca`: that CA, already loaded;
+    else opened with `unlock`'s passphrase when its key is under one)."""
     validate_answers(session, ("server",))
-    (ca_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca)
-    issued = _new_server(session, key, (ca_key, ca_cert))
+    (signing_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca, unlock)
+    issued = _new_server(session, key, (signing_key, ca_cert))
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
         backup = ws.replace_files("step 2: the server certificate", leaf_files(ws, "server", issued), remove=ws.artifacts("server"))
@@ -273,12 +305,14 @@ def issue_client(
     force: bool = False,
     key: pki.PrivateKey | None = None,
     ca: CaPair | None = None,
+    unlock: Unlock | None = None,
 ) -> StepOutcome:
-    """Step 3: the client certificate and its password-protected .p12 (`ca`: the CA, already loaded)."""
+    """Step 3: the client certificate and its password-protected .p12 (`ca`: the CA, already loaded;
+    else opened with `unlock`'s passphrase when its key is under one)."""
     validate_answers(session, ("client",))
     warnings = pki.validate_p12_password(password)
-    (ca_key, ca_cert), before, notices = _checked_leaf(ws, "client", force, ca)
-    issued = _new_client(session, key, (ca_key, ca_cert))
+    (signing_key, ca_cert), before, notices = _checked_leaf(ws, "client", force, ca, unlock)
+    issued = _new_client(session, key, (signing_key, ca_cert))
     p12 = pki.export_p12(issued.key, issued.cert, password, legacy=session.p12_legacy)
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)
@@ -352,15 +386,15 @@ def generate_keys(key_types: list[str]) -> list[pki.PrivateKey]:
         return list(pool.map(pki.generate_key, key_types))
 
 
-def check_generate(ws: Workspace, force: bool, new_ca: bool) -> CaPair | None:
-    """Every refusal of `generate`, under the lock; the existing CA when it is reused."""
+def check_generate(ws: Workspace, force: bool, new_ca: bool, unlock: Unlock | None = None) -> CaPair | None:
+    """Every refusal of `generate`, under the lock; the existing CA when it is reused (opened with `unlock`)."""
     ws.ensure()
     if records_ccm(ws) and not new_ca:
         raise ca_held_in_ccm(ws)
     state = _ca_state(ws)
     if state == "partial" and not new_ca:
         _refuse_partial_ca(ws)
-    existing = load_ca(ws) if state == "complete" and not new_ca else None  # a broken, expired or weak CA stops us here
+    existing = load_ca(ws, unlock) if state == "complete" and not new_ca else None  # a broken, expired or weak CA (or a wrong passphrase) stops us here
     if not force and not new_ca:
         leaves = [*ws.artifacts("server"), *ws.artifacts("client")]
         ws.refuse_existing(leaves, _("re-run with --force to replace the server and client files (they are moved to a backup folder first), "
@@ -376,30 +410,36 @@ def generate(
     force: bool = False,
     new_ca: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    unlock: Unlock | None = None,
+    protect: str | None = None,
 ) -> list[StepOutcome]:
-    """Steps 1-3. Every refusal happens before any key is generated or any file moves."""
+    """Steps 1-3. Every refusal happens before any key is generated or any file moves. An existing
+    CA key under a passphrase is opened with `unlock`'s; a new CA's key is put under `protect`."""
     validate_answers(session)
     pki.validate_p12_password(password)
+    protect_warnings = ca_key.validate_passphrase(protect) if protect is not None else []
     with ws.locked() as hold:
-        existing = check_generate(ws, force, new_ca)
+        existing = check_generate(ws, force, new_ca, unlock)
         before, notices = _files_state(ws), hold.notices
+        protect_warnings += _unprotected_replacement(ws, new_ca, protect)
     types = ([] if existing else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
     keys = generate_keys(types)  # unlocked: the slow part
-    ca_key = None if existing else keys.pop(0)
+    new_ca_key = None if existing else keys.pop(0)
     server_key, client_key = keys
-    ca_issued = None if existing else _new_ca(session, ca_key)
+    ca_issued = None if existing else _new_ca(session, new_ca_key)
     ca = existing or (ca_issued.key, ca_issued.cert)
     server, client = _new_server(session, server_key, ca), _new_client(session, client_key, ca)
     p12 = pki.export_p12(client.key, client.cert, password, legacy=session.p12_legacy)
-    files = {**(_ca_files(ws, ca_issued) if ca_issued else {}), **leaf_files(ws, "server", server), **leaf_files(ws, "client", client, p12)}
+    files = {**(_ca_files(ws, ca_issued, protect) if ca_issued else {}), **leaf_files(ws, "server", server), **leaf_files(ws, "client", client, p12)}
     with ws.locked() as hold:
         _refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
         # A new CA takes everything old with it to the backup, its CRL and revocation record too.
         remove = [*ws.all_artifacts(), *ws.ca_records()] if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")]
         backup = ws.replace_files("generate --new-ca" if new_ca else "generate --force" if force else "generate", files, remove=remove)
-    outcomes = [_generated_ca(ws, session, existing, ca_issued), _issued_outcome(ws, "server", server, session.server_days, ca[1]),
+    outcomes = [_generated_ca(ws, session, existing[1] if existing else None, ca_issued),
+                _issued_outcome(ws, "server", server, session.server_days, ca[1]),
                 _issued_outcome(ws, "client", client, session.client_days, ca[1], pki.validate_p12_password(password))]
-    outcomes[0].warnings[:0] = _merged(notices, hold.notices)
+    outcomes[0].warnings[:0] = _merged(notices, hold.notices, [] if existing else protect_warnings)
     for outcome in outcomes:
         outcome.backup = backup
         for warning in outcome.warnings:
@@ -408,10 +448,11 @@ def generate(
     return outcomes
 
 
-def _generated_ca(ws: Workspace, session: Session, existing: CaPair | None, issued: pki.Issued | None) -> StepOutcome:
-    if existing is not None:
-        return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(existing[1]), reused=True,
-                           warnings=_reuse_differences(session, existing[1]))
+def _generated_ca(ws: Workspace, session: Session, reused: x509.Certificate | None, issued: pki.Issued | None) -> StepOutcome:
+    """Step 1's outcome: the certificate of the CA kept (`reused`), or the one just `issued`."""
+    if reused is not None:
+        return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(reused), reused=True,
+                           warnings=_reuse_differences(session, reused))
     assert issued is not None
     return StepOutcome("ca", ws.artifacts("ca"), pki.cert_info(issued.cert))
 

@@ -30,7 +30,7 @@ from wizard.errors import InputError, WizardError
 from wizard.files import MAX_FILE_BYTES, UnreadableFile, file_kind, read_bytes, read_limited, read_text, read_up_to
 from wizard.i18n import _
 from wizard.safe_text import printable
-from wizard.writing import DIR_MODE, PUBLIC_MODE, SECRET_MODE, atomic_write, describe_os_error, make_private_folder
+from wizard.writing import DIR_MODE, PUBLIC_MODE, SECRET_MODE, atomic_write, describe_os_error, make_private_folder, make_private_folders
 
 _describe_os_error = describe_os_error  # the old name, still used by a test
 _make_private_folder = make_private_folder
@@ -38,7 +38,7 @@ _make_private_folder = make_private_folder
 # Reading moved to wizard.files, writing to wizard.writing; these names stay importable from here for every caller.
 __all__ = [
     "DIR_MODE", "LOCK_NAME", "LOCK_WAIT", "MAX_FILE_BYTES", "PUBLIC_MODE", "ROLES", "SECRET_MODE", "LockHold", "UnreadableFile",
-    "Workspace", "WorkspaceBusy", "WorkspaceLock", "atomic_write", "file_kind", "read_bytes", "read_limited", "read_text", "read_up_to",
+    "Workspace", "WorkspaceBusy", "WorkspaceLock", "atomic_write", "file_kind", "make_private_folders", "read_bytes", "read_limited", "read_text", "read_up_to",
 ]
 
 ROLES = ("ca", "server", "client")
@@ -309,13 +309,12 @@ class Workspace:
     # -- writing ------------------------------------------------------------------
     def create_root(self) -> None:
         """Create the workspace folder itself, if missing (0700, like every folder we create)."""
-        try:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise WizardError(_("{path} cannot be made: a file is in the way on its path; choose another workspace").format(path=printable(self.root))) from None
-        except OSError as error:
-            raise WizardError(_describe_os_error(error, self.root)) from None
-        _make_private_folder(self.root)
+        parent = self.root.parent
+        while not os.path.lexists(parent) and parent.parent != parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise WizardError(_("{path} cannot be made: a file is in the way on its path; choose another workspace").format(path=printable(self.root)))
+        make_private_folders(self.root)
 
     def ensure(self) -> None:
         """Create the workspace and its role folders (0700). Folders that already exist keep

@@ -80,6 +80,21 @@ def make_private_folder(folder: Path) -> None:
         raise WizardError(describe_os_error(error, folder)) from None
 
 
+def make_private_folders(folder: Path) -> None:
+    """`folder` and every missing folder on its way, each 0700 whatever the umask (a plain
+    `mkdir -p` under umask 000 leaves them 0777). Folders that exist already keep their mode:
+    they may be shared on purpose (/tmp, a home folder, the user data directory)."""
+    folder = Path(folder)
+    missing = []
+    while not os.path.lexists(folder) and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        make_private_folder(each)
+    if not missing and not folder.is_dir():
+        raise WizardError(_("{path} exists and is not a folder: move it away or choose another workspace").format(path=printable(folder)))
+
+
 def fsync_dir(folder: Path) -> None:
     try:
         dir_fd = os.open(folder, os.O_RDONLY)

@@ -7,7 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import P12_PASSWORD, CliRunner, console_script
+from conftest import P12_PASSWORD, CliRunner
+from support.terminal import run_on_a_terminal
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -389,55 +390,18 @@ def test_version_and_help(cli: CliRunner) -> None:
     assert "--p12-password-file" in cli("generate", "--help").stdout
 
 
-def _run_on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
-    """Run argv with a pseudo-terminal as its controlling terminal; type each answer at a prompt."""
-    import os
-    import pty
-    import select
-    import termios
-    import time
-
-    pid, master = pty.fork()
-    if pid == 0:  # the child: becomes the command
-        command = console_script()
-        os.execve(command, [command, *argv], env)
-    output = b""
-    pending = list(answers)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-            if pending and output.rstrip().endswith(b":"):
-                # getpass turns echo off around its prompt: answer once it has (no race with the prompt)
-                while termios.tcgetattr(master)[3] & termios.ECHO and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                os.write(master, pending.pop(0).encode() + b"\n")
-    else:
-        os.kill(pid, 9)
-    _, status = os.waitpid(pid, 0)
-    os.close(master)
-    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
-
-
 def test_the_password_is_asked_for_on_a_terminal_without_echo(tmp_path: Path, isolated_data_dir: Path) -> None:
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "MTLS_WIZARD_P12_PASSWORD"}
     env["MTLS_WIZARD_DATA_DIR"] = str(isolated_data_dir)
     argv = ["generate", "-w", str(tmp_path / "W"), "--server-cn", "localhost", "--key-type", "ec-p256"]
-    code, output = _run_on_a_terminal(argv, ["typed secret 1", "typed secret 1"], env)
+    code, output = run_on_a_terminal(argv, ["typed secret 1", "typed secret 1"], env)
     assert code == 0, output
     assert "Password for client.p12" in output and "typed secret 1" not in output  # hidden
     pki.load_p12((tmp_path / "W" / "client" / "client.p12").read_bytes(), "typed secret 1")
     # two different answers: refused, nothing replaced
-    code, output = _run_on_a_terminal([*argv[:2], str(tmp_path / "W2"), *argv[3:]], ["one password", "another one"], env)
+    code, output = run_on_a_terminal([*argv[:2], str(tmp_path / "W2"), *argv[3:]], ["one password", "another one"], env)
     assert code == 2 and "differ" in output and "Traceback" not in output
     assert not (tmp_path / "W2" / "client" / "client.p12").exists()
 

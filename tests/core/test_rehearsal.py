@@ -91,6 +91,27 @@ def test_app400_lets_clients_through_tls_to_an_application_400(pki_workspace: Wo
     assert any("not from the listener's TLS layer" in line for line in verdict.diagnosis)
 
 
+def test_the_replies_follow_the_language_but_nginx_page_stays_its_own(pki_workspace: Workspace) -> None:
+    """In a Chinese run the listener answers in Chinese; nginx's refusal page keeps nginx's words,
+    and the application's translated 400 is still told apart from it."""
+    from wizard import i18n
+
+    i18n.set_language(i18n.CHINESE)
+    with RehearsalServer(pki_workspace, reject_with="app400") as server:
+        ok = curl(pki_workspace, server.url, with_cert=True)
+        refused = curl(pki_workspace, server.url, with_cert=False)
+        verdict = probe(server.host, server.port, pki_workspace, timeout=5)
+    with RehearsalServer(pki_workspace, reject_with="http400") as server:
+        nginx = curl(pki_workspace, server.url, with_cert=False)
+    hello = i18n._("Hello {subject}: mutual TLS works.")
+    assert hello != "Hello {subject}: mutual TLS works."
+    assert ok.stdout.startswith(hello.format(subject="CN=client,O=ELB") + "\n")
+    page = i18n._("Bad Request: this application wants a verified client certificate, and the listener let the request in without one.")
+    assert refused.stdout.startswith(page) and not page.startswith("Bad Request")
+    assert verdict.status == "fail"  # the application's 400, in Chinese, is no load balancer's refusal
+    assert "No required SSL certificate was sent" in nginx.stdout
+
+
 def test_start_and_stop_are_idempotent_and_free_the_port(pki_workspace: Workspace) -> None:
     server = RehearsalServer(pki_workspace)
     server.start()

@@ -34,11 +34,16 @@ def full_session(workspace: Path) -> Session:
 
 
 def test_round_trip_keeps_every_answer(tmp_path: Path, isolated_data_dir: Path) -> None:
+    """The answers in the session file, the progress in the workspace's progress.json, the uploads
+    in elb/uploaded.json: loaded together, the same session comes back."""
     store = SessionStore()
     original = full_session(tmp_path / "ws")
+    (tmp_path / "ws").mkdir()
     path = store.save(original)
     assert path.parent == isolated_data_dir / "sessions"
     loaded = store.load(tmp_path / "ws")
+    assert {k: v for k, v in loaded.last_verdict.items() if k in original.last_verdict} == original.last_verdict
+    loaded.last_verdict = original.last_verdict  # a verdict from before verdicts were kept as data: shown as it was told
     assert loaded == original
     assert loaded.updated  # stamped on save
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -216,7 +221,8 @@ def test_cli_survives_a_corrupted_session_with_one_warning(tmp_path: Path, cli, 
     (aside,) = set_aside_files(path)
     assert aside.read_text() == "{corrupted"
     saved = json.loads(path.read_text())
-    assert saved["session"]["server_cn"] == "localhost" and saved["session"]["steps_done"] == [1, 2, 3]
+    assert saved["session"]["server_cn"] == "localhost" and "steps_done" not in saved["session"]
+    assert json.loads((ws / "progress.json").read_text())["steps_done"] == [1, 2, 3]  # the workspace keeps the progress
 
 
 def test_two_bad_files_in_the_same_second_are_both_kept(tmp_path: Path) -> None:

@@ -154,11 +154,17 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
     assert saved.org == "Example Ltd"
     assert saved.server_cn == "localhost" and saved.server_sans == ["127.0.0.1", "::1"]
     assert saved.ca_key_type == saved.server_key_type == saved.client_key_type == "ec-p256"
-    assert saved.server_cert_id == SERVER_CERT_ID and saved.ca_cert_id == CA_CERT_ID
-    assert saved.lb_address == "192.0.2.10" and saved.lb_port == 443  # the practice address is not the answer
-    assert saved.steps_done == [1, 2, 3, 4, 5, 6, 7]
-    assert saved.last_verdict["passed"] is True
     assert saved.current_step == 8
+    # The progress is the workspace's (progress.json): the ids, the address and the verdict.
+    progress_raw = (root / "progress.json").read_text()
+    assert PASSWORD not in progress_raw and "PRIVATE KEY" not in progress_raw
+    progress = json.loads(progress_raw)
+    assert progress["server_cert_id"] == SERVER_CERT_ID and progress["ca_cert_id"] == CA_CERT_ID
+    assert progress["lb_address"] == "192.0.2.10" and progress["lb_port"] == 443  # the practice address is not the answer
+    assert progress["steps_done"] == [1, 2, 3, 4, 5, 6, 7]
+    assert progress["last_verdict"]["passed"] is True
+    resumed = SessionStore().open(root)
+    assert resumed.server_cert_id == SERVER_CERT_ID and resumed.last_verdict["passed"] is True
 
 
 # ---------------------------------------------------------------------------

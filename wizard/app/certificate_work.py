@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from screens.bring_modal import BringRequest
     from screens.certificate import CertificateStepScreen
     from screens.summary import SummaryScreen
+    from wizard.ca_key import Unlock
     from wizard.session import Session
     from wizard.workspace import Workspace
 
@@ -39,43 +41,56 @@ ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
 class CertificateWork(WorkBase):
     """Steps 1-3 and renewals, for WizardApp (see wizard.app)."""
 
+    _protecting: dict[Path, str | None]  # workspace -> the passphrase a CA being made is put under (until it is made)
+
     # -- what the pages ask for -----------------------------------------------------------
     def on_certificate_step_screen_issue_requested(self, message: CertificateStepScreen.IssueRequested) -> None:
-        self.start_certificate(message.role, password=message.password, replace=message.replace)
+        self.start_certificate(message.role, password=message.password, replace=message.replace, protect=message.ca_passphrase or None)
 
     def on_certificate_step_screen_adopt_requested(self, message: CertificateStepScreen.AdoptRequested) -> None:
         self.adopt_existing(message.role)
 
     def on_certificate_step_screen_bring_requested(self, message: CertificateStepScreen.BringRequested) -> None:
-        self.start_bring(message.request)
+        self.start_bring(message.request, protect=message.protect or None)
 
     def on_summary_screen_renewal_requested(self, message: SummaryScreen.RenewalRequested) -> None:
         self.start_renewal(message.what)
 
     # -- keys and certificates -------------------------------------------------------------
-    def start_certificate(self, role: str, *, password: str = "", replace: bool = False) -> None:
-        """Create the CA or issue a leaf in a thread; the answers are copied first."""
+    def start_certificate(self, role: str, *, password: str = "", replace: bool = False, protect: str | None = None) -> None:
+        """Create the CA (its key under `protect` when given) or issue a leaf in a thread, once
+        the CA key is open; the answers are copied first."""
+        if role == "ca":
+            self._start_certificate(role, password, replace, protect, None)
+        elif self.busy.get(role):
+            self.notify(_("already working on it"), severity="warning")
+        else:
+            self.with_ca_unlocked(lambda unlock: self._start_certificate(role, password, replace, None, unlock))
+
+    def _start_certificate(self, role: str, password: str, replace: bool, protect: str | None, unlock: Unlock | None) -> None:
         if self.ws is None or self.session is None:
             return
         key_type = getattr(self.session, f"{role}_key_type")
         reuse = role == "ca" and not replace and self.ws.cert("ca").exists() and self.ws.key("ca").exists()
         label = _("checking the existing CA…") if reuse else _(GENERATING[role]).format(key=KEY_NAMES.get(key_type, key_type))
         if self._start(role, label):
-            # The password is held by a closure, never passed as a worker argument: Textual
+            if role == "ca":
+                self._protecting[self.ws.root] = protect  # kept for this run once the CA is made (_certificate_ready)
+            # The secrets are held by closures, never passed as worker arguments: Textual
             # builds a worker's default description (shown in its log) from the arguments.
-            self._certificate_worker(role, copy.deepcopy(self.session), self.ws, replace, lambda: password)
+            self._certificate_worker(role, copy.deepcopy(self.session), self.ws, replace, lambda: password, lambda: protect, unlock)
 
     @work(thread=True, group="certificates", description="key and certificate generation")
     def _certificate_worker(self, role: str, answers: Session, ws: Workspace, replace: bool,
-                            password: Callable[[], str]) -> None:
+                            password: Callable[[], str], protect: Callable[[], str | None], unlock: Unlock | None) -> None:
         from wizard import steps
 
         def make() -> Any:
             if role == "ca":
-                return steps.create_ca(ws, answers, replace=replace)
+                return steps.create_ca(ws, answers, replace=replace, protect=protect())
             if role == "server":
-                return steps.issue_server(ws, answers, force=replace)
-            return steps.issue_client(ws, answers, password(), force=replace)
+                return steps.issue_server(ws, answers, force=replace, unlock=unlock)
+            return steps.issue_client(ws, answers, password(), force=replace, unlock=unlock)
 
         self._certificate_done(role, ws, *attempt(make))
 
@@ -102,6 +117,8 @@ class CertificateWork(WorkBase):
             self.sync_screen()
             return
         assert self.ws is not None
+        if outcome.role == "ca" and not outcome.reused:  # a new CA key: under this passphrase, or none
+            self.remember_ca_passphrase(message.workspace, self._protecting.pop(message.workspace, None))
         step = ROLE_STEP[outcome.role]
         if outcome.reused and outcome.role == "ca":
             self.notify(_("The existing CA is reused: certificates already uploaded stay valid."), title=_("Step {step}").format(step=1))
@@ -115,26 +132,29 @@ class CertificateWork(WorkBase):
         self.sync_screen()
 
     # -- a certificate brought in -------------------------------------------------------------
-    def start_bring(self, request: BringRequest) -> None:
-        """Check and copy in a CA or server certificate the user already has (steps 1 and 2)."""
+    def start_bring(self, request: BringRequest, protect: str | None = None) -> None:
+        """Check and copy in a CA or server certificate the user already has (steps 1 and 2); a
+        CA's key is put under `protect` when given."""
         if self.ws is None or self.session is None:
             return
         if self._start(request.role, _("checking the CA you brought…") if request.role == "ca" else _("checking the certificate you brought…")):
             server_name = self.session.server_cn if self.session.server_cn != DEFAULT_SERVER_CN else ""
-            # The password stays in a closure, never a worker argument (Textual logs arguments).
+            if request.role == "ca":
+                self._protecting[self.ws.root] = protect
+            # The secrets stay in closures, never a worker argument (Textual logs arguments).
             self._bring_worker(request.role, self.ws, request.cert, request.key, request.chain, server_name,
-                               lambda: request.password or None)
+                               lambda: request.password or None, lambda: protect)
 
     @work(thread=True, group="certificates", description="checking a certificate brought in")
     def _bring_worker(self, role: str, ws: Workspace, cert: str, key: str, chain: str, server_name: str,
-                      password: Callable[[], str | None]) -> None:
+                      password: Callable[[], str | None], protect: Callable[[], str | None]) -> None:
         from pathlib import Path
 
         from wizard.lifecycle import bring
 
         def check_and_copy() -> Any:
             if role == "ca":
-                return bring.bring_ca(ws, Path(cert), Path(key), password=password(), replace=ws.cert("ca").exists())
+                return bring.bring_ca(ws, Path(cert), Path(key), password=password(), replace=ws.cert("ca").exists(), protect=protect())
             return bring.bring_server(ws, Path(cert), Path(key), chain_file=Path(chain) if chain else None,
                                       server_name=server_name, password=password(), force=ws.cert("server").exists())
 
@@ -142,15 +162,21 @@ class CertificateWork(WorkBase):
 
     # -- renewals (from the summary) -------------------------------------------------------------
     def start_renewal(self, what: str) -> None:
-        """Renew the server certificate or the CA (for its own key) in a thread."""
+        """Renew the server certificate or the CA (for its own key) in a thread, once the CA key is open."""
+        if self.busy.get("renew"):
+            self.notify(_("already working on it"), severity="warning")
+        elif self.ws is not None:
+            self.with_ca_unlocked(lambda unlock: self._start_renewal(what, unlock))
+
+    def _start_renewal(self, what: str, unlock: Unlock) -> None:
         if self.ws is not None and self._start("renew", _("renewing the server certificate…") if what == "server" else _("renewing the CA…")):
-            self._renewal_worker(what, self.ws)
+            self._renewal_worker(what, self.ws, unlock)
 
     @work(thread=True, group="certificates", description="renewing a certificate")
-    def _renewal_worker(self, what: str, ws: Workspace) -> None:
+    def _renewal_worker(self, what: str, ws: Workspace, unlock: Unlock) -> None:
         from wizard.lifecycle import renew
 
-        outcome, error = attempt(lambda: renew.renew_server(ws) if what == "server" else renew.renew_ca(ws))
+        outcome, error = attempt(lambda: renew.renew_server(ws, unlock=unlock) if what == "server" else renew.renew_ca(ws, unlock=unlock))
         self._post_from_thread(Renewed(ws.root, outcome) if error is None else WorkFailed("renew", ws.root, error))
 
     @on(Renewed)

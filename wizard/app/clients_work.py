@@ -18,6 +18,7 @@ from wizard.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from screens.clients import ClientsScreen
+    from wizard.ca_key import Unlock
     from wizard.clients import ClientOptions
     from wizard.workspace import Workspace
 
@@ -37,24 +38,28 @@ class ClientsWork(WorkBase):
 
     # -- the work -------------------------------------------------------------------------
     def start_clients(self, names: list[str], password: str, options: ClientOptions) -> None:
-        """Issue named clients in a thread (a batch uses worker processes on every core)."""
+        """Issue named clients in a thread (a batch uses worker processes on every core), once the CA key is open."""
+        if self.ws is not None and not self.busy.get("clients"):
+            self.with_ca_unlocked(lambda unlock: self._start_clients(names, password, options, unlock))
+
+    def _start_clients(self, names: list[str], password: str, options: ClientOptions, unlock: Unlock) -> None:
         if self.ws is None or self.busy.get("clients"):
             return
         self.busy["clients"] = ngettext("issuing {count} client…", "issuing {count} clients…", len(names)).format(count=len(names))
         self.clients_progress = (0, len(names))
         # The password is held by a closure, never a worker argument (Textual logs arguments).
-        self._clients_worker(self.ws, names, options, lambda: password)
+        self._clients_worker(self.ws, names, options, lambda: password, unlock)
         self.sync_screen()
 
     @work(thread=True, group="clients", description="issuing named clients")
-    def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: Callable[[], str]) -> None:
+    def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: Callable[[], str], unlock: Unlock) -> None:
         from wizard import clients
 
         def progress(done: int, total: int, name: str) -> None:
             self._post_from_thread(ClientsProgress(done, total, name))
 
         result, error = attempt(lambda: clients.issue_clients(ws, names, None if options.random_passwords else password(),
-                                                              options, progress))
+                                                              options, progress, unlock=unlock))
         self._post_from_thread(ClientsIssued(ws.root, result, error or ""))
 
     @on(ClientsProgress)
@@ -79,19 +84,23 @@ class ClientsWork(WorkBase):
         self.sync_screen()
 
     def start_client_renewal(self, name: str, password: str) -> None:
-        """A new key, certificate and .p12 for one client, from the Clients page."""
+        """A new key, certificate and .p12 for one client, from the Clients page, once the CA key is open."""
+        if self.ws is not None and not self.busy.get("revoke"):
+            self.with_ca_unlocked(lambda unlock: self._start_client_renewal(name, password, unlock))
+
+    def _start_client_renewal(self, name: str, password: str, unlock: Unlock) -> None:
         if self.ws is None or self.busy.get("revoke"):
             return
         self.busy["revoke"] = _("renewing {name}…").format(name=name)
         # The password is held by a closure, never a worker argument (Textual logs arguments).
-        self._client_renewal_worker(self.ws, name, lambda: password)
+        self._client_renewal_worker(self.ws, name, lambda: password, unlock)
         self.sync_screen()
 
     @work(thread=True, group="clients", description="renewing a client")
-    def _client_renewal_worker(self, ws: Workspace, name: str, password: Callable[[], str]) -> None:
+    def _client_renewal_worker(self, ws: Workspace, name: str, password: Callable[[], str], unlock: Unlock) -> None:
         from wizard.lifecycle import renew
 
-        outcome, error = attempt(lambda: renew.renew_client(ws, name, password()))
+        outcome, error = attempt(lambda: renew.renew_client(ws, name, password(), unlock=unlock))
         self._post_from_thread(ClientRenewed(ws.root, name, outcome, error or ""))
 
     @on(ClientRenewed)
@@ -112,17 +121,22 @@ class ClientsWork(WorkBase):
         self.sync_screen()
 
     def start_revoke(self, name: str, reason: str) -> None:
+        """Revoke a client and sign the CRL again, once the CA key is open."""
+        if self.ws is not None and not self.busy.get("revoke"):
+            self.with_ca_unlocked(lambda unlock: self._start_revoke(name, reason, unlock))
+
+    def _start_revoke(self, name: str, reason: str, unlock: Unlock) -> None:
         if self.ws is None or self.busy.get("revoke"):
             return
         self.busy["revoke"] = _("revoking {name}…").format(name=name)
-        self._revoke_worker(self.ws, name, reason)
+        self._revoke_worker(self.ws, name, reason, unlock)
         self.sync_screen()
 
     @work(thread=True, group="clients", description="revoking a client")
-    def _revoke_worker(self, ws: Workspace, name: str, reason: str) -> None:
+    def _revoke_worker(self, ws: Workspace, name: str, reason: str, unlock: Unlock) -> None:
         from wizard import clients
 
-        revocation, error = attempt(lambda: clients.revoke(ws, name, reason))
+        revocation, error = attempt(lambda: clients.revoke(ws, name, reason, unlock=unlock))
         self._post_from_thread(ClientRevoked(ws.root, revocation, error or ""))
 
     @on(ClientRevoked)

@@ -123,3 +123,16 @@ class ClientRenewed(Message):
     def __init__(self, workspace: Path, name: str, outcome: StepOutcome | None, error: str = "") -> None:
         super().__init__()
         self.workspace, self.name, self.outcome, self.error = workspace, name, outcome, error
+
+
+class PassphraseChecked(Message):
+    """The CA key's passphrase was tried (wizard.app.ca_unlock): `error` is why it did not open the
+    key ("" when it did); `then` starts the work that waits for it. The passphrase stays in a
+    closure (a Message shows no fields in Textual's log, and nothing here is saved)."""
+
+    def __init__(self, workspace: Path, passphrase: Callable[[], str], then: Callable[[Any], None], error: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.passphrase = passphrase
+        self.then = then
+        self.error = error

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from wizard import assets_loader, i18n
+from wizard.app.ca_unlock import CaUnlockWork
 from wizard.app.certificate_work import CertificateWork
 from wizard.app.clients_work import ClientsWork
 from wizard.app.download_work import DownloadWork
@@ -78,7 +79,7 @@ def textual_word(text: str) -> str:
     return text if shown == own else shown
 
 
-class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, DownloadWork):
+class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWork, DownloadWork):
     TITLE = "mtls-wizard"
     CSS_PATH = assets_loader.stylesheet_path()
     BINDINGS = [
@@ -102,6 +103,8 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, DownloadWo
         self.warnings_shown: list[str] = []  # every warning notified, for whoever wants to read them again
         self.probe_thread: threading.Thread | None = None
         self._save_timer: Timer | None = None
+        self._ca_passphrases: dict[Path, str] = {}  # this run's CA key passphrases, in memory only (wizard.app.ca_unlock)
+        self._protecting: dict[Path, str | None] = {}
 
     def get_default_screen(self) -> Screen[Any]:
         from screens.welcome import WelcomeScreen
@@ -167,11 +170,14 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, DownloadWo
         root = Path(path).expanduser().absolute()
         self.use_store(self.store or SessionStore())
         assert self.store is not None
+        self.store.notices.clear()  # what the welcome page's reading of other folders found
         try:
             session = self.store.open(root)
         except SessionFileError as error:
             self.notify(str(error), severity="warning", timeout=10)
-            session = Session(workspace=str(root))
+            session = self.store.with_workspace(Session(workspace=str(root)))
+        while self.store.notices:  # e.g. a progress file another user could have written
+            self.notify(self.store.notices.pop(0), severity="warning", timeout=10)
         if survey is not None:
             for outcome in survey.certificates.values():
                 if session.certificates.get(outcome.role, {}).get("fingerprint") != outcome.certificate["fingerprint"]:
@@ -329,6 +335,10 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, DownloadWo
 
         i18n.set_language(language)
         translate_bindings(self)
+        if self.session is not None and self.session.last_verdict:
+            from wizard.handshake.saved import say_again
+
+            say_again(self.session.last_verdict)  # kept as data: told again in the new language
         for screen in list(self.screen_stack):
             if isinstance(screen, Translated):
                 await screen.retranslate()
@@ -385,13 +395,12 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, DownloadWo
         from screens.wording import for_tui
         from wizard.safe_text import printable
 
-        title = title or _("That did not work")
         message = for_tui(printable(message))
         self.last_error = message
         if len(message) <= 110:
-            self.notify(message, title=title, severity="error", timeout=12)
-        else:
-            self.push_screen(MessageModal(title, message))
+            self.notify(message, title=title or _("That did not work"), severity="error", timeout=12)
+        else:  # the default title is said again in the new language if it is switched while the dialog is open
+            self.push_screen(MessageModal(title or (lambda: _("That did not work")), message))
 
     # -- leaving ------------------------------------------------------------------------
     def _flush_session(self) -> None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from screens.summary import SummaryScreen
+    from wizard.ca_key import Unlock
     from wizard.rehearsal import RehearsalServer
     from wizard.session import Session, SessionStore
     from wizard.workspace import Workspace
@@ -68,6 +69,8 @@ class WorkBase(App[int]):
     def show_error(self, message: str, title: str = "") -> None: ...
     def showing(self, step: int) -> bool: ...
     def save_elsewhere(self, workspace: Path, change: Callable[[Session], None]) -> None: ...
+    def with_ca_unlocked(self, then: Callable[[Unlock], None]) -> None: ...
+    def remember_ca_passphrase(self, workspace: Path, passphrase: str | None) -> None: ...
 
     def _post_from_thread(self, message: Message, to: MessagePump | None = None) -> None:
         """Post `message` to the App (or to the page `to` that asked) from a worker's thread."""

@@ -12,17 +12,19 @@ from wizard import clients
 from wizard.ccm import clients as ccm_clients
 from wizard.ccm.api import CcmApi, CcmTarget
 from wizard.ccm.issuer import CcmIssuer
+from wizard.ca_key import Unlock
 from wizard.ccm.record import ccm_ca_certificate, records_ccm, working_record
 from wizard.issuers import Issuer, LocalIssuer
 from wizard.steps import load_ca
 from wizard.workspace import Workspace
 
 
-def issuer_for(ws: Workspace, *, api: CcmApi | None = None, keys: str = "auto") -> Issuer:
+def issuer_for(ws: Workspace, *, api: CcmApi | None = None, keys: str = "auto", unlock: Unlock | None = None) -> Issuer:
     """The workspace's issuer. A CCM one uses `api` (the caller closes it), else the recorded target
-    (seam for renewals: `issuer_for(ws).sign_leaf(LeafRequest(...))`, then `settle`)."""
+    (seam for renewals: `issuer_for(ws).sign_leaf(LeafRequest(...))`, then `settle`). A local one
+    opens ca/ca.key with `unlock`'s passphrase when it is under one; CCM has no key here to open."""
     if not records_ccm(ws):
-        return LocalIssuer(*load_ca(ws))
+        return LocalIssuer(*load_ca(ws, unlock))
     record = working_record(ws)
     if api is None:
         api = ccm_clients.connect(ws, None)[0]
@@ -31,13 +33,14 @@ def issuer_for(ws: Workspace, *, api: CcmApi | None = None, keys: str = "auto") 
 
 def issue_clients(ws: Workspace, names: list[str], password: str | None, options: clients.ClientOptions,
                   progress: Callable[[int, int, str], None] | None = None, *, target: CcmTarget | None = None,
-                  keys: str = "auto") -> clients.BatchResult:
+                  keys: str = "auto", unlock: Unlock | None = None) -> clients.BatchResult:
     if records_ccm(ws):
         return ccm_clients.issue_clients(ws, names, password, options, progress, target=target, keys=keys)
-    return clients.issue_clients(ws, names, password, options, progress)
+    return clients.issue_clients(ws, names, password, options, progress, unlock=unlock)
 
 
-def revoke_client(ws: Workspace, name: str, reason: str, crl_days: int, *, target: CcmTarget | None = None) -> clients.Revocation:
+def revoke_client(ws: Workspace, name: str, reason: str, crl_days: int, *, target: CcmTarget | None = None,
+                  unlock: Unlock | None = None) -> clients.Revocation:
     if records_ccm(ws):
         return ccm_clients.revoke_client(ws, name, reason, crl_days, target=target)
-    return clients.revoke(ws, name, reason, crl_days)
+    return clients.revoke(ws, name, reason, crl_days, unlock=unlock)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from wizard.errors import WizardError
 from wizard.i18n import _
-from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes, read_limited
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, atomic_write, read_bytes, make_private_folders, read_limited
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -128,11 +128,7 @@ def settle_record(ws: Workspace, record: IssuerRecord) -> None:
 
 
 def _make_pending_folder(ws: Workspace) -> None:
-    folder = pending_folder(ws)
-    try:
-        folder.mkdir(mode=DIR_MODE, exist_ok=True)
-    except OSError as error:
-        raise WizardError(_("cannot create {folder}: {reason}").format(folder=folder, reason=error.strerror)) from None
+    make_private_folders(pending_folder(ws))  # 0700 whatever the umask
 
 
 def _remove_empty(folder: Path) -> None:

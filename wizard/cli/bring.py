@@ -10,7 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from wizard import steps
+from wizard import ca_key, steps
+from wizard.ca_key import Unlock
 from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.lifecycle import bring
@@ -64,20 +65,23 @@ def check_brought(args: argparse.Namespace, session: Session) -> tuple[str | Non
 
 
 def generate_with_brought(args: argparse.Namespace, ws: Workspace, session: Session, password: str,
-                          secrets: tuple[str | None, str | None]) -> list[StepOutcome]:
-    """Steps 1-3 with the brought files (checked by `check_brought`) in place of what `generate` would make."""
+                          secrets: tuple[str | None, str | None], *, unlock: Unlock | None = None,
+                          protect: str | None = None) -> list[StepOutcome]:
+    """Steps 1-3 with the brought files (checked by `check_brought`) in place of what `generate` would make
+    (`unlock`: what opens a reused CA key under a passphrase; `protect`: the passphrase for a new one)."""
     ca_secret, server_secret = secrets
     replace_leaves = args.force or args.new_ca
+    leaves_unlock = ca_key.given(protect) if protect else unlock  # a new CA key under `protect` opens with it
     with ws.locked():  # the three steps as one change
-        steps.check_generate(ws, replace_leaves, args.new_ca)  # generate's own refusals, before anything is written
+        steps.check_generate(ws, replace_leaves, args.new_ca, unlock)  # generate's own refusals, before anything is written
         if args.ca_cert:
-            ca = bring.bring_ca(ws, Path(args.ca_cert), Path(args.ca_key), password=ca_secret, replace=args.new_ca)
+            ca = bring.bring_ca(ws, Path(args.ca_cert), Path(args.ca_key), password=ca_secret, replace=args.new_ca, protect=protect)
         else:
-            ca = steps.create_ca(ws, session, replace=args.new_ca)
+            ca = steps.create_ca(ws, session, replace=args.new_ca, protect=protect)
         if args.server_cert:
             server = bring.bring_server(ws, Path(args.server_cert), Path(args.server_key), chain_file=_chain(args),
                                         server_name=session.server_cn, password=server_secret, force=replace_leaves)
         else:
-            server = steps.issue_server(ws, session, force=replace_leaves)
-        client = steps.issue_client(ws, session, password, force=replace_leaves)
+            server = steps.issue_server(ws, session, force=replace_leaves, unlock=leaves_unlock)
+        client = steps.issue_client(ws, session, password, force=replace_leaves, unlock=leaves_unlock)
     return [ca, server, client]

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from wizard import clients, pki, script, steps
+from wizard import ca_key, clients, pki, script, steps
 from wizard.ccm.authority import CaChoice
 from wizard.ccm.record import records_ccm
 from wizard.cli import ccm as ccm_cli
@@ -17,6 +17,7 @@ from wizard.cli.common import (
     open_session, p12_password, password_given_without_prompt, read_secret_file, resolve_workspace, save_session, state_word, warn,
 )
 from wizard.cli.layout import label
+from wizard.cli.passphrase import new_ca_passphrase, refuse_with_ccm, unlock_ca
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
@@ -40,9 +41,11 @@ def generate_command(args: argparse.Namespace) -> int:
     through_ccm = ccm_cli.wants_ccm(args, ws)
     choice = ccm_cli.choice_from(args) if through_ccm else None
     if through_ccm:
+        refuse_with_ccm(args)
         credentials()  # checked before any prompt, and nothing is sent without them
     # Brought files (and half a pair of them) refused before the workspace or a prompt exists.
     secrets = check_brought(args, session) if brings_something(args) and not through_ccm else None
+    unlock, protect = (None, None) if through_ccm else _ca_passphrases(args, ws)
     if password_given_without_prompt(args.p12_password_file):
         password = p12_password(args.p12_password_file)  # a bad password source fails before the workspace is created
         pki.validate_p12_password(password)  # (an empty one too; its warnings come later, once)
@@ -53,17 +56,32 @@ def generate_command(args: argparse.Namespace) -> int:
     if choice is not None:
         outcomes = _generate_through_ccm(args, ws, session, password, choice)
     elif secrets is not None:
-        outcomes = generate_with_brought(args, ws, session, password, secrets)
+        outcomes = generate_with_brought(args, ws, session, password, secrets, unlock=unlock, protect=protect)
         for warning in (w for outcome in outcomes for w in outcome.warnings):
             warn(warning)
     else:  # steps.generate reports the short-password warning itself (through on_warning): once.
-        outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn)
+        outcomes = steps.generate(ws, session, password, force=args.force, new_ca=args.new_ca, on_warning=warn, unlock=unlock, protect=protect)
     record_all(session, outcomes)
     session.current_step = max(session.current_step, 4)
     save_session(store, session)
 
     _print_outcomes(args, ws, outcomes)
     return 0
+
+
+def _ca_passphrases(args: argparse.Namespace, ws: Workspace) -> tuple[ca_key.Unlock | None, str | None]:
+    """(what opens the CA key that is reused, the passphrase a new CA key is put under): asked for
+    before the workspace changes, and a wrong one stops here."""
+    has_ca = ws.cert("ca").exists() or ws.key("ca").exists()
+    if args.ca_cert and has_ca and not args.new_ca:
+        raise WizardError(_("this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), "
+                            "or use another --workspace"))
+    if args.new_ca or not has_ca:
+        return None, new_ca_passphrase(args)
+    if args.protect_ca_key and not ca_key.is_encrypted(ws):
+        raise InputError(_("this workspace reuses its CA, whose key has no passphrase: add one with {command} "
+                           "(--protect-ca-key applies to a new CA)").format(command=f"{PROG} ca-passphrase add"))
+    return unlock_ca(ws, args.ca_password_file), None
 
 
 def _generate_through_ccm(args: argparse.Namespace, ws: Workspace, session: Session, password: str, choice: CaChoice) -> list[steps.StepOutcome]:

@@ -14,6 +14,7 @@ from wizard.cli import ccm as ccm_cli
 from wizard.cli.backend import print_kit_refresh
 from wizard.cli.common import p12_password, resolve_workspace, state_word, warn
 from wizard.cli.layout import cells, pad, pad_left
+from wizard.cli.passphrase import refuse_with_ccm, unlock_ca
 from wizard.defaults import PROG
 from wizard.elb.sdk import credentials
 from wizard.errors import InputError, WizardError
@@ -46,11 +47,13 @@ def issue_command(args: argparse.Namespace) -> int:
         raise WizardError(_("no CA in {path} yet: run {prog} generate (or the wizard's step 1) first").format(path=ws.root, prog=PROG))
     target = ccm_cli.target_from(args)
     if records_ccm(ws):
+        refuse_with_ccm(args, ws)
         credentials()  # checked before any prompt, and nothing is sent without them
+    unlock = None if records_ccm(ws) else unlock_ca(ws, args.ca_password_file)  # a wrong passphrase stops here
     password = None if args.random_passwords else p12_password(args.p12_password_file, _("the .p12 files"))
     options = clients.ClientOptions(days=args.days, key_type=args.key_type or "", legacy_p12=args.legacy_p12,
                                     random_passwords=args.random_passwords, force=args.force)
-    result = dispatch.issue_clients(ws, names, password, options, progress=_progress, target=target, keys=args.ccm_keys)
+    result = dispatch.issue_clients(ws, names, password, options, progress=_progress, target=target, keys=args.ccm_keys, unlock=unlock)
     for warning in result.warnings:
         warn(warning)
     for issued in result.issued:
@@ -114,8 +117,10 @@ def revoke_command(args: argparse.Namespace) -> int:
     if args.crl_bucket and not in_ccm:
         raise InputError(_("--crl-bucket is for a CA held in CCM; this workspace's CRL is ca/crl.pem, signed here"))
     if in_ccm:
+        refuse_with_ccm(args, ws)
         credentials()  # nothing is sent without them
-    done = dispatch.revoke_client(ws, args.name, args.reason, args.crl_days, target=ccm_cli.target_from(args))
+    unlock = None if in_ccm else unlock_ca(ws, args.ca_password_file)
+    done = dispatch.revoke_client(ws, args.name, args.reason, args.crl_days, target=ccm_cli.target_from(args), unlock=unlock)
     crl_point = ccm_cli.enable_crl(args, ws)
     if done.already and not crl_point:
         print(_("{name} was already revoked on {date} (serial {serial}): nothing changed").format(name=done.name, date=done.date[:10], serial=done.serial))
@@ -134,7 +139,7 @@ def crl_command(args: argparse.Namespace) -> int:
     if records_ccm(ws):
         raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself: turn that on with "
                             "`client revoke NAME --crl-bucket BUCKET`"))
-    path = clients.refresh_crl(ws, args.crl_days)
+    path = clients.refresh_crl(ws, args.crl_days, unlock=unlock_ca(ws, args.ca_password_file))
     print(_("{path} signed again, valid for {days} days").format(path=ws.relative(path), days=args.crl_days))
     return 0 if print_kit_refresh(ws, backend.refresh_kits(ws)) else 1  # the backend kits refuse it once their deny-lists are rewritten
 

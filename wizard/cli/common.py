@@ -110,10 +110,13 @@ def open_session(workspace: Path) -> tuple[SessionStore, Session]:
     """The workspace's session (a fresh one when its file is unusable, with a warning)."""
     store = SessionStore()
     try:
-        return store, store.open(workspace)
+        session = store.open(workspace)
     except SessionFileError as error:
         warn(str(error))
-        return store, Session(workspace=str(workspace))
+        session = store.with_workspace(Session(workspace=str(workspace)))
+    for notice in store.notices:  # e.g. a progress file another user could have written
+        warn(notice)
+    return store, session
 
 
 def save_session(store: SessionStore, session: Session) -> None:

@@ -121,7 +121,7 @@ def upload_command(args: argparse.Namespace) -> int:
         _remember(store, session, failure.partial, argparse.Namespace())
         raise
     _remember(store, session, result, args)
-    print(_("Recorded in {path} and the session.").format(path=ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)))
+    print(_("Recorded in {path}.").format(path=ws.relative(result.uploaded_file or ws.elb_dir / elb.UPLOADED)))
     print(_next_step(result))
     return 0
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from wizard.ca_key import Unlock
 from wizard.cli.ccm import print_held_in_ccm
 from wizard.cli.common import open_session, p12_password, resolve_workspace, save_session, warn
 from wizard.cli.layout import cells, pad, pad_left
+from wizard.cli.passphrase import unlock_ca
 from wizard.defaults import PROG
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _, ngettext
@@ -67,17 +69,18 @@ def renew_command(args: argparse.Namespace) -> int:
     ws = Workspace(resolve_workspace(args.workspace))
     if args.what != "client" and args.name:
         raise InputError(_("`renew {what}` takes no name (only clients have names)").format(what=args.what))
+    unlock = unlock_ca(ws, args.ca_password_file)  # a wrong passphrase stops here, before anything is renewed
     if args.what == "ca":
-        return _renew_ca(ws, args)
+        return _renew_ca(ws, args, unlock)
     if args.what == "server":
-        outcome = renew.renew_server(ws, days=args.days or renew.SERVER_DAYS, keep_key=args.keep_key)
+        outcome = renew.renew_server(ws, days=args.days or renew.SERVER_DAYS, keep_key=args.keep_key, unlock=unlock)
         _remember(ws, outcome)
         next_step = _("Next: {prog} elb upload --delete-replaced uploads it, moves the recorded listener to it and deletes the old one "
                       "(the first time: add --region, --project-id and --loadbalancer-id)").format(prog=PROG)
     else:
         name = args.name or "client"
         outcome = renew.renew_client(ws, name, p12_password(args.p12_password_file, f"{name}.p12"),
-                                     days=args.days or renew.CLIENT_DAYS, keep_key=args.keep_key)
+                                     days=args.days or renew.CLIENT_DAYS, keep_key=args.keep_key, unlock=unlock)
         if name == "client":
             _remember(ws, outcome)
         next_step = _("Next: hand the new .p12 to {name}; the listener needs nothing new (same CA)").format(name=name)
@@ -92,10 +95,10 @@ def renew_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _renew_ca(ws: Workspace, args: argparse.Namespace) -> int:
+def _renew_ca(ws: Workspace, args: argparse.Namespace, unlock: Unlock) -> int:
     if args.keep_key:
         warn(_("a CA is always renewed with its own key (what it signed stays valid): --keep-key changes nothing"))
-    renewal = renew.renew_ca(ws, days=args.days or renew.CA_DAYS)
+    renewal = renew.renew_ca(ws, days=args.days or renew.CA_DAYS, unlock=unlock)
     _remember(ws, renewal)
     for warning in renewal.warnings:
         warn(warning)

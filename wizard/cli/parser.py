@@ -15,7 +15,7 @@ from wizard import __version__, defaults, i18n
 from wizard.cli.argparse_text import speak_our_language
 from wizard.cli.layout import cells, fill, wrap
 from wizard.defaults import PROG
-from wizard.environment import LANGUAGE_ENV, PASSWORD_ENV
+from wizard.environment import CA_PASSWORD_ENV, LANGUAGE_ENV, PASSWORD_ENV
 from wizard.i18n import N_, _
 
 
@@ -131,6 +131,13 @@ def _refuse_password_option(parser: argparse.ArgumentParser, instead: str, *name
     parser.add_argument(*names, action=_RefusePassword, const=instead, metavar="PASSWORD", help=argparse.SUPPRESS)
 
 
+def _ca_password_arg(parser: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    """Where the CA key's passphrase comes from (wizard.cli.passphrase): a file, else the variable, else a prompt."""
+    parser.add_argument("--ca-password-file", metavar="FILE", help=help_text or _(
+        "the CA key's passphrase, when ca/ca.key has one, read from FILE (else ${variable}, else a prompt)").format(variable=CA_PASSWORD_ENV))
+    _refuse_password_option(parser, _("--ca-password-file FILE or {variable}").format(variable=CA_PASSWORD_ENV), "--ca-password", "--ca-passphrase")
+
+
 def _workspace_folder(text: str) -> str:
     # Path("") is the current folder: an empty value must never quietly mean "here".
     if not text.strip():
@@ -173,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--server-cert", metavar="FILE", help=_("use a server certificate you have (a purchased one): checked, then copied into server/"))
     gen.add_argument("--server-key", metavar="FILE", help=_("... and its key"))
     gen.add_argument("--server-chain", metavar="FILE", help=_("... and its chain (intermediates, leaf's issuer first)"))
+    gen.add_argument("--protect-ca-key", action="store_true",
+                     help=_("put a new CA's key under a passphrase (AES-256), asked for on a terminal; recommended for a server others can reach"))
+    _ca_password_arg(gen, _("the CA key's passphrase, read from FILE (else ${variable}, else a prompt): opens an existing ca/ca.key "
+                            "that has one, and puts a new CA's key under it").format(variable=CA_PASSWORD_ENV))
     _add_ccm_generate_args(gen)
     gen.set_defaults(handler=_lazy("wizard.cli.certificates", "generate_command"))
 
@@ -197,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_elb_parser(commands)
     _add_backend_parser(commands)
     _add_rotate_parser(commands)
+    _add_ca_passphrase_parser(commands)
     for index, each in enumerate(_every_parser(parser)):
         _language_arg(each, top_level=index == 0)
     return parser
@@ -251,6 +263,7 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     issue.add_argument("--random-passwords", action="store_true", help=_("a strong password per client, saved beside its .p12 (0600)"))
     issue.add_argument("--force", action="store_true", help=_("replace existing clients of these names (backed up first)"))
     _refuse_password_option(issue, _("--p12-password-file FILE or --random-passwords"), "--p12-password", "--password")
+    _ca_password_arg(issue)
     _ccm_keys_arg(issue, "auto")
     _ccm_target_args(issue)
     issue.set_defaults(handler=_lazy("wizard.cli.clients", "issue_command"))
@@ -265,11 +278,13 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     revoke.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("the CRL's nextUpdate, in days (default 30)"))
     revoke.add_argument("--crl-bucket", metavar="BUCKET", default=None,
                         help=_("with a CA in CCM: also turn on CCM's CRL, published to this OBS bucket every --crl-days days"))
+    _ca_password_arg(revoke)
     _ccm_target_args(revoke)
     revoke.set_defaults(handler=_lazy("wizard.cli.clients", "revoke_command"))
     crl = group.add_parser("crl", help=_("sign the CRL again with a fresh nextUpdate"))
     _workspace_arg(crl)
     crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("validity in days (default 30)"))
+    _ca_password_arg(crl)
     crl.set_defaults(handler=_lazy("wizard.cli.clients", "crl_command"))
     rebuild = group.add_parser("rebuild-record", help=_("write a damaged or lost ca/revoked.json again from ca/crl.pem (checked against the CA)"))
     _workspace_arg(rebuild)
@@ -290,6 +305,7 @@ def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
     renew.add_argument("--keep-key", action="store_true", help=_("keep the private key (default: a new one)"))
     renew.add_argument("--p12-password-file", metavar="FILE", help=_("a client's new .p12 password, from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
     _refuse_password_option(renew, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
+    _ca_password_arg(renew)
     renew.set_defaults(handler=_lazy("wizard.cli.lifecycle", "renew_command"))
     recover = commands.add_parser("recover", help=_("finish or roll back a replacement a killed run left (any writing command does it first)"))
     _workspace_arg(recover)
@@ -411,12 +427,27 @@ def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
     rotate.add_argument("--p12-password-file", metavar="FILE",
                         help=_("the .p12 password for named clients without their own NAME.p12-password (else ${variable})").format(variable=PASSWORD_ENV))
     _refuse_password_option(rotate, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
+    _ca_password_arg(rotate, _("the CA key's passphrase, when ca/ca.key has one, read from FILE (else ${variable}; never asked for: "
+                               "without either, a renewal needs a person)").format(variable=CA_PASSWORD_ENV))
     proof = rotate.add_mutually_exclusive_group()
     proof.add_argument("--check", metavar="ADDRESS", help=_("prove the result here with the handshake test (default: the address step 7 tested)"))
     proof.add_argument("--no-check", action="store_true", help=_("do not run the handshake test"))
     rotate.add_argument("--check-wait", type=_positive_float, default=60.0, metavar="S", help=_("how long the test waits for ELB to apply the move (default 60)"))
     rotate.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help=_("the deadline of each API call (default 60)"))
     rotate.set_defaults(handler=_lazy("wizard.cli.rotate", "rotate_command"))
+
+
+def _add_ca_passphrase_parser(commands: argparse._SubParsersAction) -> None:
+    passphrase = commands.add_parser("ca-passphrase", help=_("add, change or remove the passphrase on the CA key (ca/ca.key), with a backup"),
+                                     description=_("The passphrase comes from --ca-password-file FILE, else ${variable}, else a hidden "
+                                                   "prompt; never from the command line.").format(variable=CA_PASSWORD_ENV))
+    passphrase.add_argument("action", choices=("add", "change", "remove"), metavar="{add,change,remove}",
+                            help=_("add one, change it, or remove it"))
+    _workspace_arg(passphrase)
+    _ca_password_arg(passphrase, _("the passphrase (the one to add, or the current one), read from FILE (else ${variable}, else a prompt)").format(
+        variable=CA_PASSWORD_ENV))
+    passphrase.add_argument("--new-ca-password-file", metavar="FILE", help=_("with change: the new passphrase, read from FILE (else a prompt)"))
+    passphrase.set_defaults(handler=_lazy("wizard.cli.passphrase", "ca_passphrase_command"))
 
 
 def _elb_name_args(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,9 @@ import os
 import sys
 
 from wizard import backend, handshake
+from wizard import ca_key
 from wizard.cli.common import open_session, read_secret_file, resolve_workspace, save_session, warn
+from wizard.cli.passphrase import ca_passphrase
 from wizard.cli.elb import api_timeout
 from wizard.defaults import PROG
 from wizard.environment import PASSWORD_ENV
@@ -33,10 +35,13 @@ def rotate_command(args: argparse.Namespace) -> int:
     if not ws.root.is_dir():
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     password = read_secret_file(args.p12_password_file) if args.p12_password_file else os.environ.get(PASSWORD_ENV) or None
+    passphrase = ca_passphrase(args.ca_password_file, ask=False)  # unattended: never a prompt
+    if passphrase is not None and ca_key.is_encrypted(ws):
+        ca_key.check_passphrase(ws, passphrase)  # a wrong one: one line, exit 1, before anything is renewed
     options = RotateOptions(
         within_days=args.within_days, dry_run=args.dry_run, clients=tuple(dict.fromkeys(args.client)), p12_password=password,
         check=handshake.parse_address(args.check) if args.check else None, no_check=args.no_check, check_wait=args.check_wait,
-        timeout=api_timeout(args.timeout),
+        timeout=api_timeout(args.timeout), unlock=ca_key.given(passphrase),
     )
     store, session = open_session(ws.root)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.x509.oid import NameOID
 
 from wizard import i18n, pki
+from wizard.ca_key import Unlock
 from wizard.clients.names import CLIENTS_DIR, TUTORIAL_CLIENT, case_twins, client_files, validate_client_names
 from wizard.clients.revocation import revoked_among
 from wizard.clients.workers import DeferredInterrupt, Workers
@@ -99,12 +100,13 @@ def workspace_key_type(ws: Workspace) -> str:
 
 def issue_clients(
     ws: Workspace, names: list[str], password: str | None, options: ClientOptions,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None, *, unlock: Unlock | None = None,
 ) -> BatchResult:
-    """Issue every named client (`password` for all, or None with random_passwords).
-    Ctrl+C stops the batch: what is issued stays, `interrupted` says the rest was not."""
+    """Issue every named client (`password` for all, or None with random_passwords); `unlock`
+    gives the CA key's passphrase when it is under one. Ctrl+C stops the batch: what is issued
+    stays, `interrupted` says the rest was not."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
-        result, jobs = _prepared(ws, names, password, options, hold.notices)
+        result, jobs = _prepared(ws, names, password, options, hold.notices, unlock)
         backup = ws.new_backup_folder()  # one for the whole batch
         try:
             with DeferredInterrupt() as interrupts, Workers(len(jobs)) as workers:
@@ -119,7 +121,7 @@ def issue_clients(
 
 
 def _prepared(ws: Workspace, names: list[str], password: str | None, options: ClientOptions,
-              notices: list[str]) -> tuple[BatchResult, list[_Job]]:
+              notices: list[str], unlock: Unlock | None) -> tuple[BatchResult, list[_Job]]:
     """Every refusal before the first key, then one job per client."""
     names = validate_client_names(names)
     key_type = pki.validate_key_type(options.key_type or workspace_key_type(ws))
@@ -133,7 +135,7 @@ def _prepared(ws: Workspace, names: list[str], password: str | None, options: Cl
     _refuse_existing(ws, names, options.force)
     result.warnings += [_("{name} was revoked: its new certificate is valid again (a new serial, not on the CRL); "
                           "revoke it again if that was not meant").format(name=name) for name in revoked_among(ws, names)]
-    ca_key, ca_cert = load_ca(ws)
+    ca_key, ca_cert = load_ca(ws, unlock)
     result.warnings += pki.leaf_validity_warnings("client", options.days, ca_cert)
     org = pki.attribute_of(ca_cert.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
     ws.ensure()

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
+from wizard.ca_key import Unlock
 from wizard.ccm.record import records_ccm, revoked_in_ccm
 from wizard.clients.names import NAME_PATTERN, client_files, known_clients, validate_client_name
 from wizard.elb.headers import serial_header_value
@@ -26,7 +27,7 @@ from wizard.i18n import _
 from wizard.clients.revocation_record import (
     REASONS, RECORD_VERSION, RecordDamaged, crl_number_on_disk, crl_path, read_record, record_path, serials_path,
 )
-from wizard.steps import load_ca
+from wizard.steps import load_ca, load_ca_certificate
 from wizard.workspace import PUBLIC_MODE, Workspace, read_bytes
 
 CRL_DAYS = 30
@@ -75,8 +76,9 @@ def revocation_of(ws: Workspace, serial: str) -> dict[str, Any] | None:
     return next((dict(e) for e in read_record(ws)["revoked"] if e["serial"] == serial), None)
 
 
-def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int = CRL_DAYS) -> Revocation:
-    """Record the revocation of client `name` and re-sign the CRL. Revoking twice changes nothing."""
+def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int = CRL_DAYS, *, unlock: Unlock | None = None) -> Revocation:
+    """Record the revocation of client `name` and re-sign the CRL (`unlock`: the CA key's passphrase,
+    when it is under one). Revoking twice changes nothing."""
     with ws.locked():  # one writer at a time, for the whole read-check-write
         validate_client_name(name)
         if reason not in REASONS:
@@ -94,18 +96,18 @@ def revoke(ws: Workspace, name: str, reason: str = "unspecified", crl_days: int 
         now = pki.utc_now()
         entry = {"name": name, "serial": serial, "fingerprint": pki.fingerprint(cert), "date": now.isoformat(), "reason": reason}
         record["revoked"].append(entry)
-        _publish(ws, record, crl_days, now, f"client revoke {name}")
+        _publish(ws, record, crl_days, now, f"client revoke {name}", unlock)
         return Revocation(name, serial, entry["fingerprint"], entry["date"], reason)
 
 
-def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS) -> Path:
+def refresh_crl(ws: Workspace, crl_days: int = CRL_DAYS, *, unlock: Unlock | None = None) -> Path:
     """Sign the CRL again with a new nextUpdate (and number), with no new revocation."""
     with ws.locked():  # one writer at a time, for the whole read-check-write
         pki.validate_days(crl_days, "CRL")
         if records_ccm(ws):
             raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself (to an OBS bucket, "
                                 "once turned on when a client is revoked)"))
-        _publish(ws, read_record(ws), crl_days, pki.utc_now(), "client crl")
+        _publish(ws, read_record(ws), crl_days, pki.utc_now(), "client crl", unlock)
         return crl_path(ws)
 
 
@@ -140,7 +142,7 @@ def rebuild_record(ws: Workspace) -> Rebuilt:
 def _own_crl(ws: Workspace) -> x509.CertificateRevocationList:
     """ca/crl.pem, signed by the workspace CA and carrying a CRL number."""
     path = ws.relative(crl_path(ws))
-    ca_cert = load_ca(ws)[1]
+    ca_cert = load_ca_certificate(ws)  # checking a signature never needs the CA key
     try:
         crl = x509.load_pem_x509_crl(read_bytes(crl_path(ws)))
         crl.extensions.get_extension_for_class(x509.CRLNumber)
@@ -180,16 +182,16 @@ def _entry_from_crl(revoked: x509.RevokedCertificate, names: dict[str, tuple[str
     return {"name": name, "serial": serial, "fingerprint": fingerprint, "date": revoked.revocation_date_utc.isoformat(), "reason": reason}
 
 
-def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime, label: str) -> None:
+def _publish(ws: Workspace, record: dict[str, Any], crl_days: int, now: dt.datetime, label: str, unlock: Unlock | None) -> None:
     """A new CRL (number + 1), the record and the serial list, replaced as one set (wizard.replacement;
-    the old ones are superseded, not kept). A CA held in CCM has no key here: CCM signs its CRL
-    (wizard.ccm.clients), so only the record and the list are written."""
+    the old ones are superseded, not kept); `unlock` opens a CA key under a passphrase. A CA held in
+    CCM has no key here: CCM signs its CRL (wizard.ccm.clients), so only the record and the list are written."""
     if records_ccm(ws):
         if not all(revoked_in_ccm(ws, str(entry.get("fingerprint", ""))) for entry in record["revoked"][-1:]):
             raise WizardError(_("this client was issued through CCM: revoke it with `mtls-wizard client revoke NAME`, which revokes it in CCM first"))
         ws.replace_files(label, _record_files(ws, record), backup=False)
         return
-    ca_key, ca_cert = load_ca(ws)
+    ca_key, ca_cert = load_ca(ws, unlock)
     if "cRLSign" not in pki.key_usages(ca_cert) and pki.key_usages(ca_cert):
         raise WizardError(_("the workspace CA may not sign CRLs (its key usage lacks cRLSign): revocation needs a CA made for it"))
     # Never backwards: a record restored from an older backup still gets a higher number.

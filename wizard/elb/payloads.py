@@ -21,10 +21,11 @@ from wizard.elb.policies import (
     DEFAULT_TLS_POLICY, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
     validate_tls_policy_name,
 )
-from wizard.errors import InputError, WizardError
+from wizard.errors import InputError
 from wizard.i18n import N_, _
 from wizard.session import Session
-from wizard.workspace import DIR_MODE, PUBLIC_MODE, SECRET_MODE, Workspace
+from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, make_private_folders
+from wizard.workspace_progress import UPLOADED_FILE
 
 PLACEHOLDER_SERVER_CERT_ID = "<SERVER_CERTIFICATE_ID: from the server certificate upload>"
 PLACEHOLDER_CA_CERT_ID = "<CA_CERTIFICATE_ID: from the CA certificate upload>"
@@ -33,7 +34,7 @@ PLACEHOLDER_LOADBALANCER_ID = "<LOADBALANCER_ID: from the ELB console>"
 SERVER_BODY = "server-certificate.json"
 CA_BODY = "ca-certificate.json"
 LISTENER_BODY = "listener.json"
-UPLOADED = "uploaded.json"
+UPLOADED = UPLOADED_FILE  # elb/uploaded.json (wizard.workspace_progress reads and writes it)
 API_CALLS = "api-calls.txt"
 PASTE_FILES = {
     "server_cert": ("paste-server-certificate.txt", PUBLIC_MODE),
@@ -322,11 +323,8 @@ def save_paste_text(ws: Workspace, part: str) -> tuple[Path, int]:
 
 
 def ensure_elb_dir(ws: Workspace) -> None:
-    try:
-        ws.elb_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    except OSError as error:
-        raise WizardError(_("cannot create {folder}: {reason}; choose a workspace folder you can write to").format(
-            folder=ws.elb_dir, reason=error.strerror)) from None
+    """elb/ (and the workspace above it), 0700 whatever the umask."""
+    make_private_folders(ws.elb_dir)
 
 
 def _recorded_id(session: Session, role: str, fingerprint: str) -> str:

@@ -8,29 +8,21 @@ one a renewal moves, and the region, project and endpoint need not be typed agai
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from wizard.defaults import PROG
-from wizard.elb.payloads import PROJECT_ID, UPLOADED, ensure_elb_dir, json_bytes, required_id
+from wizard.elb.payloads import PROJECT_ID, required_id
 from wizard.elb.target import ApiTarget, validate_endpoint
-from wizard.errors import InputError, WizardError
+from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.session import Session
-from wizard.workspace import PUBLIC_MODE, Workspace, atomic_write, read_limited
+from wizard.workspace import Workspace
+from wizard.workspace_progress import keep_uploads
+from wizard.workspace_progress import read_uploads as read_uploaded_file
 
 if TYPE_CHECKING:
     from wizard.elb.uploader import UploadResult
 
 ROLES = ("listener", "server", "ca")  # the order a recorded target is looked for in
-
-
-def read_uploaded_file(ws: Workspace) -> dict[str, Any]:
-    try:
-        data = json.loads(read_limited(ws.elb_dir / UPLOADED).decode("utf-8"))
-    except (OSError, ValueError, WizardError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _records(session: Session, ws: Workspace, role: str) -> list[dict[str, str]]:
@@ -74,12 +66,7 @@ def resolve_target(session: Session, ws: Workspace, region: str | None, project_
 def keep(ws: Workspace, result: UploadResult, role: str, record: dict[str, str]) -> None:
     """Keep an id the moment it exists, so a later failure never causes a second upload."""
     result.records[role] = record
-    # Merge with the file: a fresh session must not drop what an earlier run recorded there.
-    records = {k: v for k, v in read_uploaded_file(ws).items() if isinstance(v, dict)}
-    records[role] = record
-    data = {"version": 1, "note": f"ids returned by the ELB API; written by {PROG} elb upload", **records}
-    ensure_elb_dir(ws)
-    atomic_write(ws.elb_dir / UPLOADED, json_bytes(data), PUBLIC_MODE)
+    keep_uploads(ws, {role: record})  # merged with the file: a fresh session must not drop what an earlier run recorded there
 
 
 def recorded_listener(session: Session, ws: Workspace) -> dict[str, str]:

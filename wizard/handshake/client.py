@@ -24,7 +24,7 @@ from wizard.handshake.material import Material, covers_name, foreign_identity, n
 from wizard.handshake.model import (
     FOREIGN_CERT, REQUEST_AFTER_HANDSHAKE, REQUEST_IN_HANDSHAKE, REQUEST_NONE, REQUEST_UNKNOWN, WITH_CERT,
 )
-from wizard.i18n import _
+from wizard.i18n import N_, Said, _
 
 _READ_SERVER_HELLO = b"SSLv3/TLS read server hello"
 _READ_CERTIFICATE_REQUEST = b"SSLv3/TLS read server certificate request"
@@ -113,11 +113,11 @@ def _on_verify(connection: SSL.Connection, certificate: object, error: int, dept
             log.peer_der = leaf.public_bytes(Encoding.DER)
         if not ok:
             if not log.verify_error:
-                log.verify_error = _VERIFY_ERRORS.get(error) or _("verification error {code}").format(code=error)
+                log.verify_error = _VERIFY_ERRORS.get(error) or Said(N_("verification error {code}"), code=error)
                 log.verify_failure = _FAILURE_KINDS.get(error, FAILURE_UNTRUSTED)
             return False
         if leaf is not None and log.expected_name and not covers_name(leaf, log.expected_name):
-            log.verify_error = _("certificate is not valid for {name!r}").format(name=log.expected_name)
+            log.verify_error = Said(N_("certificate is not valid for {name!r}"), name=log.expected_name)
             log.verify_failure = FAILURE_NAME
             return False
     except Exception:  # noqa: BLE001 - an exception inside OpenSSL's callback would only be printed

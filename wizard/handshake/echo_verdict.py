@@ -283,8 +283,10 @@ def conclude(evidence: Evidence) -> Verdict:
     echo = judge_backend_echo(evidence)
     refused_behind = any(check.name == REVOKED_REFUSED and check.status == "pass" and check.layer == "backend_deny_list"
                          for check in echo.checks)
-    verdict = diagnose(dataclasses.replace(evidence, revoked_refused_behind=refused_behind))
+    judged = dataclasses.replace(evidence, revoked_refused_behind=refused_behind)
+    verdict = diagnose(judged)
     verdict.backend_echo = echo
+    verdict.evidence = judged  # what the listener's verdict was drawn from (wizard.handshake.saved keeps it)
     return verdict
 
 

@@ -159,9 +159,14 @@ class Verdict:
     workspace: str = ""
     checked_at: str = ""
     elapsed: float = 0.0
+    # What it was drawn from, so it can be kept as data and drawn again in another language
+    # (wizard.handshake.saved); never part of to_dict().
+    evidence: Evidence | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(dataclasses.replace(self, evidence=None))
+        del data["evidence"]
+        return data
 
 
 @dataclass

@@ -22,7 +22,7 @@ from wizard.handshake.material import Material, load_material, server_facts
 from wizard.handshake.model import ATTEMPT_ORDER, WITH_CERT, Attempt, Evidence, Observation, Verdict
 from wizard.handshake.names import is_ip, server_name
 from wizard.handshake.wire import Target, run_attempt
-from wizard.i18n import _
+from wizard.i18n import N_, Said, _
 from wizard.workspace import Workspace
 
 CONNECT_TIMEOUT = 5.0  # the TCP connect alone; the whole attempt is bounded by --timeout
@@ -111,10 +111,10 @@ def resolve(host: str, port: int, timeout: float) -> tuple[list[tuple[int, tuple
 
     threading.Thread(target=look_up, name=f"resolve-{host}", daemon=True).start()
     if not done.wait(timeout):
-        return [], Observation("dns_timeout", _("cannot resolve {host} within {seconds:g} s").format(host=host, seconds=timeout), "connect")
+        return [], Observation("dns_timeout", Said(N_("cannot resolve {host} within {seconds:g} s"), host=host, seconds=timeout), "connect")
     if problem or not found:
-        reason = problem[0] if problem else _("no address")
-        return [], Observation("dns", _("cannot resolve {host} ({reason})").format(host=host, reason=reason), "connect")
+        reason = problem[0] if problem else Said(N_("no address"))
+        return [], Observation("dns", Said(N_("cannot resolve {host} ({reason})"), host=host, reason=reason), "connect")
     return list(found), None
 
 
@@ -171,7 +171,7 @@ def _follow_up(context: SSL.Context, target: Target, observation: Observation, d
         return observation
     follow_up_deadline = min(deadline, time.monotonic() + FOLLOW_UP_TIMEOUT)
     if follow_up_deadline - time.monotonic() < 0.05:
-        page = Observation("timeout", _("no time left within --timeout"))
+        page = Observation("timeout", Said(N_("no time left within --timeout")))
     else:
         page = run_attempt(context, target, method="GET", deadline=follow_up_deadline)
     if page.kind == "http":
@@ -181,7 +181,7 @@ def _follow_up(context: SSL.Context, target: Target, observation: Observation, d
         observation.page_problem = page.detail
     elif ours and not observation.alpn and _takes_http2(context, target, deadline):
         observation.kind = "alpn"
-        observation.detail = _("{detail}; offered HTTP/2 instead (ALPN h2), the server took it").format(detail=observation.detail)
+        observation.detail = Said(N_("{detail}; offered HTTP/2 instead (ALPN h2), the server took it"), detail=observation.detail)
     return observation
 
 
@@ -204,4 +204,6 @@ def _conclude(evidence: Evidence, plan: Plan, started: float) -> Verdict:
     if handshaken is not None and handshaken.peer_der is not None:
         evidence.server_certificate = server_facts(handshaken.peer_der, plan.material, plan.name, evidence.now)
     evidence.elapsed = time.monotonic() - started
-    return conclude(evidence)
+    verdict = conclude(evidence)
+    verdict.evidence = verdict.evidence or evidence  # kept with the verdict: saved as data, shown again in any language
+    return verdict

@@ -20,7 +20,7 @@ from OpenSSL import SSL
 
 from wizard.handshake.client import HandshakeLog, error_reason
 from wizard.handshake.model import Observation
-from wizard.i18n import N_, _
+from wizard.i18n import N_, Said
 
 MAX_RESPONSE_BYTES = 16384
 USER_AGENT = "mtls-wizard-check"
@@ -93,7 +93,7 @@ class Target:
 
 
 def alert_name(code: int) -> str:
-    return ALERTS.get(code) or _("alert {code}").format(code=code)
+    return ALERTS.get(code) or Said(N_("alert {code}"), code=code)
 
 
 def _alert_code(reason: str) -> int | None:
@@ -105,7 +105,7 @@ def _alert_code(reason: str) -> int | None:
 
 
 def _closed_detail(phase: str, how: str = "closed") -> str:
-    return _(_CLOSED_DETAILS[how, "handshake" if phase == "handshake" else "response"])
+    return Said(_CLOSED_DETAILS[how, "handshake" if phase == "handshake" else "response"])
 
 
 def _remaining(deadline: float) -> float:
@@ -129,13 +129,13 @@ def connect(target: Target, deadline: float) -> tuple[socket.socket | None, Obse
             sock.setblocking(False)
             return sock, None
         except ConnectionRefusedError:
-            last = Observation("refused", _("connection refused"), "connect")
+            last = Observation("refused", Said(N_("connection refused")), "connect")
         except (TimeoutError, socket.timeout):
-            last = Observation("connect_timeout", _("no TCP answer within {seconds:g} s").format(seconds=target.connect_timeout), "connect")
+            last = Observation("connect_timeout", Said(N_("no TCP answer within {seconds:g} s"), seconds=target.connect_timeout), "connect")
         except OSError as error:
             last = Observation("unreachable", (error.strerror or str(error)).lower(), "connect")
         sock.close()
-    return None, last or Observation("unreachable", _("no usable address"), "connect")
+    return None, last or Observation("unreachable", Said(N_("no usable address")), "connect")
 
 
 class _Channel:
@@ -261,9 +261,9 @@ def _exchange(channel: _Channel, request: Request | None, observation: Observati
     except TimeoutError:
         observation.kind = "silent" if observation.phase == "handshake" and not log.server_hello else "timeout"
         if observation.phase == "handshake":
-            observation.detail = _("no answer within {seconds:g} s (during the TLS handshake)").format(seconds=channel.budget)
+            observation.detail = Said(N_("no answer within {seconds:g} s (during the TLS handshake)"), seconds=channel.budget)
         else:
-            observation.detail = _("no answer within {seconds:g} s (waiting for the HTTP response)").format(seconds=channel.budget)
+            observation.detail = Said(N_("no answer within {seconds:g} s (waiting for the HTTP response)"), seconds=channel.budget)
     except SSL.ZeroReturnError:
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     except SSL.SysCallError as error:
@@ -273,7 +273,7 @@ def _exchange(channel: _Channel, request: Request | None, observation: Observati
     except OSError as error:
         observation.kind, observation.detail = "error", (error.strerror or str(error) or type(error).__name__).lower()
     except (ValueError, UnicodeError) as error:  # odd bytes from the server: report, never crash
-        observation.kind, observation.detail = "error", _("unexpected answer ({error})").format(error=error)
+        observation.kind, observation.detail = "error", Said(N_("unexpected answer ({error})"), error=str(error))
 
 
 def _judge_syscall_error(observation: Observation, error: SSL.SysCallError) -> None:
@@ -284,25 +284,25 @@ def _judge_syscall_error(observation: Observation, error: SSL.SysCallError) -> N
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     else:
         reason = error.args[1] if len(error.args) > 1 else code
-        observation.kind, observation.detail = "error", _("socket error ({reason})").format(reason=reason)
+        observation.kind, observation.detail = "error", Said(N_("socket error ({reason})"), reason=str(reason))
 
 
 def _judge_tls_error(observation: Observation, reason: str, log: HandshakeLog) -> None:
     code = log.alert if log.alert is not None else _alert_code(reason)
     if log.verify_failure:  # we stopped the handshake: the server certificate did not verify
-        observation.kind, observation.detail = "server_unverified", _("the server certificate did not verify: {reason}").format(reason=log.verify_error)
+        observation.kind, observation.detail = "server_unverified", Said(N_("the server certificate did not verify: {reason}"), reason=log.verify_error)
     elif code is not None:
         _name_alert(observation, code, log)
     elif "EOF" in reason:
         observation.kind, observation.detail = "eof", _closed_detail(observation.phase)
     elif reason in _LOCAL_PROTOCOL_REASONS:
         observation.kind = "protocol"
-        observation.detail = _("no TLS version or cipher in common ({reason})").format(reason=reason.replace("_", " ").lower())
+        observation.detail = Said(N_("no TLS version or cipher in common ({reason})"), reason=reason.replace("_", " ").lower())
     elif reason in _NOT_TLS_REASONS or (observation.phase == "handshake" and not log.server_hello):
-        observation.kind, observation.detail = "not_tls", _("the port does not answer in TLS")
+        observation.kind, observation.detail = "not_tls", Said(N_("the port does not answer in TLS"))
     else:
         observation.kind = "error"
-        observation.detail = _("TLS error: {reason}").format(reason=reason.replace("_", " ").lower() or _("unknown"))
+        observation.detail = Said(N_("TLS error: {reason}"), reason=reason.replace("_", " ").lower() or Said(N_("unknown")))
 
 
 def _name_alert(observation: Observation, code: int, log: HandshakeLog) -> None:
@@ -310,15 +310,15 @@ def _name_alert(observation: Observation, code: int, log: HandshakeLog) -> None:
     # name, the versions or the ciphers, never about who we are.
     before_hello = observation.phase == "handshake" and not log.server_hello
     observation.alert = code
-    observation.detail = _("TLS alert: {alert}").format(alert=alert_name(code))
+    observation.detail = Said(N_("TLS alert: {alert}"), alert=alert_name(code))
     if code == _UNRECOGNIZED_NAME:
         observation.kind = "name"
     elif code == _NO_APPLICATION_PROTOCOL:
         observation.kind = "alpn"  # the server refused the only protocol offered: HTTP/1.1
-        observation.detail = _("TLS alert: {alert} (when offered HTTP/1.1)").format(alert=alert_name(code))
+        observation.detail = Said(N_("TLS alert: {alert} (when offered HTTP/1.1)"), alert=alert_name(code))
     elif code in (70, 71) or (before_hello and code in _PROTOCOL_ALERTS):
         observation.kind = "protocol"
-        observation.detail = _("TLS alert: {alert} (no TLS version or cipher in common)").format(alert=alert_name(code))
+        observation.detail = Said(N_("TLS alert: {alert} (no TLS version or cipher in common)"), alert=alert_name(code))
     elif before_hello:
         observation.kind = "early_alert"
     else:
@@ -336,7 +336,7 @@ def _add_handshake_facts(observation: Observation, log: HandshakeLog) -> None:
         _name_alert(observation, log.alert, log)  # the alert arrived before the close: name it
     elif observation.kind in ("eof", "reset") and observation.phase == "handshake" and not log.server_hello:
         # Hung up before even choosing a version: that is not about client certificates.
-        observation.kind, observation.detail = "closed", _("closed the connection before the TLS handshake began")
+        observation.kind, observation.detail = "closed", Said(N_("closed the connection before the TLS handshake began"))
 
 
 def _judge_http(observation: Observation, data: bytes) -> None:
@@ -347,7 +347,7 @@ def _judge_http(observation: Observation, data: bytes) -> None:
     parts = first_line.split(" ", 2)
     observation.kind, observation.status_line = "http", first_line[:200]
     if not first_line.startswith("HTTP/") or len(parts) < 2 or not (parts[1].isascii() and parts[1].isdigit()):
-        observation.detail = _("answered after the handshake, but not in HTTP")
+        observation.detail = Said(N_("answered after the handshake, but not in HTTP"))
         return
     head_end = data.find(b"\r\n\r\n")
     observation.status_code = int(parts[1])

@@ -18,7 +18,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from wizard import pki
+from wizard import ca_key, pki
 from wizard.errors import InputError
 from wizard.i18n import _
 from wizard.steps import StepOutcome
@@ -194,17 +194,20 @@ def checked_server(cert_file: Path, key_file: Path, chain_file: Path | None = No
     return brought, check_server(brought, server_name)
 
 
-def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | None = None, replace: bool = False) -> StepOutcome:
-    """Check an existing CA and copy it into ca/ (the originals are only read)."""
+def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | None = None, replace: bool = False,
+             protect: str | None = None) -> StepOutcome:
+    """Check an existing CA and copy it into ca/ (the originals are only read); its key under the
+    passphrase `protect` when one is given (wizard.ca_key), else unencrypted."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         brought, warnings = checked_ca(cert_file, key_file, password)
+        warnings += ca_key.validate_passphrase(protect) if protect is not None else []
         ws.ensure()
         present = [p for p in ws.artifacts("ca") if p.exists()]
         if present and not replace:
             ws.refuse_existing(present, _("this workspace already has a CA: bring yours with --new-ca (the old files are backed up first), "
                                           "or use another --workspace"))
         # A new CA: what the old one signed and its records go to the backup with it.
-        files = {ws.key("ca"): (pki.key_to_pem(brought.key), SECRET_MODE), ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE)}
+        files = {ws.key("ca"): (ca_key.key_file_bytes(brought.key, protect), SECRET_MODE), ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE)}
         backup = ws.replace_files("generate --ca-cert --new-ca", files, remove=[*ws.all_artifacts(), *ws.ca_records()] if replace else [])
         return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 

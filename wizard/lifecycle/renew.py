@@ -20,6 +20,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from wizard import pki
+from wizard.ca_key import Unlock
 from wizard.clients.names import client_files, validate_client_name
 from wizard.clients.revocation import is_revoked
 from wizard.defaults import CA_DAYS, CLIENT_DAYS, SERVER_DAYS
@@ -69,10 +70,11 @@ def _key_for(ws: Workspace, key_path: Path, cert: x509.Certificate, keep_key: bo
     return pki.generate_key(key_type), True
 
 
-def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str) -> tuple[pki.PrivateKey, x509.Certificate, list[str]]:
-    """The CA to sign with, and a warning when `cert` came from a CA this workspace replaced
-    since (renewing it moves it to the workspace CA)."""
-    ca_key, ca_cert = load_ca(ws)
+def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str,
+                            unlock: Unlock | None) -> tuple[pki.PrivateKey, x509.Certificate, list[str]]:
+    """The CA to sign with (`unlock`: its key's passphrase), and a warning when `cert` came from a CA
+    this workspace replaced since (renewing it moves it to the workspace CA)."""
+    ca_key, ca_cert = load_ca(ws, unlock)
     if pki.verify_issued_by(cert, ca_cert):
         return ca_key, ca_cert, []
     replaced = replaced_ca_of(ws, cert)
@@ -98,12 +100,13 @@ def _as_finished(ws: Workspace, role: str, files: list[Path], hold: LockHold) ->
     return StepOutcome(role, files, pki.cert_info(cert), backup=backup, warnings=[*hold.notices, said])
 
 
-def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False) -> StepOutcome:
+def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False, unlock: Unlock | None = None) -> StepOutcome:
+    """A new server certificate from the same CA (`unlock`: the CA key's passphrase, when it is under one)."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         if _finished_already(hold, "renew server"):
             return _as_finished(ws, "server", ws.artifacts("server"), hold)
         old, found = _current(ws, ws.cert("server"), _("server certificate"), ws.artifacts("server"))
-        ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, _("server certificate"))
+        ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, _("server certificate"), unlock)
         pki.validate_days(days, _("server certificate"))
         key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
         names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
@@ -118,9 +121,10 @@ def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = Fal
 
 
 def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_DAYS, keep_key: bool = False,
-                 password_file: bool = False) -> StepOutcome:
+                 password_file: bool = False, unlock: Unlock | None = None) -> StepOutcome:
     """A client's certificate and .p12 (the tutorial's `client` or a named one); `password_file`:
-    the new .p12's password is written beside it (NAME.p12-password), as --random-passwords does."""
+    the new .p12's password is written beside it (NAME.p12-password), as --random-passwords does;
+    `unlock`: the CA key's passphrase, when it is under one."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         validate_client_name(name)
         files = client_files(ws, name)
@@ -131,7 +135,7 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
         if is_revoked(ws, old):  # renewing would quietly let a client back in
             raise WizardError(_("the client {name} is revoked, so it is not renewed: issue a new client under another name "
                                 "(client issue NAME), or, to let {name} back in on purpose, client issue {name} --force").format(name=name))
-        ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, what)
+        ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, what, unlock)
         pki.validate_days(days, _("client certificate"))
         pki.validate_p12_password(password)
         key, _new_key = _key_for(ws, files.key, old, keep_key)
@@ -148,10 +152,11 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
                            warnings=[*hold.notices, *found, *moved, *pki.leaf_validity_warnings("client", days, ca_cert)])
 
 
-def renew_ca(ws: Workspace, *, days: int = CA_DAYS) -> CaRenewal:
-    """A new CA certificate for the same key and subject: every certificate it signed stays valid."""
+def renew_ca(ws: Workspace, *, days: int = CA_DAYS, unlock: Unlock | None = None) -> CaRenewal:
+    """A new CA certificate for the same key and subject: every certificate it signed stays valid.
+    The key file is not touched (a passphrase on it stays)."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
-        ca_key, old = load_ca(ws)
+        ca_key, old = load_ca(ws, unlock)
         pki.validate_days(days, "CA")
         if old.issuer != old.subject:
             # Signed by another CA (an intermediate brought in): a self-signed renewal would

@@ -72,16 +72,17 @@ def csr_to_pem(csr: x509.CertificateSigningRequest) -> bytes:
     return csr.public_bytes(serialization.Encoding.PEM)
 
 
-def parse_private_key(data: bytes, *, der: bool = False) -> PrivateKeyTypes:
-    """An unencrypted private key (PEM, or DER), checked without freezing other threads.
+def parse_private_key(data: bytes, *, der: bool = False, password: bytes | None = None) -> PrivateKeyTypes:
+    """A private key (PEM, or DER; encrypted ones with `password`), checked without freezing other threads.
 
     OpenSSL's own RSA consistency check holds the GIL for ~0.2 s on an RSA-4096 key, which
     freezes the TUI even from a worker thread; a sign-and-verify round trip (~3 ms) proves
     the same thing that matters: the private half works with the public half. Raises
-    ValueError (unreadable or inconsistent), TypeError (encrypted) or UnsupportedAlgorithm.
+    ValueError (unreadable, inconsistent or a wrong password), TypeError (encrypted and no
+    password) or UnsupportedAlgorithm.
     """
     loader = serialization.load_der_private_key if der else serialization.load_pem_private_key
-    key = loader(data, password=None, unsafe_skip_rsa_key_validation=True)
+    key = loader(data, password=password, unsafe_skip_rsa_key_validation=True)
     if isinstance(key, rsa.RSAPrivateKey):
         signature = key.sign(_PROBE, padding.PKCS1v15(), hashes.SHA256())
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from wizard import pki, replacement
+from wizard import ca_key, pki, replacement
 from wizard.ccm.record import records_ccm
 from wizard.clients.names import ClientFiles, present_clients
 from wizard.clients.revocation import revoked_serials, serial_text
@@ -93,7 +93,7 @@ def _ca(ws: Workspace) -> list[Finding]:
         problem = _("ca/ca.key is there without ca/ca.crt") if key else _("ca/ca.crt is there without ca/ca.key")
     else:
         try:
-            matches = pki.key_pem_matches(read_bytes(ws.key("ca")), pki.load_cert_pem(read_bytes(ws.cert("ca")), "ca/ca.crt"))
+            matches = _ca_key_matches(read_bytes(ws.key("ca")), pki.load_cert_pem(read_bytes(ws.cert("ca")), "ca/ca.crt"))
         except WizardError as error:
             matches, problem = None, str(error)
         else:
@@ -103,10 +103,17 @@ def _ca(ws: Workspace) -> list[Finding]:
     return [Finding("ca", _("the CA is broken: {problem}; {mend}").format(problem=problem, mend=_ca_mend(ws)), "ca/")]
 
 
+def _ca_key_matches(data: bytes, cert: x509.Certificate) -> bool | None:
+    """Whether the CA key `data` belongs to `cert` (None: not a readable key). A key under a
+    passphrase is taken as whole: reading commands never ask for the passphrase, and signing
+    opens it and checks it then."""
+    return True if ca_key.is_encrypted_pem(data) else pki.key_pem_matches(data, cert)
+
+
 def _ca_mend(ws: Workspace) -> str:
     for folder in backups(ws):
         try:
-            if pki.key_pem_matches(read_bytes(folder / "ca" / "ca.key"), pki.load_cert_pem(read_bytes(folder / "ca" / "ca.crt"))):
+            if _ca_key_matches(read_bytes(folder / "ca" / "ca.key"), pki.load_cert_pem(read_bytes(folder / "ca" / "ca.crt"))):
                 return _("put back the last whole CA: {command}").format(command=command(ws, "restore", folder.name))
         except WizardError:
             continue

@@ -208,7 +208,7 @@ def bring_ca(ws: Workspace, cert_file: Path, key_file: Path, *, password: str | 
                                           "or use another --workspace"))
         # A new CA: what the old one signed and its records go to the backup with it.
         files = {ws.key("ca"): (ca_key.key_file_bytes(brought.key, protect), SECRET_MODE), ws.cert("ca"): (pki.cert_to_pem(brought.chain[0]), PUBLIC_MODE)}
-        backup = ws.replace_files("generate --ca-cert --new-ca", files, remove=[*ws.all_artifacts(), *ws.ca_records()] if replace else [])
+        backup = ws.replace_files("generate --new-ca", files, remove=[*ws.all_artifacts(), *ws.ca_records()] if replace else [])
         return StepOutcome("ca", [ws.key("ca"), ws.cert("ca")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 
 
@@ -223,7 +223,7 @@ def bring_server(ws: Workspace, cert_file: Path, key_file: Path, *, chain_file: 
             ws.refuse_existing(present, _("re-run with --force to replace it (the old files are moved to a backup folder first)"))
         files = {ws.key("server"): (pki.key_to_pem(brought.key), SECRET_MODE),
                  ws.cert("server"): (b"".join(pki.cert_to_pem(c) for c in brought.chain), PUBLIC_MODE)}
-        backup = ws.replace_files("generate --server-cert --force", files, remove=present)
+        backup = ws.replace_files("generate --force", files, remove=present)
         return StepOutcome("server", [ws.key("server"), ws.cert("server")], pki.cert_info(brought.chain[0]), backup=backup, warnings=[*hold.notices, *warnings])
 
 

@@ -40,9 +40,14 @@ class Finding:
         return {"subject": self.subject, "message": self.message}
 
 
-def command(ws: Workspace, *words: str) -> str:
-    """A command line for the person, with this workspace."""
-    return printable(shlex.join([PROG, *words, "-w", str(ws.root)]))
+# The server name a new server certificate needs, as the person types it (one text: the wizard's
+# wording, screens.wording, says it as the field to fill in).
+SERVER_NAME_OPTION = "--server-cn NAME"
+
+
+def command(ws: Workspace, *words: str, then: str = "") -> str:
+    """A command line for the person, with this workspace (`then`: options written as they are typed)."""
+    return printable(" ".join([shlex.join([PROG, *words]), *([then] if then else []), "-w", shlex.quote(str(ws.root))]))
 
 
 def findings(ws: Workspace) -> list[Finding]:
@@ -84,7 +89,7 @@ def _ca(ws: Workspace) -> list[Finding]:
     if records_ccm(ws):  # no key here: only the certificate exported from CCM
         if ws.cert("ca").exists() and workspace_ca(ws) is None:
             return [Finding("ca", _("ca/ca.crt cannot be read: {command} exports it from CCM again").format(
-                command=command(ws, "generate", "--force", "--server-cn", "NAME")), "ca/")]
+                command=command(ws, "generate", "--force", then=SERVER_NAME_OPTION)), "ca/")]
         return []
     key, cert = ws.key("ca").exists(), ws.cert("ca").exists()
     if not key and not cert:
@@ -118,7 +123,7 @@ def _ca_mend(ws: Workspace) -> str:
         except WizardError:
             continue
     return _("no backup holds a whole CA: start over with a new one, {command}").format(
-        command=command(ws, "generate", "--new-ca", "--server-cn", "NAME"))
+        command=command(ws, "generate", "--new-ca", then=SERVER_NAME_OPTION))
 
 
 def _server(ws: Workspace, ca_cert: x509.Certificate | None) -> list[Finding]:
@@ -129,7 +134,7 @@ def _server(ws: Workspace, ca_cert: x509.Certificate | None) -> list[Finding]:
         return []
     if checked.state == BROKEN:
         template = checked.cert is not None or newest_copy(ws, "server/server.crt") is not None
-        mend = command(ws, "renew", "server") if template else command(ws, "generate", "--force", "--server-cn", "NAME")
+        mend = command(ws, "renew", "server") if template else command(ws, "generate", "--force", then=SERVER_NAME_OPTION)
         return [Finding("server", _("the server certificate is broken: {problem}; mend it with {command}").format(
             problem=checked.why, command=mend), "server/")]
     assert checked.cert is not None

@@ -29,6 +29,8 @@ from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from wizard.pki import Finding
+    from wizard.session import Session
+    from wizard.workspace import Workspace
 
 
 def api_route_text(exported: tuple[str, str] | None) -> str:
@@ -41,6 +43,13 @@ def api_route_text(exported: tuple[str, str] | None) -> str:
     return _("By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
              "(server-certificate.json holds the key: mode 0600). Or, with {env_ak}/{env_sk} set: "
              "{prog} elb upload --region REGION --project-id ID (with --loadbalancer-id LB_ID it also creates the listener of step 6)").format(names=names, env_ak=ENV_AK, env_sk=ENV_SK, prog=PROG)
+
+def movable_listener(session: Session, ws: Workspace, gone: str) -> str:
+    """The id of the ELB listener recorded for the last upload, which the API moves with nothing
+    typed again ("" when there is none, or the last upload found it gone: `gone`)."""
+    listener_id = elb.recorded_listener(session, ws).get("id", "")
+    return "" if listener_id == gone else listener_id
+
 
 def fingerprint_text(info: dict[str, str]) -> Text:
     """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
@@ -130,8 +139,11 @@ class HandOffScreen(StepScreen):
     @on(ReadinessChecked)
     def _readiness_checked(self, message: ReadinessChecked) -> None:
         self._findings, self._exported = message.findings, message.exported
-        self.query_one("#api-route", Static).update(api_route_text(message.exported))
+        self.show_api_route(message.exported)
         self.sync()
+
+    def show_api_route(self, exported: tuple[str, str] | None) -> None:
+        self.query_one("#api-route", Static).update(api_route_text(exported))
 
     def sync_form(self) -> None:
         cert_id = self.query_one("#cert-id", Input)
@@ -147,7 +159,10 @@ class HandOffScreen(StepScreen):
         done.disabled = blocked
         done.label = _("Done ✔") if self.session.is_done(self.STEP) else _(self.DONE_LABEL)
         busy = self.busy_with("upload")
-        self.query_one("#upload", Button).disabled = blocked or bool(busy)
+        upload = self.query_one("#upload", Button)
+        upload.disabled = blocked or bool(busy)
+        moving = movable_listener(self.session, self.ws, self.work.gone_listener)
+        upload.label = _("Upload and move listener {listener_id}").format(listener_id=moving) if moving else _("Upload with the API…")
         self.query_one(Busy).show(busy)
 
     def next_hint(self) -> str:
@@ -178,6 +193,10 @@ class HandOffScreen(StepScreen):
 
     @on(Button.Pressed, "#upload")
     def _upload(self) -> None:
+        if movable_listener(self.session, self.ws, self.work.gone_listener):
+            self.post_message(self.MoveRequested())  # the recorded target and listener: nothing to ask
+            return
+
         def answered(request: UploadRequest | None) -> None:
             if request:
                 self.post_message(self.UploadRequested(request))

@@ -25,7 +25,7 @@ from wizard.handshake import Verdict, parse_address, probe
 from wizard.handshake.diagnosis import REJECTION_TEXTS, diagnose
 from wizard.handshake.model import Evidence
 from wizard.handshake.wire import ALERTS
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 # The words people read; everything else in the verdict is data or an enum value.
@@ -93,7 +93,7 @@ TLS_1_2 = (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2)
 ])
 def test_a_real_check_speaks_the_readers_language_and_keeps_its_data(pki_workspace: Workspace, listener: dict[str, Any]) -> None:
     lines: list[str] = []
-    with RehearsalServer(pki_workspace, log=lines.append, **listener) as server:
+    with PracticeLoadBalancer(pki_workspace, log=lines.append, **listener) as server:
         english, translated = in_both_languages(lambda: probe(server.host, server.port, pki_workspace, timeout=5))
         # Three attempts per language, and the GET that reads the page behind nginx's bodiless 400 to HEAD.
         per_language = 4 if listener.get("reject_with") == "http400" else 3

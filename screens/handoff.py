@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from screens.base import Busy, PastePanel, StepScreen, findings_text
+from screens.language import Translated
 from screens.forms import ElbId, FieldRow, fingerprint_lines, first_failure
 from screens.upload_modal import UploadModal, UploadRequest
 from screens.wording import for_tui
@@ -182,6 +185,18 @@ class HandOffScreen(StepScreen):
     @on(Button.Pressed, ".copy")
     def _copy(self, event: Button.Pressed) -> None:
         part = (event.button.id or "").removeprefix("copy-")
+        if part == "server_key":  # a private key: say where it goes first, with Save to file beside it
+            def answered(choice: str | None) -> None:
+                if choice == "copy":
+                    self._copy_text(part)
+                elif choice == "save":
+                    self.post_message(self.SaveRequested(part))
+
+            self.app.push_screen(KeyCopyModal(), answered)
+            return
+        self._copy_text(part)
+
+    def _copy_text(self, part: str) -> None:
         text = self.query_one(f"#panel-{part}", PastePanel).text
         self.app.copy_to_clipboard(text)
         self.notify(_("{count} characters sent to the terminal clipboard (OSC 52). "
@@ -202,3 +217,31 @@ class HandOffScreen(StepScreen):
                 self.post_message(self.UploadRequested(request))
 
         self.app.push_screen(UploadModal(), answered)
+
+
+class KeyCopyModal(ModalScreen[str | None], Translated):
+    """Before the private key goes to the clipboard: where it goes, and Save to file instead.
+    Answers "copy", "save" or None (Cancel, the focused, safe answer)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(_("Copy the private key?"), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(_("Copy sends server/server.key to your terminal's clipboard with the OSC 52 escape sequence: over SSH "
+                               "it travels to the computer you type on and lands in its clipboard, where other programs can read it "
+                               "and clipboard managers may keep it. Save to file instead writes elb/paste-server-private-key.txt "
+                               "(mode 0600) here, for scp."), markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Copy it"), id="copy", variant="warning", compact=True)
+                yield Button(_("Save to file instead"), id="save", compact=True)
+                yield Button(_("Cancel"), id="cancel", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id if event.button.id in ("copy", "save") else None)
+

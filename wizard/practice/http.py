@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from wizard.elb.headers import FORWARDABLE_FIELDS, header_names
 from wizard.errors import InputError
 from wizard.i18n import _
+import wizard.practice.pages as pages
 
 MAX_HEAD_BYTES = 16384
 MAX_BODY_BYTES = 1024 * 1024  # a request body larger than this is refused with 413
@@ -138,8 +139,6 @@ def forward(address: tuple[str, int], request: Request, timeout: float) -> bytes
 def backend_answer(address: tuple[str, int], request: Request, timeout: float, accepted: str) -> tuple[bytes, tuple[str, str]]:
     """The backend's answer for the client and the connection's outcome; nginx's (ELB's) 502 or 504
     page when the backend cannot be reached or is too slow."""
-    from wizard.practice import pages
-
     where = f"[{address[0]}]:{address[1]}" if ":" in address[0] else f"{address[0]}:{address[1]}"
     try:
         answer = forward(address, request, timeout)

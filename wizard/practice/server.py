@@ -34,7 +34,9 @@ from OpenSSL import SSL
 
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
-from wizard.practice import http, pages, tls
+import wizard.practice.http as http
+import wizard.practice.pages as pages
+import wizard.practice.tls as tls
 from wizard.workspace import Workspace
 
 CONNECTION_TIMEOUT = 10.0  # per client, for everything: handshake, request, certificate, backend, answer
@@ -326,9 +328,9 @@ class PracticeLoadBalancer:
             selector.modify(conversation.sock, selectors.EVENT_WRITE, conversation)
             return
         except (SSL.ZeroReturnError, SSL.SysCallError) as error:
-            outcome = _lost(conversation, error)
+            outcome = tls.lost_outcome(error, conversation.stage)
         except SSL.Error as error:
-            outcome = self._tls_failure(conversation, error)
+            outcome = tls.failure_outcome(error, conversation.stage, conversation.verify_error)
         except OSError as error:
             reason = (error.strerror or str(error) or type(error).__name__).lower()
             outcome = ("failed", _("connection lost ({reason})").format(reason=reason))
@@ -477,30 +479,6 @@ class PracticeLoadBalancer:
             selector.register(conversation.sock, selectors.EVENT_WRITE, conversation)
             self._advance(selector, conversation)
 
-    def _tls_failure(self, conversation: _Conversation, error: SSL.Error) -> tuple[str, str]:
-        reason = tls.openssl_reason(error)
-        known = tls.SERVER_SIDE_REASONS.get(reason)
-        detail = _(known) if known else reason.replace("_", " ").lower() or str(error)  # else OpenSSL's own words
-        if reason == "CERTIFICATE_VERIFY_FAILED" and conversation.verify_error:
-            detail = _("{reason}: {openssl_message}").format(reason=_(tls.SERVER_SIDE_REASONS[reason]), openssl_message=conversation.verify_error)
-        if reason in tls.CERTIFICATE_REFUSALS:
-            if conversation.stage == "certificate":
-                return "rejected", _("{reason} (TLS alert after the handshake)").format(reason=detail)
-            return "rejected", _("{reason} (TLS alert)").format(reason=detail)
-        if conversation.stage == "handshake":
-            return "failed", _("{reason} (TLS alert)").format(reason=detail)
-        return "failed", detail
-
 
 def _version(conversation: _Conversation) -> str:
     return conversation.tls.get_protocol_version_name() or "TLS"
-
-
-def _lost(conversation: _Conversation, error: SSL.Error) -> tuple[str, str]:
-    """A connection that ended without an alert: the client hung up, or the socket failed."""
-    if isinstance(error, SSL.ZeroReturnError) or (error.args and error.args[0] == -1):
-        if conversation.stage == "handshake":
-            return "failed", _(tls.SERVER_SIDE_REASONS["UNEXPECTED_EOF_WHILE_READING"])
-        return "failed", _("no HTTP request received") if conversation.stage == "request" else _("the client hung up")
-    reason = str(error.args[1] if len(error.args) > 1 else error).lower()
-    return "failed", _("connection lost ({reason})").format(reason=reason)

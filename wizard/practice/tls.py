@@ -203,3 +203,29 @@ def openssl_reason(error: BaseException) -> str:
         return str(details[-1][-1]).upper().replace(" ", "_")
     return ""
 
+
+def failure_outcome(error: SSL.Error, stage: str, verify_error: str) -> tuple[str, str]:
+    """A connection's outcome after a TLS error at `stage`; `verify_error` is why the client's
+    certificate did not verify, when it did not."""
+    reason = openssl_reason(error)
+    known = SERVER_SIDE_REASONS.get(reason)
+    detail = _(known) if known else reason.replace("_", " ").lower() or str(error)  # else OpenSSL's own words
+    if reason == "CERTIFICATE_VERIFY_FAILED" and verify_error:
+        detail = _("{reason}: {openssl_message}").format(reason=_(SERVER_SIDE_REASONS[reason]), openssl_message=verify_error)
+    if reason in CERTIFICATE_REFUSALS:
+        if stage == "certificate":
+            return "rejected", _("{reason} (TLS alert after the handshake)").format(reason=detail)
+        return "rejected", _("{reason} (TLS alert)").format(reason=detail)
+    if stage == "handshake":
+        return "failed", _("{reason} (TLS alert)").format(reason=detail)
+    return "failed", detail
+
+
+def lost_outcome(error: SSL.Error, stage: str) -> tuple[str, str]:
+    """A connection that ended without an alert at `stage`: the client hung up, or the socket failed."""
+    if isinstance(error, SSL.ZeroReturnError) or (error.args and error.args[0] == -1):
+        if stage == "handshake":
+            return "failed", _(SERVER_SIDE_REASONS["UNEXPECTED_EOF_WHILE_READING"])
+        return "failed", _("no HTTP request received") if stage == "request" else _("the client hung up")
+    reason = str(error.args[1] if len(error.args) > 1 else error).lower()
+    return "failed", _("connection lost ({reason})").format(reason=reason)

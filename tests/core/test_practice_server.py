@@ -1,4 +1,4 @@
-"""The rehearsal listener: in-process and as `mtls-wizard serve`, checked with real curl."""
+"""The practice load balancer serving a listener: in-process and as `mtls-wizard serve`, checked with real curl."""
 
 from __future__ import annotations
 
@@ -276,7 +276,7 @@ def serve(pki_workspace: Workspace, isolated_data_dir: Path) -> Iterator:
         processes.append(process)
         assert process.stdout is not None
         first = process.stdout.readline()
-        match = re.search(r"\(port (\d+)\)", first)
+        match = re.search(r"\(port (\d+)[;)]", first)
         assert match, f"no port in {first!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
         return process, int(match.group(1))
 
@@ -375,7 +375,7 @@ def test_serve_prints_a_curl_line_that_works_as_printed(serve, tmp_path: Path, s
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=15)
     assert result.returncode == 0, f"{curl_line}\n{result.stderr}"
-    assert result.stdout == "Hello CN=client,O=ELB: mutual TLS works.\n"
+    assert result.stdout.startswith("Hello CN=client,O=ELB: mutual TLS works.\n")
     assert check_line == f"mtls-wizard check 127.0.0.1:{port} --workspace {ws.root}"
 
 
@@ -441,3 +441,71 @@ def test_the_built_in_backend_answers_with_the_headers_it_received_never_a_clien
     digits = format(client.serial_number, "X")
     assert f"  x-client-serial: {digits if len(digits) % 2 == 0 else '0' + digits}\n" in body
     assert "0BADC0DE" not in body and "0dec0ded" not in body  # dropped, also the header the listener does not forward
+
+
+def _get(server: PracticeLoadBalancer, ws: Workspace, *, with_cert: bool) -> tuple[int, dict[str, str], str]:
+    import http.client
+    import ssl as ssl_module
+
+    context = ssl_module.create_default_context(cafile=str(ws.cert("ca")))
+    if with_cert:
+        context.load_cert_chain(str(ws.cert("client")), str(ws.key("client")))
+    connection = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_the_backend_answers_in_the_wizards_language_and_refusals_stay_nginxs(pki_workspace: Workspace) -> None:
+    """The built-in backend follows the language chosen at the moment of the answer (a switch
+    mid-run included), and says which; the load balancer's own refusal stays nginx's English page,
+    which `check` and scripts recognise in every language."""
+    from wizard import i18n
+
+    with PracticeLoadBalancer(pki_workspace, reject_with="http400", forward_client_cert=("serialnumber",)) as server:
+        i18n.set_language(i18n.CHINESE)
+        status, headers, body = _get(server, pki_workspace, with_cert=True)
+        assert status == 200 and headers.get("content-language") == "zh-CN"
+        assert "练习负载均衡器的后端收到了以下客户端证书请求头" in body and "X-Forwarded-Clientcert-serialnumber: " in body
+        assert "mutual TLS works" not in body
+        status, headers, body = _get(server, pki_workspace, with_cert=False)
+        assert status == 400 and "No required SSL certificate was sent" in body and "content-language" not in headers
+
+        i18n.set_language(i18n.ENGLISH)
+        status, headers, body = _get(server, pki_workspace, with_cert=True)
+        assert status == 200 and headers.get("content-language") == "en"
+        assert body.startswith("Hello CN=client,O=ELB: mutual TLS works.\n")
+
+
+NO_CLOUD_EXTRA = """
+import sys
+for name in ("huaweicloudsdkcore", "huaweicloudsdkelb", "huaweicloudsdkccm"):
+    sys.modules[name] = None  # as if the cloud extra were not installed: importing it fails
+from pathlib import Path
+from wizard import elb
+from wizard.handshake import probe
+from wizard.practice import records
+from wizard.session import Session
+from wizard.workspace import Workspace
+ws = Workspace(Path(sys.argv[1]))
+result = records.practise(ws, records.choices_from(Session(workspace=str(ws.root)), ws, port=int(sys.argv[2])))
+with records.balancer_for(ws, result.records["listener"]) as server:
+    verdict = probe(server.host, server.port, ws, timeout=5)
+print(elb.sdk_available(), verdict.status, sorted(result.steps_done))
+"""
+
+
+def test_the_practice_route_needs_no_cloud_extra(pki_workspace: Workspace, tmp_path: Path) -> None:
+    """From a fresh install without the cloud extra: steps 4-6 on the practice load balancer, and
+    step 7's test against it passes."""
+    root = tmp_path / "workspace"
+    shutil.copytree(pki_workspace.root, root)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = subprocess.run([sys.executable, "-c", NO_CLOUD_EXTRA, str(root), str(port)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "pass", "[4,", "5,", "6]"], done.stdout

@@ -127,7 +127,7 @@ def answer_with_cert_only(number: int, tls: ssl.SSLSocket, closing: threading.Ev
 
 
 # ---------------------------------------------------------------------------
-# Against the rehearsal listener (the happy paths)
+# Against the practice load balancer (the happy paths)
 # ---------------------------------------------------------------------------
 
 

@@ -2,8 +2,8 @@
 
 What a load balancer would do with its listener: present the server certificate the listener
 refers to (ELB keeps its key: the stand-in stores it as uploaded) and require client
-certificates from the CA certificate it refers to. It is our rehearsal listener
-(wizard.rehearsal), started again on the same port whenever the stand-in changes the listener,
+certificates from the CA certificate it refers to. It is the practice load balancer's serving side
+(wizard.practice), started again on the same port whenever the stand-in changes the listener,
 so the handshake test sees a move the moment ELB would apply it.
 """
 

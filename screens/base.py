@@ -58,8 +58,16 @@ class WorkInProgress(Protocol):
         """(done, total) of the batch of named clients being issued."""
 
     @property
-    def rehearsal_address(self) -> str | None:
-        """The practice listener's address, None while it is not running."""
+    def practice_address(self) -> str | None:
+        """Where the practice load balancer serves its listener, None while it does not."""
+
+    @property
+    def practice_problem(self) -> str:
+        """Why the practice load balancer cannot serve its listener ("" when nothing stops it)."""
+
+    @property
+    def gone_listener(self) -> str:
+        """The recorded ELB listener the last upload found gone from ELB ("" none)."""
 
 
 def findings_text(findings: Iterable[Any]) -> Text:
@@ -321,6 +329,10 @@ class StepScreen(WorkspacePage):
 
     class ClientsRequested(Message):
         """Open the Clients page."""
+
+    class MoveRequested(Message):
+        """Upload what changed and move the recorded ELB listener to it (steps 4-6 after a renewal),
+        with the region, project, load balancer and port of the record: nothing typed again."""
 
     class UploadRequested(Message):
         """Upload the certificates through the ELB API (steps 4-5), and with a load balancer id

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from screens.base import Busy, PastePanel, StepScreen, findings_text
+from screens.language import Translated
 from screens.forms import ElbId, FieldRow, fingerprint_lines, first_failure
 from screens.upload_modal import UploadModal, UploadRequest
 from screens.wording import for_tui
@@ -29,6 +32,8 @@ from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from wizard.pki import Finding
+    from wizard.session import Session
+    from wizard.workspace import Workspace
 
 
 def api_route_text(exported: tuple[str, str] | None) -> str:
@@ -41,6 +46,13 @@ def api_route_text(exported: tuple[str, str] | None) -> str:
     return _("By API instead of the console: {names} hold the request bodies, elb/api-calls.txt the calls "
              "(server-certificate.json holds the key: mode 0600). Or, with {env_ak}/{env_sk} set: "
              "{prog} elb upload --region REGION --project-id ID (with --loadbalancer-id LB_ID it also creates the listener of step 6)").format(names=names, env_ak=ENV_AK, env_sk=ENV_SK, prog=PROG)
+
+def movable_listener(session: Session, ws: Workspace, gone: str) -> str:
+    """The id of the ELB listener recorded for the last upload, which the API moves with nothing
+    typed again ("" when there is none, or the last upload found it gone: `gone`)."""
+    listener_id = elb.recorded_listener(session, ws).get("id", "")
+    return "" if listener_id == gone else listener_id
+
 
 def fingerprint_text(info: dict[str, str]) -> Text:
     """The CA certificate's full SHA-256 fingerprint, on two lines at 80 columns."""
@@ -130,8 +142,11 @@ class HandOffScreen(StepScreen):
     @on(ReadinessChecked)
     def _readiness_checked(self, message: ReadinessChecked) -> None:
         self._findings, self._exported = message.findings, message.exported
-        self.query_one("#api-route", Static).update(api_route_text(message.exported))
+        self.show_api_route(message.exported)
         self.sync()
+
+    def show_api_route(self, exported: tuple[str, str] | None) -> None:
+        self.query_one("#api-route", Static).update(api_route_text(exported))
 
     def sync_form(self) -> None:
         cert_id = self.query_one("#cert-id", Input)
@@ -147,7 +162,10 @@ class HandOffScreen(StepScreen):
         done.disabled = blocked
         done.label = _("Done ✔") if self.session.is_done(self.STEP) else _(self.DONE_LABEL)
         busy = self.busy_with("upload")
-        self.query_one("#upload", Button).disabled = blocked or bool(busy)
+        upload = self.query_one("#upload", Button)
+        upload.disabled = blocked or bool(busy)
+        moving = movable_listener(self.session, self.ws, self.work.gone_listener)
+        upload.label = _("Upload and move listener {listener_id}").format(listener_id=moving) if moving else _("Upload with the API…")
         self.query_one(Busy).show(busy)
 
     def next_hint(self) -> str:
@@ -167,6 +185,18 @@ class HandOffScreen(StepScreen):
     @on(Button.Pressed, ".copy")
     def _copy(self, event: Button.Pressed) -> None:
         part = (event.button.id or "").removeprefix("copy-")
+        if part == "server_key":  # a private key: say where it goes first, with Save to file beside it
+            def answered(choice: str | None) -> None:
+                if choice == "copy":
+                    self._copy_text(part)
+                elif choice == "save":
+                    self.post_message(self.SaveRequested(part))
+
+            self.app.push_screen(KeyCopyModal(), answered)
+            return
+        self._copy_text(part)
+
+    def _copy_text(self, part: str) -> None:
         text = self.query_one(f"#panel-{part}", PastePanel).text
         self.app.copy_to_clipboard(text)
         self.notify(_("{count} characters sent to the terminal clipboard (OSC 52). "
@@ -178,8 +208,40 @@ class HandOffScreen(StepScreen):
 
     @on(Button.Pressed, "#upload")
     def _upload(self) -> None:
+        if movable_listener(self.session, self.ws, self.work.gone_listener):
+            self.post_message(self.MoveRequested())  # the recorded target and listener: nothing to ask
+            return
+
         def answered(request: UploadRequest | None) -> None:
             if request:
                 self.post_message(self.UploadRequested(request))
 
         self.app.push_screen(UploadModal(), answered)
+
+
+class KeyCopyModal(ModalScreen[str | None], Translated):
+    """Before the private key goes to the clipboard: where it goes, and Save to file instead.
+    Answers "copy", "save" or None (Cancel, the focused, safe answer)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(_("Copy the private key?"), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(_("Copy sends server/server.key to your terminal's clipboard with the OSC 52 escape sequence: over SSH "
+                               "it travels to the computer you type on and lands in its clipboard, where other programs can read it "
+                               "and clipboard managers may keep it. Save to file instead writes elb/paste-server-private-key.txt "
+                               "(mode 0600) here, for scp."), markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Copy it"), id="copy", variant="warning", compact=True)
+                yield Button(_("Save to file instead"), id="save", compact=True)
+                yield Button(_("Cancel"), id="cancel", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id if event.button.id in ("copy", "save") else None)
+

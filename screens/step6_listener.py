@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, Input, Label, Select, SelectionList, Static
 
 from screens.base import Busy, StepScreen
+from screens.handoff import movable_listener
 from screens.forms import ElbUuid, FieldRow, first_failure
 from screens.text import markdown, padded
 from wizard import assets_loader, elb
@@ -46,8 +47,13 @@ def header_label(chosen: str) -> str:
 
 
 
-def listener_api_route() -> str:
-    """The listener by API instead of the console: which files Done writes, and the command."""
+def listener_api_route(moving: str = "") -> str:
+    """The listener by API instead of the console: which files Done writes, and the command
+    (`moving`: the recorded listener the API moves; never "create" while one is recorded)."""
+    if moving:
+        return _("By API instead of the console: with {env_ak}/{env_sk} set, {prog} elb upload (nothing else) uploads what "
+                 "changed and moves the recorded listener {listener_id}, on its own load balancer and port.").format(
+                     env_ak=ENV_AK, env_sk=ENV_SK, prog=PROG, listener_id=moving)
     return _("By API instead of the console: Done writes elb/listener.json (the request body) and elb/api-calls.txt "
              "(the calls). Or, with {env_ak}/{env_sk} set: {prog} elb upload --region REGION --project-id ID "
              "--loadbalancer-id LB_ID").format(env_ak=ENV_AK, env_sk=ENV_SK, prog=PROG)
@@ -110,6 +116,7 @@ class ListenerScreen(StepScreen):
         with Horizontal(classes="actions"):
             yield Button(_("Done: the listener is configured"), id="done", variant="primary", compact=True)
             yield Button(_("Create or move it with the API…"), id="api", compact=True)
+        yield Static("", id="api-note", classes="note", markup=False)
         yield Busy(id="busy")
         yield Static(listener_api_route(), id="api-route", classes="hint", markup=False)
         with Collapsible(title=_("Taking a client certificate back (ELB checks no CRL)"), id="revocation-panel", classes="teach"):
@@ -204,7 +211,16 @@ class ListenerScreen(StepScreen):
         done.disabled = any(problems.values()) or bool(pool_problem)
         done.label = _("Done ✔") if self.session.is_done(6) else _("Done: the listener is configured")
         busy = self.busy_with("upload")
-        self.query_one("#api", Button).disabled = bool(busy) or done.disabled
+        api = self.query_one("#api", Button)
+        api.disabled = bool(busy) or done.disabled
+        moving = movable_listener(self.session, self.ws, self.work.gone_listener)
+        api.label = (_("Move listener {listener_id} with the API").format(listener_id=moving) if moving
+                     else _("Create or move it with the API…"))
+        route = self.query_one("#api-route", Static)
+        route.update(listener_api_route(moving))
+        gone = self.work.gone_listener
+        self.set_note("api-note", _("The recorded listener {listener_id} is gone from ELB: create one with the API (give the load "
+                                    "balancer id) or in the console.").format(listener_id=gone) if gone else None, level="warning")
         self.query_one(Busy).show(busy)
 
     def next_hint(self) -> str:
@@ -237,6 +253,10 @@ class ListenerScreen(StepScreen):
     @on(Button.Pressed, "#api")
     def _api(self) -> None:
         from screens.upload_modal import UploadModal
+
+        if movable_listener(self.session, self.ws, self.work.gone_listener):
+            self.post_message(self.MoveRequested())  # the recorded target and listener: nothing to ask
+            return
 
         def answered(request: UploadRequest | None) -> None:
             if request:

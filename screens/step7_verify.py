@@ -1,4 +1,5 @@
-"""Step 7: prove mutual TLS works: three connections against the listener (or a local one)."""
+"""Step 7: prove mutual TLS works: three connections against the listener, on ELB or on the
+practice load balancer (the practice route: its address is filled in)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Input, Select, Static
 
-from screens.base import Busy, StepScreen, display_path
+from screens.base import Busy, ConfirmModal, StepScreen, display_path
 from screens.forms import FieldRow, SniName, first_failure, issued_cn
 from screens.verdict import attempts_text, served_by_someone_else, verdict_text
 from wizard.errors import InputError
@@ -29,6 +30,7 @@ def format_host(host: str, port: int) -> str:
 
 class VerifyScreen(StepScreen):
     STEP = 7
+    AUTO_FOCUS = ""  # the form sits below the text: the page opens at its title, the first Tab reaches the address
 
     class TestRequested(Message):
         """Run the three connections against host:port (`sni`: the name to send, None for the
@@ -38,19 +40,12 @@ class VerifyScreen(StepScreen):
             super().__init__()
             self.host, self.port, self.sni, self.trust = host, port, sni, trust
 
-    class PracticeRequested(Message):
-        """Start the local practice listener; the App answers `page` with PracticeReady."""
+    class RouteRequested(Message):
+        """Take the other route ("practice": steps 4-6 on the practice load balancer on this machine)."""
 
-        def __init__(self, page: VerifyScreen) -> None:
+        def __init__(self, route: str) -> None:
             super().__init__()
-            self.page = page
-
-    class PracticeReady(Message):
-        """The App's answer to PracticeRequested: the listener's address, None when it cannot start."""
-
-        def __init__(self, address: str | None) -> None:
-            super().__init__()
-            self.address = address
+            self.route = route
 
     def compose_form(self) -> ComposeResult:
         yield FieldRow(_("Listener address"), Input(id="address", compact=True, placeholder=_("host:port, e.g. 192.0.2.10:443")),
@@ -61,8 +56,8 @@ class VerifyScreen(StepScreen):
                                                      allow_blank=False, compact=True))
         with Horizontal(classes="actions"):
             yield Button(_("Run handshake test"), id="run", variant="primary", compact=True)
-            yield Button(_("Practise locally"), id="practise", compact=True)
             yield Button(_("Use my listener"), id="mine", compact=True)
+            yield Button(_("No load balancer? Practise on this machine…"), id="practice-route", compact=True)
         yield Static("", id="actions-hint", classes="why-disabled", markup=False)
         yield Static("", id="practice-info", classes="hint", markup=False)
         yield Busy(id="busy")
@@ -79,9 +74,8 @@ class VerifyScreen(StepScreen):
     def load_form(self) -> None:
         s = self.session
         self._shown_verdict = s.last_verdict  # already on the page when it opens: no jump
-        practice = self.work.rehearsal_address
-        if practice is not None:
-            self.query_one("#address", Input).value = practice
+        if s.practising:
+            self.query_one("#address", Input).value = self.my_listener()
         elif s.lb_address:
             self.query_one("#address", Input).value = format_host(s.lb_address, s.lb_port)
         self.query_one("#sni", Input).value = s.sni
@@ -152,25 +146,40 @@ class VerifyScreen(StepScreen):
 
     def why_not_runnable(self, address_problem: str | None, sni_problem: str | None) -> str | None:
         if not self.query_one("#address", Input).value.strip():
-            return _("give the listener's address (or press Practise locally)")
+            return _("give the listener's address")
         if address_problem or sni_problem:
             return _("fix the field marked above first")
         return None
 
     def sync_practice(self) -> None:
-        practice = self.work.rehearsal_address
+        practising = self.session.practising
         info = self.query_one("#practice-info", Static)
-        info.update(_("Practice listener on {address}: your server certificate, admits only clients of "
-                      "your CA; it stops when you quit.").format(address=practice) if practice else "")
-        info.display = practice is not None
+        info.update(self.practice_text() if practising else "")
+        info.display = practising
+        self.query_one("#practice-route", Button).display = not practising
         mine = self.my_listener()
         button = self.query_one("#mine", Button)
         button.display = bool(mine) and self.query_one("#address", Input).value.strip() != mine
         button.label = _("Use {address}").format(address=mine) if mine else _("Use my listener")
 
+    def practice_text(self) -> str:
+        """What the practice load balancer serves, or why it does not."""
+        address, problem = self.work.practice_address, self.work.practice_problem
+        if address:
+            return _("The practice load balancer serves step 6's listener on {address} and refuses as ELB does; "
+                     "it stops when you quit.").format(address=address)
+        if problem:
+            return _("The practice load balancer is not serving: {problem}").format(problem=problem)
+        return _("The practice load balancer has no listener yet: step 6 creates it.")
+
     def my_listener(self) -> str:
-        """The load balancer's address from the answers ('' when none was given)."""
+        """The listener's address from the answers ('' when none was given): the practice load
+        balancer's on the practice route."""
         s = self.session
+        if s.practising:
+            listener = s.practice.get("listener", {})
+            return self.work.practice_address or (format_host(listener.get("host", "127.0.0.1"), int(listener["port"]))
+                                                  if listener.get("port", "").isdigit() else "")
         return format_host(s.lb_address, s.lb_port) if s.lb_address else ""
 
     def reveal_verdict(self) -> None:
@@ -229,8 +238,8 @@ class VerifyScreen(StepScreen):
     @on(Input.Changed, "#address")
     def _address(self, event: Input.Changed) -> None:
         target = self.target()
-        # The practice listener's address is not the user's answer: keep step 6's in the session.
-        if target and event.value.strip() != self.work.rehearsal_address:
+        # On the practice route the address is the practice load balancer's, not the load balancer's answer.
+        if target and not self.session.practising:
             self.remember(lb_address=target[0], lb_port=target[1])
         self.sync()
 
@@ -256,18 +265,19 @@ class VerifyScreen(StepScreen):
         trust = self.query_one("#trust", Select).value
         self.post_message(self.TestRequested(target[0], target[1], sni.value.strip() or None, str(trust)))
 
-    @on(Button.Pressed, "#practise")
+    @on(Button.Pressed, "#practice-route")
     def practise(self) -> None:
-        """Test against a listener on this machine. The address typed for the load balancer
-        is kept (in the answers) and comes back with "Use <address>"."""
-        self.post_message(self.PracticeRequested(self))
+        """Take the practice route: steps 4-6 again, on the practice load balancer on this machine."""
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.post_message(self.RouteRequested("practice"))
 
-    @on(PracticeReady)
-    def _practice_ready(self, message: PracticeReady) -> None:
-        if message.address:
-            self.query_one("#address", Input).value = message.address
-            self.query_one("#run", Button).focus()
-        self.sync()
+        self.app.push_screen(ConfirmModal(
+            _("Practise on this machine?"),
+            _("Steps 4-6 are then done on the practice load balancer, a load balancer on this machine that takes the same "
+              "certificates and listener settings as ELB and refuses as ELB does; step 7 tests it. Your certificates "
+              "(steps 1-3) stay. The first page switches back to Huawei Cloud ELB."),
+            yes=_("Practise here"), no=_("Cancel")), answered)
 
     @on(Button.Pressed, "#mine")
     def use_my_listener(self) -> None:

@@ -29,7 +29,7 @@ def now() -> dt.datetime:
 
 
 def against_practice_listener(verdict: dict[str, object]) -> bool:
-    """The test ran against this machine (the rehearsal listener), not the load balancer."""
+    """The test ran against this machine (the practice load balancer), not a load balancer in the cloud."""
     host = str(verdict.get("host", "")).strip("[]").split("%", 1)[0]
     if host == "localhost":
         return True
@@ -78,7 +78,7 @@ class SummaryScreen(StepScreen):
             yield Static(self._renew_commands(), classes="commands", markup=False)
         yield Label(_("Certificates"), classes="section")
         yield Static("", id="artifacts", classes="result", markup=False)
-        yield Label(_("Load balancer"), classes="section")
+        yield Label(_("Practice load balancer") if self.session.practising else _("Load balancer"), id="lb-label", classes="section")
         yield Static("", id="uploads", classes="result", markup=False)
         yield Label(_("Handshake test"), classes="section")
         yield Static("", id="verdict", classes="verdict", markup=False)
@@ -139,6 +139,8 @@ class SummaryScreen(StepScreen):
         return " " + _("(in {days} days: renew now)").format(days=left) if left < 60 else ""
 
     def uploads(self) -> Text:
+        if self.session.practising:
+            return self.practice_uploads()
         s = self.session
         text = Text()
         rows = [
@@ -155,16 +157,38 @@ class SummaryScreen(StepScreen):
         text.append(_("{address}, policy {policy}").format(address=address, policy=s.tls_policy))
         return text
 
+    def practice_uploads(self) -> Text:
+        """What the practice load balancer holds and serves (the practice route)."""
+        s, text = self.session, Text()
+        held = s.practice
+        for name, role, step in ((_("Server certificate"), "server", 4), (_("CA certificate"), "ca", 5), (_("Listener"), "listener", 6)):
+            cert_id = held.get(role, {}).get("id", "")
+            text.append(" " + padded(name, 20), style="bold")
+            done = s.is_done(step) and cert_id
+            text.append((_("id {cert_id}").format(cert_id=cert_id) if done else _("not done")) + "\n", style="" if done else "yellow")
+        listener = held.get("listener", {})
+        text.append(" " + padded(_("Listener address"), 20), style="bold")
+        if not listener:
+            text.append(_("none yet (step 6)"))
+            return text
+        auth = _("one-way authentication") if listener.get("ssl_auth") == "one-way" else _("mutual authentication")
+        address = self.work.practice_address or f"{listener.get('host', '127.0.0.1')}:{listener.get('port', '')}"
+        text.append(_("{address}, {auth}, policy {policy}").format(address=address, auth=auth, policy=listener.get("tls_policy", "")))
+        return text
+
     def _sync_sections(self) -> None:
         self.query_one("#artifacts", Static).update(self.artifacts())
         self.query_one("#uploads", Static).update(self.uploads())
         verdict = self.session.last_verdict
         if not verdict:
             shown: RenderableType = Text(" " + _("not run yet: go back to step 7"), style="yellow")
+        elif self.session.practising:
+            shown = Group(verdict_text(verdict), Text(
+                " " + _("Tested against the practice load balancer on this machine. For your load balancer: the first page's "
+                        "Huawei Cloud ELB route."), style="yellow"))
         elif against_practice_listener(verdict):
             shown = Group(verdict_text(verdict), Text(
-                " " + _("That was the practice listener on this machine — run step 7 again against the load balancer."),
-                style="yellow"))
+                " " + _("That was a listener on this machine — run step 7 again against the load balancer."), style="yellow"))
         else:
             shown = verdict_text(verdict)
         self.query_one("#verdict", Static).update(shown)
@@ -189,7 +213,21 @@ class SummaryScreen(StepScreen):
                 self.post_message(self.RenewalRequested(what))
 
         title, body = RENEWALS[what]
-        self.app.push_screen(ConfirmModal(lambda: _(title), lambda: _(body), yes=lambda: _("Renew"), no=lambda: _("Not now")), answered)
+        self.app.push_screen(ConfirmModal(lambda: _(title), lambda: _(body) + self.then_text(), yes=lambda: _("Renew"), no=lambda: _("Not now")), answered)
+
+    def then_text(self) -> str:
+        """What follows the renewal with nothing typed: the listener moved, where it is recorded."""
+        from wizard import elb
+
+        s = self.session
+        if s.practising and s.practice.get("listener"):
+            return "\n\n" + _("Then the practice load balancer gets it, and its listener {listener_id} moves to it.").format(
+                listener_id=s.practice["listener"].get("id", ""))
+        listener = {} if s.practising else elb.recorded_listener(s, self.ws)
+        if listener and elb.sdk_available() and elb.credentials_present() and listener.get("id") != self.work.gone_listener:
+            return "\n\n" + _("Then it is uploaded and the recorded listener {listener_id} moves to it through the ELB API (the "
+                               "certificate it replaces is deleted once nothing uses it).").format(listener_id=listener["id"])
+        return ""
 
     def sync_form(self) -> None:
         self._sync_sections()

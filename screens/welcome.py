@@ -1,4 +1,5 @@
-"""Welcome: what the wizard does, the workspace folder, and one button to start or continue.
+"""Welcome: what the wizard does, the workspace folder, the route (Huawei Cloud ELB, or the
+practice load balancer on this machine), and one button to start or continue.
 
 The folder is checked as it is typed (a newcomer must not meet a bad path only in step 1),
 and what the folder already holds is read from its files, not only from a saved session: a
@@ -17,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from screens.base import ScrollingPage
 from screens.text import display_path, markdown
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from wizard.session import Session, SessionStore
 
 SURVEY_DELAY = 0.3  # seconds of quiet typing before the folder is read
+ROUTES = ("elb", "practice")
 
 
 def folder_problem(text: str) -> str | None:
@@ -99,12 +101,12 @@ class WelcomeScreen(ScrollingPage):
             self.store = store
 
     class StartRequested(Message):
-        """Start or continue the session of `folder` (an absolute path) and show its first step not
-        done; `survey`: what its files prove, added to the session."""
+        """Start or continue the session of `folder` (an absolute path) on `route` ("elb" or
+        "practice") and show its first step not done; `survey`: what its files prove, added to the session."""
 
-        def __init__(self, folder: str, survey: Survey | None) -> None:
+        def __init__(self, folder: str, survey: Survey | None, route: str = "elb") -> None:
             super().__init__()
-            self.folder, self.survey = folder, survey
+            self.folder, self.survey, self.route = folder, survey, route
 
     def __init__(self, requested_workspace: str | None = None, session: Session | None = None) -> None:
         super().__init__()
@@ -113,6 +115,7 @@ class WelcomeScreen(ScrollingPage):
         self.surveyed: WelcomeScreen.FolderSurveyed | None = None
         self._initial = ""
         self._survey_timer: Timer | None = None
+        self.route = session.route if session is not None and session.route in ROUTES else ""  # "" not chosen here yet
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="welcome-body", can_focus=False):
@@ -122,6 +125,12 @@ class WelcomeScreen(ScrollingPage):
             if not self._initial:  # composed again on a language switch: the folder typed is kept anyway
                 self._initial = self._initial_folder()
             yield Input(self._initial, id="workspace", compact=True, validators=[WorkspaceFolder()])
+        with Horizontal(id="route-row"):
+            yield Label(_("Load balancer"), classes="field-label")
+            chosen = self.chosen_route()
+            yield RadioSet(RadioButton(_("Huawei Cloud ELB (a cloud account and a load balancer)"), value=chosen == "elb", id="route-elb"),
+                           RadioButton(_("practice on this machine (no cloud account needed)"), value=chosen == "practice",
+                                       id="route-practice"), id="route", compact=True)
         yield Static("", id="workspace-note", markup=False)
         with Horizontal(id="welcome-actions"):
             yield Button(_("Start"), id="start", variant="primary", compact=True, disabled=True)
@@ -146,6 +155,18 @@ class WelcomeScreen(ScrollingPage):
 
     def folder_text(self) -> str:
         return self.query_one("#workspace", Input).value
+
+    def chosen_route(self) -> str:
+        """The route chosen here, else the folder's session's, else ELB."""
+        if self.route:
+            return self.route
+        session = self.surveyed.session if self.surveyed is not None else self.session
+        return session.route if session is not None and session.route in ROUTES else "elb"
+
+    @on(RadioSet.Changed, "#route")
+    def _route_changed(self, event: RadioSet.Changed) -> None:
+        self.route = "practice" if event.pressed.id == "route-practice" else "elb"
+        self.show_folder_state()
 
     # -- reading the folder -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="survey", exit_on_error=False)
@@ -211,7 +232,15 @@ class WelcomeScreen(ScrollingPage):
             self._initial = field.value = message.last_workspace
         if message.folder == field.value:
             self.surveyed = message
+            self._show_route()
         self.show_folder_state()
+
+    def _show_route(self) -> None:
+        """The folder's session's route, until one is chosen here."""
+        wanted = self.query_one("#route-practice" if self.chosen_route() == "practice" else "#route-elb", RadioButton)
+        if not wanted.value:
+            with self.prevent(RadioSet.Changed):
+                wanted.value = True
 
     # -- what the page shows ------------------------------------------------------------------
     def show_folder_state(self) -> None:
@@ -250,7 +279,10 @@ class WelcomeScreen(ScrollingPage):
                 note.update(progress_line(session))
             start.label = _("Open the summary") if upcoming == SUMMARY else _("Continue at step {step}").format(step=upcoming)
             start.disabled = False
-            hint.update("")
+            switching = (session.route or "elb") != self.chosen_route()
+            if switching:
+                start.label = _("Continue on this route")
+            hint.update(_("steps 4-7 start again on this route (steps 1-3 are kept)") if switching else "")
 
     @on(Input.Changed, "#workspace")
     def _folder_changed(self, event: Input.Changed) -> None:
@@ -272,4 +304,4 @@ class WelcomeScreen(ScrollingPage):
         if surveyed is None:
             self.notify(_("still reading the folder: press again in a moment"), severity="warning")
             return
-        self.post_message(self.StartRequested(os.path.abspath(os.path.expanduser(folder.strip())), surveyed.survey))
+        self.post_message(self.StartRequested(os.path.abspath(os.path.expanduser(folder.strip())), surveyed.survey, self.chosen_route()))

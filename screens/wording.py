@@ -57,6 +57,7 @@ TUI_WORDS: dict[str, str] = {
     "--out DIR": N_("the kit's folder (the backend command's output folder)"),
     "--out": N_("the kit's folder (the backend command's output folder)"),
     "--lb-source": N_("the load balancer's source addresses given to the backend command"),
+    "--backend": N_("the backend the practice load balancer forwards to"),
 }
 _OPTION = "|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])"
 # the command with its arguments, up to the end of the clause (in a translated message, up to the

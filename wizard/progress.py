@@ -44,6 +44,7 @@ class Survey:
 
     certificates: dict[str, StepOutcome] = field(default_factory=dict)  # "ca", "server", "client"
     uploads: dict[str, dict[str, str]] = field(default_factory=dict)  # "server", "ca", "listener"
+    practice: dict[str, dict[str, str]] = field(default_factory=dict)  # the same, on the practice load balancer
     problems: dict[str, str] = field(default_factory=dict)  # role -> why its files are not usable
 
     @property
@@ -80,6 +81,7 @@ def survey(ws: Workspace) -> Survey:
         except WizardError as error:
             found.problems[role] = str(error)
     found.uploads = _uploads_for(ws, found.certificates)
+    found.practice = _uploads_for(ws, found.certificates, practice=True)
     return found
 
 
@@ -90,19 +92,25 @@ def _ca_outcome(ws: Workspace, ca_cert: x509.Certificate) -> StepOutcome:
     return StepOutcome("ca", [p for p in ws.artifacts("ca") if p.exists()], cert_info(ca_cert), reused=True)
 
 
-def _uploads_for(ws: Workspace, certificates: dict[str, StepOutcome]) -> dict[str, dict[str, str]]:
-    """The upload records of elb/uploaded.json that belong to the current certificates."""
+def _uploads_for(ws: Workspace, certificates: dict[str, StepOutcome], practice: bool = False) -> dict[str, dict[str, str]]:
+    """The upload records of elb/uploaded.json that belong to the current certificates (with
+    `practice`, the practice load balancer's records)."""
     from wizard.elb.uploader import read_uploaded_file
 
     records = read_uploaded_file(ws)
+    if practice:
+        section = records.get("practice")
+        records = section if isinstance(section, dict) else {}
     uploads: dict[str, dict[str, str]] = {}
     for role in ("server", "ca"):
         record, outcome = records.get(role), certificates.get(role)
         if isinstance(record, dict) and outcome and record.get("id") and record.get("fingerprint") == outcome.certificate["fingerprint"]:
             uploads[role] = {str(k): str(v) for k, v in record.items()}
     listener = records.get("listener")
+    # A practice listener may trust another CA or none (one-way): a configured listener all the same.
     if (isinstance(listener, dict) and listener.get("id") and {"server", "ca"} <= set(uploads)
-            and listener.get("server_cert_id") == uploads["server"]["id"] and listener.get("ca_cert_id") == uploads["ca"]["id"]):
+            and listener.get("server_cert_id") == uploads["server"]["id"]
+            and (practice or listener.get("ca_cert_id") == uploads["ca"]["id"])):
         uploads["listener"] = {str(k): str(v) for k, v in listener.items()}
     return uploads
 

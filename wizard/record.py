@@ -19,18 +19,24 @@ if TYPE_CHECKING:  # pragma: no cover - the outcome types, without loading their
     from wizard.elb.uploader import UploadResult
     from wizard.lifecycle.renew import CaRenewal
     from wizard.handshake import Verdict
+    from wizard.practice.records import PracticeResult
     from wizard.progress import Survey
     from wizard.steps import StepOutcome
 
-    Outcome = Union[StepOutcome, UploadResult, Verdict, CaRenewal]
+    Outcome = Union[StepOutcome, UploadResult, Verdict, CaRenewal, PracticeResult]
 
 ROLE_STEP = {"ca": 1, "server": 2, "client": 3}
 # A new certificate undoes the steps that used the old one (uploads, listener, the verdict).
 DEPENDENT_STEPS = {"ca": (2, 3, 4, 5, 6, 7), "server": (4, 6, 7), "client": (7,)}
 
 
+ROUTES = ("elb", "practice")
+LOAD_BALANCER_STEPS = (4, 5, 6, 7)  # what a route's load balancer does; the certificates (1-3) serve both
+
+
 def record(session: Session, outcome: Outcome) -> None:
-    """Change `session` to reflect `outcome` (a StepOutcome, an UploadResult, a Verdict or a CaRenewal)."""
+    """Change `session` to reflect `outcome` (a StepOutcome, an UploadResult, a Verdict, a
+    CaRenewal or a PracticeResult)."""
     for module, name, apply in _RECORDERS:
         loaded = sys.modules.get(module)  # an outcome's module is loaded: none is loaded for the check
         if loaded is not None and isinstance(outcome, getattr(loaded, name)):
@@ -72,6 +78,32 @@ def record_upload(session: Session, result: UploadResult) -> None:
     session.steps_done = [step for step in session.steps_done if step not in result.steps_reopened]
     for step in result.steps_done:
         session.mark_done(step)
+
+
+def record_practice(session: Session, result: PracticeResult) -> None:
+    """What the practice load balancer now holds and serves (steps 4-6 on the practice route). A
+    listener that changed makes the last handshake test stale."""
+    session.practice = {**session.practice, **{role: dict(entry) for role, entry in result.records.items()}}
+    session.steps_done = [step for step in session.steps_done if step not in result.steps_reopened]
+    for step in result.steps_done:
+        session.mark_done(step)
+    if result.listener_changed:
+        session.undo_steps((7,))
+
+
+def choose_route(session: Session, route: str) -> bool:
+    """Take the ELB route or the practice route; True when that is a change. Steps 4-7 are about
+    one load balancer, so a change leaves them to do (the other route's records stay, and
+    `record_survey` marks what they prove again); the certificates of steps 1-3 serve both."""
+    if route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}: use one of {', '.join(ROUTES)}")
+    if (session.route or "elb") == route:
+        session.route = route
+        return False
+    session.route = route
+    session.steps_done = [step for step in session.steps_done if step not in LOAD_BALANCER_STEPS]
+    session.last_verdict = {}
+    return True
 
 
 def record_ca_renewal(session: Session, renewal: CaRenewal) -> None:
@@ -117,6 +149,9 @@ def record_survey(session: Session, survey: Survey) -> None:
         known = session.certificates.get(role, {}).get("fingerprint")
         if outcome is not None and (known != outcome.certificate["fingerprint"] or not session.is_done(ROLE_STEP[role])):
             record_certificate(session, outcome)
+    if session.practising:
+        _record_practice_survey(session, survey)
+        return
     for role, step in (("server", 4), ("ca", 5), ("listener", 6)):
         entry = survey.uploads.get(role)
         if entry is None or session.is_done(step) and session.uploaded.get(role, {}).get("id") == entry["id"]:
@@ -129,9 +164,19 @@ def record_survey(session: Session, survey: Survey) -> None:
         session.mark_done(step)
 
 
+def _record_practice_survey(session: Session, survey: Survey) -> None:
+    """The practice load balancer's records that belong to the current certificates (the practice route)."""
+    for role, step in (("server", 4), ("ca", 5), ("listener", 6)):
+        entry = survey.practice.get(role)
+        if entry is not None:
+            session.practice = {**session.practice, role: dict(entry)}
+            session.mark_done(step)
+
+
 _RECORDERS: tuple[tuple[str, str, Callable[[Session, Any], None]], ...] = (
     ("wizard.steps", "StepOutcome", record_certificate),
     ("wizard.elb.uploader", "UploadResult", record_upload),
     ("wizard.handshake.model", "Verdict", record_verdict),
     ("wizard.lifecycle.renew", "CaRenewal", record_ca_renewal),
+    ("wizard.practice.records", "PracticeResult", record_practice),
 )

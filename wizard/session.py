@@ -87,6 +87,15 @@ class Session:
     forward_client_cert: list[str] = field(default_factory=list)  # "NAME" or "NAME=alias" (wizard.elb.headers)
     security_policy_id: str = ""  # a custom TLS policy (dedicated load balancers only)
     sni_domain: str = ""  # the server certificate's `domain`: "" left out, "auto", or names
+    # the route: "" or "elb" (Huawei Cloud ELB), "practice" (the practice load balancer on this machine)
+    route: str = ""
+    # steps 4-6 on the practice route: the practice load balancer's records (role -> record, as in
+    # elb/uploaded.json under "practice") and its listener's own choices (the TLS policy and the
+    # client-certificate headers are the fields above, shared with ELB's step 6)
+    practice: dict[str, dict[str, str]] = field(default_factory=dict)
+    practice_port: int = 8443
+    ssl_auth: str = "mutual"  # "mutual" or "one-way"
+    practice_ca: str = "ca"  # "ca" (step 5's) or "other_ca" (another team's, for practising a wrong CA)
     # step 7
     lb_address: str = ""
     lb_port: int = 443
@@ -117,6 +126,11 @@ class Session:
         for step in steps:
             for name in results.get(step, ()):
                 setattr(self, name, type(getattr(self, name))())
+
+    @property
+    def practising(self) -> bool:
+        """On the practice route: steps 4-6 configure the practice load balancer on this machine."""
+        return self.route == "practice"
 
     # -- JSON ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 from support.nginx_server import NginxServer, require_nginx
 
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.session import SessionStore
 from wizard.workspace import Workspace
 
 
 @pytest.fixture
-def enforcing(pki_workspace: Workspace) -> Iterator[RehearsalServer]:
-    with RehearsalServer(pki_workspace) as server:
+def enforcing(pki_workspace: Workspace) -> Iterator[PracticeLoadBalancer]:
+    with PracticeLoadBalancer(pki_workspace) as server:
         yield server
 
 
-def test_pass_exits_0_with_a_table_and_one_verdict_line(cli, pki_workspace: Workspace, enforcing: RehearsalServer, isolated_data_dir: Path) -> None:
+def test_pass_exits_0_with_a_table_and_one_verdict_line(cli, pki_workspace: Workspace, enforcing: PracticeLoadBalancer, isolated_data_dir: Path) -> None:
     result = cli("check", enforcing.address, "--workspace", str(pki_workspace.root), "--timeout", "5")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -40,7 +40,7 @@ def test_pass_exits_0_with_a_table_and_one_verdict_line(cli, pki_workspace: Work
     assert session.last_verdict["attempts"] and session.last_verdict["sni"] == "localhost" and session.sni == ""
 
 
-def test_json_shape(cli, pki_workspace: Workspace, enforcing: RehearsalServer) -> None:
+def test_json_shape(cli, pki_workspace: Workspace, enforcing: PracticeLoadBalancer) -> None:
     result = cli("check", f"https://{enforcing.address}", "-w", str(pki_workspace.root), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -53,7 +53,7 @@ def test_json_shape(cli, pki_workspace: Workspace, enforcing: RehearsalServer) -
 
 
 def test_one_way_tls_exits_1_and_says_not_enforced(cli, pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, request_client_cert=False) as server:
+    with PracticeLoadBalancer(pki_workspace, request_client_cert=False) as server:
         result = cli("check", server.address, "-w", str(pki_workspace.root))
     assert result.returncode == 1
     assert "not enforced" in result.stdout.splitlines()[-1]
@@ -100,7 +100,7 @@ def test_missing_workspace_exits_1_naming_the_fix(cli, tmp_path: Path) -> None:
     assert "mtls-wizard generate" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_insecure_and_sni_options(cli, pki_workspace: Workspace, enforcing: RehearsalServer) -> None:
+def test_insecure_and_sni_options(cli, pki_workspace: Workspace, enforcing: PracticeLoadBalancer) -> None:
     wrong = cli("check", enforcing.address, "-w", str(pki_workspace.root), "--sni", "wrong.example")
     ignored = cli("check", enforcing.address, "-w", str(pki_workspace.root), "--sni", "wrong.example", "--insecure")
     assert wrong.returncode == 1 and "did not verify: it does not cover the name 'wrong.example'" in wrong.stdout
@@ -167,7 +167,7 @@ def hostile_server_certificate(folder: Path) -> tuple[Path, Path]:
 
 def test_control_characters_in_the_server_certificate_are_shown_escaped(cli, pki_workspace: Workspace, tmp_path: Path) -> None:
     files = hostile_server_certificate(tmp_path / "hostile")
-    with RehearsalServer(pki_workspace, cert_files=files) as server:
+    with PracticeLoadBalancer(pki_workspace, cert_files=files) as server:
         shown = cli("check", server.address, "-w", str(pki_workspace.root), "--timeout", "5")
         raw = cli("check", server.address, "-w", str(pki_workspace.root), "--timeout", "5", "--json")
     assert shown.returncode == 1 and raw.returncode == 1

@@ -27,7 +27,7 @@ from support.i18n_helpers import untranslated_words
 
 from wizard.cli import build_parser
 from wizard.handshake.wire import ALERTS
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -115,8 +115,8 @@ def workspace(tmp_path: Path, pki_workspace: Workspace) -> Workspace:
 
 
 @pytest.fixture
-def rehearsal(workspace: Workspace) -> Iterator[RehearsalServer]:
-    with RehearsalServer(workspace) as server:
+def practice_lb(workspace: Workspace) -> Iterator[PracticeLoadBalancer]:
+    with PracticeLoadBalancer(workspace) as server:
         yield server
 
 
@@ -213,7 +213,7 @@ def test_lang_beats_the_variable_beats_the_locale(cli: CliRunner, workspace: Wor
 # ---------------------------------------------------------------------------
 
 
-def test_json_is_language_neutral(cli: CliRunner, workspace: Workspace, rehearsal: RehearsalServer, tmp_path: Path) -> None:
+def test_json_is_language_neutral(cli: CliRunner, workspace: Workspace, practice_lb: PracticeLoadBalancer, tmp_path: Path) -> None:
     root = str(workspace.root)
     same = (
         ("status", "--workspace", root, "--json"), ("client", "list", "--workspace", root, "--json"),
@@ -231,7 +231,7 @@ def test_json_is_language_neutral(cli: CliRunner, workspace: Workspace, rehearsa
 
     checks = {}
     for name, env in (("en", ENGLISH), ("zh_CN", CHINESE)):
-        result = cli("check", rehearsal.address, "--workspace", root, "--timeout", "5", "--json", env=env, timeout=60)
+        result = cli("check", practice_lb.address, "--workspace", root, "--timeout", "5", "--json", env=env, timeout=60)
         assert result.returncode == 0, output(result)
         checks[name] = json.loads(result.stdout)
     english, chinese = checks["en"], checks["zh_CN"]

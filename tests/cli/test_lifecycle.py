@@ -268,11 +268,11 @@ def test_an_unusable_server_certificate_is_refused_with_nothing_written(tmp_path
 
 
 def test_check_trusts_the_system_roots_for_a_brought_server_certificate(cli: CliRunner, tmp_path: Path, chain: dict[str, Path]) -> None:
-    from wizard.rehearsal import RehearsalServer
+    from wizard.practice import PracticeLoadBalancer
 
     ws = make_pki(tmp_path / "ws", server_cn="shop.example.com", sans=())
     bring.bring_server(ws, chain["leaf"], chain["leaf_key"], chain_file=chain["intermediate"], server_name="shop.example.com", force=True)
-    with RehearsalServer(ws) as server:
+    with PracticeLoadBalancer(ws) as server:
         result = cli("check", server.address, "-w", str(ws.root), "--json", "--timeout", "5")
     verdict = json.loads(result.stdout)
     # Not told to: the purchased certificate is checked against the system's CAs (this test

@@ -253,7 +253,7 @@ def test_modules_and_functions_stay_readable(path: Path) -> None:
 
 
 def test_plain_commands_do_not_load_textual_or_the_crypto_library_for_help() -> None:
-    code = ("import sys, wizard.cli, wizard.steps, wizard.handshake, wizard.elb, wizard.rehearsal, wizard.record; "
+    code = ("import sys, wizard.cli, wizard.steps, wizard.handshake, wizard.elb, wizard.practice, wizard.practice.records, wizard.record; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'screens', 'rich'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -21,7 +21,7 @@ from wizard.handshake import (
     parse_address,
     probe,
 )
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 TLS12 = (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2)
@@ -127,7 +127,7 @@ def answer_with_cert_only(number: int, tls: ssl.SSLSocket, closing: threading.Ev
 
 
 # ---------------------------------------------------------------------------
-# Against the rehearsal listener (the happy paths)
+# Against the practice load balancer (the happy paths)
 # ---------------------------------------------------------------------------
 
 
@@ -135,7 +135,7 @@ def answer_with_cert_only(number: int, tls: ssl.SSLSocket, closing: threading.Ev
 @pytest.mark.parametrize("versions", [None, TLS12, UP_TO_TLS12], ids=["default", "tls12", "up-to-tls12"])
 def test_pass_against_an_enforcing_listener(pki_workspace: Workspace, reject_with: str, versions: tuple | None) -> None:
     seen: list[Attempt] = []
-    with RehearsalServer(pki_workspace, reject_with=reject_with, tls_versions=versions) as server:
+    with PracticeLoadBalancer(pki_workspace, reject_with=reject_with, tls_versions=versions) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5, progress=seen.append)
     assert verdict.status == "pass", verdict.summary
     assert verdict.passed and verdict.summary.startswith("PASS")
@@ -169,7 +169,7 @@ def test_pass_over_ipv6(pki_workspace: Workspace) -> None:
             sock.bind(("::1", 0))
     except OSError:
         pytest.skip("this machine has no IPv6 loopback (::1)")
-    with RehearsalServer(pki_workspace, host="::1") as server:
+    with PracticeLoadBalancer(pki_workspace, host="::1") as server:
         assert server.address.startswith("[::1]:")
         host, port = parse_address(server.address)
         verdict = probe(host, port, pki_workspace, timeout=5)
@@ -183,7 +183,7 @@ def test_pass_over_ipv6(pki_workspace: Workspace) -> None:
 
 
 def test_one_way_tls_is_flagged_as_not_enforced(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, request_client_cert=False) as server:
+    with PracticeLoadBalancer(pki_workspace, request_client_cert=False) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
     assert verdict.status == "fail" and not verdict.passed
     assert "not enforced" in verdict.summary
@@ -192,7 +192,7 @@ def test_one_way_tls_is_flagged_as_not_enforced(pki_workspace: Workspace) -> Non
 
 
 def test_one_way_tls_is_seen_to_never_ask_for_a_certificate(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, request_client_cert=False) as server:
+    with PracticeLoadBalancer(pki_workspace, request_client_cert=False) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
     assert any("never asked for one" in line for line in verdict.diagnosis)
     assert verdict.attempts[1].certificate_requested is False
@@ -221,7 +221,7 @@ def test_no_common_tls_version_is_a_protocol_mismatch(pki_workspace: Workspace) 
     # A legacy policy (at most TLS 1.1; security level 0 so OpenSSL 3 still enables it)
     # against a client that speaks TLS 1.2 and 1.3.
     legacy = (ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.TLSv1_1)
-    with RehearsalServer(pki_workspace, tls_versions=legacy, ciphers="DEFAULT:@SECLEVEL=0") as server:
+    with PracticeLoadBalancer(pki_workspace, tls_versions=legacy, ciphers="DEFAULT:@SECLEVEL=0") as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
     assert verdict.status == "fail"
     assert [a.kind for a in verdict.attempts] == ["protocol"]
@@ -232,7 +232,7 @@ def test_no_common_tls_version_is_a_protocol_mismatch(pki_workspace: Workspace) 
 
 def test_no_common_cipher_is_a_protocol_mismatch(pki_workspace: Workspace) -> None:
     # An EC server key with RSA-only TLS 1.2 ciphers: the server can agree on nothing.
-    with RehearsalServer(pki_workspace, tls_versions=TLS12, ciphers="ECDHE-RSA-AES128-GCM-SHA256") as server:
+    with PracticeLoadBalancer(pki_workspace, tls_versions=TLS12, ciphers="ECDHE-RSA-AES128-GCM-SHA256") as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
     assert verdict.status == "fail"
     assert len(verdict.attempts) == 1 and verdict.attempts[0].outcome == "error"

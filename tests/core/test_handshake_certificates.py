@@ -11,7 +11,7 @@ import pytest
 
 from wizard import handshake
 from wizard.handshake import Verdict, probe
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 
@@ -62,7 +62,7 @@ def days_from_now(days: float) -> dt.datetime:
 
 
 def test_listener_trusting_another_ca_refuses_our_certificate(pki_workspace: Workspace, foreign_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, client_ca_file=foreign_workspace.cert("ca")) as server:
+    with PracticeLoadBalancer(pki_workspace, client_ca_file=foreign_workspace.cert("ca")) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
     assert verdict.status == "fail"
     assert verdict.attempts[0].outcome == "rejected" and not verdict.attempts[0].ok
@@ -70,7 +70,7 @@ def test_listener_trusting_another_ca_refuses_our_certificate(pki_workspace: Wor
     assert any("trusts a different CA" in line for line in verdict.diagnosis)
 
 
-def outcomes_seen(server: RehearsalServer, count: int = 1) -> list[dict[str, str]]:
+def outcomes_seen(server: PracticeLoadBalancer, count: int = 1) -> list[dict[str, str]]:
     """The listener's record of its connections, once `count` of them are recorded (it logs from its own thread)."""
     deadline = time.monotonic() + 5
     while len(server.outcomes) < count and time.monotonic() < deadline:
@@ -78,7 +78,7 @@ def outcomes_seen(server: RehearsalServer, count: int = 1) -> list[dict[str, str
     return list(server.outcomes)
 
 
-def assert_stopped_in_the_handshake(verdict: Verdict, server: RehearsalServer) -> None:
+def assert_stopped_in_the_handshake(verdict: Verdict, server: PracticeLoadBalancer) -> None:
     """The check ended with the first handshake: one connection, cut by us, no certificate or request sent."""
     assert verdict.status == "fail" and not verdict.passed
     assert outcomes(verdict) == ["error"] and verdict.attempts[0].kind == "server_unverified"
@@ -90,7 +90,7 @@ def assert_stopped_in_the_handshake(verdict: Verdict, server: RehearsalServer) -
 
 def test_a_server_certificate_from_elsewhere_stops_the_check(pki_workspace: Workspace, foreign_workspace: Workspace) -> None:
     files = (foreign_workspace.cert("server"), foreign_workspace.key("server"))
-    with RehearsalServer(pki_workspace, cert_files=files) as server:
+    with PracticeLoadBalancer(pki_workspace, cert_files=files) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
         assert_stopped_in_the_handshake(verdict, server)
         insecure = probe(server.host, server.port, pki_workspace, timeout=5, insecure=True)
@@ -107,7 +107,7 @@ def test_a_server_certificate_from_elsewhere_stops_the_check(pki_workspace: Work
 
 
 def test_name_mismatch_stops_the_check(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace) as server:
+    with PracticeLoadBalancer(pki_workspace) as server:
         verdict = probe(server.host, server.port, pki_workspace, sni="www.example.org", timeout=5)
         assert_stopped_in_the_handshake(verdict, server)
     assert verdict.sni == "www.example.org"
@@ -117,13 +117,13 @@ def test_name_mismatch_stops_the_check(pki_workspace: Workspace) -> None:
 
 
 def test_ip_as_the_name_is_verified_against_the_ip_san(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace) as server:
+    with PracticeLoadBalancer(pki_workspace) as server:
         verdict = probe(server.host, server.port, pki_workspace, sni="127.0.0.1", timeout=5)
     assert verdict.status == "pass", verdict.summary
 
 
 def test_system_trust_refuses_a_private_ca(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace) as server:
+    with PracticeLoadBalancer(pki_workspace) as server:
         verdict = probe(server.host, server.port, pki_workspace, trust="system", timeout=5)
         assert_stopped_in_the_handshake(verdict, server)
     assert "it is not trusted" in verdict.summary
@@ -138,7 +138,7 @@ def test_system_trust_refuses_a_private_ca(pki_workspace: Workspace) -> None:
 def test_server_certificate_out_of_its_validity_stops_the_check(pki_workspace: Workspace, tmp_path: Path, not_before: int, not_after: int,
                                                                 phrase: str, fix: str) -> None:
     files = make_leaf(pki_workspace, tmp_path, not_before=days_from_now(not_before), not_after=days_from_now(not_after))
-    with RehearsalServer(pki_workspace, cert_files=files) as server:
+    with PracticeLoadBalancer(pki_workspace, cert_files=files) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
         assert_stopped_in_the_handshake(verdict, server)
     assert phrase in verdict.summary
@@ -156,7 +156,7 @@ def test_expired_client_certificate_is_named_as_the_cause(pki_workspace: Workspa
         shutil.copy2(path, ws.root / path.relative_to(pki_workspace.root))
     cert, _ = make_leaf(pki_workspace, tmp_path / "made", client=True, not_before=days_from_now(-30), not_after=days_from_now(-1))
     shutil.copy2(cert, ws.cert("client"))
-    with RehearsalServer(ws) as server:
+    with PracticeLoadBalancer(ws) as server:
         verdict = probe(server.host, server.port, ws, timeout=5)
     assert verdict.status == "fail"
     assert verdict.attempts[0].outcome == "rejected"

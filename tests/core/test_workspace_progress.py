@@ -19,14 +19,14 @@ from wizard import handshake, i18n
 from wizard.handshake.saved import saved_verdict, shown_verdict
 from wizard.progress import next_step, progress_line, survey
 from wizard.record import record, record_survey
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
 from wizard.workspace_progress import PROGRESS_FILE, WORKSPACE_DEFAULTS
 
 
 def verdict_against_the_rehearsal_listener(ws: Workspace) -> handshake.Verdict:
-    server = RehearsalServer(ws)
+    server = PracticeLoadBalancer(ws)
     server.start()
     try:
         host, port = handshake.parse_address(server.address)

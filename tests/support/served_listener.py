@@ -2,8 +2,8 @@
 
 What a load balancer would do with its listener: present the server certificate the listener
 refers to (ELB keeps its key: the stand-in stores it as uploaded) and require client
-certificates from the CA certificate it refers to. It is our rehearsal listener
-(wizard.rehearsal), started again on the same port whenever the stand-in changes the listener,
+certificates from the CA certificate it refers to. It is the practice load balancer's serving side
+(wizard.practice), started again on the same port whenever the stand-in changes the listener,
 so the handshake test sees a move the moment ELB would apply it.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from support.fake_elb_api import FakeElbApi
 
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 
@@ -22,7 +22,7 @@ class ServedListener:
         self.api, self.listener_id, self.ws, self.folder = api, listener_id, ws, folder
         self.port = 0
         self.serving: tuple[str, str] = ("", "")  # the (server, CA) certificate ids being served
-        self._server: RehearsalServer | None = None
+        self._server: PracticeLoadBalancer | None = None
 
     @property
     def address(self) -> str:
@@ -52,6 +52,6 @@ class ServedListener:
         files["ca.pem"].write_text(ca["certificate"] + "\n")
         if self._server is not None:
             self._server.stop()
-        self._server = RehearsalServer(self.ws, port=self.port, cert_files=(files["cert.pem"], files["key.pem"]), client_ca_file=files["ca.pem"])
+        self._server = PracticeLoadBalancer(self.ws, port=self.port, cert_files=(files["cert.pem"], files["key.pem"]), client_ca_file=files["ca.pem"])
         self._server.start()
         self.port, self.serving = self._server.port, wanted

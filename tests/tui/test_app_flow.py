@@ -1,5 +1,6 @@
-"""The TUI driven by the keyboard through Pilot: all seven steps against the local rehearsal
-listener, resuming, live validation and the no-overwrite rules. Real keys and files, EC for speed."""
+"""The TUI driven by the keyboard through Pilot: all seven steps on the ELB route by the console
+(a listener on this machine standing for the load balancer), resuming, live validation and the
+no-overwrite rules. Real keys and files, EC for speed. (The practice route: test_practice_route.py.)"""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from textual.widgets import Button, Input, Select, Static
 from wizard.app.outcomes import CertificateReady
 from wizard import steps
 from wizard.app import WizardApp
+from wizard.practice import PracticeLoadBalancer
 from wizard.record import record
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
@@ -90,6 +92,10 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         await pilot.press("alt+n")
         await pilot.pause()
 
+        # The load balancer's listener, as the console would have made it: on this machine for the test.
+        listener = PracticeLoadBalancer(Workspace(root), reject_with="http400")
+        listener.start()
+
         # Steps 4 and 5: the paste-ready texts, the checklist, the id, "done"
         assert screen_name(app) == "ServerHandOffScreen"
         panel_text = app.screen.query_one("#panel-server_cert").text  # type: ignore[attr-defined]
@@ -112,20 +118,18 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         assert screen_name(app) == "ListenerScreen"
         checklist = str(app.screen.query_one("#checklist", Static).content)
         assert "Mutual authentication" in checklist and SERVER_CERT_ID in checklist and CA_CERT_ID in checklist
-        await type_into(pilot, "#address", "192.0.2.10")
+        await type_into(pilot, "#address", "127.0.0.1")
+        await type_into(pilot, "#port", str(listener.port))
         await press_button(pilot, "#done")
         await pilot.press("alt+n")
         await pilot.pause()
 
-        # Step 7: practise locally, then the three-connection test
+        # Step 7: the address of step 6, then the three-connection test
         assert screen_name(app) == "VerifyScreen"
-        assert app.screen.query_one("#address", Input).value == "192.0.2.10:443"
-        await press_button(pilot, "#practise")
-        assert app.rehearsal is not None
-        assert app.screen.query_one("#address", Input).value == app.rehearsal.address
-        assert app.focused is app.screen.query_one("#run")
-        await pilot.press("enter")
+        assert app.screen.query_one("#address", Input).value == f"127.0.0.1:{listener.port}"
+        await press_button(pilot, "#run")
         await settle(pilot)
+        listener.stop()
         verdict = app.session.last_verdict
         assert verdict["status"] == "pass", verdict
         assert "PASS" in plain(app.screen.query_one("#verdict", Static).content)
@@ -138,7 +142,6 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
-    assert app.rehearsal is None  # the practice listener stops with the app
 
     ws = Workspace(root)
     for role in ("ca", "server", "client"):
@@ -670,9 +673,14 @@ async def test_step_7_scrolls_the_verdict_into_view_at_80x24(tmp_path: Path, pki
     session.steps_done = [1, 2, 3, 4, 5, 6]
     SessionStore().save(session)
     app = WizardApp(workspace=str(pki_workspace.root))
+    with PracticeLoadBalancer(pki_workspace) as listener:
+        await _verdict_in_view(app, listener.address)
+
+
+async def _verdict_in_view(app: WizardApp, address: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await resume_session(pilot)
-        await press_button(pilot, "#practise")
+        await type_into(pilot, "#address", address)
         for _ in range(2):  # after every result, not only the first
             app.screen.query_one("#body").scroll_home(animate=False)
             await pilot.pause()
@@ -686,7 +694,7 @@ async def test_step_7_scrolls_the_verdict_into_view_at_80x24(tmp_path: Path, pki
         await pilot.press("ctrl+q")
 
 
-async def test_the_summary_says_when_the_verdict_was_the_practice_listener(tmp_path: Path, pki_workspace: Workspace) -> None:
+async def test_the_summary_says_when_the_verdict_was_a_listener_on_this_machine(tmp_path: Path, pki_workspace: Workspace) -> None:
     from wizard import pki
     from wizard.workspace import read_bytes
 
@@ -703,7 +711,7 @@ async def test_the_summary_says_when_the_verdict_was_the_practice_listener(tmp_p
         await resume_session(pilot)
         assert screen_name(app) == "SummaryScreen"
         shown = plain(app.screen.query_one("#verdict", Static).content)
-        assert "practice listener" in shown and "load balancer" in shown
+        assert "a listener on this machine" in shown and "against the load balancer" in " ".join(shown.split())
         artifacts = plain(app.screen.query_one("#artifacts", Static).content)
         fingerprint = session.certificates["server"]["fingerprint"]
         assert fingerprint[:47] in artifacts and fingerprint[48:] in artifacts and "…" not in artifacts

@@ -199,10 +199,10 @@ async def test_a_copied_workspace_resumes_at_the_same_step_in_another_account(tm
 async def test_a_language_switch_says_the_saved_verdict_and_an_open_dialog_again(tmp_path: Path) -> None:
     from wizard import handshake
     from wizard.record import record
-    from wizard.rehearsal import RehearsalServer
+    from wizard.practice import PracticeLoadBalancer
 
     ws = prepare(tmp_path / "home", 7, done_upto=6)
-    server = RehearsalServer(ws)
+    server = PracticeLoadBalancer(ws)
     server.start()
     try:
         host, port = handshake.parse_address(server.address)

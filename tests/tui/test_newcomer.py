@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Select, Static
 from screens.base import PastePanel
 from wizard import steps
 from wizard.app import WizardApp
+from wizard.practice import PracticeLoadBalancer
 from wizard.record import record
 from wizard.session import Session, SessionStore
 from wizard.workspace import Workspace
@@ -190,16 +191,17 @@ async def test_step_7_offers_the_system_trust_store(tmp_path: Path) -> None:
     ws = make_pki(tmp_path / "ws")
     saved_at(ws, 7, done=(4, 5, 6))
     app = WizardApp(workspace=str(ws.root))
-    async with app.run_test(size=SIZE) as pilot:
-        await open_at(pilot, "VerifyScreen")
-        await press_button(pilot, "#practise")
-        await choose(pilot, "#trust", "system")
-        await press_button(pilot, "#run")
-        await settle(pilot)
-        verdict = app.session.last_verdict
-        # Our private CA is in no system store: the server certificate does not verify there.
-        assert verdict["trust"] == "system" and verdict["status"] == "fail"
-        await pilot.press("ctrl+q")
+    with PracticeLoadBalancer(ws) as listener:
+        async with app.run_test(size=SIZE) as pilot:
+            await open_at(pilot, "VerifyScreen")
+            await type_into(pilot, "#address", listener.address)
+            await choose(pilot, "#trust", "system")
+            await press_button(pilot, "#run")
+            await settle(pilot)
+            verdict = app.session.last_verdict
+            # Our private CA is in no system store: the server certificate does not verify there.
+            assert verdict["trust"] == "system" and verdict["status"] == "fail"
+            await pilot.press("ctrl+q")
 
 
 # ---------------------------------------------------------------------------
@@ -329,22 +331,22 @@ async def test_choice_menus_open_clear_of_the_footer(tmp_path: Path, step: int, 
 
 
 # ---------------------------------------------------------------------------
-# 8. Practising keeps the typed address; the browser help; a doubtful acceptance
+# 8. The practice route's offer keeps the typed address; the browser help; a doubtful acceptance
 # ---------------------------------------------------------------------------
 
 
-async def test_practising_keeps_the_address_typed_for_the_load_balancer(tmp_path: Path) -> None:
+async def test_the_practice_route_offer_asks_first_and_keeps_the_address_typed(tmp_path: Path) -> None:
     ws = make_pki(tmp_path / "ws")
     saved_at(ws, 7, done=(4, 5, 6))
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await open_at(pilot, "VerifyScreen")
         await type_into(pilot, "#address", "198.51.100.7:443")
-        await press_button(pilot, "#practise")
-        assert app.screen.query_one("#address", Input).value == app.rehearsal.address
-        mine = app.screen.query_one("#mine", Button)
-        assert mine.display and str(mine.label) == "Use 198.51.100.7:443"
-        await press_button(pilot, "#mine")
+        await press_button(pilot, "#practice-route")
+        assert screen_name(app) == "ConfirmModal"  # it would start steps 4-7 again: asked first
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen_name(app) == "VerifyScreen" and not app.session.practising and app.session.is_done(6)
         assert app.screen.query_one("#address", Input).value == "198.51.100.7:443"
         assert (app.session.lb_address, app.session.lb_port) == ("198.51.100.7", 443)
         assert "Legacy" in plain(app.screen.query_one("#browser", Static).content)  # modern .p12: macOS needs legacy
@@ -438,12 +440,16 @@ async def test_the_walk_through_all_seven_steps_meets_no_error(tmp_path: Path) -
             await press_button(pilot, "#done")
         await pilot.press("alt+n")
         await pilot.pause()
+        listener = PracticeLoadBalancer(Workspace(root))  # the load balancer's listener, on this machine for the test
+        listener.start()
+        await type_into(pilot, "#address", "127.0.0.1")
+        await type_into(pilot, "#port", str(listener.port))
         await press_button(pilot, "#done")
         await pilot.press("alt+n")
         await pilot.pause()
-        await press_button(pilot, "#practise")
-        await pilot.press("enter")
+        await press_button(pilot, "#run")
         await settle(pilot)
+        listener.stop()
         assert app.session.last_verdict["status"] == "pass"
         assert app.last_error == "" and screen_name(app) == "VerifyScreen"
         await pilot.press("ctrl+q")

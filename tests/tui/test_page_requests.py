@@ -73,7 +73,7 @@ def test_the_checker_sees_a_missing_handler() -> None:
 def test_the_app_gives_the_pages_what_they_read() -> None:
     """The App is the pages' WorkInProgress: every member the protocol names, it has."""
     members = [name for name, _value in inspect.getmembers(WorkInProgress) if not name.startswith("_")]
-    assert set(members) == {"busy", "live_attempts", "clients_progress", "rehearsal_address"}
+    assert set(members) == {"busy", "live_attempts", "clients_progress", "practice_address", "practice_problem", "gone_listener"}
     app = WizardApp()
     for name in members:
         assert hasattr(app, name), name

@@ -144,11 +144,11 @@ def test_a_chinese_verdict_wraps_whole_at_80_columns(pki_workspace) -> None:  # 
     from screens.step7_verify import attempts_text, verdict_text
     from wizard import i18n
     from wizard.handshake import probe
-    from wizard.rehearsal import RehearsalServer
+    from wizard.practice import PracticeLoadBalancer
 
     i18n.set_language(i18n.CHINESE)
     try:
-        with RehearsalServer(pki_workspace, request_client_cert=False) as server:
+        with PracticeLoadBalancer(pki_workspace, request_client_cert=False) as server:
             verdict = probe(server.host, server.port, pki_workspace, timeout=5).to_dict()
         console = Console(width=76, record=True, file=io.StringIO())  # the page's width at 80x24
         console.print(attempts_text(verdict["attempts"]))

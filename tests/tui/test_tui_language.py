@@ -293,8 +293,16 @@ async def clients_page(pilot: Pilot) -> None:
 
 
 async def practising(pilot: Pilot) -> None:
-    await open_step(pilot, 7)
-    await press_button(pilot, "#practise")
+    """The practice route: steps 4-6 on the practice load balancer, then step 7 beside it."""
+    await open_step(pilot, 4)
+    for _step in (4, 5):
+        await press_button(pilot, "#add")
+        await settled(pilot)
+        await pilot.press("alt+n")
+        await settled(pilot)
+    await press_button(pilot, "#done")
+    await settled(pilot)
+    await pilot.press("alt+n")
     await settled(pilot)
 
 
@@ -304,7 +312,8 @@ SWEEP: dict[str, tuple[dict[str, Any] | None, Step]] = {
     "welcome-resume": ({"step": 3}, welcome),
     **{f"step{step}-form": ({"step": step, "server_cert_id": "", "ca_cert_id": ""}, on_step(step)) for step in range(1, 8)},
     **{f"step{step}-done": ({"step": step, "done_upto": step}, on_step(step)) for step in range(1, 8)},
-    "step7-practice": ({"step": 7}, practising),
+    **{f"practice-step{step}": ({"step": step, "route": "practice"}, on_step(step)) for step in (4, 5, 6)},
+    "step7-practice": ({"step": 4, "done_upto": 3, "route": "practice"}, practising),
     "summary": ({"step": SUMMARY, "done_upto": 7}, on_step(SUMMARY)),
     "clients": ({"step": 3, "done_upto": 3, "clients": True}, clients_page),
     "help": ({"step": 2}, on_step(2, "f1")),
@@ -384,7 +393,7 @@ async def test_no_screen_shows_text_left_out_of_the_catalog(home: Path, monkeypa
     async with app.run_test(size=LARGE) as pilot:
         await reach(pilot)
         shown = await every_page_of(pilot)
-        app.stop_rehearsal()
+        app.stop_practice()
     allowed = (*DATA_WORDS, *pem_words(home), *(PALETTE_WORDS if case == "command-palette" else ()))
     left = [word for word in untranslated_words(shown, allowed=allowed) if word not in EXACT_DATA_WORDS]
     assert not left, f"{case}: English left on the screen: {sorted(set(left))}\n{shown}"

@@ -187,9 +187,12 @@ class CertificateWork(WorkBase):
         if not self._record(message.workspace, message.outcome):
             self.sync_screen()
             return
+        moving = self.move_after_renewal()
         if isinstance(message.outcome, CaRenewal):
-            self.notify(_("Everything it signed stays valid. Upload the new CA certificate (step 5) and set it on the listener (step 6)."),
+            self.notify(_("Everything it signed stays valid; the listener is being moved to it.") if moving else
+                        _("Everything it signed stays valid. Upload the new CA certificate (step 5) and set it on the listener (step 6)."),
                         title=_("CA renewed"), timeout=12)
         else:
-            self.notify(_("Upload it and move the listener to it (steps 4 and 6)."), title=_("Server certificate renewed"), timeout=12)
+            self.notify(_("The listener is being moved to it.") if moving else _("Upload it and move the listener to it (steps 4 and 6)."),
+                        title=_("Server certificate renewed"), timeout=12)
         self.sync_screen()

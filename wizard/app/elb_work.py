@@ -55,7 +55,8 @@ class ElbWork(WorkBase):
 
         checked, error = attempt(lambda: elb.readiness(ws, purpose))
         findings = checked if error is None else [Finding("error", "file", error, "")]  # a failure shown as a finding
-        exported = export_for_the_api(ws, answers) if not any(f.blocking for f in findings) else None
+        ready = not any(f.blocking for f in findings)
+        exported = export_for_the_api(ws, answers) if ready and not answers.practising else None  # no API on the practice route
         self._post_from_thread(page.ReadinessChecked(findings, exported), to=page)
 
     def on_hand_off_screen_save_requested(self, message: HandOffScreen.SaveRequested) -> None:
@@ -96,16 +97,46 @@ class ElbWork(WorkBase):
         if self.session is not None and self.ws is not None and self._start("upload", label):
             self._upload_worker(copy.deepcopy(self.session), self.ws, request)
 
+    def on_step_screen_move_requested(self, _message: StepScreen.MoveRequested) -> None:
+        self.start_move()
+
+    def start_move(self) -> None:
+        """Upload what changed and move the recorded listener to it, deleting what it replaced: the
+        region, project, endpoint, load balancer and port all come from the record (nothing typed)."""
+        if self.session is not None and self.ws is not None and self._start("upload", _("moving the recorded listener through the ELB API…")):
+            self._upload_worker(copy.deepcopy(self.session), self.ws, None)
+
+    def move_after_renewal(self) -> bool:
+        """After a renewal, move the listener to the new certificate where that needs nothing typed:
+        the practice listener at once; ELB's recorded listener when the SDK and credentials are
+        there. True when a move started."""
+        from wizard import elb
+
+        if self.session is None or self.ws is None:
+            return False
+        if self.session.practising:
+            if not self.session.practice.get("listener"):
+                return False
+            self.refresh_practice()
+            return True
+        if not (elb.sdk_available() and elb.credentials_present() and elb.recorded_listener(self.session, self.ws)):
+            return False
+        self.start_move()
+        return True
+
     @work(thread=True, group="upload", description="certificate upload through the ELB API")
-    def _upload_worker(self, answers: Session, ws: Workspace, request: UploadRequest) -> None:
+    def _upload_worker(self, answers: Session, ws: Workspace, request: UploadRequest | None) -> None:
         from wizard import elb
         from wizard.errors import WizardError
 
         try:
-            result = elb.upload(ws, answers, region=request.region, project_id=request.project_id,
-                                endpoint=request.endpoint or None, loadbalancer_id=request.loadbalancer_id or None,
-                                port=answers.lb_port, tls_policy=answers.tls_policy, delete_replaced=request.delete_replaced,
-                                forward_client_cert=list(answers.forward_client_cert) or None)
+            if request is None:  # the recorded listener, moved with nothing typed again
+                result = elb.move_recorded_listener(ws, answers, delete_replaced=True, timeout=elb.DEFAULT_TIMEOUT)
+            else:
+                result = elb.upload(ws, answers, region=request.region, project_id=request.project_id,
+                                    endpoint=request.endpoint or None, loadbalancer_id=request.loadbalancer_id or None,
+                                    port=answers.lb_port, tls_policy=answers.tls_policy, delete_replaced=request.delete_replaced,
+                                    forward_client_cert=list(answers.forward_client_cert) or None)
         except elb.UploadFailed as failure:
             self._post_from_thread(UploadStopped(ws.root, str(failure), failure.partial))
         except WizardError as error:
@@ -125,11 +156,30 @@ class ElbWork(WorkBase):
         self._record_upload(message.workspace, message.result)
         if self._is_open(message.workspace):
             result = message.result
-            self.notify(_("server certificate {server_id}, CA certificate {ca_id}").format(server_id=result.server_cert_id, ca_id=result.ca_cert_id),
-                        title=_("Uploaded"))
+            self.gone_listener = result.listener_gone
+            if result.listener_gone:
+                self.show_error(_("The recorded listener {listener_id} is gone from ELB: nothing was moved. Create a listener with the "
+                                  "API in step 6 (give the load balancer id), or in the console.").format(listener_id=result.listener_gone),
+                                _("Listener gone"))
+            else:
+                self.notify(self._uploaded_words(result), title=_("Uploaded"), timeout=10)
             for warning in result.warnings:
                 self.warn_once(warning)
         self.sync_screen()
+
+    @staticmethod
+    def _uploaded_words(result: Any) -> str:
+        """What an upload did, in one notification: the ids, the listener moved, what was deleted or kept."""
+        lines = [_("server certificate {server_id}, CA certificate {ca_id}").format(server_id=result.server_cert_id, ca_id=result.ca_cert_id)]
+        if result.listener_id:
+            moved = result.listener_updated or result.listener_recorded == result.listener_id
+            lines.append((_("listener {listener_id} moved to them") if moved else _("listener {listener_id}")).format(
+                listener_id=result.listener_id))
+        if result.deleted:
+            lines.append(_("deleted the replaced {ids}").format(ids=", ".join(result.deleted)))
+        for cert_id, why in result.kept.items():
+            lines.append(_("kept {cert_id}: {why}").format(cert_id=cert_id, why=why))
+        return "\n".join(lines)
 
     @on(UploadStopped)
     def _upload_stopped(self, message: UploadStopped) -> None:

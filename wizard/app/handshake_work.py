@@ -1,5 +1,5 @@
-"""The App's work for step 7: the handshake test's three connections and the practice
-listener on this machine."""
+"""The App's work for step 7: the handshake test's three connections (against the load balancer,
+or the practice load balancer on this machine: wizard.app.practice_work)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,8 @@ class HandshakeWork(WorkBase):
     def on_verify_screen_test_requested(self, message: VerifyScreen.TestRequested) -> None:
         self.start_handshake(message.host, message.port, message.sni, trust=message.trust)
 
-    def on_verify_screen_practice_requested(self, message: VerifyScreen.PracticeRequested) -> None:
-        message.page.post_message(message.page.PracticeReady(self.start_rehearsal()))
-
-    @property
-    def rehearsal_address(self) -> str | None:
-        """The practice listener's address, None while it is not running."""
-        return self.rehearsal.address if self.rehearsal is not None else None
+    def on_verify_screen_route_requested(self, message: VerifyScreen.RouteRequested) -> None:
+        self.take_route(message.route)
 
     # -- the handshake test -------------------------------------------------------------------
     def start_handshake(self, host: str, port: int, sni: str | None, trust: str = "auto") -> None:
@@ -70,28 +65,3 @@ class HandshakeWork(WorkBase):
             self.notify(verdict.summary, title=status_text("pass"), timeout=10)
         else:
             self.notify(verdict.summary, title=status_text(verdict.status), severity="error", timeout=12)
-
-    # -- the practice listener ------------------------------------------------------------------
-    def start_rehearsal(self) -> str | None:
-        """Start the local mTLS listener (once); return its address, None when it cannot start."""
-        if self.ws is None:
-            return None
-        if self.rehearsal is not None:
-            return self.rehearsal.address
-        from wizard.errors import WizardError
-        from wizard.rehearsal import RehearsalServer
-
-        forwarded = tuple(self.session.forward_client_cert) if self.session is not None else ()
-        server = RehearsalServer(self.ws, forward_client_cert=forwarded)
-        try:
-            server.start()
-        except (WizardError, OSError) as error:
-            self.show_error(_("the practice listener cannot start: {error}").format(error=error))
-            return None
-        self.rehearsal = server
-        return server.address
-
-    def stop_rehearsal(self) -> None:
-        if self.rehearsal is not None:
-            server, self.rehearsal = self.rehearsal, None
-            server.stop()

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from wizard.clients import BatchResult, Revocation
     from wizard.elb.uploader import UploadResult
     from wizard.handshake import Verdict
+    from wizard.practice.records import PracticeResult
     from wizard.steps import StepOutcome
 
 
@@ -58,6 +59,15 @@ class UploadStopped(Message):
         self.workspace = workspace
         self.error = error
         self.partial = partial
+
+
+class PracticeFinished(Message):
+    """Steps 4-6 on the practice load balancer: what it holds and serves now."""
+
+    def __init__(self, workspace: Path, result: PracticeResult) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.result = result
 
 
 class AttemptDone(Message):

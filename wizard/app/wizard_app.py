@@ -2,7 +2,7 @@
 
 The App is the long-lived owner of everything that outlives a screen: the session (written
 by a background writer after every answer), the work in threads (the `*_work` modules beside
-this one) and the local rehearsal listener. Pages ask with messages (see wizard.app) and
+this one) and the practice load balancer, serving on this machine on the practice route. Pages ask with messages (see wizard.app) and
 redraw from the session when the App tells them something changed (`sync`).
 
 Heavy modules (cryptography through the core, the step screens) are imported lazily so
@@ -28,6 +28,7 @@ from wizard.app.clients_work import ClientsWork
 from wizard.app.download_work import DownloadWork
 from wizard.app.elb_work import ElbWork
 from wizard.app.handshake_work import HandshakeWork
+from wizard.app.practice_work import PracticeWork
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
     from screens.base import StepScreen
     from screens.summary import SummaryScreen
     from screens.welcome import WelcomeScreen
+    from wizard.practice import PracticeLoadBalancer
     from wizard.progress import Survey
-    from wizard.rehearsal import RehearsalServer
     from wizard.session import Session, SessionStore, SessionWriter
     from wizard.workspace import Workspace
 
@@ -68,6 +69,12 @@ STEP_SCREENS = {
     7: ("screens.step7_verify", "VerifyScreen"),
     SUMMARY: ("screens.summary", "SummaryScreen"),
 }
+# The practice route's own pages for steps 4-6 (the practice load balancer instead of ELB's console).
+PRACTICE_SCREENS = {
+    4: ("screens.practice_handoff", "PracticeServerScreen"),
+    5: ("screens.practice_handoff", "PracticeCaScreen"),
+    6: ("screens.step6_practice", "PracticeListenerScreen"),
+}
 
 
 def textual_word(text: str) -> str:
@@ -79,7 +86,7 @@ def textual_word(text: str) -> str:
     return text if shown == own else shown
 
 
-class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWork, DownloadWork):
+class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWork, CaUnlockWork, DownloadWork):
     TITLE = "mtls-wizard"
     CSS_PATH = assets_loader.stylesheet_path()
     BINDINGS = [
@@ -95,7 +102,10 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
         self.session: Session | None = None
         self.ws: Workspace | None = None
         self.busy: dict[str, str] = {}  # kind of work -> what the user sees while it runs
-        self.rehearsal: RehearsalServer | None = None
+        self.practice_lb: PracticeLoadBalancer | None = None
+        self.practice_problem = ""  # why the practice load balancer could not serve ("" it serves, or has nothing to)
+        self.practice_log: list[str] = []  # its last connections
+        self.gone_listener = ""  # the recorded ELB listener the last upload found gone ("" none)
         self.live_attempts: list[Any] = []
         self.clients_progress = (0, 1)  # (done, total) of the batch of named clients being issued
         self.last_error = ""
@@ -117,7 +127,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
         from importlib import import_module
 
         assert self.session is not None and self.ws is not None
-        module, name = STEP_SCREENS[step]
+        module, name = (PRACTICE_SCREENS if self.session.practising else STEP_SCREENS).get(step) or STEP_SCREENS[step]
         return getattr(import_module(module), name)(self.session, self.ws, self)
 
     # -- what the pages ask for (their work: the *_work modules) ----------------------------
@@ -125,7 +135,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
         self.use_store(message.store)
 
     def on_welcome_screen_start_requested(self, message: WelcomeScreen.StartRequested) -> None:
-        self.open_workspace(message.folder, survey=message.survey)
+        self.open_workspace(message.folder, survey=message.survey, route=message.route)
 
     def on_step_screen_page_requested(self, message: StepScreen.PageRequested) -> None:
         self.goto(message.step)
@@ -151,14 +161,15 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
             self.store = store
             self.writer = SessionWriter(store, lambda problem: self.notify(problem, severity="error", timeout=10))
 
-    def open_workspace(self, path: str | Path, survey: Survey | None = None) -> None:
+    def open_workspace(self, path: str | Path, survey: Survey | None = None, route: str = "") -> None:
         """Start (or continue) the session of a workspace and go to its first step not done.
 
         `survey`: what the workspace's files prove (read by the welcome screen), added to the
-        session so a workspace made elsewhere keeps its ticks.
+        session so a workspace made elsewhere keeps its ticks. `route`: "elb" or "practice" (""
+        keeps the session's).
         """
         from wizard.progress import next_step
-        from wizard.record import record_survey
+        from wizard.record import choose_route, record_survey
         from wizard.session import Session, SessionFileError, SessionStore
         from wizard.workspace import Workspace
 
@@ -178,6 +189,8 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
             session = self.store.with_workspace(Session(workspace=str(root)))
         while self.store.notices:  # e.g. a progress file another user could have written
             self.notify(self.store.notices.pop(0), severity="warning", timeout=10)
+        if route:
+            choose_route(session, route)
         if survey is not None:
             for outcome in survey.certificates.values():
                 if session.certificates.get(outcome.role, {}).get("fingerprint") != outcome.certificate["fingerprint"]:
@@ -186,9 +199,22 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
             record_survey(session, survey)
         self.session = session
         self.ws = Workspace(root)
-        self.stop_rehearsal()
+        self.serve_practice()  # the practice route's listener, serving again (or stopped: another workspace)
         self.save()
         self.goto(next_step(session))
+
+    def take_route(self, route: str) -> None:
+        """Switch between the ELB route and the practice route (steps 4-7 are to do on the new one,
+        as far as its records do not prove them) and show the first step not done."""
+        from wizard.progress import next_step
+        from wizard.record import choose_route
+
+        if self.session is None or not choose_route(self.session, route):
+            return
+        self.serve_practice()
+        self.save()
+        self.sync_screen()
+        self.goto(next_step(self.session))
 
     def save(self) -> None:
         """Hand the session to the writer thread now; a failure is reported, never fatal."""
@@ -411,12 +437,12 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, ClientsWork, CaUnlockWo
 
     async def action_quit(self) -> None:
         self._flush_session()
-        self.stop_rehearsal()
+        self.stop_practice()
         self.exit(0)
 
     def on_unmount(self) -> None:
         self._flush_session()  # answers typed just before the app went away
-        self.stop_rehearsal()
+        self.stop_practice()
 
 
 def run_app(workspace: str | None = None) -> int:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from screens.summary import SummaryScreen
     from wizard.ca_key import Unlock
-    from wizard.rehearsal import RehearsalServer
+    from wizard.practice import PracticeLoadBalancer
     from wizard.session import Session, SessionStore
     from wizard.workspace import Workspace
 
@@ -57,7 +57,10 @@ class WorkBase(App[int]):
     store: SessionStore | None
     ws: Workspace | None
     busy: dict[str, str]
-    rehearsal: RehearsalServer | None
+    practice_lb: PracticeLoadBalancer | None
+    practice_problem: str
+    practice_log: list[str]
+    gone_listener: str
     live_attempts: list[Any]
     clients_progress: tuple[int, int]
     probe_thread: threading.Thread | None
@@ -71,6 +74,10 @@ class WorkBase(App[int]):
     def save_elsewhere(self, workspace: Path, change: Callable[[Session], None]) -> None: ...
     def with_ca_unlocked(self, then: Callable[[Unlock], None]) -> None: ...
     def remember_ca_passphrase(self, workspace: Path, passphrase: str | None) -> None: ...
+    def take_route(self, route: str) -> None: ...
+    def serve_practice(self) -> None: ...
+    def refresh_practice(self) -> None: ...
+    def move_after_renewal(self) -> bool: ...
 
     def _post_from_thread(self, message: Message, to: MessagePump | None = None) -> None:
         """Post `message` to the App (or to the page `to` that asked) from a worker's thread."""

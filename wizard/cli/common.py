@@ -143,12 +143,12 @@ def is_loopback_host(host: str) -> bool:
 
 
 def check_listen_address(host: str, public: bool) -> None:
-    """A listener (serve) stays on this machine unless --public says otherwise: 0.0.0.0, :: or
+    """A listener (practice, serve) stays on this machine unless --public says otherwise: 0.0.0.0, :: or
     any address or name but loopback lets other machines connect, so it needs --public, and
     then gets a warning."""
     if is_loopback_host(host):
         return
     if not public:
-        raise InputError(_("--host {host} lets other machines connect to the rehearsal listener: add --public to do that on purpose, "
+        raise InputError(_("--host {host} lets other machines connect to the practice load balancer: add --public to do that on purpose, "
                            "or leave --host out to listen on 127.0.0.1 only").format(host=printable(host)))
-    warn(_("listening on {host}: other machines can connect to this rehearsal listener; it is for practice, stop it when done").format(host=printable(host)))
+    warn(_("listening on {host}: other machines can connect to this practice load balancer; it is for practice, stop it when done").format(host=printable(host)))

@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_client_parser(commands)
     _add_lifecycle_parsers(commands)
     _add_check_parser(commands)
+    _add_practice_parser(commands)
     _add_serve_parser(commands)
     _add_web_parser(commands)
     _add_elb_parser(commands)
@@ -334,7 +335,8 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
-    serve = commands.add_parser("serve", help=_("a local mTLS listener built from the workspace, to practise against"))
+    serve = commands.add_parser("serve", help=_("the practice load balancer with a listener built from the workspace as it is, nothing "
+                                                "recorded (for scripts; see practice)"))
     _workspace_arg(serve)
     serve.add_argument("--host", type=_listen_host, default="127.0.0.1",
                        help=_("address to listen on (default 127.0.0.1; one other machines can reach needs --public)"))
@@ -348,7 +350,7 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
                        help=_("ask for the client certificate during the handshake (default, like a load balancer) or after the request, "
                             "by TLS 1.3 post-handshake authentication (like Apache httpd per location)"))
     serve.add_argument("--forward-client-cert", action="append", metavar="FIELD[=ALIAS]",
-                       help=_("show in each reply the client-certificate headers ELB would forward (default: the fields chosen in step 6)"))
+                       help=_("the client-certificate headers ELB would forward to the backend, shown in each reply (default: the fields chosen in step 6)"))
     serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
 
 
@@ -364,6 +366,27 @@ def _add_web_parser(commands: argparse._SubParsersAction) -> None:
                      help=_("allow an address other machines can reach: there is no password, and whoever reaches the page can "
                             "issue certificates from this CA and download its private keys"))
     web.set_defaults(handler=_lazy("wizard.cli.web", "web_command"))
+def _add_practice_parser(commands: argparse._SubParsersAction) -> None:
+    practice = commands.add_parser(
+        "practice", help=_("steps 4-6 on the practice load balancer (no cloud account), recorded; then it serves that listener here"),
+        description=_("Adds the server and CA certificates to the practice load balancer, creates its listener from the options "
+                      "(the session's choices where one is left out), records them like uploads (marked as practice), serves the "
+                      "listener on this machine and prints the check line to run. Ctrl+C stops it."))
+    _workspace_arg(practice)
+    practice.add_argument("--host", type=_listen_host, default="127.0.0.1", help=_("loopback address to listen on (default 127.0.0.1, or ::1)"))
+    practice.add_argument("--port", type=_port, default=None, help=_("the listener's port (default: the session's, 8443; 0 picks a free one)"))
+    practice.add_argument("--ssl-auth", choices=("mutual", "one-way"), default=None,
+                          help=_("SSL authentication: mutual (default) or one-way, the mistake check must FAIL"))
+    practice.add_argument("--ca", choices=("yours", "other"), default=None,
+                          help=_("the CA certificate the listener trusts: yours (step 5, default) or other (another team's: check must FAIL)"))
+    practice.add_argument("--tls-policy", default=None, metavar="POLICY", help=_("ELB's TLS policy (default: the session's, tls-1-2-strict)"))
+    practice.add_argument("--forward-client-cert", metavar="FIELD[=ALIAS]", action="append", default=None,
+                          help=_("forward a client certificate field to the backend as a header (repeatable; default: the session's): cert, "
+                                 "subjectdn, issuerdn, fingerprint, serialnumber, clientverify, end, ciphers; 'none' forwards nothing"))
+    practice.add_argument("--backend", metavar="URL", default=None,
+                          help=_("forward to a web server on this machine, e.g. http://127.0.0.1:8080 (default: the recorded one, else the "
+                                 "built-in backend that answers with the headers it received)"))
+    practice.set_defaults(handler=_lazy("wizard.cli.practice", "practice_command"))
 
 
 def _add_elb_parser(commands: argparse._SubParsersAction) -> None:

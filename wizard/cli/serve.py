@@ -1,4 +1,6 @@
-"""`serve`: the rehearsal listener in the foreground, until Ctrl+C or SIGTERM."""
+"""`serve`: the practice load balancer serving a listener built from the workspace as it is
+(nothing recorded: for scripts), in the foreground until Ctrl+C or SIGTERM; and what `practice`
+shares with it (the banner's lines, running until stopped)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import ipaddress
 import shlex
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from wizard.cli.common import check_listen_address, resolve_workspace
@@ -13,7 +16,7 @@ from wizard.defaults import PROG
 from wizard.errors import WizardError
 from wizard.i18n import _
 from wizard.handshake import format_address
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.safe_text import printable
 from wizard.workspace import Workspace, read_bytes
 
@@ -42,7 +45,7 @@ def _local_address(host: str) -> str:
     return host
 
 
-def curl_command(ws: Workspace, server: RehearsalServer) -> str:
+def curl_command(ws: Workspace, server: PracticeLoadBalancer) -> str:
     """A curl line that works as printed: it asks for the certificate's name and connects here."""
     address = _local_address(server.host)
     bracketed = f"[{address}]" if ":" in address else address
@@ -58,7 +61,7 @@ def curl_command(ws: Workspace, server: RehearsalServer) -> str:
     return shlex.join([*base, "--connect-to", f"{url_name}:{server.port}:{bracketed}:{server.port}", f"https://{url_name}:{server.port}/"])
 
 
-def _setup_line(ws: Workspace, server: RehearsalServer, args: Any) -> str:
+def _setup_line(ws: Workspace, server: PracticeLoadBalancer, args: Any) -> str:
     """What the listener presents and whom it refuses, how."""
     if server.client_auth == "post-handshake":
         line = _("  server certificate {server_cert}, client CA {ca_cert}; the certificate is asked for after the request "
@@ -70,19 +73,27 @@ def _setup_line(ws: Workspace, server: RehearsalServer, args: Any) -> str:
                  "answers HTTP 400: a listener that does not enforce mutual TLS (check must FAIL it)")
     else:
         line = _("  server certificate {server_cert}, client CA {ca_cert}; clients without a certificate get "
-                 'HTTP 400 "No required SSL certificate was sent"')
+                 'HTTP 400 "No required SSL certificate was sent", a stranger\'s certificate "The SSL certificate error" (nginx\'s '
+                 "and ELB's pages)")
     return line.format(server_cert=ws.relative(ws.cert("server")), ca_cert=ws.relative(ws.cert("ca")))
 
 
-def _banner(ws: Workspace, server: RehearsalServer, args: Any) -> None:
+def try_lines(ws: Workspace, server: PracticeLoadBalancer) -> None:
+    """The check line and the curl line, each working as printed."""
     address = _local_address(server.host)
-    print(_("Rehearsal mTLS listener on {url}  (port {port})").format(url=server.url, port=server.port), flush=True)
-    print(_setup_line(ws, server, args))
     check = shlex.join([PROG, "check", format_address(address, server.port), "--workspace", str(ws.root)])
     print(_("  try:  {command}").format(command=check))
     print(f"        {curl_command(ws, server)}")
+
+
+def _banner(ws: Workspace, server: PracticeLoadBalancer, args: Any) -> None:
+    print(_("Practice load balancer on {url}  (port {port}; serve: a listener built from the workspace, nothing "
+            "recorded)").format(url=server.url, port=server.port), flush=True)
+    print(_setup_line(ws, server, args))
+    try_lines(ws, server)
     if server.forward_client_cert:
-        print(_("  each reply shows the headers ELB would forward: {fields}").format(fields=", ".join(server.forward_client_cert)))
+        print(_("  its backend receives the client-certificate headers ELB would forward: {fields}").format(
+            fields=", ".join(server.forward_client_cert)))
     print(_("  Ctrl+C stops it."), flush=True)
 
 
@@ -98,18 +109,16 @@ def _forwarded_fields(ws: Workspace, args: Any) -> tuple[str, ...]:
     return tuple(session.forward_client_cert)
 
 
-def serve_command(args: Any) -> int:
-    check_listen_address(args.host, getattr(args, "public", False))  # loopback unless --public
-    ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
+def log_line(line: str) -> None:
+    print(printable(line), flush=True)  # client certificate subjects are the client's choice
 
-    def log(line: str) -> None:
-        print(printable(line), flush=True)  # client certificate subjects are the client's choice
+
+def run_until_stopped(server: PracticeLoadBalancer, banner: Callable[[], None]) -> None:
+    """Serve in the foreground until Ctrl+C or SIGTERM; then stop and say so."""
 
     def on_term(signum: int, frame: object) -> None:
         raise _Shutdown
 
-    server = RehearsalServer(ws, host=args.host, port=args.port, reject_with=args.reject_with, log=log,
-                             client_auth=getattr(args, "client_auth", "handshake"), forward_client_cert=_forwarded_fields(ws, args))
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         # Before anything is printed (a script may signal as soon as it reads the first line), and
@@ -117,7 +126,7 @@ def serve_command(args: Any) -> int:
         previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, on_term), signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
     try:
         server.start()
-        _banner(ws, server, args)
+        banner()
         threading.Event().wait()
     except (KeyboardInterrupt, _Shutdown):
         pass
@@ -125,5 +134,13 @@ def serve_command(args: Any) -> int:
         server.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    print("\n" + _("Rehearsal listener stopped. Goodbye."), flush=True)
+    print("\n" + _("Practice load balancer stopped. Goodbye."), flush=True)
+
+
+def serve_command(args: Any) -> int:
+    check_listen_address(args.host, getattr(args, "public", False))  # loopback unless --public
+    ws = Workspace(resolve_workspace(getattr(args, "workspace", None)))
+    server = PracticeLoadBalancer(ws, host=args.host, port=args.port, reject_with=args.reject_with, log=log_line,
+                                  client_auth=getattr(args, "client_auth", "handshake"), forward_client_cert=_forwarded_fields(ws, args))
+    run_until_stopped(server, lambda: _banner(ws, server, args))
     return 0

@@ -100,6 +100,17 @@ def _warnings_unless_blocked(purpose: str, findings: list[pki.Finding]) -> list[
             for f in findings if f.severity == "warning"]
 
 
+def checked_texts(ws: Workspace, purpose: str) -> tuple[dict[str, str], list[str]]:
+    """The console texts of one purpose ("server": certificate and key, the key in ELB's form;
+    "ca") and the readiness warnings; a blocking finding raises WizardError with its fix."""
+    texts, findings = _read_checked(ws, purpose)
+    warnings = _warnings_unless_blocked(purpose, findings)
+    texts = {part: console_text(text) for part, text in texts.items()}
+    if "server_key" in texts:
+        texts["server_key"] = elb_key_text(texts["server_key"])
+    return texts, warnings
+
+
 @dataclass(frozen=True)
 class Material:
     """What ELB gets from the workspace, read, checked and parsed once per export or upload.

@@ -1,4 +1,4 @@
-"""The rehearsal listener: in-process and as `mtls-wizard serve`, checked with real curl."""
+"""The practice load balancer serving a listener: in-process and as `mtls-wizard serve`, checked with real curl."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from conftest import make_pki
 
 from wizard.errors import InputError, WizardError
 from wizard.handshake import probe
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 
@@ -51,7 +51,7 @@ def curl(ws: Workspace, url: str, *, with_cert: bool, head: bool = False) -> sub
 
 def test_in_process_listener_accepts_ours_and_logs_each_outcome(pki_workspace: Workspace) -> None:
     lines: list[str] = []
-    with RehearsalServer(pki_workspace, log=lines.append) as server:
+    with PracticeLoadBalancer(pki_workspace, log=lines.append) as server:
         assert server.port > 0 and server.address == f"127.0.0.1:{server.port}"
         ok = curl(pki_workspace, server.url, with_cert=True)
         refused = curl(pki_workspace, server.url, with_cert=False)
@@ -67,7 +67,7 @@ def test_in_process_listener_accepts_ours_and_logs_each_outcome(pki_workspace: W
 
 
 def test_http400_style_answers_like_nginx(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, reject_with="http400") as server:
+    with PracticeLoadBalancer(pki_workspace, reject_with="http400") as server:
         refused = curl(pki_workspace, server.url, with_cert=False)
         head = curl(pki_workspace, server.url, with_cert=False, head=True)
         ok = curl(pki_workspace, server.url, with_cert=True, head=True)
@@ -78,7 +78,7 @@ def test_http400_style_answers_like_nginx(pki_workspace: Workspace) -> None:
 
 
 def test_app400_lets_clients_through_tls_to_an_application_400(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, reject_with="app400") as server:
+    with PracticeLoadBalancer(pki_workspace, reject_with="app400") as server:
         refused = curl(pki_workspace, server.url, with_cert=False)
         ok = curl(pki_workspace, server.url, with_cert=True, head=True)
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
@@ -91,29 +91,8 @@ def test_app400_lets_clients_through_tls_to_an_application_400(pki_workspace: Wo
     assert any("not from the listener's TLS layer" in line for line in verdict.diagnosis)
 
 
-def test_the_replies_follow_the_language_but_nginx_page_stays_its_own(pki_workspace: Workspace) -> None:
-    """In a Chinese run the listener answers in Chinese; nginx's refusal page keeps nginx's words,
-    and the application's translated 400 is still told apart from it."""
-    from wizard import i18n
-
-    i18n.set_language(i18n.CHINESE)
-    with RehearsalServer(pki_workspace, reject_with="app400") as server:
-        ok = curl(pki_workspace, server.url, with_cert=True)
-        refused = curl(pki_workspace, server.url, with_cert=False)
-        verdict = probe(server.host, server.port, pki_workspace, timeout=5)
-    with RehearsalServer(pki_workspace, reject_with="http400") as server:
-        nginx = curl(pki_workspace, server.url, with_cert=False)
-    hello = i18n._("Hello {subject}: mutual TLS works.")
-    assert hello != "Hello {subject}: mutual TLS works."
-    assert ok.stdout.startswith(hello.format(subject="CN=client,O=ELB") + "\n")
-    page = i18n._("Bad Request: this application wants a verified client certificate, and the listener let the request in without one.")
-    assert refused.stdout.startswith(page) and not page.startswith("Bad Request")
-    assert verdict.status == "fail"  # the application's 400, in Chinese, is no load balancer's refusal
-    assert "No required SSL certificate was sent" in nginx.stdout
-
-
 def test_start_and_stop_are_idempotent_and_free_the_port(pki_workspace: Workspace) -> None:
-    server = RehearsalServer(pki_workspace)
+    server = PracticeLoadBalancer(pki_workspace)
     server.start()
     server.start()
     port = server.port
@@ -128,14 +107,14 @@ def test_port_in_use_is_a_clear_error(pki_workspace: Workspace) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         with pytest.raises(WizardError, match="already in use"):
-            RehearsalServer(pki_workspace, port=taken.getsockname()[1]).start()
+            PracticeLoadBalancer(pki_workspace, port=taken.getsockname()[1]).start()
 
 
 def test_missing_workspace_and_bad_style_are_refused(tmp_path: Path, pki_workspace: Workspace) -> None:
     with pytest.raises(WizardError, match="mtls-wizard generate"):
-        RehearsalServer(Workspace(tmp_path / "nothing")).start()
+        PracticeLoadBalancer(Workspace(tmp_path / "nothing")).start()
     with pytest.raises(InputError, match="alert, http400 or app400"):
-        RehearsalServer(pki_workspace, reject_with="shrug")
+        PracticeLoadBalancer(pki_workspace, reject_with="shrug")
 
 
 def wait_for(condition, what: str, limit: float = 10.0) -> None:
@@ -147,7 +126,7 @@ def wait_for(condition, what: str, limit: float = 10.0) -> None:
 
 def test_outcomes_keep_only_the_latest(pki_workspace: Workspace) -> None:
     lines: list[str] = []
-    with RehearsalServer(pki_workspace, log=lines.append, max_outcomes=2) as server:
+    with PracticeLoadBalancer(pki_workspace, log=lines.append, max_outcomes=2) as server:
         for count in range(3):
             socket.create_connection(("127.0.0.1", server.port)).close()  # hangs up during the handshake
             # (the count is taken before connecting: the line may be logged before we look)
@@ -168,7 +147,7 @@ def closed_by_server(sock: socket.socket, limit: float = 5.0) -> bool:
 
 
 def test_stop_cuts_open_connections_instead_of_waiting_for_them(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, connection_timeout=60) as server:
+    with PracticeLoadBalancer(pki_workspace, connection_timeout=60) as server:
         clients = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]  # connect, say nothing
         wait_for(lambda: server.open_connections == 3, "three open connections")
         server.stop()
@@ -190,7 +169,7 @@ def tls_client(ws: Workspace, port: int, *, post_handshake_auth: bool = False) -
 def test_a_trickling_client_is_cut_at_the_connection_deadline(pki_workspace: Workspace) -> None:
     # One byte of request at a time, never the end of it: each byte arrives well within the
     # deadline, but the connection as a whole must not outlive it.
-    with RehearsalServer(pki_workspace, connection_timeout=0.5) as server, tls_client(pki_workspace, server.port) as tls:
+    with PracticeLoadBalancer(pki_workspace, connection_timeout=0.5) as server, tls_client(pki_workspace, server.port) as tls:
         tls.sendall(b"GET / HTTP/1.1\r\n")
         tls.settimeout(0.1)
         cut, give_up = False, time.monotonic() + 10
@@ -209,7 +188,7 @@ def test_a_trickling_client_is_cut_at_the_connection_deadline(pki_workspace: Wor
 
 
 def test_connections_over_the_cap_are_closed_at_once(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, max_connections=3, connection_timeout=60) as server:
+    with PracticeLoadBalancer(pki_workspace, max_connections=3, connection_timeout=60) as server:
         idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
         wait_for(lambda: server.open_connections == 3, "three open connections")
         with socket.create_connection(("127.0.0.1", server.port)) as extra:
@@ -222,7 +201,7 @@ def test_connections_over_the_cap_are_closed_at_once(pki_workspace: Workspace) -
 
 
 def test_valid_clients_are_served_while_hundreds_of_idle_connections_are_open(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, connection_timeout=60) as server:
+    with PracticeLoadBalancer(pki_workspace, connection_timeout=60) as server:
         threads = threading.active_count()
         idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(220)]
         try:
@@ -239,7 +218,7 @@ def test_valid_clients_are_served_while_hundreds_of_idle_connections_are_open(pk
 
 def test_post_handshake_mode_asks_after_the_request(pki_workspace: Workspace) -> None:
     lines: list[str] = []
-    with RehearsalServer(pki_workspace, client_auth="post-handshake", log=lines.append) as server:
+    with PracticeLoadBalancer(pki_workspace, client_auth="post-handshake", log=lines.append) as server:
         verdict = probe(server.host, server.port, pki_workspace, timeout=5)
         ok = curl(pki_workspace, server.url, with_cert=True)
         refused = curl(pki_workspace, server.url, with_cert=False)
@@ -252,7 +231,7 @@ def test_post_handshake_mode_asks_after_the_request(pki_workspace: Workspace) ->
         wait_for(lambda: len(server.outcomes) >= 7, "every connection to be logged")
     assert verdict.status == "pass", verdict.summary
     assert [a.certificate_request for a in verdict.attempts] == ["after_handshake"] * 3
-    assert verdict.accepted_client_cas == [] and verdict.client_ca_names_known  # asks, names no CA
+    assert verdict.accepted_client_cas == ["CN=ELB mTLS Root CA,O=ELB"] and verdict.client_ca_names_known  # asks, naming our CA as nginx does
     assert ok.returncode == 0 and ok.stdout.endswith("200")
     assert refused.returncode != 0 and "certificate required" in refused.stderr
     assert answer.startswith(b"HTTP/1.1 403 Forbidden")
@@ -263,17 +242,17 @@ def test_post_handshake_mode_asks_after_the_request(pki_workspace: Workspace) ->
 
 def test_post_handshake_mode_refuses_what_it_cannot_do(pki_workspace: Workspace) -> None:
     with pytest.raises(InputError, match="http400 needs --client-auth handshake"):
-        RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="http400")
+        PracticeLoadBalancer(pki_workspace, client_auth="post-handshake", reject_with="http400")
     with pytest.raises(InputError, match="app400 listener .* needs --client-auth handshake"):
-        RehearsalServer(pki_workspace, client_auth="post-handshake", reject_with="app400")
+        PracticeLoadBalancer(pki_workspace, client_auth="post-handshake", reject_with="app400")
     with pytest.raises(InputError, match="needs TLS 1.3"):
-        RehearsalServer(pki_workspace, client_auth="post-handshake", tls_versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2))
+        PracticeLoadBalancer(pki_workspace, client_auth="post-handshake", tls_versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2))
     with pytest.raises(InputError, match="handshake or post-handshake"):
-        RehearsalServer(pki_workspace, client_auth="later")
+        PracticeLoadBalancer(pki_workspace, client_auth="later")
 
 
 def test_a_silent_client_does_not_block_others(pki_workspace: Workspace) -> None:
-    with RehearsalServer(pki_workspace, connection_timeout=2) as server:
+    with PracticeLoadBalancer(pki_workspace, connection_timeout=2) as server:
         with socket.create_connection(("127.0.0.1", server.port)):  # connects, sends nothing
             ok = curl(pki_workspace, server.url, with_cert=True)
     assert ok.returncode == 0 and ok.stdout.endswith("200")
@@ -297,7 +276,7 @@ def serve(pki_workspace: Workspace, isolated_data_dir: Path) -> Iterator:
         processes.append(process)
         assert process.stdout is not None
         first = process.stdout.readline()
-        match = re.search(r"\(port (\d+)\)", first)
+        match = re.search(r"\(port (\d+)[;)]", first)
         assert match, f"no port in {first!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
         return process, int(match.group(1))
 
@@ -396,7 +375,7 @@ def test_serve_prints_a_curl_line_that_works_as_printed(serve, tmp_path: Path, s
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=15)
     assert result.returncode == 0, f"{curl_line}\n{result.stderr}"
-    assert result.stdout == "Hello CN=client,O=ELB: mutual TLS works.\n"
+    assert result.stdout.startswith("Hello CN=client,O=ELB: mutual TLS works.\n")
     assert check_line == f"mtls-wizard check 127.0.0.1:{port} --workspace {ws.root}"
 
 
@@ -440,22 +419,93 @@ def issue_client_named(ws: Workspace, folder: Path, cn: str) -> tuple[Path, Path
     return cert_path, key_path
 
 
-def test_the_reply_shows_the_headers_elb_would_forward(pki_workspace: Workspace) -> None:
-    """A backend developer rehearses against the headers step 6 chose (elb.forwarded_headers)."""
+def test_the_built_in_backend_answers_with_the_headers_it_received_never_a_clients_own(pki_workspace: Workspace) -> None:
+    """A backend developer rehearses against the headers step 6 chose (elb.forwarded_headers); what a
+    client sends under any client-certificate header name (ELB's, or an alias) never arrives."""
     import http.client
     import ssl as ssl_module
 
     from cryptography import x509
 
     client = x509.load_pem_x509_certificate(pki_workspace.cert("client").read_bytes())
-    with RehearsalServer(pki_workspace, forward_client_cert=("subjectdn", "serialnumber=x-client-serial")) as server:
+    with PracticeLoadBalancer(pki_workspace, forward_client_cert=("subjectdn", "serialnumber=x-client-serial")) as server:
         context = ssl_module.create_default_context(cafile=str(pki_workspace.cert("ca")))
         context.load_cert_chain(str(pki_workspace.cert("client")), str(pki_workspace.key("client")))
         connection = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
-        connection.request("GET", "/")
+        connection.request("GET", "/", headers={"X-Client-Serial": "0BADC0DE", "x-forwarded-clientcert-serialnumber": "0BADC0DE",
+                                                "X-Forwarded-Clientcert-fingerprint": "0dec0ded"})
         body = connection.getresponse().read().decode()
         connection.close()
-    assert "Headers ELB would add for the backends:" in body
-    assert "X-Forwarded-Clientcert-subjectdn: " in body and "CN=client" in body
+    assert "The practice load balancer's backend received these client-certificate headers:" in body
+    assert "  X-Forwarded-Clientcert-subjectdn: CN=client,O=ELB\n" in body
     digits = format(client.serial_number, "X")
-    assert f"x-client-serial: {digits if len(digits) % 2 == 0 else '0' + digits}\n" in body
+    assert f"  x-client-serial: {digits if len(digits) % 2 == 0 else '0' + digits}\n" in body
+    assert "0BADC0DE" not in body and "0dec0ded" not in body  # dropped, also the header the listener does not forward
+
+
+def _get(server: PracticeLoadBalancer, ws: Workspace, *, with_cert: bool) -> tuple[int, dict[str, str], str]:
+    import http.client
+    import ssl as ssl_module
+
+    context = ssl_module.create_default_context(cafile=str(ws.cert("ca")))
+    if with_cert:
+        context.load_cert_chain(str(ws.cert("client")), str(ws.key("client")))
+    connection = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_the_backend_answers_in_the_wizards_language_and_refusals_stay_nginxs(pki_workspace: Workspace) -> None:
+    """The built-in backend follows the language chosen at the moment of the answer (a switch
+    mid-run included), and says which; the load balancer's own refusal stays nginx's English page,
+    which `check` and scripts recognise in every language."""
+    from wizard import i18n
+
+    with PracticeLoadBalancer(pki_workspace, reject_with="http400", forward_client_cert=("serialnumber",)) as server:
+        i18n.set_language(i18n.CHINESE)
+        status, headers, body = _get(server, pki_workspace, with_cert=True)
+        assert status == 200 and headers.get("content-language") == "zh-CN"
+        assert "练习负载均衡器的后端收到了以下客户端证书请求头" in body and "X-Forwarded-Clientcert-serialnumber: " in body
+        assert "mutual TLS works" not in body
+        status, headers, body = _get(server, pki_workspace, with_cert=False)
+        assert status == 400 and "No required SSL certificate was sent" in body and "content-language" not in headers
+
+        i18n.set_language(i18n.ENGLISH)
+        status, headers, body = _get(server, pki_workspace, with_cert=True)
+        assert status == 200 and headers.get("content-language") == "en"
+        assert body.startswith("Hello CN=client,O=ELB: mutual TLS works.\n")
+
+
+NO_CLOUD_EXTRA = """
+import sys
+for name in ("huaweicloudsdkcore", "huaweicloudsdkelb", "huaweicloudsdkccm"):
+    sys.modules[name] = None  # as if the cloud extra were not installed: importing it fails
+from pathlib import Path
+from wizard import elb
+from wizard.handshake import probe
+from wizard.practice import records
+from wizard.session import Session
+from wizard.workspace import Workspace
+ws = Workspace(Path(sys.argv[1]))
+result = records.practise(ws, records.choices_from(Session(workspace=str(ws.root)), ws, port=int(sys.argv[2])))
+with records.balancer_for(ws, result.records["listener"]) as server:
+    verdict = probe(server.host, server.port, ws, timeout=5)
+print(elb.sdk_available(), verdict.status, sorted(result.steps_done))
+"""
+
+
+def test_the_practice_route_needs_no_cloud_extra(pki_workspace: Workspace, tmp_path: Path) -> None:
+    """From a fresh install without the cloud extra: steps 4-6 on the practice load balancer, and
+    step 7's test against it passes."""
+    root = tmp_path / "workspace"
+    shutil.copytree(pki_workspace.root, root)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = subprocess.run([sys.executable, "-c", NO_CLOUD_EXTRA, str(root), str(port)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "pass", "[4,", "5,", "6]"], done.stdout

@@ -19,6 +19,7 @@ from wizard import assets_loader, elb
 from wizard.defaults import PROG
 from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import InputError
+from wizard.handshake.names import host_problem
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -183,7 +184,7 @@ class ListenerScreen(StepScreen):
             if with_port and host.count(":") == 1:
                 host_note = f"{listener_address(host.split(':')[0], host.split(':')[1])}"  # e.g. the port is out of range
             elif isinstance(listener_address(host, "443"), str):
-                host_note = _("{host} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10").format(host=repr(host))
+                host_note = host_problem(host.strip("[]")) or _("{host} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10").format(host=repr(host))
         return {"address-note": host_note, "port-note": port_note}
 
     def sync_form(self) -> None:

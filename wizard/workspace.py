@@ -29,6 +29,7 @@ from types import TracebackType
 from wizard import ownership
 from wizard.errors import InputError, WizardError
 from wizard.files import MAX_FILE_BYTES, UnreadableFile, file_kind, read_bytes, read_limited, read_text, read_up_to
+from wizard.git_tree import git_notice, write_gitignore
 from wizard.i18n import _
 from wizard.safe_text import printable
 
@@ -187,7 +188,7 @@ class WorkspaceLock:
             raise
         self._outermost = True
         try:
-            return LockHold([*self.ws.remove_stale_temp_files(), *self.ws.exposure_warnings()])
+            return LockHold([*self.ws.take_new_notices(), *self.ws.remove_stale_temp_files(), *self.ws.exposure_warnings()])
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -268,6 +269,7 @@ class Workspace:
             # Path("") would silently mean the current folder.
             raise InputError(_("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         self.root = Path(root).expanduser().absolute()
+        self._new_notices: list[str] = []  # what making this workspace has to tell (create_root)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
@@ -342,7 +344,8 @@ class Workspace:
 
     # -- writing ------------------------------------------------------------------
     def create_root(self) -> None:
-        """Create the workspace folder itself, if missing (0700, like every folder we create)."""
+        """Create the workspace folder itself, if missing (0700, like every folder we create). A new
+        (or empty) one gets its own .gitignore, and a notice when it lies in a git work tree."""
         try:
             self.root.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -350,6 +353,12 @@ class Workspace:
         except OSError as error:
             raise WizardError(_describe_os_error(error, self.root)) from None
         _make_private_folder(self.root)
+        if not any(os.scandir(self.root)) and write_gitignore(self.root):
+            self._new_notices = git_notice(self.root)  # passed on by the lock (LockHold.notices)
+
+    def take_new_notices(self) -> list[str]:
+        notices, self._new_notices = self._new_notices, []
+        return notices
 
     def ensure(self) -> None:
         """Create the workspace and its role folders (0700). Folders that already exist keep

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from screens.upload_modal import UploadRequest
 
 LB_TYPE_CHOICES = [  # (label marked with N_, value)
-    (N_("not known yet: every policy is listed"), ""),
+    (N_("not known yet (every policy is listed)"), ""),
     (N_("shared (HTTPS shown as TERMINATED_HTTPS)"), "shared"),
     (N_("dedicated (an application flavour)"), "dedicated"),
 ]
@@ -97,7 +97,7 @@ class ListenerScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield Label(_("In the console, Add Listener:"), classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
-        yield FieldRow(_("Load balancer"), Select([(_(label), value) for label, value in LB_TYPE_CHOICES], id="lb-type",
+        yield FieldRow(_("Load balancer type"), Select([(_(label), value) for label, value in LB_TYPE_CHOICES], id="lb-type",
                                                   allow_blank=False, compact=True))
         yield FieldRow(_("Security policy"), Select(policy_choices(""), id="policy", allow_blank=False, compact=True))
         yield FieldRow(_("Backend group"), Input(id="pool", compact=True, placeholder=_("optional: the backend server group's id"),
@@ -269,7 +269,6 @@ class ListenerScreen(StepScreen):
             self._remember_address()  # now: their Changed events come after Done has exported the listener
 
     @on(Button.Pressed, "#done")
-    @on(Input.Submitted)
     def _done(self) -> None:
         self.split_typed_port()
         if any(self.problems().values()):

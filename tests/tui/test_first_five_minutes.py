@@ -386,7 +386,7 @@ async def test_help_names_the_language_switch_the_practice_route_and_the_keys(ho
         await pilot.press("f1")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
-        text = re.sub(r"[│╭╮╰╯─▁▔▊▎\s]", "", await page_text(pilot))  # as read: wrapped lines joined, spaces aside
+        text = re.sub(r"[│╭╮╰╯─\u2580-\u259f\s]", "", await page_text(pilot))  # as read: wrapped lines joined, spaces aside
     for words in ("Language / 语言", "Ctrl+P", "mtls-wizard practice", "mtls-wizard --lang zh_CN", "Alt+N", "Alt+P", "Tab",
                   "Enter", "Esc", "PgUp", "Space", "F1", "Ctrl+Q"):
         assert words.replace(" ", "") in text, f"the help does not name {words}"

@@ -349,7 +349,7 @@ class StepScreen(WorkspacePage):
         Binding("alt+p", "back", N_("Back"), priority=True),
         Binding("alt+n", "next", N_("Next"), priority=True),
     ]
-    AUTO_FOCUS = FIRST_FIELD
+    AUTO_FOCUS = ""  # the page opens at its title, focusing its first field only if in view (on_mount)
     _was_ready: bool | None = None
     _mounted_form = False
 
@@ -388,6 +388,7 @@ class StepScreen(WorkspacePage):
         self._mounted_form = True
         self.fit_menus()
         self.sync()
+        self.call_after_refresh(self.open_at_title, "#body", FIRST_FIELD)
 
     def after_retranslate(self) -> None:
         self.fit_menus()

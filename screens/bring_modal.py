@@ -63,6 +63,7 @@ class ReadableFile(Validator):
 
 class BringModal(ModalScreen[BringRequest | None], Translated):
     BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
+    MAIN_ACTION = "#use"
 
     def __init__(self, role: str) -> None:
         super().__init__()
@@ -106,7 +107,6 @@ class BringModal(ModalScreen[BringRequest | None], Translated):
         return None
 
     @on(Button.Pressed, "#use")
-    @on(Input.Submitted)
     def _use(self) -> None:
         problem = self._problem()
         if problem:

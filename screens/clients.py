@@ -218,7 +218,6 @@ class ClientsScreen(WorkspacePage):
 
     # -- actions -----------------------------------------------------------------------------
     @on(Button.Pressed, "#issue")
-    @on(Input.Submitted)
     def issue(self) -> None:
         from wizard.clients import ClientOptions
 

@@ -17,6 +17,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 
+from screens.keys import FormKeys
 from wizard.i18n import _
 
 _SOURCES = "_binding_sources"  # per node: (key, action) -> (description, tooltip) as declared
@@ -80,8 +81,9 @@ def restore_form_state(screen: Screen[Any], state: dict[str, tuple[str, Any]]) -
             continue
 
 
-class Translated(Screen[Any]):
-    """A screen that can be shown again in another language without losing its form."""
+class Translated(FormKeys, Screen[Any]):
+    """A screen that can be shown again in another language without losing its form: every page
+    and dialog of the wizard is one, and so shares the keys of screens.keys (Enter, focus)."""
 
     def on_mount(self) -> None:
         translate_bindings(self)

@@ -114,9 +114,9 @@ class ServerScreen(CertificateStepScreen):
     def _sans(self, event: Input.Changed) -> None:
         self.remember_valid(event, server_sans=split_names(event.value))
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "server-cn" and not event.value.strip():
-            event.input.value = pki.DEFAULT_SERVER_CN  # shown first; the next Enter issues it
-            return
-        self.issue()
+    @on(Input.Submitted, "#server-cn")
+    def _suggested_name(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.value = pki.DEFAULT_SERVER_CN  # shown first; Enter then goes on as in every form
+            event.prevent_default()
+            event.stop()

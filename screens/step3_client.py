@@ -20,7 +20,7 @@ from wizard.i18n import N_, _
 # (label, value): the labels are translated where the choice is shown
 P12_CHOICES = [
     (N_("Modern: AES-256 (current browsers, Firefox, OpenSSL 3)"), "modern"),
-    (N_("Legacy: 3DES (macOS Keychain, old Windows, Java 8, IE 11)"), "legacy"),
+    (N_("Legacy: 3DES (macOS, old Windows, Java 8, IE 11)"), "legacy"),
 ]
 
 
@@ -70,7 +70,7 @@ class ClientScreen(CertificateStepScreen):
         untouched = not self.query_one("#password", Input).value and not self.query_one("#confirm", Input).value
         self.set_note("password-note", None if untouched else message, level=level)
         blocked = None
-        if level == "error":
+        if level == "error" and not (untouched and self.done()):  # just issued: nothing to fix, Reissue… asks itself
             blocked = _("type the .p12 password, twice") if untouched else (message or _("check the password"))
         self.sync_certificate(blocked=blocked)
 
@@ -94,10 +94,6 @@ class ClientScreen(CertificateStepScreen):
     def _clients(self) -> None:
         self.post_message(self.ClientsRequested())
 
-    @on(Input.Submitted, "#confirm")
-    def _submitted(self) -> None:
-        self.issue()
-
     # -- actions -----------------------------------------------------------------------
     def ready_to_issue(self) -> bool:
         if not super().ready_to_issue():
@@ -105,6 +101,7 @@ class ClientScreen(CertificateStepScreen):
         message, level = self.password_problem()
         if level == "error":
             self.notify(message or _("check the password"), severity="error")
+            self.query_one("#password" if not self.query_one("#password", Input).value else "#confirm", Input).focus()
             return False
         return True
 

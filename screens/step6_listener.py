@@ -20,13 +20,14 @@ from wizard import assets_loader, elb
 from wizard.defaults import PROG
 from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import InputError
+from wizard.handshake.names import host_problem
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from screens.upload_modal import UploadRequest
 
 LB_TYPE_CHOICES = [  # (label marked with N_, value)
-    (N_("not known yet: every policy is listed"), ""),
+    (N_("not known yet (every policy is listed)"), ""),
     (N_("shared (HTTPS shown as TERMINATED_HTTPS)"), "shared"),
     (N_("dedicated (an application flavour)"), "dedicated"),
 ]
@@ -102,7 +103,7 @@ class ListenerScreen(StepScreen):
     def compose_form(self) -> ComposeResult:
         yield Label(_("In the console, Add Listener:"), classes="section")
         yield Static("", id="checklist", classes="checklist", markup=False)
-        yield FieldRow(_("Load balancer"), Select([(_(label), value) for label, value in LB_TYPE_CHOICES], id="lb-type",
+        yield FieldRow(_("Load balancer type"), Select([(_(label), value) for label, value in LB_TYPE_CHOICES], id="lb-type",
                                                   allow_blank=False, compact=True))
         yield FieldRow(_("Security policy"), Select(policy_choices(""), id="policy", allow_blank=False, compact=True))
         yield FieldRow(_("Backend group"), Input(id="pool", compact=True, placeholder=_("optional: the backend server group's id"),
@@ -190,7 +191,7 @@ class ListenerScreen(StepScreen):
             if with_port and host.count(":") == 1:
                 host_note = f"{listener_address(host.split(':')[0], host.split(':')[1])}"  # e.g. the port is out of range
             elif isinstance(listener_address(host, "443"), str):
-                host_note = _("{host} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10").format(host=repr(host))
+                host_note = host_problem(host.strip("[]")) or _("{host} is not a host name or IP address: give only the name or address here, e.g. 192.0.2.10").format(host=repr(host))
         return {"address-note": host_note, "port-note": port_note}
 
     def sync_form(self) -> None:
@@ -288,7 +289,6 @@ class ListenerScreen(StepScreen):
             self._remember_address()  # now: their Changed events come after Done has exported the listener
 
     @on(Button.Pressed, "#done")
-    @on(Input.Submitted)
     def _done(self) -> None:
         self.split_typed_port()
         if any(self.problems().values()):

@@ -18,7 +18,7 @@ from wizard.errors import InputError
 from wizard.i18n import N_, _
 
 TRUST_CHOICES = [  # (label marked with N_, value)
-    (N_("automatic (the system's CAs for a certificate you brought)"), "auto"),
+    (N_("automatic (system CAs if you brought your own)"), "auto"),
     (N_("this workspace's CA (the certificate of step 2)"), "workspace"),
     (N_("the system's trusted CAs (a purchased certificate)"), "system"),
 ]
@@ -254,7 +254,6 @@ class VerifyScreen(StepScreen):
         self.sync()
 
     @on(Button.Pressed, "#run")
-    @on(Input.Submitted)
     def run(self) -> None:
         target = self.target()
         sni = self.query_one("#sni", Input)

@@ -51,6 +51,7 @@ RENEWALS = {  # (question, explanation), marked with N_
 
 class SummaryScreen(StepScreen):
     STEP = 8
+    MAIN_ACTION = ""  # no form: Enter presses only the button it is on
 
     class ScriptRequested(Message):
         """Save the openssl script that redoes every step into the workspace."""

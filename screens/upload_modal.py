@@ -29,6 +29,7 @@ class UploadRequest:
 
 class UploadModal(ModalScreen[UploadRequest | None], Translated):
     BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"))]
+    MAIN_ACTION = "#upload"
 
     def __init__(self, *, listener: bool = False, loadbalancer_id: str = "", region: str = "") -> None:
         super().__init__()
@@ -54,7 +55,6 @@ class UploadModal(ModalScreen[UploadRequest | None], Translated):
         self.dismiss(None)
 
     @on(Button.Pressed, "#upload")
-    @on(Input.Submitted)
     def _upload(self) -> None:
         region = self.query_one("#region", Input).value.strip()
         project = self.query_one("#project", Input).value.strip()

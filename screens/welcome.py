@@ -79,6 +79,7 @@ class WelcomeScreen(ScrollingPage):
 
     SCROLLER = "#welcome-body"
     AUTO_FOCUS = "#workspace"
+    MAIN_ACTION, WHY_NOT = "#start", "#start-hint"  # Enter in the folder field
 
     class FolderSurveyed(Message):
         """What a folder holds (read by the page's own worker): its saved session (if any) with
@@ -293,7 +294,6 @@ class WelcomeScreen(ScrollingPage):
             self._survey_timer = self.set_timer(SURVEY_DELAY, lambda: self._survey(event.value, False))
 
     @on(Button.Pressed, "#start")
-    @on(Input.Submitted, "#workspace")
     def start(self) -> None:
         folder = self.folder_text()
         problem = folder_problem(folder)

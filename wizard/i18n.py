@@ -23,6 +23,9 @@ ENGLISH = "en"
 CHINESE = "zh_CN"
 # code -> the language's own name (how the choice is shown, in any language)
 LANGUAGES: dict[str, str] = {ENGLISH: "English", CHINESE: "简体中文"}
+# code -> the language's name in a sentence of the current language ("Show the wizard in English");
+# filled at the end of this module, with N_
+LANGUAGE_WORDS: dict[str, str] = {}
 # A pseudo-locale for finding what is not marked for translation: every marked text is shown
 # with accented letters, so plain English left on a screen or in a message was never marked.
 PSEUDO = "qps"
@@ -179,3 +182,6 @@ def said_again(data: object) -> object:
     if isinstance(data, dict) and isinstance(data.get("said"), str) and isinstance(data.get("values"), dict):
         return Said(data["said"], **{str(name): said_again(value) for name, value in data["values"].items()})
     return data
+
+
+LANGUAGE_WORDS.update({ENGLISH: N_("English"), CHINESE: N_("Simplified Chinese")})

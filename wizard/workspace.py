@@ -28,6 +28,7 @@ from types import TracebackType
 from wizard import ownership, replacement
 from wizard.errors import InputError, WizardError
 from wizard.files import MAX_FILE_BYTES, UnreadableFile, file_kind, read_bytes, read_limited, read_text, read_up_to
+from wizard.git_tree import git_notice, write_gitignore
 from wizard.i18n import _
 from wizard.safe_text import printable
 from wizard.writing import DIR_MODE, PUBLIC_MODE, SECRET_MODE, atomic_write, describe_os_error, make_private_folder, make_private_folders
@@ -131,7 +132,7 @@ class WorkspaceLock:
             raise
         self._outermost = True
         try:
-            notices = self.ws.remove_stale_temp_files()
+            notices = [*self.ws.take_new_notices(), *self.ws.remove_stale_temp_files()]
             recovered = replacement.recover(self.ws.root)  # before anything reads the workspace: one complete set
             if recovered is not None and _recovery_listener is not None:
                 _recovery_listener(recovered.line)
@@ -219,6 +220,7 @@ class Workspace:
             raise InputError(_("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         self.root = Path(root).expanduser().absolute()
         self._last_backup = ("", 1)  # (stamp, suffix) of the last backup folder named
+        self._new_notices: list[str] = []  # what making this workspace has to tell (create_root)
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
@@ -315,6 +317,12 @@ class Workspace:
         if not parent.is_dir():
             raise WizardError(_("{path} cannot be made: a file is in the way on its path; choose another workspace").format(path=printable(self.root)))
         make_private_folders(self.root)
+        if not any(os.scandir(self.root)) and write_gitignore(self.root):
+            self._new_notices = git_notice(self.root)  # passed on by the lock (LockHold.notices)
+
+    def take_new_notices(self) -> list[str]:
+        notices, self._new_notices = self._new_notices, []
+        return notices
 
     def ensure(self) -> None:
         """Create the workspace and its role folders (0700). Folders that already exist keep

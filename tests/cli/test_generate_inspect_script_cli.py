@@ -414,3 +414,21 @@ def test_an_unwritable_session_folder_costs_a_warning_not_the_work(tmp_path: Pat
     (line,) = result.stderr.splitlines()
     assert "warning" in line and "session could not be saved" in line and "Traceback" not in result.stderr
     assert (tmp_path / "W" / "client" / "client.p12").exists()
+
+
+def test_generate_in_a_checkout_says_the_workspace_keeps_out_of_git(tmp_path: Path, cli: CliRunner) -> None:
+    """A workspace made inside a git checkout (as the wizard's default ./mtls-workspace is): it ignores itself, and says so."""
+    import subprocess
+
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)
+    result = cli("generate", "-w", "mtls-workspace", "--server-cn", "localhost", "--key-type", "ec-p256", env=PASSWORD_ENV, cwd=checkout)
+    assert result.returncode == 0, result.stderr
+    workspace = checkout / "mtls-workspace"
+    assert (f"mtls-wizard: warning: the new workspace {workspace} lies inside the git work tree {checkout}: "
+            "its own .gitignore (*) keeps its keys and certificates out of git") in result.stderr.splitlines()
+    status = subprocess.run(["git", "-C", str(checkout), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, check=True)
+    assert status.stdout == ""
+    again = cli("generate", "-w", "mtls-workspace", "--server-cn", "localhost", "--key-type", "ec-p256", "--force", env=PASSWORD_ENV, cwd=checkout)
+    assert again.returncode == 0 and "git work tree" not in again.stderr  # only a new workspace says it

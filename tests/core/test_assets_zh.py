@@ -219,3 +219,20 @@ def test_a_step_in_a_sentence_is_di_n_bu_and_only_headings_say_buzhou_n() -> Non
               for line in path.read_text(encoding="utf-8").splitlines() if in_sentence.search(line) and not line.startswith("#")]
     assert not found, found
 
+
+
+# Names and abbreviations written against the Chinese around them (the glossary's style), as
+# opposed to code (commands, options, placeholders), which keeps its spaces.
+_NAMES = ("ELB CA CAs TLS SSL mTLS HTTPS HTTP SNI PEM DER CSR CN SAN RSA ECDSA API SDK SSH IP IPv4 IPv6 DNS CRL OCSP "
+          "AK SK ID JSON URL OBS CCM PCA IAM PKI REST ISO Web Apple macOS Windows Linux Java AES SHA SVG").split()
+_NAME = rf"(?:{'|'.join(_NAMES)})"
+_SPACED_NAME = re.compile(rf"[\u4e00-\u9fff] {_NAME}(?![\w.\-/])|(?<![\w.\-/]){_NAME} [\u4e00-\u9fff]")
+
+
+def test_a_name_or_abbreviation_touches_the_chinese_around_it() -> None:
+    """"CA证书", "用ELB API", "旧版Windows": one spacing everywhere (issue 27 found both)."""
+    assert _SPACED_NAME.search("新的工作区：七个步骤从 CA 开始") and not _SPACED_NAME.search("运行 mtls-wizard ca 命令")
+    found = [text[:60] for text in catalog_strings().values() if _SPACED_NAME.search(text)]
+    found += [f"{path.name}: {line}" for path in TRANSLATION.rglob("*.md")
+              for line in _FENCE.sub("", path.read_text(encoding="utf-8")).splitlines() if _SPACED_NAME.search(line)]
+    assert not found, found

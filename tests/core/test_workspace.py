@@ -46,7 +46,7 @@ def temp_leftovers(folder: Path) -> list[Path]:
 def test_layout_is_the_tutorials(pki_workspace: Workspace) -> None:
     ws = pki_workspace
     expected = {"ca/ca.key", "ca/ca.csr", "ca/ca.crt", "server/server.key", "server/server.csr", "server/server.crt",
-                "client/client.key", "client/client.csr", "client/client.crt", "client/client.p12", workspace.LOCK_NAME}
+                "client/client.key", "client/client.csr", "client/client.crt", "client/client.p12", workspace.LOCK_NAME, ".gitignore"}
     files = {str(p.relative_to(ws.root)) for p in ws.root.rglob("*") if p.is_file()}
     assert files == expected
     assert ws.elb_dir.is_dir() and ws.elb_dir == ws.root / "elb"

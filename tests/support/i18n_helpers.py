@@ -18,8 +18,8 @@ from rich.console import Console
 # Names, acronyms and key names that stay as they are in every language.
 TECHNICAL = frozenset("""
 ELB CA CAs TLS SSL mTLS HTTPS HTTP SNI PEM DER CSR CN SAN SANs RSA ECDSA EC AES SHA PBE MAC API SDK SSH IP IPv4 IPv6
-DNS CRL CRLs OCSP AK SK ID IDs PKCS UTF OSC JSON URL URLs PASS GUI TUI CLI SEC Huawei HuaweiCloud macOS Windows Linux
-Java Keychain Firefox Chrome Safari Edge iOS Android curl openssl OpenSSL nginx Apache HAProxy Envoy Textual keytool
+DNS CRL CRLs OCSP SVG AK SK ID IDs PKCS UTF OSC JSON URL URLs PASS GUI TUI CLI SEC Huawei HuaweiCloud macOS Windows Linux
+IE Java Keychain Firefox Chrome Safari Edge iOS Android curl openssl OpenSSL nginx Apache HAProxy Envoy Textual keytool
 pk12util certutil NSS ssl_crl tls ctrl Ctrl Tab Enter Esc Escape PgUp PgDn Alt Shift Space F1 alt Backspace CBC GCM
 DES MD5 X509 PKIX clientAuth serverAuth keyCertSign cRLSign digitalSignature keyEncipherment basicConstraints
 keyUsage extendedKeyUsage subjectAltName nextUpdate thisUpdate AKI SKI ECDHE TERMINATED_HTTPS HTTPS_PROXY

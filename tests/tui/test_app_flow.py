@@ -731,7 +731,10 @@ async def test_step_2_suggests_the_tutorial_name_without_issuing_it(tmp_path: Pa
         await pilot.press("enter")  # takes the suggestion, shows it, issues nothing yet
         await pilot.pause()
         assert field.value == "www.test.com" and not app.busy and not ws.cert("server").exists()
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # then Enter goes on as in every form: extra names, validity
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#days", Input) and not ws.cert("server").exists()
+        await pilot.press("enter")  # the last field: the step's main action
         await settle(pilot)
         assert app.session.is_done(2) and app.session.server_cn == "www.test.com"
 

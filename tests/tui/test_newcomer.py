@@ -80,8 +80,9 @@ async def test_step_6_splits_host_and_port_only_once_the_address_is_complete(tmp
 
 
 async def test_step_6_enter_right_after_host_and_port_exports_the_typed_port(tmp_path: Path) -> None:
-    """Enter in the address field splits it and finishes the step at once: elb/listener.json
-    must carry the port just typed, not the one the field held before."""
+    """Enter in the address field splits it (the next field is the port), and Enter there, the
+    form's last field, finishes the step at once: elb/listener.json must carry the port just
+    typed, not the one the field held before."""
     import json
 
     ws = make_pki(tmp_path / "ws")
@@ -90,7 +91,7 @@ async def test_step_6_enter_right_after_host_and_port_exports_the_typed_port(tmp
     async with app.run_test(size=SIZE) as pilot:
         await open_at(pilot, "ListenerScreen")
         await type_into(pilot, "#address", "10.0.0.5:8443")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")
         await settle(pilot)
         assert app.session.is_done(6) and (app.session.lb_address, app.session.lb_port) == ("10.0.0.5", 8443)
         listener = json.loads((ws.elb_dir / "listener.json").read_text())["listener"]

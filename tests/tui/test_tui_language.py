@@ -397,3 +397,81 @@ async def test_no_screen_shows_text_left_out_of_the_catalog(home: Path, monkeypa
     allowed = (*DATA_WORDS, *pem_words(home), *(PALETTE_WORDS if case == "command-palette" else ()))
     left = [word for word in untranslated_words(shown, allowed=allowed) if word not in EXACT_DATA_WORDS]
     assert not left, f"{case}: English left on the screen: {sorted(set(left))}\n{shown}"
+
+
+# ---------------------------------------------------------------------------
+# the Chinese edition: no English of the wizard's own (issue 27)
+# ---------------------------------------------------------------------------
+
+
+async def palette_without_a_match(pilot: Pilot) -> None:
+    """The palette after a search that finds nothing: Textual's own words for it are replaced."""
+    await palette(pilot)
+    await pilot.press(*"qqzzxx")
+    for _attempt in range(100):
+        await pilot.pause(0.02)
+        found = pilot.app.screen.query(CommandList)
+        if found and found.first().option_count == 1 and found.first().get_option_at_index(0).disabled:
+            break
+    await settled(pilot)
+
+
+def glossary_kept_words() -> set[str]:
+    """The Latin words the glossary's Chinese column keeps (ELB, TLS, SNI, X-Forwarded-Clientcert…)."""
+    text = (Path(__file__).resolve().parents[2] / "assets" / "i18n" / "glossary.md").read_text(encoding="utf-8")
+    rows = [line.split("|") for line in text.splitlines() if line.startswith("|") and CJK.search(line)]
+    return {word for cells in rows if len(cells) > 2 for word in re.findall(r"[A-Za-z][A-Za-z0-9]*", cells[2])}
+
+
+def command_words() -> frozenset[str]:
+    """mtls-wizard's commands and the placeholders of their options (`elb upload --region REGION`),
+    as the parser has them: never translated (the glossary), matched exactly."""
+    import argparse
+
+    from wizard.cli import build_parser
+
+    words: set[str] = set()
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:  # noqa: SLF001 - argparse keeps them there
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for name, sub in action.choices.items():
+                    words.add(name)
+                    walk(sub)
+            elif action.option_strings and action.nargs != 0:
+                words.add(action.metavar if isinstance(action.metavar, str) else action.dest.upper())
+
+    walk(build_parser())
+    return frozenset(words)
+
+
+# Words the help sets off as code that are neither commands nor glossary terms: tmux's
+# `set -g set-clipboard on`, `scp`, `.gitignore`, and the command `practice` (issue 27, item 1).
+HELP_CODE_WORDS = frozenset(("set", "on", "tmux", "scp", "gitignore", "practice"))
+CHINESE_CHARACTER = re.compile(r"([\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”‘’])")
+ZH_SWEEP = {**SWEEP, "command-palette-no-match": ({"step": 7}, palette_without_a_match)}
+
+
+@pytest.mark.parametrize("case", list(ZH_SWEEP))
+async def test_the_chinese_edition_shows_no_english_of_the_wizards_own(home: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """Every page, dialog, notification, choice list and the palette in zh_CN: the Latin words on
+    the screen are the glossary's kept terms, technical names or the data, never a sentence of
+    the wizard's or Textual's left in English (as "以English显示" and "No matches found" were)."""
+    session, reach = ZH_SWEEP[case]
+    if session is not None:
+        make_session(home, session)
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, i18n.CHINESE)
+    assert i18n.set_language(i18n.CHINESE) == i18n.CHINESE
+    app = WizardApp()
+    async with app.run_test(size=LARGE) as pilot:
+        await reach(pilot)
+        shown = await every_page_of(pilot)
+        app.stop_rehearsal()
+    assert CJK.search(shown), shown
+    palette_words = PALETTE_WORDS if case.startswith("command-palette") or case == "help" else ()  # help names the entry
+    typed = ("qqzzxx",) if case == "command-palette-no-match" else ()
+    allowed = (*DATA_WORDS, *pem_words(home), *glossary_kept_words(), *palette_words, *typed)
+    exact = EXACT_DATA_WORDS | command_words() | (HELP_CODE_WORDS if case == "help" else frozenset())
+    apart = CHINESE_CHARACTER.sub(r" \1 ", shown)  # "以English显示" is three words, not one token
+    left = [word for word in untranslated_words(apart, allowed=allowed) if word not in exact]
+    assert not left, f"{case}: English on a Chinese screen: {sorted(set(left))}\n{shown}"

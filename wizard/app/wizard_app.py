@@ -371,16 +371,17 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         self.refresh_bindings()
 
     def action_command_palette(self) -> None:
-        from textual.command import CommandPalette
+        from screens.palette import WizardPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+        if self.use_command_palette and not WizardPalette.is_open(self):
+            self.push_screen(WizardPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def _language_commands(self) -> Iterable[SystemCommand]:
         for code, name in i18n.LANGUAGES.items():
             if code != i18n.current_language():
                 # Named in both languages: whoever reads the other one can still find it.
-                yield SystemCommand(f"Language / 语言: {name}", _("Show the wizard in {language} (what you typed is kept)").format(language=name),
+                yield SystemCommand(f"Language / 语言: {name}", _("Show the wizard in {language} (what you typed is kept)").format(
+                                        language=_(i18n.LANGUAGE_WORDS[code])),
                                     lambda code=code: self.run_worker(self.switch_language(code), exclusive=True, group="language"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -7,8 +7,6 @@ the TUI start without loading the crypto library.
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import re
 from collections.abc import Callable
 
 from wizard import __version__, defaults, i18n
@@ -87,22 +85,15 @@ def _positive_float(text: str) -> float:
     return value
 
 
-_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
-
-
 def _listen_host(text: str) -> str:
-    """An IP address or a host name within DNS limits (253 characters, 63 per label)."""
-    try:
-        ipaddress.ip_address(text)
-        return text
-    except ValueError:
-        pass
-    name = text.removesuffix(".")
-    if 0 < len(name) <= 253 and all(_HOST_LABEL.match(label) for label in name.split(".")):
-        return text
-    shown = repr(text) if len(text) <= 80 else repr(text[:60]) + _(" ({count} characters)").format(count=len(text))
-    raise argparse.ArgumentTypeError(_("{value} is neither an IP address nor a host name (at most 253 characters, "
-                                       "dot-separated parts of 1-63 letters, digits or hyphens)").format(value=shown))
+    """An address to listen on: an IP address (0.0.0.0 and :: too) or a host name within DNS
+    limits, read as strictly as an address to connect to (wizard.handshake.names.host_problem)."""
+    from wizard.handshake.names import host_problem
+
+    problem = host_problem(text, listening=True)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _port(text: str) -> int:

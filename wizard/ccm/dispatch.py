@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wizard import clients
-from wizard.ccm import clients as ccm_clients
 from wizard.ccm.api import CcmApi, CcmTarget
 from wizard.ccm.issuer import CcmIssuer
 from wizard.ccm.record import ccm_ca_certificate, records_ccm, working_record
@@ -25,6 +24,8 @@ def issuer_for(ws: Workspace, *, api: CcmApi | None = None, keys: str = "auto") 
         return LocalIssuer(*load_ca(ws))
     record = working_record(ws)
     if api is None:
+        from wizard.ccm import clients as ccm_clients  # only for a CA in CCM: it loads the issuing code
+
         api = ccm_clients.connect(ws, None)[0]
     return CcmIssuer(ws, api, record, ccm_ca_certificate(ws), keys=keys)
 
@@ -33,11 +34,15 @@ def issue_clients(ws: Workspace, names: list[str], password: str | None, options
                   progress: Callable[[int, int, str], None] | None = None, *, target: CcmTarget | None = None,
                   keys: str = "auto") -> clients.BatchResult:
     if records_ccm(ws):
+        from wizard.ccm import clients as ccm_clients  # only for a CA in CCM: it loads the issuing code
+
         return ccm_clients.issue_clients(ws, names, password, options, progress, target=target, keys=keys)
     return clients.issue_clients(ws, names, password, options, progress)
 
 
 def revoke_client(ws: Workspace, name: str, reason: str, crl_days: int, *, target: CcmTarget | None = None) -> clients.Revocation:
     if records_ccm(ws):
+        from wizard.ccm import clients as ccm_clients  # only for a CA in CCM: it loads the issuing code
+
         return ccm_clients.revoke_client(ws, name, reason, crl_days, target=target)
     return clients.revoke(ws, name, reason, crl_days)

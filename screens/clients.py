@@ -7,6 +7,8 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -32,6 +34,9 @@ STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("
 # (label, CRL reason): the labels are translated where the choice is shown
 REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised"), "keyCompromise"),
                   (N_("replaced by a new one"), "superseded"), (N_("no longer needed"), "cessationOfOperation")]
+# Seconds of adding rows per turn of the event loop: thousands of clients fill the table in steps,
+# the page answering keys and painting between them (a step stays well under the 50 ms stall budget).
+FILL_SLICE = 0.015
 COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
 # the files as placeholders: a path ending a sentence would take the translation's full stop
 REVOKE_EXPLAINED = N_(
@@ -147,17 +152,29 @@ class ClientsScreen(WorkspacePage):
 
     @on(Listed)
     def _listed(self, message: Listed) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for entry in message.entries:
-            style = STATE_STYLE.get(entry.state, "")
-            # The name as Text: a DataTable reads a str cell as Rich markup.
-            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style), entry.not_after[:10],
-                          Text(str(entry.days_left), style=style), entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""),
-                          key=entry.name)
+        self.query_one(DataTable).clear()
+        self._fill(message.entries)  # the previous fill, if any, is cancelled (exclusive)
         problems = self.query_one("#clients-problems", Static)
         problems.update("\n".join(message.problems))
         problems.display = bool(message.problems)
+        self.sync()
+
+    @work(exclusive=True, group="clients-fill", description="filling the client table")
+    async def _fill(self, entries: list[ClientInfo]) -> None:
+        table = self.query_one(DataTable)
+        first, slice_ends = True, time.perf_counter() + FILL_SLICE
+        for entry in entries:
+            style = STATE_STYLE.get(entry.state, "")
+            # The name as Text: a DataTable reads a str cell as Rich markup.
+            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
+                          entry.not_after[:10], Text(str(entry.days_left), style=style),
+                          entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
+            if time.perf_counter() > slice_ends:
+                if first:
+                    self.sync()  # the first rows: a client can be chosen at once
+                    first = False
+                await asyncio.sleep(0.002)  # paint, keys, and the table's own measuring (on idle) between slices
+                slice_ends = time.perf_counter() + FILL_SLICE
         self.sync()
 
     def selected(self) -> str | None:

@@ -7,8 +7,8 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -150,19 +150,25 @@ class ClientsScreen(WorkspacePage):
         entries = list_clients(ws, problems=problems)
         self.post_message(self.Listed(entries, problems))
 
+    _fills = 0  # lists shown so far: a fill goes on only while it is the newest
+
     @on(Listed)
     def _listed(self, message: Listed) -> None:
         self.query_one(DataTable).clear()
-        self._fill(message.entries)  # the previous fill, if any, is cancelled (exclusive)
+        self._fills += 1
+        self._fill_slice(iter(message.entries), self._fills)
         problems = self.query_one("#clients-problems", Static)
         problems.update("\n".join(message.problems))
         problems.display = bool(message.problems)
         self.sync()
 
-    @work(exclusive=True, group="clients-fill", description="filling the client table")
-    async def _fill(self, entries: list[ClientInfo]) -> None:
+    def _fill_slice(self, entries: Iterator[ClientInfo], fill: int) -> None:
+        """Rows for FILL_SLICE seconds, then the rest later (call_later: after the messages waiting,
+        so the page paints and answers keys between slices); a newer list stops an older fill."""
+        if fill != self._fills:
+            return
         table = self.query_one(DataTable)
-        first, slice_ends = True, time.perf_counter() + FILL_SLICE
+        slice_ends = time.perf_counter() + FILL_SLICE
         for entry in entries:
             style = STATE_STYLE.get(entry.state, "")
             # The name as Text: a DataTable reads a str cell as Rich markup.
@@ -170,11 +176,8 @@ class ClientsScreen(WorkspacePage):
                           entry.not_after[:10], Text(str(entry.days_left), style=style),
                           entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
             if time.perf_counter() > slice_ends:
-                if first:
-                    self.sync()  # the first rows: a client can be chosen at once
-                    first = False
-                await asyncio.sleep(0.002)  # paint, keys, and the table's own measuring (on idle) between slices
-                slice_ends = time.perf_counter() + FILL_SLICE
+                self.call_later(self._fill_slice, entries, fill)
+                break
         self.sync()
 
     def selected(self) -> str | None:

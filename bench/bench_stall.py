@@ -161,7 +161,7 @@ def prepare_tour_workspace(root: Path, clients: int, key_type: str = "rsa4096") 
     SessionStore().save(session)
 
 
-async def _quiet(app: object, ready: object, timeout: float = 30.0) -> None:
+async def _quiet(app: object, ready: object, timeout: float = 180.0) -> None:
     """Until `ready()` holds and no worker runs, then a little longer (late work counts too)."""
     deadline = time.perf_counter() + timeout
     while not ready() or any(worker.is_running for worker in app.workers):  # type: ignore[attr-defined]

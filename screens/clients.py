@@ -37,6 +37,7 @@ REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised
 # Seconds of adding rows per turn of the event loop: thousands of clients fill the table in steps,
 # the page answering keys and painting between them (a step stays well under the 50 ms stall budget).
 FILL_SLICE = 0.015
+FILL_PAUSE = 0.002  # seconds between slices
 COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
 # the files as placeholders: a path ending a sentence would take the translation's full stop
 REVOKE_EXPLAINED = N_(
@@ -163,8 +164,9 @@ class ClientsScreen(WorkspacePage):
         self.sync()
 
     def _fill_slice(self, entries: Iterator[ClientInfo], fill: int) -> None:
-        """Rows for FILL_SLICE seconds, then the rest later (call_later: after the messages waiting,
-        so the page paints and answers keys between slices); a newer list stops an older fill."""
+        """Rows for FILL_SLICE seconds, then the rest on a timer (call_later would not yield: the page's
+        queue runs its messages back to back), so the page paints and answers keys between slices;
+        a newer list stops an older fill."""
         if fill != self._fills:
             return
         table = self.query_one(DataTable)
@@ -176,7 +178,7 @@ class ClientsScreen(WorkspacePage):
                           entry.not_after[:10], Text(str(entry.days_left), style=style),
                           entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
             if time.perf_counter() > slice_ends:
-                self.call_later(self._fill_slice, entries, fill)
+                self.set_timer(FILL_PAUSE, lambda: self._fill_slice(entries, fill), name="clients-fill")
                 break
         self.sync()
 

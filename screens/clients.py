@@ -7,6 +7,8 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -31,6 +33,10 @@ STATE_STYLE = {"valid": "green", "expiring": "yellow", "expired": "red", "revoke
 # (label, CRL reason): the labels are translated where the choice is shown
 REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised"), "keyCompromise"),
                   (N_("replaced by a new one"), "superseded"), (N_("no longer needed"), "cessationOfOperation")]
+# Seconds of adding rows per turn of the event loop: thousands of clients fill the table in steps,
+# the page answering keys and painting between them (a step stays well under the 50 ms stall budget).
+FILL_SLICE = 0.015
+FILL_PAUSE = 0.002  # seconds between slices
 COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
 # the files as placeholders: a path ending a sentence would take the translation's full stop
 REVOKE_EXPLAINED = N_(
@@ -145,21 +151,37 @@ class ClientsScreen(WorkspacePage):
         entries = list_clients(ws, problems=problems)
         self.post_message(self.Listed(entries, problems))
 
+    _fills = 0  # lists shown so far: a fill goes on only while it is the newest
+
     @on(Listed)
     def _listed(self, message: Listed) -> None:
-        from wizard.clients import STATE_WORDS
-
-        table = self.query_one(DataTable)
-        table.clear()
-        for entry in message.entries:
-            style = STATE_STYLE.get(entry.state, "")
-            # The name as Text: a DataTable reads a str cell as Rich markup.
-            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style), entry.not_after[:10],
-                          Text(str(entry.days_left), style=style), entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""),
-                          key=entry.name)
+        self.query_one(DataTable).clear()
+        self._fills += 1
+        self._fill_slice(iter(message.entries), self._fills)
         problems = self.query_one("#clients-problems", Static)
         problems.update("\n".join(message.problems))
         problems.display = bool(message.problems)
+        self.sync()
+
+    def _fill_slice(self, entries: Iterator[ClientInfo], fill: int) -> None:
+        """Rows for FILL_SLICE seconds, then the rest on a timer (call_later would not yield: the page's
+        queue runs its messages back to back), so the page paints and answers keys between slices;
+        a newer list stops an older fill."""
+        from wizard.clients import STATE_WORDS
+
+        if fill != self._fills:
+            return
+        table = self.query_one(DataTable)
+        slice_ends = time.perf_counter() + FILL_SLICE
+        for entry in entries:
+            style = STATE_STYLE.get(entry.state, "")
+            # The name as Text: a DataTable reads a str cell as Rich markup.
+            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
+                          entry.not_after[:10], Text(str(entry.days_left), style=style),
+                          entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
+            if time.perf_counter() > slice_ends:
+                self.set_timer(FILL_PAUSE, lambda: self._fill_slice(entries, fill), name="clients-fill")
+                break
         self.sync()
 
     def selected(self) -> str | None:

@@ -11,7 +11,8 @@ from textual import on, work
 from textual.message import Message
 from textual.widgets import Static
 
-from wizard.i18n import N_, _
+from wizard.clients.names import TUTORIAL_CLIENT
+from wizard.i18n import N_, _, ngettext
 from wizard.safe_text import printable
 
 HEADINGS = (N_("Role"), N_("Name"), N_("Where"), N_("Expires"), N_("Days"))
@@ -25,6 +26,25 @@ def status_style(days_left: int, warn_days: int, revoked: bool = False) -> str:
     if days_left < 0:
         return "bold red"
     return "yellow" if days_left <= warn_days else "green"
+
+
+# Named clients the summary shows at most, the soonest to expire first: thousands of them would
+# make the page slow to draw; the Clients page lists them all.
+MAX_CLIENT_ROWS = 12
+
+
+def _named_client(row: Any) -> bool:
+    return row.role == "client" and row.location == "workspace" and row.name != TUTORIAL_CLIENT
+
+
+def shown_rows(rows: list[Any], limit: int = MAX_CLIENT_ROWS) -> tuple[list[Any], int]:
+    """Every row but the named clients', and the `limit` named clients that need care soonest
+    (revoked last), in their order; and how many named clients are left out."""
+    named = [row for row in rows if _named_client(row)]
+    if len(named) <= limit:
+        return rows, 0
+    kept = {id(row) for row in sorted(named, key=lambda row: (getattr(row, "revoked", False), row.days_left))[:limit]}
+    return [row for row in rows if id(row) in kept or not _named_client(row)], len(named) - limit
 
 
 def expiry_table(rows: list[Any], warn_days: int) -> Table:
@@ -72,7 +92,12 @@ class ExpiryTable(Static):
 
     @on(StatusRead)
     def _show(self, message: StatusRead) -> None:
-        parts: list[Any] = [expiry_table(message.rows, self.WARN_DAYS)] if message.rows else []
+        rows, left_out = shown_rows(message.rows)
+        parts: list[Any] = [expiry_table(rows, self.WARN_DAYS)] if rows else []
+        if left_out:
+            parts.append(Text(" " + ngettext("… and {count} more client: the Clients page lists every one",
+                                             "… and {count} more clients: the Clients page lists every one", left_out).format(count=left_out),
+                              style="dim"))
         if message.warnings:
             parts.append(Text(" " + _("{count} expire within {days} days: renew them (below, or the Clients page)").format(
                 count=message.warnings, days=self.WARN_DAYS), style="yellow"))

@@ -14,6 +14,7 @@ from support.ccm_setup import ACCOUNT, CREATE, ccm_session, connect, target
 from support.fake_ccm_api import CA_STATE, QUOTA, FakeCcmApi
 
 from wizard import clients
+from wizard.ccm import clients as ccm_clients
 from wizard.ccm import dispatch
 from wizard.ccm.api import CcmTarget
 from wizard.ccm.authority import CaChoice
@@ -219,7 +220,7 @@ def test_a_call_past_its_deadline_is_adopted_once_it_lands(ws: Workspace, ccm: F
 
 
 def _raise_first_failure(ws: Workspace, api: object) -> None:
-    result = dispatch.ccm_clients.issue_clients(ws, ["alice"], P12_PASSWORD, clients.ClientOptions(days=30), api=api)  # type: ignore[arg-type]
+    result = ccm_clients.issue_clients(ws, ["alice"], P12_PASSWORD, clients.ClientOptions(days=30), api=api)  # type: ignore[arg-type]
     if result.failed:
         raise WizardError(result.failed[0][1])
 

@@ -99,3 +99,30 @@ async def test_renew_a_client_from_the_clients_page(tmp_path: Path) -> None:
         assert app.session.certificates["client"]["fingerprint"] == pki.fingerprint(renewed)  # the session follows
         assert list(ws.root.glob("backup-*/client/client.p12"))
         assert app.screen.query_one("#password").value == ""  # the password left the form
+
+
+async def test_a_long_list_fills_in_slices_with_every_row_in_order(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Every row its own slice (FILL_SLICE 0): the table still ends with every client once, in order,
+    and a reload meanwhile (a new list) stops the fill under way instead of mixing with it."""
+    import screens.clients
+
+    monkeypatch.setattr(screens.clients, "FILL_SLICE", 0.0)
+    ws = make_pki(tmp_path / "ws")
+    clients.issue_clients(ws, ["alice", "bob", "carol", "dave", "erin"], "correct horse battery", clients.ClientOptions(key_type="ec-p256"))
+    session = SessionStore().open(ws.root)
+    session.current_step, session.steps_done = 3, [1, 2]
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 3)
+        app.action_clients()
+        await pilot.pause()
+        app.screen.reload()  # a second list while the first may still be filling
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        for _tick in range(200):  # one row per slice: the rest arrive over the next turns of the loop
+            if table.row_count == 6:
+                break
+            await pilot.pause(0.01)
+        keys = [str(table.coordinate_to_cell_key((row, 0)).row_key.value) for row in range(table.row_count)]
+        assert keys == ["client", "alice", "bob", "carol", "dave", "erin"]

@@ -8,35 +8,16 @@ forged client certificates behind ELB, which checks no CRL and no OCSP itself.
 - `kits`: writing kits, their record in the workspace, and `refresh_kits` after a revocation.
 """
 
-from wizard.backend.denylist import (
-    DenyList,
-    deny_list_of,
-    minimal_serial,
-    read_deny_list,
-    serial_spellings,
-)
-from wizard.backend.echo import ECHO_MAGIC, ECHO_PATH, parse_echo
-from wizard.backend.kits import (
-    RECORD_NAME,
-    RefreshedKit,
-    WrittenKit,
-    read_kit_record,
-    refresh_kits,
-    reload_command,
-    write_kit,
-)
-from wizard.backend.refusals import FORGED, REVOKED, UNVERIFIED
-from wizard.backend.spec import (
-    DEFAULT_FIELDS,
-    SERVERS,
-    SHARED_LB_SOURCE,
-    KitSpec,
-    make_spec,
-    validate_lb_sources,
-)
+from wizard.lazy import exported, lazy_names
 
-__all__ = [
-    "DEFAULT_FIELDS", "ECHO_MAGIC", "ECHO_PATH", "FORGED", "RECORD_NAME", "REVOKED", "SERVERS", "SHARED_LB_SOURCE", "UNVERIFIED",
-    "DenyList", "KitSpec", "RefreshedKit", "WrittenKit", "deny_list_of", "make_spec", "minimal_serial", "parse_echo",
-    "read_deny_list", "read_kit_record", "refresh_kits", "reload_command", "serial_spellings", "validate_lb_sources", "write_kit",
-]
+# Each submodule loads when one of its names is first used, so a command pays only for its own path.
+_EXPORTS = {
+    "denylist": ("DenyList", "deny_list_of", "minimal_serial", "read_deny_list", "serial_spellings"),
+    "echo": ("ECHO_MAGIC", "ECHO_PATH", "parse_echo"),
+    "kits": ("RECORD_NAME", "RefreshedKit", "WrittenKit", "read_kit_record", "refresh_kits", "reload_command", "write_kit"),
+    "refusals": ("FORGED", "REVOKED", "UNVERIFIED"),
+    "spec": ("DEFAULT_FIELDS", "SERVERS", "SHARED_LB_SOURCE", "KitSpec", "make_spec", "validate_lb_sources"),
+}
+
+__getattr__ = lazy_names(__name__, _EXPORTS)
+__all__ = exported(_EXPORTS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wizard import clients
-from wizard.ccm import clients as ccm_clients
 from wizard.ccm.api import CcmApi, CcmTarget
 from wizard.ccm.issuer import CcmIssuer
 from wizard.ca_key import Unlock
@@ -27,6 +26,8 @@ def issuer_for(ws: Workspace, *, api: CcmApi | None = None, keys: str = "auto", 
         return LocalIssuer(*load_ca(ws, unlock))
     record = working_record(ws)
     if api is None:
+        from wizard.ccm import clients as ccm_clients  # only for a CA in CCM: it loads the issuing code
+
         api = ccm_clients.connect(ws, None)[0]
     return CcmIssuer(ws, api, record, ccm_ca_certificate(ws), keys=keys)
 
@@ -35,6 +36,8 @@ def issue_clients(ws: Workspace, names: list[str], password: str | None, options
                   progress: Callable[[int, int, str], None] | None = None, *, target: CcmTarget | None = None,
                   keys: str = "auto", unlock: Unlock | None = None) -> clients.BatchResult:
     if records_ccm(ws):
+        from wizard.ccm import clients as ccm_clients  # only for a CA in CCM: it loads the issuing code
+
         return ccm_clients.issue_clients(ws, names, password, options, progress, target=target, keys=keys)
     return clients.issue_clients(ws, names, password, options, progress, unlock=unlock)
 
@@ -42,5 +45,7 @@ def issue_clients(ws: Workspace, names: list[str], password: str | None, options
 def revoke_client(ws: Workspace, name: str, reason: str, crl_days: int, *, target: CcmTarget | None = None,
                   unlock: Unlock | None = None) -> clients.Revocation:
     if records_ccm(ws):
+        from wizard.ccm import clients as ccm_clients  # only for a CA in CCM: it loads the issuing code
+
         return ccm_clients.revoke_client(ws, name, reason, crl_days, target=target)
     return clients.revoke(ws, name, reason, crl_days, unlock=unlock)

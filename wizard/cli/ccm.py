@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import re
 
-from wizard.ccm import clients as ccm_clients
 from wizard.ccm.api import CcmTarget, check_endpoint
 from wizard.ccm.authority import COSTS, CaChoice
 from wizard.ccm.profile import PLACE_FIELDS, check_name
@@ -123,4 +122,6 @@ def enable_crl(args: argparse.Namespace, ws: Workspace) -> str | None:
         return None
     if not records_ccm(ws):
         raise InputError(_("--crl-bucket is for a CA held in CCM; this workspace's CRL is ca/crl.pem, signed here"))
+    from wizard.ccm import clients as ccm_clients  # loaded only here: it brings the issuing code
+
     return ccm_clients.enable_crl(ws, args.crl_bucket, args.crl_days, target=target_from(args))

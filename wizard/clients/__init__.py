@@ -8,21 +8,22 @@ that backends can enforce (a CRL and a list of revoked serials).
 - `revocation_record`: ca/revoked.json, checked on every read.
 """
 
-from wizard.clients.issue import BatchResult, ClientOptions, IssuedClient, issue_clients
-from wizard.clients.names import (
-    NAME_RULE, TUTORIAL_CLIENT, ClientFiles, client_files, known_clients, read_names_file, validate_client_name,
-    validate_client_names,
-)
-from wizard.clients.registry import STATE_WORDS, STATES, ClientInfo, client_info, list_clients
-from wizard.clients.revocation import (
-    REASONS, Rebuilt, Revocation, crl_path, rebuild_record, record_path, refresh_crl, revocation_of, revoke, serial_text, serials_path,
-)
-from wizard.clients.revocation_record import RecordDamaged, read_record
+from wizard.lazy import exported, lazy_names
 
-__all__ = [
-    "NAME_RULE", "REASONS", "STATE_WORDS", "STATES", "TUTORIAL_CLIENT", "BatchResult", "ClientFiles", "ClientInfo", "ClientOptions",
-    "IssuedClient", "Rebuilt", "RecordDamaged", "Revocation", "client_files", "client_info", "crl_path", "issue_clients", "known_clients",
-    "list_clients", "read_names_file", "read_record", "rebuild_record", "record_path", "refresh_crl", "revocation_of", "revoke", "serial_text",
-    "serials_path", "validate_client_name",
-    "validate_client_names",
-]
+# Each submodule loads when one of its names is first used, so a command pays only for its own path.
+_EXPORTS = {
+    "issue": ("BatchResult", "ClientOptions", "IssuedClient", "issue_clients"),
+    "names": (
+        "NAME_RULE", "TUTORIAL_CLIENT", "ClientFiles", "client_files", "known_clients", "read_names_file",
+        "validate_client_name", "validate_client_names"
+    ),
+    "registry": ("STATE_WORDS", "STATES", "ClientInfo", "client_info", "list_clients"),
+    "revocation": (
+        "REASONS", "Rebuilt", "Revocation", "crl_path", "rebuild_record", "record_path", "refresh_crl", "revocation_of",
+        "revoke", "serial_text", "serials_path"
+    ),
+    "revocation_record": ("RecordDamaged", "read_record"),
+}
+
+__getattr__ = lazy_names(__name__, _EXPORTS)
+__all__ = exported(_EXPORTS)

@@ -81,6 +81,12 @@ def read_record(ws: Workspace) -> dict[str, Any]:
         raise _damaged(ws, str(error)) from None
 
 
+def revoked_serials(ws: Workspace) -> set[str]:
+    """The revoked serials; RecordDamaged when the record cannot be trusted (never "none").
+    Here, beside the record, so a reader (`check`) needs not load the CRL and signing code."""
+    return {entry["serial"] for entry in read_record(ws)["revoked"]}
+
+
 def parse_json(data: bytes) -> object:
     """JSON, or ValueError (deep nesting and over-long numbers included)."""
     try:

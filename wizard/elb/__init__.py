@@ -25,34 +25,33 @@ key are mode 0600; a certificate already in ELB (recorded, or found there by con
 reused, never uploaded twice; nothing is uploaded before the load balancer is known to fit.
 """
 
-from wizard.elb.domains import validate_sni_domain
-from wizard.elb.headers import (
-    FIELD_LABELS, FORWARDABLE_FIELDS, field_label, forwarded_headers, header_names, validate_forward_fields,
-)
-from wizard.elb.material import Material, console_text, elb_key_text, load_material, paste_text, readiness
-from wizard.elb.payloads import (
-    API_CALLS, CA_BODY, LISTENER_BODY, NO_POOL_WARNING, PASTE_FILES, PLACEHOLDER_CA_CERT_ID, PLACEHOLDER_LOADBALANCER_ID,
-    PLACEHOLDER_SERVER_CERT_ID, SERVER_BODY, UPLOADED, Export, ListenerChoices, ca_certificate_body, default_names, export,
-    listener_body, listener_choices, no_pool_warning, placeholders_in, rest_calls, save_paste_text, server_certificate_body,
-    validate_listener_port, validate_name,
-)
-from wizard.elb.policies import (
-    DEDICATED, DEDICATED_ONLY_POLICIES, DEFAULT_TLS_POLICY, LB_TYPES, POLICY_LABELS, SHARED, SHARED_POLICIES, TLS_POLICIES,
-    policies_for, policy_label, tls_policy_warnings, validate_lb_type, validate_security_policy_id, validate_tls_policy,
-)
-from wizard.elb.records import recorded_listener, recorded_target
-from wizard.elb.sdk import DEFAULT_TIMEOUT, ENV_AK, ENV_SK, SDK_LOGGER, credentials_present, sdk_available
-from wizard.elb.target import ApiTarget, validate_endpoint
-from wizard.elb.uploader import UploadFailed, UploadResult, move_recorded_listener, upload
+from wizard.lazy import exported, lazy_names
 
-__all__ = [
-    "API_CALLS", "ApiTarget", "CA_BODY", "DEDICATED", "DEDICATED_ONLY_POLICIES", "DEFAULT_TIMEOUT", "DEFAULT_TLS_POLICY", "ENV_AK",
-    "ENV_SK", "FIELD_LABELS", "FORWARDABLE_FIELDS", "LB_TYPES", "LISTENER_BODY", "NO_POOL_WARNING", "PASTE_FILES",
-    "PLACEHOLDER_CA_CERT_ID", "PLACEHOLDER_LOADBALANCER_ID", "PLACEHOLDER_SERVER_CERT_ID", "POLICY_LABELS", "SDK_LOGGER",
-    "SERVER_BODY", "SHARED", "SHARED_POLICIES", "TLS_POLICIES", "UPLOADED", "Export", "ListenerChoices", "Material",
-    "UploadFailed", "UploadResult", "ca_certificate_body", "console_text", "credentials_present", "default_names",
-    "elb_key_text", "export", "field_label", "forwarded_headers", "header_names", "listener_body", "listener_choices", "load_material", "move_recorded_listener",
-    "no_pool_warning", "paste_text", "placeholders_in", "policies_for", "policy_label", "readiness", "recorded_listener", "recorded_target", "rest_calls", "save_paste_text", "sdk_available", "server_certificate_body",
-    "tls_policy_warnings", "upload", "validate_endpoint", "validate_forward_fields", "validate_lb_type",
-    "validate_listener_port", "validate_name", "validate_security_policy_id", "validate_sni_domain", "validate_tls_policy",
-]
+# Each submodule loads when one of its names is first used, so a command pays only for its own path.
+_EXPORTS = {
+    "domains": ("validate_sni_domain",),
+    "headers": (
+        "FIELD_LABELS", "FORWARDABLE_FIELDS", "field_label", "forwarded_headers", "header_names",
+        "validate_forward_fields"
+    ),
+    "material": ("Material", "console_text", "elb_key_text", "load_material", "paste_text", "readiness"),
+    "payloads": (
+        "API_CALLS", "CA_BODY", "LISTENER_BODY", "NO_POOL_WARNING", "PASTE_FILES", "PLACEHOLDER_CA_CERT_ID",
+        "PLACEHOLDER_LOADBALANCER_ID", "PLACEHOLDER_SERVER_CERT_ID", "SERVER_BODY", "UPLOADED", "Export",
+        "ListenerChoices", "ca_certificate_body", "default_names", "export", "listener_body", "listener_choices",
+        "no_pool_warning", "placeholders_in", "rest_calls", "save_paste_text", "server_certificate_body",
+        "validate_listener_port", "validate_name"
+    ),
+    "policies": (
+        "DEDICATED", "DEDICATED_ONLY_POLICIES", "DEFAULT_TLS_POLICY", "LB_TYPES", "POLICY_LABELS", "SHARED",
+        "SHARED_POLICIES", "TLS_POLICIES", "policies_for", "policy_label", "tls_policy_warnings", "validate_lb_type",
+        "validate_security_policy_id", "validate_tls_policy"
+    ),
+    "records": ("recorded_listener", "recorded_target"),
+    "sdk": ("DEFAULT_TIMEOUT", "ENV_AK", "ENV_SK", "SDK_LOGGER", "credentials_present", "sdk_available"),
+    "target": ("ApiTarget", "validate_endpoint"),
+    "uploader": ("UploadFailed", "UploadResult", "move_recorded_listener", "upload"),
+}
+
+__getattr__ = lazy_names(__name__, _EXPORTS)
+__all__ = exported(_EXPORTS)

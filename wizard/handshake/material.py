@@ -39,7 +39,8 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
     """The CA, a client's certificate and key (the tutorial's, or the named client's) and the
     server certificate, if any; WizardError naming the fix."""
     from wizard.clients.names import TUTORIAL_CLIENT, client_files, validate_client_name
-    from wizard.clients.revocation import revoked_serials, serial_text
+    from wizard.clients.revocation_record import revoked_serials
+    from wizard.elb.headers import serial_header_value
 
     name = validate_client_name(client_name) if client_name else TUTORIAL_CLIENT
     files = client_files(ws, name)
@@ -63,7 +64,7 @@ def load_material(ws: Workspace, client_name: str | None = None) -> Material:
             server_cn = pki.cn_of(server.subject)
     except OSError as error:
         raise WizardError(_("cannot read the workspace {workspace}: {reason}").format(workspace=ws.root, reason=error.strerror or error)) from None
-    serial = serial_text(client.serial_number)
+    serial = serial_header_value(client.serial_number)  # as the record writes it (revocation.serial_text)
     facts = ClientFacts(ca_subject=ca.subject.rfc4514_string(), not_before=client.not_valid_before_utc,
                         not_after=client.not_valid_after_utc, has_server_cert=server_der is not None,
                         name=name, revoked=serial in revoked_serials(ws), serial=serial,

@@ -14,9 +14,7 @@ from OpenSSL import SSL
 
 from wizard.errors import InputError
 from wizard.handshake.client import ClientContexts
-from wizard.handshake.backend_echo import echo_evidence, read_echo
-from wizard.handshake.diagnosis import judge_attempts
-from wizard.handshake.echo_verdict import conclude
+from wizard.handshake.diagnosis import diagnose, judge_attempts
 from wizard.handshake.findings import FIRST_ATTEMPT_ENDINGS
 from wizard.handshake.material import Material, load_material, server_facts
 from wizard.handshake.model import ATTEMPT_ORDER, WITH_CERT, Attempt, Evidence, Observation, Verdict
@@ -146,6 +144,9 @@ def execute(plan: Plan, progress: Progress | None = None) -> Verdict:
             # nothing at all goes to a server whose certificate did not verify.
             break
     if plan.backend_echo:
+        # Loaded only when asked for: it brings the backend kits' code, which a plain check never needs.
+        from wizard.handshake.backend_echo import echo_evidence, read_echo
+
         evidence.backend_echo = echo_evidence(plan.ws, plan.material.client)
         first = evidence.observations[WITH_CERT]
         if first.kind not in FIRST_ATTEMPT_ENDINGS and first.kind != "server_unverified":  # else: not run, said in the verdict
@@ -204,6 +205,11 @@ def _conclude(evidence: Evidence, plan: Plan, started: float) -> Verdict:
     if handshaken is not None and handshaken.peer_der is not None:
         evidence.server_certificate = server_facts(handshaken.peer_der, plan.material, plan.name, evidence.now)
     evidence.elapsed = time.monotonic() - started
-    verdict = conclude(evidence)
+    if evidence.backend_echo is None:
+        verdict = diagnose(evidence)
+    else:
+        from wizard.handshake.echo_verdict import conclude  # the backend echo's judge, loaded only when asked for
+
+        verdict = conclude(evidence)
     verdict.evidence = verdict.evidence or evidence  # kept with the verdict: saved as data, shown again in any language
     return verdict

@@ -52,7 +52,7 @@ async def one_walk(folder: Path, language: str) -> dict[str, object]:
         await raw.press("ctrl+q")
     ends = [*pilot.marks[1:], ("PASS", pilot.keys, started + seconds)]
     per_page = [(name, end_keys - keys, end_time - at) for (name, keys, at), (_next, end_keys, end_time) in zip(pilot.marks, ends)]
-    return {"keys": pilot.keys, "seconds": seconds, "pages": len(pilot.pages), "problems": pilot.problems + pilot.noted,
+    return {"keys": pilot.keys, "seconds": seconds, "pages": len(pilot.pages), "problems": pilot.problems,
             "per_page": per_page}
 
 

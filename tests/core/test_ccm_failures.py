@@ -36,8 +36,10 @@ def _generate(ws: Workspace, api: FakeCcmApi, choice: CaChoice = CREATE, **optio
 
 
 def _nothing_written(ws: Workspace) -> None:
-    """No certificate, key or record in the workspace: at most the staging folder a retry adopts from."""
-    written = [p for p in ws.root.rglob("*") if p.is_file() and pending_folder(ws) not in p.parents and p.name != ".mtls-wizard.lock"]
+    """No certificate, key or record in the workspace: at most the staging folder a retry adopts from,
+    the lock, and the .gitignore a new workspace writes for itself."""
+    kept = (".mtls-wizard.lock", ".gitignore")
+    written = [p for p in ws.root.rglob("*") if p.is_file() and pending_folder(ws) not in p.parents and p.name not in kept]
     assert written == []
 
 

@@ -34,7 +34,6 @@ class CountingPilot:
     keys: int = 0
     pages: list[str] = field(default_factory=list)  # the pages entered, in order
     problems: list[str] = field(default_factory=list)  # what a page showed wrong on entry
-    noted: list[str] = field(default_factory=list)  # the same, on pages another change fixes (OPENING_FIXED_ELSEWHERE)
     marks: list[tuple[str, int, float]] = field(default_factory=list)  # (page, keys so far, time) on entering each page
 
     @property
@@ -74,11 +73,6 @@ def covers(a: Widget, b: Widget) -> bool:
     return a.region.overlaps(b.region) and a.region.area > 0 and b.region.area > 0
 
 
-# Pages whose opening scroll is the other half of issue 27 (item 2: every page opens at its title):
-# their problems are noted, not failed, until that lands. Empty this set then.
-OPENING_FIXED_ELSEWHERE = frozenset({"CaScreen", "ServerScreen", "ClientScreen"})
-
-
 def check_page(pilot: CountingPilot, name: str, title: str) -> None:
     """On entering a page: its screen is `name`, its text starts at the top with `title` visible,
     and nothing covers its action bar (#nav, or the welcome page's start button)."""
@@ -87,13 +81,6 @@ def check_page(pilot: CountingPilot, name: str, title: str) -> None:
     assert type(screen).__name__ == name, (type(screen).__name__, name)
     pilot.pages.append(name)
     pilot.marks.append((name, pilot.keys, time.perf_counter()))
-    if name in OPENING_FIXED_ELSEWHERE:
-        problems, pilot.problems = pilot.problems, pilot.noted
-        try:
-            _check_opening(pilot, name, title)
-        finally:
-            pilot.problems = problems
-        return
     _check_opening(pilot, name, title)
 
 

@@ -4,8 +4,8 @@
 2. entering step 4 on an RSA-4096 workspace (reading and checking the server key for the
    load balancer, saving the session);
 3. a tour: entering every step (1-7), the summary and the Clients page, on an RSA-4096
-   workspace with 2,000 named clients and a passed handshake test (against our rehearsal
-   listener on 127.0.0.1); each page is measured until its workers are done and it is quiet.
+   workspace with 2,000 named clients and a passed handshake test (against the practice
+   load balancer on 127.0.0.1); each page is measured until its workers are done and it is quiet.
 
 The wizard runs headless at 80x24; a periodic timer ticks every 5 ms on the App's event
 loop and records how late each tick is, while the work runs and, as a baseline, while the
@@ -144,7 +144,7 @@ def prepare_tour_workspace(root: Path, clients: int, key_type: str = "rsa4096") 
 
     from wizard import handshake, steps
     from wizard.record import record_all, record_verdict
-    from wizard.rehearsal import RehearsalServer
+    from wizard.practice import PracticeLoadBalancer
     from wizard.session import Session, SessionStore
     from wizard.workspace import Workspace
 
@@ -153,7 +153,7 @@ def prepare_tour_workspace(root: Path, clients: int, key_type: str = "rsa4096") 
                       server_key_type=key_type, client_key_type="ec-p256")
     record_all(session, steps.generate(ws, session, "bench password"))
     add_clients(root, client_names(clients))
-    with RehearsalServer(ws) as server:
+    with PracticeLoadBalancer(ws) as server:
         verdict = handshake.probe("127.0.0.1", server.port, ws, timeout=10)
     assert verdict.passed, verdict.summary
     record_verdict(session, verdict)

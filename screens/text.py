@@ -20,7 +20,9 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-_INLINE = re.compile(r"\*\*(?P<bold>.+?)\*\*|`(?P<code>[^`]+)`|(?<![\w*])\*(?P<italic>[^*\s][^*]*?)\*(?!\w)|\[(?P<link>[^\]]+)\]\([^)]*\)")
+# An *italic* run may touch Chinese (which has no spaces between words), not a Latin word or digit:
+# 2*3*4 stays as it is.
+_INLINE = re.compile(r"\*\*(?P<bold>.+?)\*\*|`(?P<code>[^`]+)`|(?<![A-Za-z0-9_*])\*(?P<italic>[^*\s][^*]*?)\*(?![A-Za-z0-9_])|\[(?P<link>[^\]]+)\]\([^)]*\)")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?P<marker>[-*]|\d+[.)])\s+(?P<text>.*)$")
 _HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)\s*#*$")
 # Chinese breaks between any two characters (Rich breaks only at spaces): one CJK character,

@@ -58,6 +58,8 @@ TUI_WORDS: dict[str, str] = {
     "--out": N_("the kit's folder (the backend command's output folder)"),
     "--lb-source": N_("the load balancer's source addresses given to the backend command"),
     "--backend": N_("the backend the practice load balancer forwards to"),
+    "--ca-password-file FILE": N_("the CA passphrase the wizard asks for"),
+    "--ca-password-file": N_("the CA passphrase the wizard asks for"),
 }
 _OPTION = "|".join(re.escape(option) for option in sorted(TUI_WORDS, key=len, reverse=True)) + r"(?![\w-])"
 # the command with its arguments, up to the end of the clause (in a translated message, up to the

@@ -1,5 +1,5 @@
 """Each command loads its own path and nothing else: a real `check` against a real listener (our
-rehearsal server on 127.0.0.1) may import only the modules on a short allow-list, and `status`,
+practice load balancer on 127.0.0.1) may import only the modules on a short allow-list, and `status`,
 `inspect` and `client list` load no issuing code, no process pool, no cloud SDK and no Textual.
 
 The command runs in a fresh interpreter through the same `main` as the console script; what it
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from wizard.rehearsal import RehearsalServer
+from wizard.practice import PracticeLoadBalancer
 from wizard.workspace import Workspace
 
 PROBE = """
@@ -31,13 +31,16 @@ print("--modules--" + json.dumps({"code": code, "modules": sorted(set(sys.module
 CHECK_ALLOWED = frozenset({
     "wizard", "wizard.defaults", "wizard.environment", "wizard.errors", "wizard.files", "wizard.i18n", "wizard.lazy",
     "wizard.ownership", "wizard.record", "wizard.safe_text", "wizard.session", "wizard.workspace",
-    "wizard.cli", "wizard.cli.argparse_text", "wizard.cli.check", "wizard.cli.common", "wizard.cli.layout", "wizard.cli.parser",
+    "wizard.cli", "wizard.cli.argparse_text", "wizard.cli.argument_types", "wizard.cli.check", "wizard.cli.common", "wizard.cli.layout", "wizard.cli.parser",
     "wizard.handshake", "wizard.handshake.client", "wizard.handshake.diagnosis", "wizard.handshake.findings",
     "wizard.handshake.material", "wizard.handshake.model", "wizard.handshake.names", "wizard.handshake.runner",
     "wizard.handshake.wire",
     "wizard.pki", "wizard.pki.certificates", "wizard.pki.issue", "wizard.pki.keys", "wizard.pki.names",
     # Reading the revocation record (is our client revoked?) and the serial in ELB's header form.
     "wizard.clients", "wizard.clients.names", "wizard.clients.revocation_record", "wizard.elb", "wizard.elb.headers",
+    # Saving the verdict in the workspace's progress.json under the lock, whose every hold first
+    # finishes or rolls back an interrupted replacement (and keeps the workspace's .gitignore).
+    "wizard.workspace_progress", "wizard.handshake.saved", "wizard.own_files", "wizard.writing", "wizard.replacement", "wizard.git_tree",
 })
 # Libraries outside the standard one that `check` may load: the TLS client and what it stands on.
 CHECK_LIBRARIES = frozenset({"cryptography", "OpenSSL", "_cffi_backend", "_openssl", "typing_extensions"})
@@ -61,12 +64,12 @@ def is_under(module: str, names: tuple[str, ...]) -> bool:
 
 
 @pytest.fixture
-def listener(pki_workspace: Workspace) -> Iterator[RehearsalServer]:
-    with RehearsalServer(pki_workspace) as server:
+def listener(pki_workspace: Workspace) -> Iterator[PracticeLoadBalancer]:
+    with PracticeLoadBalancer(pki_workspace) as server:
         yield server
 
 
-def test_check_loads_only_the_modules_on_its_allow_list(pki_workspace: Workspace, listener: RehearsalServer) -> None:
+def test_check_loads_only_the_modules_on_its_allow_list(pki_workspace: Workspace, listener: PracticeLoadBalancer) -> None:
     loaded = imports_of_a_run("check", listener.address, "--workspace", str(pki_workspace.root), "--timeout", "5")
     ours = {module for module in loaded if module.split(".")[0] == "wizard"}
     assert ours - CHECK_ALLOWED == set()

@@ -67,7 +67,9 @@ def test_listener_trusting_another_ca_refuses_our_certificate(pki_workspace: Wor
     assert verdict.status == "fail"
     assert verdict.attempts[0].outcome == "rejected" and not verdict.attempts[0].ok
     assert "our client certificate is refused" in verdict.summary
-    assert any("trusts a different CA" in line for line in verdict.diagnosis)
+    # the listener names the CA it trusts (its certificate request's CA list): the diagnosis says which
+    assert any("accepts client certificates from: CN=Elsewhere mTLS Root CA" in line and "not from our CA" in line
+               for line in verdict.diagnosis), verdict.diagnosis
 
 
 def outcomes_seen(server: PracticeLoadBalancer, count: int = 1) -> list[dict[str, str]]:

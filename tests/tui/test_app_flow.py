@@ -163,7 +163,7 @@ async def test_all_seven_steps_by_keyboard_reach_pass(tmp_path: Path, isolated_d
     assert PASSWORD not in progress_raw and "PRIVATE KEY" not in progress_raw
     progress = json.loads(progress_raw)
     assert progress["server_cert_id"] == SERVER_CERT_ID and progress["ca_cert_id"] == CA_CERT_ID
-    assert progress["lb_address"] == "192.0.2.10" and progress["lb_port"] == 443  # the practice address is not the answer
+    assert progress["lb_address"] == "127.0.0.1" and progress["lb_port"] == listener.port  # the address typed in step 6
     assert progress["steps_done"] == [1, 2, 3, 4, 5, 6, 7]
     assert progress["last_verdict"]["passed"] is True
     resumed = SessionStore().open(root)

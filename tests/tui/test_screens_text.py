@@ -33,6 +33,14 @@ def test_inline_styles_and_links() -> None:
     assert "bold" in styles["b"] and "italic" in styles["d"] and "underline" in styles["e"]
 
 
+def test_italic_may_touch_chinese_but_not_a_latin_word() -> None:
+    """Chinese has no spaces around a word in italics; 2*3*4 and snake*case* are left alone."""
+    styled = inline("配置*练习负载均衡器*，它")
+    assert styled.plain == "配置练习负载均衡器，它"
+    assert any("italic" in str(span.style) for span in styled.spans)
+    assert inline("2*3*4 and a*b*").plain == "2*3*4 and a*b*"
+
+
 @pytest.mark.parametrize("name", ["welcome.md", "help.md", "summary.md", *(f"steps/step{i}.md" for i in range(1, 8))])
 def test_every_shipped_text_renders_without_markdown_syntax(name: str) -> None:
     source = assets_loader.read_text(name)

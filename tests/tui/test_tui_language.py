@@ -466,7 +466,7 @@ async def test_the_chinese_edition_shows_no_english_of_the_wizards_own(home: Pat
     async with app.run_test(size=LARGE) as pilot:
         await reach(pilot)
         shown = await every_page_of(pilot)
-        app.stop_rehearsal()
+        app.stop_practice()
     assert CJK.search(shown), shown
     palette_words = PALETTE_WORDS if case.startswith("command-palette") or case == "help" else ()  # help names the entry
     typed = ("qqzzxx",) if case == "command-palette-no-match" else ()

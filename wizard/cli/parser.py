@@ -11,6 +11,14 @@ from collections.abc import Callable
 
 from wizard import __version__, defaults, i18n
 from wizard.cli.argparse_text import speak_our_language
+from wizard.cli.argument_types import (
+    days_ahead,
+    listen_host,
+    port_number,
+    positive_days,
+    timeout_seconds,
+    workspace_folder,
+)
 from wizard.cli.layout import cells, fill, wrap
 from wizard.defaults import PROG
 from wizard.environment import CA_PASSWORD_ENV, LANGUAGE_ENV, PASSWORD_ENV
@@ -52,60 +60,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(prog=self.prog, message=message) + "\n")
 
 
-def _whole_days(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{value} is not a whole number of days").format(value=repr(text))) from None
-
-
-def _positive_int(text: str) -> int:
-    """A number of days, at least 1 (0 must never quietly mean the default)."""
-    value = _whole_days(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(_("{value}: give at least 1 day").format(value=repr(text)))
-    return value
-
-
-def _days_ahead(text: str) -> int:
-    """A number of days from today, 0 or more (--warn-days 0: only what has expired)."""
-    value = _whole_days(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("{value}: give a number of days, 0 or more").format(value=repr(text)))
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{value} is not a number of seconds").format(value=repr(text))) from None
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(_("{value}: give a timeout of more than 0 and at most 600 seconds").format(value=repr(text)))
-    return value
-
-
-def _listen_host(text: str) -> str:
-    """An address to listen on: an IP address (0.0.0.0 and :: too) or a host name within DNS
-    limits, read as strictly as an address to connect to (wizard.handshake.names.host_problem)."""
-    from wizard.handshake.names import host_problem
-
-    problem = host_problem(text, listening=True)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{value} is not a port number").format(value=repr(text))) from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(_("{value} is not a port number (0-65535)").format(value=repr(text)))
-    return value
-
-
 class _RefusePassword(argparse.Action):
     """A password given on the command line: refuse it without echoing it.
 
@@ -129,18 +83,11 @@ def _ca_password_arg(parser: argparse.ArgumentParser, help_text: str | None = No
     _refuse_password_option(parser, _("--ca-password-file FILE or {variable}").format(variable=CA_PASSWORD_ENV), "--ca-password", "--ca-passphrase")
 
 
-def _workspace_folder(text: str) -> str:
-    # Path("") is the current folder: an empty value must never quietly mean "here".
-    if not text.strip():
-        raise argparse.ArgumentTypeError(_("is empty: give a folder, e.g. --workspace ./mtls-workspace"))
-    return text
-
-
 def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False, top_level: bool = False) -> None:
     help_text = _("the workspace folder") if required else _("the workspace folder (default: the last session's, else ./mtls-workspace)")
     # A command's own default must not hide a --workspace given before the command name.
     default = None if top_level else argparse.SUPPRESS
-    parser.add_argument("--workspace", "-w", metavar="DIR", type=_workspace_folder, required=required, default=default, help=help_text)
+    parser.add_argument("--workspace", "-w", metavar="DIR", type=workspace_folder, required=required, default=default, help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,33 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _workspace_arg(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    gen = commands.add_parser("generate", help=_("steps 1-3: CA, server and client certificates, client .p12"))
-    _workspace_arg(gen, required=True)
-    gen.add_argument("--server-cn", required=True, metavar="NAME", help=_("the site's domain name or IP address"))
-    gen.add_argument("--san", action="append", default=[], metavar="NAME", help=_("an extra name or IP for the server certificate (repeatable)"))
-    gen.add_argument("--client-cn", default=defaults.DEFAULT_CLIENT_CN, metavar="NAME", help=_("client certificate CN (default {default})").format(default=defaults.DEFAULT_CLIENT_CN))
-    gen.add_argument("--ca-cn", default="", metavar="NAME", help=_("CA common name (default '<org> mTLS Root CA')"))
-    gen.add_argument("--org", default=defaults.DEFAULT_ORG, help=_("organisation, O= in every subject (default {default})").format(default=defaults.DEFAULT_ORG))
-    gen.add_argument("--key-type", default=defaults.DEFAULT_KEY_TYPE, metavar="TYPE", help=_("{key_types} (default {default})").format(key_types=", ".join(defaults.KEY_TYPES), default=defaults.DEFAULT_KEY_TYPE))
-    gen.add_argument("--ca-days", type=_positive_int, default=defaults.CA_DAYS, metavar="N", help=_("CA validity (default {default})").format(default=defaults.CA_DAYS))
-    gen.add_argument("--server-days", type=_positive_int, default=defaults.SERVER_DAYS, metavar="N", help=_("server certificate validity (default {default}; more is refused by Apple clients)").format(default=defaults.SERVER_DAYS))
-    gen.add_argument("--client-days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=_("client certificate validity (default {default})").format(default=defaults.CLIENT_DAYS))
-    gen.add_argument("--legacy-p12", action="store_true", help=_("3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11"))
-    gen.add_argument("--p12-password-file", metavar="FILE", help=_("read the .p12 password from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
-    _refuse_password_option(gen, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
-    gen.add_argument("--force", action="store_true", help=_("replace existing server/client files (moved to backup-<timestamp>/ first)"))
-    gen.add_argument("--new-ca", action="store_true", help=_("replace the CA too (everything old is moved to backup-<timestamp>/ first)"))
-    gen.add_argument("--ca-cert", metavar="FILE", help=_("use an existing CA: its certificate (checked, then copied into ca/)"))
-    gen.add_argument("--ca-key", metavar="FILE", help=_("... and its key (an encrypted one asks for its password on a terminal)"))
-    gen.add_argument("--server-cert", metavar="FILE", help=_("use a server certificate you have (a purchased one): checked, then copied into server/"))
-    gen.add_argument("--server-key", metavar="FILE", help=_("... and its key"))
-    gen.add_argument("--server-chain", metavar="FILE", help=_("... and its chain (intermediates, leaf's issuer first)"))
-    gen.add_argument("--protect-ca-key", action="store_true",
-                     help=_("put a new CA's key under a passphrase (AES-256), asked for on a terminal; recommended for a server others can reach"))
-    _ca_password_arg(gen, _("the CA key's passphrase, read from FILE (else ${variable}, else a prompt): opens an existing ca/ca.key "
-                            "that has one, and puts a new CA's key under it").format(variable=CA_PASSWORD_ENV))
-    _add_ccm_generate_args(gen)
-    gen.set_defaults(handler=_lazy("wizard.cli.certificates", "generate_command"))
+    _add_generate_parser(commands)
 
     insp = commands.add_parser("inspect", help=_("describe a certificate, key, CSR or .p12 (or a client of the workspace)"))
     insp.add_argument("file", metavar="FILE", nargs="?", help=_("the file (or give --client NAME)"))
@@ -204,6 +125,36 @@ def build_parser() -> argparse.ArgumentParser:
     for index, each in enumerate(_every_parser(parser)):
         _language_arg(each, top_level=index == 0)
     return parser
+
+
+def _add_generate_parser(commands: argparse._SubParsersAction) -> None:
+    gen = commands.add_parser("generate", help=_("steps 1-3: CA, server and client certificates, client .p12"))
+    _workspace_arg(gen, required=True)
+    gen.add_argument("--server-cn", required=True, metavar="NAME", help=_("the site's domain name or IP address"))
+    gen.add_argument("--san", action="append", default=[], metavar="NAME", help=_("an extra name or IP for the server certificate (repeatable)"))
+    gen.add_argument("--client-cn", default=defaults.DEFAULT_CLIENT_CN, metavar="NAME", help=_("client certificate CN (default {default})").format(default=defaults.DEFAULT_CLIENT_CN))
+    gen.add_argument("--ca-cn", default="", metavar="NAME", help=_("CA common name (default '<org> mTLS Root CA')"))
+    gen.add_argument("--org", default=defaults.DEFAULT_ORG, help=_("organisation, O= in every subject (default {default})").format(default=defaults.DEFAULT_ORG))
+    gen.add_argument("--key-type", default=defaults.DEFAULT_KEY_TYPE, metavar="TYPE", help=_("{key_types} (default {default})").format(key_types=", ".join(defaults.KEY_TYPES), default=defaults.DEFAULT_KEY_TYPE))
+    gen.add_argument("--ca-days", type=positive_days, default=defaults.CA_DAYS, metavar="N", help=_("CA validity (default {default})").format(default=defaults.CA_DAYS))
+    gen.add_argument("--server-days", type=positive_days, default=defaults.SERVER_DAYS, metavar="N", help=_("server certificate validity (default {default}; more is refused by Apple clients)").format(default=defaults.SERVER_DAYS))
+    gen.add_argument("--client-days", type=positive_days, default=defaults.CLIENT_DAYS, metavar="N", help=_("client certificate validity (default {default})").format(default=defaults.CLIENT_DAYS))
+    gen.add_argument("--legacy-p12", action="store_true", help=_("3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8, IE 11"))
+    gen.add_argument("--p12-password-file", metavar="FILE", help=_("read the .p12 password from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
+    _refuse_password_option(gen, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
+    gen.add_argument("--force", action="store_true", help=_("replace existing server/client files (moved to backup-<timestamp>/ first)"))
+    gen.add_argument("--new-ca", action="store_true", help=_("replace the CA too (everything old is moved to backup-<timestamp>/ first)"))
+    gen.add_argument("--ca-cert", metavar="FILE", help=_("use an existing CA: its certificate (checked, then copied into ca/)"))
+    gen.add_argument("--ca-key", metavar="FILE", help=_("... and its key (an encrypted one asks for its password on a terminal)"))
+    gen.add_argument("--server-cert", metavar="FILE", help=_("use a server certificate you have (a purchased one): checked, then copied into server/"))
+    gen.add_argument("--server-key", metavar="FILE", help=_("... and its key"))
+    gen.add_argument("--server-chain", metavar="FILE", help=_("... and its chain (intermediates, leaf's issuer first)"))
+    gen.add_argument("--protect-ca-key", action="store_true",
+                     help=_("put a new CA's key under a passphrase (AES-256), asked for on a terminal; recommended for a server others can reach"))
+    _ca_password_arg(gen, _("the CA key's passphrase, read from FILE (else ${variable}, else a prompt): opens an existing ca/ca.key "
+                            "that has one, and puts a new CA's key under it").format(variable=CA_PASSWORD_ENV))
+    _add_ccm_generate_args(gen)
+    gen.set_defaults(handler=_lazy("wizard.cli.certificates", "generate_command"))
 
 
 CCM_KEYS = ("auto", "local", "ccm")
@@ -248,7 +199,7 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     issue.add_argument("names", nargs="*", metavar="NAME", help=_("client names ({rule})").format(rule=_(CLIENT_NAME_RULE)))
     issue.add_argument("--from", dest="from_file", metavar="FILE", help=_("read names from FILE, one per line (# comments)"))
     _workspace_arg(issue)
-    issue.add_argument("--days", type=_positive_int, default=defaults.CLIENT_DAYS, metavar="N", help=_("validity (default {default})").format(default=defaults.CLIENT_DAYS))
+    issue.add_argument("--days", type=positive_days, default=defaults.CLIENT_DAYS, metavar="N", help=_("validity (default {default})").format(default=defaults.CLIENT_DAYS))
     issue.add_argument("--key-type", metavar="TYPE", help=_("key type (default: the workspace's client key type)"))
     issue.add_argument("--legacy-p12", action="store_true", help=_("3DES + SHA-1 .p12 for macOS Keychain, older Windows, Java 8"))
     issue.add_argument("--p12-password-file", metavar="FILE", help=_("one password for every .p12, read from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
@@ -267,7 +218,7 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     revoke.add_argument("name", metavar="NAME")
     revoke.add_argument("--reason", choices=REVOCATION_REASONS, default="unspecified")
     _workspace_arg(revoke)
-    revoke.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("the CRL's nextUpdate, in days (default 30)"))
+    revoke.add_argument("--crl-days", type=positive_days, default=30, metavar="N", help=_("the CRL's nextUpdate, in days (default 30)"))
     revoke.add_argument("--crl-bucket", metavar="BUCKET", default=None,
                         help=_("with a CA in CCM: also turn on CCM's CRL, published to this OBS bucket every --crl-days days"))
     _ca_password_arg(revoke)
@@ -275,7 +226,7 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     revoke.set_defaults(handler=_lazy("wizard.cli.clients", "revoke_command"))
     crl = group.add_parser("crl", help=_("sign the CRL again with a fresh nextUpdate"))
     _workspace_arg(crl)
-    crl.add_argument("--crl-days", type=_positive_int, default=30, metavar="N", help=_("validity in days (default 30)"))
+    crl.add_argument("--crl-days", type=positive_days, default=30, metavar="N", help=_("validity in days (default 30)"))
     _ca_password_arg(crl)
     crl.set_defaults(handler=_lazy("wizard.cli.clients", "crl_command"))
     rebuild = group.add_parser("rebuild-record", help=_("write a damaged or lost ca/revoked.json again from ca/crl.pem (checked against the CA)"))
@@ -286,14 +237,14 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
 def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
     status = commands.add_parser("status", help=_("every certificate's expiry (and what ELB holds); exit 1 when one expires soon"))
     _workspace_arg(status)
-    status.add_argument("--warn-days", type=_days_ahead, default=30, metavar="N", help=_("warn about what expires within N days (default 30)"))
+    status.add_argument("--warn-days", type=days_ahead, default=30, metavar="N", help=_("warn about what expires within N days (default 30)"))
     status.add_argument("--json", action="store_true", help=_("machine-readable output"))
     status.set_defaults(handler=_lazy("wizard.cli.lifecycle", "status_command"))
     renew = commands.add_parser("renew", help=_("a new certificate from the same CA (or the CA renewed for its own key)"))
     renew.add_argument("what", choices=("server", "client", "ca"), metavar="{server,client,ca}", help=_("server, client [NAME] or ca"))
     renew.add_argument("name", nargs="?", metavar="NAME", help=_("the client's name (default: the tutorial's client)"))
     _workspace_arg(renew)
-    renew.add_argument("--days", type=_positive_int, metavar="N", help=_("validity (default: server and client 825, CA 3650)"))
+    renew.add_argument("--days", type=positive_days, metavar="N", help=_("validity (default: server and client 825, CA 3650)"))
     renew.add_argument("--keep-key", action="store_true", help=_("keep the private key (default: a new one)"))
     renew.add_argument("--p12-password-file", metavar="FILE", help=_("a client's new .p12 password, from FILE (else ${variable}, else a prompt)").format(variable=PASSWORD_ENV))
     _refuse_password_option(renew, _("--p12-password-file FILE or {variable}").format(variable=PASSWORD_ENV), "--p12-password", "--password")
@@ -313,7 +264,7 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
     check.add_argument("address", metavar="ADDRESS", help=_("host:port, [v6]:port or https://host:port"))
     _workspace_arg(check)
     check.add_argument("--sni", metavar="NAME", help=_("server name to send and verify (default: the workspace's server CN)"))
-    check.add_argument("--timeout", type=_positive_float, default=10.0, metavar="S", help=_("per attempt (default 10)"))
+    check.add_argument("--timeout", type=timeout_seconds, default=10.0, metavar="S", help=_("per attempt (default 10)"))
     check.add_argument("--insecure", action="store_true", help=_("do not verify the server certificate (like curl -k); mTLS is still checked"))
     check.add_argument("--trust", choices=("auto", "workspace", "system"), default="auto",
                        help=_("verify the server against the workspace CA or the system store (default auto: the system store for a server certificate you brought)"))
@@ -329,11 +280,11 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help=_("the practice load balancer with a listener built from the workspace as it is, nothing "
                                                 "recorded (for scripts; see practice)"))
     _workspace_arg(serve)
-    serve.add_argument("--host", type=_listen_host, default="127.0.0.1",
+    serve.add_argument("--host", type=listen_host, default="127.0.0.1",
                        help=_("address to listen on (default 127.0.0.1; one other machines can reach needs --public)"))
     serve.add_argument("--public", action="store_true",
                        help=_("allow an address other machines can reach (0.0.0.0, ::, a LAN address): anyone there can connect"))
-    serve.add_argument("--port", type=_port, default=8443, help=_("port (default 8443; 0 picks a free one)"))
+    serve.add_argument("--port", type=port_number, default=8443, help=_("port (default 8443; 0 picks a free one)"))
     serve.add_argument("--reject-with", choices=("alert", "http400", "app400"), default="alert",
                        help=_("refuse clients without a certificate with a TLS alert (default) or HTTP 400, like nginx; "
                               "app400 lets them through TLS to an application's 400, the mistake check must FAIL"))
@@ -350,9 +301,9 @@ def _add_web_parser(commands: argparse._SubParsersAction) -> None:
                               description=_("Serves the wizard to a browser with textual-serve: pip install 'mtls-wizard[web]'. "
                                             "It listens on 127.0.0.1 only; from another computer, forward the port over SSH."))
     _workspace_arg(web)
-    web.add_argument("--host", type=_listen_host, default="127.0.0.1",
+    web.add_argument("--host", type=listen_host, default="127.0.0.1",
                      help=_("address to listen on (default 127.0.0.1; any other needs --i-understand-anyone-can-connect)"))
-    web.add_argument("--port", type=_port, default=8000, help=_("port (default 8000; 0 picks a free one)"))
+    web.add_argument("--port", type=port_number, default=8000, help=_("port (default 8000; 0 picks a free one)"))
     web.add_argument("--i-understand-anyone-can-connect", dest="anyone_can_connect", action="store_true",
                      help=_("allow an address other machines can reach: there is no password, and whoever reaches the page can "
                             "issue certificates from this CA and download its private keys"))
@@ -364,8 +315,8 @@ def _add_practice_parser(commands: argparse._SubParsersAction) -> None:
                       "(the session's choices where one is left out), records them like uploads (marked as practice), serves the "
                       "listener on this machine and prints the check line to run. Ctrl+C stops it."))
     _workspace_arg(practice)
-    practice.add_argument("--host", type=_listen_host, default="127.0.0.1", help=_("loopback address to listen on (default 127.0.0.1, or ::1)"))
-    practice.add_argument("--port", type=_port, default=None, help=_("the listener's port (default: the session's, 8443; 0 picks a free one)"))
+    practice.add_argument("--host", type=listen_host, default="127.0.0.1", help=_("loopback address to listen on (default 127.0.0.1, or ::1)"))
+    practice.add_argument("--port", type=port_number, default=None, help=_("the listener's port (default: the session's, 8443; 0 picks a free one)"))
     practice.add_argument("--ssl-auth", choices=("mutual", "one-way"), default=None,
                           help=_("SSL authentication: mutual (default) or one-way, the mistake check must FAIL"))
     practice.add_argument("--ca", choices=("yours", "other"), default=None,
@@ -388,7 +339,7 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     _elb_name_args(export)
     export.add_argument("--loadbalancer-id", metavar="ID", help=_("fill the load balancer id into listener.json (default: the session's, else a placeholder)"))
     export.add_argument("--lb-type", choices=("shared", "dedicated"), default=None, help=_("the load balancer's type, for the TLS policies it takes (default: the session's, else unknown)"))
-    export.add_argument("--port", type=_port, default=None, help=_("listener port in listener.json (default 443)"))
+    export.add_argument("--port", type=port_number, default=None, help=_("listener port in listener.json (default 443)"))
     export.set_defaults(handler=_lazy("wizard.cli.elb", "export_command"))
     upload = elb_commands.add_parser("upload", help=_("upload both certificates (and create the listener) with the official SDK"),
                                      description=_("Credentials come only from the environment: HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK."))
@@ -399,9 +350,9 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
     place = upload.add_mutually_exclusive_group()
     place.add_argument("--loadbalancer-id", metavar="ID", help=_("create or move the mutual-auth HTTPS listener on this load balancer (default: move the recorded listener)"))
     place.add_argument("--no-listener", action="store_true", help=_("upload the certificates only; the recorded listener is left as it is"))
-    upload.add_argument("--port", type=_port, default=None, help=_("listener port (default: the recorded listener's, else 443)"))
+    upload.add_argument("--port", type=port_number, default=None, help=_("listener port (default: the recorded listener's, else 443)"))
     upload.add_argument("--enterprise-project-id", metavar="ID", help=_("the enterprise project the certificates go into (default: the recorded one, else ELB's default project)"))
-    upload.add_argument("--timeout", type=_positive_float, default=None, metavar="S",
+    upload.add_argument("--timeout", type=timeout_seconds, default=None, metavar="S",
                         help=_("the deadline of each API call, connecting, sending and reading together (default 60; connecting at most 10)"))
     upload.add_argument("--delete-replaced", action="store_true",
                         help=_("after a renewal, delete the certificates this upload replaced, once the listener moved and nothing uses them"))
@@ -435,7 +386,7 @@ def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
     rotate = commands.add_parser("rotate", help=_("unattended: renew what expires soon, upload it, move the listener, delete the old, prove it"),
                                  description=_("Safe from cron: a second run does nothing. Exit 0: nothing to do, or done; 1: needs a person; 2: bad usage."))
     _workspace_arg(rotate)
-    rotate.add_argument("--within-days", type=_days_ahead, default=30, metavar="N", help=_("renew what expires within N days (default 30)"))
+    rotate.add_argument("--within-days", type=days_ahead, default=30, metavar="N", help=_("renew what expires within N days (default 30)"))
     rotate.add_argument("--dry-run", action="store_true", help=_("say what would be done; change nothing, call no API"))
     rotate.add_argument("--client", action="append", default=[], metavar="NAME", help=_("renew this client too when due (repeatable); its .p12 must reach its holder"))
     rotate.add_argument("--p12-password-file", metavar="FILE",
@@ -446,8 +397,8 @@ def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
     proof = rotate.add_mutually_exclusive_group()
     proof.add_argument("--check", metavar="ADDRESS", help=_("prove the result here with the handshake test (default: the address step 7 tested)"))
     proof.add_argument("--no-check", action="store_true", help=_("do not run the handshake test"))
-    rotate.add_argument("--check-wait", type=_positive_float, default=60.0, metavar="S", help=_("how long the test waits for ELB to apply the move (default 60)"))
-    rotate.add_argument("--timeout", type=_positive_float, default=None, metavar="S", help=_("the deadline of each API call (default 60)"))
+    rotate.add_argument("--check-wait", type=timeout_seconds, default=60.0, metavar="S", help=_("how long the test waits for ELB to apply the move (default 60)"))
+    rotate.add_argument("--timeout", type=timeout_seconds, default=None, metavar="S", help=_("the deadline of each API call (default 60)"))
     rotate.set_defaults(handler=_lazy("wizard.cli.rotate", "rotate_command"))
 
 

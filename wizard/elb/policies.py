@@ -43,7 +43,7 @@ POLICY_LABELS = {
     "tls-1-2-strict": N_("TLS 1.2, strong ciphers (recommended)"),
     "tls-1-2-fs": N_("forward-secret ciphers only"),
     "tls-1-0-with-1-3": N_("TLS 1.0-1.3, broad compatibility"),
-    "tls-1-2-fs-with-1-3": N_("TLS 1.2-1.3, forward-secret ciphers only"),
+    "tls-1-2-fs-with-1-3": N_("TLS 1.2-1.3, forward-secret only"),
     "hybrid-policy-1-0": N_("TLS 1.0-1.2, hybrid cipher list"),
     "tls-1-2-strict-no-cbc": N_("TLS 1.2, strong ciphers, no CBC"),
 }

@@ -6,65 +6,87 @@ real `mtls-wizard` process and asserts the exit code, the one-line message and t
 in the watched folder was written or lost. The rows for Ctrl+C and `kill -9` during a batch
 send the real signals to the real process.
 
-Cases owned elsewhere (not rows here yet; the integrator adds them with that work): `check`
-stopping after the server certificate fails verification and "server not verified" under
---insecure (issue 18); `elb upload --endpoint http://` refused off loopback, an overall deadline
-per cloud call naming the part that timed out, a trickling or silent peer, and an unparseable
-certificate lookup stopping the upload before the key is sent (issue 19); the TUI's Copy of a
-private key asking first (issue 29).
+The situations are built by tests/support/hostile_setups.py. Pinned elsewhere, because they are
+not a command's run: the TUI's Copy of a private key asking first
+(tests/tui/test_app_elb_route.py), and the ELB deadline leaving no call running in one process
+(tests/cli/test_elb_hostile.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import P12_PASSWORD, console_script, make_pki
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from support.other_user import OtherUser, other_user
+from conftest import (
+    ELB_AK,
+    ELB_PROJECT,
+    ELB_REGION,
+    P12_PASSWORD,
+    console_script,
+    make_pki,
+)
+from support.hostile_setups import (
+    PASSWORD,
+    Ctx,
+    ascii_stdout_generate,
+    brought_ca,
+    brought_long_chain,
+    client_folder_link,
+    elb_link,
+    fresh_workspace_elsewhere,
+    group_writable_ca_folder,
+    hostile_api,
+    listener_with_a_server_certificate_of_another_ca,
+    names_file,
+    no_key_was_sent,
+    no_server_or_client_issued,
+    no_warning_lines,
+    nothing_in,
+    nothing_made,
+    open_workspace,
+    pass_says_server_not_verified,
+    password_file,
+    planted_ca_folder,
+    planted_client_file,
+    planted_lock_file,
+    planted_shared_workspace,
+    readable_ca_key,
+    rebuilt_and_never_backwards,
+    record_deleted,
+    record_says,
+    record_with,
+    run,
+    silent_pipe,
+    stopped_after_the_first_handshake,
+    workspace_link,
+)
+from support.other_user import other_user
 
 from wizard import clients, pki
 from wizard.clients import ClientOptions
-from wizard.workspace import LOCK_NAME, Workspace
+from wizard.environment import ENV_AK, ENV_SK
+from wizard.workspace import LOCK_NAME
 
-PASSWORD = {"MTLS_WIZARD_P12_PASSWORD": P12_PASSWORD}
 GENERATE = ("generate", "--server-cn", "localhost", "--key-type", "ec-p256")
-
-
-@dataclass
-class Ctx:
-    """One row's world: its own copy of a workspace (bob revoked, carol valid) under `tmp`."""
-
-    tmp: Path
-    ws: Path
-    other: OtherUser | None = None
-    extra: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def workspace(self) -> Workspace:
-        return Workspace(self.ws)
+UPLOAD = ("elb", "upload", "--workspace", "{ws}", "--region", ELB_REGION, "--project-id", ELB_PROJECT, "--endpoint")
+# The cloud SDK's credentials, and no proxy between it and a peer on loopback.
+CLOUD = {ENV_AK: ELB_AK, ENV_SK: "SK-hostile-cases", "NO_PROXY": "127.0.0.1,localhost,::1", "no_proxy": "127.0.0.1,localhost,::1"}
 
 
 @dataclass(frozen=True)
 class Row:
     case: str  # the issue's words
     setup: Callable[[Ctx], None]
-    argv: tuple[str, ...]  # after `mtls-wizard`; {ws} and {tmp} are filled in
+    argv: tuple[str, ...]  # after `mtls-wizard`; {ws}, {tmp} and a setup's {address} or {endpoint} are filled in
     code: int
     says: str  # a regular expression the (one-line) stderr matches
     watch: str | None = "{ws}"  # this folder must not change at all (None: the row checks itself)
@@ -108,219 +130,6 @@ def snapshot(root: Path) -> dict[str, tuple[int, str]]:
     return found
 
 
-def run(ctx: Ctx, argv: tuple[str, ...], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    args = [part.format(ws=ctx.ws, tmp=ctx.tmp) for part in argv]
-    full_env = {**os.environ, **PASSWORD, **env}
-    return subprocess.run([console_script(), *args], capture_output=True, text=True, env=full_env, timeout=timeout,
-                          stdin=subprocess.DEVNULL, cwd=ctx.tmp)
-
-
-# ---------------------------------------------------------------------------
-# Setups: another user's files
-# ---------------------------------------------------------------------------
-
-
-def planted_shared_workspace(ctx: Ctx) -> None:
-    """A shared folder where another account pre-created mtls-workspace/ca/ (mode 777) with its own CA (key 644)."""
-    shared = ctx.tmp / "shared"
-    shared.mkdir()
-    os.chmod(shared, 0o1777)
-    planted = make_pki(shared / "mtls-workspace")
-    for folder in (planted.root, planted.folder("ca")):
-        os.chmod(folder, 0o777)
-    os.chmod(planted.key("ca"), 0o644)
-    for role in ("server", "client"):
-        shutil.rmtree(planted.folder(role))
-    assert ctx.other is not None
-    ctx.other.give(planted.root)
-    ctx.ws = planted.root
-
-
-def planted_ca_folder(ctx: Ctx) -> None:
-    """Our workspace folder, but its ca/ belongs to another user."""
-    assert ctx.other is not None
-    ctx.other.give(ctx.ws / "ca")
-
-
-def planted_lock_file(ctx: Ctx) -> None:
-    assert ctx.other is not None
-    lock = ctx.ws / LOCK_NAME
-    lock.touch()
-    ctx.other.give(lock)
-
-
-def planted_client_file(ctx: Ctx) -> None:
-    assert ctx.other is not None
-    ctx.other.give(ctx.ws / "clients" / "carol" / "carol.crt")
-
-
-def group_writable_ca_folder(ctx: Ctx) -> None:
-    """ca/ writable by the other user's group (its members could plant a CA there)."""
-    assert ctx.other is not None
-    os.chown(ctx.ws / "ca", -1, ctx.other.gid)
-    os.chmod(ctx.ws / "ca", 0o770)
-
-
-def open_workspace(ctx: Ctx) -> None:
-    os.chmod(ctx.ws, 0o777)
-
-
-def readable_ca_key(ctx: Ctx) -> None:
-    os.chmod(ctx.ws / "ca" / "ca.key", 0o644)
-
-
-def workspace_link(ctx: Ctx) -> None:
-    link = ctx.tmp / "link"
-    link.symlink_to(ctx.ws)
-    ctx.extra["real"] = ctx.ws
-    ctx.ws = link
-
-
-def elb_link(ctx: Ctx) -> None:
-    outside = ctx.tmp / "outside"
-    outside.mkdir()
-    shutil.rmtree(ctx.ws / "elb", ignore_errors=True)
-    (ctx.ws / "elb").symlink_to(outside)
-
-
-def client_folder_link(ctx: Ctx) -> None:
-    open_folder = ctx.tmp / "open"
-    open_folder.mkdir()
-    os.chmod(open_folder, 0o777)
-    (ctx.ws / "clients" / "eve").symlink_to(open_folder)
-
-
-def nothing_in(folder: str) -> Callable[[Ctx, subprocess.CompletedProcess], None]:
-    def check(ctx: Ctx, result: subprocess.CompletedProcess) -> None:
-        assert list((ctx.tmp / folder).iterdir()) == []
-
-    return check
-
-
-def no_server_or_client_issued(ctx: Ctx, result: subprocess.CompletedProcess) -> None:
-    assert not (ctx.ws / "server").exists() and not (ctx.ws / "client").exists()
-    assert "reused" not in result.stdout
-
-
-# ---------------------------------------------------------------------------
-# Setups: the revocation record
-# ---------------------------------------------------------------------------
-
-
-def record_says(text: str) -> Callable[[Ctx], None]:
-    def setup(ctx: Ctx) -> None:
-        (ctx.ws / "ca" / "revoked.json").write_text(text)
-
-    return setup
-
-
-def record_with(**changes: object) -> Callable[[Ctx], None]:
-    def setup(ctx: Ctx) -> None:
-        path = ctx.ws / "ca" / "revoked.json"
-        record = json.loads(path.read_text())
-        entry_changes = {k.removeprefix("entry_"): v for k, v in changes.items() if k.startswith("entry_")}
-        record.update({k: v for k, v in changes.items() if not k.startswith("entry_")})
-        record["revoked"][0].update(entry_changes)
-        path.write_text(json.dumps(record))
-
-    return setup
-
-
-def record_deleted(ctx: Ctx) -> None:
-    (ctx.ws / "ca" / "revoked.json").unlink()
-
-
-def crl_number(path: Path) -> int:
-    crl = x509.load_pem_x509_crl(path.read_bytes())
-    return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-
-
-def rebuilt_and_never_backwards(ctx: Ctx, result: subprocess.CompletedProcess) -> None:
-    assert "rebuilt from ca/crl.pem (CRL number 1): 1 revoked certificate(s), 0 of them" in result.stdout
-    listed = run(ctx, ("client", "list", "--workspace", "{ws}", "--json"), {})
-    assert listed.returncode == 0, listed.stderr
-    states = {row["name"]: row["state"] for row in json.loads(listed.stdout)}
-    assert states["bob"] == "revoked" and states["carol"] == "valid"
-    revoked = run(ctx, ("client", "revoke", "carol", "--workspace", "{ws}"), {})
-    assert revoked.returncode == 0, revoked.stderr
-    assert crl_number(ctx.ws / "ca" / "crl.pem") == 2  # after 1: never back to 1
-
-
-# ---------------------------------------------------------------------------
-# Setups: hostile inputs
-# ---------------------------------------------------------------------------
-
-
-def password_file(content: bytes) -> Callable[[Ctx], None]:
-    def setup(ctx: Ctx) -> None:
-        (ctx.tmp / "pw").write_bytes(content)
-
-    return setup
-
-
-def silent_pipe(ctx: Ctx) -> None:
-    """A FIFO whose writer is there but never writes (held open read-write by the test)."""
-    fifo = ctx.tmp / "pw"
-    os.mkfifo(fifo)
-    ctx.extra["fd"] = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
-
-
-def names_file(count: int, prefix: str = "n") -> Callable[[Ctx], None]:
-    def setup(ctx: Ctx) -> None:
-        (ctx.tmp / "names").write_text("".join(f"{prefix}{i}\n" for i in range(count)))
-
-    return setup
-
-
-def ascii_stdout_generate(ctx: Ctx, result: subprocess.CompletedProcess) -> None:
-    assert "Traceback" not in result.stderr and "Step 1  CA: created" in result.stdout  # English: the terminal cannot show Chinese
-    assert (ctx.ws / "client" / "client.p12").exists()
-
-
-def fresh_workspace_elsewhere(ctx: Ctx) -> None:
-    ctx.ws = ctx.tmp / "new-ws"
-
-
-NOW = dt.datetime.now(dt.timezone.utc)
-
-
-def _ca(key: pki.PrivateKey, cn: str) -> x509.Certificate:
-    with warnings.catch_warnings():  # the over-long CN is the point (the library warns about it here)
-        warnings.simplefilter("ignore")
-        name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ELB"), x509.NameAttribute(NameOID.COMMON_NAME, cn, _validate=False)])
-    usage = x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                          key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False)
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=400))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).add_extension(usage, critical=True)
-            .sign(key, hashes.SHA256()))
-
-
-def brought_ca(*, bits: int | None = None, cn: str = "Brought CA") -> Callable[[Ctx], None]:
-    def setup(ctx: Ctx) -> None:
-        key = rsa.generate_private_key(65537, bits) if bits else pki.generate_key("ec-p256")
-        (ctx.tmp / "ca.key").write_bytes(pki.key_to_pem(key))
-        (ctx.tmp / "ca.crt").write_bytes(pki.cert_to_pem(_ca(key, cn)))
-        fresh_workspace_elsewhere(ctx)
-
-    return setup
-
-
-def brought_long_chain(ctx: Ctx) -> None:
-    """A server certificate "with its chain": 929 more certificates after the leaf."""
-    (ctx.tmp / "server.crt").write_bytes((ctx.ws / "server" / "server.crt").read_bytes())
-    (ctx.tmp / "server.key").write_bytes((ctx.ws / "server" / "server.key").read_bytes())
-    (ctx.tmp / "chain.pem").write_bytes((ctx.ws / "ca" / "ca.crt").read_bytes() * 929)
-    fresh_workspace_elsewhere(ctx)
-
-
-def no_warning_lines(ctx: Ctx, result: subprocess.CompletedProcess) -> None:
-    assert "UserWarning" not in result.stderr and ".py" not in result.stderr
-    assert not ctx.ws.exists()
-
-
-def nothing_made(ctx: Ctx, result: subprocess.CompletedProcess) -> None:
-    assert not ctx.ws.exists()
 
 
 # ---------------------------------------------------------------------------
@@ -369,12 +178,29 @@ ROWS = [
     Row("deep nesting", record_says("[" * 100_000), LIST, 1, r"is damaged \(it is nested too deeply\)"),
     Row("the record rebuilt from the CRL, and the CRL number never goes backwards", record_deleted,
         ("client", "rebuild-record", "--workspace", "{ws}"), 0, r"", watch=None, one_line=False, then=rebuilt_and_never_backwards),
-    # 3. Secrets: the README's password example is checked in test_the_readme_never_types_a_password
+    # 3. Secrets stay where they belong (the README's password example: test_the_readme_never_types_a_password)
+    Row("check against a listener whose server certificate another CA issued: stops after the first handshake",
+        listener_with_a_server_certificate_of_another_ca, ("check", "{address}", "--workspace", "{ws}", "--timeout", "10"), 1, r"",
+        watch=None, one_line=False, then=stopped_after_the_first_handshake),  # (the FAIL verdict is recorded in progress.json)
+    Row("check --insecure against it: the PASS line says the server was not verified", listener_with_a_server_certificate_of_another_ca,
+        ("check", "{address}", "--workspace", "{ws}", "--timeout", "10", "--insecure"), 0, r"", watch=None, one_line=False,
+        then=pass_says_server_not_verified),
+    # were it not refused, the request would go to a proxy on a closed loopback port: never off this machine
+    Row("elb upload --endpoint http:// on another machine", lambda ctx: None, (*UPLOAD, "http://192.0.2.10"), 2,
+        r"plain http on another machine.*https://", env={**CLOUD, "HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+                                                         "NO_PROXY": "", "no_proxy": ""}),
     # 4. Every wait has an end
     Row("a password FIFO whose writer never writes", silent_pipe, ("client", "issue", "dave", "--workspace", "{ws}", "--p12-password-file", "{tmp}/pw"),
         2, r"cannot read the password file .*/pw: the pipe delivered nothing complete within 1 s", env={"MTLS_WIZARD_PASSWORD_WAIT": "1"}),
     Row("100,000 names: a stated limit, checked at once", names_file(100_000), ("client", "issue", "--from", "{tmp}/names", "--workspace", "{ws}"),
         2, r"more than 10000 client names in one run: split the list"),
+    Row("an ELB API that trickles its answer: the call's deadline names the part", hostile_api("trickle"), (*UPLOAD, "{endpoint}", "--timeout", "2"),
+        1, r"began to answer but did not finish within 2 s", env=CLOUD, then=no_key_was_sent),
+    Row("an ELB API that takes the request and says nothing", hostile_api("silent"), (*UPLOAD, "{endpoint}", "--timeout", "2"), 1,
+        r"took the request but sent no answer within 2 s", env=CLOUD, then=no_key_was_sent),
+    Row("an ELB API answering with what is not JSON: the upload stops before any key is sent", hostile_api("garbage"),
+        (*UPLOAD, "{endpoint}", "--timeout", "2"), 1, r"answered with something that is not the ELB API's JSON .*nothing more was sent",
+        env=CLOUD, then=no_key_was_sent),
     # 5. One-line refusals
     Row("a NUL byte in a password file: client issue", password_file(b"abc\x00def\n"),
         ("client", "issue", "dave", "--workspace", "{ws}", "--p12-password-file", "{tmp}/pw"), 2, r"holds a control character \(\\x00\)"),
@@ -424,6 +250,8 @@ def test_hostile_case(row: Row, template: Path, tmp_path: Path) -> None:
     finally:
         if "fd" in ctx.extra:
             os.close(ctx.extra["fd"])  # type: ignore[arg-type]
+        for close in ctx.extra.get("closers", []):  # type: ignore[attr-defined]
+            close()
     assert result.returncode == row.code, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr, result.stderr
     if row.one_line:

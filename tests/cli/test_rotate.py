@@ -67,6 +67,32 @@ def test_rotate_twice_makes_one_rotation_and_proves_it(cli, uploaded: Workspace,
     assert days_left == 9  # renewed with the lifetime it had: short-lived stays short-lived
 
 
+@pytest.mark.timeout(180)
+def test_a_due_ca_is_renewed_for_its_key_uploaded_and_the_listener_moved_to_it(
+        cli, uploaded: Workspace, api: FakeElbApi, cloud_env: dict, tmp_path: Path) -> None:  # noqa: ANN001
+    """The CA due too: renewed for its own key (the leaves stay valid), uploaded, the recorded
+    listener's CA moved to it and the old CA deleted; the served listener then trusts the new one."""
+    [listener_id] = api.listeners
+    age(uploaded, uploaded.cert("ca"), days_left=2, lifetime=10)
+    old_ca_key_id = x509.load_pem_x509_certificate(uploaded.cert("ca").read_bytes()).public_key().public_numbers()
+    old_ca_ref = api.listeners[listener_id]["client_ca_tls_container_ref"]
+    with ServedListener(api, listener_id, uploaded, tmp_path / "served") as served:
+        before = len(api.requests)
+        run = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--check", served.address, "--check-wait", "20", env=cloud_env)
+        assert run.returncode == 0, run.stdout + run.stderr
+        lines = run.stdout.splitlines()
+        assert any(line.startswith("renewed the CA certificate for its own key: expires ") for line in lines), lines
+        assert lines[-1] == f"check {served.address}: PASS, mutual authentication works with the current certificates"
+    new_ca = x509.load_pem_x509_certificate(uploaded.cert("ca").read_bytes())
+    assert new_ca.public_key().public_numbers() == old_ca_key_id  # the same key: issued leaves still chain to it
+    new_ca_ref = api.listeners[listener_id]["client_ca_tls_container_ref"]
+    assert new_ca_ref != old_ca_ref and old_ca_ref not in api.certificates
+    writes = [r.route for r in api.requests[before:] if r.method != "GET"]
+    assert writes.count("update_listener") == 1 and writes.index("update_listener") < writes.index("delete_certificate")
+    again = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", env=cloud_env)
+    assert again.returncode == 0 and again.stdout.startswith("nothing to do"), again.stdout + again.stderr
+
+
 def test_a_dry_run_says_what_it_would_do_and_touches_nothing(cli, uploaded: Workspace, api: FakeElbApi) -> None:  # noqa: ANN001
     before, server = len(api.requests), uploaded.cert("server").read_bytes()
     run = cli("rotate", "-w", str(uploaded.root), "--within-days", "3", "--dry-run")  # no credentials needed

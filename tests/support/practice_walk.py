@@ -166,12 +166,25 @@ async def walk_to_pass(pilot: CountingPilot, title_of: Titles, after_page: Calla
 async def switch_ssl_auth(pilot: CountingPilot, ssl_auth: str) -> None:
     """From step 7, back to step 6: the listener's SSL authentication switched and applied, then
     step 7's test again."""
+    await change_listener(pilot, "#ssl-auth", "down" if ssl_auth == "one-way" else "up")
+    assert pilot.app.session.ssl_auth == ssl_auth
+
+
+async def switch_ca(pilot: CountingPilot, ca: str) -> None:
+    """The same for the listener's CA certificate: "other_ca" (the practice load balancer's other
+    CA) or "ca" (yours, step 5)."""
+    await change_listener(pilot, "#ca", "down" if ca == "other_ca" else "up")
+    assert pilot.app.session.practice_ca == ca
+
+
+async def change_listener(pilot: CountingPilot, select: str, key: str) -> None:
+    """From step 7, back to step 6: the choice `select` moved by `key` and the listener applied,
+    then step 7's test again."""
     app = pilot.app
     await pilot.press("alt+p")
     assert type(app.screen).__name__ == "PracticeListenerScreen"
-    await pilot.tab_to("#ssl-auth")
-    await pilot.press("enter", "down" if ssl_auth == "one-way" else "up", "enter")
-    assert app.session.ssl_auth == ssl_auth
+    await pilot.tab_to(select)
+    await pilot.press("enter", key, "enter")
     await pilot.tab_to("#done")
     await pilot.press("enter")
     await pilot.settle()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.pilot_helpers import SIZE, plain, settle, start
-from support.practice_walk import CountingPilot, switch_ssl_auth, walk_to_pass
+from support.practice_walk import CountingPilot, switch_ca, switch_ssl_auth, walk_to_pass
 from textual.widgets import Static
 
 from wizard import assets_loader, i18n
@@ -29,7 +29,7 @@ def heading(step: int) -> str:
 # The whole walk, key by key, twice: slow on a busy 2-core machine (the RSA keys of the defaults).
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("language", [i18n.ENGLISH, i18n.CHINESE])
-async def test_a_newcomer_walks_the_practice_route_to_pass_and_sees_one_way_fail(tmp_path: Path, language: str) -> None:
+async def test_a_newcomer_walks_the_practice_route_to_pass_and_sees_one_way_and_another_ca_fail(tmp_path: Path, language: str) -> None:
     i18n.set_language(language)
     root = tmp_path / "workspace"
     app = WizardApp(workspace=str(root))
@@ -48,6 +48,12 @@ async def test_a_newcomer_walks_the_practice_route_to_pass_and_sees_one_way_fail
         assert not app.session.is_done(7)
 
         await switch_ssl_auth(pilot, "mutual")
+        assert app.session.last_verdict["status"] == "pass", app.session.last_verdict
+
+        await switch_ca(pilot, "other_ca")  # the listener trusts another CA: ours is refused, and the diagnosis says so
+        verdict = app.session.last_verdict
+        assert verdict["status"] == "fail" and any("CN=" in line for line in verdict["diagnosis"]), verdict
+        await switch_ca(pilot, "ca")
         assert app.session.last_verdict["status"] == "pass", app.session.last_verdict
         address = app.practice_address
         assert not pilot.problems, "\n".join(pilot.problems)

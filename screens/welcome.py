@@ -86,13 +86,14 @@ class WelcomeScreen(ScrollingPage):
         what its files prove added."""
 
         def __init__(self, folder: str, session: Session | None, survey: Survey | None, last_workspace: str | None,
-                     expiring: list[Any] | None = None) -> None:
+                     expiring: list[Any] | None = None, refusal: str = "") -> None:
             super().__init__()
             self.folder = folder
             self.session = session
             self.survey = survey
             self.last_workspace = last_workspace
             self.expiring = expiring or []  # status rows, shown by expiry_warning (in the language of the moment)
+            self.refusal = refusal  # why the folder is not used (another user could have prepared it), else ""
 
     class StoreFound(Message):
         """The session store, found off the event loop: the App keeps it."""
@@ -184,8 +185,8 @@ class WelcomeScreen(ScrollingPage):
             if last is not None:
                 last_workspace = folder = display_path(last.workspace)
         self.post_message(self.StoreFound(store))
-        session, found = self._read(store, folder)
-        self.post_message(self.FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found)))
+        session, found, refusal = self._read(store, folder)
+        self.post_message(self.FolderSurveyed(folder, session, found, last_workspace, self._expiring(folder, found), refusal))
 
     @staticmethod
     def _expiring(folder: str, found: Survey | None) -> list[Any]:
@@ -202,15 +203,22 @@ class WelcomeScreen(ScrollingPage):
         return list(rows)
 
     @staticmethod
-    def _read(store: object, folder: str) -> tuple[Session | None, Survey | None]:
+    def _read(store: object, folder: str) -> tuple[Session | None, Survey | None, str]:
+        """The folder's session and survey, or why it is refused ("" when it is not)."""
+        from screens.wording import for_tui
+        from wizard.errors import WizardError
         from wizard.progress import survey
         from wizard.record import record_survey
         from wizard.session import SessionFileError
         from wizard.workspace import Workspace
 
         if folder_problem(folder):
-            return None, None
+            return None, None, ""
         root = Path(os.path.abspath(os.path.expanduser(folder.strip())))
+        try:
+            Workspace(root).refuse_untrusted()  # nothing another user could have planted is read, not even its progress
+        except WizardError as refused:
+            return None, None, for_tui(str(refused))
         try:
             session = store.open(root)  # type: ignore[attr-defined]
         except SessionFileError:
@@ -223,7 +231,7 @@ class WelcomeScreen(ScrollingPage):
             found = None
         if found is not None:
             record_survey(session, found)
-        return session, found
+        return session, found, ""
 
     @on(FolderSurveyed)
     def _surveyed(self, message: FolderSurveyed) -> None:
@@ -245,12 +253,12 @@ class WelcomeScreen(ScrollingPage):
 
     # -- what the page shows ------------------------------------------------------------------
     def show_folder_state(self) -> None:
-        problem = folder_problem(self.folder_text())
         note = self.query_one("#workspace-note", Static)
         start = self.query_one("#start", Button)
         hint = self.query_one("#start-hint", Static)
         surveyed = self.surveyed if self.surveyed and self.surveyed.folder == self.folder_text() else None
         session = surveyed.session if surveyed else None
+        problem = folder_problem(self.folder_text()) or (surveyed.refusal if surveyed else "")
         note.set_classes("-error" if problem else "")
         if problem:
             note.update(problem)

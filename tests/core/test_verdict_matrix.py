@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import P12_PASSWORD
+from support.apache_server import ApacheServer, require_apache
 from support.caddy_server import CaddyServer, require_caddy
 from support.haproxy_server import HAProxyServer, require_haproxy
 from support.java_server import JavaServer, require_java
@@ -94,8 +95,20 @@ def haproxy(ws: Workspace, folder: Path, mode: Mode) -> HAProxyServer:
     return HAProxyServer(ws, folder, verify=verify, tls_version=single, rules=rules, client_ca=mode.client_ca, bind_extra=bind)
 
 
+# -- Apache httpd: `SSLVerifyClient`, a mod_rewrite rule for the application's refusal, `SSLCARevocationFile`
+def apache(ws: Workspace, folder: Path, mode: Mode) -> ApacheServer:
+    verify = {REQUIRE: "require", REQUEST: "optional_no_ca", OPTIONAL: "optional", NONE: "none"}[mode.client_auth]
+    rules = ""
+    if mode.app_refusal:
+        flag = "F" if mode.app_refusal == 403 else f"R={mode.app_refusal}"
+        rules = f"RewriteEngine on\n    RewriteCond %{{SSL:SSL_CLIENT_VERIFY}} !=SUCCESS\n    RewriteRule ^ - [{flag}]"
+    return ApacheServer(ws, folder, verify=verify, protocols=" ".join(mode.versions), location_rules=rules, client_ca=mode.client_ca,
+                        crl=mode.crl)
+
+
 ROWS: dict[str, Row] = {
     "nginx": Row(nginx, require_nginx, "nginx"),
+    "apache": Row(apache, require_apache, "apache"),
     "haproxy": Row(haproxy, require_haproxy, "haproxy"),
     "node": Row(NodeServer, require_node, "node"),
     # Caddy checks no CRL: the revoked client gets in, as behind ELB.

@@ -32,7 +32,9 @@ def require_apache() -> str:
 
 
 class ApacheServer(ServerProcess):
-    """httpd with `SSLVerifyClient verify` (require / optional / none) server-wide or in <Location "/">."""
+    """httpd with `SSLVerifyClient verify` (require / optional / optional_no_ca / none) server-wide or in
+    <Location "/">, trusting `client_ca` (the workspace CA by default), with the CRL `crl` when given;
+    `location_rules` go into <Location "/"> (mod_rewrite is loaded for an application's refusal)."""
 
     what = "Apache httpd"
     config_name = "httpd.conf"
@@ -47,10 +49,13 @@ class ApacheServer(ServerProcess):
         protocols: str = "TLSv1.2 TLSv1.3",
         location_rules: str = "",
         host: str = "127.0.0.1",
+        client_ca: Path | None = None,
+        crl: Path | None = None,
     ) -> None:
         super().__init__(folder, host)
         self.ws, self.verify, self.per_location = ws, verify, per_location
         self.protocols, self.location_rules = protocols, location_rules
+        self.client_ca, self.crl = client_ca or ws.cert("ca"), crl
         self.binary = apache_binary() or "apache2"
 
     def command(self) -> list[str]:
@@ -66,7 +71,8 @@ class ApacheServer(ServerProcess):
         folder = self.folder
         verify = f"SSLVerifyClient {self.verify}\n" if self.verify != "none" else ""
         protocols = "-all " + " ".join(f"+{p}" for p in self.protocols.split())
-        modules = "".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so\n" for name in ("mpm_event", "authz_core", "status", "ssl"))
+        modules = "".join(f"LoadModule {name}_module {MODULES}/mod_{name}.so\n" for name in ("mpm_event", "authz_core", "status", "ssl", "rewrite"))
+        revocation = f"  SSLCARevocationFile {self.crl}\n  SSLCARevocationCheck leaf\n" if self.crl else ""
         return (
             f"ServerRoot {folder}\nDefaultRuntimeDir {folder}\nPidFile {folder / 'httpd.pid'}\n"
             f"ErrorLog {folder / self.log_name}\nLogLevel warn\nServerName localhost\n"
@@ -78,7 +84,7 @@ class ApacheServer(ServerProcess):
             "  SSLEngine on\n"
             f"  SSLCertificateFile {self.ws.cert('server')}\n"
             f"  SSLCertificateKeyFile {self.ws.key('server')}\n"
-            f"  SSLCACertificateFile {self.ws.cert('ca')}\n"
+            f"  SSLCACertificateFile {self.client_ca}\n{revocation}"
             f"  SSLProtocol {protocols}\n"
             f"  {'' if self.per_location else verify}"
             '  <Location "/">\n'

@@ -10,6 +10,7 @@ the new CA lets it in). `status`, `client list`, `renew` and `restore` judge set
 from __future__ import annotations
 
 import os
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,28 +48,39 @@ class Checked:
     why: str = ""
 
 
-def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None) -> Checked:
-    """The set's state; `ca_cert` None (no readable workspace CA) leaves the issuer unchecked."""
-    missing = [path for path in leaf.files if not os.path.lexists(path)]
+def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None, present: Container[str] | None = None) -> Checked:
+    """The set's state; `ca_cert` None (no readable workspace CA) leaves the issuer unchecked.
+    `present`: the names in the set's folder, when the caller listed it already (one listing for
+    the whole set instead of a look-up per file; a set's files share one folder)."""
+    files = [os.fspath(path) for path in leaf.files]
+    return check_files(ws, files[0], files[1], files[2] if leaf.p12 else None, ca_cert, present)
+
+
+def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cert: x509.Certificate | None,
+                present: Container[str] | None = None) -> Checked:
+    """check_leaf on paths as strings (the client survey checks thousands of sets: no Path objects)."""
+    files = [key, cert_path, *([p12] if p12 else [])]
+    missing = [path for path in files if (os.path.basename(path) not in present if present is not None else not os.path.lexists(path))]
     if missing:  # the certificate, when it is there, still tells what to renew
-        return Checked(_readable_cert(ws, leaf.cert), BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
+        cert_there = cert_path not in missing
+        return Checked(_readable_cert(ws, cert_path) if cert_there else None, BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
     try:
-        cert = pki.load_cert_pem(read_bytes(leaf.cert), ws.relative(leaf.cert))
-        matches = pki.key_pem_matches(read_bytes(leaf.key), cert)
+        cert = pki.load_cert_pem(read_bytes(cert_path), ws.relative(cert_path))
+        matches = pki.key_pem_matches(read_bytes(key), cert)
     except WizardError as error:
         return Checked(None, BROKEN, str(error))
     if matches is None:
-        return Checked(cert, BROKEN, _("{key} is not a readable private key").format(key=ws.relative(leaf.key)))
+        return Checked(cert, BROKEN, _("{key} is not a readable private key").format(key=ws.relative(key)))
     if not matches:
-        return Checked(cert, BROKEN, _("{key} does not belong to {cert}").format(key=ws.relative(leaf.key), cert=ws.relative(leaf.cert)))
+        return Checked(cert, BROKEN, _("{key} does not belong to {cert}").format(key=ws.relative(key), cert=ws.relative(cert_path)))
     if ca_cert is not None and not pki.verify_issued_by(cert, ca_cert):
-        return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(leaf.cert)))
+        return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(cert_path)))
     return Checked(cert)
 
 
-def _readable_cert(ws: Workspace, path: Path) -> x509.Certificate | None:
+def _readable_cert(ws: Workspace, path: str) -> x509.Certificate | None:
     try:
-        return pki.load_cert_pem(read_bytes(path), ws.relative(path)) if os.path.lexists(path) else None
+        return pki.load_cert_pem(read_bytes(path), ws.relative(path))
     except WizardError:
         return None
 

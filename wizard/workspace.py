@@ -219,6 +219,7 @@ class Workspace:
             # Path("") would silently mean the current folder.
             raise InputError(_("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         self.root = Path(root).expanduser().absolute()
+        self._prefix = os.path.join(os.fspath(self.root), "")  # the root with one trailing separator
         self._last_backup = ("", 1)  # (stamp, suffix) of the last backup folder named
         self._new_notices: list[str] = []  # what making this workspace has to tell (create_root)
 
@@ -253,7 +254,13 @@ class Workspace:
     def all_artifacts(self) -> list[Path]:
         return [path for role in ROLES for path in self.artifacts(role)]
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: Path | str) -> str:
+        # A string prefix first: status and the client list name thousands of files, and
+        # Path.relative_to costs more than the rest of a line (same result: both are lexical).
+        text = os.fspath(path) if isinstance(path, Path) else os.fspath(Path(path))
+        prefix = self._prefix
+        if text.startswith(prefix):
+            return text[len(prefix):]
         try:
             return str(Path(path).relative_to(self.root))
         except ValueError:
@@ -348,11 +355,15 @@ class Workspace:
                   "use a private folder, or chmod 700 {workspace} if it is only for this").format(folders=", ".join(exposed), workspace=printable(self.root))]
 
     # -- trust --------------------------------------------------------------------
-    def refuse_untrusted(self) -> None:
+    def refuse_untrusted(self, *, clients: bool = True) -> None:
         """Refuse (ownership.Untrusted) a workspace that another user could have prepared or
         changed: the folder itself, each entry of it and of its role folders, clients/*/ and
         every private key (see wizard.ownership). A symbolic link anywhere is refused, and so
-        is a workspace inside another one. What does not exist yet is fine: we make it, 0700."""
+        is a workspace inside another one. What does not exist yet is fine: we make it, 0700.
+
+        `clients=False` checks clients/ and each folder in it, but not what those folders hold: for
+        a reader that checks each with `checked_names` just before it reads it (the client survey,
+        wizard.clients.survey), so thousands of clients cost one walk, not two."""
         self.refuse_nested()
         try:
             info = os.lstat(self.root)
@@ -365,11 +376,16 @@ class Workspace:
         if not stat.S_ISDIR(info.st_mode):
             return  # create_root says what is in the way
         ownership.check_entry(self.root, info)
-        self._check_entries(self.root, depth=0)
+        self._check_entries(self.root, depth=0, clients=clients)
 
-    def _check_entries(self, folder: str | Path, depth: int) -> None:
-        """Every entry of `folder`; the role folders' entries too, and clients/NAME/'s.
-        (Strings, not Paths: a workspace with thousands of clients is checked on every run.)"""
+    def checked_names(self, folder: str) -> set[str]:
+        """The names in a folder of clients/ (a path), each entry checked as refuse_untrusted checks it."""
+        return self._check_entries(folder, depth=2)
+
+    def _check_entries(self, folder: str | Path, depth: int, clients: bool = True) -> set[str]:
+        """Every entry of `folder` (their names are returned); the role folders' entries too, and
+        clients/NAME/'s (unless not `clients`). (Strings, not Paths: a workspace with thousands of
+        clients is checked on every run.)"""
         try:
             entries = list(os.scandir(folder))
         except OSError as error:
@@ -385,9 +401,10 @@ class Workspace:
             secret = entry.name.endswith(".key")
             if info.st_uid != euid or info.st_mode & (0o077 if secret else 0o022) or stat.S_ISLNK(info.st_mode):
                 ownership.check_entry(entry.path, info, secret=secret)  # refuses (or allows a private group's bits)
-            descend = depth == 0 and entry.name in CHECKED_FOLDERS or depth == 1 and os.path.basename(folder) == CLIENTS_FOLDER
+            descend = depth == 0 and entry.name in CHECKED_FOLDERS or depth == 1 and clients and os.path.basename(folder) == CLIENTS_FOLDER
             if descend and stat.S_ISDIR(info.st_mode):
-                self._check_entries(entry.path, depth + 1)
+                self._check_entries(entry.path, depth + 1, clients)
+        return {entry.name for entry in entries}
 
     def refuse_nested(self) -> None:
         """A workspace inside another workspace's folders (ca/, clients/, a backup, ...) would

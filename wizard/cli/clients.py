@@ -85,10 +85,10 @@ def _issued_line(ws: Workspace, issued: clients.IssuedClient) -> str:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace))
-    clients.read_record(ws)  # a record that cannot be trusted stops the list (no revoked client shown as valid)
+    ws = Workspace(resolve_workspace(args.workspace, clients=False))
     problems: list[str] = []
-    listed = clients.list_clients(ws, problems=problems)
+    # strict: a record that cannot be trusted stops the list (no revoked client shown as valid), and so does a refusal
+    listed = clients.list_clients(ws, problems=problems, strict=True)
     for problem in problems:
         warn(problem)
     replaced = sum(1 for entry in listed if entry.state == "old-ca")

@@ -21,7 +21,7 @@ from wizard.workspace import Workspace
 
 def status_command(args: argparse.Namespace) -> int:
     """Exit 0 when nothing expires within --warn-days, 1 when something does or has: for cron."""
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the client survey checks each client's folder
     if not ws.root.is_dir():
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     found = status.workspace_status(ws, args.warn_days)
@@ -120,7 +120,7 @@ def _remember(ws: Workspace, outcome: object) -> None:
 def recover_command(args: argparse.Namespace) -> int:
     """Take the lock, which finishes or rolls back what a killed run left (the line is said by the
     lock's listener); then say whether anything else is broken."""
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the client survey checks each client's folder
     if not ws.root.is_dir():
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     with ws.locked() as hold:
@@ -135,7 +135,7 @@ def recover_command(args: argparse.Namespace) -> int:
 
 
 def restore_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the client survey checks each client's folder
     if not ws.root.is_dir():
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     restored = restore.restore(ws, args.backup)

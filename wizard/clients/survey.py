@@ -1,0 +1,130 @@
+"""One pass over the workspace's clients, shared by `status`, its integrity check, `client list`
+and the Clients page: each client's folder listed and checked for ownership once (just before it
+is read), its certificate parsed once, its set judged once (wizard.sets), against the revoked
+serials read once.
+
+A workspace with thousands of clients is surveyed on every `status` run, so the pass works on
+strings, not Path objects, and yields clients one by one (the Clients page shows the first rows
+while the rest are read).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from wizard import pki
+from wizard.clients.names import CLIENTS_DIR, NAME_PATTERN, TUTORIAL_CLIENT, ClientFiles, client_files
+from wizard.errors import WizardError
+from wizard.clients.revocation_record import RecordDamaged, revoked_serials
+from wizard.sets import Checked, check_files, workspace_ca
+from wizard.workspace import Workspace, read_bytes
+
+# What makes a folder of clients/ a client: any of its files (wizard.clients.names.ClientFiles.artifacts).
+_ARTIFACTS = (".key", ".csr", ".crt", ".p12", ".p12-password")
+
+
+@dataclass(frozen=True)
+class SurveyedClient:
+    """One client as found: its set judged (`checked`), whether its certificate file is there, the
+    certificate when it can be read (even in a set broken otherwise, e.g. by an unreadable key) and
+    why not when it cannot (`status` says so beside the table)."""
+
+    name: str
+    folder: str  # the workspace path of its folder with a trailing "/" ("client/", "clients/NAME/")
+    checked: Checked
+    has_cert: bool
+    cert: x509.Certificate | None = None
+    cert_error: str = ""
+
+    @property
+    def cert_file(self) -> str:
+        """Its certificate's workspace path ("clients/NAME/NAME.crt")."""
+        return f"{self.folder}{self.name}.crt"
+
+    def files(self, ws: Workspace) -> ClientFiles:
+        return client_files(ws, self.name)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Every client, and the revoked serials; `damaged` when the revocation record cannot be
+    trusted (which clients are revoked is then unknown: `revoked` is empty, and means nothing)."""
+
+    clients: list[SurveyedClient]
+    revoked: set[str]
+    damaged: RecordDamaged | None = None
+
+
+def survey(ws: Workspace) -> Survey:
+    """The whole survey, after `ws.refuse_untrusted(clients=False)`."""
+    clients = list(survey_clients(ws, workspace_ca(ws)))
+    try:
+        return Survey(clients, revoked_serials(ws))
+    except RecordDamaged as damaged:
+        return Survey(clients, set(), damaged)
+
+
+def client_folders(ws: Workspace) -> list[str]:
+    """The names of the named clients' folders in clients/, in the order clients are shown (by
+    name, ignoring case). Every other folder there is checked for ownership now, since no one
+    reads it later (the caller ran `ws.refuse_untrusted(clients=False)`)."""
+    folder = os.path.join(ws.root, CLIENTS_DIR)
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names = []
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            continue  # a file or link there: refuse_untrusted judged it already
+        if NAME_PATTERN.fullmatch(entry.name) and entry.name != TUTORIAL_CLIENT:
+            names.append(entry.name)
+        else:
+            ws.checked_names(entry.path)
+    return sorted(names, key=str.lower)
+
+
+def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[str] | None = None) -> Iterator[SurveyedClient]:
+    """Every client with any of its files in the workspace (the tutorial's first, then by name), or
+    only `names` (those that have a folder). Raises ownership.Untrusted for a folder another user
+    could have changed, before anything in it is read."""
+    if names is None or TUTORIAL_CLIENT in names:
+        tutorial = _tutorial(ws, ca_cert)
+        if tutorial is not None:
+            yield tutorial
+    root = os.fspath(ws.root)
+    for name in client_folders(ws) if names is None else [name for name in names if name != TUTORIAL_CLIENT]:
+        folder = os.path.join(root, CLIENTS_DIR, name)
+        if names is not None and not os.path.isdir(folder):
+            continue
+        present = ws.checked_names(folder)
+        if not any(name + suffix in present for suffix in _ARTIFACTS):
+            continue
+        base = os.path.join(folder, name)
+        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base + ".key", base + ".crt", base + ".p12", present, ca_cert)
+
+
+def _tutorial(ws: Workspace, ca_cert: x509.Certificate | None) -> SurveyedClient | None:
+    files = client_files(ws, TUTORIAL_CLIENT)
+    # (No client/ folder: refuse_untrusted judged whatever stands there instead.)
+    present = ws.checked_names(os.fspath(files.folder)) if files.folder.is_dir() else set()
+    if not any(path.name in present for path in files.artifacts):
+        return None
+    return _surveyed(ws, TUTORIAL_CLIENT, ws.relative(files.folder) + "/", os.fspath(files.key), os.fspath(files.cert),
+                     os.fspath(files.p12), present, ca_cert)
+
+
+def _surveyed(ws: Workspace, name: str, folder: str, key: str, cert: str, p12: str, present: set[str],
+              ca_cert: x509.Certificate | None) -> SurveyedClient:
+    checked = check_files(ws, key, cert, p12, ca_cert, present)
+    has_cert, readable, error = os.path.basename(cert) in present, checked.cert, ""
+    if has_cert and readable is None:
+        try:  # read on its own (check_files stops at the first broken piece, e.g. a key it cannot read)
+            readable = pki.load_cert_pem(read_bytes(cert), ws.relative(cert))
+        except (OSError, WizardError) as failure:
+            error = str(getattr(failure, "strerror", None) or failure)
+    return SurveyedClient(name, folder, checked, has_cert, readable, error)

@@ -57,15 +57,16 @@ def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None, p
 
 
 def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cert: x509.Certificate | None,
-                present: Container[str] | None = None) -> Checked:
-    """check_leaf on paths as strings (the client survey checks thousands of sets: no Path objects)."""
+                present: Container[str] | None = None, issued_by: pki.IssuedBy | None = None) -> Checked:
+    """check_leaf on paths as strings (the client survey checks thousands of sets: no Path objects;
+    `issued_by`: pki.IssuedBy(ca_cert), made once for all of them)."""
     files = [key, cert_path, *([p12] if p12 else [])]
     missing = [path for path in files if (os.path.basename(path) not in present if present is not None else not os.path.lexists(path))]
     if missing:  # the certificate, when it is there, still tells what to renew
         cert_there = cert_path not in missing
         return Checked(_readable_cert(ws, cert_path) if cert_there else None, BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
     try:
-        cert = pki.load_cert_pem(read_bytes(cert_path), ws.relative(cert_path))
+        cert = _load_cert(ws, cert_path)
         matches = pki.key_pem_matches(read_bytes(key), cert)
     except WizardError as error:
         return Checked(None, BROKEN, str(error))
@@ -73,16 +74,24 @@ def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cer
         return Checked(cert, BROKEN, _("{key} is not a readable private key").format(key=ws.relative(key)))
     if not matches:
         return Checked(cert, BROKEN, _("{key} does not belong to {cert}").format(key=ws.relative(key), cert=ws.relative(cert_path)))
-    if ca_cert is not None and not pki.verify_issued_by(cert, ca_cert):
+    if ca_cert is not None and not (issued_by(cert) if issued_by is not None else pki.verify_issued_by(cert, ca_cert)):
         return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(cert_path)))
     return Checked(cert)
 
 
 def _readable_cert(ws: Workspace, path: str) -> x509.Certificate | None:
     try:
-        return pki.load_cert_pem(read_bytes(path), ws.relative(path))
+        return _load_cert(ws, path)
     except WizardError:
         return None
+
+
+def _load_cert(ws: Workspace, path: str) -> x509.Certificate:
+    data = read_bytes(path)
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:  # named only now: its workspace path is worked out for the message alone
+        return pki.load_cert_pem(data, ws.relative(path))
 
 
 def workspace_ca(ws: Workspace) -> x509.Certificate | None:

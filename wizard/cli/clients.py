@@ -106,8 +106,9 @@ def list_command(args: argparse.Namespace) -> int:
     width = max(cells(printable(entry.name)) for entry in listed)
     name, state, expires, days = _("NAME"), _("STATE"), _("EXPIRES"), _("DAYS")
     print(f"{pad(name, width)}  {pad(state, 8)}  {pad(expires, 10)}  {pad_left(days, 5)}  " + _("SERIAL"))
-    for entry in listed:
-        print(f"{pad(printable(entry.name), width)}  {pad(state_word(entry.state), 8)}  {entry.not_after[:10]}  {entry.days_left:>5}  {entry.serial}")
+    words = {state: state_word(state) for state in {entry.state for entry in listed}}
+    print("\n".join(f"{pad(printable(entry.name), width)}  {pad(words[entry.state], 8)}  {entry.not_after[:10]}  {entry.days_left:>5}  {entry.serial}"
+                    for entry in listed))  # one write for thousands of lines
     return 0
 
 

@@ -53,11 +53,13 @@ def _print_table(ws: Workspace, found: status.Status) -> None:
     width = max(cells(printable(row.name)) for row in found.rows)
     role, name, where, expires, days = _("ROLE"), _("NAME"), _("WHERE"), _("EXPIRES"), _("DAYS")
     print(f"{pad(role, 7)} {pad(name, width)}  {pad(where, 9)} {pad(expires, 10)} {pad_left(days, 5)}")
+    lines = []
     for row in found.rows:
         mark = _("revoked") if row.revoked else _("EXPIRED") if row.days_left < 0 else (_("<- renew soon") if row.days_left <= found.warn_days else "")
         where = "ELB" if row.location == "elb" else _("workspace")
         role = _(ROLE_WORDS[row.role]) if row.role in ROLE_WORDS else row.role
-        print(f"{pad(role, 7)} {pad(printable(row.name), width)}  {pad(where, 9)} {row.not_after[:10]} {row.days_left:>5}{'  ' + mark if mark else ''}")
+        lines.append(f"{pad(role, 7)} {pad(printable(row.name), width)}  {pad(where, 9)} {row.not_after[:10]} {row.days_left:>5}{'  ' + mark if mark else ''}")
+    print("\n".join(lines))  # one write for thousands of rows
     if found.warnings:
         print(_("{count} certificate(s) expire within {days} days: {prog} renew server|client NAME|ca").format(
             count=len(found.warnings), days=found.warn_days, prog=PROG))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+
+from cryptography import x509
 
 from wizard import pki
 from wizard.clients.names import client_files
@@ -19,6 +21,7 @@ from wizard.sets import BROKEN, OLD_CA, workspace_ca
 from wizard.workspace import Workspace
 
 EXPIRING_DAYS = 30
+_DAY = dt.timedelta(days=1)
 # broken: a piece of its set is missing or unreadable, or its key is not its certificate's;
 # old-ca: issued by a CA the workspace replaced since (no listener holding the new CA lets it in).
 STATES = ("valid", "expiring", "expired", "revoked", BROKEN, OLD_CA)
@@ -30,15 +33,25 @@ STATE_WORDS = {"valid": N_("valid"), "expiring": N_("expiring"), "expired": N_("
 @dataclass(frozen=True)
 class ClientInfo:
     name: str
-    common_name: str
     serial: str
-    fingerprint_sha256: str
     not_after: str
     days_left: int
     state: str  # one of STATES
+    # Its certificate (None when unreadable): the common name and fingerprint are read off it only
+    # when asked for (--json), not for each of thousands of rows on the page or in the table.
+    cert: x509.Certificate | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def common_name(self) -> str:
+        return (pki.cn_of(self.cert.subject) or "") if self.cert is not None else ""
+
+    @property
+    def fingerprint_sha256(self) -> str:
+        return pki.fingerprint(self.cert) if self.cert is not None else ""
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {"name": self.name, "common_name": self.common_name, "serial": self.serial, "fingerprint_sha256": self.fingerprint_sha256,
+                "not_after": self.not_after, "days_left": self.days_left, "state": self.state}
 
 
 def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[str] | None = None, *, strict: bool = False) -> list[ClientInfo]:
@@ -56,11 +69,11 @@ def list_clients(ws: Workspace, now: dt.datetime | None = None, problems: list[s
 
 
 def client_batches(ws: Workspace, now: dt.datetime | None = None, problems: list[str] | None = None, *, strict: bool = False,
-                   first: int = 0, names: list[str] | None = None) -> Iterator[list[ClientInfo] | None]:
-    """list_clients in batches as they are read: the first `first` clients, then the rest (one
-    batch when `first` is 0), or only `names` (the Clients page shows the first rows while the
-    others are read). A refusal met on the way (a client folder another user could have changed)
-    ends it with that one problem and None: what came before is to be dropped."""
+                   first: int = 0, size: int = 0, names: list[str] | None = None) -> Iterator[list[ClientInfo] | None]:
+    """list_clients in batches as they are read: the first `first` clients, then `size` at a time
+    (one batch when `first` is 0), or only `names` (the Clients page shows the first rows while
+    the others are read). A refusal met on the way (a client folder another user could have
+    changed) ends it with that one problem and None: what came before is to be dropped."""
     now = now or pki.utc_now()
     try:
         ws.refuse_untrusted(clients=False)  # each client's folder is checked as it is read (wizard.clients.survey)
@@ -76,7 +89,7 @@ def client_batches(ws: Workspace, now: dt.datetime | None = None, problems: list
             batch.append(_info(client, revoked, now, problems))
             if len(batch) == first:
                 yield batch
-                batch = []
+                batch, first = [], size or first
     except Untrusted as error:
         if problems is None or strict:
             raise
@@ -89,13 +102,13 @@ def client_batches(ws: Workspace, now: dt.datetime | None = None, problems: list
 def _info(client: SurveyedClient, revoked: set[str], now: dt.datetime, problems: list[str] | None) -> ClientInfo:
     checked, cert = client.checked, client.checked.cert
     if cert is None:
-        info = ClientInfo(client.name, "", "", "", "", 0, BROKEN)
+        info = ClientInfo(client.name, "", "", 0, BROKEN)
     else:
         serial = serial_text(cert.serial_number)
         not_after = cert.not_valid_after_utc
         state = "revoked" if serial in revoked else checked.state or state_of(False, not_after - now)
-        info = ClientInfo(name=client.name, common_name=pki.cn_of(cert.subject) or "", serial=serial, fingerprint_sha256=pki.fingerprint(cert),
-                          not_after=not_after.isoformat(), days_left=int((not_after - now) // dt.timedelta(days=1)), state=state)
+        info = ClientInfo(name=client.name, serial=serial, not_after=not_after.isoformat(), days_left=int((not_after - now) // _DAY),
+                          state=state, cert=cert)
     if info.state == BROKEN and problems is not None:  # (a revoked client's files no longer matter)
         problems.append(_("{name} is broken: {reason}").format(name=client.name, reason=checked.why))
     return info

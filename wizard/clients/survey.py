@@ -92,8 +92,9 @@ def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[
     """Every client with any of its files in the workspace (the tutorial's first, then by name), or
     only `names` (those that have a folder). Raises ownership.Untrusted for a folder another user
     could have changed, before anything in it is read."""
+    issued_by = pki.IssuedBy(ca_cert) if ca_cert is not None else None
     if names is None or TUTORIAL_CLIENT in names:
-        tutorial = _tutorial(ws, ca_cert)
+        tutorial = _tutorial(ws, ca_cert, issued_by)
         if tutorial is not None:
             yield tutorial
     root = os.fspath(ws.root)
@@ -105,22 +106,22 @@ def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[
         if not any(name + suffix in present for suffix in _ARTIFACTS):
             continue
         base = os.path.join(folder, name)
-        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base + ".key", base + ".crt", base + ".p12", present, ca_cert)
+        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base + ".key", base + ".crt", base + ".p12", present, ca_cert, issued_by)
 
 
-def _tutorial(ws: Workspace, ca_cert: x509.Certificate | None) -> SurveyedClient | None:
+def _tutorial(ws: Workspace, ca_cert: x509.Certificate | None, issued_by: pki.IssuedBy | None) -> SurveyedClient | None:
     files = client_files(ws, TUTORIAL_CLIENT)
     # (No client/ folder: refuse_untrusted judged whatever stands there instead.)
     present = ws.checked_names(os.fspath(files.folder)) if files.folder.is_dir() else set()
     if not any(path.name in present for path in files.artifacts):
         return None
     return _surveyed(ws, TUTORIAL_CLIENT, ws.relative(files.folder) + "/", os.fspath(files.key), os.fspath(files.cert),
-                     os.fspath(files.p12), present, ca_cert)
+                     os.fspath(files.p12), present, ca_cert, issued_by)
 
 
 def _surveyed(ws: Workspace, name: str, folder: str, key: str, cert: str, p12: str, present: set[str],
-              ca_cert: x509.Certificate | None) -> SurveyedClient:
-    checked = check_files(ws, key, cert, p12, ca_cert, present)
+              ca_cert: x509.Certificate | None, issued_by: pki.IssuedBy | None) -> SurveyedClient:
+    checked = check_files(ws, key, cert, p12, ca_cert, present, issued_by)
     has_cert, readable, error = os.path.basename(cert) in present, checked.cert, ""
     if has_cert and readable is None:
         try:  # read on its own (check_files stops at the first broken piece, e.g. a key it cannot read)

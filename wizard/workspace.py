@@ -288,17 +288,22 @@ class Workspace:
 
     def temp_folders(self) -> list[Path]:
         """Where atomic_write may have left temp files: the root, its role folders, clients/*."""
-        folders = [self.root, *(self.folder(r) for r in ROLES), self.elb_dir]
-        clients = self.root / CLIENTS_FOLDER
-        if clients.is_dir():
-            folders += sorted(p for p in clients.iterdir() if p.is_dir() and not p.is_symlink())
+        return [Path(folder) for folder in self._temp_folders()]
+
+    def _temp_folders(self) -> list[str]:
+        # Strings: every locked run looks in each of thousands of client folders.
+        folders = [os.fspath(path) for path in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir)]
+        try:
+            folders += sorted(entry.path for entry in os.scandir(self.root / CLIENTS_FOLDER) if entry.is_dir(follow_symlinks=False))
+        except OSError:
+            pass  # no clients/ folder (or not one): no client folders
         return folders
 
     def remove_stale_temp_files(self) -> list[str]:
         """Remove temp files a killed run left (some hold a private key); call with the lock
         held, so no live writer owns them. Returns a notice for the user, if any."""
         removed: list[str] = []
-        for folder in self.temp_folders():
+        for folder in self._temp_folders():
             try:
                 entries = list(os.scandir(folder))
             except OSError:

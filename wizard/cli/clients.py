@@ -113,7 +113,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def revoke_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the lock walks the whole workspace before it reads a client
     in_ccm = records_ccm(ws)
     if args.crl_bucket and not in_ccm:
         raise InputError(_("--crl-bucket is for a CA held in CCM; this workspace's CRL is ca/crl.pem, signed here"))
@@ -136,7 +136,7 @@ def revoke_command(args: argparse.Namespace) -> int:
 
 
 def crl_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the lock walks the whole workspace before it signs
     if records_ccm(ws):
         raise WizardError(_("the CA of this workspace is held in CCM, which signs and publishes its CRL itself: turn that on with "
                             "`client revoke NAME --crl-bucket BUCKET`"))

@@ -10,7 +10,7 @@ the new CA lets it in). `status`, `client list`, `renew` and `restore` judge set
 from __future__ import annotations
 
 import os
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +56,25 @@ def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None, p
     return check_files(ws, files[0], files[1], files[2] if leaf.p12 else None, ca_cert, present)
 
 
+# (the key belongs to the certificate: None when it is not a readable key; the CA issued it: None unasked)
+Verdict = tuple[bool | None, bool | None]
+
+
+def judge(key: str, cert: x509.Certificate, ca_cert: x509.Certificate | None, issued_by: pki.IssuedBy | None = None) -> Verdict:
+    """The key file against its certificate, then the certificate against the workspace CA (when
+    there is one and the key belongs); WizardError when the key cannot be read."""
+    matches = pki.key_pem_matches(read_bytes(key), cert)
+    if not matches or ca_cert is None:
+        return matches, None
+    return matches, issued_by(cert) if issued_by is not None else pki.verify_issued_by(cert, ca_cert)
+
+
 def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cert: x509.Certificate | None,
-                present: Container[str] | None = None, issued_by: pki.IssuedBy | None = None) -> Checked:
+                present: Container[str] | None = None, issued_by: pki.IssuedBy | None = None,
+                judged: Callable[[x509.Certificate], Verdict] | None = None) -> Checked:
     """check_leaf on paths as strings (the client survey checks thousands of sets: no Path objects;
-    `issued_by`: pki.IssuedBy(ca_cert), made once for all of them)."""
+    `issued_by`: pki.IssuedBy(ca_cert), made once for all of them; `judged`: `judge` for this set,
+    or what it found before, wizard.clients.verdicts)."""
     files = [key, cert_path, *([p12] if p12 else [])]
     missing = [path for path in files if (os.path.basename(path) not in present if present is not None else not os.path.lexists(path))]
     if missing:  # the certificate, when it is there, still tells what to renew
@@ -67,14 +82,14 @@ def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cer
         return Checked(_readable_cert(ws, cert_path) if cert_there else None, BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
     try:
         cert = _load_cert(ws, cert_path)
-        matches = pki.key_pem_matches(read_bytes(key), cert)
+        matches, issued = judged(cert) if judged is not None else judge(key, cert, ca_cert, issued_by)
     except WizardError as error:
         return Checked(None, BROKEN, str(error))
     if matches is None:
         return Checked(cert, BROKEN, _("{key} is not a readable private key").format(key=ws.relative(key)))
     if not matches:
         return Checked(cert, BROKEN, _("{key} does not belong to {cert}").format(key=ws.relative(key), cert=ws.relative(cert_path)))
-    if ca_cert is not None and not (issued_by(cert) if issued_by is not None else pki.verify_issued_by(cert, ca_cert)):
+    if ca_cert is not None and not issued:
         return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(cert_path)))
     return Checked(cert)
 

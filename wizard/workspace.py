@@ -383,12 +383,13 @@ class Workspace:
         ownership.check_entry(self.root, info)
         self._check_entries(self.root, depth=0, clients=clients)
 
-    def checked_names(self, folder: str) -> set[str]:
-        """The names in a folder of clients/ (a path), each entry checked as refuse_untrusted checks it."""
+    def checked_names(self, folder: str) -> dict[str, os.stat_result]:
+        """The entries of a folder of clients/ (a path), each checked as refuse_untrusted checks it:
+        their names, each with what lstat said of it."""
         return self._check_entries(folder, depth=2)
 
-    def _check_entries(self, folder: str | Path, depth: int, clients: bool = True) -> set[str]:
-        """Every entry of `folder` (their names are returned); the role folders' entries too, and
+    def _check_entries(self, folder: str | Path, depth: int, clients: bool = True) -> dict[str, os.stat_result]:
+        """Every entry of `folder` (returned, with its lstat); the role folders' entries too, and
         clients/NAME/'s (unless not `clients`). (Strings, not Paths: a workspace with thousands of
         clients is checked on every run.)"""
         try:
@@ -396,11 +397,12 @@ class Workspace:
         except OSError as error:
             raise WizardError(_describe_os_error(error, Path(folder))) from None
         euid = os.geteuid()
+        found = {}
         for entry in entries:
             if depth == 0 and entry.name == LOCK_NAME:
                 continue  # checked as it is opened (WorkspaceLock), with its own message
             try:
-                info = entry.stat(follow_symlinks=False)
+                info = found[entry.name] = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # gone meanwhile
             secret = entry.name.endswith(".key")
@@ -409,7 +411,7 @@ class Workspace:
             descend = depth == 0 and entry.name in CHECKED_FOLDERS or depth == 1 and clients and os.path.basename(folder) == CLIENTS_FOLDER
             if descend and stat.S_ISDIR(info.st_mode):
                 self._check_entries(entry.path, depth + 1, clients)
-        return {entry.name for entry in entries}
+        return found
 
     def refuse_nested(self) -> None:
         """A workspace inside another workspace's folders (ca/, clients/, a backup, ...) would

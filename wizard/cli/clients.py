@@ -85,7 +85,7 @@ def _issued_line(ws: Workspace, issued: clients.IssuedClient) -> str:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace, clients=False))
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # list_clients walks it before it reads anything
     problems: list[str] = []
     # strict: a record that cannot be trusted stops the list (no revoked client shown as valid), and so does a refusal
     listed = clients.list_clients(ws, problems=problems, strict=True)

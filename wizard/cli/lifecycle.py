@@ -21,8 +21,9 @@ from wizard.workspace import Workspace
 
 def status_command(args: argparse.Namespace) -> int:
     """Exit 0 when nothing expires within --warn-days, 1 when something does or has: for cron."""
-    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the client survey checks each client's folder
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # workspace_status walks it before it reads anything
     if not ws.root.is_dir():
+        ws.refuse_untrusted()  # a link where the workspace should be is named as one
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     found = status.workspace_status(ws, args.warn_days)
     for problem in found.problems:
@@ -122,8 +123,9 @@ def _remember(ws: Workspace, outcome: object) -> None:
 def recover_command(args: argparse.Namespace) -> int:
     """Take the lock, which finishes or rolls back what a killed run left (the line is said by the
     lock's listener); then say whether anything else is broken."""
-    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the client survey checks each client's folder
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # workspace_status walks it before it reads anything
     if not ws.root.is_dir():
+        ws.refuse_untrusted()  # a link where the workspace should be is named as one
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     with ws.locked() as hold:
         for notice in hold.notices:
@@ -137,8 +139,9 @@ def recover_command(args: argparse.Namespace) -> int:
 
 
 def restore_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace, clients=False))  # the client survey checks each client's folder
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # workspace_status walks it before it reads anything
     if not ws.root.is_dir():
+        ws.refuse_untrusted()  # a link where the workspace should be is named as one
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     restored = restore.restore(ws, args.backup)
     for name in restored.left_out:

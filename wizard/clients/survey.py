@@ -11,16 +11,18 @@ while the rest are read).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from wizard import pki
 from wizard.clients.names import CLIENTS_DIR, NAME_PATTERN, TUTORIAL_CLIENT, ClientFiles, client_files
 from wizard.errors import WizardError
 from wizard.clients.revocation_record import RecordDamaged, revoked_serials
-from wizard.sets import Checked, check_files, workspace_ca
+from wizard.clients.verdicts import Verdicts
+from wizard.sets import Checked, Verdict, check_files, judge, workspace_ca
 from wizard.workspace import Workspace, read_bytes
 
 # What makes a folder of clients/ a client: any of its files (wizard.clients.names.ClientFiles.artifacts).
@@ -93,8 +95,9 @@ def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[
     only `names` (those that have a folder). Raises ownership.Untrusted for a folder another user
     could have changed, before anything in it is read."""
     issued_by = pki.IssuedBy(ca_cert) if ca_cert is not None else None
+    verdicts = Verdicts(ws, ca_cert.public_bytes(serialization.Encoding.DER) if ca_cert is not None else None)
     if names is None or TUTORIAL_CLIENT in names:
-        tutorial = _tutorial(ws, ca_cert, issued_by)
+        tutorial = _tutorial(ws, _Judge(ca_cert, issued_by, verdicts))
         if tutorial is not None:
             yield tutorial
     root = os.fspath(ws.root)
@@ -106,22 +109,52 @@ def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[
         if not any(name + suffix in present for suffix in _ARTIFACTS):
             continue
         base = os.path.join(folder, name)
-        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base + ".key", base + ".crt", base + ".p12", present, ca_cert, issued_by)
+        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base, present, _Judge(ca_cert, issued_by, verdicts))
+    verdicts.save(every_client=names is None)
 
 
-def _tutorial(ws: Workspace, ca_cert: x509.Certificate | None, issued_by: pki.IssuedBy | None) -> SurveyedClient | None:
+@dataclass(frozen=True)
+class _Judge:
+    """How a set is judged: against the CA, remembering the verdicts (wizard.clients.verdicts)."""
+
+    ca_cert: x509.Certificate | None
+    issued_by: pki.IssuedBy | None
+    verdicts: Verdicts
+
+    def of(self, name: str, key: str, present: dict[str, os.stat_result]) -> Callable[[x509.Certificate], Verdict]:
+        key_info, cert_info = present.get(os.path.basename(key)), present.get(name_of_cert(key))
+
+        def judged(cert: x509.Certificate) -> Verdict:
+            if key_info is None or cert_info is None:
+                return judge(key, cert, self.ca_cert, self.issued_by)
+            remembered = self.verdicts.recall(name, key_info, cert_info)
+            if remembered is not None:
+                return remembered
+            verdict = judge(key, cert, self.ca_cert, self.issued_by)
+            self.verdicts.remember(name, key_info, cert_info, *verdict)
+            return verdict
+
+        return judged
+
+
+def name_of_cert(key: str) -> str:
+    """A set's certificate file name beside its key file ("NAME.key" -> "NAME.crt")."""
+    return os.path.basename(key)[:-len(".key")] + ".crt"
+
+
+def _tutorial(ws: Workspace, judging: _Judge) -> SurveyedClient | None:
     files = client_files(ws, TUTORIAL_CLIENT)
     # (No client/ folder: refuse_untrusted judged whatever stands there instead.)
-    present = ws.checked_names(os.fspath(files.folder)) if files.folder.is_dir() else set()
+    present = ws.checked_names(os.fspath(files.folder)) if files.folder.is_dir() else {}
     if not any(path.name in present for path in files.artifacts):
         return None
-    return _surveyed(ws, TUTORIAL_CLIENT, ws.relative(files.folder) + "/", os.fspath(files.key), os.fspath(files.cert),
-                     os.fspath(files.p12), present, ca_cert, issued_by)
+    return _surveyed(ws, TUTORIAL_CLIENT, ws.relative(files.folder) + "/", os.fspath(files.folder / TUTORIAL_CLIENT), present, judging)
 
 
-def _surveyed(ws: Workspace, name: str, folder: str, key: str, cert: str, p12: str, present: set[str],
-              ca_cert: x509.Certificate | None, issued_by: pki.IssuedBy | None) -> SurveyedClient:
-    checked = check_files(ws, key, cert, p12, ca_cert, present, issued_by)
+def _surveyed(ws: Workspace, name: str, folder: str, base: str, present: dict[str, os.stat_result], judging: _Judge) -> SurveyedClient:
+    """`base`: the path of its files without their endings (clients/NAME/NAME)."""
+    key, cert, p12 = base + ".key", base + ".crt", base + ".p12"
+    checked = check_files(ws, key, cert, p12, judging.ca_cert, present, judging.issued_by, judging.of(name, key, present))
     has_cert, readable, error = os.path.basename(cert) in present, checked.cert, ""
     if has_cert and readable is None:
         try:  # read on its own (check_files stops at the first broken piece, e.g. a key it cannot read)

@@ -10,7 +10,7 @@ the new CA lets it in). `status`, `client list`, `renew` and `restore` judge set
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,20 +69,33 @@ def judge(key: str, cert: x509.Certificate, ca_cert: x509.Certificate | None, is
     return matches, issued_by(cert) if issued_by is not None else pki.verify_issued_by(cert, ca_cert)
 
 
+class Judged:
+    """How check_files judges one set: `judge` afresh, unless `recall` knows the verdict already
+    (wizard.clients.survey remembers them: then the certificate stands in, read when needed)."""
+
+    def recall(self) -> tuple[x509.Certificate, Verdict] | None:
+        return None
+
+    def __call__(self, cert: x509.Certificate) -> Verdict:
+        raise NotImplementedError
+
+
 def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cert: x509.Certificate | None,
-                present: Container[str] | None = None, issued_by: pki.IssuedBy | None = None,
-                judged: Callable[[x509.Certificate], Verdict] | None = None) -> Checked:
+                present: Container[str] | None = None, issued_by: pki.IssuedBy | None = None, judged: Judged | None = None) -> Checked:
     """check_leaf on paths as strings (the client survey checks thousands of sets: no Path objects;
-    `issued_by`: pki.IssuedBy(ca_cert), made once for all of them; `judged`: `judge` for this set,
-    or what it found before, wizard.clients.verdicts)."""
+    `issued_by`: pki.IssuedBy(ca_cert), made once for all of them; `judged`: see Judged)."""
     files = [key, cert_path, *([p12] if p12 else [])]
     missing = [path for path in files if (os.path.basename(path) not in present if present is not None else not os.path.lexists(path))]
     if missing:  # the certificate, when it is there, still tells what to renew
         cert_there = cert_path not in missing
         return Checked(_readable_cert(ws, cert_path) if cert_there else None, BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
     try:
-        cert = _load_cert(ws, cert_path)
-        matches, issued = judged(cert) if judged is not None else judge(key, cert, ca_cert, issued_by)
+        remembered = judged.recall() if judged is not None else None
+        if remembered is not None:
+            cert, (matches, issued) = remembered
+        else:
+            cert = _load_cert(ws, cert_path)
+            matches, issued = judged(cert) if judged is not None else judge(key, cert, ca_cert, issued_by)
     except WizardError as error:
         return Checked(None, BROKEN, str(error))
     if matches is None:

@@ -62,7 +62,7 @@ def test_a_new_workspace_ca_judges_every_set_again(ws: Workspace, isolated_data_
     listed(ws)
     record = records(isolated_data_dir)[0]
     data = json.loads(record.read_text())
-    data["sets"] = {name: [entry[0], True, False] for name, entry in data["sets"].items()}  # "issued by another CA"
+    data["sets"] = {name: [entry[0], True, False, *entry[3:]] for name, entry in data["sets"].items()}  # "issued by another CA"
     record.write_text(json.dumps(data))
     assert {state for _name, state, _serial, _after in listed(ws)} == {"old-ca"}  # the record is believed while it matches
     data["ca"] = "0" * 64  # judged against another CA: worth nothing now
@@ -75,7 +75,7 @@ def test_a_record_that_is_not_ours_is_ignored(ws: Workspace, isolated_data_dir: 
     first = listed(ws)
     record = records(isolated_data_dir)[0]
     data = json.loads(record.read_text())
-    data["sets"] = {name: [entry[0], False, None] for name, entry in data["sets"].items()}  # "no key belongs"
+    data["sets"] = {name: [entry[0], False, None, *entry[3:]] for name, entry in data["sets"].items()}  # "no key belongs"
     if damage == "garbage":
         record.write_bytes(b"\x00not json")
     elif damage == "wide open":

@@ -11,7 +11,7 @@ while the rest are read).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -22,7 +22,7 @@ from wizard.clients.names import CLIENTS_DIR, NAME_PATTERN, TUTORIAL_CLIENT, Cli
 from wizard.errors import WizardError
 from wizard.clients.revocation_record import RecordDamaged, revoked_serials
 from wizard.clients.verdicts import Verdicts
-from wizard.sets import Checked, Verdict, check_files, judge, workspace_ca
+from wizard.sets import Checked, Judged, Verdict, check_files, judge, workspace_ca
 from wizard.workspace import Workspace, read_bytes
 
 # What makes a folder of clients/ a client: any of its files (wizard.clients.names.ClientFiles.artifacts).
@@ -94,10 +94,10 @@ def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[
     """Every client with any of its files in the workspace (the tutorial's first, then by name), or
     only `names` (those that have a folder). Raises ownership.Untrusted for a folder another user
     could have changed, before anything in it is read."""
-    issued_by = pki.IssuedBy(ca_cert) if ca_cert is not None else None
     verdicts = Verdicts(ws, ca_cert.public_bytes(serialization.Encoding.DER) if ca_cert is not None else None)
+    judging = _Judge(ca_cert, pki.IssuedBy(ca_cert) if ca_cert is not None else None, verdicts)
     if names is None or TUTORIAL_CLIENT in names:
-        tutorial = _tutorial(ws, _Judge(ca_cert, issued_by, verdicts))
+        tutorial = _tutorial(ws, judging)
         if tutorial is not None:
             yield tutorial
     root = os.fspath(ws.root)
@@ -109,37 +109,39 @@ def survey_clients(ws: Workspace, ca_cert: x509.Certificate | None, names: list[
         if not any(name + suffix in present for suffix in _ARTIFACTS):
             continue
         base = os.path.join(folder, name)
-        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base, present, _Judge(ca_cert, issued_by, verdicts))
+        yield _surveyed(ws, name, f"{CLIENTS_DIR}/{name}/", base, present, judging)
     verdicts.save(every_client=names is None)
 
 
 @dataclass(frozen=True)
 class _Judge:
-    """How a set is judged: against the CA, remembering the verdicts (wizard.clients.verdicts)."""
+    """How the sets are judged: against the CA, remembering the verdicts (wizard.clients.verdicts)."""
 
     ca_cert: x509.Certificate | None
     issued_by: pki.IssuedBy | None
     verdicts: Verdicts
 
-    def of(self, name: str, key: str, present: dict[str, os.stat_result]) -> Callable[[x509.Certificate], Verdict]:
-        key_info, cert_info = present.get(os.path.basename(key)), present.get(name_of_cert(key))
-
-        def judged(cert: x509.Certificate) -> Verdict:
-            if key_info is None or cert_info is None:
-                return judge(key, cert, self.ca_cert, self.issued_by)
-            remembered = self.verdicts.recall(name, key_info, cert_info)
-            if remembered is not None:
-                return remembered
-            verdict = judge(key, cert, self.ca_cert, self.issued_by)
-            self.verdicts.remember(name, key_info, cert_info, *verdict)
-            return verdict
-
-        return judged
+    def of(self, name: str, base: str, present: dict[str, os.stat_result]) -> Judged:
+        return _SetJudged(self, name, base, present)
 
 
-def name_of_cert(key: str) -> str:
-    """A set's certificate file name beside its key file ("NAME.key" -> "NAME.crt")."""
-    return os.path.basename(key)[:-len(".key")] + ".crt"
+class _SetJudged(Judged):
+    """One set: its verdict recalled while its key and certificate are the files judged before."""
+
+    def __init__(self, judging: _Judge, name: str, base: str, present: dict[str, os.stat_result]) -> None:
+        self.judging, self.name, self.base = judging, name, base
+        self.files = present.get(os.path.basename(base) + ".key"), present.get(os.path.basename(base) + ".crt")
+
+    def recall(self) -> tuple[x509.Certificate, Verdict] | None:
+        key, cert = self.files
+        return self.judging.verdicts.recall(self.name, key, cert, self.base + ".crt") if key and cert else None
+
+    def __call__(self, cert: x509.Certificate) -> Verdict:
+        judging, (key_info, cert_info) = self.judging, self.files
+        verdict = judge(self.base + ".key", cert, judging.ca_cert, judging.issued_by)
+        if key_info and cert_info:
+            judging.verdicts.remember(self.name, key_info, cert_info, verdict, cert)
+        return verdict
 
 
 def _tutorial(ws: Workspace, judging: _Judge) -> SurveyedClient | None:
@@ -154,7 +156,7 @@ def _tutorial(ws: Workspace, judging: _Judge) -> SurveyedClient | None:
 def _surveyed(ws: Workspace, name: str, folder: str, base: str, present: dict[str, os.stat_result], judging: _Judge) -> SurveyedClient:
     """`base`: the path of its files without their endings (clients/NAME/NAME)."""
     key, cert, p12 = base + ".key", base + ".crt", base + ".p12"
-    checked = check_files(ws, key, cert, p12, judging.ca_cert, present, judging.issued_by, judging.of(name, key, present))
+    checked = check_files(ws, key, cert, p12, judging.ca_cert, present, judging.issued_by, judging.of(name, base, present))
     has_cert, readable, error = os.path.basename(cert) in present, checked.cert, ""
     if has_cert and readable is None:
         try:  # read on its own (check_files stops at the first broken piece, e.g. a key it cannot read)

@@ -366,9 +366,10 @@ class Workspace:
         every private key (see wizard.ownership). A symbolic link anywhere is refused, and so
         is a workspace inside another one. What does not exist yet is fine: we make it, 0700.
 
-        `clients=False` checks clients/ and each folder in it, but not what those folders hold: for
-        a reader that checks each with `checked_names` just before it reads it (the client survey,
-        wizard.clients.survey), so thousands of clients cost one walk, not two."""
+        `clients=False` checks clients/ and what it holds but its folders: for a reader that checks
+        each of them with `checked_names` just before it reads it (the client survey,
+        wizard.clients.survey), so thousands of clients cost one walk, not two, and the first of them
+        are read before the last is checked."""
         self.refuse_nested()
         try:
             info = os.lstat(self.root)
@@ -384,8 +385,13 @@ class Workspace:
         self._check_entries(self.root, depth=0, clients=clients)
 
     def checked_names(self, folder: str) -> dict[str, os.stat_result]:
-        """The entries of a folder of clients/ (a path), each checked as refuse_untrusted checks it:
-        their names, each with what lstat said of it."""
+        """A folder of clients/ (a path) and its entries, each checked as refuse_untrusted checks
+        them: their names, each with what lstat said of it."""
+        try:
+            info = os.lstat(folder)
+        except OSError as error:
+            raise WizardError(_describe_os_error(error, Path(folder))) from None
+        ownership.check_entry(folder, info, secret=folder.endswith(".key"))
         return self._check_entries(folder, depth=2)
 
     def _check_entries(self, folder: str | Path, depth: int, clients: bool = True) -> dict[str, os.stat_result]:
@@ -398,9 +404,12 @@ class Workspace:
             raise WizardError(_describe_os_error(error, Path(folder))) from None
         euid = os.geteuid()
         found = {}
+        in_clients = depth == 1 and os.path.basename(folder) == CLIENTS_FOLDER
         for entry in entries:
             if depth == 0 and entry.name == LOCK_NAME:
                 continue  # checked as it is opened (WorkspaceLock), with its own message
+            if in_clients and not clients and entry.is_dir(follow_symlinks=False):
+                continue  # a client's folder: checked, itself and what it holds, as it is read (checked_names)
             try:
                 info = found[entry.name] = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
@@ -408,7 +417,7 @@ class Workspace:
             secret = entry.name.endswith(".key")
             if info.st_uid != euid or info.st_mode & (0o077 if secret else 0o022) or stat.S_ISLNK(info.st_mode):
                 ownership.check_entry(entry.path, info, secret=secret)  # refuses (or allows a private group's bits)
-            descend = depth == 0 and entry.name in CHECKED_FOLDERS or depth == 1 and clients and os.path.basename(folder) == CLIENTS_FOLDER
+            descend = depth == 0 and entry.name in CHECKED_FOLDERS or in_clients
             if descend and stat.S_ISDIR(info.st_mode):
                 self._check_entries(entry.path, depth + 1, clients)
         return found

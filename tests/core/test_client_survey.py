@@ -124,3 +124,18 @@ def test_issued_by_agrees_with_verify_issued_by(ws: Workspace, tmp_path: Path) -
     for issuer in (ca, other):
         check = pki.IssuedBy(issuer)
         assert [check(leaf) for leaf in leaves] == [pki.verify_issued_by(leaf, issuer) for leaf in leaves]
+
+
+@pytest.mark.parametrize("plant", ["a folder others may write", "a link to a folder", "a key others may read"])
+def test_a_client_folder_someone_else_could_change_is_refused(ws: Workspace, tmp_path: Path, plant: str) -> None:
+    listed(ws)
+    folder = clients.client_files(ws, "bob").folder
+    if plant == "a folder others may write":
+        folder.chmod(0o777)
+    elif plant == "a link to a folder":
+        (ws.root / "clients" / "dave").symlink_to(folder)
+    else:
+        clients.client_files(ws, "bob").key.chmod(0o644)
+    for read in (list_clients, workspace_status, lambda ws: list(client_batches(ws, first=1))):
+        with pytest.raises(ownership.Untrusted):
+            read(ws)

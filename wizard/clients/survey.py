@@ -73,7 +73,8 @@ def survey(ws: Workspace) -> Survey:
 def client_folders(ws: Workspace) -> list[str]:
     """The names of the named clients' folders in clients/, in the order clients are shown (by
     name, ignoring case). Every other folder there is checked for ownership now, since no one
-    reads it later (the caller ran `ws.refuse_untrusted(clients=False)`)."""
+    reads it later (the caller ran `ws.refuse_untrusted(clients=False)`, which checked the rest of
+    clients/); each client's folder is checked as it is read (survey_clients)."""
     folder = os.path.join(ws.root, CLIENTS_DIR)
     try:
         entries = list(os.scandir(folder))

@@ -184,8 +184,8 @@ def main() -> int:
     sampled = f" (timed over about {args.loop_sample} files, scaled)" if args.loop_sample else ""
     print(f"  {'openssl x509 -enddate loop (baseline)':44} {loop * 1000:8.0f} ms{sampled}")
     print(f"  {'first status (every set judged, bytecode written)':44} {first_status * 1000:8.0f} ms")
-    print(line("mtls-wizard status", statistics.median(status)) + f"   ({statistics.median(status) / loop:.2f}x the loop)")
-    print(line("mtls-wizard client list", statistics.median(listing)) + f"   ({statistics.median(listing) / loop:.2f}x the loop)")
+    print(line("mtls-wizard status", statistics.median(status)) + f"   ({statistics.median(status) / loop:.3g}x the loop)")
+    print(line("mtls-wizard client list", statistics.median(listing)) + f"   ({statistics.median(listing) / loop:.3g}x the loop)")
     print(line("Clients page: first rows in the table", page["first_rows_s"], FIRST_ROWS_TARGET_S))
     print(line("Clients page: every row in the table", page["all_rows_s"]) + f"   (longest stall {page['clients_stall_ms']:.0f} ms)")
     print(line("summary: entered, settled", page["summary_s"]) + f"   (longest stall {page['summary_stall_ms']:.0f} ms)")

@@ -2,9 +2,11 @@
 
 Each client gets a real certificate from the workspace CA with the wizard's own client profile
 (`pki.issue_client`: clientAuth, a random serial, SKID/AKID), written where `client issue`
-writes it (clients/NAME/NAME.crt, NAME.key 0600). To stay fast, every client shares one private
-key (the layout holds a key per client; nothing reads it to list or check clients) and no .csr
-or .p12 is written. Signing is spread over every core.
+writes it (clients/NAME/NAME.crt, NAME.key and NAME.p12 0600), so each set is whole as `status`
+and `client list` judge it. To stay fast, every client shares one private key (the layout holds a
+key per client; listing only compares it with the certificate), each .p12 is sealed with a single
+KDF round (nothing that lists or checks clients opens it; `client issue` uses 100,000) and no .csr
+is written. Signing is spread over every core.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
 from wizard import pki, steps
 from wizard.clients.names import client_files
 from wizard.workspace import Workspace
 
 _CHUNK = 250
+_CHEAP_P12 = serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(1).build(b"bench password")
 
 
 def _sign_chunk(root: str, names: list[str], key_pem: bytes) -> None:
@@ -31,6 +37,8 @@ def _sign_chunk(root: str, names: list[str], key_pem: bytes) -> None:
         files.cert.write_bytes(pki.cert_to_pem(issued.cert))
         files.key.write_bytes(key_pem)
         files.key.chmod(0o600)
+        files.p12.write_bytes(pkcs12.serialize_key_and_certificates(name.encode(), key, issued.cert, None, _CHEAP_P12))
+        files.p12.chmod(0o600)
 
 
 def add_clients(root: Path, names: list[str], key_type: str = "ec-p256") -> None:

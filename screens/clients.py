@@ -8,7 +8,7 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -37,6 +37,9 @@ REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised
 # the page answering keys and painting between them (a step stays well under the 50 ms stall budget).
 FILL_SLICE = 0.015
 FILL_PAUSE = 0.002  # seconds between slices
+# The worker hands the rows over as it reads them: a screenful first, so it paints at once, then larger batches.
+FIRST_ROWS = 30
+LATER_ROWS = 250
 COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
 # the files as placeholders: a path ending a sentence would take the translation's full stop
 REVOKE_EXPLAINED = N_(
@@ -68,11 +71,12 @@ class ClientsScreen(WorkspacePage):
     AUTO_FOCUS = "#clients-table"
 
     class Listed(Message):
-        """The page's own worker read the client certificates (and what it could not read)."""
+        """The page's own worker read some of the client certificates: the list starts again with
+        `entries` (`first`) or goes on with them; once `done`, `problems` is what it could not read."""
 
-        def __init__(self, entries: list[ClientInfo], problems: list[str]) -> None:
+        def __init__(self, reading: int, entries: list[ClientInfo], problems: list[str], *, first: bool, done: bool) -> None:
             super().__init__()
-            self.entries, self.problems = entries, problems
+            self.reading, self.entries, self.problems, self.first, self.done = reading, entries, problems, first, done
 
     class IssueRequested(Message):
         """Issue named clients (a batch: with progress); `password` is every .p12's unless
@@ -97,6 +101,7 @@ class ClientsScreen(WorkspacePage):
             self.name, self.reason = name, reason
 
     def compose(self) -> ComposeResult:
+        self.reload()  # reading starts as the page is built: its first rows are there as soon as it is
         with VerticalScroll(id="body", can_focus=False):
             yield Label(_("Clients: one certificate and .p12 for each person, partner or device"), classes="section")
             yield DataTable(id="clients-table", cursor_type="row", zebra_stripes=True)
@@ -131,39 +136,69 @@ class ClientsScreen(WorkspacePage):
                 + "\n\n" + teaching.revoke_commands("alice"))
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*(_(title) for title in COLUMNS))
+        self._columns()
         self.fit_menus()
-        self.reload()
         self.sync()
 
     def after_retranslate(self) -> None:
-        self.on_mount()  # the table composed again is empty: its columns, and the list read again
+        self.on_mount()  # the table composed again is empty: its columns (compose asked for the list again)
+
+    def _columns(self) -> DataTable:
+        """The table, with its columns (the first rows may come before the page is mounted)."""
+        table = self.query_one(DataTable)
+        if not table.columns:
+            table.add_columns(*(_(title) for title in COLUMNS))
+        return table
 
     # -- the list -------------------------------------------------------------------------
+    _readings = 0  # lists asked for: the batches of an older one are dropped
+
     def reload(self) -> None:
-        self._list(self.ws)
+        self._readings += 1
+        self._list(self.ws, self._readings)
 
     @work(thread=True, exclusive=True, group="clients-list", description="reading the client certificates")
-    def _list(self, ws: Any) -> None:
-        from wizard.clients import list_clients
+    def _list(self, ws: Any, reading: int) -> None:
+        """The list in batches: the first rows paint while thousands of others are still being read."""
+        from textual.worker import get_current_worker
+
+        from wizard.clients.registry import client_batches
 
         problems: list[str] = []
-        entries = list_clients(ws, problems=problems)
-        self.post_message(self.Listed(entries, problems))
+        first = True
+        for batch in client_batches(ws, problems=problems, first=FIRST_ROWS, size=LATER_ROWS):
+            if get_current_worker().is_cancelled:
+                return  # a newer list was asked for
+            if batch is None:  # refused on the way: no client is shown, only why
+                first = True
+                break
+            self.post_message(self.Listed(reading, batch, [], first=first, done=False))
+            first = False
+        self.post_message(self.Listed(reading, [], list(problems), first=first, done=True))
 
     _fills = 0  # lists shown so far: a fill goes on only while it is the newest
+    _filling = False  # a fill is adding rows (or waits for its next slice)
 
     @on(Listed)
     def _listed(self, message: Listed) -> None:
-        self.query_one(DataTable).clear()
-        self._fills += 1
-        self._fill_slice(iter(message.entries), self._fills)
-        problems = self.query_one("#clients-problems", Static)
-        problems.update("\n".join(message.problems))
-        problems.display = bool(message.problems)
+        if message.reading != self._readings:
+            return  # a newer list is on its way
+        if message.first:
+            self._columns().clear()
+            self._fills += 1
+            self._waiting: deque[ClientInfo] = deque()
+            self._filling = False
+        self._waiting.extend(message.entries)
+        if message.done:
+            problems = self.query_one("#clients-problems", Static)
+            problems.update("\n".join(message.problems))
+            problems.display = bool(message.problems)
+        if not self._filling:
+            self._filling = True
+            self._fill_slice(self._fills)
         self.sync()
 
-    def _fill_slice(self, entries: Iterator[ClientInfo], fill: int) -> None:
+    def _fill_slice(self, fill: int) -> None:
         """Rows for FILL_SLICE seconds, then the rest on a timer (call_later would not yield: the page's
         queue runs its messages back to back), so the page paints and answers keys between slices;
         a newer list stops an older fill."""
@@ -171,17 +206,20 @@ class ClientsScreen(WorkspacePage):
 
         if fill != self._fills:
             return
-        table = self.query_one(DataTable)
+        table, waiting = self.query_one(DataTable), self._waiting
         slice_ends = time.perf_counter() + FILL_SLICE
-        for entry in entries:
+        while waiting:
+            entry = waiting.popleft()
             style = STATE_STYLE.get(entry.state, "")
             # The name as Text: a DataTable reads a str cell as Rich markup.
             table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
                           entry.not_after[:10], Text(str(entry.days_left), style=style),
                           entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
-            if time.perf_counter() > slice_ends:
-                self.set_timer(FILL_PAUSE, lambda: self._fill_slice(entries, fill), name="clients-fill")
+            if time.perf_counter() > slice_ends and waiting:
+                self.set_timer(FILL_PAUSE, lambda: self._fill_slice(fill), name="clients-fill")
                 break
+        else:
+            self._filling = False  # the next batch starts a fill of its own
         self.sync()
 
     def selected(self) -> str | None:

@@ -112,9 +112,9 @@ def read_text(path: Path, what: str | None = None) -> str:
         raise InputError(_("cannot read {path}: {reason}").format(path=printable(path), reason=getattr(error, "strerror", None) or error)) from None
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path | str) -> bytes:
     try:
-        return read_limited(Path(path))
+        return read_limited(path)  # type: ignore[arg-type]  # (a str as well: os.open takes both)
     except FileNotFoundError:
         raise InputError(_("{path} does not exist: check the path").format(path=printable(path))) from None
     except OSError as error:

@@ -10,6 +10,7 @@ the new CA lets it in). `status`, `client list`, `renew` and `restore` judge set
 from __future__ import annotations
 
 import os
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,30 +48,78 @@ class Checked:
     why: str = ""
 
 
-def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None) -> Checked:
-    """The set's state; `ca_cert` None (no readable workspace CA) leaves the issuer unchecked."""
-    missing = [path for path in leaf.files if not os.path.lexists(path)]
+def check_leaf(ws: Workspace, leaf: LeafSet, ca_cert: x509.Certificate | None, present: Container[str] | None = None) -> Checked:
+    """The set's state; `ca_cert` None (no readable workspace CA) leaves the issuer unchecked.
+    `present`: the names in the set's folder, when the caller listed it already (one listing for
+    the whole set instead of a look-up per file; a set's files share one folder)."""
+    files = [os.fspath(path) for path in leaf.files]
+    return check_files(ws, files[0], files[1], files[2] if leaf.p12 else None, ca_cert, present)
+
+
+# (the key belongs to the certificate: None when it is not a readable key; the CA issued it: None unasked)
+Verdict = tuple[bool | None, bool | None]
+
+
+def judge(key: str, cert: x509.Certificate, ca_cert: x509.Certificate | None, issued_by: pki.IssuedBy | None = None) -> Verdict:
+    """The key file against its certificate, then the certificate against the workspace CA (when
+    there is one and the key belongs); WizardError when the key cannot be read."""
+    matches = pki.key_pem_matches(read_bytes(key), cert)
+    if not matches or ca_cert is None:
+        return matches, None
+    return matches, issued_by(cert) if issued_by is not None else pki.verify_issued_by(cert, ca_cert)
+
+
+class Judged:
+    """How check_files judges one set: `judge` afresh, unless `recall` knows the verdict already
+    (wizard.clients.survey remembers them: then the certificate stands in, read when needed)."""
+
+    def recall(self) -> tuple[x509.Certificate, Verdict] | None:
+        return None
+
+    def __call__(self, cert: x509.Certificate) -> Verdict:
+        raise NotImplementedError
+
+
+def check_files(ws: Workspace, key: str, cert_path: str, p12: str | None, ca_cert: x509.Certificate | None,
+                present: Container[str] | None = None, issued_by: pki.IssuedBy | None = None, judged: Judged | None = None) -> Checked:
+    """check_leaf on paths as strings (the client survey checks thousands of sets: no Path objects;
+    `issued_by`: pki.IssuedBy(ca_cert), made once for all of them; `judged`: see Judged)."""
+    files = [key, cert_path, *([p12] if p12 else [])]
+    missing = [path for path in files if (os.path.basename(path) not in present if present is not None else not os.path.lexists(path))]
     if missing:  # the certificate, when it is there, still tells what to renew
-        return Checked(_readable_cert(ws, leaf.cert), BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
+        cert_there = cert_path not in missing
+        return Checked(_readable_cert(ws, cert_path) if cert_there else None, BROKEN, _("{file} is missing").format(file=ws.relative(missing[0])))
     try:
-        cert = pki.load_cert_pem(read_bytes(leaf.cert), ws.relative(leaf.cert))
-        matches = pki.key_pem_matches(read_bytes(leaf.key), cert)
+        remembered = judged.recall() if judged is not None else None
+        if remembered is not None:
+            cert, (matches, issued) = remembered
+        else:
+            cert = _load_cert(ws, cert_path)
+            matches, issued = judged(cert) if judged is not None else judge(key, cert, ca_cert, issued_by)
     except WizardError as error:
         return Checked(None, BROKEN, str(error))
     if matches is None:
-        return Checked(cert, BROKEN, _("{key} is not a readable private key").format(key=ws.relative(leaf.key)))
+        return Checked(cert, BROKEN, _("{key} is not a readable private key").format(key=ws.relative(key)))
     if not matches:
-        return Checked(cert, BROKEN, _("{key} does not belong to {cert}").format(key=ws.relative(leaf.key), cert=ws.relative(leaf.cert)))
-    if ca_cert is not None and not pki.verify_issued_by(cert, ca_cert):
-        return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(leaf.cert)))
+        return Checked(cert, BROKEN, _("{key} does not belong to {cert}").format(key=ws.relative(key), cert=ws.relative(cert_path)))
+    if ca_cert is not None and not issued:
+        return Checked(cert, OLD_CA, _("{cert} was not issued by the workspace CA (ca/ca.crt)").format(cert=ws.relative(cert_path)))
     return Checked(cert)
 
 
-def _readable_cert(ws: Workspace, path: Path) -> x509.Certificate | None:
+def _readable_cert(ws: Workspace, path: str) -> x509.Certificate | None:
     try:
-        return pki.load_cert_pem(read_bytes(path), ws.relative(path)) if os.path.lexists(path) else None
+        return _load_cert(ws, path)
     except WizardError:
         return None
+
+
+def _load_cert(ws: Workspace, path: str) -> x509.Certificate:
+    data = read_bytes(path)
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:  # named only now: its workspace path is worked out for the message alone
+        return pki.load_cert_pem(data, ws.relative(path))
 
 
 def workspace_ca(ws: Workspace) -> x509.Certificate | None:

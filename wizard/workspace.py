@@ -219,6 +219,7 @@ class Workspace:
             # Path("") would silently mean the current folder.
             raise InputError(_("the workspace folder is empty: give a folder, e.g. --workspace ./mtls-workspace"))
         self.root = Path(root).expanduser().absolute()
+        self._prefix = os.path.join(os.fspath(self.root), "")  # the root with one trailing separator
         self._last_backup = ("", 1)  # (stamp, suffix) of the last backup folder named
         self._new_notices: list[str] = []  # what making this workspace has to tell (create_root)
 
@@ -253,7 +254,13 @@ class Workspace:
     def all_artifacts(self) -> list[Path]:
         return [path for role in ROLES for path in self.artifacts(role)]
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: Path | str) -> str:
+        # A string prefix first: status and the client list name thousands of files, and
+        # Path.relative_to costs more than the rest of a line (same result: both are lexical).
+        text = os.fspath(path) if isinstance(path, Path) else os.fspath(Path(path))
+        prefix = self._prefix
+        if text.startswith(prefix):
+            return text[len(prefix):]
         try:
             return str(Path(path).relative_to(self.root))
         except ValueError:
@@ -281,17 +288,22 @@ class Workspace:
 
     def temp_folders(self) -> list[Path]:
         """Where atomic_write may have left temp files: the root, its role folders, clients/*."""
-        folders = [self.root, *(self.folder(r) for r in ROLES), self.elb_dir]
-        clients = self.root / CLIENTS_FOLDER
-        if clients.is_dir():
-            folders += sorted(p for p in clients.iterdir() if p.is_dir() and not p.is_symlink())
+        return [Path(folder) for folder in self._temp_folders()]
+
+    def _temp_folders(self) -> list[str]:
+        # Strings: every locked run looks in each of thousands of client folders.
+        folders = [os.fspath(path) for path in (self.root, *(self.folder(r) for r in ROLES), self.elb_dir)]
+        try:
+            folders += sorted(entry.path for entry in os.scandir(self.root / CLIENTS_FOLDER) if entry.is_dir(follow_symlinks=False))
+        except OSError:
+            pass  # no clients/ folder (or not one): no client folders
         return folders
 
     def remove_stale_temp_files(self) -> list[str]:
         """Remove temp files a killed run left (some hold a private key); call with the lock
         held, so no live writer owns them. Returns a notice for the user, if any."""
         removed: list[str] = []
-        for folder in self.temp_folders():
+        for folder in self._temp_folders():
             try:
                 entries = list(os.scandir(folder))
             except OSError:
@@ -348,11 +360,16 @@ class Workspace:
                   "use a private folder, or chmod 700 {workspace} if it is only for this").format(folders=", ".join(exposed), workspace=printable(self.root))]
 
     # -- trust --------------------------------------------------------------------
-    def refuse_untrusted(self) -> None:
+    def refuse_untrusted(self, *, clients: bool = True) -> None:
         """Refuse (ownership.Untrusted) a workspace that another user could have prepared or
         changed: the folder itself, each entry of it and of its role folders, clients/*/ and
         every private key (see wizard.ownership). A symbolic link anywhere is refused, and so
-        is a workspace inside another one. What does not exist yet is fine: we make it, 0700."""
+        is a workspace inside another one. What does not exist yet is fine: we make it, 0700.
+
+        `clients=False` checks clients/ and what it holds but its folders: for a reader that checks
+        each of them with `checked_names` just before it reads it (the client survey,
+        wizard.clients.survey), so thousands of clients cost one walk, not two, and the first of them
+        are read before the last is checked."""
         self.refuse_nested()
         try:
             info = os.lstat(self.root)
@@ -365,29 +382,45 @@ class Workspace:
         if not stat.S_ISDIR(info.st_mode):
             return  # create_root says what is in the way
         ownership.check_entry(self.root, info)
-        self._check_entries(self.root, depth=0)
+        self._check_entries(self.root, depth=0, clients=clients)
 
-    def _check_entries(self, folder: str | Path, depth: int) -> None:
-        """Every entry of `folder`; the role folders' entries too, and clients/NAME/'s.
-        (Strings, not Paths: a workspace with thousands of clients is checked on every run.)"""
+    def checked_names(self, folder: str) -> dict[str, os.stat_result]:
+        """A folder of clients/ (a path) and its entries, each checked as refuse_untrusted checks
+        them: their names, each with what lstat said of it."""
+        try:
+            info = os.lstat(folder)
+        except OSError as error:
+            raise WizardError(_describe_os_error(error, Path(folder))) from None
+        ownership.check_entry(folder, info, secret=folder.endswith(".key"))
+        return self._check_entries(folder, depth=2)
+
+    def _check_entries(self, folder: str | Path, depth: int, clients: bool = True) -> dict[str, os.stat_result]:
+        """Every entry of `folder` (returned, with its lstat); the role folders' entries too, and
+        clients/NAME/'s (unless not `clients`). (Strings, not Paths: a workspace with thousands of
+        clients is checked on every run.)"""
         try:
             entries = list(os.scandir(folder))
         except OSError as error:
             raise WizardError(_describe_os_error(error, Path(folder))) from None
         euid = os.geteuid()
+        found = {}
+        in_clients = depth == 1 and os.path.basename(folder) == CLIENTS_FOLDER
         for entry in entries:
             if depth == 0 and entry.name == LOCK_NAME:
                 continue  # checked as it is opened (WorkspaceLock), with its own message
+            if in_clients and not clients and entry.is_dir(follow_symlinks=False):
+                continue  # a client's folder: checked, itself and what it holds, as it is read (checked_names)
             try:
-                info = entry.stat(follow_symlinks=False)
+                info = found[entry.name] = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # gone meanwhile
             secret = entry.name.endswith(".key")
             if info.st_uid != euid or info.st_mode & (0o077 if secret else 0o022) or stat.S_ISLNK(info.st_mode):
                 ownership.check_entry(entry.path, info, secret=secret)  # refuses (or allows a private group's bits)
-            descend = depth == 0 and entry.name in CHECKED_FOLDERS or depth == 1 and os.path.basename(folder) == CLIENTS_FOLDER
+            descend = depth == 0 and entry.name in CHECKED_FOLDERS or in_clients
             if descend and stat.S_ISDIR(info.st_mode):
-                self._check_entries(entry.path, depth + 1)
+                self._check_entries(entry.path, depth + 1, clients)
+        return found
 
     def refuse_nested(self) -> None:
         """A workspace inside another workspace's folders (ca/, clients/, a backup, ...) would

@@ -26,10 +26,12 @@ def warn(message: str) -> None:
     print(_("{prog}: warning: {message}").format(prog=PROG, message=printable(message)), file=sys.stderr)
 
 
-def resolve_workspace(value: str | None) -> Path:
+def resolve_workspace(value: str | None, *, clients: bool = True, check: bool = True) -> Path:
     """--workspace, else the last session's workspace, else ./mtls-workspace; refused when
     another user could have prepared or changed it (Workspace.refuse_untrusted), before any
-    command reads or writes it."""
+    command reads or writes it. `clients=False`: for a command that reads clients only under the
+    lock, which walks them; `check=False`: for one whose core walks the workspace first thing
+    (`status`, `client list`: their client survey), so it is walked once, not twice."""
     if value is not None:
         if not value.strip():
             raise InputError(_("--workspace is empty: give a folder, e.g. --workspace ./mtls-workspace"))
@@ -41,7 +43,8 @@ def resolve_workspace(value: str | None) -> Path:
             warn(str(error))
             last = None
         root = Path(last.workspace) if last else default_workspace()
-    Workspace(root).refuse_untrusted()
+    if check:
+        Workspace(root).refuse_untrusted(clients=clients)
     return root
 
 

@@ -21,8 +21,9 @@ from wizard.workspace import Workspace
 
 def status_command(args: argparse.Namespace) -> int:
     """Exit 0 when nothing expires within --warn-days, 1 when something does or has: for cron."""
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # workspace_status walks it before it reads anything
     if not ws.root.is_dir():
+        ws.refuse_untrusted()  # a link where the workspace should be is named as one
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     found = status.workspace_status(ws, args.warn_days)
     for problem in found.problems:
@@ -53,11 +54,13 @@ def _print_table(ws: Workspace, found: status.Status) -> None:
     width = max(cells(printable(row.name)) for row in found.rows)
     role, name, where, expires, days = _("ROLE"), _("NAME"), _("WHERE"), _("EXPIRES"), _("DAYS")
     print(f"{pad(role, 7)} {pad(name, width)}  {pad(where, 9)} {pad(expires, 10)} {pad_left(days, 5)}")
+    lines = []
     for row in found.rows:
         mark = _("revoked") if row.revoked else _("EXPIRED") if row.days_left < 0 else (_("<- renew soon") if row.days_left <= found.warn_days else "")
         where = "ELB" if row.location == "elb" else _("workspace")
         role = _(ROLE_WORDS[row.role]) if row.role in ROLE_WORDS else row.role
-        print(f"{pad(role, 7)} {pad(printable(row.name), width)}  {pad(where, 9)} {row.not_after[:10]} {row.days_left:>5}{'  ' + mark if mark else ''}")
+        lines.append(f"{pad(role, 7)} {pad(printable(row.name), width)}  {pad(where, 9)} {row.not_after[:10]} {row.days_left:>5}{'  ' + mark if mark else ''}")
+    print("\n".join(lines))  # one write for thousands of rows
     if found.warnings:
         print(_("{count} certificate(s) expire within {days} days: {prog} renew server|client NAME|ca").format(
             count=len(found.warnings), days=found.warn_days, prog=PROG))
@@ -120,8 +123,9 @@ def _remember(ws: Workspace, outcome: object) -> None:
 def recover_command(args: argparse.Namespace) -> int:
     """Take the lock, which finishes or rolls back what a killed run left (the line is said by the
     lock's listener); then say whether anything else is broken."""
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # workspace_status walks it before it reads anything
     if not ws.root.is_dir():
+        ws.refuse_untrusted()  # a link where the workspace should be is named as one
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     with ws.locked() as hold:
         for notice in hold.notices:
@@ -135,8 +139,9 @@ def recover_command(args: argparse.Namespace) -> int:
 
 
 def restore_command(args: argparse.Namespace) -> int:
-    ws = Workspace(resolve_workspace(args.workspace))
+    ws = Workspace(resolve_workspace(args.workspace, check=False))  # workspace_status walks it before it reads anything
     if not ws.root.is_dir():
+        ws.refuse_untrusted()  # a link where the workspace should be is named as one
         raise WizardError(_("there is no workspace at {path}: give --workspace DIR").format(path=ws.root))
     restored = restore.restore(ws, args.backup)
     for name in restored.left_out:

@@ -19,9 +19,9 @@ from cryptography import x509
 
 from wizard import ca_key, pki, replacement
 from wizard.ccm.record import records_ccm
-from wizard.clients.names import ClientFiles, present_clients
-from wizard.clients.revocation import revoked_serials, serial_text
-from wizard.clients.revocation_record import RecordDamaged
+from wizard.clients.names import ClientFiles
+from wizard.clients.survey import Survey, survey
+from wizard.elb.headers import serial_header_value as serial_text
 from wizard.defaults import PROG
 from wizard.errors import WizardError
 from wizard.i18n import _
@@ -50,13 +50,14 @@ def command(ws: Workspace, *words: str, then: str = "") -> str:
     return printable(" ".join([shlex.join([PROG, *words]), *([then] if then else []), "-w", shlex.quote(str(ws.root))]))
 
 
-def findings(ws: Workspace) -> list[Finding]:
-    """Everything broken in the workspace's sets (read only: status calls it without the lock)."""
+def findings(ws: Workspace, clients: Survey | None = None) -> list[Finding]:
+    """Everything broken in the workspace's sets (read only: status calls it without the lock);
+    `clients`: the clients surveyed already (status reads them once for its table and for this)."""
     found, pending = _replacement(ws)
     ca_cert = workspace_ca(ws)
     found += _ca(ws)
     found += _server(ws, ca_cert)
-    found += _clients(ws, ca_cert)
+    found += _clients(ws, survey(ws) if clients is None else clients)
     # A set the interrupted replacement is changing: the replacement's own finding says what happens to it.
     return [finding for finding in found if not finding.folder or not any(path.startswith(finding.folder) for path in pending)]
 
@@ -144,16 +145,16 @@ def _server(ws: Workspace, ca_cert: x509.Certificate | None) -> list[Finding]:
                                 "workspace CA refuse it: {command}").format(command=command(ws, "renew", "server")), "server/")]
 
 
-def _clients(ws: Workspace, ca_cert: x509.Certificate | None) -> list[Finding]:
-    try:
-        revoked, found = revoked_serials(ws), []
-    except RecordDamaged as damaged:  # which clients are revoked is not known: that is the finding
-        return [Finding("revocation", str(damaged), "ca/revoked.json")]
+def _clients(ws: Workspace, clients: Survey) -> list[Finding]:
+    if clients.damaged is not None:  # which clients are revoked is not known: that is the finding
+        return [Finding("revocation", str(clients.damaged), "ca/revoked.json")]
+    found: list[Finding] = []
     cas: list[tuple[Path, x509.Certificate]] | None = None
-    for files in present_clients(ws):
-        checked = check_leaf(ws, LeafSet(files.key, files.cert, files.p12), ca_cert)
-        if checked.state is None or (checked.cert is not None and serial_text(checked.cert.serial_number) in revoked):
+    for client in clients.clients:
+        checked = client.checked
+        if checked.state is None or (checked.cert is not None and serial_text(checked.cert.serial_number) in clients.revoked):
             continue  # whole, or revoked (its files no longer matter)
+        files = client.files(ws)
         if checked.state == BROKEN:
             found.append(_broken_client(ws, files, checked.cert is not None, checked.why))
             continue

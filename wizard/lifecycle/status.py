@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 
 from wizard import pki
-from wizard.clients.names import known_clients
-from wizard.clients.revocation import revoked_serials, serial_text
-from wizard.clients.revocation_record import RecordDamaged
+from wizard.clients.survey import survey
+from wizard.elb.headers import serial_header_value as serial_text
 from wizard.errors import InputError, WizardError
 from wizard.i18n import N_, _
 from wizard.lifecycle.integrity import Finding, findings
@@ -61,16 +59,12 @@ def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime
     if warn_days < 0:
         raise InputError(_("--warn-days {warn_days}: give a number of days, 0 or more").format(warn_days=warn_days))
     now = now or pki.utc_now()
-    ws.refuse_untrusted()
-    status = Status(warn_days=warn_days, findings=findings(ws))
+    ws.refuse_untrusted(clients=False)  # each client's folder is checked as it is read (wizard.clients.survey)
+    clients = survey(ws)  # once, for the table and for the findings
+    status = Status(warn_days=warn_days, findings=findings(ws, clients))
     judged = {finding.folder for finding in status.findings}
-    files: list[tuple[str, str, Path]] = [("ca", "ca", ws.cert("ca")), ("server", "server", ws.cert("server"))]
-    try:
-        revoked = revoked_serials(ws)
-        files += [("client", client.name, client.cert) for client in known_clients(ws)]
-    except RecordDamaged:  # a finding says so (exit 1), with the way back; no client is shown meanwhile (none as not revoked)
-        revoked = set()
-    for role, name, path in files:
+    for role in ("ca", "server"):
+        path = ws.cert(role)
         if not path.exists():
             continue
         try:
@@ -79,10 +73,18 @@ def workspace_status(ws: Workspace, warn_days: int = WARN_DAYS, now: dt.datetime
             if ws.relative(path.parent) + "/" not in judged:  # a finding says it already, with the mending command
                 status.problems.append(_("{file} left out: {reason}").format(file=ws.relative(path), reason=getattr(error, "strerror", None) or error))
             continue
-        row = _row(role, name, cert.not_valid_after_utc, now, "workspace", ws.relative(path))
-        if role == "client" and serial_text(cert.serial_number) in revoked:
-            row = replace(row, revoked=True)
-        status.rows.append(row)
+        status.rows.append(_row(role, role, cert.not_valid_after_utc, now, "workspace", ws.relative(path)))
+    # A damaged revocation record: a finding says so (exit 1), with the way back; no client is shown meanwhile (none as not revoked).
+    for client in [] if clients.damaged else clients.clients:
+        if not client.has_cert:
+            continue
+        cert = client.cert
+        if cert is None:
+            if client.folder not in judged:  # a finding says it already, with the mending command
+                status.problems.append(_("{file} left out: {reason}").format(file=client.cert_file, reason=client.cert_error))
+            continue
+        row = _row("client", client.name, cert.not_valid_after_utc, now, "workspace", client.cert_file)
+        status.rows.append(replace(row, revoked=True) if serial_text(cert.serial_number) in clients.revoked else row)
     status.rows += _uploaded(ws, now, status.problems)
     return status
 

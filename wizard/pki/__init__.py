@@ -26,7 +26,7 @@ _EXPORTS = {
     ),
     "certificates": (
         "attribute_of", "ca_signing_problem", "cert_info", "cn_of", "extended_key_usages", "fingerprint", "is_ca",
-        "key_usages", "san_strings", "signature_hash_name", "utc_now", "verify_issued_by"
+        "IssuedBy", "key_usages", "san_strings", "signature_hash_name", "utc_now", "verify_issued_by"
     ),
     "issue": ("BACKDATE", "Issued", "create_ca", "issue_client", "issue_server", "leaf_validity_warnings"),
     "p12": ("P12Mode", "export_p12", "load_p12", "p12_protection", "validate_p12_password"),

@@ -63,6 +63,16 @@ def pki_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return make_pki(tmp_path_factory.mktemp("pki") / "workspace")
 
 
+@pytest.fixture(autouse=True)
+def _shared_workspaces_stay_as_made(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that runs `check` on a shared workspace records its verdict (and the SNI or address
+    it used) in that workspace's progress.json, the wizard's truth: the next test must not inherit it."""
+    yield
+    for name in ("pki_workspace", "foreign_workspace"):
+        if name in request.fixturenames:
+            (request.getfixturevalue(name).root / "progress.json").unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def foreign_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """A second, unrelated PKI (another CA) for wrong-CA and wrong-server-certificate cases."""

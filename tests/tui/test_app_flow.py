@@ -514,6 +514,7 @@ async def test_a_server_certificate_from_another_ca_is_taken_as_brought_with_a_w
     for path in (ws.key("server"), ws.cert("server")):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes((foreign_workspace.folder("server") / path.name).read_bytes())
+    ws.key("server").chmod(0o600)  # a key others could read is refused before anything is read
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot)

@@ -15,6 +15,19 @@ from wizard.app import WizardApp
 SIZE = (80, 24)
 
 
+async def workers_done(app: WizardApp, limit: int = 50) -> None:
+    """Until no worker of the App runs. A worker replaced by a newer one of its group (exclusive)
+    ends cancelled, and Textual's wait then raises: the newer one is waited for instead."""
+    from textual.worker import WorkerCancelled
+
+    for _attempt in range(limit):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0)
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -59,7 +72,7 @@ async def start(pilot) -> None:
     """Let the welcome screen read its folder (the last session's, its files) until it offers a button."""
     for _ in range(200):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         screen = pilot.app.screen
         if type(screen).__name__ != "WelcomeScreen" or not screen.query_one("#start", Button).disabled:
             break
@@ -70,7 +83,7 @@ async def start(pilot) -> None:
 
 async def settle(pilot) -> None:
     """Wait for the App's work: Textual workers, and the handshake probe's daemon thread."""
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     thread = pilot.app.probe_thread
     if thread is not None:
         await asyncio.to_thread(thread.join, 60)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from support.i18n_helpers import screen_text
+from support.pilot_helpers import workers_done
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
@@ -59,7 +60,7 @@ class CountingPilot:
     async def settle(self) -> None:
         """Wait for the App's work (workers and the handshake probe's thread), without a key."""
         app = self.app
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         if app.probe_thread is not None:
             await asyncio.to_thread(app.probe_thread.join, 60)
         for _ in range(WORK_WAIT):

@@ -14,7 +14,8 @@ from wizard.ccm.issuer import CcmIssuer
 from wizard.ca_key import Unlock
 from wizard.ccm.record import ccm_ca_certificate, records_ccm, working_record
 from wizard.issuers import Issuer, LocalIssuer
-from wizard.steps import load_ca
+from wizard.session import Session
+from wizard.steps import StepOutcome, issue_client, issue_server, load_ca
 from wizard.workspace import Workspace
 
 
@@ -49,3 +50,15 @@ def revoke_client(ws: Workspace, name: str, reason: str, crl_days: int, *, targe
 
         return ccm_clients.revoke_client(ws, name, reason, crl_days, target=target)
     return clients.revoke(ws, name, reason, crl_days, unlock=unlock)
+
+
+def issue_leaf(ws: Workspace, session: Session, role: str, password: str = "", *, force: bool = False,
+               unlock: Unlock | None = None) -> StepOutcome:
+    """Step 2 (`role` "server") or step 3 ("client", its .p12 under `password`), signed by the workspace's CA."""
+    if records_ccm(ws):
+        from wizard.ccm import stepwise  # only for a CA in CCM: it loads the issuing code
+
+        return stepwise.issue_leaf(ws, session, role, password, force=force)
+    if role == "server":
+        return issue_server(ws, session, force=force, unlock=unlock)
+    return issue_client(ws, session, password, force=force, unlock=unlock)

@@ -1,0 +1,147 @@
+"""Issue 20's "Done when" in the wizard: at 80x24, with the keyboard alone, step 1 chooses "CCM
+Private CA" and creates a root CA there (after its charges are accepted in a dialog), steps 2 and
+3 issue through it, steps 4-6 run on the practice load balancer and step 7 passes; no CA key is
+ever written. Declining the charges sends nothing, and a refusal by CCM is one line on step 1
+with nothing written. The official SDK talks to the stand-in CCM API on 127.0.0.1 (the `ccm`
+fixture), with the credentials in the environment (`cloud_env`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support.ccm_setup import ACCOUNT
+from support.fake_ccm_api import QUOTA, FakeCcmApi
+from support.i18n_helpers import screen_text
+from support.pilot_helpers import SIZE, choose, focus, resume, screen_name, settle, start, type_into
+from support.practice_walk import CountingPilot, walk_to_pass
+from textual.widgets import Button, Static
+
+from wizard import assets_loader
+from wizard.app import WizardApp
+from wizard.ccm.record import pending_folder
+from wizard.elb import ENV_SK
+from wizard.workspace import Workspace
+
+PLACE = (("#ccm-state", "Beijing"), ("#ccm-locality", "Beijing"), ("#ccm-unit", "Operations"))
+
+
+def heading(step: int) -> str:
+    name = "welcome.md" if step == 0 else f"steps/step{step}-practice.md" if step in (4, 5, 6) else f"steps/step{step}.md"
+    first = next(line for line in assets_loader.read_text(name).splitlines() if line.startswith("#"))
+    return first.lstrip("#").strip()
+
+
+async def fill_in_ccm(pilot, ccm: FakeCcmApi, mode: str = "create") -> None:
+    """Step 1's answers for a CA in CCM at the stand-in, by keyboard; the focus ends in the Endpoint field."""
+    await choose(pilot, "#ca-home", "ccm")
+    await choose(pilot, "#ccm-mode", mode)
+    for selector, value in PLACE if mode == "create" else ():
+        await type_into(pilot, selector, value)
+    await type_into(pilot, "#ccm-account", ACCOUNT)
+    await type_into(pilot, "#ccm-endpoint", ccm.endpoint)
+
+
+def nothing_written(ws: Workspace) -> None:
+    kept = (".mtls-wizard.lock", ".gitignore")
+    written = [p for p in ws.root.rglob("*") if p.is_file() and pending_folder(ws) not in p.parents and p.name not in kept]
+    assert written == []
+
+
+@pytest.mark.timeout(300)
+async def test_the_seven_steps_with_the_ca_in_ccm_by_keyboard(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    root = tmp_path / "workspace"
+    app = WizardApp(workspace=str(root))
+
+    async def step_1(walk: CountingPilot) -> None:
+        await fill_in_ccm(walk.pilot, ccm)
+        assert str(app.screen.query_one("#create", Button).label) == "Create the private CA…"
+        await walk.press("enter")  # Enter in the last field: the main action, which asks first
+        assert screen_name(app) == "ConfirmModal"
+        assert "billed from the moment it" in " ".join(screen_text(app).split())
+        assert ccm.calls("create_ca") == []
+        await walk.tab_to("#yes")
+        await walk.press("enter")
+
+    async with app.run_test(size=SIZE) as raw:
+        await start(raw)
+        pilot = CountingPilot(raw)
+        await walk_to_pass(pilot, heading, step_1=step_1)
+        assert not pilot.problems, "\n".join(pilot.problems)
+        await raw.press("ctrl+q")
+        await raw.pause()
+    ws = Workspace(root)
+    assert not ws.key("ca").exists() and not list(root.rglob("ca.key"))
+    recorded = json.loads((root / "ca" / "issuer.json").read_text())
+    (ca_id,) = ccm.cas
+    assert recorded["ca"]["id"] == ca_id and recorded["ca"]["created_here"]
+    assert set(recorded["certificates"]) == {"server", "client/client"}
+    assert len(ccm.calls("create_ca")) == 1 and len(ccm.certificates_of(ca_id)) == 2
+    assert {cert_id for cert_id, r in ccm.issued.items() if r["issuer_id"] == ca_id} == {e["id"] for e in recorded["certificates"].values()}
+
+
+async def test_declining_the_charges_sends_nothing(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        await fill_in_ccm(pilot, ccm)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_name(app) == "ConfirmModal"
+        await pilot.press("enter")  # the focus is on the safe answer: Do not create
+        await settle(pilot)
+        assert screen_name(app) == "CaScreen" and not app.session.is_done(1)
+    assert ccm.requests == []
+    nothing_written(Workspace(tmp_path / "ws"))
+
+
+async def test_missing_credentials_are_named_before_anything_is_sent(tmp_path: Path, ccm: FakeCcmApi,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_SK)
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        await fill_in_ccm(pilot, ccm, mode="use")
+        line = str(app.screen.query_one("#ccm-credentials", Static).content)
+        assert line.startswith(f"{ENV_SK} is not set") and "\n" not in line
+        assert app.screen.query_one("#create", Button).disabled
+        await pilot.press("enter")
+        await settle(pilot)
+    assert ccm.requests == [] and not app.session.is_done(1)
+
+
+async def test_a_refusal_by_ccm_is_one_line_on_step_1_and_nothing_is_written(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    ccm.fail("create_ca", 400, QUOTA, "The number of private CAs exceeds the quota.")
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        await fill_in_ccm(pilot, ccm)
+        await pilot.press("enter")
+        await pilot.pause()
+        await focus(pilot, "#yes")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) in ("CaScreen", "MessageModal")
+        error = app.last_error
+        assert "quota is used up" in error and "\n" not in error and "Traceback" not in error
+        assert not app.session.is_done(1)
+    assert len(ccm.calls("create_ca")) == 1 and ccm.cas == {}
+    nothing_written(Workspace(tmp_path / "ws"))
+
+
+async def test_an_existing_private_ca_is_used_without_a_dialog(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    ca_id = ccm.add_root_ca()
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        await fill_in_ccm(pilot, ccm, mode="use")
+        await type_into(pilot, "#ccm-ca-id", ca_id)
+        await focus(pilot, "#ccm-endpoint")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session.is_done(1), app.last_error
+        notice = str(app.screen.query_one("#existing", Static).content)
+        assert f"private CA {ca_id} in CCM" in notice
+    ws = Workspace(tmp_path / "ws")
+    assert ws.cert("ca").exists() and not ws.key("ca").exists() and ccm.calls("create_ca") == []

@@ -11,14 +11,17 @@ import json
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from support.ccm_setup import ACCOUNT
 from support.fake_ccm_api import QUOTA, FakeCcmApi
 from support.i18n_helpers import screen_text
 from support.pilot_helpers import SIZE, choose, focus, resume, screen_name, settle, start, type_into
 from support.practice_walk import CountingPilot, walk_to_pass
-from textual.widgets import Button, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Select, Static
 
-from wizard import assets_loader
+from screens.keys import shown
+from wizard import assets_loader, i18n
 from wizard.app import WizardApp
 from wizard.ccm.record import pending_folder
 from wizard.elb import ENV_SK
@@ -145,3 +148,21 @@ async def test_an_existing_private_ca_is_used_without_a_dialog(tmp_path: Path, c
         assert f"private CA {ca_id} in CCM" in notice
     ws = Workspace(tmp_path / "ws")
     assert ws.cert("ca").exists() and not ws.key("ca").exists() and ccm.calls("create_ca") == []
+
+
+@pytest.mark.parametrize("language", [i18n.ENGLISH, i18n.CHINESE])
+async def test_the_ccm_questions_fit_80_columns(tmp_path: Path, ccm: FakeCcmApi, language: str) -> None:
+    """With CCM chosen, every choice is whole at 80 columns and step 1 still opens at its title."""
+    i18n.set_language(language)
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        assert app.screen.query_one("#body", VerticalScroll).scroll_y == 0
+        await choose(pilot, "#ca-home", "ccm")
+        await choose(pilot, "#ccm-mode", "create")
+        for select in app.screen.query(Select):
+            assert shown(select), select.id
+            room = select.query_one("SelectCurrent").content_region.width - 2  # the label, then " ▼"
+            for prompt, _value in select._options:  # noqa: SLF001 - every choice it can show
+                assert cell_len(str(prompt)) <= room, f"#{select.id}: {prompt!r} is cut at 80 columns"
+        assert not app.screen.query_one("#protect").display and not app.screen.query_one("#bring").display

@@ -199,9 +199,11 @@ class CertificateWork(WorkBase):
 
     @work(thread=True, group="certificates", description="renewing a certificate")
     def _renewal_worker(self, what: str, ws: Workspace, unlock: Unlock) -> None:
+        from wizard.ccm import dispatch
         from wizard.lifecycle import renew
 
-        outcome, error = attempt(lambda: renew.renew_server(ws, unlock=unlock) if what == "server" else renew.renew_ca(ws, unlock=unlock))
+        outcome, error = attempt(lambda: dispatch.renew_server(ws, days=renew.SERVER_DAYS, unlock=unlock) if what == "server"
+                                 else renew.renew_ca(ws, unlock=unlock))
         self._post_from_thread(Renewed(ws.root, outcome) if error is None else WorkFailed("renew", ws.root, error))
 
     @on(Renewed)

@@ -98,9 +98,10 @@ class ClientsWork(WorkBase):
 
     @work(thread=True, group="clients", description="renewing a client")
     def _client_renewal_worker(self, ws: Workspace, name: str, password: Callable[[], str], unlock: Unlock) -> None:
+        from wizard.ccm import dispatch
         from wizard.lifecycle import renew
 
-        outcome, error = attempt(lambda: renew.renew_client(ws, name, password(), unlock=unlock))
+        outcome, error = attempt(lambda: dispatch.renew_client(ws, name, password(), days=renew.CLIENT_DAYS, unlock=unlock))
         self._post_from_thread(ClientRenewed(ws.root, name, outcome, error or ""))
 
     @on(ClientRenewed)

@@ -62,3 +62,26 @@ def issue_leaf(ws: Workspace, session: Session, role: str, password: str = "", *
     if role == "server":
         return issue_server(ws, session, force=force, unlock=unlock)
     return issue_client(ws, session, password, force=force, unlock=unlock)
+
+
+def renew_server(ws: Workspace, *, days: int, keep_key: bool = False, unlock: Unlock | None = None) -> StepOutcome:
+    """A new server certificate from the workspace's CA, here or in CCM."""
+    if records_ccm(ws):
+        from wizard.ccm import renewal  # only for a CA in CCM: it loads the issuing code
+
+        return renewal.renew_server(ws, days=days, keep_key=keep_key)
+    from wizard.lifecycle import renew
+
+    return renew.renew_server(ws, days=days, keep_key=keep_key, unlock=unlock)
+
+
+def renew_client(ws: Workspace, name: str, password: str, *, days: int, keep_key: bool = False, password_file: bool = False,
+                 unlock: Unlock | None = None) -> StepOutcome:
+    """A client's new certificate and .p12 from the workspace's CA, here or in CCM."""
+    if records_ccm(ws):
+        from wizard.ccm import renewal  # only for a CA in CCM: it loads the issuing code
+
+        return renewal.renew_client(ws, name, password, days=days, keep_key=keep_key, password_file=password_file)
+    from wizard.lifecycle import renew
+
+    return renew.renew_client(ws, name, password, days=days, keep_key=keep_key, password_file=password_file, unlock=unlock)

@@ -166,3 +166,68 @@ async def test_the_ccm_questions_fit_80_columns(tmp_path: Path, ccm: FakeCcmApi,
             for prompt, _value in select._options:  # noqa: SLF001 - every choice it can show
                 assert cell_len(str(prompt)) <= room, f"#{select.id}: {prompt!r} is cut at 80 columns"
         assert not app.screen.query_one("#protect").display and not app.screen.query_one("#bring").display
+
+
+async def test_after_setup_the_wizard_issues_revokes_and_renews_through_ccm(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    """A workspace whose CA is in CCM: the Clients page issues and revokes in CCM, the summary renews
+    the server certificate through it; nothing asks for a CA passphrase, no CA key appears."""
+    from conftest import P12_PASSWORD
+    from support.ccm_setup import CREATE, ccm_session, target
+    from textual.widgets import DataTable
+
+    from wizard import clients, pki
+    from wizard.ccm.generate import generate
+    from wizard.ccm.record import read_record
+    from wizard.session import SessionStore
+
+    ws = Workspace(tmp_path / "ws")
+    session = ccm_session(ws.root, current_step=3, steps_done=[1, 2, 3])
+    generate(ws, session, P12_PASSWORD, target(ccm), CREATE)
+    SessionStore().save(session)
+    old_server = pki.load_cert_pem(ws.cert("server").read_bytes())
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 3)
+        app.action_clients()
+        await settle(pilot)
+        await type_into(pilot, "#names", "alice")
+        await type_into(pilot, "#password", P12_PASSWORD)
+        await type_into(pilot, "#confirm", P12_PASSWORD)
+        await focus(pilot, "#issue")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _tick in range(100):
+            await pilot.pause(0.05)
+            if app.screen.query_one(DataTable).row_count == 2 and not app.busy:
+                break
+        assert clients.client_files(ws, "alice").cert.exists(), app.last_error
+        assert screen_name(app) == "ClientsScreen"
+        assert app.screen.selected() == "client"  # type: ignore[attr-defined]
+        await focus(pilot, "#revoke")
+        await pilot.press("enter")
+        await pilot.pause()
+        await focus(pilot, "#yes")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _tick in range(100):
+            await pilot.pause(0.05)
+            if ccm.calls("revoke_certificate") and not app.busy:
+                break
+        assert len(ccm.calls("revoke_certificate")) == 1, app.last_error
+        app.goto(8)
+        await settle(pilot)
+        await focus(pilot, "#renew-server")
+        await pilot.press("enter")
+        await pilot.pause()
+        await focus(pilot, "#yes")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _tick in range(100):
+            await pilot.pause(0.05)
+            if pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number and not app.busy:
+                break
+        assert pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number, app.last_error
+        assert app.last_error == ""
+    record = read_record(ws)
+    assert record is not None and record.certificates["client/client"]["status"] == "REVOKED" and "client/alice" in record.certificates
+    assert not ws.key("ca").exists() and len(ccm.issued) == 4

@@ -115,7 +115,7 @@ class CaScreen(CertificateStepScreen):
         self.query_one("#ca-home", Select).disabled = ca_exists  # moving an existing CA is not done from here
         fields = self.query_one(CcmFields)
         fields.display = ccm and not ca_exists
-        blocked = fields.sync() if ccm and not ca_exists else None if ccm else self.sync_protection()
+        blocked = (fields.sync() or self.ccm_request_problem()) if ccm and not ca_exists else None if ccm else self.sync_protection()
         for widget in ("#protect", "#protect-hint", "#passphrase-row", "#confirm-row"):
             if ccm:
                 self.query_one(widget).display = False
@@ -184,6 +184,19 @@ class CaScreen(CertificateStepScreen):
         replace.disabled = bool(busy) or bool(blocked)  # a new CA key: its passphrase first
         self.query_one("#bring", Button).display = not self.in_ccm()
         self.query_one("#bring", Button).disabled = bool(busy) or bool(blocked)
+
+    def ccm_request_problem(self) -> str | None:
+        """What CCM would refuse in the new CA's request (e.g. a key type it does not make)."""
+        from wizard.ccm import profile
+
+        fields, s = self.query_one(CcmFields), self.session
+        if not fields.creating():
+            return None
+        try:
+            profile.ca_body(s.org, s.ca_cn or pki.default_ca_cn(s.org), s.ca_key_type, s.ca_days, fields.place())
+        except InputError as error:
+            return str(error)
+        return None
 
     def create_label(self) -> str:
         if not self.in_ccm():

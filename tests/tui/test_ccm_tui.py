@@ -231,3 +231,18 @@ async def test_after_setup_the_wizard_issues_revokes_and_renews_through_ccm(tmp_
     record = read_record(ws)
     assert record is not None and record.certificates["client/client"]["status"] == "REVOKED" and "client/alice" in record.certificates
     assert not ws.key("ca").exists() and len(ccm.issued) == 4
+
+
+async def test_a_key_type_ccm_does_not_make_is_refused_on_the_page(tmp_path: Path, ccm: FakeCcmApi) -> None:
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        await choose(pilot, "#key-type", "rsa3072")
+        await fill_in_ccm(pilot, ccm)
+        assert app.screen.query_one("#create", Button).disabled
+        hint = str(app.screen.query_one("#actions-hint", Static).content)
+        assert "CCM makes and signs" in hint and "rsa3072" in hint
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "CaScreen"
+    assert ccm.requests == []

@@ -10,7 +10,7 @@ place, and no CA key ever written here.
 from __future__ import annotations
 
 from wizard import pki, steps
-from wizard.ccm import authority
+from wizard.ccm import authority, profile
 from wizard.ccm.api import CcmApi, CcmTarget
 from wizard.ccm.generate import leaf_requests
 from wizard.ccm.issuer import CcmIssuer, ensure_quota
@@ -44,6 +44,9 @@ def create_ca(ws: Workspace, session: Session, target: CcmTarget | None, choice:
     recorded, its certificate exported into ca/ca.crt (with its chain) and recorded in ca/issuer.json.
     A workspace that already records its CA keeps it (a second one is never created)."""
     steps.validate_answers(session, ("ca",))
+    cn = session.ca_cn or pki.default_ca_cn(session.org)
+    if choice.create:  # what CCM would refuse in the new CA's request, refused before anything is sent
+        profile.ca_body(session.org, cn, session.ca_key_type, session.ca_days, choice.place, choice.issuer_id)
     with ws.locked():
         record = _checked_for_ca(ws, choice)
     if record.ca_id and (choice.create or not choice.ca_id):
@@ -57,8 +60,7 @@ def create_ca(ws: Workspace, session: Session, target: CcmTarget | None, choice:
     try:
         if choice.create:
             ensure_quota(api, LEAVES_OF_STEPS)
-        ca_id = authority.resolve_ca(ws, api, record, choice, org=session.org, cn=session.ca_cn or pki.default_ca_cn(session.org),
-                                     key_type=session.ca_key_type, days=session.ca_days, note=notes.append)
+        ca_id = authority.resolve_ca(ws, api, record, choice, org=session.org, cn=cn, key_type=session.ca_key_type, days=session.ca_days, note=notes.append)
         ca_cert, chain = authority.exported_ca(api, ca_id)
     finally:
         if own_api:
@@ -81,6 +83,7 @@ def issue_leaf(ws: Workspace, session: Session, role: str, password: str = "", *
     steps.validate_answers(session, (role,))
     warnings = pki.validate_p12_password(password) if role == "client" else []
     request = leaf_requests(session)[0 if role == "server" else 1]
+    profile.check_request(request)  # what CCM would refuse, before anything is sent
     with ws.locked() as hold:
         ws.ensure()
         ca_cert = ccm_ca_certificate(ws)

@@ -188,6 +188,8 @@ async def test_after_setup_the_wizard_issues_revokes_and_renews_through_ccm(tmp_
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 3)
+        commands = str(app.screen.query_one("#commands", Static).content)  # step 3 teaches the API calls, not a CA key's signing
+        assert "# POST /v1/private-certificates/csr" in commands and "-CAkey" not in commands
         app.action_clients()
         await settle(pilot)
         await type_into(pilot, "#names", "alice")

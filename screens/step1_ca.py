@@ -144,6 +144,11 @@ class CaScreen(CertificateStepScreen):
 
     def existing_notice(self, ca_exists: bool, done: bool) -> str:
         """What the page says of a CA that is there, its key's passphrase included."""
+        if ca_exists and records_ccm(self.ws):
+            said = (_("The CA is ready: the private CA {ca_id} in CCM. No CA key is on this machine; the wizard signs through CCM.")
+                    if done else _("This workspace's CA is the private CA {ca_id} in CCM: it is reused, so anything already signed or "
+                                   "uploaded stays valid. No CA key is on this machine."))
+            return said.format(ca_id=ccm_ca_id(self.ws))
         if ca_exists and not done:
             message = _("This workspace already has a CA. It will be reused, so anything already "
                         "signed or uploaded stays valid. Replacing it needs your confirmation.")
@@ -152,8 +157,6 @@ class CaScreen(CertificateStepScreen):
                         "use Replace the CA… to make a new one.")
         else:
             return ""
-        if records_ccm(self.ws):
-            return message + "\n" + _("It is the private CA {ca_id} in CCM: no CA key is on this machine.").format(ca_id=ccm_ca_id(self.ws))
         if ca_key.is_encrypted(self.ws):
             return message + "\n" + _("Its key (ca/ca.key) is under a passphrase: the wizard asks for it once when it signs.")
         return message + "\n" + _("Its key (ca/ca.key) has no passphrase; {command} adds one.").format(command="mtls-wizard ca-passphrase add")

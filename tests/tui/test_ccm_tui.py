@@ -145,7 +145,7 @@ async def test_an_existing_private_ca_is_used_without_a_dialog(tmp_path: Path, c
         await settle(pilot)
         assert app.session.is_done(1), app.last_error
         notice = str(app.screen.query_one("#existing", Static).content)
-        assert f"private CA {ca_id} in CCM" in notice
+        assert f"private CA {ca_id} in CCM" in notice and "Replace" not in notice
     ws = Workspace(tmp_path / "ws")
     assert ws.cert("ca").exists() and not ws.key("ca").exists() and ccm.calls("create_ca") == []
 

@@ -115,13 +115,13 @@ class CaScreen(CertificateStepScreen):
         self.query_one("#ca-home", Select).disabled = ca_exists  # moving an existing CA is not done from here
         fields = self.query_one(CcmFields)
         fields.display = ccm and not ca_exists
-        blocked = (fields.sync() or self.ccm_request_problem()) if ccm and not ca_exists else None if ccm else self.sync_protection()
-        for widget in ("#protect", "#protect-hint", "#passphrase-row", "#confirm-row"):
-            if ccm:
-                self.query_one(widget).display = False
-            elif widget in ("#protect", "#protect-hint"):
-                self.query_one(widget).display = True
-        return blocked
+        for widget in ("#protect", "#protect-hint"):
+            self.query_one(widget).display = not ccm  # no CA key here to put under a passphrase
+        if not ccm:
+            return self.sync_protection()
+        for row in ("#passphrase-row", "#confirm-row"):
+            self.query_one(row).display = False
+        return None if ca_exists else fields.sync() or self.ccm_request_problem()
 
     def protection(self) -> tuple[str | None, str | None]:
         """(the passphrase a new CA key goes under, None without one; why it cannot be used yet)."""

@@ -81,6 +81,8 @@ async def test_the_seven_steps_with_the_ca_in_ccm_by_keyboard(tmp_path: Path, cc
     assert recorded["ca"]["id"] == ca_id and recorded["ca"]["created_here"]
     assert set(recorded["certificates"]) == {"server", "client/client"}
     assert len(ccm.calls("create_ca")) == 1 and len(ccm.certificates_of(ca_id)) == 2
+    assert len(ccm.calls("create_certificate")) == 1 and len(ccm.calls("create_certificate_by_csr")) == 1  # server: CCM's key; client: a CSR
+    assert len(ccm.calls("export_ca")) >= 1 and ws.cert("ca").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
     assert {cert_id for cert_id, r in ccm.issued.items() if r["issuer_id"] == ca_id} == {e["id"] for e in recorded["certificates"].values()}
 
 

@@ -1,6 +1,6 @@
 """The workspace decides who signs: its CA key here, or its private CA in CCM (ca/issuer.json).
 
-The faces call these instead of choosing themselves, so the CLI and (later) the TUI issue,
+The faces call these instead of choosing themselves, so the CLI and the TUI issue, renew,
 revoke and sign the same way for both kinds of CA.
 """
 

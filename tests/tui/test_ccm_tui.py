@@ -116,8 +116,13 @@ async def test_missing_credentials_are_named_before_anything_is_sent(tmp_path: P
     assert ccm.requests == [] and not app.session.is_done(1)
 
 
-async def test_a_refusal_by_ccm_is_one_line_on_step_1_and_nothing_is_written(tmp_path: Path, ccm: FakeCcmApi) -> None:
-    ccm.fail("create_ca", 400, QUOTA, "The number of private CAs exceeds the quota.")
+@pytest.mark.parametrize(("refusal", "said"), [("quota", "quota is used up"), ("permission", "may not do this in CCM")])
+async def test_a_refusal_by_ccm_is_one_line_on_step_1_and_nothing_is_written(tmp_path: Path, ccm: FakeCcmApi, refusal: str,
+                                                                            said: str) -> None:
+    if refusal == "quota":
+        ccm.fail("create_ca", 400, QUOTA, "The number of private CAs exceeds the quota.")
+    else:
+        ccm.deny("create_ca")
     app = WizardApp(workspace=str(tmp_path / "ws"))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 1)
@@ -129,7 +134,7 @@ async def test_a_refusal_by_ccm_is_one_line_on_step_1_and_nothing_is_written(tmp
         await settle(pilot)
         assert screen_name(app) in ("CaScreen", "MessageModal")
         error = app.last_error
-        assert "quota is used up" in error and "\n" not in error and "Traceback" not in error
+        assert said in error and "\n" not in error and "Traceback" not in error
         assert not app.session.is_done(1)
     assert len(ccm.calls("create_ca")) == 1 and ccm.cas == {}
     nothing_written(Workspace(tmp_path / "ws"))

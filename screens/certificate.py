@@ -22,6 +22,7 @@ from textual.widgets import Button, Collapsible, Input, Select, Static
 from screens.base import Busy, ConfirmModal, StepScreen
 from screens.forms import CheckedBy, FieldRow, days_check, existing, first_failure, key_choices, outcome_text
 from wizard import ca_key, pki, script
+from wizard.errors import WizardError
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -144,11 +145,28 @@ class CertificateStepScreen(StepScreen):
         result.update(outcome_text(ws, s, self.ROLE) if done else "")
         result.display = done
         try:
-            commands = COMMANDS[self.ROLE](self.teaching_profile())
+            commands = self.ccm_commands() or COMMANDS[self.ROLE](self.teaching_profile())
         except pki.InputError:
             commands = _("(fix the answers above to see the commands)")
         self.query_one("#commands", Static).update(commands)
         return problems
+
+    def ccm_commands(self) -> str | None:
+        """With the workspace's CA in CCM, steps 2-3 teach the API calls that issue (None: openssl's signing)."""
+        from wizard.ccm.record import ccm_ca_id, records_ccm
+
+        if self.ROLE == "ca" or not records_ccm(self.ws):
+            return None
+        from wizard.ccm import teaching
+        from wizard.ccm.generate import leaf_requests
+        from wizard.ccm.issuer import ROUTES
+
+        request = leaf_requests(self.session)[0 if self.ROLE == "server" else 1]
+        base = self.ws.relative(self.ws.cert(self.ROLE)).removesuffix(".crt")
+        try:
+            return teaching.issue_calls(request, ccm_ca_id(self.ws), ROUTES["auto"][self.ROLE], base)
+        except WizardError as error:  # e.g. ca/issuer.json unreadable: said here, and by the work itself
+            return str(error)
 
     def teaching_profile(self) -> script.Profile:
         """What the openssl panel shows the commands for: the answers, and whether ca/ca.key has a passphrase."""

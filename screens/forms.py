@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from wizard import pki
 from wizard.safe_text import printable
@@ -40,6 +40,14 @@ class FieldRow(Horizontal):
             yield self._widget
             if self._note_id:
                 yield Static("", id=self._note_id, classes="note", markup=False)
+
+
+def cloud_target_rows(account_label: str, account_id: str, *, region: str = "", prefix: str = "") -> ComposeResult:
+    """Where a cloud API is reached: the region, the account or project id, an optional endpoint
+    (the ELB upload's dialog; CCM in step 1, whose ids take `prefix`)."""
+    yield FieldRow(_("Region"), Input(region, id=f"{prefix}region", placeholder="cn-north-4", compact=True))
+    yield FieldRow(account_label, Input(id=account_id, compact=True))
+    yield FieldRow(_("Endpoint"), Input(id=f"{prefix}endpoint", placeholder=_("optional"), compact=True))
 
 
 # (label, key type): the labels are translated where the choice is shown (key_choices)

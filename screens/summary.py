@@ -235,6 +235,9 @@ class SummaryScreen(StepScreen):
         busy = self.busy_with("renew")
         for button_id in ("#renew-server", "#renew-ca"):
             self.query_one(button_id, Button).disabled = bool(busy)
+        from wizard.ccm.record import records_ccm
+
+        self.query_one("#renew-ca", Button).display = not records_ccm(self.ws)  # a private CA in CCM is renewed in its console
         if not busy and getattr(self, "_renewing", False):
             self._reload_expiry()  # a renewal just finished
         self._renewing = bool(busy)

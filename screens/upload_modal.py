@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from screens.forms import ElbUuid, FieldRow, first_failure
+from screens.forms import ElbUuid, FieldRow, cloud_target_rows, first_failure
 from screens.language import Translated
 from wizard.environment import ENV_AK, ENV_SK
 from wizard.i18n import N_, _
@@ -40,9 +40,7 @@ class UploadModal(ModalScreen[UploadRequest | None], Translated):
             title = _("Create or move the listener with the ELB API") if self.listener else _("Upload both certificates with the ELB API")
             yield Label(title, classes="dialog-title")
             yield Static(_("Credentials come from {env_ak} and {env_sk}.").format(env_ak=ENV_AK, env_sk=ENV_SK), classes="hint")
-            yield FieldRow(_("Region"), Input(self.initial_region, id="region", placeholder="cn-north-4", compact=True))
-            yield FieldRow(_("Project id"), Input(id="project", compact=True))
-            yield FieldRow(_("Endpoint"), Input(id="endpoint", placeholder=_("optional"), compact=True))
+            yield from cloud_target_rows(_("Project id"), "project", region=self.initial_region)
             if self.listener:
                 yield FieldRow(_("Load balancer id"), Input(self.loadbalancer_id, id="lb", compact=True, validators=[ElbUuid()]), note_id="lb-note")
                 yield Checkbox(_("remove the certificates this replaces, once no listener uses them"), id="delete-replaced", compact=True)

@@ -152,12 +152,46 @@ def test_script_shows_the_api_calls_of_a_ccm_workspace(cli: CliRunner, ws: Works
     assert "-CAkey" not in listing.stdout  # no CA key to sign with here
 
 
-def test_renew_says_it_cannot_go_through_ccm_yet_and_inspect_shows_a_revocation(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+def test_renew_ca_says_it_cannot_go_through_ccm_yet_and_inspect_shows_a_revocation(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
     assert _generate(cli, ws, ccm).returncode == 0
-    renewed = cli("renew", "server", "-w", str(ws.root))
-    assert renewed.returncode == 1 and "held in CCM" in renewed.stderr and "renewing through CCM is not available yet" in renewed.stderr
+    renewed = cli("renew", "ca", "-w", str(ws.root))
+    assert renewed.returncode == 1 and "held in CCM" in renewed.stderr and "renewing the CA itself" in renewed.stderr
     assert len(renewed.stderr.strip().splitlines()) == 1 and len(ccm.issued) == 2
     assert cli("client", "issue", "bob", "-w", str(ws.root), env=PASSWORD_ENV).returncode == 0
     assert cli("client", "revoke", "bob", "--reason", "superseded", "-w", str(ws.root)).returncode == 0
     shown = json.loads(cli("inspect", "--client", "bob", "-w", str(ws.root), "--json").stdout)
     assert shown["client"]["state"] == "revoked" and shown["revoked"][0]["reason"] == "superseded"
+
+
+def test_renew_server_and_client_go_through_ccm(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    """The same names, a new serial from the private CA, the old set in a backup, ca/issuer.json moved to
+    the new certificate ids (the old ones listed as replaced); no CA key appears."""
+    from wizard import pki
+
+    assert _generate(cli, ws, ccm).returncode == 0
+    before = read_record(ws)
+    assert before is not None
+    old_server = pki.load_cert_pem(ws.cert("server").read_bytes())
+    renewed = cli("renew", "server", "-w", str(ws.root), "--days", "90")
+    assert renewed.returncode == 0, renewed.stderr
+    new_server = pki.load_cert_pem(ws.cert("server").read_bytes())
+    assert new_server.serial_number != old_server.serial_number and pki.san_strings(new_server) == pki.san_strings(old_server)
+    ca_cert = pki.load_cert_pem(ws.cert("ca").read_bytes())
+    assert pki.verify_issued_by(new_server, ca_cert) and "backup-" in renewed.stdout
+    assert (new_server.not_valid_after_utc - new_server.not_valid_before_utc).days in (89, 90, 91)
+    kept_key = cli("renew", "server", "-w", str(ws.root), "--keep-key")
+    assert kept_key.returncode != 0 and "cannot be kept" in kept_key.stderr and len(kept_key.stderr.strip().splitlines()) == 1
+
+    old_client = pki.load_cert_pem(ws.cert("client").read_bytes())
+    client = cli("renew", "client", "-w", str(ws.root), "--keep-key", env=PASSWORD_ENV)
+    assert client.returncode == 0, client.stderr
+    new_client = pki.load_cert_pem(ws.cert("client").read_bytes())
+    assert new_client.serial_number != old_client.serial_number and pki.verify_issued_by(new_client, ca_cert)
+    assert pki.public_keys_equal(new_client.public_key(), old_client.public_key())  # the key kept: only its CSR was sent
+
+    after = read_record(ws)
+    assert after is not None and not ws.key("ca").exists()
+    assert after.certificates["server"]["id"] != before.certificates["server"]["id"]
+    assert after.certificates["client/client"]["id"] != before.certificates["client/client"]["id"]
+    assert {entry["id"] for entry in after.replaced} == {before.certificates["server"]["id"], before.certificates["client/client"]["id"]}
+    assert len(ccm.issued) == 4 and len(ccm.calls("create_certificate")) == 2  # the server's key is made by CCM (its SANs)

@@ -55,6 +55,39 @@ def test_step1_replace_confirmation(home: Path, snap_compare) -> None:  # noqa: 
     assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=run_before)
 
 
+def _ccm_chosen(*, confirm: bool):  # noqa: ANN202
+    """run_before: step 1 with "CCM Private CA" and "create a root CA" chosen, its fields filled in, in view;
+    `confirm`: then the create button pressed (the charges dialog)."""
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await resume_then(1)(pilot)
+        screen = pilot.app.screen
+        screen.query_one("#ca-home").value = "ccm"
+        await settle(pilot)
+        screen.query_one("#ccm-mode").value = "create"
+        for field, value in (("#ccm-state", "Beijing"), ("#ccm-locality", "Beijing"), ("#ccm-unit", "Operations"), ("#ccm-region", "cn-north-4"),
+                             ("#ccm-account", "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e")):
+            screen.query_one(field).value = value
+        await settle(pilot)
+        screen.query_one("#body").scroll_to_widget(screen.query_one("#ccm-credentials"), animate=False)
+        if confirm:
+            screen.query_one("#create").press()
+        await settle(pilot)
+        no_blink(pilot.app)
+
+    return run_before
+
+
+def test_step1_ccm_form(home: Path, snap_compare, cloud_env) -> None:  # noqa: ANN001
+    prepare(home, 1)
+    assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=_ccm_chosen(confirm=False))
+
+
+def test_step1_ccm_charges_confirmation(home: Path, snap_compare, cloud_env) -> None:  # noqa: ANN001
+    prepare(home, 1)
+    assert snap_compare(WizardApp(), terminal_size=SIZE, run_before=_ccm_chosen(confirm=True))
+
+
 def test_step2_bad_name(home: Path, snap_compare) -> None:  # noqa: ANN001
     prepare(home, 2)
 

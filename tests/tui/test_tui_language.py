@@ -25,6 +25,7 @@ from support.pilot_helpers import (
     type_into,
 )
 from support.screen_scenes import PASS_VERDICT, home, no_blink, prepare  # noqa: F401 - home is a fixture
+from support.server_process import free_port
 from textual.command import CommandList
 from textual.widgets import Input, Select, SelectionList
 
@@ -300,6 +301,7 @@ async def practising(pilot: Pilot) -> None:
         await settled(pilot)
         await pilot.press("alt+n")
         await settled(pilot)
+    await type_into(pilot, "#port", str(free_port()))  # not 8443: a test beside this one may hold it
     await press_button(pilot, "#done")
     await settled(pilot)
     await pilot.press("alt+n")

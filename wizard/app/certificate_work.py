@@ -22,6 +22,9 @@ from wizard.i18n import N_, _, ngettext
 if TYPE_CHECKING:
     from screens.bring_modal import BringRequest
     from screens.certificate import CertificateStepScreen
+    from screens.step1_ca import CaScreen
+    from wizard.ccm.api import CcmTarget
+    from wizard.ccm.authority import CaChoice
     from screens.summary import SummaryScreen
     from wizard.ca_key import Unlock
     from wizard.session import Session
@@ -47,6 +50,9 @@ class CertificateWork(WorkBase):
     def on_certificate_step_screen_issue_requested(self, message: CertificateStepScreen.IssueRequested) -> None:
         self.start_certificate(message.role, password=message.password, replace=message.replace, protect=message.ca_passphrase or None)
 
+    def on_ca_screen_ccm_requested(self, message: CaScreen.CcmRequested) -> None:
+        self.start_ccm_ca(message.target, message.choice)
+
     def on_certificate_step_screen_adopt_requested(self, message: CertificateStepScreen.AdoptRequested) -> None:
         self.adopt_existing(message.role)
 
@@ -71,7 +77,9 @@ class CertificateWork(WorkBase):
         if self.ws is None or self.session is None:
             return
         key_type = getattr(self.session, f"{role}_key_type")
-        reuse = role == "ca" and not replace and self.ws.cert("ca").exists() and self.ws.key("ca").exists()
+        from wizard.ccm.record import records_ccm
+
+        reuse = role == "ca" and not replace and self.ws.cert("ca").exists() and (self.ws.key("ca").exists() or records_ccm(self.ws))
         label = _("checking the existing CA…") if reuse else _(GENERATING[role]).format(key=KEY_NAMES.get(key_type, key_type))
         if self._start(role, label):
             if role == "ca":
@@ -84,15 +92,32 @@ class CertificateWork(WorkBase):
     def _certificate_worker(self, role: str, answers: Session, ws: Workspace, replace: bool,
                             password: Callable[[], str], protect: Callable[[], str | None], unlock: Unlock | None) -> None:
         from wizard import steps
+        from wizard.ccm.dispatch import issue_leaf
+        from wizard.ccm.record import records_ccm
 
         def make() -> Any:
+            if role == "ca" and records_ccm(ws):  # the CA recorded in CCM: checked and exported again, never a second one
+                from wizard.ccm import authority, stepwise
+
+                return stepwise.create_ca(ws, answers, None, authority.CaChoice())
             if role == "ca":
                 return steps.create_ca(ws, answers, replace=replace, protect=protect())
-            if role == "server":
-                return steps.issue_server(ws, answers, force=replace, unlock=unlock)
-            return steps.issue_client(ws, answers, password(), force=replace, unlock=unlock)
+            return issue_leaf(ws, answers, role, password(), force=replace, unlock=unlock)  # by the CA here or in CCM
 
         self._certificate_done(role, ws, *attempt(make))
+
+    def start_ccm_ca(self, target: CcmTarget, choice: CaChoice) -> None:
+        """Step 1 with the CA in CCM: the private CA used or created (its charges accepted on the page)."""
+        label = _("creating the private CA in CCM…") if choice.create else _("checking the private CA in CCM…")
+        if self.ws is not None and self.session is not None and self._start("ca", label):
+            self._protecting[self.ws.root] = None  # no CA key here, so none under a passphrase
+            self._ccm_ca_worker(copy.deepcopy(self.session), self.ws, target, choice)
+
+    @work(thread=True, group="certificates", description="the CA in CCM")
+    def _ccm_ca_worker(self, answers: Session, ws: Workspace, target: CcmTarget, choice: CaChoice) -> None:
+        from wizard.ccm import stepwise
+
+        self._certificate_done("ca", ws, *attempt(lambda: stepwise.create_ca(ws, answers, target, choice)))
 
     def _certificate_done(self, role: str, ws: Workspace, outcome: Any, error: str | None) -> None:
         self._post_from_thread(CertificateReady(ws.root, outcome) if error is None else WorkFailed(role, ws.root, error))
@@ -174,9 +199,11 @@ class CertificateWork(WorkBase):
 
     @work(thread=True, group="certificates", description="renewing a certificate")
     def _renewal_worker(self, what: str, ws: Workspace, unlock: Unlock) -> None:
+        from wizard.ccm import dispatch
         from wizard.lifecycle import renew
 
-        outcome, error = attempt(lambda: renew.renew_server(ws, unlock=unlock) if what == "server" else renew.renew_ca(ws, unlock=unlock))
+        outcome, error = attempt(lambda: dispatch.renew_server(ws, days=renew.SERVER_DAYS, unlock=unlock) if what == "server"
+                                 else renew.renew_ca(ws, unlock=unlock))
         self._post_from_thread(Renewed(ws.root, outcome) if error is None else WorkFailed("renew", ws.root, error))
 
     @on(Renewed)

@@ -53,13 +53,13 @@ class ClientsWork(WorkBase):
 
     @work(thread=True, group="clients", description="issuing named clients")
     def _clients_worker(self, ws: Workspace, names: list[str], options: ClientOptions, password: Callable[[], str], unlock: Unlock) -> None:
-        from wizard import clients
+        from wizard.ccm import dispatch  # the workspace's CA signs: the key here, or the private CA in CCM
 
         def progress(done: int, total: int, name: str) -> None:
             self._post_from_thread(ClientsProgress(done, total, name))
 
-        result, error = attempt(lambda: clients.issue_clients(ws, names, None if options.random_passwords else password(),
-                                                              options, progress, unlock=unlock))
+        result, error = attempt(lambda: dispatch.issue_clients(ws, names, None if options.random_passwords else password(),
+                                                               options, progress, unlock=unlock))
         self._post_from_thread(ClientsIssued(ws.root, result, error or ""))
 
     @on(ClientsProgress)
@@ -98,9 +98,10 @@ class ClientsWork(WorkBase):
 
     @work(thread=True, group="clients", description="renewing a client")
     def _client_renewal_worker(self, ws: Workspace, name: str, password: Callable[[], str], unlock: Unlock) -> None:
+        from wizard.ccm import dispatch
         from wizard.lifecycle import renew
 
-        outcome, error = attempt(lambda: renew.renew_client(ws, name, password(), unlock=unlock))
+        outcome, error = attempt(lambda: dispatch.renew_client(ws, name, password(), days=renew.CLIENT_DAYS, unlock=unlock))
         self._post_from_thread(ClientRenewed(ws.root, name, outcome, error or ""))
 
     @on(ClientRenewed)
@@ -134,9 +135,10 @@ class ClientsWork(WorkBase):
 
     @work(thread=True, group="clients", description="revoking a client")
     def _revoke_worker(self, ws: Workspace, name: str, reason: str, unlock: Unlock) -> None:
-        from wizard import clients
+        from wizard.ccm import dispatch
+        from wizard.clients.revocation import CRL_DAYS
 
-        revocation, error = attempt(lambda: clients.revoke(ws, name, reason, unlock=unlock))
+        revocation, error = attempt(lambda: dispatch.revoke_client(ws, name, reason, CRL_DAYS, unlock=unlock))
         self._post_from_thread(ClientRevoked(ws.root, revocation, error or ""))
 
     @on(ClientRevoked)
@@ -146,7 +148,11 @@ class ClientsWork(WorkBase):
             self.show_error(message.error, _("Not revoked"))
         elif message.revocation is not None:
             done = message.revocation
+            from wizard.ccm.record import records_ccm
+
             said = (_("{name} was already revoked") if done.already
+                    else _("{name} is revoked in CCM (which signs its CRL); ca/revoked-serials.txt is updated")
+                    if self.ws is not None and records_ccm(self.ws)
                     else _("{name} is revoked: ca/crl.pem and ca/revoked-serials.txt are updated"))
             self.notify(said.format(name=done.name), title=_("Revoked"), timeout=10)
         self.sync_screen()

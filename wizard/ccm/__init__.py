@@ -10,6 +10,9 @@ key on this machine.
 - `issuer`: issuing one certificate through CCM (the key made here, or by CCM) and adopting
   what an earlier, failed run made;
 - `generate`, `clients`: steps 1-3, named clients, revocation and the CRL through CCM;
+- `stepwise`: steps 1-3 one at a time, as the wizard's pages take them;
+- `renewal`: renewing the server's or a client's certificate through CCM;
+- `dispatch`: the workspace decides who signs (the CA key here, or CCM), for both faces;
 - `teaching`: the API calls (method, path, body) equivalent to each action.
 
 This package's __init__ imports nothing on purpose: wizard.steps and wizard.clients read

@@ -160,8 +160,9 @@ def revoked_in_ccm(ws: Workspace, fingerprint: str) -> bool:
 def ca_held_in_ccm(ws: Workspace) -> WizardError:
     """What a local-CA action says on a workspace whose CA is in CCM (no key here to sign with)."""
     return WizardError(_("the CA of {workspace} is held in CCM (private CA {ca_id}), so there is no CA key here to sign with: issue "
-                         "with `mtls-wizard generate` or `mtls-wizard client issue`, which go through CCM; renewing through CCM is "
-                         "not available yet").format(workspace=ws.root, ca_id=ccm_ca_id(ws) or "?"))
+                         "with `mtls-wizard generate` or `mtls-wizard client issue` and renew with `mtls-wizard renew server` or "
+                         "`renew client`, which go through CCM; renewing the CA itself or rotating through CCM is not available "
+                         "yet").format(workspace=ws.root, ca_id=ccm_ca_id(ws) or "?"))
 
 
 def ccm_ca_certificate(ws: Workspace) -> x509.Certificate:

@@ -75,15 +75,17 @@ def renew_command(args: argparse.Namespace) -> int:
     unlock = unlock_ca(ws, args.ca_password_file)  # a wrong passphrase stops here, before anything is renewed
     if args.what == "ca":
         return _renew_ca(ws, args, unlock)
+    from wizard.ccm import dispatch  # the workspace's CA signs: the key here, or the private CA in CCM
+
     if args.what == "server":
-        outcome = renew.renew_server(ws, days=args.days or renew.SERVER_DAYS, keep_key=args.keep_key, unlock=unlock)
+        outcome = dispatch.renew_server(ws, days=args.days or renew.SERVER_DAYS, keep_key=args.keep_key, unlock=unlock)
         _remember(ws, outcome)
         next_step = _("Next: {prog} elb upload --delete-replaced uploads it, moves the recorded listener to it and deletes the old one "
                       "(the first time: add --region, --project-id and --loadbalancer-id)").format(prog=PROG)
     else:
         name = args.name or "client"
-        outcome = renew.renew_client(ws, name, p12_password(args.p12_password_file, f"{name}.p12"),
-                                     days=args.days or renew.CLIENT_DAYS, keep_key=args.keep_key, unlock=unlock)
+        outcome = dispatch.renew_client(ws, name, p12_password(args.p12_password_file, f"{name}.p12"),
+                                        days=args.days or renew.CLIENT_DAYS, keep_key=args.keep_key, unlock=unlock)
         if name == "client":
             _remember(ws, outcome)
         next_step = _("Next: hand the new .p12 to {name}; the listener needs nothing new (same CA)").format(name=name)

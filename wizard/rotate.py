@@ -5,7 +5,9 @@ What is renewed: the CA (for its own key), the server certificate, and the clien
 it, each when it expires within `within_days`, with the lifetime it had (short-lived
 certificates stay short-lived). Never a brought one (a server certificate the workspace CA did
 not issue, a CA that is not self-signed: renewed where they came from) and never a revoked
-client. The upload goes where the last one went (elb/uploaded.json) and moves the listener
+client. With the CA held in CCM Private CA (ca/issuer.json), the server and the clients are
+renewed through it (wizard.ccm.dispatch); the CA itself is renewed in CCM, so a due one is a line
+for a person. The upload goes where the last one went (elb/uploaded.json) and moves the listener
 recorded there; nothing is typed again. A second run finds nothing due and ELB in step with
 the workspace, and does nothing (not even a network call).
 
@@ -25,6 +27,7 @@ from cryptography import x509
 
 from wizard import handshake, pki
 from wizard.ca_key import CaLocked, Unlock
+from wizard.ccm import dispatch
 from wizard.clients.names import client_files, validate_client_name
 from wizard.clients.revocation import is_revoked
 from wizard.elb.records import previous, recorded_target
@@ -199,7 +202,7 @@ def _renew(ws: Workspace, session: Session, item: Due, options: RotateOptions, r
             log(_("renewed the CA certificate for its own key: expires {date}").format(date=renewal.certificate["not_after"][:10]))
             return True
         if item.role == "server":
-            outcome = renew.renew_server(ws, days=item.lifetime, unlock=options.unlock)
+            outcome = dispatch.renew_server(ws, days=item.lifetime, unlock=options.unlock)  # here, or through CCM
             record(session, outcome)
         else:
             outcome = _renew_client(ws, item, options)
@@ -233,7 +236,7 @@ def _renew_client(ws: Workspace, item: Due, options: RotateOptions) -> StepOutco
     password = own or options.p12_password
     if not password:
         return None
-    return renew.renew_client(ws, item.name, password, days=item.lifetime, password_file=bool(own), unlock=options.unlock)
+    return dispatch.renew_client(ws, item.name, password, days=item.lifetime, password_file=bool(own), unlock=options.unlock)
 
 
 def _upload(ws: Workspace, session: Session, options: RotateOptions, report: Report, log: Log) -> bool:

@@ -195,3 +195,29 @@ def test_renew_server_and_client_go_through_ccm(cli: CliRunner, ws: Workspace, c
     assert after.certificates["client/client"]["id"] != before.certificates["client/client"]["id"]
     assert {entry["id"] for entry in after.replaced} == {before.certificates["server"]["id"], before.certificates["client/client"]["id"]}
     assert len(ccm.issued) == 4 and len(ccm.calls("create_certificate")) == 2  # the server's key is made by CCM (its SANs)
+
+
+def test_rotate_renews_a_due_server_certificate_through_ccm(cli: CliRunner, ws: Workspace, ccm: FakeCcmApi) -> None:
+    """rotate with the CA in CCM: the due server certificate (2 of its 12 days left, due within 3) comes
+    from the private CA again, with its lifetime; a second run finds nothing due; no CA key appears."""
+    from wizard import pki
+
+    from support.aging import age
+
+    assert _generate(cli, ws, ccm, "--server-days", "12").returncode == 0
+    [held] = ccm.cas.values()
+    age(ws, ws.cert("server"), days_left=2, lifetime=12, ca=(held["signer"].key, pki.load_cert_pem(ws.cert("ca").read_bytes())))
+    old_server = pki.load_cert_pem(ws.cert("server").read_bytes())
+    issued = len(ccm.issued)
+    rotated = cli("rotate", "-w", str(ws.root), "--within-days", "3", "--no-check")
+    # renewed; the upload is a person's (this workspace never went to ELB): exit 1 with that one line
+    assert rotated.returncode == 1 and "no upload is recorded for this workspace" in rotated.stderr, rotated.stdout + rotated.stderr
+    assert rotated.stdout.splitlines()[0].startswith("renewed the server certificate: expires "), rotated.stdout
+    new_server = pki.load_cert_pem(ws.cert("server").read_bytes())
+    assert new_server.serial_number != old_server.serial_number
+    assert pki.verify_issued_by(new_server, pki.load_cert_pem(ws.cert("ca").read_bytes()))
+    assert (new_server.not_valid_after_utc - new_server.not_valid_before_utc).days in (11, 12, 13)
+    assert len(ccm.issued) == issued + 1 and not ws.key("ca").exists()
+    again = cli("rotate", "-w", str(ws.root), "--within-days", "3", "--no-check")
+    assert "renewed" not in again.stdout and len(ccm.issued) == issued + 1, again.stdout + again.stderr  # nothing due now
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -15,10 +16,11 @@ from wizard.steps import load_ca
 from wizard.workspace import Workspace
 
 
-def age(ws: Workspace, path: Path, *, days_left: int, lifetime: int, unlock: Unlock | None = None) -> None:
+def age(ws: Workspace, path: Path, *, days_left: int, lifetime: int, unlock: Unlock | None = None, ca: tuple[Any, x509.Certificate] | None = None) -> None:
     """Sign the certificate at `path` again with the workspace CA: `lifetime` days, `days_left` of them to go
-    (`unlock`: the CA key's passphrase, when it has one)."""
-    ca_key, ca_cert = load_ca(ws, unlock)
+    (`unlock`: the CA key's passphrase, when it has one; `ca`: the CA's key and certificate, for a CA whose
+    key is not in the workspace, e.g. held by the CCM stand-in)."""
+    ca_key, ca_cert = ca or load_ca(ws, unlock)
     old = x509.load_pem_x509_certificate(path.read_bytes())
     now = dt.datetime.now(dt.timezone.utc)
     builder = (x509.CertificateBuilder().subject_name(old.subject).issuer_name(ca_cert.subject).public_key(old.public_key())

@@ -82,6 +82,7 @@ class Browser:
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
         self._news = asyncio.Event()
+        self._downloads_taken = 0  # downloads download() has returned (or is waiting for)
 
     async def __aenter__(self) -> Browser:
         binary = require_chromium()
@@ -172,8 +173,11 @@ class Browser:
         await self.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder), "eventsEnabled": True})
 
     async def download(self, folder: Path, timeout: float = 20.0) -> Path:
-        """The next download to start, once complete: the file in `folder`."""
-        begun = len([e for e in self.events if e["method"] == "Browser.downloadWillBegin"])
+        """The next download not yet taken, once complete: the file in `folder`. (Counted from the
+        last one taken, not from the call: on a loaded machine the download may begin before the
+        test asks for it.)"""
+        begun = self._downloads_taken
+        self._downloads_taken += 1
         deadline = time.monotonic() + timeout
         while len(started := [e for e in self.events if e["method"] == "Browser.downloadWillBegin"]) <= begun:
             if time.monotonic() > deadline:

@@ -8,6 +8,7 @@ fixture), with the credentials in the environment (`cloud_env`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,24 @@ async def test_the_ccm_questions_fit_80_columns(tmp_path: Path, ccm: FakeCcmApi,
         assert not app.screen.query_one("#protect").display and not app.screen.query_one("#bring").display
 
 
+async def confirmed(pilot, button: str) -> None:  # noqa: ANN001
+    """Press `button` by keyboard and answer its question with Yes."""
+    await focus(pilot, button)
+    await pilot.press("enter")
+    await pilot.pause()
+    await focus(pilot, "#yes")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def done_when(pilot, condition: Callable[[], bool]) -> None:  # noqa: ANN001
+    """Until `condition` holds and the App is idle (bounded: the caller asserts it afterwards)."""
+    for _tick in range(100):
+        await pilot.pause(0.05)
+        if condition() and not pilot.app.busy:
+            return
+
+
 async def test_after_setup_the_wizard_issues_revokes_and_renews_through_ccm(tmp_path: Path, ccm: FakeCcmApi) -> None:
     """A workspace whose CA is in CCM: the Clients page issues and revokes in CCM, the summary renews
     the server certificate through it; nothing asks for a CA passphrase, no CA key appears."""
@@ -205,37 +224,21 @@ async def test_after_setup_the_wizard_issues_revokes_and_renews_through_ccm(tmp_
         await focus(pilot, "#issue")
         await pilot.press("enter")
         await settle(pilot)
-        for _tick in range(100):
-            await pilot.pause(0.05)
-            if app.screen.query_one(DataTable).row_count == 2 and not app.busy:
-                break
+        await done_when(pilot, lambda: app.screen.query_one(DataTable).row_count == 2)
         assert clients.client_files(ws, "alice").cert.exists(), app.last_error
         assert screen_name(app) == "ClientsScreen"
         assert app.screen.selected() == "client"  # type: ignore[attr-defined]
-        await focus(pilot, "#revoke")
-        await pilot.press("enter")
-        await pilot.pause()
-        await focus(pilot, "#yes")
-        await pilot.press("enter")
-        await settle(pilot)
-        for _tick in range(100):
-            await pilot.pause(0.05)
-            if ccm.calls("revoke_certificate") and not app.busy:
-                break
+        await confirmed(pilot, "#revoke")
+        await done_when(pilot, lambda: bool(ccm.calls("revoke_certificate")))
         assert len(ccm.calls("revoke_certificate")) == 1, app.last_error
         app.goto(8)
         await settle(pilot)
-        await focus(pilot, "#renew-server")
-        await pilot.press("enter")
-        await pilot.pause()
-        await focus(pilot, "#yes")
-        await pilot.press("enter")
-        await settle(pilot)
-        for _tick in range(100):
-            await pilot.pause(0.05)
-            if pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number and not app.busy:
-                break
-        assert pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number, app.last_error
+        await confirmed(pilot, "#renew-server")
+        def renewed() -> bool:
+            return pki.load_cert_pem(ws.cert("server").read_bytes()).serial_number != old_server.serial_number
+
+        await done_when(pilot, renewed)
+        assert renewed(), app.last_error
         assert app.last_error == ""
     record = read_record(ws)
     assert record is not None and record.certificates["client/client"]["status"] == "REVOKED" and "client/alice" in record.certificates

@@ -81,7 +81,7 @@ def validate_answers(session: Session, roles: tuple[str, ...] = ("ca", "server",
 FilesState = tuple[tuple[str, int, int, int], ...]
 
 
-def _files_state(ws: Workspace) -> FilesState:
+def files_state(ws: Workspace) -> FilesState:
     """Which artifact files exist, and which file each is (inode, size, mtime)."""
     state = []
     for path in ws.all_artifacts():
@@ -93,8 +93,8 @@ def _files_state(ws: Workspace) -> FilesState:
     return tuple(state)
 
 
-def _refuse_if_changed(ws: Workspace, before: FilesState) -> None:
-    after = _files_state(ws)
+def refuse_if_changed(ws: Workspace, before: FilesState) -> None:
+    after = files_state(ws)
     if after == before:
         return
     old, new = {entry[0]: entry for entry in before}, {entry[0]: entry for entry in after}
@@ -188,10 +188,10 @@ def create_ca(ws: Workspace, session: Session, *, replace: bool = False, key: pk
                     command="mtls-wizard ca-passphrase add"))
             return outcome
         warnings += _unprotected_replacement(ws, replace, protect)
-        before, notices = _files_state(ws), hold.notices
+        before, notices = files_state(ws), hold.notices
     key = key or pki.generate_key(session.ca_key_type)  # unlocked: see above
     with ws.locked() as hold:
-        _refuse_if_changed(ws, before)
+        refuse_if_changed(ws, before)
         outcome = _create_ca(ws, session, replace=replace, key=key, protect=protect)
     outcome.warnings[:0] = _merged(notices, hold.notices, warnings)
     return outcome
@@ -278,7 +278,7 @@ def _checked_leaf(ws: Workspace, role: str, force: bool, ca: CaPair | None, unlo
         ws.ensure()
         if not force:
             ws.refuse_existing(ws.artifacts(role), _(LEAF_HINT))
-        return ca, _files_state(ws), hold.notices
+        return ca, files_state(ws), hold.notices
 
 
 def issue_server(
@@ -291,7 +291,7 @@ def issue_server(
     (signing_key, ca_cert), before, notices = _checked_leaf(ws, "server", force, ca, unlock)
     issued = _new_server(session, key, (signing_key, ca_cert))
     with ws.locked() as hold:
-        _refuse_if_changed(ws, before)
+        refuse_if_changed(ws, before)
         backup = ws.replace_files("step 2: the server certificate", leaf_files(ws, "server", issued), remove=ws.artifacts("server"))
     warnings = _merged(notices, hold.notices) + pki.leaf_validity_warnings("server", session.server_days, ca_cert)
     return StepOutcome("server", ws.artifacts("server"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
@@ -315,7 +315,7 @@ def issue_client(
     issued = _new_client(session, key, (signing_key, ca_cert))
     p12 = pki.export_p12(issued.key, issued.cert, password, legacy=session.p12_legacy)
     with ws.locked() as hold:
-        _refuse_if_changed(ws, before)
+        refuse_if_changed(ws, before)
         backup = ws.replace_files("step 3: the client certificate", leaf_files(ws, "client", issued, p12), remove=ws.artifacts("client"))
     warnings = _merged(notices, hold.notices) + warnings + pki.leaf_validity_warnings("client", session.client_days, ca_cert)
     return StepOutcome("client", ws.artifacts("client"), pki.cert_info(issued.cert), backup=backup, warnings=warnings)
@@ -420,7 +420,7 @@ def generate(
     protect_warnings = ca_key.validate_passphrase(protect) if protect is not None else []
     with ws.locked() as hold:
         existing = check_generate(ws, force, new_ca, unlock)
-        before, notices = _files_state(ws), hold.notices
+        before, notices = files_state(ws), hold.notices
         protect_warnings += _unprotected_replacement(ws, new_ca, protect)
     types = ([] if existing else [session.ca_key_type]) + [session.server_key_type, session.client_key_type]
     keys = generate_keys(types)  # unlocked: the slow part
@@ -432,7 +432,7 @@ def generate(
     p12 = pki.export_p12(client.key, client.cert, password, legacy=session.p12_legacy)
     files = {**(_ca_files(ws, ca_issued, protect) if ca_issued else {}), **leaf_files(ws, "server", server), **leaf_files(ws, "client", client, p12)}
     with ws.locked() as hold:
-        _refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
+        refuse_if_changed(ws, before)  # so the CA checked above is still the one on disk
         # A new CA takes everything old with it to the backup, its CRL and revocation record too.
         remove = [*ws.all_artifacts(), *ws.ca_records()] if new_ca else [*ws.artifacts("server"), *ws.artifacts("client")]
         backup = ws.replace_files("generate --new-ca" if new_ca else "generate --force" if force else "generate", files, remove=remove)

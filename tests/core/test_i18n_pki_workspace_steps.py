@@ -320,9 +320,9 @@ def test_step_refusals_and_warnings_are_marked(tmp_path: Path) -> None:
     long_name = Session(workspace=str(ws.root), server_cn="a" * 60 + ".example.com")
     assert_marked(error_of(lambda: steps.validate_answers(long_name, ("server",))), long_name.server_cn)
     assert_marked(error_of(lambda: steps.validate_answers(Session(workspace=str(ws.root), client_days=0), ("client",))))
-    before = steps._files_state(ws)  # noqa: SLF001
+    before = steps.files_state(ws)  # noqa: SLF001
     ws.cert("server").write_bytes(ws.cert("server").read_bytes() + b"\n")
-    assert_marked(error_of(lambda: steps._refuse_if_changed(ws, before)))  # noqa: SLF001
+    assert_marked(error_of(lambda: steps.refuse_if_changed(ws, before)))  # noqa: SLF001
     ws.key("client").write_bytes(ws.key("server").read_bytes())
     assert_marked(error_of(lambda: steps.adopt(ws, "client")))
     ws.p12.unlink()

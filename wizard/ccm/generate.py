@@ -72,7 +72,7 @@ def generate(
         profile.check_request(request)
     with ws.locked() as hold:
         record = _checked_workspace(ws, choice, force, new_ca)
-        before, notices = steps._files_state(ws), list(hold.notices)  # noqa: SLF001 - the same guard as the local generate
+        before, notices = steps.files_state(ws), list(hold.notices)
     target = target or CcmTarget.from_record(record.target)
     if target is None:
         raise InputError(_("the workspace records no way to reach CCM: give the account ID and the region or endpoint"))
@@ -85,7 +85,7 @@ def generate(
             api.close()
     p12 = pki.export_p12(leaves[1].key, leaves[1].cert, password, legacy=session.p12_legacy)
     with ws.locked() as hold:
-        steps._refuse_if_changed(ws, before)  # noqa: SLF001
+        steps.refuse_if_changed(ws, before)
         backup = _write(ws, ca_cert, chain, leaves, p12, force=force, new_ca=new_ca)
         for request, leaf in zip(requests, leaves):
             issuer.settle(request, leaf)

@@ -23,7 +23,7 @@ from wizard.defaults import CLIENT_DAYS, SERVER_DAYS
 from wizard.errors import InputError, WizardError
 from wizard.i18n import _
 from wizard.issuers import IssuedLeaf, LeafRequest
-from wizard.lifecycle.renew import _as_finished, _current, _finished_already  # noqa: PLC2701 - the local renewal's own checks
+from wizard.lifecycle.renew import as_finished, current_certificate, finished_already
 from wizard.steps import StepOutcome
 from wizard.workspace import PUBLIC_MODE, SECRET_MODE, Workspace, read_bytes
 
@@ -65,19 +65,19 @@ def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = Fal
                            "renew without --keep-key"))
     what = _("server certificate")
     with ws.locked() as hold:
-        if _finished_already(hold, "renew server"):
-            return _as_finished(ws, "server", ws.artifacts("server"), hold)
-        old, found = _current(ws, ws.cert("server"), what, ws.artifacts("server"))
+        if finished_already(hold, "renew server"):
+            return as_finished(ws, "server", ws.artifacts("server"), hold)
+        old, found = current_certificate(ws, ws.cert("server"), what, ws.artifacts("server"))
         ca_cert = _issued_here(ws, old, what)
         pki.validate_days(days, what)
         names = [entry.split(":", 1)[1] for entry in pki.san_strings(old) if entry.startswith(("DNS:", "IP:"))]
         cn = pki.cn_of(old.subject) or (names[0] if names else "")
         org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
         request = LeafRequest("server", cn, org, days, _key_type(old), sans=tuple(name for name in names if name != cn))
-        before, notices = steps._files_state(ws), list(hold.notices)  # noqa: SLF001 - the local steps' guard
+        before, notices = steps.files_state(ws), list(hold.notices)
     leaf, issuer = _signed(ws, request, None)
     with ws.locked() as hold:
-        steps._refuse_if_changed(ws, before)  # noqa: SLF001
+        steps.refuse_if_changed(ws, before)
         backup = ws.replace_files("renew server", _leaf_files((ws.key("server"), ws.csr("server"), ws.cert("server")), leaf),
                                   remove=ws.artifacts("server"))
         issuer.settle(request, leaf)
@@ -92,9 +92,9 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
     files = client_files(ws, name)
     what = _("certificate of the client {name}").format(name=name)
     with ws.locked() as hold:
-        if _finished_already(hold, f"renew client {name}"):
-            return _as_finished(ws, "client", [files.key, files.csr, files.cert, files.p12], hold)
-        old, found = _current(ws, files.cert, what, files.artifacts)
+        if finished_already(hold, f"renew client {name}"):
+            return as_finished(ws, "client", [files.key, files.csr, files.cert, files.p12], hold)
+        old, found = current_certificate(ws, files.cert, what, files.artifacts)
         if is_revoked(ws, old):  # renewing would quietly let a client back in
             raise WizardError(_("the client {name} is revoked, so it is not renewed: issue a new client under another name "
                                 "(client issue NAME), or, to let {name} back in on purpose, client issue {name} --force").format(name=name))
@@ -107,14 +107,14 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
         legacy = files.p12.exists() and pki.p12_protection(read_bytes(files.p12))["mode"] == "legacy"
         org = pki.attribute_of(old.subject, NameOID.ORGANIZATION_NAME) or pki.DEFAULT_ORG
         request = LeafRequest("client", pki.cn_of(old.subject) or name, org, days, _key_type(old), name=name)
-        before, notices = steps._files_state(ws), list(hold.notices)  # noqa: SLF001
+        before, notices = steps.files_state(ws), list(hold.notices)
     leaf, issuer = _signed(ws, request, key)
     p12 = pki.export_p12(leaf.key, leaf.cert, password, legacy=legacy, friendly_name=name)
     new_files = _leaf_files((files.key, files.csr, files.cert), leaf) | {files.p12: (p12, SECRET_MODE)}
     if password_file:
         new_files[files.password] = ((password + "\n").encode(), SECRET_MODE)
     with ws.locked() as hold:
-        steps._refuse_if_changed(ws, before)  # noqa: SLF001
+        steps.refuse_if_changed(ws, before)
         backup = ws.replace_files(f"renew client {name}", new_files, remove=files.artifacts)
         issuer.settle(request, leaf)
     return StepOutcome("client", [files.key, files.csr, files.cert, files.p12], pki.cert_info(leaf.cert), backup=backup,

@@ -89,7 +89,7 @@ def issue_leaf(ws: Workspace, session: Session, role: str, password: str = "", *
         ca_cert = ccm_ca_certificate(ws)
         if not force:
             ws.refuse_existing(ws.artifacts(role), _(steps.LEAF_HINT))
-        before, notices = steps._files_state(ws), list(hold.notices)  # noqa: SLF001 - the local steps' guard
+        before, notices = steps.files_state(ws), list(hold.notices)
     own_api = api is None
     if api is None:
         from wizard.ccm import clients as ccm_clients  # the recorded target, and the workspace's record
@@ -105,7 +105,7 @@ def issue_leaf(ws: Workspace, session: Session, role: str, password: str = "", *
             api.close()
     p12 = pki.export_p12(leaf.key, leaf.cert, password, legacy=session.p12_legacy) if role == "client" else None
     with ws.locked() as hold:
-        steps._refuse_if_changed(ws, before)  # noqa: SLF001
+        steps.refuse_if_changed(ws, before)
         backup = ws.replace_files(f"step {2 if role == 'server' else 3}: the {role} certificate from CCM", _leaf_files(ws, role, leaf, p12),
                                   remove=ws.artifacts(role))
         issuer.settle(request, leaf)

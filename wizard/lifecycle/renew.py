@@ -43,7 +43,7 @@ class CaRenewal:
     warnings: list[str] = field(default_factory=list)
 
 
-def _current(ws: Workspace, path: Path, what: str, set_files: list[Path]) -> tuple[x509.Certificate, list[str]]:
+def current_certificate(ws: Workspace, path: Path, what: str, set_files: list[Path]) -> tuple[x509.Certificate, list[str]]:
     """The certificate to renew, and a warning when it came from a backup: a set that a run of an
     older version left half-replaced (its key or .p12 there, its certificate gone) is renewed
     from the last copy of its certificate, instead of being refused."""
@@ -86,13 +86,13 @@ def _signed_by_workspace_ca(ws: Workspace, cert: x509.Certificate, what: str,
                                "workspace CA").format(what=what, file=ws.relative(replaced))]
 
 
-def _finished_already(hold: LockHold, label: str) -> bool:
+def finished_already(hold: LockHold, label: str) -> bool:
     """True when taking the lock finished an interrupted run of this very renewal: its new set is in
     place, and renewing again would only replace it once more."""
     return hold.recovered is not None and hold.recovered.finished and hold.recovered.label == label
 
 
-def _as_finished(ws: Workspace, role: str, files: list[Path], hold: LockHold) -> StepOutcome:
+def as_finished(ws: Workspace, role: str, files: list[Path], hold: LockHold) -> StepOutcome:
     assert hold.recovered is not None
     cert = pki.load_cert_pem(read_bytes(files[2]))
     backup = ws.root / hold.recovered.backup if hold.recovered.backup else None
@@ -103,9 +103,9 @@ def _as_finished(ws: Workspace, role: str, files: list[Path], hold: LockHold) ->
 def renew_server(ws: Workspace, *, days: int = SERVER_DAYS, keep_key: bool = False, unlock: Unlock | None = None) -> StepOutcome:
     """A new server certificate from the same CA (`unlock`: the CA key's passphrase, when it is under one)."""
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
-        if _finished_already(hold, "renew server"):
-            return _as_finished(ws, "server", ws.artifacts("server"), hold)
-        old, found = _current(ws, ws.cert("server"), _("server certificate"), ws.artifacts("server"))
+        if finished_already(hold, "renew server"):
+            return as_finished(ws, "server", ws.artifacts("server"), hold)
+        old, found = current_certificate(ws, ws.cert("server"), _("server certificate"), ws.artifacts("server"))
         ca_key, ca_cert, moved = _signed_by_workspace_ca(ws, old, _("server certificate"), unlock)
         pki.validate_days(days, _("server certificate"))
         key, new_key = _key_for(ws, ws.key("server"), old, keep_key)
@@ -128,10 +128,10 @@ def renew_client(ws: Workspace, name: str, password: str, *, days: int = CLIENT_
     with ws.locked() as hold:  # one writer at a time, for the whole read-check-write
         validate_client_name(name)
         files = client_files(ws, name)
-        if _finished_already(hold, f"renew client {name}"):
-            return _as_finished(ws, "client", [files.key, files.csr, files.cert, files.p12], hold)
+        if finished_already(hold, f"renew client {name}"):
+            return as_finished(ws, "client", [files.key, files.csr, files.cert, files.p12], hold)
         what = _("certificate of the client {name}").format(name=name)
-        old, found = _current(ws, files.cert, what, files.artifacts)
+        old, found = current_certificate(ws, files.cert, what, files.artifacts)
         if is_revoked(ws, old):  # renewing would quietly let a client back in
             raise WizardError(_("the client {name} is revoked, so it is not renewed: issue a new client under another name "
                                 "(client issue NAME), or, to let {name} back in on purpose, client issue {name} --force").format(name=name))

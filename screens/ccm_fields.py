@@ -6,7 +6,6 @@ is missing, before anything is sent."""
 
 from __future__ import annotations
 
-import os
 import re
 
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from screens.forms import FieldRow, cloud_target_rows
 from wizard.ccm.api import CcmTarget, check_endpoint
 from wizard.ccm.authority import CaChoice
 from wizard.ccm.profile import check_name
+from wizard.elb.sdk import missing_credentials
 from wizard.environment import ENV_AK, ENV_SK
 from wizard.errors import InputError
 from wizard.i18n import N_, _, ngettext
@@ -25,11 +25,6 @@ ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # an account (domain) id as the 
 # the parts of a root CA's name CCM requires besides O and CN: (input id, CCM field, label, longest)
 PLACE = (("ccm-country", "country", N_("Country (C)"), 2), ("ccm-state", "state", N_("State (ST)"), 128),
          ("ccm-locality", "locality", N_("Locality (L)"), 128), ("ccm-unit", "organizational_unit", N_("Unit (OU)"), 64))
-
-
-def missing_credentials() -> list[str]:
-    """The credential variables not set in the environment (nothing is sent without them)."""
-    return [name for name in (ENV_AK, ENV_SK) if not os.environ.get(name)]
 
 
 def credentials_line() -> str:

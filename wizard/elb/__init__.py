@@ -48,7 +48,7 @@ _EXPORTS = {
         "validate_security_policy_id", "validate_tls_policy"
     ),
     "records": ("recorded_listener", "recorded_target"),
-    "sdk": ("DEFAULT_TIMEOUT", "ENV_AK", "ENV_SK", "SDK_LOGGER", "credentials_present", "sdk_available"),
+    "sdk": ("DEFAULT_TIMEOUT", "ENV_AK", "ENV_SK", "SDK_LOGGER", "credentials_present", "missing_credentials", "sdk_available"),
     "target": ("ApiTarget", "validate_endpoint"),
     "uploader": ("UploadFailed", "UploadResult", "move_recorded_listener", "upload"),
 }

@@ -30,7 +30,7 @@ from wizard.i18n import _
 
 __all__ = [
     "DEFAULT_TIMEOUT", "ENV_AK", "ENV_SK", "INSTALL_HINT", "SDK_LOGGER", "ApiRefusal", "ApiTarget", "ElbApi", "credentials",
-    "credentials_present", "describe_sdk_error", "sdk_available",
+    "credentials_present", "describe_sdk_error", "missing_credentials", "sdk_available",
 ]
 
 # Client._init_logger names it 'HuaweiCloud-SDK-' + the client class name.
@@ -54,20 +54,24 @@ def sdk_available() -> bool:
         return False
 
 
+def missing_credentials() -> list[str]:
+    """The credential variables not set in the environment (ELB's and CCM's: nothing is sent without them)."""
+    return [name for name in (ENV_AK, ENV_SK) if not os.environ.get(name)]
+
+
 def credentials_present() -> bool:
-    return bool(os.environ.get(ENV_AK)) and bool(os.environ.get(ENV_SK))
+    return not missing_credentials()
 
 
 def credentials() -> tuple[str, str]:
-    ak, sk = os.environ.get(ENV_AK, ""), os.environ.get(ENV_SK, "")
-    if not ak or not sk:
-        missing = [name for name, value in ((ENV_AK, ak), (ENV_SK, sk)) if not value]
+    missing = missing_credentials()
+    if missing:
         if len(missing) == 1:
             raise InputError(_("no API credentials: set {ak} and {sk} in the environment ({missing} is not set); they are never "
                                "taken as arguments").format(ak=ENV_AK, sk=ENV_SK, missing=missing[0]))
         raise InputError(_("no API credentials: set {ak} and {sk} in the environment; they are never taken as arguments").format(
             ak=ENV_AK, sk=ENV_SK))
-    return ak, sk
+    return os.environ[ENV_AK], os.environ[ENV_SK]
 
 
 def quiet_sdk_logger() -> None:

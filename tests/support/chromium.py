@@ -33,6 +33,9 @@ FLAGS = (
     "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost", "--proxy-server=127.0.0.1:9",
     "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--window-size=1000,640",
+    # textual-serve opens each download with window.open: a loaded machine may take longer than the
+    # click's few seconds of user activation to send it, and the popup blocker would then drop it.
+    "--disable-popup-blocking",
 )
 START_TIMEOUT = 20.0
 CALL_TIMEOUT = 20.0

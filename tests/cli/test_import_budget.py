@@ -32,6 +32,7 @@ CHECK_ALLOWED = frozenset({
     "wizard", "wizard.defaults", "wizard.environment", "wizard.errors", "wizard.files", "wizard.i18n", "wizard.lazy",
     "wizard.ownership", "wizard.record", "wizard.safe_text", "wizard.session", "wizard.workspace",
     "wizard.cli", "wizard.cli.argparse_text", "wizard.cli.argument_types", "wizard.cli.check", "wizard.cli.common", "wizard.cli.layout", "wizard.cli.parser",
+    "wizard.cli.partial_grammar",
     "wizard.handshake", "wizard.handshake.client", "wizard.handshake.diagnosis", "wizard.handshake.findings",
     "wizard.handshake.material", "wizard.handshake.model", "wizard.handshake.names", "wizard.handshake.runner",
     "wizard.handshake.wire",

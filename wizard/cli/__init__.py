@@ -90,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     try:
         if arguments:
-            args = build_parser().parse_args(arguments)
+            from wizard.cli.parser import parse_arguments
+
+            args = parse_arguments(arguments)
         else:
             # The wizard itself, as most people start it: no grammar to build (faster first paint).
             args = SimpleNamespace(workspace=None, handler=None)

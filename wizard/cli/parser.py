@@ -20,6 +20,7 @@ from wizard.cli.argument_types import (
     workspace_folder,
 )
 from wizard.cli.layout import cells, fill, wrap
+from wizard.cli.partial_grammar import OnlyCommand, OptionsLeftOut, command_named
 from wizard.defaults import PROG
 from wizard.environment import CA_PASSWORD_ENV, LANGUAGE_ENV, PASSWORD_ENV
 from wizard.i18n import N_, _
@@ -52,9 +53,16 @@ class _HelpFormatter(argparse.HelpFormatter):
 class _Parser(argparse.ArgumentParser):
     """argparse that reports errors in our one-line style (still exit 2) and wraps its help by cells."""
 
+    options_left_out = False  # a command not being run: named, its options never built (partial_grammar)
+
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):  # argparse's own signature
+        if self.options_left_out:
+            raise OptionsLeftOut
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(prog=self.prog, message=message) + "\n")
@@ -90,12 +98,24 @@ def _workspace_arg(parser: argparse.ArgumentParser, required: bool = False, top_
     parser.add_argument("--workspace", "-w", metavar="DIR", type=workspace_folder, required=required, default=default, help=help_text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def parse_arguments(arguments: list[str]) -> argparse.Namespace:
+    """The command line, parsed with the grammar of its command only (see partial_grammar)."""
+    only = command_named(arguments)
+    if only is not None:
+        try:
+            return build_parser(only).parse_args(arguments)
+        except OptionsLeftOut:
+            pass
+    return build_parser().parse_args(arguments)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's grammar; with `only`, every command named but only that one's options built."""
     speak_our_language()
     parser = _Parser(prog=PROG, description=_("HTTPS mutual authentication on a cloud load balancer, step by step. Without a command, starts the wizard."))
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}", help=_("show program's version number and exit"))
     _workspace_arg(parser, top_level=True)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = OnlyCommand(parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser), only)
 
     _add_generate_parser(commands)
 
@@ -127,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_generate_parser(commands: argparse._SubParsersAction) -> None:
+def _add_generate_parser(commands: OnlyCommand) -> None:
     gen = commands.add_parser("generate", help=_("steps 1-3: CA, server and client certificates, client .p12"))
     _workspace_arg(gen, required=True)
     gen.add_argument("--server-cn", required=True, metavar="NAME", help=_("the site's domain name or IP address"))
@@ -192,7 +212,7 @@ REVOCATION_REASONS = ("unspecified", "keyCompromise", "superseded", "cessationOf
 CLIENT_NAME_RULE = N_("letters, digits, '.', '_', '-', '@'; 1-64 characters")
 
 
-def _add_client_parser(commands: argparse._SubParsersAction) -> None:
+def _add_client_parser(commands: OnlyCommand) -> None:
     client = commands.add_parser("client", help=_("named client certificates: issue, list, revoke"))
     group = client.add_subparsers(dest="client_command", metavar="CLIENT_COMMAND", required=True, parser_class=_Parser)
     issue = group.add_parser("issue", help=_("issue named client certificates, each with its own .p12"))
@@ -234,7 +254,7 @@ def _add_client_parser(commands: argparse._SubParsersAction) -> None:
     rebuild.set_defaults(handler=_lazy("wizard.cli.clients", "rebuild_record_command"))
 
 
-def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
+def _add_lifecycle_parsers(commands: OnlyCommand) -> None:
     status = commands.add_parser("status", help=_("every certificate's expiry (and what ELB holds); exit 1 when one expires soon"))
     _workspace_arg(status)
     status.add_argument("--warn-days", type=days_ahead, default=30, metavar="N", help=_("warn about what expires within N days (default 30)"))
@@ -259,7 +279,7 @@ def _add_lifecycle_parsers(commands: argparse._SubParsersAction) -> None:
     restore.set_defaults(handler=_lazy("wizard.cli.lifecycle", "restore_command"))
 
 
-def _add_check_parser(commands: argparse._SubParsersAction) -> None:
+def _add_check_parser(commands: OnlyCommand) -> None:
     check = commands.add_parser("check", help=_("step 7: prove the listener demands and accepts the client certificate"))
     check.add_argument("address", metavar="ADDRESS", help=_("host:port, [v6]:port or https://host:port"))
     _workspace_arg(check)
@@ -276,7 +296,7 @@ def _add_check_parser(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_lazy("wizard.cli.check", "check_command"))
 
 
-def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+def _add_serve_parser(commands: OnlyCommand) -> None:
     serve = commands.add_parser("serve", help=_("the practice load balancer with a listener built from the workspace as it is, nothing "
                                                 "recorded (for scripts; see practice)"))
     _workspace_arg(serve)
@@ -296,7 +316,7 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
     serve.set_defaults(handler=_lazy("wizard.cli.serve", "serve_command"))
 
 
-def _add_web_parser(commands: argparse._SubParsersAction) -> None:
+def _add_web_parser(commands: OnlyCommand) -> None:
     web = commands.add_parser("web", help=_("the wizard in a browser, for a training room: each browser tab runs its own wizard (needs the web extra)"),
                               description=_("Serves the wizard to a browser with textual-serve: pip install 'mtls-wizard[web]'. "
                                             "It listens on 127.0.0.1 only; from another computer, forward the port over SSH."))
@@ -308,7 +328,7 @@ def _add_web_parser(commands: argparse._SubParsersAction) -> None:
                      help=_("allow an address other machines can reach: there is no password, and whoever reaches the page can "
                             "issue certificates from this CA and download its private keys"))
     web.set_defaults(handler=_lazy("wizard.cli.web", "web_command"))
-def _add_practice_parser(commands: argparse._SubParsersAction) -> None:
+def _add_practice_parser(commands: OnlyCommand) -> None:
     practice = commands.add_parser(
         "practice", help=_("steps 4-6 on the practice load balancer (no cloud account), recorded; then it serves that listener here"),
         description=_("Adds the server and CA certificates to the practice load balancer, creates its listener from the options "
@@ -331,7 +351,7 @@ def _add_practice_parser(commands: argparse._SubParsersAction) -> None:
     practice.set_defaults(handler=_lazy("wizard.cli.practice", "practice_command"))
 
 
-def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
+def _add_elb_parser(commands: OnlyCommand) -> None:
     elb = commands.add_parser("elb", help=_("steps 4-6: upload-ready files, API payloads, optional upload"))
     elb_commands = elb.add_subparsers(dest="elb_command", metavar="ELB_COMMAND", required=True, parser_class=_Parser)
     export = elb_commands.add_parser("export", help=_("write the paste-ready texts and the v3 API bodies to WORKSPACE/elb/"))
@@ -367,7 +387,7 @@ def _add_elb_parser(commands: argparse._SubParsersAction) -> None:
                                   "fingerprint, serialnumber, clientverify, end, ciphers; 'none' forwards nothing"))
 
 
-def _add_backend_parser(commands: argparse._SubParsersAction) -> None:
+def _add_backend_parser(commands: OnlyCommand) -> None:
     kit = commands.add_parser("backend", help=_("a backend kit (nginx, HAProxy, Apache) that refuses revoked and forged client certificates behind ELB"),
                               description=_("ELB checks no CRL: the backend refuses revoked clients from the headers the listener forwards, "
                                             "and believes those headers only from the load balancer's addresses."))
@@ -382,7 +402,7 @@ def _add_backend_parser(commands: argparse._SubParsersAction) -> None:
     kit.set_defaults(handler=_lazy("wizard.cli.backend", "backend_command"))
 
 
-def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
+def _add_rotate_parser(commands: OnlyCommand) -> None:
     rotate = commands.add_parser("rotate", help=_("unattended: renew what expires soon, upload it, move the listener, delete the old, prove it"),
                                  description=_("Safe from cron: a second run does nothing. Exit 0: nothing to do, or done; 1: needs a person; 2: bad usage."))
     _workspace_arg(rotate)
@@ -402,7 +422,7 @@ def _add_rotate_parser(commands: argparse._SubParsersAction) -> None:
     rotate.set_defaults(handler=_lazy("wizard.cli.rotate", "rotate_command"))
 
 
-def _add_ca_passphrase_parser(commands: argparse._SubParsersAction) -> None:
+def _add_ca_passphrase_parser(commands: OnlyCommand) -> None:
     passphrase = commands.add_parser("ca-passphrase", help=_("add, change or remove the passphrase on the CA key (ca/ca.key), with a backup"),
                                      description=_("The passphrase comes from --ca-password-file FILE, else ${variable}, else a hidden "
                                                    "prompt; never from the command line.").format(variable=CA_PASSWORD_ENV))
@@ -435,7 +455,8 @@ def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPars
     for action in parser._actions:  # noqa: SLF001 - argparse offers no public walk of its subcommands
         if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
             for sub in dict.fromkeys(action.choices.values()):
-                found += _every_parser(sub)
+                if not sub.options_left_out:
+                    found += _every_parser(sub)
     return found
 
 

@@ -11,7 +11,19 @@ from pathlib import Path
 
 from wizard import i18n
 
+# Installed, the assets are a folder inside the package; in a source checkout (editable
+# installs too) they are the top-level assets/. Read as plain files: importlib.resources costs
+# the wizard's start-up an import of zipfile, and is kept for an install that is not a folder.
+_INSTALLED_ASSETS = Path(__file__).resolve().parent / "assets"
 _SOURCE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+@lru_cache(maxsize=1)
+def _assets_folder() -> Path | None:
+    for folder in (_INSTALLED_ASSETS, _SOURCE_ASSETS):
+        if (folder / "wizard.tcss").is_file():
+            return folder
+    return None
 
 
 def _read_packaged(name: str) -> str | None:
@@ -41,17 +53,20 @@ def read_text(name: str) -> str:
 
 @lru_cache(maxsize=128)
 def _read(name: str) -> str:
-    text = _read_packaged(name)
-    if text is None:
-        try:
-            text = (_SOURCE_ASSETS / name).read_text(encoding="utf-8")
-        except OSError:
-            text = ""
-    return text
+    folder = _assets_folder()
+    if folder is None:
+        return _read_packaged(name) or ""
+    try:
+        return (folder / name).read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def stylesheet_path() -> str:
     """A file path to wizard.tcss (Textual's CSS_PATH, so `textual run --dev` live-reloads it)."""
+    folder = _assets_folder()
+    if folder is not None:
+        return str(folder / "wizard.tcss")
     try:
         from importlib.resources import files
 

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import median_ms, timed
+from timing import console_script, installation, median_ms, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -78,13 +78,14 @@ def main() -> int:
                 verdict = handshake.probe("127.0.0.1", nginx.port, ws, timeout=5)
                 assert verdict.passed, verdict.summary
 
-            check_command = [sys.executable, "-m", "wizard", "check", f"127.0.0.1:{nginx.port}", "--workspace", str(ws.root)]
+            check_command = [console_script(), "check", f"127.0.0.1:{nginx.port}", "--workspace", str(ws.root)]
 
             # As installed, Python runs from cached bytecode; this environment may forbid writing it
-            # (PYTHONDONTWRITEBYTECODE), so measure both, the cache kept outside the repository.
+            # (PYTHONDONTWRITEBYTECODE), so measure both: the cache kept outside the repository, and
+            # an empty cache folder never written to (every module compiled from source, each run).
             cached_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
             cached_env["PYTHONPYCACHEPREFIX"] = str(base / "pycache")
-            uncached_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+            uncached_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(base / "no-pycache")}
 
             def check_process() -> None:
                 subprocess.run(check_command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=cached_env)
@@ -110,7 +111,7 @@ def main() -> int:
                 samples["bare_python"].append(timed(bare_python))
 
     medians = {name: median_ms(values) for name, values in samples.items()}
-    print(f"nginx mTLS listener on loopback, EC P-256 workspace, {args.rounds} rounds, medians")
+    print(f"nginx mTLS listener on loopback, EC P-256 workspace, {args.rounds} rounds, medians; {installation()}")
     print(f"(a) verifier, 3 attempts in-process   {medians['verifier']:8.1f} ms")
     print(f"    3 x curl -I processes             {medians['three_curls']:8.1f} ms")
     verifier_ratio, process_ratio = medians["verifier"] / medians["three_curls"], medians["check_process"] / medians["one_curl"]

@@ -21,7 +21,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import statistics
 import struct
 import subprocess
@@ -29,6 +28,8 @@ import sys
 import tempfile
 import termios
 import time
+
+from timing import console_script, installation
 
 TIME_TARGET = 1.2
 MEMORY_TARGET = 1.2
@@ -44,13 +45,6 @@ Bare().run()
 BARE_MARKER = b"Hello from a bare"
 WIZARD_MARKER = b"Workspace folder"  # the welcome screen's field label
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
-
-
-def console_script() -> str:
-    found = shutil.which("mtls-wizard", path=os.path.dirname(sys.executable))
-    if found is None:
-        raise SystemExit("install the wizard first (pip install .): the mtls-wizard command is not beside this Python")
-    return found
 
 
 def peak_rss_kb(pid: int) -> int:
@@ -113,7 +107,7 @@ def main() -> int:
     t_bare, t_wizard = statistics.median(times["bare"]), statistics.median(times["wizard"])
     m_bare, m_wizard = statistics.median(memory["bare"]), statistics.median(memory["wizard"])
     time_ratio, memory_ratio = t_wizard / t_bare, m_wizard / m_bare
-    print(f"python {sys.version.split()[0]}, {args.runs} alternated runs each, on a pseudo-terminal of 80x24")
+    print(f"python {sys.version.split()[0]}, {args.runs} alternated runs each, on a pseudo-terminal of 80x24; {installation()}")
     print(f"{'':18}{'median to paint':>16}{'peak RSS':>12}")
     print(f"{'bare Textual app':18}{t_bare * 1000:>13.0f} ms{m_bare / 1024:>9.1f} MB")
     print(f"{'mtls-wizard':18}{t_wizard * 1000:>13.0f} ms{m_wizard / 1024:>9.1f} MB")

@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, In
 from screens.base import ConfirmModal, WorkspacePage
 from screens.download import P12, DownloadButton
 from screens.forms import FieldRow, first_failure, password_hint, split_names
+from screens.long_table import LongTable
 from wizard.i18n import N_, _
 from wizard.safe_text import printable
 
@@ -50,6 +51,16 @@ REVOKE_EXPLAINED = N_(
     "or a new CA for every other client."
 )
 REVOKE_FILES = {"record": "ca/revoked.json", "crl": "ca/crl.pem", "serials": "ca/revoked-serials.txt"}
+
+
+def table_row(entry: ClientInfo) -> tuple[str, tuple[Text, ...]]:
+    """A client's row: its name as the key, and the cells as Text (a str cell would be read as Rich markup)."""
+    from wizard.clients import STATE_WORDS
+
+    style = STATE_STYLE.get(entry.state, "")
+    serial = entry.serial[:16] + ("…" if len(entry.serial) > 16 else "")
+    return entry.name, (Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
+                        Text(entry.not_after[:10]), Text(str(entry.days_left), style=style), Text(serial))
 
 
 class ClientNames(Validator):
@@ -104,7 +115,7 @@ class ClientsScreen(WorkspacePage):
         self.reload()  # reading starts as the page is built: its first rows are there as soon as it is
         with VerticalScroll(id="body", can_focus=False):
             yield Label(_("Clients: one certificate and .p12 for each person, partner or device"), classes="section")
-            yield DataTable(id="clients-table", cursor_type="row", zebra_stripes=True)
+            yield LongTable(id="clients-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="clients-problems", classes="note -warning", markup=False)
             with Horizontal(classes="actions"):
                 yield Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False,
@@ -143,9 +154,9 @@ class ClientsScreen(WorkspacePage):
     def after_retranslate(self) -> None:
         self.on_mount()  # the table composed again is empty: its columns (compose asked for the list again)
 
-    def _columns(self) -> DataTable:
+    def _columns(self) -> LongTable:
         """The table, with its columns (the first rows may come before the page is mounted)."""
-        table = self.query_one(DataTable)
+        table = self.query_one(LongTable)
         if not table.columns:
             table.add_columns(*(_(title) for title in COLUMNS))
         return table
@@ -199,31 +210,25 @@ class ClientsScreen(WorkspacePage):
         self.sync()
 
     def _fill_slice(self, fill: int) -> None:
-        """Rows for FILL_SLICE seconds, then the rest on a timer (call_later would not yield: the page's
-        queue runs its messages back to back), so the page paints and answers keys between slices;
-        a newer list stops an older fill."""
-        from wizard.clients import STATE_WORDS
-
+        """Rows made for FILL_SLICE seconds and added in one step, then the rest on a timer (call_later
+        would not yield: the page's queue runs its messages back to back), so the page paints and
+        answers keys between slices; a newer list stops an older fill."""
         if fill != self._fills:
             return
-        table, waiting = self.query_one(DataTable), self._waiting
+        waiting, rows = self._waiting, []
         slice_ends = time.perf_counter() + FILL_SLICE
         while waiting:
-            entry = waiting.popleft()
-            style = STATE_STYLE.get(entry.state, "")
-            # The name as Text: a DataTable reads a str cell as Rich markup.
-            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
-                          entry.not_after[:10], Text(str(entry.days_left), style=style),
-                          entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
+            rows.append(table_row(waiting.popleft()))
             if time.perf_counter() > slice_ends and waiting:
                 self.set_timer(FILL_PAUSE, lambda: self._fill_slice(fill), name="clients-fill")
                 break
         else:
             self._filling = False  # the next batch starts a fill of its own
+        self.query_one(LongTable).append_rows(rows)
         self.sync()
 
     def selected(self) -> str | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(LongTable)
         if not table.row_count:
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)

@@ -7,6 +7,7 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Input, Label, ProgressBar, Select, Static
 
 from screens.base import ConfirmModal, WorkspacePage
@@ -40,6 +42,10 @@ FILL_SLICE = 0.015
 FILL_PAUSE = 0.002  # seconds between slices
 # The worker hands the rows over as it reads them: a screenful first, so it paints at once, then larger batches.
 FIRST_ROWS = 30
+# Seconds after the page is mounted before the widgets under the table are, if no row has come by then.
+BELOW_AFTER = 0.3
+# Seconds the reading waits at most after its first batch for the page to be built.
+BUILD_WAIT = 0.5
 LATER_ROWS = 250
 COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
 # the files as placeholders: a path ending a sentence would take the translation's full stop
@@ -112,32 +118,47 @@ class ClientsScreen(WorkspacePage):
             self.name, self.reason = name, reason
 
     def compose(self) -> ComposeResult:
+        self._built = threading.Event()  # set once the widgets under the table are mounted and drawn
         self.reload()  # reading starts as the page is built: its first rows are there as soon as it is
+        self._below: list[Widget] | None = None  # the widgets under the table, once they are being mounted
+        self._below_mounted = False
         with VerticalScroll(id="body", can_focus=False):
             yield Label(_("Clients: one certificate and .p12 for each person, partner or device"), classes="section")
             yield LongTable(id="clients-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="clients-problems", classes="note -warning", markup=False)
-            with Horizontal(classes="actions"):
-                yield Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False,
-                             compact=True)
-                yield Button(_("Revoke…"), id="revoke", variant="warning", compact=True)
-                yield Button(_("Renew…"), id="renew", compact=True)
-                yield DownloadButton(_("Download .p12…"), P12, id="download-p12")  # in a browser only
-            yield Label(_("Issue more clients"), classes="section")
-            yield FieldRow(_("Names"), Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
-            yield Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)
-            yield FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True))
-            yield FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")
-            with Horizontal(classes="actions"):
-                yield Button(_("Issue"), id="issue", variant="primary", compact=True)
-                yield ProgressBar(id="progress", total=1, show_eta=False)
-            yield Static("", id="actions-hint", classes="why-disabled", markup=False)
-            with Collapsible(title=_("Show the openssl commands"), classes="teach"):
-                yield Static(self._commands(), classes="commands", markup=False)
         with Horizontal(id="nav"):
             yield Static("", id="nav-hint", markup=False)
             yield Button(_("◀ Back"), id="back", compact=True)
         yield Footer()
+
+    def _below_the_table(self) -> list[Widget]:
+        """The actions and the form under the table: mounted after the page's first paint (styling
+        some 40 widgets would hold back the first rows by as much again as the table and its frame)."""
+        actions = Horizontal(Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True),
+                             Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
+                             Button(_("Renew…"), id="renew", compact=True),
+                             DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
+                             classes="actions")
+        names = Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()])
+        return [actions, Label(_("Issue more clients"), classes="section"),
+                FieldRow(_("Names"), names, note_id="names-note"),
+                Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True),
+                FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
+                FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note"),
+                Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
+                           ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
+                Static("", id="actions-hint", classes="why-disabled", markup=False),
+                Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"), classes="teach")]
+
+    async def _mount_below(self) -> None:
+        if self._below is not None or not self.is_attached:
+            return  # (a page composed again has a new body, and mounts them anew)
+        self._below = self._below_the_table()
+        await self.query_one("#body", VerticalScroll).mount_all(self._below)
+        self._below_mounted = True
+        self.fit_menus()
+        self.sync()
+        self.call_after_refresh(self._built.set)
 
     def _commands(self) -> str:
         from wizard import teaching
@@ -148,8 +169,14 @@ class ClientsScreen(WorkspacePage):
 
     def on_mount(self) -> None:
         self._columns()
-        self.fit_menus()
-        self.sync()
+        # the rest of the page once the first rows are drawn (_fill_slice), or after a moment when they are slow to come
+        self.set_timer(BELOW_AFTER, self._mount_below)
+
+    async def recompose(self) -> None:
+        """Composed again (a language switch): the widgets under the table at once, so that what the
+        person typed there can be put back (screens.language)."""
+        await super().recompose()
+        await self._mount_below()
 
     def after_retranslate(self) -> None:
         self.on_mount()  # the table composed again is empty: its columns (compose asked for the list again)
@@ -166,11 +193,13 @@ class ClientsScreen(WorkspacePage):
 
     def reload(self) -> None:
         self._readings += 1
-        self._list(self.ws, self._readings)
+        self._list(self.ws, self._readings, self._built)
 
     @work(thread=True, exclusive=True, group="clients-list", description="reading the client certificates")
-    def _list(self, ws: Any, reading: int) -> None:
-        """The list in batches: the first rows paint while thousands of others are still being read."""
+    def _list(self, ws: Any, reading: int, built: threading.Event) -> None:
+        """The list in batches: the first rows paint while thousands of others are still being read.
+        After the first batch the reading waits (a moment at most) until the page is built: both
+        at once take turns at Python's one lock, and building the page would hold up the event loop twice as long."""
         from textual.worker import get_current_worker
 
         from wizard.clients.registry import client_batches
@@ -184,6 +213,8 @@ class ClientsScreen(WorkspacePage):
                 first = True
                 break
             self.post_message(self.Listed(reading, batch, [], first=first, done=False))
+            if first:
+                built.wait(BUILD_WAIT)
             first = False
         self.post_message(self.Listed(reading, [], list(problems), first=first, done=True))
 
@@ -207,7 +238,8 @@ class ClientsScreen(WorkspacePage):
         if not self._filling:
             self._filling = True
             self._fill_slice(self._fills)
-        self.sync()
+        if message.first or message.done:
+            self.sync()  # (not for every batch: sync updates notes, and each update lays out the whole page)
 
     def _fill_slice(self, fill: int) -> None:
         """Rows made for FILL_SLICE seconds and added in one step, then the rest on a timer (call_later
@@ -224,8 +256,13 @@ class ClientsScreen(WorkspacePage):
                 break
         else:
             self._filling = False  # the next batch starts a fill of its own
-        self.query_one(LongTable).append_rows(rows)
-        self.sync()
+        table = self.query_one(LongTable)
+        first_rows = not table.row_count and rows
+        table.append_rows(rows)
+        if not self._below_mounted:
+            self.call_after_refresh(self._mount_below)  # the page's first rows are drawn by then
+        if first_rows:
+            self.sync()  # a row to revoke, renew or download: the buttons for it
 
     def selected(self) -> str | None:
         table = self.query_one(LongTable)
@@ -235,7 +272,7 @@ class ClientsScreen(WorkspacePage):
 
     # -- state ------------------------------------------------------------------------------
     def sync(self) -> None:
-        if not self.is_mounted:
+        if not self._below_mounted:
             return
         busy = self.busy_with("clients") or self.busy_with("revoke")
         progress = self.query_one("#progress", ProgressBar)

@@ -56,8 +56,9 @@ class LongTable(DataTable[Text]):
     """A DataTable of one-line rows of `Text` cells that takes thousands of them in batches."""
 
     def append_rows(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
-        """(key, cells) rows at the bottom in one step: one cache invalidation and one size
-        change for the batch. Cells are Text (a str cell would be read as Rich markup)."""
+        """(key, cells) rows at the bottom in one step: one size change for the batch, and the
+        lines already drawn kept unless a column grew. Cells are Text (a str cell would be read as
+        Rich markup)."""
         if not rows:
             return
         columns = self.ordered_columns
@@ -76,9 +77,10 @@ class LongTable(DataTable[Text]):
             metadata[row_key] = Row(row_key, 1)
             for column, cell in enumerate(cells):
                 widths[column] = max(widths[column], text_width(cell))
-        for column, width in zip(columns, widths):
-            column.content_width = width
-        self._update_count += 1
+        if start == 0 or any(column.content_width != width for column, width in zip(columns, widths)):
+            for column, width in zip(columns, widths):
+                column.content_width = width
+            self._update_count += 1  # every line drawn again; else the lines already drawn stay as they are
         self._resize_virtual()
         if start == 0 and self.show_cursor and self.cursor_type != "none":
             self._highlight_cursor()  # as add_row does: the first row is now under the cursor
@@ -108,7 +110,15 @@ class LongTable(DataTable[Text]):
 
     def _resize_virtual(self) -> None:
         width = sum(column.get_render_width(self) for column in self.columns.values())
-        self.virtual_size = Size(width, len(self.rows) + (self.header_height if self.show_header else 0))
+        size, before = Size(width, len(self.rows) + (self.header_height if self.show_header else 0)), self.virtual_size
+        if size.width == before.width and size.height >= before.height and self.show_vertical_scrollbar:
+            # Only taller, and already scrolling: the table keeps its place and size on the screen and only its
+            # scrollbar changes (a layout of the whole screen for each batch was most of the cost of a long list).
+            self.set_reactive(DataTable.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
+            self.virtual_size = size
 
     def _get_row_region(self, row_index: int) -> Region:
         if not self.is_valid_row_index(row_index):

@@ -7,9 +7,11 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -44,6 +46,7 @@ FILL_PAUSE = 0.002  # seconds between slices
 FIRST_ROWS = 30
 # Seconds after the page is mounted before the widgets under the table are, if no row has come by then.
 BELOW_AFTER = 0.3
+BELOW_STEP = 0.01  # seconds between the steps of mounting them
 # Seconds the reading waits at most after its first batch for the page to be built.
 BUILD_WAIT = 0.5
 LATER_ROWS = 250
@@ -120,8 +123,7 @@ class ClientsScreen(WorkspacePage):
     def compose(self) -> ComposeResult:
         self._built = threading.Event()  # set once the widgets under the table are mounted and drawn
         self.reload()  # reading starts as the page is built: its first rows are there as soon as it is
-        self._below: list[Widget] | None = None  # the widgets under the table, once they are being mounted
-        self._below_mounted = False
+        self._below_started = self._below_mounted = False  # the widgets under the table
         with VerticalScroll(id="body", can_focus=False):
             yield Label(_("Clients: one certificate and .p12 for each person, partner or device"), classes="section")
             yield LongTable(id="clients-table", cursor_type="row", zebra_stripes=True)
@@ -131,30 +133,37 @@ class ClientsScreen(WorkspacePage):
             yield Button(_("◀ Back"), id="back", compact=True)
         yield Footer()
 
-    def _below_the_table(self) -> list[Widget]:
-        """The actions and the form under the table: mounted after the page's first paint (styling
-        some 40 widgets would hold back the first rows by as much again as the table and its frame)."""
-        actions = Horizontal(Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True),
-                             Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
-                             Button(_("Renew…"), id="renew", compact=True),
-                             DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
-                             classes="actions")
+    def _below_the_table(self) -> Iterator[list[Widget]]:
+        """The actions and the form under the table, a few at a time: mounted after the page's first
+        paint (styling some 40 widgets would hold back the first rows by as much again as the table
+        and its frame), in steps that each hold up the event loop briefly."""
+        yield [Horizontal(Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True),
+                          Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
+                          Button(_("Renew…"), id="renew", compact=True),
+                          DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
+                          classes="actions")]
         names = Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()])
-        return [actions, Label(_("Issue more clients"), classes="section"),
-                FieldRow(_("Names"), names, note_id="names-note"),
-                Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True),
-                FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
-                FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note"),
-                Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
-                           ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
-                Static("", id="actions-hint", classes="why-disabled", markup=False),
-                Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"), classes="teach")]
+        yield [Label(_("Issue more clients"), classes="section"), FieldRow(_("Names"), names, note_id="names-note"),
+               Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)]
+        yield [FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
+               FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")]
+        yield [Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
+                          ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
+               Static("", id="actions-hint", classes="why-disabled", markup=False),
+               Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"), classes="teach")]
 
-    async def _mount_below(self) -> None:
-        if self._below is not None or not self.is_attached:
+    async def _mount_below(self, *, at_once: bool = False) -> None:
+        """The widgets under the table; `at_once`, or a step per frame."""
+        if self._below_started or not self.is_attached:
             return  # (a page composed again has a new body, and mounts them anew)
-        self._below = self._below_the_table()
-        await self.query_one("#body", VerticalScroll).mount_all(self._below)
+        self._below_started = True
+        body = self.query_one("#body", VerticalScroll)
+        for step in self._below_the_table():
+            if not body.is_attached:
+                return  # the page was left, or composed again (which mounts its own)
+            await body.mount_all(step)
+            if not at_once:
+                await asyncio.sleep(BELOW_STEP)  # the page draws what it has meanwhile
         self._below_mounted = True
         self.fit_menus()
         self.sync()
@@ -169,14 +178,14 @@ class ClientsScreen(WorkspacePage):
 
     def on_mount(self) -> None:
         self._columns()
-        # the rest of the page once the first rows are drawn (_fill_slice), or after a moment when they are slow to come
+        # the rest of the page once the first rows are drawn (_rows_drawn), or after a moment when they are slow to come
         self.set_timer(BELOW_AFTER, self._mount_below)
 
     async def recompose(self) -> None:
         """Composed again (a language switch): the widgets under the table at once, so that what the
         person typed there can be put back (screens.language)."""
         await super().recompose()
-        await self._mount_below()
+        await self._mount_below(at_once=True)
 
     def after_retranslate(self) -> None:
         self.on_mount()  # the table composed again is empty: its columns (compose asked for the list again)
@@ -259,10 +268,13 @@ class ClientsScreen(WorkspacePage):
         table = self.query_one(LongTable)
         first_rows = not table.row_count and rows
         table.append_rows(rows)
-        if not self._below_mounted:
-            self.call_after_refresh(self._mount_below)  # the page's first rows are drawn by then
         if first_rows:
             self.sync()  # a row to revoke, renew or download: the buttons for it
+
+    @on(LongTable.RowsDrawn)
+    def _rows_drawn(self) -> None:
+        if not self._below_started:
+            self.call_after_refresh(self._mount_below)  # the rest of the page, now that its first rows are seen
 
     def selected(self) -> str | None:
         table = self.query_one(LongTable)

@@ -22,8 +22,10 @@ from typing import Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region, Size
-from textual.widgets import DataTable
+from textual.message import Message
 from textual.render import measure
+from textual.strip import Strip
+from textual.widgets import DataTable
 from textual.widgets._data_table import DuplicateKey, Row, RowKey, default_cell_formatter
 
 
@@ -55,6 +57,20 @@ class _LineIndex:
 class LongTable(DataTable[Text]):
     """A DataTable of one-line rows of `Text` cells that takes thousands of them in batches."""
 
+    class RowsDrawn(Message):
+        """The table has drawn lines of its rows, the first since it was empty: work that would
+        hold up the event loop can start once a person sees the rows."""
+
+        def __init__(self, table: LongTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> LongTable:
+            return self.table
+
+    _rows_to_announce = False  # rows came to an empty table and are not drawn yet
+
     def append_rows(self, rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
         """(key, cells) rows at the bottom in one step: one size change for the batch, and the
         lines already drawn kept unless a column grew. Cells are Text (a str cell would be read as
@@ -82,9 +98,19 @@ class LongTable(DataTable[Text]):
                 column.content_width = width
             self._update_count += 1  # every line drawn again; else the lines already drawn stay as they are
         self._resize_virtual()
-        if start == 0 and self.show_cursor and self.cursor_type != "none":
-            self._highlight_cursor()  # as add_row does: the first row is now under the cursor
+        if start == 0:
+            self._rows_to_announce = True
+            if self.show_cursor and self.cursor_type != "none":
+                self._highlight_cursor()  # as add_row does: the first row is now under the cursor
         self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._rows_to_announce and self.row_count:
+            self._rows_to_announce = False
+            # made in the table's own turn: made while the screen draws, the message would stop at the screen's child
+            self.call_later(lambda: self.post_message(self.RowsDrawn(self)))
+        return lines
 
     def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> RowKey:
         """One row (DataTable's own path, measured on idle); only one line high and unlabelled."""

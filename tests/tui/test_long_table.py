@@ -42,12 +42,16 @@ class Tables(App[None]):
     def on_mount(self) -> None:
         self.highlighted: list[tuple[str, str]] = []
         self.selected: list[tuple[str, str]] = []
+        self.drawn_at: list[int] = []  # the rows held when RowsDrawn came
         for table in self.query(DataTable):
             table.add_columns(*COLUMNS)
             table.styles.height = 12
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         self.highlighted.append((str(message.data_table.id), str(message.row_key.value)))
+
+    def on_long_table_rows_drawn(self, message: LongTable.RowsDrawn) -> None:
+        self.drawn_at.append(message.table.row_count)
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
         self.selected.append((str(message.data_table.id), str(message.row_key.value)))
@@ -137,9 +141,13 @@ async def test_the_first_rows_are_announced_under_the_cursor_and_a_clear_starts_
         long.append_rows([])
         await pilot.pause()
         assert long.row_count == 0 and ("long", "client-0") not in app.highlighted
+        assert app.drawn_at == []  # an empty table drawn is not news
         app.fill([3])
         await pilot.pause()
         assert app.highlighted.count(("long", "client-0")) == 1  # the page enables its buttons on it
+        app.fill([4])
+        await pilot.pause()
+        assert app.drawn_at == [3]  # once, for the first rows drawn (the page then builds the rest of itself)
         long.move_cursor(row=2)
         await pilot.pause()
         long.clear()
@@ -149,6 +157,7 @@ async def test_the_first_rows_are_announced_under_the_cursor_and_a_clear_starts_
         long.append_rows(rows(2, 10))
         await pilot.pause()
         assert keys(long) == ["client-010", "client-0011"] and app.highlighted[-1] == ("long", "client-010")
+        assert app.drawn_at == [3, 2]  # and again after a clear
 
 
 async def test_a_row_twice_or_taller_than_a_line_is_refused() -> None:

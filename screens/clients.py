@@ -27,7 +27,7 @@ from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, In
 from screens.base import ConfirmModal, WorkspacePage
 from screens.download import P12, DownloadButton
 from screens.forms import FieldRow, first_failure, password_hint, split_names
-from screens.long_table import LongTable
+from screens.long_table import LongTable, RowsDrawn
 from wizard.i18n import N_, _
 from wizard.safe_text import printable
 
@@ -271,7 +271,7 @@ class ClientsScreen(WorkspacePage):
         if first_rows:
             self.sync()  # a row to revoke, renew or download: the buttons for it
 
-    @on(LongTable.RowsDrawn)
+    @on(RowsDrawn)
     def _rows_drawn(self) -> None:
         if not self._below_started:
             self.call_after_refresh(self._mount_below)  # the rest of the page, now that its first rows are seen

@@ -54,20 +54,22 @@ class _LineIndex:
         """DataTable.clear empties its list; there is none here."""
 
 
+class RowsDrawn(Message):
+    """A LongTable has drawn lines of its rows, the first since it was empty: work that would hold
+    up the event loop can start once a person sees the rows. (Declared beside the widget, not in
+    it: it is the widget's news for whatever holds it, not a page's request or answer.)"""
+
+    def __init__(self, table: LongTable) -> None:
+        super().__init__()
+        self.table = table
+
+    @property
+    def control(self) -> LongTable:
+        return self.table
+
+
 class LongTable(DataTable[Text]):
     """A DataTable of one-line rows of `Text` cells that takes thousands of them in batches."""
-
-    class RowsDrawn(Message):
-        """The table has drawn lines of its rows, the first since it was empty: work that would
-        hold up the event loop can start once a person sees the rows."""
-
-        def __init__(self, table: LongTable) -> None:
-            super().__init__()
-            self.table = table
-
-        @property
-        def control(self) -> LongTable:
-            return self.table
 
     _rows_to_announce = False  # rows came to an empty table and are not drawn yet
 
@@ -109,7 +111,7 @@ class LongTable(DataTable[Text]):
         if self._rows_to_announce and self.row_count:
             self._rows_to_announce = False
             # made in the table's own turn: made while the screen draws, the message would stop at the screen's child
-            self.call_later(lambda: self.post_message(self.RowsDrawn(self)))
+            self.call_later(lambda: self.post_message(RowsDrawn(self)))
         return lines
 
     def add_row(self, *cells: Any, height: int | None = 1, key: str | None = None, label: Any = None) -> RowKey:

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 from textual.widgets._data_table import DuplicateKey
 
-from screens.long_table import LongTable
+from screens.long_table import LongTable, RowsDrawn
 from wizard import clients
 from wizard.app import WizardApp
 from wizard.session import SessionStore
@@ -50,7 +50,7 @@ class Tables(App[None]):
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         self.highlighted.append((str(message.data_table.id), str(message.row_key.value)))
 
-    def on_long_table_rows_drawn(self, message: LongTable.RowsDrawn) -> None:
+    def on_rows_drawn(self, message: RowsDrawn) -> None:
         self.drawn_at.append(message.table.row_count)
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:

@@ -164,6 +164,8 @@ class ClientsScreen(WorkspacePage):
             await body.mount_all(step)
             if not at_once:
                 await asyncio.sleep(BELOW_STEP)  # the page draws what it has meanwhile
+        if not body.is_attached:
+            return
         self._below_mounted = True
         self.fit_menus()
         self.sync()
@@ -199,6 +201,7 @@ class ClientsScreen(WorkspacePage):
 
     # -- the list -------------------------------------------------------------------------
     _readings = 0  # lists asked for: the batches of an older one are dropped
+    _below_started = _below_mounted = False  # the widgets under the table (set again by each compose)
 
     def reload(self) -> None:
         self._readings += 1

@@ -197,3 +197,37 @@ async def test_a_folder_refused_part_way_empties_the_clients_table(tmp_path: Pat
         problems = app.screen.query_one("#clients-problems")
         assert table.row_count == 0 and problems.display and "bob" in str(problems.content)
         assert app.screen.selected() is None and app.screen.query_one("#revoke").disabled
+
+
+async def test_leaving_the_clients_page_while_it_is_still_being_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widgets under the table are mounted a step per frame after the first rows are drawn (here a
+    step a second): Escape meanwhile leaves the page, and the rest of its building stops without an error."""
+    import screens.clients
+
+    monkeypatch.setattr(screens.clients, "BELOW_STEP", 1.0)
+    ws = make_pki(tmp_path / "ws")
+    session = SessionStore().open(ws.root)
+    session.current_step, session.steps_done = 3, [1, 2]
+    SessionStore().save(session)
+    app = WizardApp(workspace=str(ws.root))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 3)
+        app.action_clients()
+        page = app.screen
+        for _tick in range(400):
+            if page._below_started:  # noqa: SLF001 - the moment this test is about
+                break
+            await pilot.pause(0.01)
+        assert page._below_started and not page._below_mounted  # noqa: SLF001
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "ClientScreen" and app.return_code is None
+        monkeypatch.setattr(screens.clients, "BELOW_STEP", 0.01)
+        app.action_clients()  # and the page comes back whole
+        await settle(pilot)
+        for _tick in range(100):
+            if app.screen._below_mounted:  # noqa: SLF001
+                break
+            await pilot.pause(0.05)
+        assert app.screen.query_one(LongTable).row_count == 1 and app.screen.selected() == "client"

@@ -133,24 +133,27 @@ class ClientsScreen(WorkspacePage):
             yield Button(_("◀ Back"), id="back", compact=True)
         yield Footer()
 
-    def _below_the_table(self) -> Iterator[list[Widget]]:
-        """The actions and the form under the table, a few at a time: mounted after the page's first
-        paint (styling some 40 widgets would hold back the first rows by as much again as the table
-        and its frame), in steps that each hold up the event loop briefly."""
-        yield [Horizontal(Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True),
-                          Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
-                          Button(_("Renew…"), id="renew", compact=True),
-                          DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
-                          classes="actions")]
+    def _below_the_table(self, body: Widget) -> Iterator[tuple[Widget, list[Widget], int | None]]:
+        """The actions and the form under the table, a few at a time: (where, what, before which
+        child). Mounted after the page's first paint (styling some 40 widgets would hold back the
+        first rows by as much again as the table and its frame), in steps that each hold up the
+        event loop briefly; the choice list (a dozen widgets of its own) is a step by itself."""
+        actions = Horizontal(Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
+                             Button(_("Renew…"), id="renew", compact=True),
+                             DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
+                             classes="actions")
+        yield body, [actions], None
+        yield actions, [Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True)], 0
         names = Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()])
-        yield [Label(_("Issue more clients"), classes="section"), FieldRow(_("Names"), names, note_id="names-note"),
-               Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)]
-        yield [FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
-               FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")]
-        yield [Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
-                          ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
-               Static("", id="actions-hint", classes="why-disabled", markup=False),
-               Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"), classes="teach")]
+        yield body, [Label(_("Issue more clients"), classes="section"), FieldRow(_("Names"), names, note_id="names-note"),
+                     Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)], None
+        yield body, [FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
+                     FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")], None
+        yield body, [Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
+                                ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
+                     Static("", id="actions-hint", classes="why-disabled", markup=False)], None
+        yield body, [Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"),
+                                 classes="teach")], None
 
     async def _mount_below(self, *, at_once: bool = False) -> None:
         """The widgets under the table; `at_once`, or a step per frame."""
@@ -158,10 +161,10 @@ class ClientsScreen(WorkspacePage):
             return  # (a page composed again has a new body, and mounts them anew)
         self._below_started = True
         body = self.query_one("#body", VerticalScroll)
-        for step in self._below_the_table():
+        for parent, widgets, before in self._below_the_table(body):
             if not body.is_attached:
                 return  # the page was left, or composed again (which mounts its own)
-            await body.mount_all(step)
+            await parent.mount_all(widgets, before=before)
             if not at_once:
                 await asyncio.sleep(BELOW_STEP)  # the page draws what it has meanwhile
         if not body.is_attached:

@@ -131,13 +131,12 @@ class ClientsScreen(WorkspacePage):
         with Horizontal(id="nav"):
             yield Static("", id="nav-hint", markup=False)
             yield Button(_("◀ Back"), id="back", compact=True)
-        yield Footer()
 
     def _below_the_table(self, body: Widget) -> Iterator[tuple[Widget, list[Widget], int | None]]:
         """The actions and the form under the table, a few at a time: (where, what, before which
-        child). Mounted after the page's first paint (styling some 40 widgets would hold back the
-        first rows by as much again as the table and its frame), in steps that each hold up the
-        event loop briefly; the choice list (a dozen widgets of its own) is a step by itself."""
+        child). Mounted (after the footer) once the first rows are drawn (styling some 40 widgets first
+        held them back by as much again as the table and its frame), in steps that each hold up
+        the event loop briefly; the choice list (a dozen widgets of its own) is a step by itself."""
         actions = Horizontal(Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
                              Button(_("Renew…"), id="renew", compact=True),
                              DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
@@ -161,6 +160,8 @@ class ClientsScreen(WorkspacePage):
             return  # (a page composed again has a new body, and mounts them anew)
         self._below_started = True
         body = self.query_one("#body", VerticalScroll)
+        await self.mount(Footer())  # (a widget per key: composed with the page, it held up the first rows by half)
+        self.refresh_bindings()  # a Footer mounted after the page's keys were published shows them once they are again
         for parent, widgets, before in self._below_the_table(body):
             if not body.is_attached:
                 return  # the page was left, or composed again (which mounts its own)

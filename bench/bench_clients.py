@@ -10,8 +10,8 @@ handshake test so the summary has its verdict. Measured:
   whose files changed);
 - the baseline: `openssl x509 -enddate -noout -in FILE` once per client certificate, as a shell
   loop would (one round: it is slow);
-- the Clients page in the app (headless, 80x24, a fresh process per round): the first rows in
-  the table, every row in it, and the longest event-loop stall meanwhile; entering the summary
+- the Clients page in the app (headless, 80x24, a fresh process per round): the first rows drawn
+  in the table, every row in it, and the longest event-loop stall meanwhile; entering the summary
   until it is quiet, and its longest stall;
 - CRL signing with 5,000 revoked serials (`mtls-wizard client crl`), and one more
   `client revoke` at that size. The first revocation is a real `client revoke`; the other
@@ -68,9 +68,22 @@ async def pages(root: Path) -> dict[str, float]:
     """The Clients page and the summary in the app: seconds and the longest stalls (ms)."""
     from bench_stall import TICK, StallMeter, _quiet
 
+    from textual.widgets import DataTable
+
     from wizard.app import WizardApp
 
     rows = sum(1 for _ in (root / "clients").iterdir()) + 1  # the named clients and the tutorial's
+    # "First rows" is when the table draws a line of a row, not when it holds one: the page may be
+    # given rows before its first layout, and the table draws only the lines on screen.
+    painted: list[float] = []
+    render_line = DataTable.render_line
+
+    def noting_paint(table: DataTable, y: int) -> object:
+        if not painted and table.id == "clients-table" and table.row_count and y >= table.header_height:
+            painted.append(time.perf_counter())
+        return render_line(table, y)
+
+    DataTable.render_line = noting_paint  # type: ignore[method-assign]
     app = WizardApp(workspace=str(root))
     meter = StallMeter()
     found: dict[str, float] = {}
@@ -91,9 +104,9 @@ async def pages(root: Path) -> dict[str, float]:
         meter.start()
         started = time.perf_counter()
         app.action_clients()
-        while table_rows() == 0:
+        while not painted:
             await asyncio.sleep(0.002)
-        found["first_rows_s"] = time.perf_counter() - started
+        found["first_rows_s"] = painted[0] - started
         while table_rows() < rows:
             await asyncio.sleep(0.002)
         found["all_rows_s"] = time.perf_counter() - started

@@ -7,8 +7,11 @@ work (`IssueRequested`, `RenewalRequested`, `RevocationRequested`)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -18,11 +21,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Input, Label, ProgressBar, Select, Static
 
 from screens.base import ConfirmModal, WorkspacePage
 from screens.download import P12, DownloadButton
 from screens.forms import FieldRow, first_failure, password_hint, split_names
+from screens.long_table import LongTable, RowsDrawn
 from wizard.i18n import N_, _
 from wizard.safe_text import printable
 
@@ -39,6 +44,11 @@ FILL_SLICE = 0.015
 FILL_PAUSE = 0.002  # seconds between slices
 # The worker hands the rows over as it reads them: a screenful first, so it paints at once, then larger batches.
 FIRST_ROWS = 30
+# Seconds after the page is mounted before the widgets under the table are, if no row has come by then.
+BELOW_AFTER = 0.3
+BELOW_STEP = 0.01  # seconds between the steps of mounting them
+# Seconds the reading waits at most after its first batch for the page to be built.
+BUILD_WAIT = 0.5
 LATER_ROWS = 250
 COLUMNS = (N_("Name"), N_("State"), N_("Expires"), N_("Days left"), N_("Serial"))
 # the files as placeholders: a path ending a sentence would take the translation's full stop
@@ -50,6 +60,16 @@ REVOKE_EXPLAINED = N_(
     "or a new CA for every other client."
 )
 REVOKE_FILES = {"record": "ca/revoked.json", "crl": "ca/crl.pem", "serials": "ca/revoked-serials.txt"}
+
+
+def table_row(entry: ClientInfo) -> tuple[str, tuple[Text, ...]]:
+    """A client's row: its name as the key, and the cells as Text (a str cell would be read as Rich markup)."""
+    from wizard.clients import STATE_WORDS
+
+    style = STATE_STYLE.get(entry.state, "")
+    serial = entry.serial[:16] + ("…" if len(entry.serial) > 16 else "")
+    return entry.name, (Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
+                        Text(entry.not_after[:10]), Text(str(entry.days_left), style=style), Text(serial))
 
 
 class ClientNames(Validator):
@@ -101,32 +121,59 @@ class ClientsScreen(WorkspacePage):
             self.name, self.reason = name, reason
 
     def compose(self) -> ComposeResult:
+        self._built = threading.Event()  # set once the widgets under the table are mounted and drawn
         self.reload()  # reading starts as the page is built: its first rows are there as soon as it is
+        self._below_started = self._below_mounted = False  # the widgets under the table
         with VerticalScroll(id="body", can_focus=False):
             yield Label(_("Clients: one certificate and .p12 for each person, partner or device"), classes="section")
-            yield DataTable(id="clients-table", cursor_type="row", zebra_stripes=True)
+            yield LongTable(id="clients-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="clients-problems", classes="note -warning", markup=False)
-            with Horizontal(classes="actions"):
-                yield Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False,
-                             compact=True)
-                yield Button(_("Revoke…"), id="revoke", variant="warning", compact=True)
-                yield Button(_("Renew…"), id="renew", compact=True)
-                yield DownloadButton(_("Download .p12…"), P12, id="download-p12")  # in a browser only
-            yield Label(_("Issue more clients"), classes="section")
-            yield FieldRow(_("Names"), Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()]), note_id="names-note")
-            yield Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)
-            yield FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True))
-            yield FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")
-            with Horizontal(classes="actions"):
-                yield Button(_("Issue"), id="issue", variant="primary", compact=True)
-                yield ProgressBar(id="progress", total=1, show_eta=False)
-            yield Static("", id="actions-hint", classes="why-disabled", markup=False)
-            with Collapsible(title=_("Show the openssl commands"), classes="teach"):
-                yield Static(self._commands(), classes="commands", markup=False)
         with Horizontal(id="nav"):
             yield Static("", id="nav-hint", markup=False)
             yield Button(_("◀ Back"), id="back", compact=True)
-        yield Footer()
+
+    def _below_the_table(self, body: Widget) -> Iterator[tuple[Widget, list[Widget], int | None]]:
+        """The actions and the form under the table, a few at a time: (where, what, before which
+        child). Mounted (after the footer) once the first rows are drawn (styling some 40 widgets first
+        held them back by as much again as the table and its frame), in steps that each hold up
+        the event loop briefly; the choice list (a dozen widgets of its own) is a step by itself."""
+        actions = Horizontal(Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
+                             Button(_("Renew…"), id="renew", compact=True),
+                             DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
+                             classes="actions")
+        yield body, [actions], None
+        yield actions, [Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True)], 0
+        names = Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()])
+        yield body, [Label(_("Issue more clients"), classes="section"), FieldRow(_("Names"), names, note_id="names-note"),
+                     Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)], None
+        yield body, [FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
+                     FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")], None
+        yield body, [Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
+                                ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
+                     Static("", id="actions-hint", classes="why-disabled", markup=False)], None
+        yield body, [Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"),
+                                 classes="teach")], None
+
+    async def _mount_below(self, *, at_once: bool = False) -> None:
+        """The widgets under the table; `at_once`, or a step per frame."""
+        if self._below_started or not self.is_attached:
+            return  # (a page composed again has a new body, and mounts them anew)
+        self._below_started = True
+        body = self.query_one("#body", VerticalScroll)
+        await self.mount(Footer())  # (a widget per key: composed with the page, it held up the first rows by half)
+        self.refresh_bindings()  # a Footer mounted after the page's keys were published shows them once they are again
+        for parent, widgets, before in self._below_the_table(body):
+            if not body.is_attached:
+                return  # the page was left, or composed again (which mounts its own)
+            await parent.mount_all(widgets, before=before)
+            if not at_once:
+                await asyncio.sleep(BELOW_STEP)  # the page draws what it has meanwhile
+        if not body.is_attached:
+            return
+        self._below_mounted = True
+        self.fit_menus()
+        self.sync()
+        self.call_after_refresh(self._built.set)
 
     def _commands(self) -> str:
         from wizard import teaching
@@ -137,29 +184,38 @@ class ClientsScreen(WorkspacePage):
 
     def on_mount(self) -> None:
         self._columns()
-        self.fit_menus()
-        self.sync()
+        # the rest of the page once the first rows are drawn (_rows_drawn), or after a moment when they are slow to come
+        self.set_timer(BELOW_AFTER, self._mount_below)
+
+    async def recompose(self) -> None:
+        """Composed again (a language switch): the widgets under the table at once, so that what the
+        person typed there can be put back (screens.language)."""
+        await super().recompose()
+        await self._mount_below(at_once=True)
 
     def after_retranslate(self) -> None:
         self.on_mount()  # the table composed again is empty: its columns (compose asked for the list again)
 
-    def _columns(self) -> DataTable:
+    def _columns(self) -> LongTable:
         """The table, with its columns (the first rows may come before the page is mounted)."""
-        table = self.query_one(DataTable)
+        table = self.query_one(LongTable)
         if not table.columns:
             table.add_columns(*(_(title) for title in COLUMNS))
         return table
 
     # -- the list -------------------------------------------------------------------------
     _readings = 0  # lists asked for: the batches of an older one are dropped
+    _below_started = _below_mounted = False  # the widgets under the table (set again by each compose)
 
     def reload(self) -> None:
         self._readings += 1
-        self._list(self.ws, self._readings)
+        self._list(self.ws, self._readings, self._built)
 
     @work(thread=True, exclusive=True, group="clients-list", description="reading the client certificates")
-    def _list(self, ws: Any, reading: int) -> None:
-        """The list in batches: the first rows paint while thousands of others are still being read."""
+    def _list(self, ws: Any, reading: int, built: threading.Event) -> None:
+        """The list in batches: the first rows paint while thousands of others are still being read.
+        After the first batch the reading waits (a moment at most) until the page is built: both
+        at once take turns at Python's one lock, and building the page would hold up the event loop twice as long."""
         from textual.worker import get_current_worker
 
         from wizard.clients.registry import client_batches
@@ -173,6 +229,8 @@ class ClientsScreen(WorkspacePage):
                 first = True
                 break
             self.post_message(self.Listed(reading, batch, [], first=first, done=False))
+            if first:
+                built.wait(BUILD_WAIT)
             first = False
         self.post_message(self.Listed(reading, [], list(problems), first=first, done=True))
 
@@ -196,41 +254,44 @@ class ClientsScreen(WorkspacePage):
         if not self._filling:
             self._filling = True
             self._fill_slice(self._fills)
-        self.sync()
+        if message.first or message.done:
+            self.sync()  # (not for every batch: sync updates notes, and each update lays out the whole page)
 
     def _fill_slice(self, fill: int) -> None:
-        """Rows for FILL_SLICE seconds, then the rest on a timer (call_later would not yield: the page's
-        queue runs its messages back to back), so the page paints and answers keys between slices;
-        a newer list stops an older fill."""
-        from wizard.clients import STATE_WORDS
-
+        """Rows made for FILL_SLICE seconds and added in one step, then the rest on a timer (call_later
+        would not yield: the page's queue runs its messages back to back), so the page paints and
+        answers keys between slices; a newer list stops an older fill."""
         if fill != self._fills:
             return
-        table, waiting = self.query_one(DataTable), self._waiting
+        waiting, rows = self._waiting, []
         slice_ends = time.perf_counter() + FILL_SLICE
         while waiting:
-            entry = waiting.popleft()
-            style = STATE_STYLE.get(entry.state, "")
-            # The name as Text: a DataTable reads a str cell as Rich markup.
-            table.add_row(Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
-                          entry.not_after[:10], Text(str(entry.days_left), style=style),
-                          entry.serial[:16] + ("…" if len(entry.serial) > 16 else ""), key=entry.name)
+            rows.append(table_row(waiting.popleft()))
             if time.perf_counter() > slice_ends and waiting:
                 self.set_timer(FILL_PAUSE, lambda: self._fill_slice(fill), name="clients-fill")
                 break
         else:
             self._filling = False  # the next batch starts a fill of its own
-        self.sync()
+        table = self.query_one(LongTable)
+        first_rows = not table.row_count and rows
+        table.append_rows(rows)
+        if first_rows:
+            self.sync()  # a row to revoke, renew or download: the buttons for it
+
+    @on(RowsDrawn)
+    def _rows_drawn(self) -> None:
+        if not self._below_started:
+            self.call_after_refresh(self._mount_below)  # the rest of the page, now that its first rows are seen
 
     def selected(self) -> str | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(LongTable)
         if not table.row_count:
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     # -- state ------------------------------------------------------------------------------
     def sync(self) -> None:
-        if not self.is_mounted:
+        if not self._below_mounted:
             return
         busy = self.busy_with("clients") or self.busy_with("revoke")
         progress = self.query_one("#progress", ProgressBar)

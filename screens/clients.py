@@ -132,27 +132,28 @@ class ClientsScreen(WorkspacePage):
             yield Static("", id="nav-hint", markup=False)
             yield Button(_("◀ Back"), id="back", compact=True)
 
-    def _below_the_table(self, body: Widget) -> Iterator[tuple[Widget, list[Widget], int | None]]:
-        """The actions and the form under the table, a few at a time: (where, what, before which
-        child). Mounted (after the footer) once the first rows are drawn (styling some 40 widgets first
+    def _below_the_table(self, body: Widget) -> Iterator[tuple[Widget, list[Widget]]]:
+        """The actions and the form under the table, a few at a time: (where, what), each appended
+        after what is there, so nothing already on the screen moves under a pointer about to click it.
+        Mounted (after the footer) once the first rows are drawn (styling some 40 widgets first
         held them back by as much again as the table and its frame), in steps that each hold up
         the event loop briefly; the choice list (a dozen widgets of its own) is a step by itself."""
-        actions = Horizontal(Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
-                             Button(_("Renew…"), id="renew", compact=True),
-                             DownloadButton(_("Download .p12…"), P12, id="download-p12"),  # in a browser only
+        actions = Horizontal(Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True),
                              classes="actions")
-        yield body, [actions], None
-        yield actions, [Select([(_(label), value) for label, value in REASON_CHOICES], id="reason", allow_blank=False, compact=True)], 0
+        yield body, [actions]
+        yield actions, [Button(_("Revoke…"), id="revoke", variant="warning", compact=True),
+                        Button(_("Renew…"), id="renew", compact=True),
+                        DownloadButton(_("Download .p12…"), P12, id="download-p12")]  # in a browser only
         names = Input(id="names", compact=True, placeholder="alice bob partner-7", validators=[ClientNames()])
         yield body, [Label(_("Issue more clients"), classes="section"), FieldRow(_("Names"), names, note_id="names-note"),
-                     Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)], None
+                     Checkbox(_("a random password for each (saved beside its .p12, mode 0600)"), id="random", compact=True)]
         yield body, [FieldRow(_(".p12 password"), Input(id="password", password=True, compact=True)),
-                     FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")], None
+                     FieldRow(_("Confirm password"), Input(id="confirm", password=True, compact=True), note_id="password-note")]
         yield body, [Horizontal(Button(_("Issue"), id="issue", variant="primary", compact=True),
                                 ProgressBar(id="progress", total=1, show_eta=False), classes="actions"),
-                     Static("", id="actions-hint", classes="why-disabled", markup=False)], None
+                     Static("", id="actions-hint", classes="why-disabled", markup=False)]
         yield body, [Collapsible(Static(self._commands(), classes="commands", markup=False), title=_("Show the openssl commands"),
-                                 classes="teach")], None
+                                 classes="teach")]
 
     async def _mount_below(self, *, at_once: bool = False) -> None:
         """The widgets under the table; `at_once`, or a step per frame."""
@@ -162,10 +163,10 @@ class ClientsScreen(WorkspacePage):
         body = self.query_one("#body", VerticalScroll)
         await self.mount(Footer())  # (a widget per key: composed with the page, it held up the first rows by half)
         self.refresh_bindings()  # a Footer mounted after the page's keys were published shows them once they are again
-        for parent, widgets, before in self._below_the_table(body):
+        for parent, widgets in self._below_the_table(body):
             if not body.is_attached:
                 return  # the page was left, or composed again (which mounts its own)
-            await parent.mount_all(widgets, before=before)
+            await parent.mount_all(widgets)
             if not at_once:
                 await asyncio.sleep(BELOW_STEP)  # the page draws what it has meanwhile
         if not body.is_attached:

@@ -238,6 +238,15 @@ class Page:
             await asyncio.sleep(0.2)
         raise TimeoutError(f"the page did not show {texts} within {timeout} s; it shows:\n{shown}")
 
+    async def wait_gone(self, text: str, timeout: float = 5.0) -> bool:
+        """Whether the screen stops showing `text` within `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text not in await self.text():
+                return True
+            await asyncio.sleep(0.2)
+        return False
+
     async def notes(self) -> str:
         """The text of the notifications shown (Textual's toasts, each row marked on its left by "▌"),
         their wrapped rows joined by single spaces."""
@@ -297,8 +306,11 @@ class Page:
             await asyncio.sleep(0.15)
         row = rows[0]
         line = screen["lines"][row]
-        start = line.find(label, line.index(near))  # the label after `near` on its row, else the first one
-        column = (start if start >= 0 else line.index(label)) + len(label) / 2
+        # The label nearest to `near` on its row: a toast's title further along the row (a "Download"
+        # note beside a dialog's Download and Cancel) is not the button meant.
+        anchor = line.index(near)
+        found = [index for index in range(len(line)) if line.startswith(label, index)]
+        column = min(found, key=lambda index: abs(index - anchor)) + len(label) / 2
         x = screen["left"] + column * screen["width"] / screen["cols"]
         y = screen["top"] + (row + 0.5) * screen["height"] / screen["rows"]
         await self.call("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})

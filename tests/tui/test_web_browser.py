@@ -45,6 +45,21 @@ def wizards_on(root: Path) -> list[list[str]]:
     return found
 
 
+async def confirm_download(page: Page, file_name: str) -> None:
+    """Answer "Download FILE?" with its Download button, until the dialog is gone: a toast that
+    arrived late (an earlier download's note) may cover the button and take the click instead."""
+    title = f"Download {file_name}?"
+    await page.wait_for(title)
+    for _attempt in range(4):
+        try:
+            await page.click("Download", near="Cancel", timeout=10)
+        except TimeoutError:
+            pass  # the dialog closed meanwhile: an earlier click was answered late
+        if await page.wait_gone(title):
+            return
+    raise TimeoutError(f"the dialog {title!r} stayed open after four clicks on its Download button; the page:\n{await page.text()}")
+
+
 async def open_wizard(browser: Browser, url: str) -> Page:
     page = await browser.open(url)
     await page.wait_for("Workspace folder", "Start", timeout=60)
@@ -124,7 +139,7 @@ async def test_the_texts_to_paste_arrive_as_downloads_and_copy_reaches_the_clipb
             await page.wait_for("Download paste-server-private-key.txt?", "download folder")
             await page.click("Cancel", near="Download")
             await page.click("Download", near="Private Key")
-            await page.click("Download", near="Cancel")
+            await confirm_download(page, "paste-server-private-key.txt")
             key = await browser.download(downloads)
             await page.wait_for_note("your browser saves it")
             assert key.name == "paste-server-private-key.txt"
@@ -136,7 +151,7 @@ async def test_the_texts_to_paste_arrive_as_downloads_and_copy_reaches_the_clipb
             await page.wait_for("Step 3")
             await page.press("pagedown", "pagedown")
             await page.click("Download client.p12…")
-            await page.click("Download", near="Cancel")
+            await confirm_download(page, "client.p12")
             p12 = await browser.download(downloads)
             assert p12.name == "client.p12" and p12.read_bytes() == ws.p12.read_bytes()
     assert web.returncode == 0, web.output
@@ -171,7 +186,7 @@ async def test_the_openssl_script_and_a_named_clients_p12_arrive_as_downloads(ch
             await page.press("pagedown", "pagedown", "pagedown")
             await page.click("Clients…")
             await page.click("Download .p12…")
-            await page.click("Download", near="Cancel")
+            await confirm_download(page, "client.p12")
             p12 = await browser.download(downloads)
             assert p12.name == "client.p12" and p12.read_bytes() == ws.p12.read_bytes()
     assert web.returncode == 0, web.output

@@ -11,8 +11,17 @@ from rich.console import Console
 from textual.widgets import Button, Select, Static
 
 from wizard.app import WizardApp
+from wizard.session import SessionStore
 
 SIZE = (80, 24)
+
+
+def session_at_step(root: Path, step: int) -> None:
+    """The workspace's saved session stands at `step`, the steps before it done (what resume continues)."""
+    store = SessionStore()
+    session = store.open(root)
+    session.current_step, session.steps_done = step, list(range(1, step))
+    store.save(session)
 
 
 async def workers_done(app: WizardApp, limit: int = 50) -> None:

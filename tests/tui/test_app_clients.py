@@ -12,6 +12,7 @@ from support.pilot_helpers import (
     press_button,
     resume,
     screen_name,
+    session_at_step,
     settle,
     type_into,
 )
@@ -24,9 +25,7 @@ from wizard.session import SessionStore
 
 async def test_issue_list_and_revoke_clients_from_step_3(tmp_path: Path) -> None:
     ws = make_pki(tmp_path / "ws")
-    session = SessionStore().open(ws.root)
-    session.current_step, session.steps_done = 3, [1, 2]
-    SessionStore().save(session)
+    session_at_step(ws.root, 3)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 3)
@@ -109,9 +108,7 @@ async def test_a_long_list_fills_in_slices_with_every_row_in_order(tmp_path: Pat
     monkeypatch.setattr(screens.clients, "FILL_SLICE", 0.0)
     ws = make_pki(tmp_path / "ws")
     clients.issue_clients(ws, ["alice", "bob", "carol", "dave", "erin"], "correct horse battery", clients.ClientOptions(key_type="ec-p256"))
-    session = SessionStore().open(ws.root)
-    session.current_step, session.steps_done = 3, [1, 2]
-    SessionStore().save(session)
+    session_at_step(ws.root, 3)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 3)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import make_pki
 from rich.text import Text
-from support.pilot_helpers import SIZE, resume, settle
+from support.pilot_helpers import SIZE, resume, session_at_step, settle
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 from textual.widgets._data_table import DuplicateKey
@@ -18,7 +18,6 @@ from textual.widgets._data_table import DuplicateKey
 from screens.long_table import LongTable, RowsDrawn
 from wizard import clients
 from wizard.app import WizardApp
-from wizard.session import SessionStore
 
 COLUMNS = ("Name", "State", "Days left")
 
@@ -184,9 +183,7 @@ async def test_a_folder_refused_part_way_empties_the_clients_table(tmp_path: Pat
     monkeypatch.setattr(screens.clients, "LATER_ROWS", 1)
     ws = make_pki(tmp_path / "ws")
     clients.issue_clients(ws, ["alice", "bob", "carol"], "correct horse battery", clients.ClientOptions(key_type="ec-p256"))
-    session = SessionStore().open(ws.root)
-    session.current_step, session.steps_done = 3, [1, 2]
-    SessionStore().save(session)
+    session_at_step(ws.root, 3)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 3)
@@ -206,9 +203,7 @@ async def test_leaving_the_clients_page_while_it_is_still_being_built(tmp_path: 
 
     monkeypatch.setattr(screens.clients, "BELOW_STEP", 1.0)
     ws = make_pki(tmp_path / "ws")
-    session = SessionStore().open(ws.root)
-    session.current_step, session.steps_done = 3, [1, 2]
-    SessionStore().save(session)
+    session_at_step(ws.root, 3)
     app = WizardApp(workspace=str(ws.root))
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 3)

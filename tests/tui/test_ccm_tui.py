@@ -128,11 +128,8 @@ async def test_a_refusal_by_ccm_is_one_line_on_step_1_and_nothing_is_written(tmp
     async with app.run_test(size=SIZE) as pilot:
         await resume(pilot, 1)
         await fill_in_ccm(pilot, ccm)
-        await pilot.press("enter")
-        await pilot.pause()
-        await focus(pilot, "#yes")
-        await pilot.press("enter")
-        await settle(pilot)
+        await pilot.press("enter")  # the Enter rule: the page's main action, which asks first
+        await answered_yes(pilot)
         assert screen_name(app) in ("CaScreen", "MessageModal")
         error = app.last_error
         assert said in error and "\n" not in error and "Traceback" not in error
@@ -176,14 +173,19 @@ async def test_the_ccm_questions_fit_80_columns(tmp_path: Path, ccm: FakeCcmApi,
         assert not app.screen.query_one("#protect").display and not app.screen.query_one("#bring").display
 
 
-async def confirmed(pilot, button: str) -> None:  # noqa: ANN001
-    """Press `button` by keyboard and answer its question with Yes."""
-    await focus(pilot, button)
-    await pilot.press("enter")
+async def answered_yes(pilot) -> None:  # noqa: ANN001
+    """The question just asked, answered Yes by keyboard, and its work waited for."""
     await pilot.pause()
     await focus(pilot, "#yes")
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def confirmed(pilot, button: str) -> None:  # noqa: ANN001
+    """Press `button` by keyboard and answer its question with Yes."""
+    await focus(pilot, button)
+    await pilot.press("enter")
+    await answered_yes(pilot)
 
 
 async def done_when(pilot, condition: Callable[[], bool]) -> None:  # noqa: ANN001

@@ -66,7 +66,7 @@ def openssl_loop(root: Path, sample: int) -> float:
 
 async def pages(root: Path) -> dict[str, float]:
     """The Clients page and the summary in the app: seconds and the longest stalls (ms)."""
-    from bench_stall import TICK, StallMeter, _quiet
+    from bench_stall import TICK, StallMeter, _quiet, clients_table_rows
 
     from textual.widgets import DataTable
 
@@ -97,10 +97,7 @@ async def pages(root: Path) -> dict[str, float]:
         app.set_interval(TICK, meter.tick)
         await pilot.pause(0.2)
 
-        def table_rows() -> int:
-            return max((table.row_count for table in app.screen.query("#clients-table")), default=0) \
-                if type(app.screen).__name__ == "ClientsScreen" else 0
-
+        table_rows = clients_table_rows(app)
         meter.start()
         started = time.perf_counter()
         app.action_clients()

@@ -11,7 +11,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -42,6 +42,7 @@ REASON_CHOICES = [(N_("reason: not given"), "unspecified"), (N_("key compromised
 # the page answering keys and painting between them (a step stays well under the 50 ms stall budget).
 FILL_SLICE = 0.015
 FILL_PAUSE = 0.002  # seconds between slices
+FILL_CHUNK = 200  # rows added to the table at once within a slice (the time is looked at between chunks)
 # The worker hands the rows over as it reads them: a screenful first, so it paints at once, then larger batches.
 FIRST_ROWS = 30
 # Seconds after the page is mounted before the widgets under the table are, if no row has come by then.
@@ -62,13 +63,23 @@ REVOKE_EXPLAINED = N_(
 REVOKE_FILES = {"record": "ca/revoked.json", "crl": "ca/crl.pem", "serials": "ca/revoked-serials.txt"}
 
 
-def table_row(entry: ClientInfo) -> tuple[str, tuple[Text, ...]]:
-    """A client's row: its name as the key, and the cells as Text (a str cell would be read as Rich markup)."""
+TableRow = tuple[str, tuple[Text, ...]]
+
+
+def table_rows(entries: Iterable[ClientInfo]) -> list[TableRow]:
+    """The clients' rows: each its name as the key, and the cells as Text (a str cell would be read
+    as Rich markup). Made by the reading worker, so the page only adds them; each state's words are
+    translated once for the batch, not once a row."""
     from wizard.clients import STATE_WORDS
 
+    words = {state: _(text) for state, text in STATE_WORDS.items()}
+    return [_table_row(entry, words) for entry in entries]
+
+
+def _table_row(entry: ClientInfo, words: dict[str, str]) -> TableRow:
     style = STATE_STYLE.get(entry.state, "")
     serial = entry.serial[:16] + ("…" if len(entry.serial) > 16 else "")
-    return entry.name, (Text(printable(entry.name)), Text(_(STATE_WORDS.get(entry.state, entry.state)), style=style),
+    return entry.name, (Text(printable(entry.name)), Text(words.get(entry.state, entry.state), style=style),
                         Text(entry.not_after[:10]), Text(str(entry.days_left), style=style), Text(serial))
 
 
@@ -92,11 +103,11 @@ class ClientsScreen(WorkspacePage):
 
     class Listed(Message):
         """The page's own worker read some of the client certificates: the list starts again with
-        `entries` (`first`) or goes on with them; once `done`, `problems` is what it could not read."""
+        their `rows` (`first`) or goes on with them; once `done`, `problems` is what it could not read."""
 
-        def __init__(self, reading: int, entries: list[ClientInfo], problems: list[str], *, first: bool, done: bool) -> None:
+        def __init__(self, reading: int, rows: list[TableRow], problems: list[str], *, first: bool, done: bool) -> None:
             super().__init__()
-            self.reading, self.entries, self.problems, self.first, self.done = reading, entries, problems, first, done
+            self.reading, self.rows, self.problems, self.first, self.done = reading, rows, problems, first, done
 
     class IssueRequested(Message):
         """Issue named clients (a batch: with progress); `password` is every .p12's unless
@@ -229,7 +240,7 @@ class ClientsScreen(WorkspacePage):
             if batch is None:  # refused on the way: no client is shown, only why
                 first = True
                 break
-            self.post_message(self.Listed(reading, batch, [], first=first, done=False))
+            self.post_message(self.Listed(reading, table_rows(batch), [], first=first, done=False))
             if first:
                 built.wait(BUILD_WAIT)
             first = False
@@ -245,9 +256,9 @@ class ClientsScreen(WorkspacePage):
         if message.first:
             self._columns().clear()
             self._fills += 1
-            self._waiting: deque[ClientInfo] = deque()
+            self._waiting: deque[TableRow] = deque()
             self._filling = False
-        self._waiting.extend(message.entries)
+        self._waiting.extend(message.rows)
         if message.done:
             problems = self.query_one("#clients-problems", Static)
             problems.update("\n".join(message.problems))
@@ -259,23 +270,21 @@ class ClientsScreen(WorkspacePage):
             self.sync()  # (not for every batch: sync updates notes, and each update lays out the whole page)
 
     def _fill_slice(self, fill: int) -> None:
-        """Rows made for FILL_SLICE seconds and added in one step, then the rest on a timer (call_later
-        would not yield: the page's queue runs its messages back to back), so the page paints and
-        answers keys between slices; a newer list stops an older fill."""
+        """Rows added for FILL_SLICE seconds, then the rest on a timer (call_later would not yield:
+        the page's queue runs its messages back to back), so the page paints and answers keys
+        between slices; a newer list stops an older fill."""
         if fill != self._fills:
             return
-        waiting, rows = self._waiting, []
+        waiting, table = self._waiting, self.query_one(LongTable)
+        first_rows = not table.row_count and waiting
         slice_ends = time.perf_counter() + FILL_SLICE
         while waiting:
-            rows.append(table_row(waiting.popleft()))
+            table.append_rows([waiting.popleft() for _row in range(min(FILL_CHUNK, len(waiting)))])
             if time.perf_counter() > slice_ends and waiting:
                 self.set_timer(FILL_PAUSE, lambda: self._fill_slice(fill), name="clients-fill")
                 break
         else:
             self._filling = False  # the next batch starts a fill of its own
-        table = self.query_one(LongTable)
-        first_rows = not table.row_count and rows
-        table.append_rows(rows)
         if first_rows:
             self.sync()  # a row to revoke, renew or download: the buttons for it
 

@@ -32,6 +32,8 @@ from textual.widgets._data_table import DuplicateKey, Row, RowKey, default_cell_
 def text_width(cell: Text) -> int:
     """The width a one-line cell takes (its widest line: a DataTable cuts the rest, but measures it)."""
     plain = cell.plain
+    if plain.isascii() and plain.isprintable():
+        return len(plain)  # one cell per character: most cells, measured without Rich's tables
     return cell_len(plain) if "\n" not in plain else max(map(cell_len, plain.split("\n")))
 
 

@@ -30,6 +30,8 @@ from wizard import assets_loader
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from screens.upload_modal import UploadRequest
     from wizard.session import Session
     from wizard.workspace import Workspace
@@ -258,10 +260,11 @@ class ScrollingPage(Translated):
         body = self.query_one(self.SCROLLER, VerticalScroll)
         (body.scroll_page_down if direction > 0 else body.scroll_page_up)(animate=False)
 
-    def fit_menus(self) -> None:
+    def fit_menus(self, within: Widget | None = None) -> None:
         """A choice list opens below its field: scroll the field to the top of the page first,
-        so the list fits above the footer at 80x24 instead of covering it and the labels."""
-        for select in self.query(Select):
+        so the list fits above the footer at 80x24 instead of covering it and the labels.
+        (`within`: only the choice lists mounted there since.)"""
+        for select in (within or self).query(Select):
             self.watch(select, "expanded", self._room_maker(select), init=False)
 
     def _room_maker(self, select: Select[Any]) -> Callable[[bool], None]:

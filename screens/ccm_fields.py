@@ -10,6 +10,8 @@ import re
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
 from screens.forms import FieldRow, cloud_target_rows
@@ -37,29 +39,65 @@ def credentials_line() -> str:
 
 
 class CcmFields(Vertical):
-    """Shown by step 1 while "CCM Private CA" is chosen; the page asks it for the choice and the target."""
+    """Shown by step 1 while "CCM Private CA" is chosen; the page asks it for the choice and the target.
+
+    Its questions (some 40 widgets) are made the first time they are wanted (`wanted`), not with
+    the page: most CAs are made on this machine, and styling widgets nobody sees held up the opening
+    of step 1. Until they are there, the answers read as empty."""
+
+    class Ready(Message):
+        """The questions are mounted: the page shows them as it shows everything else (sync)."""
+
+    def __init__(self, *, composed: bool = False, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.composed = composed  # the questions are (or are being) there
+        self._mounting = False
 
     def compose(self) -> ComposeResult:
+        if self.composed:
+            yield from self._questions()
+
+    def _questions(self) -> list[Widget]:
         modes = [(_("use an existing private CA"), "use"), (_("create a root CA (billed)"), "create")]
-        yield Static(_("CCM keeps the CA's key and signs through its API: the wizard writes ca/ca.crt (exported from CCM) "
-                       "and ca/issuer.json, and no ca/ca.key. A private CA is billed from the moment it exists."),
-                     classes="hint", markup=False)
-        yield FieldRow(_("In CCM"), Select(modes, id="ccm-mode", value="use", allow_blank=False, compact=True))
-        yield FieldRow(_("Private CA id"), Input(id="ccm-ca-id", compact=True), id="ccm-ca-row")
-        with Vertical(id="ccm-place"):
-            for input_id, _field, label, _longest in PLACE:
-                yield FieldRow(_(label), Input("CN" if input_id == "ccm-country" else "", id=input_id, compact=True))
-        yield from cloud_target_rows(_("Account ID"), "ccm-account", prefix="ccm-")
-        yield Static("", id="ccm-credentials", classes="hint", markup=False)
+        place = [FieldRow(_(label), Input("CN" if input_id == "ccm-country" else "", id=input_id, compact=True))
+                 for input_id, _field, label, _longest in PLACE]
+        return [
+            Static(_("CCM keeps the CA's key and signs through its API: the wizard writes ca/ca.crt (exported from CCM) "
+                     "and ca/issuer.json, and no ca/ca.key. A private CA is billed from the moment it exists."),
+                   classes="hint", markup=False),
+            FieldRow(_("In CCM"), Select(modes, id="ccm-mode", value="use", allow_blank=False, compact=True)),
+            FieldRow(_("Private CA id"), Input(id="ccm-ca-id", compact=True), id="ccm-ca-row"),
+            Vertical(*place, id="ccm-place"),
+            *cloud_target_rows(_("Account ID"), "ccm-account", prefix="ccm-"),
+            Static("", id="ccm-credentials", classes="hint", markup=False),
+        ]
+
+    def wanted(self) -> bool:
+        """Whether the questions are there to read; if not, they are mounted now and Ready follows."""
+        if self.composed and not self._mounting:
+            return True
+        if not self.composed:
+            self.composed = self._mounting = True
+            self.call_later(self._mount_questions)
+        return False
+
+    async def _mount_questions(self) -> None:
+        await self.mount_all(self._questions())
+        self._mounting = False
+        self.post_message(self.Ready())
 
     def value(self, field_id: str) -> str:
+        if not self.wanted():
+            return ""
         return self.query_one(f"#{field_id}", Input).value.strip()
 
     def creating(self) -> bool:
-        return self.query_one("#ccm-mode", Select).value == "create"
+        return self.wanted() and self.query_one("#ccm-mode", Select).value == "create"
 
     def sync(self) -> str | None:
         """The rows of the chosen way and the credentials line; why the CA cannot be made or used yet."""
+        if not self.wanted():
+            return self.problem()  # (for the moment the questions take to be mounted)
         creating = self.creating()
         self.query_one("#ccm-ca-row").display = not creating
         self.query_one("#ccm-place").display = creating

@@ -65,7 +65,7 @@ class CaScreen(CertificateStepScreen):
         yield from self.key_and_days_rows()
         homes = [(_("on this machine"), "local"), (_("CCM Private CA"), "ccm")]
         yield FieldRow(_("Where the CA lives"), Select(homes, id="ca-home", value="local", allow_blank=False, compact=True))
-        yield CcmFields(id="ccm")
+        yield CcmFields(id="ccm", composed=self.ccm_questions_shown or records_ccm(self.ws))
         yield Checkbox(_("Protect the CA key (ca/ca.key) with a passphrase"), id="protect", compact=True)
         yield Static(_("Recommended on a server others can reach (over SSH, shared, backed up): a copy of ca/ca.key then signs "
                        "nothing without it. For training on your own machine it can stay off. The wizard asks for it once per "
@@ -230,6 +230,14 @@ class CaScreen(CertificateStepScreen):
     def _org(self, event: Input.Changed) -> None:
         self.query_one("#ca-cn", Input).placeholder = pki.default_ca_cn(event.value.strip() or pki.DEFAULT_ORG)
         self.remember_valid(event, org=event.value.strip())
+
+    ccm_questions_shown = False  # once shown, composed with the page again (a language switch puts the answers back)
+
+    @on(CcmFields.Ready)
+    def _ccm_questions_mounted(self) -> None:
+        self.ccm_questions_shown = True
+        self.fit_menus(within=self.query_one(CcmFields))
+        self.sync()
 
     @on(Select.Changed, "#ca-home, #ccm-mode")
     @on(Input.Changed, "#ccm Input")

@@ -19,7 +19,7 @@ from support.i18n_helpers import screen_text
 from support.pilot_helpers import SIZE, choose, focus, resume, screen_name, settle, start, type_into
 from support.practice_walk import CountingPilot, walk_to_pass
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from screens.keys import shown
 from wizard import assets_loader, i18n
@@ -171,6 +171,24 @@ async def test_the_ccm_questions_fit_80_columns(tmp_path: Path, ccm: FakeCcmApi,
             for prompt, _value in select._options:  # noqa: SLF001 - every choice it can show
                 assert cell_len(str(prompt)) <= room, f"#{select.id}: {prompt!r} is cut at 80 columns"
         assert not app.screen.query_one("#protect").display and not app.screen.query_one("#bring").display
+
+
+async def test_the_ccm_questions_are_made_when_ccm_is_chosen_and_kept_through_a_language_switch(
+        tmp_path: Path, ccm: FakeCcmApi) -> None:
+    """Step 1 opens without them (a CA made here never needs them); chosen, they come, and once
+    there a language switch keeps what was typed in them."""
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await resume(pilot, 1)
+        assert not app.screen.query("#ccm-mode") and not app.screen.query_one("#ccm").display
+        await choose(pilot, "#ca-home", "ccm")
+        await type_into(pilot, "#ccm-account", ACCOUNT)
+        assert app.screen.query_one("#ccm").display
+        await app.switch_language(i18n.CHINESE)
+        await pilot.pause()
+        assert app.screen.query_one("#ccm-account", Input).value == ACCOUNT
+        assert app.screen.query_one("#ca-home", Select).value == "ccm" and app.screen.query_one("#ccm").display
+        await app.switch_language(i18n.ENGLISH)
 
 
 async def answered_yes(pilot) -> None:  # noqa: ANN001

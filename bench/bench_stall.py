@@ -11,7 +11,9 @@ The wizard runs headless at 80x24; a periodic timer ticks every 5 ms on the App'
 loop and records how late each tick is, while the work runs and, as a baseline, while the
 app sits idle for as long. Prints per-run maxima and their median. Each run is a fresh
 process, as each use of the wizard is: apps run one after another in one process would
-leave their garbage to be collected during a later run's measurement.
+leave their garbage to be collected during a later run's measurement. The wizard runs Python's
+full garbage collection itself once nothing has happened for a second (wizard.app.quiet_collection):
+in the tour that is the idle second at the end, whose figure is then that collection's pause.
 
 With --load, one CPU-bound process per core runs beside the app for the whole bench (started
 and stopped by it): the machine of a user who is also building something.

@@ -29,6 +29,7 @@ from wizard.app.download_work import DownloadWork
 from wizard.app.elb_work import ElbWork
 from wizard.app.handshake_work import HandshakeWork
 from wizard.app.practice_work import PracticeWork
+from wizard.app.quiet_collection import CHECK_EVERY, QuietCollector
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         self._save_timer: Timer | None = None
         self._ca_passphrases: dict[Path, str] = {}  # this run's CA key passphrases, in memory only (wizard.app.ca_unlock)
         self._protecting: dict[Path, str | None] = {}
+        self.quiet_collector = QuietCollector()  # Python's full collections, when the person pauses
 
     def get_default_screen(self) -> Screen[Any]:
         from screens.welcome import WelcomeScreen
@@ -347,6 +349,16 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         from screens.language import translate_bindings
 
         translate_bindings(self)
+        self.quiet_collector.start()
+        self.set_interval(CHECK_EVERY, self._collect_when_quiet)
+
+    def _collect_when_quiet(self) -> None:
+        self.quiet_collector.tick(self.screen_stack[-1] if self.screen_stack else None)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.quiet_collector.activity()  # someone is at work: no full collection now
+        await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Textual's own widgets declare their keys' words too (an open choice list: "Dismiss
@@ -444,6 +456,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
     def on_unmount(self) -> None:
         self._flush_session()  # answers typed just before the app went away
         self.stop_practice()
+        self.quiet_collector.stop()
 
 
 def run_app(workspace: str | None = None) -> int:

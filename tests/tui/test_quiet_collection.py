@@ -88,6 +88,18 @@ def test_pythons_settings_are_changed_while_apps_run_and_put_back_when_the_last_
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen_before
 
 
+def test_the_collector_turned_off_while_the_wizard_started_is_on_while_it_runs() -> None:
+    gc.disable()  # as wizard.cli.main leaves it until the App is up
+    quiet = QuietCollector()
+    try:
+        quiet.start()
+        assert gc.isenabled()
+        quiet.stop()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 async def test_the_app_collects_when_the_person_pauses_and_puts_pythons_settings_back(tmp_path: Path) -> None:
     before = gc.get_threshold()
     app = WizardApp(workspace=str(tmp_path / "ws"))

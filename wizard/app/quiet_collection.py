@@ -26,6 +26,7 @@ _NEVER = 1_000_000_000  # a threshold no counter reaches: no full collection but
 
 _running = 0  # Apps between start() and stop() (tests run several in one process)
 _saved: tuple[int, int, int] | None = None
+_was_enabled = True  # (the command line turns the collector off while the wizard starts: wizard.cli.main)
 
 
 def _pending() -> int:
@@ -48,14 +49,15 @@ class QuietCollector:
         self.collections = 0
 
     def start(self) -> None:
-        global _running, _saved
+        global _running, _saved, _was_enabled
         if self._started:
             return
         self._started = True
         if _running == 0:
-            _saved = gc.get_threshold()
+            _saved, _was_enabled = gc.get_threshold(), gc.isenabled()
             gc.freeze()
             gc.set_threshold(_saved[0], _saved[1], _NEVER)
+            gc.enable()
         _running += 1
 
     def stop(self) -> None:
@@ -67,6 +69,8 @@ class QuietCollector:
         if _running == 0 and _saved is not None:
             gc.set_threshold(*_saved)
             gc.unfreeze()
+            if not _was_enabled:
+                gc.disable()
             _saved = None
 
     def activity(self) -> None:

@@ -8,6 +8,7 @@ the TUI starts, so plain commands start fast.
 
 from __future__ import annotations
 
+import gc
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -84,6 +85,18 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    collecting = gc.isenabled()
+    # Starting allocates a great deal and frees almost nothing: collecting meanwhile only costs time.
+    # A command turns the collector on before it runs (_run_command), the wizard once it is up
+    # (wizard.app.quiet_collection).
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        (gc.enable if collecting else gc.disable)()  # as it was found
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     i18n.set_language(i18n.choose_language(requested_language(arguments)))
     _streams_that_never_fail()
@@ -120,6 +133,7 @@ def _run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Na
     from wizard.workspace import tell_recoveries_to
 
     tell_recoveries_to(warn)
+    gc.enable()  # some commands run long (serve, web, thousands of clients)
     try:
         return handler(args)
     finally:

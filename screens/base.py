@@ -264,7 +264,7 @@ class ScrollingPage(Translated):
         """A choice list opens below its field: scroll the field to the top of the page first,
         so the list fits above the footer at 80x24 instead of covering it and the labels.
         (`within`: only the choice lists mounted there since.)"""
-        for select in (within or self).query(Select):
+        for select in (self if within is None else within).query(Select):
             self.watch(select, "expanded", self._room_maker(select), init=False)
 
     def _room_maker(self, select: Select[Any]) -> Callable[[bool], None]:

@@ -38,15 +38,17 @@ def credentials_line() -> str:
                     len(missing)).format(names=" / ".join(missing))
 
 
+class QuestionsMounted(Message):
+    """CcmFields mounted its questions: the page holding it shows them as it shows everything else.
+    (Declared beside the widget, as LongTable's RowsDrawn: the widget's news for whatever holds it.)"""
+
+
 class CcmFields(Vertical):
     """Shown by step 1 while "CCM Private CA" is chosen; the page asks it for the choice and the target.
 
     Its questions (some 40 widgets) are made the first time they are wanted (`wanted`), not with
     the page: most CAs are made on this machine, and styling widgets nobody sees held up the opening
     of step 1. Until they are there, the answers read as empty."""
-
-    class Ready(Message):
-        """The questions are mounted: the page shows them as it shows everything else (sync)."""
 
     def __init__(self, *, composed: bool = False, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
@@ -73,7 +75,7 @@ class CcmFields(Vertical):
         ]
 
     def wanted(self) -> bool:
-        """Whether the questions are there to read; if not, they are mounted now and Ready follows."""
+        """Whether the questions are there to read; if not, they are mounted now and QuestionsMounted follows."""
         if self.composed and not self._mounting:
             return True
         if not self.composed:
@@ -84,7 +86,7 @@ class CcmFields(Vertical):
     async def _mount_questions(self) -> None:
         await self.mount_all(self._questions())
         self._mounting = False
-        self.post_message(self.Ready())
+        self.post_message(QuestionsMounted())
 
     def value(self, field_id: str) -> str:
         if not self.wanted():

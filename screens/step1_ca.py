@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from screens.base import ConfirmModal
-from screens.ccm_fields import CcmFields
+from screens.ccm_fields import CcmFields, QuestionsMounted
 from screens.certificate import CertificateStepScreen
 from screens.forms import CheckedBy, FieldRow
 from wizard import ca_key, pki, script
@@ -233,7 +233,7 @@ class CaScreen(CertificateStepScreen):
 
     ccm_questions_shown = False  # once shown, composed with the page again (a language switch puts the answers back)
 
-    @on(CcmFields.Ready)
+    @on(QuestionsMounted)
     def _ccm_questions_mounted(self) -> None:
         self.ccm_questions_shown = True
         self.fit_menus(within=self.query_one(CcmFields))

@@ -43,6 +43,10 @@ def test_a_full_collection_waits_for_a_quiet_moment_and_for_garbage() -> None:
         assert not quiet.tick(other_page)  # no key for long enough, but a new page is being built
         clock.now += QUIET * 0.6
         assert not quiet.tick(other_page)
+        clock.now += QUIET * 0.6
+        assert not quiet.tick(other_page, busy=True)  # a worker runs (thousands of rows being read)
+        clock.now += QUIET * 0.6
+        assert not quiet.tick(other_page)
         clock.now += QUIET * 0.5
         assert quiet.tick(other_page) and ran == [clock.now] and quiet.collections == 1
     finally:

@@ -6,7 +6,8 @@ start at any moment: measured in bench/bench_stall.py, each took 60-130 ms of th
 while the next page was being built. So, while the App runs, what exists once it has started
 (modules, classes, the stylesheet: never garbage) is frozen out of every collection, the young
 generations stay automatic, and the full collection is run here instead: once nothing has come
-from the terminal and the page has not changed for QUIET seconds, or at the latest LATEST seconds
+from the terminal, the page has not changed and no work has run for QUIET seconds (a page that
+fills thousands of rows is not quiet, however still the person), or at the latest LATEST seconds
 after the previous one (a person who never pauses still gets the memory back). The last App to
 stop puts Python's settings back.
 """
@@ -38,7 +39,7 @@ def _collect() -> None:
 
 
 class QuietCollector:
-    """One App's full collections: `activity()` on input, `tick(page)` every CHECK_EVERY seconds."""
+    """One App's full collections: `activity()` on input, `tick(page, busy)` every CHECK_EVERY seconds."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, pending: Callable[[], int] = _pending,
                  collect: Callable[[], None] = _collect) -> None:
@@ -76,11 +77,12 @@ class QuietCollector:
     def activity(self) -> None:
         self.last_activity = self._clock()
 
-    def tick(self, page: object) -> bool:
-        """A full collection if one is due and the wizard is quiet (or it is overdue); whether it ran."""
+    def tick(self, page: object, busy: bool = False) -> bool:
+        """A full collection if one is due and the wizard is quiet (or it is overdue); whether it ran.
+        `busy`: work is running (a worker)."""
         now = self._clock()
-        if id(page) != self._page:
-            self._page, self.last_activity = id(page), now  # a new page is being built: not quiet
+        if id(page) != self._page or busy:
+            self._page, self.last_activity = id(page), now  # a new page is being built, or work runs: not quiet
         if not self._started or self._pending() < FULL_AFTER:
             return False
         if now - self.last_activity < QUIET and now - self.last_full < LATEST:

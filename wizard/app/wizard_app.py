@@ -353,7 +353,8 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         self.set_interval(CHECK_EVERY, self._collect_when_quiet)
 
     def _collect_when_quiet(self) -> None:
-        self.quiet_collector.tick(self.screen_stack[-1] if self.screen_stack else None)
+        busy = any(worker.is_running for worker in self.workers)
+        self.quiet_collector.tick(self.screen_stack[-1] if self.screen_stack else None, busy)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):

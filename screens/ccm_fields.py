@@ -84,6 +84,8 @@ class CcmFields(Vertical):
         return False
 
     async def _mount_questions(self) -> None:
+        if not self.is_attached:
+            return  # the page was left meanwhile
         await self.mount_all(self._questions())
         self._mounting = False
         self.post_message(QuestionsMounted())

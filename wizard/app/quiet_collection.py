@@ -18,7 +18,7 @@ import gc
 import time
 from collections.abc import Callable
 
-QUIET = 1.0  # seconds without input or a page change before a full collection may run
+QUIET = 1.0  # seconds without input, a page change or a running worker before a full collection may run
 LATEST = 30.0  # seconds after which it runs even without a pause
 CHECK_EVERY = 0.25  # seconds between looks
 # Young collections since the last full one before another is worth its pause (CPython's own threshold).

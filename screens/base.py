@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -255,6 +255,20 @@ class ScrollingPage(Translated):
         Binding("pagedown", "scroll_page(1)", N_("Scroll"), show=False),
     ]
     SCROLLER = "#body"
+    _shown = False  # resumed once: a page's first resume is its first showing
+
+    @on(events.ScreenResume)
+    def _resumed(self, event: events.ScreenResume) -> None:
+        if self._shown:
+            self.back_on_page()
+            return
+        # Shown for the first time: it was styled and synced as it mounted, a moment ago. Textual
+        # restyles every widget on every resume; here that was a third of entering a page.
+        self._shown = True
+        event.refresh_styles = False
+
+    def back_on_page(self) -> None:
+        """This page is on top again (a dialog over it closed): show what happened meanwhile."""
 
     def action_scroll_page(self, direction: int) -> None:
         body = self.query_one(self.SCROLLER, VerticalScroll)
@@ -397,9 +411,8 @@ class StepScreen(WorkspacePage):
         self.fit_menus()
         self.sync()
 
-    def on_screen_resume(self) -> None:
-        # Back from a dialog: what happened meanwhile (an error, a result) shows at once.
-        self.sync()
+    def back_on_page(self) -> None:
+        self.sync()  # what happened while a dialog was open (an error, a result) shows at once
 
     def load_form(self) -> None:
         """Put the session's answers into the form (once, when the screen opens)."""

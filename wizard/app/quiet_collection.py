@@ -77,6 +77,10 @@ class QuietCollector:
     def activity(self) -> None:
         self.last_activity = self._clock()
 
+    def quiet_for(self) -> float:
+        """Seconds since the last input, page change or running work (as of the last tick)."""
+        return self._clock() - self.last_activity
+
     def tick(self, page: object, busy: bool = False) -> bool:
         """A full collection if one is due and the wizard is quiet (or it is overdue); whether it ran.
         `busy`: work is running (a worker)."""

@@ -29,6 +29,7 @@ from wizard.app.download_work import DownloadWork
 from wizard.app.elb_work import ElbWork
 from wizard.app.handshake_work import HandshakeWork
 from wizard.app.practice_work import PracticeWork
+from wizard.app.page_prefetch import SETTLE, PagePrefetch, nearest_first
 from wizard.app.quiet_collection import CHECK_EVERY, QuietCollector
 from wizard.i18n import N_, _
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["SUMMARY", "WizardApp", "run_app"]
 
 SUMMARY = 8
+CLIENTS_PAGE = SUMMARY + 1  # where the Clients page is among the pages (it opens from the summary's keys)
 # Textual's own texts that the wizard shows (its system commands and the palette key), for the catalog.
 TEXTUAL_TEXTS = (
     N_("Theme"), N_("Change the current theme"), N_("Quit"), N_("Quit the application as soon as possible"),
@@ -117,6 +119,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         self._ca_passphrases: dict[Path, str] = {}  # this run's CA key passphrases, in memory only (wizard.app.ca_unlock)
         self._protecting: dict[Path, str | None] = {}
         self.quiet_collector = QuietCollector()  # Python's full collections, when the person pauses
+        self.page_prefetch = PagePrefetch()  # the other pages' modules, imported while the person reads
 
     def get_default_screen(self) -> Screen[Any]:
         from screens.welcome import WelcomeScreen
@@ -350,11 +353,27 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
 
         translate_bindings(self)
         self.quiet_collector.start()
-        self.set_interval(CHECK_EVERY, self._collect_when_quiet)
+        self.set_interval(CHECK_EVERY, self._when_quiet)
 
-    def _collect_when_quiet(self) -> None:
+    def _when_quiet(self) -> None:
+        """A full collection or a page's modules, at most one of them per look (each pauses the loop)."""
+        page = self.screen_stack[-1] if self.screen_stack else None
         busy = any(worker.is_running for worker in self.workers)
-        self.quiet_collector.tick(self.screen_stack[-1] if self.screen_stack else None, busy)
+        if not self.quiet_collector.tick(page, busy) and self.quiet_collector.quiet_for() >= SETTLE:
+            self.page_prefetch.step(nearest_first(self.page_modules(), self.page_number(page)))
+
+    def page_modules(self) -> dict[int, str]:
+        """Page number (1-7, SUMMARY, CLIENTS_PAGE) -> the module of its screen on this session's route."""
+        practising = self.session is not None and self.session.practising
+        pages = {step: module for step, (module, _name) in STEP_SCREENS.items()}
+        pages.update({step: module for step, (module, _name) in PRACTICE_SCREENS.items() if practising})
+        pages[CLIENTS_PAGE] = "screens.clients"
+        return pages
+
+    def page_number(self, page: object) -> int:
+        """Where `page` is among the pages: its step, or (the welcome page, the Clients page, a
+        dialog) the step the session is at."""
+        return getattr(page, "STEP", 0) or (self.session.current_step if self.session is not None else 1)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):

@@ -1,0 +1,75 @@
+"""The other pages' modules are imported while the person reads (wizard.app.page_prefetch): the
+order and the one-at-a-time rule on their own, and in a real wizard in a fresh interpreter (this
+process has imported every page long ago)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from wizard.app.page_prefetch import PagePrefetch, nearest_first
+
+
+def test_the_pages_come_nearest_first_the_next_before_the_previous_each_module_once() -> None:
+    pages = {1: "one", 2: "two", 3: "three", 4: "shared", 5: "shared", 6: "six"}
+    assert nearest_first(pages, 3) == ["three", "shared", "two", "one", "six"]
+    assert nearest_first(pages, 1) == ["one", "two", "three", "shared", "six"]
+    assert nearest_first(pages, 9) == ["six", "shared", "three", "two", "one"]
+
+
+def test_one_module_is_imported_per_step_and_one_that_fails_is_not_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: list[str] = []
+
+    def load(name: str) -> object:
+        loaded.append(name)
+        if name == "page_b":
+            raise SyntaxError("broken page")
+        module = types.ModuleType(name)
+        monkeypatch.setitem(sys.modules, name, module)
+        return module
+
+    monkeypatch.setitem(sys.modules, "page_imported", types.ModuleType("page_imported"))
+    prefetch = PagePrefetch(load)
+    wanted = ["page_imported", "page_a", "page_b", "page_c"]
+    assert prefetch.step(wanted) == "page_a" and loaded == ["page_a"]
+    assert prefetch.step(wanted) == "page_b" and prefetch.failed == {"page_b"}
+    assert prefetch.step(wanted) == "page_c"
+    assert prefetch.step(wanted) is None and loaded == ["page_a", "page_b", "page_c"]
+
+
+WIZARD_RUN = """
+import asyncio, json, sys, time
+from wizard.app import WizardApp
+
+PAGES = ["screens.step1_ca", "screens.step2_server", "screens.summary"]
+
+async def main():
+    app = WizardApp(workspace=sys.argv[1])
+    seen = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        seen["painted"] = [page for page in PAGES if page in sys.modules]
+        order = []
+        deadline = time.monotonic() + 30
+        while len(order) < len(PAGES) and time.monotonic() < deadline:
+            order.extend(page for page in PAGES if page in sys.modules and page not in order)
+            await asyncio.sleep(0.02)
+        seen["order"] = order
+    print(json.dumps(seen))
+
+asyncio.run(main())
+"""
+
+
+def test_a_fresh_wizard_imports_the_first_pages_once_the_welcome_page_is_quiet(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", WIZARD_RUN, str(tmp_path / "ws")], capture_output=True, text=True,
+                          timeout=120, check=False)  # (the user's data folder: the tests' own, from conftest)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["painted"] == []  # the welcome page paints without them
+    assert seen["order"] == ["screens.step1_ca", "screens.step2_server", "screens.summary"]  # step 1 first: a new session starts there

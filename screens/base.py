@@ -267,6 +267,14 @@ class ScrollingPage(Translated):
         self._shown = True
         event.refresh_styles = False
 
+    @on(events.Resize)
+    def _laid_out_already(self, event: events.Resize) -> None:
+        # A page's first layout sends the page itself a Resize to the size it was just laid out at,
+        # and Textual lays the whole page out and draws it again for it: skipped when nothing changed
+        # (a terminal resized arrives with a size the page does not have yet).
+        if event.size == self.size and event.virtual_size == self.virtual_size:
+            event.prevent_default()
+
     def back_on_page(self) -> None:
         """This page is on top again (a dialog over it closed): show what happened meanwhile."""
 

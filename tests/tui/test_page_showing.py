@@ -1,6 +1,7 @@
 """A page shown for the first time keeps the styles it was given as it mounted (Textual restyles
-every widget on a resume; for a page just built that was a third of entering it), and a page
-shown again after a dialog redraws from what happened meanwhile."""
+every widget on a resume; for a page just built that was a third of entering it), is laid out
+once (not again for the Resize its own layout sends it), and a page shown again after a dialog
+redraws from what happened meanwhile."""
 
 from __future__ import annotations
 
@@ -61,3 +62,27 @@ async def test_a_page_shown_again_after_a_dialog_redraws(tmp_path: Path, isolate
         await pilot.press("escape")
         await pilot.pause()
         assert screen_name(app) == "CaScreen" and synced == ["CaScreen"]
+
+
+async def test_a_new_page_is_laid_out_once_and_again_when_the_terminal_is_resized(tmp_path: Path, isolated_data_dir: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    layouts: list[tuple[str, object]] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(screen: Screen, size: object = None, scroll: bool = False) -> None:
+        if not scroll:
+            layouts.append((type(screen).__name__, size))
+        refresh_layout(screen, size, scroll)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    app = WizardApp(workspace=str(tmp_path / "workspace"))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        await pilot.pause()
+        whole = [size for name, size in layouts if name == "CaScreen" and size is not None]
+        assert whole == [app.size]  # its Resize to the size it was just laid out at is not a second layout
+        nav_width = app.screen.query_one("#nav").size.width
+        await pilot.resize_terminal(SIZE[0] + 20, SIZE[1] + 6)
+        await pilot.pause(0.2)
+        assert app.screen.size == (SIZE[0] + 20, SIZE[1] + 6) and app.screen.query_one("#nav").size.width == nav_width + 20

@@ -188,7 +188,7 @@ class CertificateStepScreen(StepScreen):
         """Keep a typed answer once it is valid (the note says why otherwise)."""
         if event.validation_result is None or event.validation_result.is_valid:
             self.remember(**answers)
-        self.sync()
+        self.sync_soon()
 
     @on(Input.Changed, ".cn")
     def _common_name(self, event: Input.Changed) -> None:
@@ -203,7 +203,7 @@ class CertificateStepScreen(StepScreen):
     def _key_choice(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(**{f"{self.ROLE}_key_type": event.value})
-        self.sync()
+        self.sync_soon()
 
     # -- actions -----------------------------------------------------------------------
     def ready_to_issue(self) -> bool:

@@ -345,7 +345,7 @@ class ClientsScreen(WorkspacePage):
     @on(Checkbox.Changed)
     @on(DataTable.RowHighlighted)
     def _changed(self) -> None:
-        self.sync()
+        self.sync_soon()
 
     # -- actions -----------------------------------------------------------------------------
     @on(Button.Pressed, "#issue")

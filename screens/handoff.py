@@ -175,7 +175,7 @@ class HandOffScreen(StepScreen):
     def _cert_id(self, event: Input.Changed) -> None:
         if event.validation_result is None or event.validation_result.is_valid:
             self.remember(**{self.ID_FIELD: event.value.strip()})
-        self.sync()
+        self.sync_soon()
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:

@@ -242,12 +242,12 @@ class CaScreen(CertificateStepScreen):
     @on(Select.Changed, "#ca-home, #ccm-mode")
     @on(Input.Changed, "#ccm Input")
     def _ccm_changed(self) -> None:
-        self.sync()
+        self.sync_soon()
 
     @on(Checkbox.Changed, "#protect")
     @on(Input.Changed, "#ca-passphrase, #ca-passphrase-confirm")
     def _protection_changed(self) -> None:
-        self.sync()
+        self.sync_soon()
 
     def passphrase_ready(self) -> bool:
         """For work that makes a new CA key: False (and why) while the passphrase fields are not right."""

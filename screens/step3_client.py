@@ -82,13 +82,13 @@ class ClientScreen(CertificateStepScreen):
     # -- answers -----------------------------------------------------------------------
     @on(Input.Changed, "#password, #confirm")
     def _password(self) -> None:
-        self.sync()
+        self.sync_soon()
 
     @on(Select.Changed, "#p12-format")
     def _p12(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(p12_legacy=event.value == "legacy")
-        self.sync()
+        self.sync_soon()
 
     @on(Button.Pressed, "#clients")
     def _clients(self) -> None:

@@ -231,25 +231,25 @@ class ListenerScreen(StepScreen):
     def _policy(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(tls_policy=event.value)
-        self.sync()
+        self.sync_soon()
 
     @on(Select.Changed, "#lb-type")
     def _lb_type(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(lb_type=event.value)
             self._offer_policies(event.value)
-        self.sync()
+        self.sync_soon()
 
     @on(Input.Changed, "#pool")
     def _pool(self, event: Input.Changed) -> None:
         if event.validation_result is None or event.validation_result.is_valid:
             self.remember(pool_id=event.value.strip())
-        self.sync()
+        self.sync_soon()
 
     @on(SelectionList.SelectedChanged, "#forward")
     def _forward(self, event: SelectionList.SelectedChanged) -> None:
         self.remember(forward_client_cert=[str(field) for field in event.selection_list.selected])
-        self.sync()
+        self.sync_soon()
 
     @on(Button.Pressed, "#api")
     def _api(self) -> None:
@@ -269,7 +269,7 @@ class ListenerScreen(StepScreen):
     def _address(self) -> None:
         # Never split while the cursor is in the field: "10.0.0.5:8" is on its way to ":8443".
         self._remember_address()
-        self.sync()
+        self.sync_soon()
 
     def _remember_address(self) -> None:
         checked = listener_address(self.query_one("#address", Input).value, self.query_one("#port", Input).value)

@@ -166,30 +166,30 @@ class PracticeListenerScreen(StepScreen):
     def _port(self, event: Input.Changed) -> None:
         if not port_problem(event.value):
             self.remember(practice_port=int(event.value.strip()))
-        self.sync()
+        self.sync_soon()
 
     @on(Select.Changed, "#ssl-auth")
     def _ssl_auth(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(ssl_auth=event.value)
-        self.sync()
+        self.sync_soon()
 
     @on(Select.Changed, "#ca")
     def _ca(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(practice_ca=event.value)
-        self.sync()
+        self.sync_soon()
 
     @on(Select.Changed, "#policy")
     def _policy(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self.remember(tls_policy=event.value)
-        self.sync()
+        self.sync_soon()
 
     @on(SelectionList.SelectedChanged, "#forward")
     def _forward(self, event: SelectionList.SelectedChanged) -> None:
         self.remember(forward_client_cert=[str(field) for field in event.selection_list.selected])
-        self.sync()
+        self.sync_soon()
 
     @on(Button.Pressed, "#done")
     @on(Input.Submitted, "#port")

@@ -241,17 +241,17 @@ class VerifyScreen(StepScreen):
         # On the practice route the address is the practice load balancer's, not the load balancer's answer.
         if target and not self.session.practising:
             self.remember(lb_address=target[0], lb_port=target[1])
-        self.sync()
+        self.sync_soon()
 
     @on(Input.Changed, "#sni")
     def _sni(self, event: Input.Changed) -> None:
         if event.validation_result is None or event.validation_result.is_valid:
             self.remember(sni=event.value.strip())
-        self.sync()
+        self.sync_soon()
 
     @on(Select.Changed, "#trust")
     def _trust(self) -> None:
-        self.sync()
+        self.sync_soon()
 
     @on(Button.Pressed, "#run")
     def run(self) -> None:

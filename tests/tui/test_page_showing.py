@@ -86,3 +86,30 @@ async def test_a_new_page_is_laid_out_once_and_again_when_the_terminal_is_resize
         await pilot.resize_terminal(SIZE[0] + 20, SIZE[1] + 6)
         await pilot.pause(0.2)
         assert app.screen.size == (SIZE[0] + 20, SIZE[1] + 6) and app.screen.query_one("#nav").size.width == nav_width + 20
+
+
+async def test_a_form_filled_at_once_is_redrawn_once_not_once_per_field(tmp_path: Path, isolated_data_dir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    synced: list[str] = []
+    sync, sync_soon = StepScreen.sync, StepScreen.sync_soon
+
+    def counted_sync(page: StepScreen) -> None:
+        synced.append(type(page).__name__)
+        sync(page)
+
+    def counted_ask(page: StepScreen) -> None:
+        asked.append(type(page).__name__)
+        sync_soon(page)
+
+    monkeypatch.setattr(StepScreen, "sync", counted_sync)
+    monkeypatch.setattr(StepScreen, "sync_soon", counted_ask)
+    app = WizardApp(workspace=str(tmp_path / "workspace"))
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot)
+        await press_button(pilot, "#start")
+        await pilot.pause()
+        assert screen_name(app) == "CaScreen"
+        # Step 1's answers fill its fields, each a Changed message asking for a redraw (four here); they are
+        # redrawn as the page mounts and then at most twice (the choice lists report a moment later).
+        assert asked.count("CaScreen") >= 4 and synced.count("CaScreen") <= 3

@@ -10,12 +10,11 @@ be left at any time without losing anything. No screen imports the App.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +24,7 @@ from textual.widgets import Button, Footer, Label, Select, Static
 
 from screens.download import PASTE_TEXT, DownloadButton
 from screens.language import Translated
+from screens.quick_page import QuickPage
 from screens.text import display_path, markdown
 from screens.wording import for_tui
 from wizard import assets_loader
@@ -247,7 +247,7 @@ class HelpScreen(ModalScreen[None], Translated):
 # ---------------------------------------------------------------------------
 
 
-class ScrollingPage(Translated):
+class ScrollingPage(Translated, QuickPage):
     """A page whose long text scrolls with PgUp/PgDn, so the text itself is no focus stop:
     Tab moves between fields and buttons only."""
 
@@ -256,34 +256,6 @@ class ScrollingPage(Translated):
         Binding("pagedown", "scroll_page(1)", N_("Scroll"), show=False),
     ]
     SCROLLER = "#body"
-    _shown = False  # resumed once: a page's first resume is its first showing
-
-    @on(events.ScreenResume)
-    def _resumed(self, event: events.ScreenResume) -> None:
-        if self._shown:
-            self.back_on_page()
-            return
-        # Shown for the first time: it was styled and synced as it mounted, a moment ago. Textual
-        # restyles every widget on every resume; here that was a third of entering a page.
-        self._shown = True
-        event.refresh_styles = False
-
-    @on(events.Mount)
-    async def _between_building_and_drawing(self) -> None:
-        # The page is built (composed, styled, filled); its layout and drawing come next. Letting the
-        # loop run once in between (a key, a timer) makes entering a page two shorter pauses, not one.
-        await asyncio.sleep(0.001)
-
-    @on(events.Resize)
-    def _laid_out_already(self, event: events.Resize) -> None:
-        # A page's first layout sends the page itself a Resize to the size it was just laid out at,
-        # and Textual lays the whole page out and draws it again for it: skipped when nothing changed
-        # (a terminal resized arrives with a size the page does not have yet).
-        if event.size == self.size and event.virtual_size == self.virtual_size:
-            event.prevent_default()
-
-    def back_on_page(self) -> None:
-        """This page is on top again (a dialog over it closed): show what happened meanwhile."""
 
     def action_scroll_page(self, direction: int) -> None:
         body = self.query_one(self.SCROLLER, VerticalScroll)

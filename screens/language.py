@@ -9,11 +9,14 @@ footer descriptions are translated per instance, when the screen mounts and on a
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
+from textual._context import active_message_pump
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -81,6 +84,17 @@ def restore_form_state(screen: Screen[Any], state: dict[str, tuple[str, Any]]) -
             continue
 
 
+def outdated(message: Message) -> bool:
+    """A field's Changed carrying a value the field no longer holds."""
+    field = getattr(message, "control", None)
+    if not hasattr(message, "value") or not hasattr(field, "value"):
+        return False
+    try:
+        return bool(getattr(field, "value") != getattr(message, "value"))
+    except Exception:  # noqa: BLE001 - values that cannot be compared: keep the message
+        return False
+
+
 class Translated(FormKeys, Screen[Any]):
     """A screen that can be shown again in another language without losing its form: every page
     and dialog of the wizard is one, and so shares the keys of screens.keys (Enter, focus)."""
@@ -88,7 +102,38 @@ class Translated(FormKeys, Screen[Any]):
     def on_mount(self) -> None:
         translate_bindings(self)
 
+    async def _on_message(self, message: Message) -> None:
+        # A field's Changed that no longer matches the field is old news: a newer one follows. A
+        # rebuilt page's fields announce their first values and are then set back to what was
+        # typed; handled after that, the first announcements would undo it.
+        if not outdated(message):
+            await super()._on_message(message)
+
     async def retranslate(self) -> None:
+        """The page again in the current language. Rebuilt inside the page's own message loop: a
+        message for it (a worker's result) that arrives meanwhile waits for the whole new form
+        instead of finding it half taken down."""
+        if active_message_pump.get(None) is self or not self.is_running:
+            await self._rebuild_in_language()
+            return
+        rebuilt: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def rebuild() -> None:
+            try:
+                await self._rebuild_in_language()
+            except Exception as error:  # noqa: BLE001 - handed to the caller, which raises it
+                rebuilt.set_exception(error)
+            else:
+                rebuilt.set_result(None)
+
+        if not self.call_later(rebuild):  # the page closed meanwhile: nothing left to translate
+            return
+        while not rebuilt.done() and self.is_running:  # a page closed before its turn came: done too
+            await asyncio.wait([rebuilt], timeout=0.1)
+        if rebuilt.done():
+            rebuilt.result()
+
+    async def _rebuild_in_language(self) -> None:
         kept = form_state(self)
         focused = self.focused.id if self.focused is not None else None
         await self.recompose()

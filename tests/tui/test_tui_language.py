@@ -8,6 +8,7 @@ shows them pseudo-translated so that only the catalog's texts are judged.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from support.pilot_helpers import (
 from support.screen_scenes import PASS_VERDICT, home, no_blink, prepare  # noqa: F401 - home is a fixture
 from support.server_process import free_port
 from textual.command import CommandList
-from textual.widgets import Input, Select, SelectionList
+from textual.widgets import Button, Input, Select, SelectionList
 
 from wizard import assets_loader, i18n
 from wizard.app import SUMMARY, WizardApp
@@ -166,6 +167,36 @@ async def test_switching_the_language_from_the_palette_keeps_the_form(home: Path
         await switch_language_from_the_palette(pilot, i18n.ENGLISH)
         assert form_values(app, fields) == typed
         assert screen_text(app) == english
+
+
+async def test_a_message_arriving_while_a_page_is_rebuilt_waits_for_the_whole_new_page(home: Path) -> None:
+    """A switch rebuilds every page; the welcome page's folder survey can answer right then (on a
+    loaded machine it did). The answer is handled once the new page is whole, never against a
+    page half taken down."""
+    app = WizardApp()
+    async with app.run_test(size=TALL) as pilot:
+        await start(pilot)
+        welcome, seen = app.screen, []
+        surveyed = welcome.surveyed
+        assert surveyed is not None
+        mount_all = welcome.mount_all
+
+        async def answer_in_between(*widgets: Any, **where: Any) -> Any:
+            # The old page is down and the new one not yet up: the survey answers now.
+            seen.append(len(welcome.query("#workspace")))
+            welcome.post_message(type(surveyed)(surveyed.folder, surveyed.session, surveyed.survey, None))
+            for _tick in range(10):
+                await asyncio.sleep(0)
+            return await mount_all(*widgets, **where)
+
+        welcome.mount_all = answer_in_between  # type: ignore[method-assign]
+        await app.switch_language(i18n.CHINESE)
+        welcome.mount_all = mount_all  # type: ignore[method-assign]
+        await pilot.pause()
+        assert seen == [0]  # the survey's answer did come while the page was down
+        assert app.return_code is None and app.is_running
+        assert not welcome.query_one("#start", Button).disabled and CJK.search(screen_text(app))
+        await app.switch_language(i18n.ENGLISH)
 
 
 # ---------------------------------------------------------------------------

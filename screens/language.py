@@ -23,6 +23,7 @@ from textual.widget import Widget
 from screens.keys import FormKeys
 from wizard.i18n import _
 
+_NO_VALUE = object()  # a message that carries no value
 _SOURCES = "_binding_sources"  # per node: (key, action) -> (description, tooltip) as declared
 
 
@@ -86,11 +87,12 @@ def restore_form_state(screen: Screen[Any], state: dict[str, tuple[str, Any]]) -
 
 def outdated(message: Message) -> bool:
     """A field's Changed carrying a value the field no longer holds."""
-    field = getattr(message, "control", None)
-    if not hasattr(message, "value") or not hasattr(field, "value"):
+    field: Any = getattr(message, "control", None)
+    announced: Any = getattr(message, "value", _NO_VALUE)
+    if announced is _NO_VALUE or not hasattr(field, "value"):
         return False
     try:
-        return bool(getattr(field, "value") != getattr(message, "value"))
+        return bool(field.value != announced)
     except Exception:  # noqa: BLE001 - values that cannot be compared: keep the message
         return False
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
+import screens.text as text_module
 from screens.text import display_path, inline, markdown
 from wizard import assets_loader
 
@@ -24,6 +26,34 @@ def test_paragraphs_headings_and_lists() -> None:
     assert lines[0] == "Step 9 – Title"
     assert "Some bold and code wrapped on. In the console:" in text
     assert " 1. First" in lines and " 2. Second continued" in lines and " • a dash item" in lines
+
+
+def test_a_list_item_wraps_beside_its_marker_and_a_word_longer_than_the_column_folds() -> None:
+    """Markers right-aligned in their column; the item's lines hang beside it. A header name wider
+    than a narrow terminal is folded whole, not cut with an ellipsis."""
+    word = "X-Forwarded-Clientcert-serialnumber"
+    lines = render(f"1. use {word} here\n10. ten", width=20).splitlines()
+    assert lines[0] == "  1. use" and lines[-1] == " 10. ten"
+    assert all(line.startswith("     ") and len(line) <= 20 for line in lines[1:-1])
+    assert word in "".join(line[5:] for line in lines[:-1]).replace(" ", "")
+
+
+def test_a_text_is_drawn_once_per_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual draws a text to learn its height, then again to show it: the second is the first's."""
+    drawn: list[int] = []
+    draw = text_module._Paragraph.__rich_console__
+
+    def counted(self: Any, console: Console, options: Any) -> Any:
+        drawn.append(options.max_width)
+        return draw(self, console, options)
+
+    monkeypatch.setattr(text_module._Paragraph, "__rich_console__", counted)
+    document = markdown("A paragraph.\n\n- an item\n- another")
+    console = Console(width=40, file=io.StringIO())
+    first = list(console.render(document, console.options))
+    assert list(console.render(document, console.options)) == first and len(drawn) == 3
+    list(console.render(document, console.options.update_width(30)))
+    assert len(drawn) == 6
 
 
 def test_inline_styles_and_links() -> None:

@@ -117,6 +117,7 @@ class WelcomeScreen(ScrollingPage):
         self.surveyed: WelcomeScreen.FolderSurveyed | None = None
         self._initial = ""
         self._survey_timer: Timer | None = None
+        self.entered_for: str | None = None  # the folder Enter was pressed for while it was being read
         self.route = session.route if session is not None and session.route in ROUTES else ""  # "" not chosen here yet
 
     def compose(self) -> ComposeResult:
@@ -243,6 +244,9 @@ class WelcomeScreen(ScrollingPage):
             self.surveyed = message
             self._show_route()
         self.show_folder_state()
+        entered_for, self.entered_for = self.entered_for, None
+        if entered_for == field.value == message.folder and not self.query_one("#start", Button).disabled:
+            self.start()
 
     def _show_route(self) -> None:
         """The folder's session's route, until one is chosen here."""
@@ -267,7 +271,7 @@ class WelcomeScreen(ScrollingPage):
         elif surveyed is None:
             note.update("")
             start.disabled = True
-            hint.update(_("reading the folder…"))
+            hint.update(_("starting once the folder is read…") if self.entered_for else _("reading the folder…"))
         elif session is None or not session.steps_done:
             note.update(_("a new workspace: the seven steps start with the CA"))
             start.label, start.disabled = _("Start"), False
@@ -295,11 +299,24 @@ class WelcomeScreen(ScrollingPage):
 
     @on(Input.Changed, "#workspace")
     def _folder_changed(self, event: Input.Changed) -> None:
+        if event.value != self.entered_for:
+            self.entered_for = None  # another folder typed: Enter meant the one before
         self.show_folder_state()
         if self._survey_timer is not None:
             self._survey_timer.stop()
         if not folder_problem(event.value):
             self._survey_timer = self.set_timer(SURVEY_DELAY, lambda: self._survey(event.value, False))
+
+    def main_action(self) -> None:
+        # Enter pressed before the folder is read (the first moment after the page shows): the
+        # wizard starts once it is, instead of dropping the key.
+        folder = self.folder_text()
+        being_read = self.surveyed is None or self.surveyed.folder != folder
+        if being_read and not folder_problem(folder):
+            self.entered_for = folder
+            self.show_folder_state()
+            return
+        super().main_action()
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:

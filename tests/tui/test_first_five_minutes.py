@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select, SelectionList, Static, TextArea
 
 from screens.keys import shown
+from screens.welcome import WelcomeScreen
 from wizard import assets_loader, i18n
 from wizard.app import SUMMARY, WizardApp
 
@@ -213,6 +215,51 @@ async def test_enter_on_a_disabled_main_action_says_why_and_does_nothing(home: P
         said = [str(notification.message) for notification in app._notifications]  # noqa: SLF001 - what was notified
         assert said and said[-1].startswith("Run: ") and "no port" in said[-1], said
         assert not app.busy and not app.session.last_verdict
+
+
+@pytest.fixture
+def folder_read_held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The welcome page's reading of its folder waits until the event is set (a slow disk)."""
+    released = threading.Event()
+    read = WelcomeScreen._read
+
+    def held_read(store: object, folder: str) -> Any:
+        released.wait(30)
+        return read(store, folder)
+
+    monkeypatch.setattr(WelcomeScreen, "_read", staticmethod(held_read))
+    yield released
+    released.set()
+
+
+async def test_enter_pressed_while_the_folder_is_read_starts_once_it_is(tmp_path: Path, folder_read_held: threading.Event) -> None:
+    """Enter in the first moment, the folder still being read, is kept: the wizard starts as soon
+    as the folder is read, with no second key."""
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert str(app.screen.query_one("#start-hint", Static).content) == "starting once the folder is read…"
+        folder_read_held.set()
+        for _tick in range(100):
+            await pilot.pause()
+            if getattr(app.screen, "STEP", None) == 1:
+                break
+        assert getattr(app.screen, "STEP", None) == 1
+
+
+async def test_enter_typed_ahead_is_dropped_when_the_folder_is_changed(tmp_path: Path, folder_read_held: threading.Event) -> None:
+    """Enter meant the folder shown then: another folder typed after it does not start by itself."""
+    app = WizardApp(workspace=str(tmp_path / "ws"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "2")
+        await pilot.pause()
+        assert str(app.screen.query_one("#start-hint", Static).content) == "reading the folder…"
+        folder_read_held.set()
+        await start(pilot)
+        assert isinstance(app.screen, WelcomeScreen) and app.screen.folder_text() == str(tmp_path / "ws2")
+        assert not app.screen.query_one("#start", Button).disabled
 
 
 # ---------------------------------------------------------------------------

@@ -248,6 +248,10 @@ class WelcomeScreen(ScrollingPage):
         if entered_for == field.value == message.folder and not self.query_one("#start", Button).disabled:
             self.start()
 
+    def surveyed_here(self) -> WelcomeScreen.FolderSurveyed | None:
+        """What was read of the folder now in the field (None: it is not read yet)."""
+        return self.surveyed if self.surveyed is not None and self.surveyed.folder == self.folder_text() else None
+
     def _show_route(self) -> None:
         """The folder's session's route, until one is chosen here."""
         wanted = self.query_one("#route-practice" if self.chosen_route() == "practice" else "#route-elb", RadioButton)
@@ -260,7 +264,7 @@ class WelcomeScreen(ScrollingPage):
         note = self.query_one("#workspace-note", Static)
         start = self.query_one("#start", Button)
         hint = self.query_one("#start-hint", Static)
-        surveyed = self.surveyed if self.surveyed and self.surveyed.folder == self.folder_text() else None
+        surveyed = self.surveyed_here()
         session = surveyed.session if surveyed else None
         problem = folder_problem(self.folder_text()) or (surveyed.refusal if surveyed else "")
         note.set_classes("-error" if problem else "")
@@ -311,8 +315,7 @@ class WelcomeScreen(ScrollingPage):
         # Enter pressed before the folder is read (the first moment after the page shows): the
         # wizard starts once it is, instead of dropping the key.
         folder = self.folder_text()
-        being_read = self.surveyed is None or self.surveyed.folder != folder
-        if being_read and not folder_problem(folder):
+        if self.surveyed_here() is None and not folder_problem(folder):
             self.entered_for = folder
             self.show_folder_state()
             return
@@ -325,7 +328,7 @@ class WelcomeScreen(ScrollingPage):
         if problem:
             self.notify(problem, severity="error")
             return
-        surveyed = self.surveyed if self.surveyed and self.surveyed.folder == folder else None
+        surveyed = self.surveyed_here()
         if surveyed is None:
             self.notify(_("still reading the folder: press again in a moment"), severity="warning")
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -40,6 +41,66 @@ def test_one_module_is_imported_per_step_and_one_that_fails_is_not_tried_again(m
     assert prefetch.step(wanted) == "page_b" and prefetch.failed == {"page_b"}
     assert prefetch.step(wanted) == "page_c"
     assert prefetch.step(wanted) is None and loaded == ["page_a", "page_b", "page_c"]
+
+
+class GatedLoader:
+    """A loader whose every import waits for the test to let it finish, recording the thread it ran on."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.loaded: list[str] = []
+        self.threads: set[str] = set()
+        self.entered = threading.Semaphore(0)
+        self.finish = threading.Semaphore(0)
+
+    def __call__(self, name: str) -> object:
+        self.threads.add(threading.current_thread().name)
+        self.entered.release()
+        assert self.finish.acquire(timeout=10), "the test never let the import finish"
+        module = types.ModuleType(name)
+        self.monkeypatch.setitem(sys.modules, name, module)
+        self.loaded.append(name)
+        return module
+
+    def let_one_finish(self) -> None:
+        assert self.entered.acquire(timeout=10), "no import began"
+        self.finish.release()
+
+
+def test_the_thread_imports_in_order_and_stops_between_modules_once_the_wizard_is_not_quiet(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = GatedLoader(monkeypatch)
+    prefetch = PagePrefetch(loader)
+    quiet = threading.Event()
+    quiet.set()
+    wanted = ["page_a", "page_b", "page_c"]
+    assert prefetch.start(wanted, quiet.is_set)
+    assert not prefetch.start(wanted, quiet.is_set)  # one thread at a time
+    loader.let_one_finish()
+    assert loader.entered.acquire(timeout=10)  # page_b is being imported...
+    quiet.clear()  # ...when someone presses a key: page_b is finished, page_c waits
+    loader.finish.release()
+    prefetch._thread.join(10)  # type: ignore[union-attr]
+    assert loader.loaded == ["page_a", "page_b"] and not prefetch.running
+    assert loader.threads == {"page-prefetch"}  # never on the caller's thread (the event loop)
+
+    quiet.set()
+    assert prefetch.start(wanted, quiet.is_set)  # the next quiet moment goes on where it stopped
+    loader.let_one_finish()
+    prefetch._thread.join(10)  # type: ignore[union-attr]
+    assert loader.loaded == wanted
+    assert not prefetch.start(wanted, quiet.is_set)  # nothing left
+
+
+def test_stopping_waits_for_the_module_being_imported_and_starts_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = GatedLoader(monkeypatch)
+    prefetch = PagePrefetch(loader)
+    assert prefetch.start(["page_a", "page_b"], lambda: True)
+    assert loader.entered.acquire(timeout=10)
+    threading.Timer(0.05, loader.finish.release).start()
+    prefetch.stop()  # the App stops while page_a is being imported
+    assert loader.loaded == ["page_a"] and not prefetch.running
+    assert not prefetch.start(["page_b"], lambda: True)
 
 
 WIZARD_RUN = """

@@ -4,17 +4,27 @@ A page's module is imported the first time the page is shown, inside the stall o
 the first page of a session brings much of the core with it (step 1: cryptography's x509 and the
 CCM client, about 60 ms on a 2-core machine). So once the wizard has been quiet for SETTLE seconds
 (no input, no page change, no work running: wizard.app.quiet_collection tells), the App imports
-the modules of the other pages, nearest first, one at a time: the cost moves to a moment when
-nothing happens, and entering a page only builds it.
+the modules of the other pages, nearest first, on a thread of its own: the cost moves to a moment
+when nothing happens, and entering a page only builds it.
+
+Why a thread: an import on the event loop holds it for the whole module (10-30 ms each, one per
+look so as not to add them up, so all pages took seconds), while a thread lets the loop in at
+Python's switch interval (5 ms): the pages are all ready half a second after the wizard settles,
+and a key pressed meanwhile is not held up. The thread stops between two modules as soon as the
+wizard is not quiet, so that it does not share the interpreter with the building of a page. Two
+threads importing at once cannot deadlock here: the wizard's modules import one another without
+a cycle (tests/core/test_architecture.py).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 
 SETTLE = 0.3  # seconds of quiet before a module is imported
+STOP_WAIT = 5.0  # seconds the App waits, as it stops, for the module being imported
 
 
 def nearest_first(pages: Mapping[int, str], current: int) -> list[str]:
@@ -25,19 +35,48 @@ def nearest_first(pages: Mapping[int, str], current: int) -> list[str]:
 
 
 class PagePrefetch:
-    """Imports one module not yet imported per call to `step` (its name, or None: nothing left)."""
+    """Imports modules not yet imported: one per call to `step`, or, from `start`, each in turn on
+    a thread while the wizard stays quiet."""
 
     def __init__(self, load: Callable[[str], object] = importlib.import_module) -> None:
         self._load = load
         self.failed: set[str] = set()  # a module that cannot be imported is not tried again
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def _pending(self, modules: Iterable[str]) -> list[str]:
+        return [name for name in modules if name not in sys.modules and name not in self.failed]
 
     def step(self, modules: Iterable[str]) -> str | None:
-        for name in modules:
-            if name in sys.modules or name in self.failed:
-                continue
+        """Imports the first of `modules` not yet imported; its name, or None (nothing left)."""
+        for name in self._pending(modules):
             try:
                 self._load(name)
             except Exception:  # noqa: BLE001 - a page that cannot load says why when it is asked for, not here
                 self.failed.add(name)
             return name
         return None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, modules: list[str], still_quiet: Callable[[], bool]) -> bool:
+        """Imports `modules` in order on a thread, checking `still_quiet()` before each; whether a
+        thread started (not when one runs, nothing is left or `stop` was called)."""
+        if self.running or self._stopped.is_set() or not self._pending(modules):
+            return False
+        self._thread = threading.Thread(target=self._import_while, args=(modules, still_quiet),
+                                        name="page-prefetch")
+        self._thread.start()
+        return True
+
+    def _import_while(self, modules: list[str], still_quiet: Callable[[], bool]) -> None:
+        while not self._stopped.is_set() and still_quiet() and self.step(modules) is not None:
+            pass
+
+    def stop(self) -> None:
+        """No module after the one being imported (if any), which is waited for."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(STOP_WAIT)

@@ -356,11 +356,14 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         self.set_interval(CHECK_EVERY, self._when_quiet)
 
     def _when_quiet(self) -> None:
-        """A full collection or a page's modules, at most one of them per look (each pauses the loop)."""
+        """A full collection, or the other pages' modules imported (on a thread) if the wizard is quiet."""
         page = self.screen_stack[-1] if self.screen_stack else None
         busy = any(worker.is_running for worker in self.workers)
         if not self.quiet_collector.tick(page, busy) and self.quiet_collector.quiet_for() >= SETTLE:
-            self.page_prefetch.step(nearest_first(self.page_modules(), self.page_number(page)))
+            self.page_prefetch.start(nearest_first(self.page_modules(), self.page_number(page)), self._still_quiet)
+
+    def _still_quiet(self) -> bool:
+        return self.quiet_collector.quiet_for() >= SETTLE
 
     def page_modules(self) -> dict[int, str]:
         """Page number (1-7, SUMMARY, CLIENTS_PAGE) -> the module of its screen on this session's route."""
@@ -477,6 +480,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         self._flush_session()  # answers typed just before the app went away
         self.stop_practice()
         self.quiet_collector.stop()
+        self.page_prefetch.stop()
 
 
 def run_app(workspace: str | None = None) -> int:

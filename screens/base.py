@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Select, Static
 
 from screens.download import PASTE_TEXT, DownloadButton
+from screens.footer import PageFooter
 from screens.language import Translated
 from screens.quick_page import QuickPage
 from screens.text import display_path, markdown
@@ -232,7 +233,7 @@ class HelpScreen(ModalScreen[None], Translated):
                 yield Static(markdown(assets_loader.read_text("help.md")), classes="text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Close"), id="close", variant="primary", compact=True)
-            yield Footer()
+            yield PageFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
@@ -383,7 +384,7 @@ class StepScreen(WorkspacePage):
             yield Static("", id="nav-hint", markup=False)
             yield Button(_("◀ Back"), id="back", compact=True)
             yield Button(_("Next ▶"), id="next", compact=True, variant="primary")
-        yield Footer()
+        yield PageFooter()
 
     def intro_text(self) -> str:
         return assets_loader.step_text(self.STEP)

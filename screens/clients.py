@@ -22,10 +22,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Collapsible, DataTable, Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Collapsible, DataTable, Input, Label, ProgressBar, Select, Static
 
 from screens.base import ConfirmModal, WorkspacePage
 from screens.download import P12, DownloadButton
+from screens.footer import PageFooter
 from screens.forms import FieldRow, first_failure, password_hint, split_names
 from screens.long_table import LongTable, RowsDrawn
 from wizard.i18n import N_, _
@@ -172,7 +173,7 @@ class ClientsScreen(WorkspacePage):
             return  # (a page composed again has a new body, and mounts them anew)
         self._below_started = True
         body = self.query_one("#body", VerticalScroll)
-        await self.mount(Footer())  # (a widget per key: composed with the page, it held up the first rows by half)
+        await self.mount(PageFooter())  # (a widget per key: composed with the page, it held up the first rows by half)
         self.refresh_bindings()  # a Footer mounted after the page's keys were published shows them once they are again
         for parent, widgets in self._below_the_table(body):
             if not body.is_attached:

@@ -18,9 +18,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from screens.base import ScrollingPage
+from screens.footer import PageFooter
 from screens.text import display_path, markdown
 from wizard import assets_loader
 from wizard.i18n import _
@@ -138,7 +139,7 @@ class WelcomeScreen(ScrollingPage):
         with Horizontal(id="welcome-actions"):
             yield Button(_("Start"), id="start", variant="primary", compact=True, disabled=True)
             yield Static("", id="start-hint", markup=False)
-        yield Footer()
+        yield PageFooter()
 
     def _initial_folder(self) -> str:
         if self.session is not None:

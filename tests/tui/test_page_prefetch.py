@@ -92,6 +92,24 @@ def test_the_thread_imports_in_order_and_stops_between_modules_once_the_wizard_i
     assert not prefetch.start(wanted, quiet.is_set)  # nothing left
 
 
+def test_input_holds_until_the_module_being_imported_is_done_and_no_other_begins(monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = GatedLoader(monkeypatch)
+    prefetch = PagePrefetch(loader)
+    quiet = threading.Event()
+    quiet.set()
+    assert prefetch.start(["page_a", "page_b"], quiet.is_set)
+    assert loader.entered.acquire(timeout=10)  # page_a is being imported when a key comes:
+    quiet.clear()  # the App notes the activity, then holds
+    held = threading.Event()
+    threading.Thread(target=lambda: (prefetch.hold(), held.set())).start()
+    assert not held.wait(0.1)  # still importing page_a
+    loader.finish.release()
+    assert held.wait(10)
+    prefetch._thread.join(10)  # type: ignore[union-attr]
+    assert loader.loaded == ["page_a"] and not prefetch.running
+    prefetch.hold()  # nothing being imported: at once
+
+
 def test_stopping_waits_for_the_module_being_imported_and_starts_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
     loader = GatedLoader(monkeypatch)
     prefetch = PagePrefetch(loader)

@@ -10,10 +10,14 @@ when nothing happens, and entering a page only builds it.
 Why a thread: an import on the event loop holds it for the whole module (10-30 ms each, one per
 look so as not to add them up, so all pages took seconds), while a thread lets the loop in at
 Python's switch interval (5 ms): the pages are all ready half a second after the wizard settles,
-and a key pressed meanwhile is not held up. The thread stops between two modules as soon as the
-wizard is not quiet, so that it does not share the interpreter with the building of a page. Two
-threads importing at once cannot deadlock here: the wizard's modules import one another without
-a cycle (tests/core/test_architecture.py).
+and a key pressed meanwhile waits at most for the one module being imported. The thread stops
+between two modules as soon as the wizard is not quiet, so that it does not share the interpreter
+with the building of a page.
+
+Two threads importing at once can fail only on a cycle of imports, each thread inside it from an
+other end. The wizard's modules have no cycle (tests/core/test_architecture.py); for the
+libraries', input and page building first wait for the module being imported (`hold`): nothing
+the person does imports alongside the thread.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class PagePrefetch:
         self.failed: set[str] = set()  # a module that cannot be imported is not tried again
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        self._importing = threading.Lock()  # held by the thread for each module
 
     def _pending(self, modules: Iterable[str]) -> list[str]:
         return [name for name in modules if name not in sys.modules and name not in self.failed]
@@ -72,7 +77,14 @@ class PagePrefetch:
         return True
 
     def _import_while(self, modules: list[str], still_quiet: Callable[[], bool]) -> None:
-        while not self._stopped.is_set() and still_quiet() and self.step(modules) is not None:
+        while not self._stopped.is_set():
+            with self._importing:  # (quiet is asked under the lock: input says so before it waits)
+                if not still_quiet() or self.step(modules) is None:
+                    return
+
+    def hold(self) -> None:
+        """Returns once no module is being imported by the thread (at once if none is)."""
+        with self._importing:
             pass
 
     def stop(self) -> None:

@@ -133,6 +133,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
 
         assert self.session is not None and self.ws is not None
         module, name = (PRACTICE_SCREENS if self.session.practising else STEP_SCREENS).get(step) or STEP_SCREENS[step]
+        self.page_prefetch.hold()
         return getattr(import_module(module), name)(self.session, self.ws, self)
 
     # -- what the pages ask for (their work: the *_work modules) ----------------------------
@@ -380,7 +381,8 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
-            self.quiet_collector.activity()  # someone is at work: no full collection now
+            self.quiet_collector.activity()  # someone is at work: no full collection now, no other page module
+            self.page_prefetch.hold()
         await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,8 +82,29 @@ class NginxKitBackend(NginxServer):
         )
 
     def reload(self) -> None:
-        """`nginx -s reload`, for this nginx's own prefix and configuration."""
+        """`nginx -s reload`, for this nginx's own prefix and configuration, returning once the
+        workers from before it have exited: until an old worker has handled its signal (late, on a
+        loaded machine), it may still accept a new connection and answer it from the old
+        configuration, after a new worker has already answered another one from the new."""
+        before = self._workers()
         subprocess.run([self.binary, "-p", str(self.folder), "-c", str(self.config_path), "-s", "reload"], check=True, capture_output=True, timeout=30)
+        deadline = time.monotonic() + 30
+        while before & self._workers():
+            assert time.monotonic() < deadline, "nginx's workers from before the reload did not exit within 30 s"
+            time.sleep(0.05)
+
+    def _workers(self) -> set[int]:
+        """The process ids of the master's children (from /proc: ps may not be installed)."""
+        master = (self.folder / "nginx.pid").read_text().strip()
+        children = set()
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+            except OSError:
+                continue  # gone meanwhile
+            if stat and stat.rsplit(")", 1)[1].split()[1] == master:
+                children.add(int(entry.name))
+        return children
 
 
 class HAProxyKitBackend(HAProxyServer):

@@ -133,6 +133,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
 
         assert self.session is not None and self.ws is not None
         module, name = (PRACTICE_SCREENS if self.session.practising else STEP_SCREENS).get(step) or STEP_SCREENS[step]
+        self.quiet_collector.activity()  # (a page opened by the App, not by a key, is not quiet either)
         self.page_prefetch.hold()
         return getattr(import_module(module), name)(self.session, self.ws, self)
 

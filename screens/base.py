@@ -20,20 +20,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Label, Static
 
 from screens.download import PASTE_TEXT, DownloadButton
 from screens.footer import PageFooter
 from screens.language import Translated
-from screens.quick_page import QuickPage
+from screens.scrolling_page import ScrollingPage
 from screens.text import display_path, markdown
 from screens.wording import for_tui
 from wizard import assets_loader
 from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from screens.upload_modal import UploadRequest
     from wizard.session import Session
     from wizard.workspace import Workspace
@@ -246,44 +244,6 @@ class HelpScreen(ModalScreen[None], Translated):
 # ---------------------------------------------------------------------------
 # The step page
 # ---------------------------------------------------------------------------
-
-
-class ScrollingPage(Translated, QuickPage):
-    """A page whose long text scrolls with PgUp/PgDn, so the text itself is no focus stop:
-    Tab moves between fields and buttons only."""
-
-    BINDINGS = [
-        Binding("pageup", "scroll_page(-1)", N_("Scroll"), show=False),
-        Binding("pagedown", "scroll_page(1)", N_("Scroll"), show=False),
-    ]
-    SCROLLER = "#body"
-
-    def action_scroll_page(self, direction: int) -> None:
-        body = self.query_one(self.SCROLLER, VerticalScroll)
-        (body.scroll_page_down if direction > 0 else body.scroll_page_up)(animate=False)
-
-    def fit_menus(self, within: Widget | None = None) -> None:
-        """A choice list opens below its field: scroll the field to the top of the page first,
-        so the list fits above the footer at 80x24 instead of covering it and the labels.
-        (`within`: only the choice lists mounted there since.)"""
-        for select in (self if within is None else within).query(Select):
-            self.watch(select, "expanded", self._room_maker(select), init=False)
-
-    def _room_maker(self, select: Select[Any]) -> Callable[[bool], None]:
-        def make_room(expanded: bool) -> None:
-            if expanded:
-                self.query_one(self.SCROLLER, VerticalScroll).scroll_to_widget(select, top=True, animate=False)
-                self.call_after_refresh(self._fit_below, select)
-
-        return make_room
-
-    def _fit_below(self, select: Select[Any]) -> None:
-        """Near the end of a page the field cannot scroll to the top: shorten the list (it
-        scrolls) so it ends above the footer."""
-        footer = self.query(Footer)
-        limit = footer.first().region.y if footer else self.size.height
-        top = select.region.bottom + 1  # the list opens one row below its field (its border)
-        select.query_one("SelectOverlay").styles.max_height = min(max(3, limit - top), 12)
 
 
 class WorkspacePage(ScrollingPage):

@@ -20,8 +20,8 @@ from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from screens.base import ScrollingPage
 from screens.footer import PageFooter
+from screens.scrolling_page import ScrollingPage
 from screens.text import display_path, markdown
 from wizard import assets_loader
 from wizard.i18n import _

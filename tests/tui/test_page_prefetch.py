@@ -133,6 +133,7 @@ async def main():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         seen["painted"] = [page for page in PAGES if page in sys.modules]
+        seen["bases"] = "screens.base" in sys.modules
         order = []
         deadline = time.monotonic() + 30
         while len(order) < len(PAGES) and time.monotonic() < deadline:
@@ -151,4 +152,5 @@ def test_a_fresh_wizard_imports_the_first_pages_once_the_welcome_page_is_quiet(t
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["painted"] == []  # the welcome page paints without them
+    assert seen["bases"] is False  # nor the step pages' widgets and dialogs (screens.scrolling_page is its base)
     assert seen["order"] == ["screens.step1_ca", "screens.step2_server", "screens.summary"]  # step 1 first: a new session starts there

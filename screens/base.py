@@ -119,11 +119,14 @@ class Busy(Horizontal):
     def compose(self) -> ComposeResult:
         from textual.widgets import ProgressBar  # the welcome page never shows one: its first paint comes sooner
 
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False)
+        # Indeterminate only while shown: Textual redraws an indeterminate bar 15 times a second,
+        # hidden or not (1% of a core on a page where nothing happens, five times the rest).
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False)
         yield Label("", classes="busy-label")
 
     def show(self, what: str | None) -> None:
         self.display = bool(what)
+        self.query_one("ProgressBar").total = None if what else 1  # type: ignore[attr-defined]
         if what:
             self.query_one(".busy-label", Label).update(what)
 

@@ -15,8 +15,9 @@ import pytest
 from support.pilot_helpers import SIZE, press_button, screen_name, start
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets._progress_bar import Bar
 
-from screens.base import StepScreen
+from screens.base import Busy, StepScreen
 from wizard.app import WizardApp
 
 
@@ -107,3 +108,16 @@ async def test_a_form_filled_at_once_is_redrawn_once_not_once_per_field(tmp_path
         # Step 1's answers fill its fields, each a Changed message asking for a redraw (four here); they are
         # redrawn as the page mounts and then at most twice (the choice lists report a moment later).
         assert count(asked, "CaScreen") >= 4 and count(synced, "CaScreen") <= 3
+
+
+async def test_the_progress_bar_animates_only_while_shown(tmp_path: Path, isolated_data_dir: Path) -> None:
+    async with on_step_1(tmp_path) as pilot:
+        busy = pilot.app.screen.query_one(Busy)
+        bar = busy.query_one(Bar)
+        assert not busy.display and bar.auto_refresh is None  # no redraw 15 times a second of a bar nobody sees
+        busy.show("making the CA key…")
+        await pilot.pause()
+        assert busy.display and bar.auto_refresh is not None and bar.percentage is None  # moving, no percentage
+        busy.show(None)
+        await pilot.pause()
+        assert not busy.display and bar.auto_refresh is None

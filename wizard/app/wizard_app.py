@@ -361,7 +361,7 @@ class WizardApp(CertificateWork, ElbWork, HandshakeWork, PracticeWork, ClientsWo
         """A full collection, or the other pages' modules imported (on a thread) if the wizard is quiet."""
         page = self.screen_stack[-1] if self.screen_stack else None
         busy = any(worker.is_running for worker in self.workers)
-        if not self.quiet_collector.tick(page, busy) and self.quiet_collector.quiet_for() >= SETTLE:
+        if not self.quiet_collector.tick(page, busy) and self._still_quiet():
             self.page_prefetch.start(nearest_first(self.page_modules(), self.page_number(page)), self._still_quiet)
 
     def _still_quiet(self) -> bool:

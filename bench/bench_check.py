@@ -5,7 +5,13 @@
     Target: ratio <= 1.0.
 (b) the whole `mtls-wizard check` process against one `curl -I`, bytecode cached (as installed).
     Target: ratio <= 6x (interpreter start-up and imports are most of it: `check` loads only its
-    own path, tests/cli/test_import_budget.py).
+    own path, tests/cli/test_import_budget.py). Printed beside it, the floor under any check built
+    on the same libraries: a process that only imports the TLS client (pyOpenSSL, which imports
+    cryptography.x509), and one that only imports cryptography.x509 (what reading any
+    certificate costs), each against the same curl.
+
+The session folder is found as users have it (platformdirs, under a temporary XDG_DATA_HOME),
+not named by MTLS_WIZARD_DATA_DIR, which would skip that lookup.
 
 Run:  python bench/bench_check.py [--rounds N]
 Needs nginx and curl. Prints medians (ms) and ratios.
@@ -19,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from timing import console_script, installation, median_ms, timed
@@ -51,7 +58,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-check-") as folder:
         base = Path(folder)
-        os.environ["MTLS_WIZARD_DATA_DIR"] = str(base / "data")
+        os.environ.pop("MTLS_WIZARD_DATA_DIR", None)
+        os.environ["XDG_DATA_HOME"] = str(base / "data")
         ws = Workspace(base / "workspace")
         session = Session(workspace=str(ws.root), server_cn="localhost", server_sans=["127.0.0.1"],
                           ca_key_type="ec-p256", server_key_type="ec-p256", client_key_type="ec-p256")
@@ -96,19 +104,22 @@ def main() -> int:
             def one_curl() -> None:
                 subprocess.run(curl_runs[0], check=True, stdin=subprocess.DEVNULL)
 
-            def bare_python() -> None:
-                subprocess.run([sys.executable, "-c", "pass"], check=True, env=cached_env)
+            def importing(module: str) -> Callable[[], None]:
+                def run() -> None:
+                    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, env=cached_env)
+                return run
+
+            floors = {"bare_python": importing("sys"), "tls_client_import": importing("OpenSSL.SSL"),
+                      "x509_import": importing("cryptography.x509")}
 
             for action in (verifier, three_curls, check_process, one_curl):  # warm caches
                 action()
-            samples: dict[str, list[float]] = {name: [] for name in ("verifier", "three_curls", "check_process", "check_uncached", "one_curl", "bare_python")}
+            contenders = {"verifier": verifier, "three_curls": three_curls, "check_process": check_process,
+                          "check_uncached": check_process_uncached, "one_curl": one_curl, **floors}
+            samples: dict[str, list[float]] = {name: [] for name in contenders}
             for _ in range(args.rounds):  # interleaved, so drift hits every contender alike
-                samples["verifier"].append(timed(verifier))
-                samples["three_curls"].append(timed(three_curls))
-                samples["check_process"].append(timed(check_process))
-                samples["check_uncached"].append(timed(check_process_uncached))
-                samples["one_curl"].append(timed(one_curl))
-                samples["bare_python"].append(timed(bare_python))
+                for name, action in contenders.items():
+                    samples[name].append(timed(action))
 
     medians = {name: median_ms(values) for name, values in samples.items()}
     print(f"nginx mTLS listener on loopback, EC P-256 workspace, {args.rounds} rounds, medians; {installation()}")
@@ -120,7 +131,9 @@ def main() -> int:
     print(f"    1 x curl -I process               {medians['one_curl']:8.1f} ms")
     print(f"    ratio check / curl                {process_ratio:8.2f}x   {verdict(process_ratio, PROCESS_TARGET)}")
     print(f"    without a bytecode cache          {medians['check_uncached']:8.1f} ms   ({medians['check_uncached'] / medians['one_curl']:.2f}x)")
-    print(f"    (python -c pass alone             {medians['bare_python']:8.1f} ms)")
+    print("    the floor under any check on these libraries, as processes (python -c ...):")
+    for name, text in (("bare_python", "python alone"), ("tls_client_import", "import OpenSSL.SSL"), ("x509_import", "import cryptography.x509")):
+        print(f"      {text:31s} {medians[name]:8.1f} ms   ({medians[name] / medians['one_curl']:.2f}x one curl)")
     print(f"machine load average while running: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     return 0 if verifier_ratio <= VERIFIER_TARGET and process_ratio <= PROCESS_TARGET else 1
 

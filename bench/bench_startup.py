@@ -10,6 +10,10 @@ peak memory (VmHWM, read just before the process is stopped) and the ratios.
 
 Targets: at most 1.2x the bare app's time and 1.2x its peak memory.
 
+A third app is timed alongside as the floor under the target: Textual alone with the widgets the
+welcome page shows (an introduction, a labelled Input, a RadioSet of two, a Button, a Footer), and
+none of the wizard. What the wizard takes beyond it is the wizard's own doing.
+
     python bench/bench_startup.py [--runs 15]
 """
 
@@ -43,6 +47,28 @@ class Bare(App):
 Bare().run()
 """
 BARE_MARKER = b"Hello from a bare"
+# Textual's own widgets as the welcome page has them (its first paint parses their styles and lays them out).
+SAME_WIDGETS = """
+from textual.app import App
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+class SameWidgets(App):
+    BINDINGS = [("f1", "help", "Help"), ("ctrl+q", "quit", "Quit")]
+    def compose(self):
+        with VerticalScroll():
+            yield Static("A few lines of introduction, as the welcome page has.\\n" * 6)
+            yield Label("Folder for the files")
+            yield Input("/home/user/mtls-workspace", compact=True)
+            yield Label("Load balancer")
+            yield RadioSet(RadioButton("A cloud load balancer", value=True), RadioButton("A practice one"))
+        yield Static("")
+        with Horizontal():
+            yield Button("Start", variant="primary", compact=True, disabled=True)
+            yield Static("")
+        yield Footer()
+SameWidgets().run()
+"""
+SAME_WIDGETS_MARKER = b"Folder for the files"
 WIZARD_MARKER = b"Workspace folder"  # the welcome screen's field label
 _ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
@@ -91,15 +117,16 @@ def main() -> int:
         os.chdir(cwd)
         commands = {
             "bare": ([sys.executable, "-c", BARE], BARE_MARKER),
+            "same": ([sys.executable, "-c", SAME_WIDGETS], SAME_WIDGETS_MARKER),
             "wizard": ([console_script()], WIZARD_MARKER),
         }
         for argv, marker in commands.values():  # warm the disk cache and bytecode once, untimed
             run_once(argv, marker, env)
-        times: dict[str, list[float]] = {"bare": [], "wizard": []}
-        memory: dict[str, list[int]] = {"bare": [], "wizard": []}
+        names = list(commands)
+        times: dict[str, list[float]] = {name: [] for name in names}
+        memory: dict[str, list[int]] = {name: [] for name in names}
         for index in range(args.runs):
-            order = ("bare", "wizard") if index % 2 == 0 else ("wizard", "bare")
-            for name in order:
+            for name in names[index % 3:] + names[:index % 3]:  # each app first, second and third in turn
                 seconds, rss = run_once(*commands[name], env)
                 times[name].append(seconds)
                 memory[name].append(rss)
@@ -111,6 +138,9 @@ def main() -> int:
     print(f"{'':18}{'median to paint':>16}{'peak RSS':>12}")
     print(f"{'bare Textual app':18}{t_bare * 1000:>13.0f} ms{m_bare / 1024:>9.1f} MB")
     print(f"{'mtls-wizard':18}{t_wizard * 1000:>13.0f} ms{m_wizard / 1024:>9.1f} MB")
+    t_same, m_same = statistics.median(times["same"]), statistics.median(memory["same"])
+    print(f"{'its widgets alone':18}{t_same * 1000:>13.0f} ms{m_same / 1024:>9.1f} MB   (the floor: {t_same / t_bare:.2f}x, "
+          f"{m_same / m_bare:.2f}x the bare app; the wizard is {t_wizard / t_same:.2f}x, {m_wizard / m_same:.2f}x this)")
     print(f"time ratio   {time_ratio:.2f}x (target <= {TIME_TARGET}x)  {'OK' if time_ratio <= TIME_TARGET else 'OVER'}")
     print(f"memory ratio {memory_ratio:.2f}x (target <= {MEMORY_TARGET}x)  {'OK' if memory_ratio <= MEMORY_TARGET else 'OVER'}")
     print(f"load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")

@@ -5,7 +5,7 @@ The wizard runs as the installed `mtls-wizard` console script (argument parsing 
 the bare app as `python -c` with the same interpreter. Each run is a fresh process on its
 own pseudo-terminal (80x24), timed from just before it is spawned to the moment its first
 screen has been written to the terminal (a text only that screen shows appears in the
-output). Runs alternate between the two so machine noise hits both alike. Prints medians,
+output). Runs take turns so machine noise hits every app alike. Prints medians,
 peak memory (VmHWM, read just before the process is stopped) and the ratios.
 
 Targets: at most 1.2x the bare app's time and 1.2x its peak memory.
@@ -134,7 +134,7 @@ def main() -> int:
     t_bare, t_wizard = statistics.median(times["bare"]), statistics.median(times["wizard"])
     m_bare, m_wizard = statistics.median(memory["bare"]), statistics.median(memory["wizard"])
     time_ratio, memory_ratio = t_wizard / t_bare, m_wizard / m_bare
-    print(f"python {sys.version.split()[0]}, {args.runs} alternated runs each, on a pseudo-terminal of 80x24; {installation()}")
+    print(f"python {sys.version.split()[0]}, {args.runs} runs each, taking turns, on a pseudo-terminal of 80x24; {installation()}")
     print(f"{'':18}{'median to paint':>16}{'peak RSS':>12}")
     print(f"{'bare Textual app':18}{t_bare * 1000:>13.0f} ms{m_bare / 1024:>9.1f} MB")
     print(f"{'mtls-wizard':18}{t_wizard * 1000:>13.0f} ms{m_wizard / 1024:>9.1f} MB")

@@ -126,7 +126,8 @@ def main() -> int:
         times: dict[str, list[float]] = {name: [] for name in names}
         memory: dict[str, list[int]] = {name: [] for name in names}
         for index in range(args.runs):
-            for name in names[index % 3:] + names[:index % 3]:  # each app first, second and third in turn
+            turn = index % len(names)
+            for name in names[turn:] + names[:turn]:  # each app first, second and third in turn
                 seconds, rss = run_once(*commands[name], env)
                 times[name].append(seconds)
                 memory[name].append(rss)
